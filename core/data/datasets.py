@@ -1,0 +1,220 @@
+"""Where samples come from: ``builtin:digits``, ``mnist:DIR``, ``imagefolder:DIR``, ``random``.
+
+Every dataset holds uint8 images already at the model's input size (``[N, H, W, C]``) plus
+integer labels, so a sample can be shown, shipped as ``sample.png`` and preprocessed
+identically by every runtime. The split into a training/calibration side and a held-out
+eval side is deterministic (seeded permutation, stratified by nothing, stable across runs).
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.data.preprocess import Preprocess
+from core.errors import DataError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+SPLIT_SEED = 20240601
+
+
+@dataclass
+class Dataset:
+    """Images at model size plus labels and class names.
+
+    ``labels`` is ``None`` for unlabelled data (``random``): accuracy is then n/a.
+    """
+
+    name: str
+    images: np.ndarray  # uint8 [N, H, W, C]
+    labels: np.ndarray | None  # int64 [N]
+    classes: list[str]
+    preprocess: Preprocess
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def labelled(self) -> bool:
+        return self.labels is not None
+
+    def split(self, calibration_samples: int, eval_samples: int) -> tuple[np.ndarray, np.ndarray]:
+        """Deterministic (train_idx, eval_idx): the eval side never overlaps training.
+
+        The eval side takes the last ``eval_samples`` of a seeded permutation (at most half
+        the data); the training/calibration side is everything else, of which callers use
+        the first ``calibration_samples`` for calibration.
+        """
+        n = len(self)
+        order = np.random.default_rng(SPLIT_SEED).permutation(n)
+        n_eval = min(int(eval_samples), n // 2) if n > 1 else 0
+        eval_idx = order[n - n_eval:] if n_eval else order[:0]
+        train_idx = order[: n - n_eval]
+        return train_idx, eval_idx
+
+    def tensors(self, idx: np.ndarray):
+        """Preprocessed float32 NCHW torch tensor and int64 labels (or None) for ``idx``."""
+        import torch
+
+        x = torch.from_numpy(self.preprocess.apply(self.images[idx]))
+        y = torch.from_numpy(self.labels[idx].astype(np.int64)) if self.labelled else None
+        return x, y
+
+    def sample_image(self, i: int):
+        """Sample ``i`` as a PIL image at model size (mode L or RGB)."""
+        from PIL import Image
+
+        arr = self.images[i]
+        return Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr)
+
+
+def load_dataset(spec: str, preprocess: Preprocess, limit: int | None = None) -> Dataset:
+    """Load a dataset from its spec, resized to ``preprocess.size``.
+
+    Parameters
+    ----------
+    spec: ``builtin:digits`` | ``mnist:DIR`` | ``imagefolder:DIR`` | ``random``.
+    preprocess: the model's preprocessing (gives size and channels).
+    limit: optional cap on the number of samples read (the first ``limit`` files/records).
+    """
+    kind, _, arg = spec.partition(":")
+    if kind == "builtin" and arg == "digits":
+        return _builtin_digits(preprocess)
+    if kind == "mnist":
+        return _mnist(Path(arg).expanduser(), preprocess, limit)
+    if kind == "imagefolder":
+        return _imagefolder(Path(arg).expanduser(), preprocess, limit)
+    if spec == "random":
+        return _random(preprocess, limit or 64)
+    raise DataError(
+        f"unknown data source {spec!r}",
+        "use builtin:digits, mnist:DIR, imagefolder:DIR or random",
+    )
+
+
+def _adapt(gray: np.ndarray, preprocess: Preprocess) -> np.ndarray:
+    """uint8 [N, h, w] grayscale -> uint8 [N, H, W, C] at model size, via the spec's resize."""
+    from PIL import Image
+
+    out = np.empty((gray.shape[0], *preprocess.size, preprocess.channels), dtype=np.uint8)
+    for i, g in enumerate(gray):
+        out[i] = preprocess.to_uint8(Image.fromarray(g, mode="L"))
+    return out
+
+
+def _builtin_digits(preprocess: Preprocess) -> Dataset:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    gray = np.clip(d.images * (255.0 / 16.0), 0, 255).round().astype(np.uint8)
+    return Dataset(
+        name="builtin:digits",
+        images=_adapt(gray, preprocess),
+        labels=d.target.astype(np.int64),
+        classes=[str(i) for i in range(10)],
+        preprocess=preprocess,
+        notes=["scikit-learn's bundled handwritten digits (1797 8x8 images, upsampled)"],
+    )
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+        zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
+        if zero != 0 or dtype != 0x08:
+            raise ValueError("bad magic")
+        dims = struct.unpack(">" + "I" * ndim, raw[4 : 4 + 4 * ndim])
+        data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+        return data.reshape(dims)
+    except (OSError, ValueError, struct.error, EOFError) as e:
+        raise DataError(
+            f"{path} is not a readable IDX file ({e})",
+            "point mnist:DIR at a folder with the MNIST *-images-idx3-ubyte[.gz] and "
+            "*-labels-idx1-ubyte[.gz] files",
+        ) from None
+
+
+def _find(folder: Path, pattern: str) -> Path | None:
+    hits = sorted(folder.glob(pattern))
+    t10k = [h for h in hits if h.name.startswith("t10k")]
+    return (t10k or hits or [None])[0]
+
+
+def _mnist(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:
+    if not folder.is_dir():
+        raise DataError(f"MNIST folder {folder} does not exist", "pass mnist:DIR with the IDX files")
+    images = _find(folder, "*images-idx3-ubyte*")
+    labels = _find(folder, "*labels-idx1-ubyte*")
+    if images is None or labels is None:
+        raise DataError(
+            f"no MNIST IDX files in {folder}",
+            "the folder needs t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz)",
+        )
+    x, y = _read_idx(images), _read_idx(labels)
+    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+        raise DataError(f"{images.name} and {labels.name} do not match ({x.shape} vs {y.shape})")
+    if limit:
+        x, y = x[:limit], y[:limit]
+    return Dataset(
+        name=f"mnist:{folder}", images=_adapt(x, preprocess), labels=y.astype(np.int64),
+        classes=[str(i) for i in range(10)], preprocess=preprocess,
+        notes=[f"MNIST {images.name} ({len(x)} images)"],
+    )
+
+
+def _imagefolder(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:
+    from PIL import Image, UnidentifiedImageError
+
+    if not folder.is_dir():
+        raise DataError(
+            f"image folder {folder} does not exist",
+            "pass imagefolder:DIR with one sub-folder of images per class",
+        )
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files = [
+        (f, ci)
+        for ci, c in enumerate(classes)
+        for f in sorted((folder / c).iterdir())
+        if f.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    if not files:
+        raise DataError(
+            f"no images found in class sub-folders of {folder}",
+            "lay it out as DIR/<class name>/<image>.png (png, jpg, bmp, gif, webp, tif)",
+        )
+    if limit:
+        step = max(1, len(files) // limit)
+        files = files[::step][:limit]
+    images, labels, skipped = [], [], []
+    for f, ci in files:
+        try:
+            with Image.open(f) as im:
+                images.append(preprocess.to_uint8(im))
+            labels.append(ci)
+        except (UnidentifiedImageError, OSError):
+            skipped.append(f.name)
+    if not images:
+        raise DataError(f"none of the images in {folder} could be read", "check the files")
+    notes = [f"{len(images)} images in {len(classes)} classes"]
+    if skipped:
+        notes.append(f"skipped {len(skipped)} unreadable file(s), e.g. {skipped[0]}")
+    return Dataset(
+        name=f"imagefolder:{folder}", images=np.stack(images), labels=np.asarray(labels),
+        classes=classes, preprocess=preprocess, notes=notes,
+    )
+
+
+def _random(preprocess: Preprocess, n: int) -> Dataset:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(n, *preprocess.size, preprocess.channels), dtype=np.uint8)
+    return Dataset(
+        name="random", images=images, labels=None, classes=[], preprocess=preprocess,
+        notes=["random pixels: latency only, accuracy is n/a"],
+    )

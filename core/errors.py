@@ -1,0 +1,84 @@
+"""Typed errors a user can cause, each carrying what to try next.
+
+Bugs still raise ordinary exceptions; everything here is shown to the user as a short
+message (CLI: exit code 2, GUI: the Problems panel) without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base class of every user-facing error.
+
+    Parameters
+    ----------
+    message:
+        What failed, in the user's words.
+    hint:
+        What to try next (may be empty).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message + (f"\nTry: {self.hint}" if self.hint else "")
+
+    def to_dict(self) -> dict:
+        return {"type": type(self).__name__, "message": self.message, "hint": self.hint}
+
+
+class ModelLoadError(StudioError):
+    """The model file or spec could not be read or built."""
+
+
+class UntrustedPickleError(ModelLoadError):
+    """A pickled whole module was refused because the user did not trust it."""
+
+
+class ShapeMismatchError(ModelLoadError):
+    """The forward pass failed on a shape: names the layer and both shapes."""
+
+    def __init__(self, message: str, hint: str = "", layer: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.layer = layer
+
+
+class ConversionError(StudioError):
+    """torch.export / trace / script could not convert the model."""
+
+    def __init__(self, message: str, hint: str = "", op: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.op = op
+
+
+class ExportError(StudioError):
+    """Writing an artifact in a format failed."""
+
+    def __init__(self, message: str, hint: str = "", op: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.op = op
+
+
+class DataError(StudioError):
+    """A dataset could not be read."""
+
+
+class RecipeError(StudioError):
+    """A recipe file (or an option) is invalid."""
+
+
+class RuntimeRunError(StudioError):
+    """An artifact failed to run in its runtime."""
+
+
+class TemplateError(StudioError):
+    """A mobile project could not be rendered."""
+
+
+class Cancelled(Exception):  # noqa: N818 - reads better at call sites
+    """Raised inside long work when the user cancelled it."""

@@ -1,0 +1,64 @@
+"""What a loaded model is: the spec it came from plus a validated runnable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core.data.preprocess import Preprocess
+
+
+@dataclass
+class ModelSpec:
+    """Everything needed to load a model again (also in another process).
+
+    ``source`` is a MODEL spec as in the CLI: ``builtin:NAME``, ``torchvision:ARCH``,
+    ``path/file.py:Class``, or a ``.pt``/``.pth``/``.ptl``/``.pt2`` file.
+    """
+
+    source: str
+    weights: str | None = None
+    input_shape: list[int] | None = None
+    trust: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelSpec:
+        return cls(**{k: d.get(k) for k in ("source", "weights", "input_shape")}, trust=bool(d.get("trust")))
+
+
+@dataclass
+class LoadedModel:
+    """A model that ran one forward pass on an input of ``input_shape``.
+
+    ``kind`` tells what the engine can do with it: ``"module"`` (an nn.Module: every
+    converter), ``"torchscript"`` (a ScriptModule: trace/script formats), ``"exported"``
+    (from a .pt2 ExportedProgram: export-based formats), ``"lite"`` (a .ptl: run only).
+    """
+
+    spec: ModelSpec
+    module: Any
+    kind: str
+    input_shape: list[int]
+    output_shape: list[int]
+    params: int
+    preprocess: Preprocess
+    labels: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+    exported_program: Any = None
+
+    @property
+    def runnable(self) -> Callable:
+        return self.module
+
+    @property
+    def is_module(self) -> bool:
+        return self.kind == "module"
+
+    def example_input(self, seed: int = 0):
+        import torch
+
+        return torch.randn(*self.input_shape, generator=torch.Generator().manual_seed(seed))

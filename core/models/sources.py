@@ -1,0 +1,348 @@
+"""Every way a user holds a model, turned into a validated :class:`LoadedModel`.
+
+Sources: ``builtin:NAME``, ``torchvision:ARCH`` (+ ``weights``), ``path/file.py:Class``
+(+ ``weights``), TorchScript ``.pt``/``.pth`` archives, ``.ptl`` lite archives, ``.pt2``
+ExportedPrograms, and pickled whole modules (only with ``trust``). Every ``torch.load`` uses
+``weights_only=True`` unless the user trusts the file, so untrusted pickles never run code.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import sys
+import zipfile
+from pathlib import Path
+
+import torch
+
+from core.data.preprocess import Preprocess
+from core.errors import ModelLoadError, UntrustedPickleError
+from core.models.loaded import LoadedModel, ModelSpec
+from core.models.validate import forward_checked
+from core.progress import NULL_REPORTER, Reporter
+
+ACCEPTED = (
+    "builtin:digits-cnn, torchvision:ARCH, path/to/file.py:ClassName (+ --weights "
+    "state_dict.pth), TorchScript .pt/.pth, lite .ptl, ExportedProgram .pt2, or a pickled "
+    "whole module with --trust"
+)
+ARCHIVE_SUFFIXES = (".pt", ".pth", ".ptl", ".pt2")
+
+
+def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedModel:
+    """Load ``spec`` and validate it with a forward pass on its declared input shape."""
+    reporter.progress("load model", 0.0, spec.source)
+    src = spec.source.strip()
+    labels: list[str] | None = None
+    notes: list[str] = []
+    default_shape: list[int] | None = None
+    exported = None
+    if src.startswith("builtin:"):
+        from core.models.builtin import load_builtin
+
+        module, default_shape, labels, notes = load_builtin(src.split(":", 1)[1], reporter)
+        kind = "module"
+    elif src.startswith("torchvision:"):
+        module, default_shape, notes = _torchvision(src.split(":", 1)[1], spec)
+        kind = "module"
+    elif _is_python_class(src):
+        module = _python_class(src, spec)
+        kind = "module"
+    else:
+        module, kind, default_shape, exported, notes = _archive(Path(src).expanduser(), spec)
+    if spec.weights and kind != "module":
+        raise ModelLoadError(
+            f"--weights applies to module sources, but {src} is a {kind} archive with its own weights",
+            "drop --weights, or load the architecture as file.py:Class with --weights",
+        )
+    shape = list(spec.input_shape or default_shape or [])
+    if not shape:
+        raise ModelLoadError(
+            f"the input shape of {src} cannot be known from the file",
+            "pass --input-shape, e.g. --input-shape 1,3,224,224",
+        )
+    if any(int(v) <= 0 for v in shape):
+        raise ModelLoadError(f"input shape {shape} has a non-positive size", "e.g. 1,3,224,224")
+    if isinstance(module, torch.nn.Module):
+        module.eval()
+    x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
+    reporter.progress("load model", 0.6, "forward pass")
+    out = forward_checked(module, x)
+    params = _count_params(module)
+    try:
+        preprocess = Preprocess.for_input_shape(shape)
+    except Exception:  # noqa: BLE001 - non-image models get a spec they can't use
+        preprocess = Preprocess()
+        notes.append("not an image input shape: image datasets cannot feed this model")
+    if labels is None and out.ndim == 2:
+        labels = [str(i) for i in range(out.shape[1])]
+    reporter.progress("load model", 1.0)
+    return LoadedModel(
+        spec=ModelSpec(src, spec.weights, shape, spec.trust), module=module, kind=kind,
+        input_shape=shape, output_shape=list(out.shape), params=params, preprocess=preprocess,
+        labels=labels, notes=notes, exported_program=exported,
+    )
+
+
+def _count_params(module) -> int:
+    try:
+        return int(sum(p.numel() for p in module.parameters()))
+    except Exception:  # noqa: BLE001 - lite modules expose no parameters
+        return 0
+
+
+def _is_python_class(src: str) -> bool:
+    path, sep, cls = src.rpartition(":")
+    return bool(sep) and path.endswith(".py") and cls.isidentifier()
+
+
+def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise ModelLoadError(f"weights file {path} does not exist", "check the --weights path")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise UntrustedPickleError(
+            f"{path} is not a plain state_dict: it holds pickled objects that could run code "
+            f"({str(e).splitlines()[0][:160]})",
+            "save only model.state_dict() with torch.save, or load the whole module with --trust "
+            "if you trust the file's author",
+        ) from None
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(
+            f"{path} could not be read as a state_dict ({_first_line(e)})",
+            "the file may be truncated or not a PyTorch file; save it with torch.save(model.state_dict(), path)",
+        ) from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise ModelLoadError(
+            f"{path} holds a {type(state).__name__}, not a state_dict",
+            "save it with torch.save(model.state_dict(), path)",
+        )
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    wrong = [
+        f"{k}: file {list(state[k].shape)} vs model {list(own[k].shape)}"
+        for k in own
+        if k in state and hasattr(state[k], "shape") and state[k].shape != own[k].shape
+    ]
+    if missing or unexpected or wrong:
+        parts = []
+        if wrong:
+            parts.append("shape mismatch " + "; ".join(wrong[:3]))
+        if missing:
+            parts.append(f"missing {len(missing)} key(s), e.g. {missing[:3]}")
+        if unexpected:
+            parts.append(f"unexpected {len(unexpected)} key(s), e.g. {unexpected[:3]}")
+        raise ModelLoadError(
+            f"the weights in {path.name} do not fit the model: " + "; ".join(parts),
+            "use the weights saved from this exact architecture (same class and constructor arguments)",
+        )
+    module.load_state_dict(state)
+
+
+def _torchvision(arch: str, spec: ModelSpec):
+    import torchvision
+
+    names = torchvision.models.list_models(module=torchvision.models)
+    if arch not in names:
+        close = [n for n in names if arch.lower()[:4] in n][:6]
+        raise ModelLoadError(
+            f"torchvision has no classification architecture {arch!r}",
+            "try one of: " + ", ".join(close or names[:8]) + " (deploy-studio lists them in the Built-in menu)",
+        )
+    torch.manual_seed(0)
+    module = torchvision.models.get_model(arch, weights=None)
+    notes = ["random weights (seed 0)"]
+    if spec.weights:
+        _load_state_dict(module, spec.weights)
+        notes = [f"weights from {spec.weights}"]
+    size = 299 if arch.startswith("inception") else 224
+    return module, [1, 3, size, size], notes
+
+
+def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
+    path_s, _, cls_name = src.rpartition(":")
+    path = Path(path_s).expanduser()
+    if not path.is_file():
+        raise ModelLoadError(f"{path} does not exist", "check the path before ':ClassName'")
+    mod_name = f"_deploy_studio_user_{abs(hash(str(path.resolve())))}"
+    try:
+        mspec = importlib.util.spec_from_file_location(mod_name, path)
+        mod = importlib.util.module_from_spec(mspec)
+        sys.modules[mod_name] = mod
+        sys.path.insert(0, str(path.parent))
+        try:
+            mspec.loader.exec_module(mod)
+        finally:
+            sys.path.remove(str(path.parent))
+    except SyntaxError as e:
+        raise ModelLoadError(f"{path}:{e.lineno}: syntax error: {e.msg}", "fix the Python file") from None
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(
+            f"importing {path} failed: {type(e).__name__}: {_first_line(e)}",
+            "the file must import cleanly on its own (its imports installed, no script code at top level)",
+        ) from None
+    cls = getattr(mod, cls_name, None)
+    if cls is None:
+        classes = [n for n, v in vars(mod).items() if isinstance(v, type) and issubclass(v, torch.nn.Module)]
+        raise ModelLoadError(
+            f"{path} has no class {cls_name!r}",
+            f"nn.Module classes in that file: {', '.join(classes) or 'none'}",
+        )
+    try:
+        module = cls()
+    except TypeError as e:
+        raise ModelLoadError(
+            f"{cls_name}() could not be built without arguments: {_first_line(e)}",
+            "give the constructor's arguments defaults, or add a subclass with them fixed",
+        ) from None
+    if not isinstance(module, torch.nn.Module):
+        raise ModelLoadError(f"{cls_name} is not a torch.nn.Module", "point at the model class")
+    if spec.weights:
+        _load_state_dict(module, spec.weights)
+    return module
+
+
+def _first_line(e: Exception) -> str:
+    s = str(e).strip()
+    return (s.splitlines()[0] if s else type(e).__name__)[:300]
+
+
+def _archive(path: Path, spec: ModelSpec):
+    """Load a file: returns (module, kind, default_shape, exported_program, notes)."""
+    if not path.exists():
+        raise ModelLoadError(f"{path} does not exist", f"accepted models: {ACCEPTED}")
+    if path.is_dir():
+        raise ModelLoadError(f"{path} is a folder, not a model file", f"accepted models: {ACCEPTED}")
+    if path.suffix.lower() not in ARCHIVE_SUFFIXES:
+        raise ModelLoadError(
+            f"{path.name} is not a model format Deploy Studio reads ({path.suffix or 'no suffix'})",
+            f"accepted models: {ACCEPTED}",
+        )
+    if path.stat().st_size == 0:
+        raise ModelLoadError(f"{path} is empty (0 bytes)", f"re-save the model; accepted: {ACCEPTED}")
+    if not zipfile.is_zipfile(path):
+        head = path.read_bytes()[:2]
+        if head[:1] == b"\x80":  # legacy (non-zip) pickle
+            return _pickled_module(path, spec)
+        raise ModelLoadError(
+            f"{path.name} is not a PyTorch archive (no zip structure): truncated or not a model file",
+            f"re-save or re-download it; accepted: {ACCEPTED}",
+        )
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ModelLoadError(
+            f"{path.name} is a damaged archive ({e}): the file is probably truncated",
+            f"re-save or re-download it; accepted: {ACCEPTED}",
+        ) from None
+    if bad is not None:
+        raise ModelLoadError(
+            f"{path.name} is damaged: member {bad} fails its checksum (truncated or corrupted)",
+            "re-save or re-download the file",
+        )
+    base = {n.split("/", 1)[1] if "/" in n else n for n in names}
+    if path.suffix.lower() == ".pt2" or any(n.endswith("archive_format") for n in names):
+        return _pt2(path)
+    if "bytecode.pkl" in base:
+        return _lite(path)
+    if "constants.pkl" in base or any(n.split("/", 1)[-1].startswith("code/") for n in names):
+        return _torchscript(path)
+    return _pickled_module(path, spec)
+
+
+def _torchscript(path: Path):
+    try:
+        module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(
+            f"{path.name} looks like a TorchScript archive but could not be loaded ({_first_line(e)})",
+            "re-save it with torch.jit.save on this torch version",
+        ) from None
+    return module, "torchscript", None, None, ["TorchScript archive"]
+
+
+def _lite(path: Path):
+    from torch.jit.mobile import _load_for_lite_interpreter
+
+    try:
+        module = _load_for_lite_interpreter(str(path))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(
+            f"{path.name} is a lite-interpreter archive that could not be loaded ({_first_line(e)})",
+            "re-save it with _save_for_lite_interpreter on this torch version",
+        ) from None
+    return module, "lite", None, None, ["lite-interpreter archive: it can be run and measured, not converted"]
+
+
+def _pt2(path: Path):
+    try:
+        ep = torch.export.load(str(path))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(
+            f"{path.name} could not be loaded as an ExportedProgram ({_first_line(e)})",
+            "re-save it with torch.export.save on this torch version",
+        ) from None
+    shape = None
+    try:
+        args = ep.example_inputs[0] if ep.example_inputs else ()
+        if args and isinstance(args[0], torch.Tensor):
+            shape = list(args[0].shape)
+    except Exception:  # noqa: BLE001
+        shape = None
+    if shape is None:
+        for node in ep.graph.nodes:
+            if node.op == "placeholder" and node.name in ep.graph_signature.user_inputs:
+                val = node.meta.get("val")
+                if val is not None:
+                    shape = [int(s) for s in val.shape]
+                break
+    return ep.module(), "exported", shape, ep, ["ExportedProgram (.pt2)"]
+
+
+def _pickled_module(path: Path, spec: ModelSpec):
+    if not spec.trust:
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as e:
+            raise UntrustedPickleError(
+                f"{path.name} is a pickled whole module; loading it would run code from the file "
+                f"({_first_line(e)[:160]}). It was not loaded.",
+                "if you trust its author, load it with --trust (GUI: confirm the warning); "
+                "otherwise ask for a state_dict and the model class, or a TorchScript/.pt2 export",
+            ) from None
+        except Exception as e:  # noqa: BLE001
+            raise ModelLoadError(
+                f"{path.name} could not be read ({_first_line(e)})",
+                f"the file may be truncated; accepted: {ACCEPTED}",
+            ) from None
+        if isinstance(obj, dict):
+            raise ModelLoadError(
+                f"{path.name} holds a state_dict (weights only), not a model",
+                f"load it with the model class: path/to/model.py:ClassName --weights {path}",
+            )
+        raise ModelLoadError(
+            f"{path.name} holds a {type(obj).__name__}, not a model", f"accepted: {ACCEPTED}"
+        )
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(
+            f"{path.name} could not be unpickled even when trusted ({type(e).__name__}: {_first_line(e)})",
+            "the module's class must be importable here (same package names as when saved)",
+        ) from None
+    if isinstance(obj, dict):
+        raise ModelLoadError(
+            f"{path.name} holds a state_dict, not a model",
+            f"load it with the model class: path/to/model.py:ClassName --weights {path}",
+        )
+    if not isinstance(obj, torch.nn.Module):
+        raise ModelLoadError(f"{path.name} holds a {type(obj).__name__}, not an nn.Module")
+    return obj, "module", None, None, ["pickled whole module, loaded because you trusted it"]
