@@ -134,5 +134,9 @@ class Preprocess:
         mean = np.asarray(self.mean, dtype=np.float32)
         std = np.asarray(self.std, dtype=np.float32)
         x = (x * np.float32(self.scale) - mean) / std
-        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
-        return x[0] if single else x
+        # A fresh C-order copy: numpy keeps odd strides on size-1 axes after a no-op
+        # ascontiguousarray, and torch then reads a [1, 1, H, W] input as channels-last,
+        # which changes what torch.export records (and breaks XNNPACK at run time).
+        out = np.empty((x.shape[0], x.shape[3], x.shape[1], x.shape[2]), dtype=np.float32)
+        out[...] = x.transpose(0, 3, 1, 2)
+        return out[0] if single else out

@@ -1,0 +1,1 @@
+"""Building one variant: convert -> optimize -> export, as an explicit ordered pipeline."""

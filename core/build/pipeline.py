@@ -1,0 +1,81 @@
+"""Build one variant: steps (in recipe order) -> converter -> format exporter -> post-export hooks."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import torch
+
+from core.build.context import Artifact, BuildContext
+from core.errors import RecipeError
+from core.progress import Reporter
+from core.recipe import VariantSpec, check_variant
+from core.registry import CONVERTERS, FORMATS, STEPS
+from core.session import Session
+
+
+def artifact_name(variant: str, suffix: str) -> str:
+    """A safe file name for a variant's artifact."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", variant).strip("._") or "variant"
+    return stem + suffix
+
+
+def check_model_kind(variant: VariantSpec, kind: str) -> None:
+    """Reject formats the loaded model's kind cannot produce, before any work."""
+    if kind == "lite" and (variant.format != "eager" or variant.steps):
+        raise RecipeError(
+            f"variant {variant.name!r}: a .ptl lite archive can only be run and measured as is",
+            "load the original nn.Module (file.py:Class + --weights) or a .pt2 to convert and optimize it",
+        )
+    if kind == "torchscript" and variant.format != "eager" and variant.convert == "export":
+        raise RecipeError(
+            f"variant {variant.name!r}: torch.export cannot read a TorchScript archive",
+            'use convert = "trace" with format = "ptl", or load the nn.Module source to export it',
+        )
+
+
+def build_variant(session: Session, variant: VariantSpec, workdir: Path, calibration_samples: int, reporter: Reporter) -> tuple[Artifact, BuildContext]:
+    """Build ``variant``'s artifact into ``workdir`` and return it with its context."""
+    check_variant(variant)
+    check_model_kind(variant, session.model.kind)
+    module = session.model.module
+    if session.model.kind == "module":
+        module = copy.deepcopy(module).eval()
+    example = torch.from_numpy(session.model.preprocess.apply(session.dataset.images[session.eval_idx[:1]])) \
+        if len(session.eval_idx) else session.model.example_input()
+    if list(example.shape) != list(session.model.input_shape):
+        example = session.model.example_input()
+    example = example.clone(memory_format=torch.contiguous_format)
+    ctx = BuildContext(
+        model=session.model, module=module, example=example, dataset=session.dataset,
+        train_idx=session.train_idx, eval_idx=session.eval_idx, variant=variant,
+        workdir=workdir, reporter=reporter, calibration_samples=calibration_samples,
+        params=session.model.params,
+    )
+    for i, step in enumerate(variant.steps):
+        reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)
+        STEPS.get(step.kind).obj.apply(ctx, step.options)
+        ctx.params = count_params(ctx.module, ctx.params)
+    fmt = FORMATS.get(variant.format)
+    if variant.format != "eager":
+        ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
+    reporter.progress(f"export {variant.format}", 0.0)
+    path = workdir / artifact_name(variant.name, fmt.extra["suffix"])
+    artifact = fmt.obj.export(ctx, path)
+    for hook in ctx.post_export:
+        artifact = hook(artifact, ctx)
+    artifact.notes = [*artifact.notes, *ctx.notes]
+    reporter.progress(f"export {variant.format}", 1.0)
+    return artifact, ctx
+
+
+def count_params(module, previous: int) -> int:
+    """Trainable-parameter count of an nn.Module; ``previous`` for graphs whose weights became
+    constants (a PT2E-quantized module keeps the count it had before quantization)."""
+    try:
+        n = sum(p.numel() for p in module.parameters())
+    except Exception:  # noqa: BLE001 - lite modules expose no parameters
+        return previous
+    return int(n) if n else previous

@@ -1,0 +1,225 @@
+"""The ``deploy-studio`` command line: gui, inspect, run, demo, tune.
+
+Exit codes: 0 success; 1 a gate or a variant failed; 2 bad input (a short message, no
+traceback unless ``--debug``); 130 cancelled with Ctrl-C (no partial files left).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from core.errors import Cancelled, StudioError
+
+DEMO_RECIPE = Path(__file__).resolve().parent.parent / "resources" / "recipes" / "demo.toml"
+
+
+def _shape(text: str) -> list[int]:
+    try:
+        shape = [int(v) for v in text.replace("x", ",").split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shape like 1,3,224,224") from None
+    if not shape or any(v <= 0 for v in shape):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shape like 1,3,224,224")
+    return shape
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default is exit 2 too; keep our wording short
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"deploy-studio: error: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="deploy-studio", description="Take a trained PyTorch model to phones.")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    g = sub.add_parser("gui", help="open the window (optionally on a recipe)")
+    g.add_argument("recipe", nargs="?")
+    g.add_argument("--run", action="store_true", help="build and measure every variant")
+    g.add_argument("--out", help="with --run: write report.json/html here")
+    g.add_argument("--screenshot", help="save the window as PNG once the charts are filled")
+    g.add_argument("--exit-when-done", action="store_true")
+
+    i = sub.add_parser("inspect", help="load a model, run one forward pass, print a summary")
+    i.add_argument("model")
+    i.add_argument("--weights")
+    i.add_argument("--input-shape", type=_shape)
+    i.add_argument("--trust", action="store_true", help="allow a pickled whole module to run its code")
+    i.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("run", help="build, measure and export every variant of a recipe")
+    r.add_argument("recipe")
+    r.add_argument("--out", required=True)
+    r.add_argument("--no-isolate", action="store_true", help="build in this process (no child process)")
+
+    d = sub.add_parser("demo", help="run the built-in digits demo recipe end to end")
+    d.add_argument("--out", required=True)
+
+    t = sub.add_parser("tune", help="search quantize x prune x format within an accuracy budget")
+    t.add_argument("recipe")
+    t.add_argument("--out", required=True)
+    t.add_argument("--max-accuracy-drop", type=float, default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("DEPLOY_STUDIO_DEBUG") == "1"
+    if args.command in (None, "gui"):
+        return _gui(args)
+    _quiet_libraries()
+    try:
+        if args.command == "inspect":
+            return _inspect(args)
+        if args.command == "run":
+            from core.recipe import load_recipe
+
+            return _run(load_recipe(args.recipe), Path(args.out), isolate=not args.no_isolate)
+        if args.command == "demo":
+            from core.recipe import load_recipe
+
+            return _run(load_recipe(DEMO_RECIPE), Path(args.out))
+        if args.command == "tune":
+            return _tune(args)
+    except StudioError as e:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {e.message}", file=sys.stderr)
+        if e.hint:
+            print(f"try: {e.hint}", file=sys.stderr)
+        return e.exit_code
+    except (Cancelled, KeyboardInterrupt):
+        print("\ncancelled: no partial files were left behind", file=sys.stderr)
+        return 130
+    parser.print_help()
+    return 2
+
+
+def _quiet_libraries() -> None:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    for name in ("torch", "torch.onnx", "coremltools", "executorch", "torchao", "root"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _gui(args) -> int:
+    import importlib
+
+    try:
+        app = importlib.import_module("gui.app")
+    except ImportError as e:
+        print(f"error: the window could not start ({e})", file=sys.stderr)
+        print("try: deploy-studio demo --out DIR (headless), or install PySide6", file=sys.stderr)
+        return 2
+    return app.main(args)
+
+
+def _inspect(args) -> int:
+    from core.models import ModelSpec, load_model
+
+    spec = ModelSpec(args.model, args.weights, args.input_shape, args.trust)
+    try:
+        model = load_model(spec)
+        from core.models.summary import summarize
+
+        summary = summarize(model)
+    except StudioError as e:
+        if args.json:
+            print(json.dumps({"ok": False, "error": e.message, "hint": e.hint, "params": None,
+                              "input_shape": args.input_shape, "output_shape": None, "layer": getattr(e, "layer", None)}))
+            return 2
+        raise
+    if args.json:
+        print(json.dumps({"ok": True, "error": None, **summary}, indent=2))
+        return 0
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(s: dict) -> None:
+    size = s["size_bytes"]
+    flops = s["flops"]
+    print(f"model        {s['spec']}  ({s['kind']})")
+    print(f"parameters   {s['params']:,}")
+    print(f"size         {size / 1e6:.2f} MB" if size is not None else "size         n/a")
+    print(f"input shape  {s['input_shape']}")
+    print(f"output shape {s['output_shape']}")
+    print(f"FLOPs        {flops:,}" if flops is not None else "FLOPs        not countable for this model")
+    for n in s["notes"]:
+        print(f"note         {n}")
+    if s["layers"]:
+        w = max(12, *(len(r["name"]) for r in s["layers"]))
+        t = max(8, *(len(r["type"]) for r in s["layers"]))
+        print()
+        print(f"{'layer':<{w}}  {'type':<{t}}  {'params':>10}  output shape")
+        for r in s["layers"]:
+            shape = r["output_shape"] if r["output_shape"] is not None else "—"
+            print(f"{r['name']:<{w}}  {r['type']:<{t}}  {r['params']:>10,}  {shape}")
+
+
+def _run(recipe, out: Path, isolate: bool = True) -> int:
+    from core.engine import report_exit_code, run_recipe
+    from core.progress import Reporter
+    from core.terminal import TerminalProgress
+
+    progress = TerminalProgress()
+    try:
+        report = run_recipe(recipe, out, reporter=Reporter(progress), isolate=isolate)
+    finally:
+        progress.finish()
+    _print_results(report, out)
+    return report_exit_code(report)
+
+
+def _print_results(report: dict, out: Path) -> None:
+    print(f"\n{'variant':<22} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8}")
+    for v in report["variants"]:
+        if v.get("error"):
+            print(f"{v['name']:<22} {v['format']:<7} FAILED: {v['error']}")
+            continue
+        lat = (v.get("latency_ms") or {}).get("p50")
+        acc = (v.get("accuracy") or {}).get("top1")
+        agr = (v.get("parity") or {}).get("top1_agreement")
+        print(f"{v['name']:<22} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
+              f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
+              f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8}")
+    for g in report["gates"]:
+        if not g["passed"]:
+            print(f"gate FAILED: {g['name']} = {g['value']} (limit {g['limit']})")
+    for t in report.get("templates", []):
+        print(f"app: {t['platform']} ({t['runtime']}): {t.get('path') or 'FAILED: ' + t.get('error', '')}")
+    print(f"report: {out / 'report.html'}")
+
+
+def _tune(args) -> int:
+    from core.engine import report_exit_code
+    from core.progress import Reporter
+    from core.recipe import load_recipe
+    from core.terminal import TerminalProgress
+    from core.tune import tune
+
+    recipe = load_recipe(args.recipe)
+    progress = TerminalProgress()
+    try:
+        report = tune(recipe, Path(args.out), max_accuracy_drop=args.max_accuracy_drop, reporter=Reporter(progress))
+    finally:
+        progress.finish()
+    _print_results(report, Path(args.out))
+    print(f"pareto: {', '.join(report.get('pareto') or [])}")
+    print(f"recommended: {report.get('recommended')}")
+    return 0 if report.get("recommended") else report_exit_code(report)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

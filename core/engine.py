@@ -1,0 +1,165 @@
+"""Run a recipe end to end: build and measure every variant, apply gates, render apps, report.
+
+This is what ``deploy-studio run`` / ``demo`` and the window's Build & measure call. Heavy
+work runs in a child process (``isolate=True``); events arrive through ``reporter``:
+``progress``/``log``/``latency`` per variant (``event.variant`` set) or overall
+(``stage == "overall"``), and ``result`` with each variant's finished report row.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+from pathlib import Path
+
+from core.build.job import empty_row
+from core.errors import Cancelled, StudioError
+from core.fsutil import remove_partials
+from core.progress import Event, Reporter
+from core.recipe import Recipe, VariantSpec
+from core.session import Session, open_session
+from core.worker import ChildProcess, call_inline
+
+JOB = "core.build.job:build_and_measure"
+
+
+def new_report(recipe: Recipe, session: Session) -> dict:
+    """The report skeleton (schema 1) with model, dataset and baseline filled in."""
+    import torch
+
+    ds = session.dataset
+    return {
+        "schema": 1,
+        "name": recipe.name,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "host": {"platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__},
+        "model": {
+            "spec": recipe.model.source,
+            "weights": recipe.model.weights,
+            "params": session.model.params,
+            "input_shape": session.model.input_shape,
+            "output_shape": session.model.output_shape,
+            "kind": session.model.kind,
+        },
+        "dataset": {
+            "name": ds.name,
+            "eval_samples": int(len(session.eval_idx)),
+            "calibration_samples": int(min(recipe.data.calibration_samples, len(session.train_idx))),
+            "labelled": ds.labelled,
+            "notes": ds.notes,
+        },
+        "baseline": {"accuracy": session.baseline_accuracy},
+        "benchmark": vars(recipe.benchmark).copy(),
+        "preprocess": session.model.preprocess.to_dict(),
+        "variants": [],
+        "gates": [],
+        "templates": [],
+    }
+
+
+def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, reporter: Reporter,
+                 isolate: bool = True, child: ChildProcess | None = None, overall: tuple[int, int] | None = None) -> list[dict]:
+    """Build and measure ``variants``; a failing variant keeps its row with ``error`` set."""
+    rec_dict = recipe.to_dict()
+    rec_dict["variant"] = [v.to_dict() for v in variants]
+    own_child = None
+    if isolate and child is None:
+        child = own_child = ChildProcess()
+    rows = []
+    done, total = overall or (0, len(variants))
+    failed = False
+    try:
+        for i, v in enumerate(variants):
+            reporter.emit(Event("progress", stage="overall", fraction=(done + i) / max(total, 1), message=f"building {v.name}", variant=None))
+            reporter.emit(Event("log", stage="overall", message=f"[{done + i + 1}/{total}] {v.name}: {v.format}", variant=v.name))
+            kwargs = {"recipe": rec_dict, "variant_name": v.name, "out_dir": str(out_dir)}
+            try:
+                if child is not None:
+                    row = child.call(JOB, kwargs, reporter.emit, reporter.cancel)
+                else:
+                    row = call_inline(JOB, kwargs, reporter.emit, reporter.cancel)
+            except Cancelled:
+                remove_partials(out_dir / "artifacts")
+                raise
+            except StudioError as e:
+                row = empty_row(v)
+                row["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
+                tb = getattr(e, "traceback_text", "")
+                if tb:
+                    row["traceback"] = tb
+            rows.append(row)
+            reporter.emit(Event("result", stage="variant", variant=v.name, data=row))
+        reporter.emit(Event("progress", stage="overall", fraction=(done + len(variants)) / max(total, 1), variant=None))
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        if own_child is not None:
+            own_child.kill() if failed else own_child.close()
+    return rows
+
+
+def evaluate_gates(recipe: Recipe, report: dict) -> list[dict]:
+    """One entry per (gate, variant): a failed variant fails every gate it has."""
+    gates = []
+    base = report["baseline"]["accuracy"]
+    for key in ("max_accuracy_drop", "max_size_bytes", "max_latency_ms"):
+        limit = getattr(recipe.gates, key)
+        if limit is None:
+            continue
+        for row in report["variants"]:
+            value = None
+            if row.get("error"):
+                gates.append({"name": f"{key}:{row['name']}", "gate": key, "variant": row["name"], "limit": limit, "value": None, "passed": False, "reason": "variant failed"})
+                continue
+            if key == "max_accuracy_drop":
+                acc = (row.get("accuracy") or {}).get("top1")
+                value = None if acc is None or base is None else round(base - acc, 6)
+            elif key == "max_size_bytes":
+                value = row.get("size_bytes")
+            else:
+                value = (row.get("latency_ms") or {}).get("p50")
+            if value is None:
+                continue  # not measurable (e.g. Core ML latency on Linux, accuracy on random data)
+            gates.append({"name": f"{key}:{row['name']}", "gate": key, "variant": row["name"], "limit": limit, "value": value, "passed": bool(value <= limit)})
+    return gates
+
+
+def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None = None,
+               isolate: bool = True, templates: bool = True) -> dict:
+    """Build, measure, gate, render templates and write ``report.json``/``report.html``.
+
+    Returns the report dict. Raises :class:`Cancelled` when cancelled (no partial files left)
+    and :class:`StudioError` for bad input found before any variant runs.
+    """
+    from core.report import write_report
+
+    reporter = reporter or Reporter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_partials(out)
+    session = open_session(recipe.model, recipe.data, reporter)
+    report = new_report(recipe, session)
+    variants = recipe.enabled_variants()
+    extra_apps = 1 if (templates and recipe.export.templates) else 0
+    report["variants"] = run_variants(recipe, variants, out, reporter, isolate, overall=(0, len(variants) + extra_apps))
+    report["gates"] = evaluate_gates(recipe, report)
+    if templates and recipe.export.templates:
+        from core.apps import export_apps
+
+        reporter.emit(Event("progress", stage="overall", fraction=len(variants) / (len(variants) + 1), message="rendering app projects", variant=None))
+        report["templates"] = export_apps(recipe, session, report, out, reporter, isolate=isolate)
+    write_report(report, out)
+    reporter.emit(Event("progress", stage="overall", fraction=1.0, message="done", variant=None))
+    return report
+
+
+def report_exit_code(report: dict) -> int:
+    """0 when every variant built and every gate passed, else 1."""
+    if any(v.get("error") for v in report["variants"]):
+        return 1
+    if any(not g["passed"] for g in report["gates"]):
+        return 1
+    if any(t.get("error") for t in report.get("templates", [])):
+        return 1
+    return 0

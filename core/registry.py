@@ -1,0 +1,150 @@
+"""Plugin registries: steps, converters, formats and runtimes register themselves by key.
+
+Each plugin lives in its own module, decorated with ``@STEPS.register("quantize", ...)`` (or
+CONVERTERS / FORMATS / RUNTIMES). Keys are the stable strings users type in recipes; typed
+:class:`Option` lists are what the GUI renders as forms and the recipe file stores.
+Modules in ``core.steps``, ``core.converters``, ``core.formats`` and ``core.runtimes`` are
+discovered with ``pkgutil`` on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import RecipeError
+
+
+@dataclass(frozen=True)
+class Option:
+    """One typed option of a plugin.
+
+    ``type`` is one of ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"list[str]"``.
+    ``choices`` restricts a ``str`` option; ``minimum``/``maximum`` bound numbers.
+    """
+
+    key: str
+    type: str
+    default: Any
+    help: str = ""
+    choices: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    required: bool = False
+
+    def coerce(self, value: Any, where: str) -> Any:
+        """Check and convert a user value; raise RecipeError naming ``where`` and the rule."""
+        t = self.type
+        try:
+            if t == "bool":
+                if not isinstance(value, bool):
+                    raise TypeError
+            elif t == "int":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise TypeError
+            elif t == "float":
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise TypeError
+                value = float(value)
+            elif t == "str":
+                if not isinstance(value, str):
+                    raise TypeError
+            elif t == "list[str]":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise TypeError
+        except TypeError:
+            raise RecipeError(
+                f"{where}: {self.key} must be {t}, got {value!r}", self.help or ""
+            ) from None
+        if self.choices is not None and value not in self.choices:
+            raise RecipeError(
+                f"{where}: {self.key} = {value!r} is not allowed",
+                f"allowed values: {', '.join(map(str, self.choices))}",
+            )
+        if self.minimum is not None and value < self.minimum:
+            raise RecipeError(f"{where}: {self.key} must be >= {self.minimum}, got {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise RecipeError(f"{where}: {self.key} must be <= {self.maximum}, got {value}")
+        return value
+
+
+@dataclass
+class Entry:
+    """A registered plugin: its key, class/function, typed options and description."""
+
+    key: str
+    obj: Any
+    options: tuple[Option, ...] = ()
+    label: str = ""
+    help: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def resolve_options(self, given: dict, where: str) -> dict:
+        """Fill defaults, coerce values, and reject unknown keys (naming the allowed ones)."""
+        allowed = {o.key: o for o in self.options}
+        unknown = [k for k in given if k not in allowed]
+        if unknown:
+            raise RecipeError(
+                f"{where}: unknown option {unknown[0]!r} for {self.key}",
+                f"allowed options: {', '.join(allowed) or 'none'}",
+            )
+        out = {}
+        for o in self.options:
+            if o.key in given:
+                out[o.key] = o.coerce(given[o.key], where)
+            elif o.required:
+                raise RecipeError(f"{where}: {self.key} needs the option {o.key!r}", o.help)
+            else:
+                out[o.key] = o.default
+        return out
+
+
+class Registry:
+    """A named table of plugins with lazy discovery of its package's modules."""
+
+    def __init__(self, kind: str, package: str) -> None:
+        self.kind = kind
+        self.package = package
+        self._entries: dict[str, Entry] = {}
+        self._loaded = False
+
+    def register(self, key: str, *, options=(), label: str = "", help: str = "", **extra):
+        def deco(obj):
+            self._entries[key] = Entry(key, obj, tuple(options), label or key, help, extra)
+            return obj
+
+        return deco
+
+    def _discover(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        pkg = importlib.import_module(self.package)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{self.package}.{info.name}")
+
+    def get(self, key: str, where: str = "") -> Entry:
+        self._discover()
+        if key not in self._entries:
+            raise RecipeError(
+                f"{where + ': ' if where else ''}unknown {self.kind} {key!r}",
+                f"allowed values: {', '.join(self.keys())}",
+            )
+        return self._entries[key]
+
+    def keys(self) -> list[str]:
+        self._discover()
+        return list(self._entries)
+
+    def entries(self) -> list[Entry]:
+        self._discover()
+        return list(self._entries.values())
+
+
+STEPS = Registry("step kind", "core.steps")
+CONVERTERS = Registry("converter", "core.converters")
+FORMATS = Registry("format", "core.formats")
+RUNTIMES = Registry("runtime", "core.runtimes")

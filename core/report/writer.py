@@ -1,0 +1,146 @@
+"""Write report.json and report.html atomically into the output folder."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+from core.fsutil import write_text_atomic
+from core.report.charts import bar_chart, colour
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def report_json(report: dict) -> str:
+    """The report as JSON, without the raw latency samples (kept small and diff-friendly)."""
+    slim = json.loads(json.dumps(report, default=_json_default))
+    for v in slim.get("variants", []):
+        if v.get("latency_ms"):
+            v["latency_ms"].pop("samples_ms", None)
+    return json.dumps(slim, indent=2, ensure_ascii=False)
+
+
+def write_report(report: dict, out_dir: str | Path) -> None:
+    """Write ``report.json``, ``report.html`` and ``charts/*.svg`` into ``out_dir``."""
+    out = Path(out_dir)
+    charts = out / "charts"
+    charts.mkdir(parents=True, exist_ok=True)
+    rows = report["variants"]
+    names = [r["name"] for r in rows]
+    sizes = [r["size_bytes"] / 1e6 if r.get("size_bytes") is not None else None for r in rows]
+    p50 = [(r.get("latency_ms") or {}).get("p50") for r in rows]
+    whisk = [((r["latency_ms"].get("p10") or 0), r["latency_ms"].get("p90") or 0) if r.get("latency_ms") else None for r in rows]
+    acc = [((r.get("accuracy") or {}).get("top1")) for r in rows]
+    acc = [a * 100 if a is not None else None for a in acc]
+    base = (report.get("baseline") or {}).get("accuracy")
+    svgs = {
+        "size.svg": bar_chart("Size on disk (everything the app ships)", names, sizes, "MB"),
+        "latency.svg": bar_chart(f"Latency p50 (whiskers p10-p90), {report.get('benchmark', {}).get('threads', 1)} thread(s)", names, p50, "ms", whiskers=whisk),
+        "accuracy.svg": bar_chart("Top-1 accuracy on held-out data", names, acc, "%", fmt="{:.2f}",
+                                  line=(base * 100, f"original {base * 100:.2f}%") if base is not None else None),
+    }
+    for name, svg in svgs.items():
+        write_text_atomic(charts / name, svg)
+    write_text_atomic(out / "report.json", report_json(report))
+    write_text_atomic(out / "report.html", render_html(report))
+
+
+def _fmt(v, spec: str, scale: float = 1.0, none: str = "n/a") -> str:
+    return none if v is None else format(v * scale, spec)
+
+
+def render_html(report: dict) -> str:
+    rows = report["variants"]
+    m, d = report["model"], report["dataset"]
+    base = (report.get("baseline") or {}).get("accuracy")
+    trs = []
+    for i, r in enumerate(rows):
+        lat = r.get("latency_ms") or {}
+        acc = (r.get("accuracy") or {}).get("top1")
+        par = r.get("parity") or {}
+        extra = ""
+        if r.get("error"):
+            extra = f'<div class="err">{escape(r["error"])}</div>'
+        elif r.get("notes"):
+            extra = "".join(f'<div class="note">{escape(n)}</div>' for n in r["notes"])
+        badge = ""
+        if report.get("recommended") == r["name"]:
+            badge = ' <span class="badge">recommended</span>'
+        elif r["name"] in (report.get("pareto") or []):
+            badge = ' <span class="badge pareto">pareto</span>'
+        artifact = f'<a href="{escape(r["artifact"])}">{escape(r["artifact"])}</a>' if r.get("artifact") else "—"
+        trs.append(
+            f'<tr><td><span class="sw" style="background:{colour(i)}"></span>{escape(r["name"])}{badge}{extra}</td>'
+            f'<td>{escape(r["format"])}</td><td>{artifact}</td>'
+            f'<td class="n">{_fmt(r.get("size_bytes"), ",.0f")}</td><td class="n">{_fmt(r.get("params"), ",.0f")}</td>'
+            f'<td class="n">{_fmt(lat.get("p50"), ".3f")}</td><td class="n">{_fmt(lat.get("p90"), ".3f")}</td>'
+            f'<td class="n">{_fmt(acc, ".2f", 100)}</td>'
+            f'<td class="n">{_fmt(par.get("max_abs_diff"), ".2e")}</td><td class="n">{_fmt(par.get("top1_agreement"), ".2f", 100)}</td></tr>'
+        )
+    gates = "".join(
+        f'<tr><td>{escape(g["name"])}</td><td class="n">{g["limit"]}</td><td class="n">{_fmt(g.get("value"), ".4g")}</td>'
+        f'<td class="{"ok" if g["passed"] else "bad"}">{"passed" if g["passed"] else "FAILED"}</td></tr>'
+        for g in report.get("gates", [])
+    ) or '<tr><td colspan="4">no gates set</td></tr>'
+    apps = "".join(
+        f'<li>{escape(t["platform"])} ({escape(t["runtime"])}): '
+        + (f'<a href="{escape(t["path"])}/README.md">{escape(t["path"])}</a>' if t.get("path") else f'<span class="err">{escape(t.get("error", ""))}</span>')
+        + "</li>"
+        for t in report.get("templates", [])
+    ) or "<li>none requested</li>"
+    extra_sections = ""
+    for r in rows:
+        sens = r.get("sensitivity")
+        if sens:
+            srows = "".join(
+                f'<tr><td>{escape(str(s.get("layer")))}</td><td class="n">{_fmt(s.get("accuracy"), ".2f", 100)}</td>'
+                f'<td class="n">{_fmt(s.get("accuracy_drop"), ".2f", 100)}</td><td class="n">{_fmt(s.get("max_abs_diff"), ".3g")}</td></tr>'
+                for s in sens
+            )
+            extra_sections += (f'<h2>Quantization sensitivity: {escape(r["name"])}</h2><p>Each layer quantized alone '
+                               '(others float). Put sensitive layers in <code>keep_fp32</code>.</p>'
+                               f'<table><tr><th>layer</th><th>accuracy %</th><th>drop (points)</th><th>max abs diff</th></tr>{srows}</table>')
+    tune = ""
+    if report.get("pareto") is not None:
+        tune = (f'<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(", ".join(report["pareto"]))}.<br>'
+                f'Recommended (fastest within the accuracy budget): <b>{escape(str(report.get("recommended")))}</b></p>')
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Deploy Studio report: {escape(report.get("name", ""))}</title>
+<style>
+body{{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px 32px;color:#222;max-width:1200px}}
+h1{{font-size:22px;margin-bottom:4px}} h2{{font-size:17px;margin-top:28px}}
+.meta{{color:#555;font-size:13px}} table{{border-collapse:collapse;font-size:13px;margin-top:8px}}
+th,td{{border-bottom:1px solid #ddd;padding:5px 9px;text-align:left;vertical-align:top}} th{{background:#f4f5f7}}
+td.n{{text-align:right;font-variant-numeric:tabular-nums}} .sw{{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}}
+.err{{color:#b00020;font-size:12px;max-width:420px}} .note{{color:#666;font-size:12px;max-width:420px}}
+.ok{{color:#16794c;font-weight:bold}} .bad{{color:#b00020;font-weight:bold}}
+.badge{{background:#16794c;color:#fff;border-radius:3px;padding:1px 5px;font-size:11px}} .badge.pareto{{background:#4C72B0}}
+.charts img{{display:block;margin:10px 0;max-width:100%}}
+</style></head><body>
+<h1>{escape(report.get("name", "Deploy Studio report"))}</h1>
+<div class="meta">model <b>{escape(str(m["spec"]))}</b> · {m["params"]:,} parameters · input {m["input_shape"]} ·
+data {escape(d["name"])} ({d["eval_samples"]} held-out samples) · original accuracy {_fmt(base, ".2f", 100)}% ·
+benchmark {report.get("benchmark", {}).get("runs")} runs after {report.get("benchmark", {}).get("warmup")} warm-up, {report.get("benchmark", {}).get("threads")} thread(s) ·
+{escape(report.get("created", ""))}</div>
+<h2>Variants</h2>
+<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>accuracy %</th><th>max abs diff</th><th>top-1 agreement %</th></tr>
+{"".join(trs)}</table>
+{tune}
+<h2>Charts</h2><div class="charts"><img src="charts/size.svg" alt="size chart"><img src="charts/latency.svg" alt="latency chart"><img src="charts/accuracy.svg" alt="accuracy chart"></div>
+<h2>Gates</h2><table><tr><th>gate</th><th>limit</th><th>value</th><th>result</th></tr>{gates}</table>
+<h2>App projects</h2><ul>{apps}</ul>
+{extra_sections}
+<p class="meta">Latency is measured on this host in each artifact's own runtime; accuracy on held-out samples never used for
+calibration or training; parity compares every artifact's outputs with the original model's on the same samples.
+Core ML artifacts are converted and structurally validated only: Core ML cannot run on Linux.</p>
+</body></html>
+"""

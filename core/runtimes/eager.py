@@ -1,0 +1,24 @@
+"""PyTorch eager: the in-memory module (the baseline every artifact is compared with)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.registry import RUNTIMES
+from core.runtimes.base import Runner, as_numpy
+
+
+@RUNTIMES.register("eager", label="PyTorch eager")
+class EagerRunner(Runner):
+    runtime = "eager"
+
+    def __init__(self, path, threads: int, module=None) -> None:
+        if module is None:
+            raise ValueError("the eager runtime runs an in-memory module")
+        torch.set_num_threads(threads)
+        self.module = module
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return as_numpy(self.module(torch.from_numpy(x)))

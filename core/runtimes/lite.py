@@ -1,0 +1,28 @@
+"""The TorchScript lite interpreter (``.ptl``)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from core.registry import RUNTIMES
+from core.runtimes.base import Runner, as_numpy
+
+
+@RUNTIMES.register("torchscript-lite", label="TorchScript lite interpreter")
+class LiteRunner(Runner):
+    runtime = "torchscript-lite"
+
+    def __init__(self, path, threads: int, module=None) -> None:
+        from torch.jit.mobile import _load_for_lite_interpreter
+
+        torch.set_num_threads(threads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.module = _load_for_lite_interpreter(str(path))
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return as_numpy(self.module(torch.from_numpy(x)))

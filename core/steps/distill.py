@@ -1,0 +1,109 @@
+"""The ``distill`` step: train a smaller ``student`` to mimic the loaded model (the teacher).
+
+Knowledge distillation loss ``alpha * T^2 * KL(student/T || teacher/T) + (1 - alpha) * CE``
+on the training side (labels required: the ``random`` data source is rejected, since
+mimicking a teacher on noise teaches nothing), for ``epochs`` epochs, reporting progress per
+batch and, per epoch, the loss and held-out accuracy. The student replaces the working
+model; later steps (prune, quantize) and the format work on it.
+"""
+
+from __future__ import annotations
+
+from core.errors import RecipeError
+from core.registry import STEPS, Option
+from core.steps._common import count_params, eval_data, labelled_training_data, working_module
+
+OPTIONS = [
+    Option(
+        "student", "str", "", required=True,
+        help="a MODEL spec for the student, e.g. \"builtin:digits-cnn-small\", "
+        "\"torchvision:mobilenet_v3_small\" or \"student.py:Small\"",
+    ),
+    Option("epochs", "int", 3, minimum=1, maximum=1000, help="training epochs"),
+    Option(
+        "temperature", "float", 4.0, minimum=0.05, maximum=100.0,
+        help="softmax temperature T of the KD loss (higher: softer teacher targets)",
+    ),
+    Option(
+        "alpha", "float", 0.7, minimum=0.0, maximum=1.0,
+        help="weight of the KD term; 1 - alpha weighs cross-entropy with the labels",
+    ),
+    Option("lr", "float", 1e-3, minimum=0.0, help="Adam learning rate"),
+    Option("batch_size", "int", 64, minimum=1, maximum=4096, help="training batch size"),
+]
+
+
+@STEPS.register(
+    "distill",
+    label="Distill",
+    help="Train a smaller student model on the loaded model's outputs (the teacher).",
+    options=OPTIONS,
+)
+class Distill:
+    """The distill step plugin."""
+
+    @staticmethod
+    def check(variant, index: int, options: dict) -> None:
+        """Distill must be the first step (the loaded model is the teacher) and name a student."""
+        where = f"variant {variant.name!r}"
+        if not str(options.get("student", "")).strip():
+            raise RecipeError(
+                f"{where}: distill needs a student model",
+                "e.g. student = \"builtin:digits-cnn-small\"",
+            )
+        if index != 0:
+            raise RecipeError(
+                f"{where}: distill must be the first step (the loaded model is the teacher; "
+                f"steps before it would be thrown away)",
+                "move distill to the front of steps",
+            )
+
+    @staticmethod
+    def apply(ctx, options: dict) -> None:
+        """Load the student, train it with the KD loss, and make it the working module."""
+        from core.models import ModelSpec, load_model
+        from core.training import accuracy, fit
+
+        teacher = working_module(ctx, "distill").eval()
+        x, y = labelled_training_data(ctx, "distill")
+        source = options["student"].strip()
+        student = load_model(ModelSpec(source, input_shape=list(ctx.model.input_shape)), ctx.reporter)
+        if not student.is_module:
+            raise RecipeError(
+                f"variant {ctx.variant.name!r}: the student {source} is a {student.kind} archive "
+                "and cannot be trained",
+                "give the student as builtin:NAME, torchvision:ARCH or file.py:Class",
+            )
+        if list(student.output_shape) != list(ctx.model.output_shape):
+            raise RecipeError(
+                f"variant {ctx.variant.name!r}: the student {source} outputs "
+                f"{student.output_shape}, the teacher {ctx.model.output_shape}",
+                "pick a student with the same number of classes",
+            )
+        data = eval_data(ctx)
+        teacher_acc = accuracy(teacher, *data) if data else None
+        module = student.module
+        history = fit(
+            module, x, y, epochs=options["epochs"], lr=options["lr"],
+            batch_size=options["batch_size"], teacher=teacher,
+            temperature=options["temperature"], alpha=options["alpha"],
+            eval_data=data, stage="distill", reporter=ctx.reporter,
+        )
+        ctx.module = module.eval()
+        t_params, s_params = count_params(teacher), count_params(module)
+        ctx.state["history"] = history
+        ctx.state["distill"] = {
+            "student": source, "teacher_params": t_params, "student_params": s_params,
+            "teacher_accuracy": teacher_acc,
+            "student_accuracy": history[-1].get("eval_accuracy") if history else None,
+        }
+        msg = (
+            f"distilled {source} ({s_params:,} params, {s_params / t_params:.2%} of the "
+            f"teacher's {t_params:,}) for {options['epochs']} epoch(s), T={options['temperature']:g}, "
+            f"alpha={options['alpha']:g}"
+        )
+        if history and "eval_accuracy" in history[-1]:
+            msg += f": held-out accuracy {history[-1]['eval_accuracy']:.2%}"
+            if teacher_acc is not None:
+                msg += f" (teacher {teacher_acc:.2%})"
+        ctx.notes.append(msg)

@@ -1,0 +1,97 @@
+"""Android, iOS and Web app projects rendered from a variant's artifact.
+
+Each platform is a Jinja2 template folder under ``mobile-templates/<platform>`` with a
+``manifest.toml``. :func:`render_project` turns an :class:`AppBundle` (the artifact, the
+preprocessing spec, labels, a golden sample and its expected output) into a ready-to-build
+project that runs the sample as a self-test on start.
+
+Example
+-------
+>>> from core.templates import AppBundle, render_project, default_runtime
+>>> render_project("web", default_runtime("web"), bundle, out / "web")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import TemplateError
+from core.templates.manifest import available_platforms, load_manifest
+from core.templates.render import render_project
+
+__all__ = [
+    "PLATFORMS",
+    "AppBundle",
+    "TemplateError",
+    "default_runtime",
+    "render_project",
+]
+
+
+@dataclass
+class AppBundle:
+    """Everything a generated app ships besides code.
+
+    Attributes
+    ----------
+    app_name: any text; escaped or sanitised wherever it is used.
+    artifact: the model file (``.pte``, ``.ptl``, ``.onnx``) or ``.mlpackage`` folder.
+    artifact_extra: files shipped beside the artifact (e.g. ``model.onnx.data``).
+    preprocess: the :class:`core.data.preprocess.Preprocess` the desktop used.
+    labels: class labels in index order, any text.
+    sample_png: a real input already at model size (mode ``L`` or ``RGB``).
+    expected: the desktop's output for ``sample_png``: ``top1``, ``top1_index``, ``topk``,
+        ``logits``, ``probs``.
+    input_shape: the model input shape, e.g. ``[1, 1, 28, 28]``.
+    package_id: Android applicationId / iOS bundle id; derived from ``app_name`` when None.
+    variant: the variant name, for the README.
+    """
+
+    app_name: str
+    artifact: Path
+    artifact_extra: list[Path]
+    preprocess: object
+    labels: list[str]
+    sample_png: Path
+    expected: dict
+    input_shape: list[int]
+    package_id: str | None = None
+    variant: str = ""
+
+
+def _platforms() -> dict[str, dict[str, str]]:
+    return {
+        name: {rt: spec.format for rt, spec in load_manifest(name).runtimes.items()}
+        for name in available_platforms()
+    }
+
+
+PLATFORMS: dict[str, dict[str, str]] = _platforms()
+"""platform -> runtime -> artifact format key, read from the template manifests."""
+
+
+def default_runtime(platform: str) -> str:
+    """The runtime a platform uses when none is asked for.
+
+    Parameters
+    ----------
+    platform:
+        ``"android"``, ``"ios"`` or ``"web"``.
+
+    Returns
+    -------
+    str
+        ``"executorch"`` for Android and iOS, ``"onnxruntime-web"`` for Web.
+
+    Raises
+    ------
+    TemplateError
+        For a platform without a template.
+    """
+    if platform not in PLATFORMS:
+        raise TemplateError(
+            f"no app template for platform {platform!r}",
+            f"use one of: {', '.join(PLATFORMS)}",
+        )
+    return load_manifest(platform).default_runtime

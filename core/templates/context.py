@@ -1,0 +1,172 @@
+"""The variables a template sees, built from an :class:`AppBundle` and a manifest.
+
+Everything user-provided reaches templates through these variables and is embedded with a
+language filter (``kotlin``, ``swift``, ``js``, ``xml``, ``android``, ``pbx``, ``md``), never
+pasted raw. Preprocessing constants are rendered as float32 literals so Kotlin, Swift and
+JavaScript compute the very same input tensor as Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from core import __version__
+from core.templates.escaping import bundle_id, float32_literal, package_id, type_name
+from core.templates.manifest import RuntimeSpec, TemplateManifest
+
+# lastKnownFileType of the files an iOS project holds, by suffix.
+PBX_FILE_TYPES = {
+    ".swift": "sourcecode.swift",
+    ".json": "text.json",
+    ".txt": "text",
+    ".png": "image.png",
+    ".pte": "file",
+    ".ptd": "file",
+    ".mlpackage": "folder.mlpackage",
+    ".plist": "text.plist.xml",
+    ".md": "net.daringfireball.markdown",
+}
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file of a generated project.
+
+    Attributes
+    ----------
+    dest: path inside the project (POSIX).
+    kind: ``"template"`` (rendered), ``"verbatim"`` (copied), ``"data"`` (written by the
+        renderer: model, labels, sample, expected, preprocess, runtime files).
+    """
+
+    dest: str
+    kind: str
+
+
+def names(app_name: str, requested_id: str | None) -> dict[str, str]:
+    """Identifiers derived from the app name: ``type_name``, ``package_id``, ``bundle_id``."""
+    pkg = package_id(app_name, requested_id)
+    return {
+        "type_name": type_name(app_name),
+        "package_id": pkg,
+        "package_path": pkg.replace(".", "/"),
+        "bundle_id": bundle_id(app_name, requested_id),
+    }
+
+
+def preprocess_constants(pp: dict) -> dict:
+    """Preprocessing values as the generated code needs them (floats as float32 literals)."""
+    height, width = (int(v) for v in pp["size"])
+    return {
+        "height": height,
+        "width": width,
+        "channels": int(pp["channels"]),
+        "grayscale": int(pp["channels"]) == 1,
+        "resize": pp["resize"],
+        "bgr": int(pp["channels"]) == 3 and pp.get("channel_order", "RGB") == "BGR",
+        "scale": float32_literal(pp["scale"]),
+        "mean": [float32_literal(v) for v in pp["mean"]],
+        "std": [float32_literal(v) for v in pp["std"]],
+    }
+
+
+def base_context(
+    manifest: TemplateManifest,
+    spec: RuntimeSpec,
+    bundle,
+    variables: dict,
+    model_file: str,
+    model_extra: list[str],
+    ort_web_version: str | None,
+) -> dict:
+    """The variables every template gets (see the template READMEs for their use)."""
+    pp = bundle.preprocess.to_dict()
+    tolerance = float(variables.get("selftest_tolerance") or spec.tolerance)
+    return {
+        **variables,
+        **names(bundle.app_name, bundle.package_id),
+        "app_name": bundle.app_name,
+        "platform": manifest.platform,
+        "runtime": spec.name,
+        "runtime_title": spec.title,
+        "format": spec.format,
+        "runtimes": list(manifest.runtimes.values()),
+        "model_file": model_file,
+        "model_extra": model_extra,
+        "labels": list(bundle.labels),
+        "num_classes": len(bundle.labels),
+        "input_shape": [int(v) for v in bundle.input_shape],
+        "pp": preprocess_constants(pp),
+        "preprocess": pp,
+        "expected": bundle.expected,
+        "tolerance": tolerance,
+        "tolerance_literal": float32_literal(tolerance),
+        "benchmark_runs": int(variables.get("benchmark_runs", 20)),
+        "variant": bundle.variant,
+        "generator": f"Deploy Studio {__version__}",
+        "ort_web_version": ort_web_version,
+    }
+
+
+def pbx_id(type_name_: str, key: str) -> str:
+    """A stable 24-hex-digit Xcode object id for ``key`` (same input, same project file)."""
+    return hashlib.md5(f"{type_name_}/{key}".encode()).hexdigest()[:24].upper()
+
+
+def ios_context(ctx: dict, plan: list[PlannedFile]) -> dict:
+    """Xcode project structure: groups, file references and build phases for every file.
+
+    Files under ``<App>/`` become file references of the app group (or of its
+    ``Resources`` subgroup); Swift files and a Core ML package go to the Sources phase,
+    everything in ``Resources`` to the Resources phase.
+    """
+    app = ctx["type_name"]
+    files = []
+    for item in plan:
+        parts = PurePosixPath(item.dest).parts
+        if len(parts) < 2 or parts[0] != app:
+            continue
+        inner = PurePosixPath(*parts[1:])
+        suffix = inner.suffix
+        top = inner.parts[0]
+        if top.endswith(".mlpackage"):
+            inner, suffix = PurePosixPath(top), ".mlpackage"
+        elif len(inner.parts) > 2 or (len(inner.parts) == 2 and inner.parts[0] != "Resources"):
+            continue  # deeper folders are not part of this template
+        group = "resources" if inner.parts[0] == "Resources" else "app"
+        if suffix in (".swift", ".mlpackage"):
+            phase = "sources"
+        elif group == "resources":
+            phase = "resources"
+        else:
+            phase = None
+        entry = {
+            "name": inner.name,
+            "path": inner.name,
+            "group": group,
+            "type": PBX_FILE_TYPES.get(suffix, "file"),
+            "phase": phase,
+            "ref": pbx_id(app, f"ref:{inner}"),
+            "build": pbx_id(app, f"build:{inner}"),
+        }
+        if entry not in files:
+            files.append(entry)
+    files.sort(key=lambda f: (f["group"], f["name"]))
+    products = list(ctx.get("executorch_products", []))
+    if ctx.get("executorch_kernels_quantized"):
+        products.append("kernels_quantized")
+    return {
+        "files": files,
+        "uses_executorch": ctx["runtime"] == "executorch",
+        "packages": [
+            {
+                "name": p,
+                "dep": pbx_id(app, f"product:{p}"),
+                "build": pbx_id(app, f"build-product:{p}"),
+            }
+            for p in (products if ctx["runtime"] == "executorch" else [])
+        ],
+        "id": lambda key: pbx_id(app, key),
+    }

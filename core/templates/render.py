@@ -1,0 +1,282 @@
+"""Rendering a platform template into a ready-to-build project.
+
+:func:`render_project` checks the platform/runtime/artifact combination, plans every file
+of the project (rendered templates, verbatim files, data), renders with Jinja2 in
+``StrictUndefined`` mode (a missing value fails loudly), and writes the whole folder
+atomically: a failed or cancelled render leaves any previous project untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from core.errors import TemplateError
+from core.fsutil import atomic_dir
+from core.templates import escaping
+from core.templates.context import PlannedFile, base_context, ios_context
+from core.templates.manifest import (
+    FORMAT_SUFFIX,
+    TemplateManifest,
+    available_platforms,
+    load_manifest,
+)
+from core.templates.web_runtime import ORT_WEB_FILES, find_ort_web
+
+DATA_FILES = ("labels.json", "labels.txt", "sample.png", "preprocess.json", "expected.json")
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    """A Jinja2 environment over ``root`` with StrictUndefined and the escaping filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        kotlin=escaping.kotlin_string,
+        swift=escaping.swift_string,
+        js=escaping.js_value,
+        xml=escaping.xml_text,
+        html=escaping.xml_text,
+        android=escaping.android_string,
+        pbx=escaping.pbx_string,
+        md=escaping.markdown_inline,
+        f32=escaping.float32_literal,
+    )
+    return env
+
+
+def _check_combination(platform: str, runtime: str | None, artifact: Path) -> tuple:
+    platforms = available_platforms()
+    if platform not in platforms:
+        raise TemplateError(
+            f"no app template for platform {platform!r}",
+            f"use one of: {', '.join(platforms)}",
+        )
+    manifest = load_manifest(platform)
+    runtime = runtime or manifest.default_runtime
+    if runtime not in manifest.runtimes:
+        offered = ", ".join(f"{r} ({s.format})" for r, s in manifest.runtimes.items())
+        raise TemplateError(
+            f"the {platform} template has no runtime {runtime!r}",
+            f"use one of: {offered}",
+        )
+    spec = manifest.runtimes[runtime]
+    artifact = Path(artifact)
+    suffix = artifact.suffix.lower()
+    wanted = FORMAT_SUFFIX[spec.format]
+    if suffix != wanted:
+        fitting = [r for r, s in manifest.runtimes.items() if FORMAT_SUFFIX[s.format] == suffix]
+        hint = (
+            f"use runtime {' or '.join(fitting)} for a {suffix} artifact on {platform}"
+            if fitting
+            else f"export a {wanted} variant for {platform}/{runtime} "
+            f"(offered: {', '.join(f'{r} needs {FORMAT_SUFFIX[s.format]}' for r, s in manifest.runtimes.items())})"
+        )
+        raise TemplateError(
+            f"{platform}/{runtime} needs a {wanted} artifact, got {artifact.name!r}", hint
+        )
+    if not artifact.exists():
+        raise TemplateError(f"artifact {artifact} does not exist", "build the variant first")
+    return manifest, spec
+
+
+def _check_bundle(bundle) -> None:
+    from PIL import Image
+
+    n = len(bundle.labels)
+    if n == 0:
+        raise TemplateError("the app needs at least one class label", "give the model's labels")
+    logits = bundle.expected.get("logits")
+    if not isinstance(logits, list) or len(logits) != n:
+        raise TemplateError(
+            f"expected.json needs {n} logits (one per label), got "
+            f"{len(logits) if isinstance(logits, list) else 'none'}",
+            "compute the expected output with the same model and labels",
+        )
+    pp = bundle.preprocess
+    shape = [int(v) for v in bundle.input_shape]
+    if shape[1:] != [pp.channels, *pp.size]:
+        raise TemplateError(
+            f"input shape {shape} does not match the preprocessing "
+            f"({pp.channels} channel(s) of {pp.size[0]}x{pp.size[1]})",
+            "build the Preprocess from the model's input shape",
+        )
+    with Image.open(bundle.sample_png) as img:
+        if [img.height, img.width] != list(pp.size):
+            raise TemplateError(
+                f"sample image is {img.width}x{img.height}, the model takes "
+                f"{pp.size[1]}x{pp.size[0]}",
+                "resize the sample with Preprocess.resize_image before bundling it",
+            )
+
+
+def _plan_templates(manifest: TemplateManifest, runtime: str, path_vars: dict) -> list:
+    """(source, PlannedFile) for every template file, placeholders in paths resolved."""
+    planned = []
+    for src in sorted(manifest.root.rglob("*")):
+        if not src.is_file():
+            continue
+        rel = src.relative_to(manifest.root).as_posix()
+        if manifest.is_ignored(rel, runtime):
+            continue
+        dest = rel
+        for key, value in path_vars.items():
+            dest = dest.replace(key, value)
+        kind = "verbatim" if manifest.is_verbatim(rel) else "template"
+        planned.append((src, PlannedFile(dest, kind)))
+    return planned
+
+
+def _resolve(path: str, path_vars: dict) -> str:
+    for key, value in path_vars.items():
+        path = path.replace(key, value)
+    return path
+
+
+def render_project(
+    platform: str,
+    runtime: str | None,
+    bundle,
+    out_dir: Path,
+    *,
+    options: dict | None = None,
+    reporter=None,
+) -> Path:
+    """Render the ``platform`` project for ``bundle`` into ``out_dir`` (atomically).
+
+    Parameters
+    ----------
+    platform:
+        ``"android"``, ``"ios"`` or ``"web"``.
+    runtime:
+        A runtime the platform offers (see ``PLATFORMS``); None for its default.
+    bundle:
+        The :class:`core.templates.AppBundle` to ship.
+    out_dir:
+        The project folder; replaced as a whole when rendering succeeds.
+    options:
+        Overrides of manifest variables, e.g. ``{"executorch_ios_branch": "swiftpm-1.5.1"}``
+        or ``{"benchmark_runs": 50}``. Keys no template knows are an error.
+    reporter:
+        Optional :class:`core.progress.Reporter`; gets ``progress("render <platform>", f)``
+        and may cancel.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Raises
+    ------
+    TemplateError
+        Unknown platform, runtime or option; an artifact of the wrong format; a bundle whose
+        labels, expected output, sample or input shape do not fit together.
+    """
+    manifest, spec = _check_combination(platform, runtime, Path(bundle.artifact))
+    _check_bundle(bundle)
+    stage = f"render {platform}"
+    if reporter is not None:
+        reporter.progress(stage, 0.0)
+
+    options = dict(options or {})
+    known = set()
+    for name in available_platforms():
+        known |= set(load_manifest(name).variables)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TemplateError(
+            f"unknown template option(s): {', '.join(unknown)}",
+            f"use any of: {', '.join(sorted(known))}",
+        )
+    variables = {**manifest.variables, **{k: v for k, v in options.items()
+                                          if k in manifest.variables}}
+
+    artifact = Path(bundle.artifact)
+    model_file = manifest.model_stem + FORMAT_SUFFIX[spec.format]
+    model_extra = [Path(p).name for p in bundle.artifact_extra]
+    ort = find_ort_web() if platform == "web" else None
+    ctx = base_context(manifest, spec, bundle, variables, model_file, model_extra,
+                       ort.version if ort else None)
+    path_vars = {"__package_path__": ctx["package_path"], "__app__": ctx["type_name"]}
+
+    planned = _plan_templates(manifest, spec.name, path_vars)
+    assets_dir = _resolve(manifest.assets_dir, path_vars)
+    model_dir = _resolve(manifest.model_dir, path_vars)
+    data = [PlannedFile(str(PurePosixPath(assets_dir, n)), "data") for n in DATA_FILES]
+    data.append(PlannedFile(str(PurePosixPath(model_dir, model_file)), "data"))
+    data += [PlannedFile(str(PurePosixPath(model_dir, n)), "data") for n in model_extra]
+    plan = [p for _, p in planned] + data
+    ctx["project_files"] = [p.dest for p in plan]
+    ctx["ort_web_files"] = list(ORT_WEB_FILES)
+    if platform == "ios":
+        ctx["pbx"] = ios_context(ctx, plan)
+
+    env = make_environment(manifest.root)
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        total = len(planned) + 2
+        for i, (src, item) in enumerate(planned):
+            dest = tmp / item.dest
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if item.kind == "verbatim":
+                shutil.copyfile(src, dest)
+            else:
+                rel = src.relative_to(manifest.root).as_posix()
+                try:
+                    text = env.get_template(rel).render(ctx)
+                except jinja2.TemplateError as exc:  # a template bug: say which file
+                    raise RuntimeError(f"template {platform}/{rel}: {exc}") from exc
+                dest.write_text(text, encoding="utf-8", newline="\n")
+            shutil.copymode(src, dest)
+            if reporter is not None and i % 8 == 0:
+                reporter.progress(stage, 0.8 * (i + 1) / total)
+        _write_data(tmp / assets_dir, bundle)
+        _copy_model(tmp / model_dir, artifact, model_file, bundle.artifact_extra)
+        if ort is not None:
+            ort_dir = tmp / str(variables.get("ort_web_dir", "ort"))
+            ort_dir.mkdir(parents=True, exist_ok=True)
+            for name in ORT_WEB_FILES:
+                shutil.copyfile(ort.dist / name, ort_dir / name)
+        if reporter is not None:
+            reporter.progress(stage, 1.0)
+    return out_dir
+
+
+def _write_data(folder: Path, bundle) -> None:
+    """labels.json/.txt, sample.png (re-encoded in the model's mode), preprocess/expected."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = [str(label) for label in bundle.labels]
+    (folder / "labels.json").write_text(
+        json.dumps(labels, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (folder / "labels.txt").write_text(escaping.labels_txt(labels), encoding="utf-8")
+    (folder / "preprocess.json").write_text(
+        json.dumps(bundle.preprocess.to_dict(), indent=2) + "\n", encoding="utf-8")
+    (folder / "expected.json").write_text(
+        json.dumps(bundle.expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # Re-encode so the app decodes exactly the pixels Python used (no alpha, no ICC profile).
+    with Image.open(bundle.sample_png) as img:
+        img = img.convert("L" if bundle.preprocess.channels == 1 else "RGB")
+        img.save(folder / "sample.png", format="PNG")
+
+
+def _copy_model(folder: Path, artifact: Path, model_file: str, extra: list) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if artifact.is_dir():  # a Core ML .mlpackage is a folder
+        shutil.copytree(artifact, folder / model_file)
+    else:
+        shutil.copyfile(artifact, folder / model_file)
+    for path in extra:
+        path = Path(path)
+        # An ONNX model names its external data file inside: keep that name.
+        if path.is_dir():
+            shutil.copytree(path, folder / path.name)
+        else:
+            shutil.copyfile(path, folder / path.name)

@@ -1,0 +1,185 @@
+"""Shared pieces of the template tests: a tiny trained digits model, its artifacts, bundles.
+
+The model is a small CNN trained for a few seconds on scikit-learn's real handwritten digits
+(upsampled to 28x28); the sample is a real digit. Expected outputs come from onnxruntime on
+the desktop, exactly as core computes them for a variant.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = Path(os.environ.get("DEPLOY_STUDIO_TOOLS") or REPO / ".tools")
+NODE_MODULES = TOOLS / "node_modules"
+INSTALL_HINT = "run `bash scripts/install-verify-tools.sh` (installs the offline verification tools)"
+
+DIGIT_LABELS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+HOSTILE_APP_NAME = 'Digit "Reader" \\ ${x}\n</string> Zähler ✓ \'quoted\' @home'
+HOSTILE_LABELS = [
+    'zero "0"',
+    "one \\ backslash",
+    "two ${x} $y",
+    "three\nnewline",
+    "Zähler ✓ vier",
+    "</string><b>five</b>",
+    "six 'single' & amp;",
+    "seven \\u0041 \\n",
+    "  eight  spaced  ",
+    "@nine?",
+]
+
+
+def require_tool(path: str | os.PathLike, what: str) -> Path:
+    """Fail (not skip) with the install hint when a verification tool is missing."""
+    import pytest
+
+    found = Path(path) if os.path.isabs(str(path)) else shutil.which(str(path))
+    if not found or not Path(found).exists():
+        pytest.fail(f"{what} not found at {path}: {INSTALL_HINT}", pytrace=False)
+    return Path(found)
+
+
+def _digits_28():
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = []
+    for img in digits.images:
+        arr = np.clip(img * (255.0 / 16.0), 0, 255).astype(np.uint8)
+        big = Image.fromarray(arr, mode="L").resize((28, 28), Image.Resampling.BILINEAR)
+        images.append(np.asarray(big))
+    return np.stack(images), digits.target.astype(np.int64)
+
+
+class TinyDigitsCNN:
+    """Factory of the tiny test model (a torch module built lazily to keep imports cheap)."""
+
+    @staticmethod
+    def build():
+        import torch
+        from torch import nn
+
+        return nn.Sequential(
+            nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(4 * 13 * 13, 10),
+        )
+
+
+@functools.cache
+def trained_model_and_sample():
+    """(model, preprocess, sample uint8 HxWx1 array, true label) — trained once per session."""
+    import torch
+
+    from core.data.preprocess import Preprocess
+
+    torch.manual_seed(0)
+    pp = Preprocess.for_input_shape([1, 1, 28, 28])
+    images, targets = _digits_28()
+    x = torch.from_numpy(pp.apply(images[:, :, :, None]))
+    y = torch.from_numpy(targets)
+    model = TinyDigitsCNN.build()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _epoch in range(3):
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x) - 64, 64):
+            idx = perm[i:i + 64]
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+    model.eval()
+    index = 1500  # a held-back-ish real digit
+    return model, pp, images[index][:, :, None], int(targets[index])
+
+
+@functools.cache
+def artifacts_dir() -> Path:
+    """One folder per test session for the exported artifacts (exporting takes seconds)."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="ds-template-artifacts-"))
+
+
+@functools.cache
+def export_artifact(fmt: str) -> Path:
+    """The tiny model exported as ``fmt`` (``onnx``, ``pte`` or ``ptl``), once per session."""
+    import torch
+
+    model, _pp, _sample, _label = trained_model_and_sample()
+    x = torch.zeros(1, 1, 28, 28)
+    path = artifacts_dir() / f"model.{fmt}"
+    if fmt == "onnx":
+        torch.onnx.export(model, (x,), str(path), dynamo=True, external_data=False)
+    elif fmt == "pte":
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+        from executorch.exir import to_edge_transform_and_lower
+
+        ep = torch.export.export(model, (x,))
+        prog = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()]).to_executorch()
+        path.write_bytes(prog.buffer)
+    elif fmt == "ptl":
+        torch.jit.trace(model, x)._save_for_lite_interpreter(str(path))
+    else:
+        raise ValueError(fmt)
+    return path
+
+
+def expected_for(onnx_path: Path, pp, sample: np.ndarray, labels: list[str]) -> dict:
+    """The desktop's output for ``sample`` with onnxruntime (what core ships as expected.json)."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    x = pp.apply(sample)[None]
+    logits = sess.run(None, {sess.get_inputs()[0].name: x})[0][0].astype(np.float64)
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    order = np.argsort(-probs, kind="stable")
+    return {
+        "top1": labels[int(order[0])],
+        "top1_index": int(order[0]),
+        "topk": [[labels[int(i)], float(probs[i])] for i in order[:3]],
+        "logits": [float(v) for v in logits],
+        "probs": [float(v) for v in probs],
+    }
+
+
+def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], package_id=None):
+    """An AppBundle for the tiny model in artifact format ``fmt`` (pte, ptl or onnx).
+
+    Expected outputs come from the ONNX export with onnxruntime, as core computes them.
+    """
+    from PIL import Image
+
+    from core.templates import AppBundle
+
+    _model, pp, sample, _label = trained_model_and_sample()
+    folder.mkdir(parents=True, exist_ok=True)
+    sample_png = folder / "sample.png"
+    if not sample_png.exists():
+        Image.fromarray(sample[:, :, 0], mode="L").save(sample_png)
+    return AppBundle(
+        app_name=app_name,
+        artifact=export_artifact(fmt),
+        artifact_extra=[],
+        preprocess=pp,
+        labels=list(labels),
+        sample_png=sample_png,
+        expected=expected_for(export_artifact("onnx"), pp, sample, labels),
+        input_shape=[1, 1, 28, 28],
+        package_id=package_id,
+        variant="fp32-test",
+    )
+
+
+def run(cmd: list, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run a tool; return the completed process (the caller asserts on it)."""
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                          timeout=timeout, **kw)
