@@ -35,7 +35,6 @@ class JobFailed(StudioError):
         self.traceback_text = traceback_text
 
 
-_ERROR_TYPES: dict[str, type[StudioError]] = {}
 
 
 def _error_from(d: dict) -> Exception:
@@ -56,9 +55,18 @@ def _resolve(func_path: str):
     return getattr(importlib.import_module(mod), name)
 
 
-def _child_main(conn) -> None:
-    """The child's loop: receive (func_path, kwargs), send events, then a result or an error."""
+def _child_main(conn, log_path: str | None = None) -> None:
+    """The child's loop: receive (func_path, kwargs), send events, then a result or an error.
+
+    Native libraries print to the process's stdout/stderr directly; those go to ``log_path``
+    so the terminal and the window only show what the engine reports.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop us
+    if log_path:
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     import warnings
 
@@ -91,14 +99,20 @@ def _child_main(conn) -> None:
 class ChildProcess:
     """One long-lived worker process (spawned lazily, restarted after a crash or cancel)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_path: str | os.PathLike | None = None) -> None:
         self._ctx = mp.get_context("spawn")
         self._proc = None
         self._conn = None
+        if log_path is None:
+            from core.fsutil import cache_dir
+
+            (cache_dir() / "logs").mkdir(parents=True, exist_ok=True)
+            log_path = cache_dir() / "logs" / "worker.log"
+        self.log_path = str(log_path)
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_child_main, args=(child,), daemon=True, name="deploy-studio-worker")
+        self._proc = self._ctx.Process(target=_child_main, args=(child, self.log_path), daemon=True, name="deploy-studio-worker")
         self._proc.start()
         child.close()
         self._conn = parent
@@ -141,7 +155,8 @@ class ChildProcess:
                         sig = ""
                 raise JobCrashed(
                     f"the build process crashed with exit code {code}{sig}",
-                    "a native library (exporter or runtime) failed on this model; try another format or converter",
+                    "a native library (exporter or runtime) failed on this model; try another format "
+                    f"or converter (its output is in {self.log_path})",
                 )
 
     def kill(self) -> None:

@@ -64,7 +64,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         )
     if any(int(v) <= 0 for v in shape):
         raise ModelLoadError(f"input shape {shape} has a non-positive size", "e.g. 1,3,224,224")
-    if isinstance(module, torch.nn.Module):
+    if isinstance(module, torch.nn.Module) and kind != "exported":  # exported graphs refuse .eval()
         module.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
     reporter.progress("load model", 0.6, "forward pass")

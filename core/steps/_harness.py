@@ -142,3 +142,37 @@ def outputs(fn, x: torch.Tensor) -> torch.Tensor:
     """Stack ``fn`` on each sample of ``x`` (batch-1 artifacts)."""
     with torch.no_grad():
         return torch.cat([fn(x[i : i + 1]).detach().float() for i in range(len(x))])
+
+
+class TinyDigitsNet(torch.nn.Module):
+    """A ~20k-parameter CNN on 8x8 digits (scikit-learn's native size): the test model."""
+
+    def __init__(self, width: int = 16, hidden: int = 64) -> None:
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, width // 2, 3)
+        self.relu1 = torch.nn.ReLU()
+        self.conv2 = torch.nn.Conv2d(width // 2, width, 3)
+        self.relu2 = torch.nn.ReLU()
+        self.fc1 = torch.nn.Linear(width * 4 * 4, hidden)
+        self.relu3 = torch.nn.ReLU()
+        self.fc2 = torch.nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        x = self.relu2(self.conv2(self.relu1(self.conv1(x))))
+        return self.fc2(self.relu3(self.fc1(x.flatten(1))))
+
+
+TINY_SHAPE = [1, 1, 8, 8]
+
+
+def trained_tiny_model(epochs: int = 10, seed: int = 0, **kwargs) -> tuple[LoadedModel, Dataset]:
+    """A TinyDigitsNet trained on the training side of builtin:digits at 8x8, plus the data."""
+    from core.training import fit
+
+    torch.manual_seed(seed)
+    module = TinyDigitsNet(**kwargs)
+    dataset = load_dataset("builtin:digits", Preprocess.for_input_shape(TINY_SHAPE))
+    train_idx, _ = dataset.split(128, 500)
+    x, y = dataset.tensors(train_idx)
+    fit(module, x, y, epochs=epochs, lr=3e-3, batch_size=64, seed=seed)
+    return loaded_module(module.eval(), TINY_SHAPE, "test:tiny-digits"), dataset

@@ -56,6 +56,8 @@ class TemplateManifest:
     assets_dir: where labels/sample/preprocess/expected go (may contain placeholders).
     model_dir: where the model (and its extra files) go.
     model_stem: the model's file name without suffix.
+    rename: template path -> project path, for files a template folder should not hold
+        under their real name (``gitignore`` -> ``.gitignore``).
     """
 
     platform: str
@@ -68,6 +70,7 @@ class TemplateManifest:
     assets_dir: str
     model_dir: str
     model_stem: str
+    rename: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     def is_verbatim(self, rel: str) -> bool:
@@ -132,6 +135,7 @@ def load_manifest(platform: str) -> TemplateManifest:
         assets_dir=files.get("assets_dir", "."),
         model_dir=model.get("dir", "."),
         model_stem=model.get("stem", "model"),
+        rename=dict(files.get("rename", {})),
         extra={k: v for k, v in data.items() if k not in
                {"platform", "default_runtime", "runtimes", "variables", "files", "model"}},
     )

@@ -125,7 +125,7 @@ def _plan_templates(manifest: TemplateManifest, runtime: str, path_vars: dict) -
         rel = src.relative_to(manifest.root).as_posix()
         if manifest.is_ignored(rel, runtime):
             continue
-        dest = rel
+        dest = manifest.rename.get(rel, rel)
         for key, value in path_vars.items():
             dest = dest.replace(key, value)
         kind = "verbatim" if manifest.is_verbatim(rel) else "template"

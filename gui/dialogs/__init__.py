@@ -1,0 +1,1 @@
+"""Modal dialogs: export, input shape, trusting a pickled module."""

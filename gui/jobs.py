@@ -1,0 +1,292 @@
+"""What the window's workers run: thin calls into ``core``, executed on pool threads.
+
+Every function here takes a :class:`core.progress.Reporter` first and imports ``core``
+lazily, so the main thread never pays for torch. They hold no engine logic: each one calls
+the engine's own API (``load_model``, ``summarize``, ``load_dataset``, ``open_runner``,
+``run_recipe``, ``run_variants``, ``export_apps``, ``write_report``) and returns plain data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BUILTIN_MODELS = {
+    "builtin:digits-cnn": "Digits demo (SimpleCNN, trained on scikit-learn digits)",
+    "builtin:digits-cnn-small": "Digits student (small CNN, untrained)",
+}
+"""The Built-in menu's own models (spec -> menu text)."""
+
+TORCHVISION_COMMON = [
+    "mobilenet_v3_small", "mobilenet_v3_large", "mobilenet_v2", "resnet18", "resnet50",
+    "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x0_5", "regnet_y_400mf",
+    "convnext_tiny", "vit_b_16",
+]
+"""torchvision architectures shown first in the Built-in menu."""
+
+
+@dataclass
+class EngineInfo:
+    """What the window needs from the engine's registries to render forms and menus."""
+
+    steps: list = field(default_factory=list)  # core.registry.Entry
+    formats: list = field(default_factory=list)
+    converters: list = field(default_factory=list)
+    platforms: dict[str, list[str]] = field(default_factory=dict)  # platform -> runtimes
+    platform_formats: dict[str, dict[str, str]] = field(default_factory=dict)
+    default_runtimes: dict[str, str] = field(default_factory=dict)
+    torchvision: list[str] = field(default_factory=list)
+
+    def step(self, key: str):
+        return next(e for e in self.steps if e.key == key)
+
+    def fmt(self, key: str):
+        return next(e for e in self.formats if e.key == key)
+
+
+def warm_up(reporter) -> EngineInfo:
+    """Import the engine (torch, registries, templates) off the main thread."""
+    reporter.progress("starting engine", 0.1, "importing torch")
+    import core.engine  # noqa: F401 - the import is the point
+    import core.recipe  # noqa: F401
+
+    reporter.progress("starting engine", 0.5, "discovering steps and formats")
+    from core.registry import CONVERTERS, FORMATS, STEPS
+
+    info = EngineInfo(steps=STEPS.entries(), formats=FORMATS.entries(), converters=CONVERTERS.entries())
+    try:
+        from core.templates import PLATFORMS, default_runtime
+
+        info.platforms = {p: list(rts) for p, rts in PLATFORMS.items()}
+        info.platform_formats = {p: dict(rts) for p, rts in PLATFORMS.items()}
+        info.default_runtimes = {p: default_runtime(p) for p in PLATFORMS}
+    except Exception as e:  # noqa: BLE001 - templates are optional for the window to start
+        reporter.log(f"app templates unavailable: {e}")
+    reporter.progress("starting engine", 0.8, "listing torchvision architectures")
+    try:
+        import torchvision
+
+        info.torchvision = sorted(torchvision.models.list_models(module=torchvision.models))
+    except Exception:  # noqa: BLE001
+        info.torchvision = list(TORCHVISION_COMMON)
+    reporter.progress("starting engine", 1.0, "ready")
+    return info
+
+
+# --- models ---------------------------------------------------------------------------
+_model_lock = threading.Lock()
+_current_model: dict[str, Any] = {}
+
+
+@dataclass
+class ModelInfo:
+    """A loaded model's summary (``core.models.summary.summarize``) and its spec."""
+
+    spec: dict
+    summary: dict
+
+
+def load_model_job(reporter, spec: dict) -> ModelInfo:
+    """Load and validate a model (a real forward pass) and summarise it."""
+    from core.models import ModelSpec, load_model
+    from core.models.summary import summarize
+
+    model = load_model(ModelSpec.from_dict(spec), reporter)
+    reporter.progress("summarise model", 0.5)
+    summary = summarize(model)
+    with _model_lock:
+        _current_model["model"] = model
+    return ModelInfo(model.spec.to_dict(), summary)
+
+
+def load_recipe_job(reporter, path: str):
+    """Read and validate a recipe file (registry checks need torch, hence off-thread)."""
+    from core.recipe import load_recipe
+
+    reporter.progress("open recipe", 0.0, str(path))
+    return load_recipe(path)
+
+
+# --- samples ---------------------------------------------------------------------------
+@dataclass
+class Samples:
+    """Held-out samples at model size, for thumbnails and predictions."""
+
+    source: str
+    images: np.ndarray  # uint8 [N, H, W, C]
+    labels: np.ndarray | None
+    classes: list[str]
+    indices: np.ndarray  # indices into the dataset
+    notes: list[str]
+
+
+def load_samples_job(reporter, source: str, input_shape: list[int], calibration: int,
+                     evaluation: int, limit: int = 96) -> Samples:
+    """The first ``limit`` held-out samples of ``source`` (the split the engine evaluates on)."""
+    from core.data import Preprocess, load_dataset
+
+    reporter.progress("load samples", 0.0, source)
+    pre = Preprocess.for_input_shape(input_shape)
+    ds = load_dataset(source, pre, limit=None if source != "random" else max(64, calibration + evaluation))
+    _, eval_idx = ds.split(calibration, evaluation)
+    idx = eval_idx[:limit] if len(eval_idx) else np.arange(min(limit, len(ds)))
+    reporter.progress("load samples", 1.0)
+    return Samples(ds.name, ds.images[idx].copy(), None if ds.labels is None else ds.labels[idx].copy(),
+                   list(ds.classes), idx, list(ds.notes))
+
+
+_runners: dict[tuple, Any] = {}
+_runner_lock = threading.Lock()
+
+
+def _runner_for(row: dict, out_dir: Path):
+    from core.runtimes import open_runner
+
+    path = out_dir / row["artifact"]
+    key = (row["runtime"], str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    with _runner_lock:
+        if key not in _runners:
+            for k in [k for k in _runners if k[1] == str(path)]:
+                _runners.pop(k).close()
+            _runners[key] = open_runner(row["runtime"], path, 1)
+        return _runners[key]
+
+
+@dataclass
+class Prediction:
+    """One variant's top-3 on the selected sample and whether it agrees with the original."""
+
+    variant: str
+    top3: list[tuple[str, float]] | None
+    agrees: bool | None
+    note: str = ""
+
+
+def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | None,
+                labels: list[str]) -> tuple[list[tuple[str, float]], list[Prediction]]:
+    """The original model's and each built variant's top-3 for one sample (batch-1 calls).
+
+    Each artifact runs in its own runtime, as in the benchmark. Eager artifacts of plain
+    fp32 variants are the original module; eager variants with steps and Core ML (which
+    cannot run on Linux) are reported as not runnable here.
+    """
+    from core.measure import topk
+    from core.runtimes import open_runner
+
+    with _model_lock:
+        model = _current_model.get("model")
+    if model is None:
+        raise RuntimeError("no model is loaded")
+    x = model.preprocess.apply(pixels)[None]
+    ref = open_runner("eager", None, 1, module=model.module).run(x)[0]
+    ref_top = topk(ref, labels, 3)
+    preds = []
+    for row in rows:
+        reporter.check()
+        name = row["name"]
+        if row.get("error") or not row.get("artifact"):
+            preds.append(Prediction(name, None, None, "not built"))
+            continue
+        if row.get("runtime") is None:
+            preds.append(Prediction(name, None, None, "cannot run on this host"))
+            continue
+        try:
+            if row["runtime"] == "eager":
+                if row.get("steps"):
+                    preds.append(Prediction(name, None, None, "optimized eager: run in the build only"))
+                    continue
+                out = ref
+            else:
+                out = _runner_for(row, Path(out_dir)).run(x)[0]
+        except Exception as e:  # noqa: BLE001 - one failing runtime must not hide the others
+            preds.append(Prediction(name, None, None, f"failed: {str(e).splitlines()[0][:120]}"))
+            continue
+        top = topk(out, labels, 3)
+        preds.append(Prediction(name, top, int(np.argmax(out)) == int(np.argmax(ref))))
+    return ref_top, preds
+
+
+# --- runs and exports ------------------------------------------------------------------
+def run_job(reporter, recipe, out_dir: str, templates: bool) -> dict:
+    """``core.engine.run_recipe`` in a child process: the report (also written to ``out_dir``)."""
+    from core.engine import run_recipe
+
+    with _runner_lock:  # artifacts are about to be replaced
+        for r in _runners.values():
+            r.close()
+        _runners.clear()
+    return run_recipe(recipe, out_dir, reporter=reporter, isolate=True, templates=templates)
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote: the report, the artifacts and the app projects."""
+
+    out_dir: str
+    report: dict
+    artifacts: list[str]
+    apps: list[dict]
+
+
+def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple[str, str]],
+               app_name: str, out_dir: str, built_dir: str | None, built_rows: dict[str, dict]) -> ExportResult:
+    """Ship chosen variants and render app projects into ``out_dir``.
+
+    Variants already built by this window are copied from ``built_dir`` (their artifacts
+    and measured rows, unchanged); the others are built with ``core.engine.run_variants``.
+    Apps are rendered by ``core.apps.export_apps``; the report by ``core.report``.
+    """
+    from core.apps import export_apps
+    from core.engine import evaluate_gates, new_report, run_variants
+    from core.fsutil import remove_partials
+    from core.recipe import TemplateSpec, check_template
+    from core.report import write_report
+    from core.session import open_session
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_partials(out)
+    rec = recipe.copy()
+    rec.variants = [v for v in rec.variants if v.name in variant_names]
+    rec.export.templates = []
+    for platform, runtime in templates:
+        t = TemplateSpec(platform, runtime)
+        check_template(t)
+        rec.export.templates.append(t)
+    rec.export.app_name = app_name
+    session = open_session(rec.model, rec.data, reporter)
+    report = new_report(rec, session)
+    rows: list[dict] = []
+    missing = []
+    for v in rec.variants:
+        row = built_rows.get(v.name)
+        if row and not row.get("error") and built_dir and row.get("artifact"):
+            reporter.log(f"copying {v.name} ({row['format']})")
+            for rel in row.get("files") or [row["artifact"]]:
+                src, dst = Path(built_dir) / rel, out / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if src.is_dir():
+                    shutil.copytree(src, dst, dirs_exist_ok=True)
+                else:
+                    shutil.copy2(src, dst)
+            rows.append(dict(row))
+        else:
+            missing.append(v)
+    if missing:
+        rows.extend(run_variants(rec, missing, out, reporter, isolate=True))
+    order = {v.name: i for i, v in enumerate(rec.variants)}
+    rows.sort(key=lambda r: order.get(r["name"], len(order)))
+    report["variants"] = rows
+    report["gates"] = evaluate_gates(rec, report)
+    if rec.export.templates:
+        reporter.progress("overall", 0.8, "rendering app projects")
+        report["templates"] = export_apps(rec, session, report, out, reporter, isolate=True)
+    write_report(report, out)
+    reporter.progress("overall", 1.0, "done")
+    artifacts = [r["artifact"] for r in report["variants"] if r.get("artifact")]
+    return ExportResult(str(out), report, artifacts, list(report.get("templates", [])))

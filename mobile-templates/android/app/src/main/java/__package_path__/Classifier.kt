@@ -1,0 +1,81 @@
+package {{ package_id }}
+
+import android.content.Context
+{% if runtime == "executorch" %}import org.pytorch.executorch.EValue
+import org.pytorch.executorch.Module
+import org.pytorch.executorch.Tensor
+{% elif runtime == "pytorch-lite" %}import org.pytorch.IValue
+import org.pytorch.LiteModuleLoader
+import org.pytorch.Module
+import org.pytorch.Tensor
+{% elif runtime == "onnxruntime" %}import ai.onnxruntime.OnnxTensor
+import ai.onnxruntime.OrtEnvironment
+import ai.onnxruntime.OrtSession
+import java.nio.FloatBuffer
+{% endif %}
+/**
+ * Runs {{ model_file }} with {{ runtime_title }}.
+ * Not thread-safe: call it from one thread (MainActivity uses a single worker thread).
+ */
+class Classifier(context: Context) : AutoCloseable {
+{% if runtime == "executorch" %}    private val module: Module
+
+    init {
+        AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
+        module = Module.load(AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath)
+    }
+
+    /** One forward pass: NCHW floats in, logits out. */
+    fun run(input: FloatArray): FloatArray {
+        val tensor = Tensor.fromBlob(input, AppInfo.INPUT_SHAPE)
+        val outputs = module.forward(EValue.from(tensor))
+        return outputs[0].toTensor().dataAsFloatArray
+    }
+
+    override fun close() {
+        module.destroy()
+    }
+{% elif runtime == "pytorch-lite" %}    private val module: Module
+
+    init {
+        AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
+        module = LiteModuleLoader.load(AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath)
+    }
+
+    /** One forward pass: NCHW floats in, logits out. */
+    fun run(input: FloatArray): FloatArray {
+        val tensor = Tensor.fromBlob(input, AppInfo.INPUT_SHAPE)
+        return module.forward(IValue.from(tensor)).toTensor().dataAsFloatArray
+    }
+
+    override fun close() {
+        module.destroy()
+    }
+{% elif runtime == "onnxruntime" %}    private val env: OrtEnvironment = OrtEnvironment.getEnvironment()
+    private val session: OrtSession
+
+    init {
+        AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
+        val path = AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath
+        session = OrtSession.SessionOptions().use { options ->
+            options.setIntraOpNumThreads(1)
+            env.createSession(path, options)
+        }
+    }
+
+    /** One forward pass: NCHW floats in, logits out. */
+    fun run(input: FloatArray): FloatArray {
+        val inputName = session.inputNames.first()
+        OnnxTensor.createTensor(env, FloatBuffer.wrap(input), AppInfo.INPUT_SHAPE).use { tensor ->
+            session.run(mapOf(inputName to tensor)).use { result ->
+                val output = result.get(0) as OnnxTensor
+                val buffer = output.floatBuffer
+                return FloatArray(buffer.remaining()).also { buffer.get(it) }
+            }
+        }
+    }
+
+    override fun close() {
+        session.close()
+    }
+{% endif %}}

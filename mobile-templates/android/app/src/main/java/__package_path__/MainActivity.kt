@@ -1,0 +1,175 @@
+package {{ package_id }}
+
+import android.graphics.Bitmap
+import android.graphics.BitmapFactory
+import android.net.Uri
+import android.os.Bundle
+import android.util.Log
+import android.widget.Button
+import android.widget.ImageView
+import android.widget.ProgressBar
+import android.widget.TextView
+import androidx.activity.ComponentActivity
+import androidx.activity.result.contract.ActivityResultContracts
+import org.json.JSONArray
+import org.json.JSONObject
+import java.util.Locale
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+
+/**
+ * Classifies the bundled sample on start (the self-test), and any image from the gallery or
+ * the camera on request. The model runs on one worker thread; views change on the UI thread.
+ */
+class MainActivity : ComponentActivity() {
+    private val worker: ExecutorService = Executors.newSingleThreadExecutor()
+
+    // Touched only on the worker thread.
+    private var classifier: Classifier? = null
+    private var labels: List<String> = emptyList()
+    private var expected: Expected? = null
+
+    private lateinit var statusView: TextView
+    private lateinit var imageView: ImageView
+    private lateinit var sourceView: TextView
+    private lateinit var latencyView: TextView
+    private lateinit var selfTestView: TextView
+    private lateinit var rows: List<Triple<TextView, ProgressBar, TextView>>
+
+    private val pickImage = registerForActivityResult(ActivityResultContracts.GetContent()) { uri: Uri? ->
+        if (uri != null) classifyUri(uri)
+    }
+    private val takePhoto = registerForActivityResult(ActivityResultContracts.TakePicturePreview()) { bitmap: Bitmap? ->
+        if (bitmap != null) worker.execute { classifyOnWorker(bitmap, getString(R.string.source_camera), isSample = false) }
+    }
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_main)
+        title = AppInfo.APP_NAME
+        statusView = findViewById(R.id.status)
+        imageView = findViewById(R.id.image)
+        sourceView = findViewById(R.id.source)
+        latencyView = findViewById(R.id.latency)
+        selfTestView = findViewById(R.id.selftest)
+        rows = listOf(
+            Triple(findViewById(R.id.top1_label), findViewById(R.id.top1_bar), findViewById(R.id.top1_pct)),
+            Triple(findViewById(R.id.top2_label), findViewById(R.id.top2_bar), findViewById(R.id.top2_pct)),
+            Triple(findViewById(R.id.top3_label), findViewById(R.id.top3_bar), findViewById(R.id.top3_pct)),
+        )
+        findViewById<TextView>(R.id.app_name).text = AppInfo.APP_NAME
+        findViewById<Button>(R.id.pick_button).setOnClickListener { pickImage.launch("image/*") }
+        findViewById<Button>(R.id.camera_button).setOnClickListener { takePhoto.launch(null) }
+        findViewById<Button>(R.id.sample_button).setOnClickListener { runSample() }
+
+        worker.execute {
+            try {
+                labels = AppAssets.labels(this)
+                expected = AppAssets.expected(this)
+                classifier = Classifier(this)
+            } catch (e: Exception) {
+                showError(e)
+            }
+        }
+        runSample()
+    }
+
+    override fun onDestroy() {
+        worker.execute { classifier?.close() }
+        worker.shutdown()
+        super.onDestroy()
+    }
+
+    private fun runSample() {
+        worker.execute {
+            try {
+                classifyOnWorker(AppAssets.sample(this), getString(R.string.source_sample), isSample = true)
+            } catch (e: Exception) {
+                showError(e)
+            }
+        }
+    }
+
+    private fun classifyUri(uri: Uri) {
+        worker.execute {
+            try {
+                val bitmap = contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it) }
+                    ?: throw IllegalArgumentException("could not read the image")
+                classifyOnWorker(bitmap, getString(R.string.source_gallery), isSample = false)
+            } catch (e: Exception) {
+                showError(e)
+            }
+        }
+    }
+
+    /** Preprocess, run once for the prediction, then time BENCHMARK_RUNS runs. */
+    private fun classifyOnWorker(bitmap: Bitmap, source: String, isSample: Boolean) {
+        val model = classifier ?: return
+        try {
+            runOnUiThread { statusView.text = getString(R.string.loading) }
+            val input = BitmapInput.toInput(bitmap)
+            val logits = model.run(input)
+            repeat(AppInfo.WARMUP_RUNS) { model.run(input) }
+            val times = List(AppInfo.BENCHMARK_RUNS) {
+                val start = System.nanoTime()
+                model.run(input)
+                (System.nanoTime() - start) / 1e6
+            }
+            val latency = SelfTest.median(times)
+            val probs = SelfTest.softmax(logits)
+            val top = SelfTest.topK(probs, 3)
+            val test = if (isSample) expected?.let { SelfTest.compare(logits, it, AppInfo.TOLERANCE) } else null
+            if (test != null) logResult(top[0], probs, logits, test, latency)
+            val topLabels = top.map { labels[it.index] }
+            val shown = BitmapInput.fit(bitmap)
+            runOnUiThread { show(shown, source, top, topLabels, latency, test) }
+        } catch (e: Exception) {
+            showError(e)
+        }
+    }
+
+    private fun show(
+        bitmap: Bitmap,
+        source: String,
+        top: List<Prediction>,
+        topLabels: List<String>,
+        latencyMs: Double,
+        test: SelfTestResult?,
+    ) {
+        // Nearest-neighbour upscaling keeps a small model input crisp on screen.
+        val side = 336
+        imageView.setImageBitmap(Bitmap.createScaledBitmap(bitmap, side, side * bitmap.height / bitmap.width, false))
+        sourceView.text = source
+        rows.forEachIndexed { i, (label, bar, pct) ->
+            val p = top.getOrNull(i)
+            label.text = topLabels.getOrNull(i) ?: ""
+            bar.progress = p?.let { (it.probability * 1000).toInt() } ?: 0
+            pct.text = p?.let { String.format(Locale.US, "%.1f%%", it.probability * 100) } ?: ""
+        }
+        latencyView.text = String.format(Locale.US, "%.2f ms (median of %d runs)", latencyMs, AppInfo.BENCHMARK_RUNS)
+        statusView.text = "Prediction: " + topLabels[0]
+        if (test != null) {
+            val verdict = if (test.passed) "passed" else "failed"
+            selfTestView.text = String.format(Locale.US, "%s (max diff %.2e, tolerance %.0e)", verdict, test.maxDiff, AppInfo.TOLERANCE)
+            selfTestView.setTextColor(getColor(if (test.passed) R.color.pass else R.color.fail))
+        }
+    }
+
+    /** The self-test as one JSON line in Logcat (tag DeployStudio), for scripted checks. */
+    private fun logResult(top1: Prediction, probs: FloatArray, logits: FloatArray, test: SelfTestResult, latencyMs: Double) {
+        val json = JSONObject()
+        json.put("top1", labels[top1.index])
+        json.put("top1_index", top1.index)
+        json.put("probs", JSONArray(probs.map { it.toDouble() }))
+        json.put("logits", JSONArray(logits.map { it.toDouble() }))
+        json.put("selftest", if (test.passed) "passed" else "failed")
+        json.put("max_diff", test.maxDiff.toDouble())
+        json.put("latency_ms", latencyMs)
+        Log.i("DeployStudio", json.toString())
+    }
+
+    private fun showError(e: Exception) {
+        Log.e("DeployStudio", "classification failed", e)
+        runOnUiThread { statusView.text = "Error: " + (e.message ?: e.javaClass.simpleName) }
+    }
+}

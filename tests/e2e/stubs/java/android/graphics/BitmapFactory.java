@@ -1,0 +1,16 @@
+// Mirrors android.graphics.BitmapFactory (API 35): static decodeStream(InputStream),
+// decodeStream(InputStream, Rect, Options) (both may return null), and Options with the public
+// fields inPreferredConfig and inScaled.
+package android.graphics;
+
+public class BitmapFactory {
+    public static class Options {
+        public Bitmap.Config inPreferredConfig;
+        public boolean inScaled;
+    }
+
+    public static Bitmap decodeStream(java.io.InputStream is) { throw new RuntimeException("Stub!"); }
+    public static Bitmap decodeStream(java.io.InputStream is, Rect outPadding, Options opts) {
+        throw new RuntimeException("Stub!");
+    }
+}

@@ -1,0 +1,6 @@
+// Mirrors org.pytorch.LiteModuleLoader (org.pytorch:pytorch_android_lite 2.1.0): static load(String).
+package org.pytorch;
+
+public class LiteModuleLoader {
+    public static Module load(String modelPath) { throw new RuntimeException("Stub!"); }
+}
