@@ -1,0 +1,38 @@
+# Deploy Studio: two commands set everything up on a fresh machine.
+#   make run    -> installs (first time) and opens the window, or runs the demo headless
+#   make test   -> installs (first time) and runs ruff + the default test suite
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml scripts/install-verify-tools.sh 2>/dev/null | md5sum | cut -c1-8)
+OUT ?= out/demo
+
+.PHONY: install run demo test test-all lint bench clean
+
+$(STAMP):
+	bash scripts/setup.sh
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(BIN)/deploy-studio; \
+	else echo "no display: running the headless demo into $(OUT)"; $(BIN)/deploy-studio demo --out $(OUT); fi
+
+demo: $(STAMP)
+	$(BIN)/deploy-studio demo --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check core gui tests benchmarks
+
+test: $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+test-all: $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "slow or not slow"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/compare_runtimes.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
