@@ -252,8 +252,13 @@ def xnnpack_quantizer(keep_fp32=(), only: str | None = None):
         quantizer.set_module_name(only, config)
         return quantizer
     quantizer.set_global(config)
-    for name in keep_fp32:
-        quantizer.set_module_name(name, None)
+    keep = list(keep_fp32)
+    if keep:
+        from torchao.quantization.pt2e.quantizer.utils import get_module_name_filter
+
+        kept = [get_module_name_filter(name) for name in keep]
+        # a node traced from a kept module (or its children) gets no annotation: stays float
+        quantizer.set_filter_function(lambda node: not any(f(node) for f in kept))
     return quantizer
 
 

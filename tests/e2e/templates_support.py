@@ -64,7 +64,6 @@ class TinyDigitsCNN:
 
     @staticmethod
     def build():
-        import torch
         from torch import nn
 
         return nn.Sequential(

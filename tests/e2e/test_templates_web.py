@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import templates_support as ts
 
 from core.templates import render_project
+from tests.e2e import templates_support as ts
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DRIVER = Path(__file__).parent / "web" / "run_page.cjs"

@@ -1,0 +1,404 @@
+"""The variants table: include/exclude, presets, duplicate, remove, and results as they arrive.
+
+Rows are the recipe's variants (then any variant a run added, e.g. to ship in an app);
+measurement columns fill in from :class:`gui.state.Document` results, a running variant
+shows a progress bar in its Status cell, and an invalid variant says why in its tooltip.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.formatting import NA, fmt_bytes, fmt_count, fmt_ms, fmt_pct, fmt_sci
+from gui.state import Document
+
+COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "p90 ms",
+           "Accuracy", "Agreement", "Max |Δ|"]
+COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
+COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF = 5, 6, 7, 8, 9, 10, 11
+NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
+
+
+def steps_text(steps) -> str:
+    """``prune (structured-l1 0.5) → quantize (int8-static)`` for a list of step dicts/specs."""
+    parts = []
+    for s in steps or []:
+        d = s if isinstance(s, dict) else s.to_dict()
+        kind = d.get("kind", "?")
+        detail = d.get("mode") or d.get("method") or d.get("student") or ""
+        if kind == "prune" and "amount" in d:
+            detail = f"{detail} {d['amount']:g}"
+        parts.append(f"{kind} ({detail})" if detail else kind)
+    return " → ".join(parts) or "—"
+
+
+def cell_text(row: dict, col: int) -> str:
+    """The text of a measurement cell for a report row (the tests use this too)."""
+    lat = row.get("latency_ms") or {}
+    if col == COL_SIZE:
+        return fmt_bytes(row.get("size_bytes"))
+    if col == COL_PARAMS:
+        return fmt_count(row.get("params"))
+    if col == COL_P50:
+        return fmt_ms(lat.get("p50"))
+    if col == COL_P90:
+        return fmt_ms(lat.get("p90"))
+    if col == COL_ACC:
+        return fmt_pct((row.get("accuracy") or {}).get("top1"))
+    if col == COL_AGREE:
+        return fmt_pct((row.get("parity") or {}).get("top1_agreement"), 1)
+    if col == COL_DIFF:
+        return fmt_sci((row.get("parity") or {}).get("max_abs_diff"))
+    return ""
+
+
+def swatch(color: QColor, size: int = 12) -> QIcon:
+    """A small rounded colour square for a variant."""
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(color)
+    p.setPen(color.darker(130))
+    p.drawRoundedRect(0.5, 0.5, size - 1, size - 1, 3, 3)
+    p.end()
+    return QIcon(pm)
+
+
+class VariantsModel(QAbstractTableModel):
+    """Table model over the document's variants and results."""
+
+    def __init__(self, doc: Document, parent=None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self._names: list[str] = []
+        self._problems: dict[str, tuple[str, str]] = {}
+        doc.recipe_replaced.connect(self._reset)
+        doc.variants_changed.connect(self._reset)
+        doc.results_cleared.connect(self._reset)
+        doc.result_changed.connect(self._on_result)
+        doc.variant_progress.connect(self._on_progress)
+        doc.live_latency.connect(self._on_progress)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        self._names = [r["name"] for r in self.doc.result_rows()]
+        self._problems = {}
+        for v in self.doc.variants:
+            p = self.doc.problem_of(v)
+            if p:
+                self._problems[v.name] = p
+        self.endResetModel()
+
+    def _on_result(self, name: str) -> None:
+        if name not in self._names:
+            self._reset()
+            return
+        r = self._names.index(name)
+        self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+
+    def _on_progress(self, name: str) -> None:
+        if name in self._names:
+            r = self._names.index(name)
+            self.dataChanged.emit(self.index(r, COL_STATUS), self.index(r, COL_P90))
+
+    def name_at(self, row: int) -> str | None:
+        return self._names[row] if 0 <= row < len(self._names) else None
+
+    def row_of(self, name: str) -> int:
+        return self._names.index(name) if name in self._names else -1
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self._names)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return {
+                    COL_ON: "include the variant in Build & measure",
+                    COL_SIZE: "everything the app must ship",
+                    COL_P50: "median latency of one batch-1 call in the artifact's own runtime",
+                    COL_ACC: "top-1 accuracy on held-out samples",
+                    COL_AGREE: "top-1 agreement with the original model on the same samples",
+                    COL_DIFF: "largest absolute logit difference from the original model",
+                }.get(section)
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in NUMERIC:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index):
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == COL_ON and self.doc.variant(self._names[index.row()]) is not None:
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if index.column() == COL_ON and role == Qt.ItemDataRole.CheckStateRole:
+            name = self._names[index.row()]
+            self.doc.set_enabled(name, Qt.CheckState(value) == Qt.CheckState.Checked)
+            return True
+        return False
+
+    def _status(self, name: str, spec, row: dict) -> tuple[str, str]:
+        if spec is not None:
+            problem = self._problems.get(name)
+            if problem:
+                return "invalid", problem[0] + (f"\nTry: {problem[1]}" if problem[1] else "")
+        if row.get("error"):
+            return "failed", row["error"]
+        if row.get("artifact"):
+            notes = "\n".join(row.get("notes") or [])
+            return "done", notes
+        if name in self.doc.progress:
+            frac, stage = self.doc.progress[name]
+            return stage, ""
+        if spec is not None and not spec.enabled:
+            return "excluded", "not built: include it to build and measure it"
+        return "—", ""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        name = self._names[index.row()]
+        col = index.column()
+        spec = self.doc.variant(name)
+        row = self.doc.results.get(name) or {}
+        if role == Qt.ItemDataRole.CheckStateRole and col == COL_ON:
+            if spec is None:
+                return None
+            return Qt.CheckState.Checked if spec.enabled else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
+            return swatch(self.doc.color(name))
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_NAME:
+                return name
+            if col == COL_FORMAT:
+                fmt = spec.format if spec else row.get("format", "")
+                conv = (spec.convert if spec else row.get("convert")) if fmt != "eager" else None
+                return f"{fmt} ({conv})" if conv else fmt
+            if col == COL_STEPS:
+                return steps_text(spec.steps if spec else row.get("steps"))
+            if col == COL_STATUS:
+                return self._status(name, spec, row)[0]
+            if col in (COL_P50, COL_P90) and not row.get("latency_ms") and name in self.doc.live:
+                return fmt_ms(self.doc.live[name].get("p50" if col == COL_P50 else "p90"))
+            if col in NUMERIC:
+                return cell_text(row, col) if row else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col in (COL_STATUS, COL_NAME):
+                tip = self._status(name, spec, row)[1]
+                return tip or None
+            if col == COL_SIZE and row.get("size_bytes") is not None:
+                return f"{row['size_bytes']:,} bytes"
+            if col == COL_ACC and (row.get("accuracy") or {}).get("samples"):
+                return f"on {row['accuracy']['samples']} held-out samples"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            status = self._status(name, spec, row)[0] if col in (COL_STATUS, COL_NAME) else ""
+            if status in ("invalid", "failed"):
+                return QBrush(QColor("#d64545"))
+            if spec is not None and not spec.enabled:
+                return QBrush(QApplication.palette().placeholderText().color())
+            if col in NUMERIC and row.get("error"):
+                return QBrush(QApplication.palette().placeholderText().color())
+        if role == Qt.ItemDataRole.UserRole:
+            return self.doc.progress.get(name)
+        return None
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """Draws a progress bar in the Status cell while a variant builds."""
+
+    def paint(self, painter, option, index) -> None:
+        prog = index.data(Qt.ItemDataRole.UserRole)
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        if prog and text not in ("done", "failed", "invalid", "excluded", "queued", "—"):
+            frac, stage = prog
+            bar = QStyleOptionProgressBar()
+            bar.rect = QRect(option.rect.adjusted(3, 4, -3, -4))
+            bar.minimum, bar.maximum = 0, 100
+            bar.progress = int(max(0.0, min(1.0, frac)) * 100)
+            bar.text = stage
+            bar.textVisible = True
+            bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
+            QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+            return
+        super().paint(painter, option, index)
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
+        s = super().sizeHint(option, index)
+        return QSize(max(s.width(), 110), s.height())
+
+
+class VariantsPanel(QWidget):
+    """Toolbar (add preset, duplicate, remove, include) over the variants table.
+
+    Signals
+    -------
+    selected(str) : the selected variant's name ('' when none).
+    """
+
+    selected = Signal(str)
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.model = VariantsModel(doc, self)
+        self.table = QTableView()
+        self.table.setObjectName("variantsTable")
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(COL_STATUS, StatusDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        h = self.table.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        h.setStretchLastSection(False)
+        h.setHighlightSections(False)
+        for col, width in {COL_ON: 28, COL_NAME: 150, COL_FORMAT: 105, COL_STEPS: 150, COL_STATUS: 120,
+                           COL_SIZE: 80, COL_PARAMS: 82, COL_P50: 62, COL_P90: 62, COL_ACC: 74,
+                           COL_AGREE: 78, COL_DIFF: 66}.items():
+            self.table.setColumnWidth(col, width)
+        h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
+
+        self.add_button = QToolButton()
+        self.add_button.setText("Add variant")
+        self.add_button.setObjectName("addVariantButton")
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_menu = QMenu(self)
+        self.add_button.setMenu(self.add_menu)
+        self.duplicate_action = QAction("Duplicate", self)
+        self.duplicate_action.triggered.connect(self._on_duplicate)
+        self.remove_action = QAction("Remove", self)
+        self.remove_action.setShortcut("Del")
+        self.remove_action.triggered.connect(self._on_remove)
+        dup_btn, rm_btn = QToolButton(), QToolButton()
+        dup_btn.setDefaultAction(self.duplicate_action)
+        rm_btn.setDefaultAction(self.remove_action)
+        self.table.addAction(self.remove_action)
+
+        title = QLabel("Variants")
+        title.setObjectName("sectionTitle")
+        self.summary = QLabel("")
+        self.summary.setObjectName("muted")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(title)
+        bar.addWidget(self.summary)
+        bar.addStretch(1)
+        bar.addWidget(self.add_button)
+        bar.addWidget(dup_btn)
+        bar.addWidget(rm_btn)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 4)
+        lay.setSpacing(4)
+        lay.addLayout(bar)
+        lay.addWidget(self.table, 1)
+
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.model.modelReset.connect(self._on_model_reset)
+        self._selected = ""
+        self._update_summary()
+
+    # --- presets -----------------------------------------------------------------------
+    def set_presets(self, presets, on_pick) -> None:
+        """Fill the Add menu; ``on_pick(preset)`` is called when one is chosen."""
+        self.add_menu.clear()
+        for p in presets:
+            a = self.add_menu.addAction(p.label)
+            a.setToolTip(p.tip)
+            a.setObjectName(f"preset_{p.name}")
+            a.triggered.connect(lambda _=False, p=p: on_pick(p))
+        self.add_menu.setToolTipsVisible(True)
+
+    # --- selection ---------------------------------------------------------------------
+    def selected_name(self) -> str:
+        return self._selected
+
+    def select(self, name: str) -> None:
+        r = self.model.row_of(name)
+        if r >= 0:
+            self.table.selectRow(r)
+
+    def _on_selection(self, *_args) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self._selected = self.model.name_at(rows[0].row()) if rows else ""
+        self._update_actions()
+        self.selected.emit(self._selected or "")
+
+    def _on_model_reset(self) -> None:
+        self._update_summary()
+        if self._selected and self.model.row_of(self._selected) >= 0:
+            sm = self.table.selectionModel()
+            sm.blockSignals(True)
+            self.table.selectRow(self.model.row_of(self._selected))
+            sm.blockSignals(False)
+            self.table.viewport().update()
+        else:
+            self._selected = ""
+            self.selected.emit("")
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        in_recipe = bool(self._selected) and self.doc.variant(self._selected) is not None
+        self.duplicate_action.setEnabled(in_recipe)
+        self.remove_action.setEnabled(in_recipe)
+
+    def _update_summary(self) -> None:
+        vs = self.doc.variants
+        on = sum(1 for v in vs if v.enabled)
+        self.summary.setText(f"{on} of {len(vs)} included" if vs else "")
+
+    def _on_duplicate(self) -> None:
+        dup = self.doc.duplicate_variant(self._selected)
+        if dup is not None:
+            self.select(dup.name)
+
+    def _on_remove(self) -> None:
+        if self._selected and self.doc.variant(self._selected) is not None:
+            self.doc.remove_variant(self._selected)
+
+    def _on_context_menu(self, pos) -> None:
+        idx = self.table.indexAt(pos)
+        if idx.isValid():
+            self.table.selectRow(idx.row())
+        m = QMenu(self)
+        m.addMenu(self.add_menu).setText("Add variant")
+        m.addAction(self.duplicate_action)
+        m.addAction(self.remove_action)
+        m.exec(self.table.viewport().mapToGlobal(pos))
+
+    def cell(self, name: str, col: int) -> str:
+        """The text shown in ``col`` of the variant's row (for tests)."""
+        r = self.model.row_of(name)
+        return "" if r < 0 else (self.model.index(r, col).data() or "")
+
+
+__all__ = ["COLUMNS", "NA", "VariantsPanel", "cell_text", "steps_text"]

@@ -1,0 +1,261 @@
+"""The window's document: the :class:`core.recipe.Recipe` being edited plus its results.
+
+Panels receive one :class:`Document` and listen to its signals; they change the recipe only
+through its methods, which keep the dirty flag, the variant colours and the results in step.
+``core.recipe`` is imported lazily (it pulls in torch) so the window can appear first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor
+
+from gui.colors import variant_color
+
+if TYPE_CHECKING:
+    from core.recipe import Recipe, VariantSpec
+
+
+class Document(QObject):
+    """A recipe being edited, the model's summary, and the latest results.
+
+    Signals
+    -------
+    recipe_replaced : the whole recipe changed (new / open / model opened).
+    variants_changed : a variant was added, removed, renamed, reordered or edited.
+    settings_changed : data, benchmark or export settings changed.
+    dirty_changed(bool), path_changed(object)
+    model_changed : the model summary changed (``model_summary``).
+    results_cleared, result_changed(str), live_latency(str), variant_progress(str)
+    report_changed : a finished run's report is available (``report``).
+    """
+
+    recipe_replaced = Signal()
+    variants_changed = Signal()
+    settings_changed = Signal()
+    dirty_changed = Signal(bool)
+    path_changed = Signal(object)
+    model_changed = Signal()
+    results_cleared = Signal()
+    result_changed = Signal(str)
+    live_latency = Signal(str)
+    variant_progress = Signal(str)
+    report_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.recipe: Recipe | None = None
+        self.dirty = False
+        self.model_summary: dict | None = None
+        self.model_kind: str | None = None
+        self.results: dict[str, dict] = {}
+        self.live: dict[str, dict] = {}
+        self.progress: dict[str, tuple[float, str]] = {}
+        self.report: dict | None = None
+        self.out_dir: Path | None = None
+        self._colour_slots: dict[str, int] = {}
+
+    # --- recipe ------------------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        return self.recipe.path if self.recipe is not None else None
+
+    @property
+    def has_recipe(self) -> bool:
+        return self.recipe is not None
+
+    def set_recipe(self, recipe: Recipe | None, dirty: bool = False) -> None:
+        """Replace the whole recipe (results and colours start over)."""
+        self.recipe = recipe
+        self._colour_slots = {}
+        for v in recipe.variants if recipe else []:
+            self._slot(v.name)
+        self.model_summary = None
+        self.model_kind = None
+        self.clear_results()
+        self.report = None
+        self.recipe_replaced.emit()
+        self.path_changed.emit(self.path)
+        self.set_dirty(dirty)
+
+    def set_dirty(self, dirty: bool = True) -> None:
+        if dirty != self.dirty:
+            self.dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    def saved(self, path: Path) -> None:
+        """Tell the document its recipe was written to ``path``."""
+        self.recipe.path = Path(path)
+        self.path_changed.emit(self.path)
+        self.set_dirty(False)
+
+    def set_model_summary(self, summary: dict | None) -> None:
+        self.model_summary = summary
+        self.model_kind = summary.get("kind") if summary else None
+        self.model_changed.emit()
+        self.variants_changed.emit()  # validity can depend on the model's kind
+
+    def settings_edited(self) -> None:
+        """Data, benchmark, gates or export settings were edited in place."""
+        self.settings_changed.emit()
+        self.set_dirty(True)
+
+    # --- variants ----------------------------------------------------------------------
+    @property
+    def variants(self) -> list[VariantSpec]:
+        return self.recipe.variants if self.recipe else []
+
+    def variant(self, name: str) -> VariantSpec | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def unique_name(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``... whichever no variant uses yet."""
+        names = {v.name for v in self.variants}
+        if base not in names:
+            return base
+        i = 2
+        while f"{base}-{i}" in names:
+            i += 1
+        return f"{base}-{i}"
+
+    def add_variant(self, spec: VariantSpec, index: int | None = None) -> VariantSpec:
+        """Add ``spec`` (renamed if its name is taken) and return it."""
+        spec.name = self.unique_name(spec.name)
+        if index is None:
+            self.recipe.variants.append(spec)
+        else:
+            self.recipe.variants.insert(index, spec)
+        self._slot(spec.name)
+        self.variants_changed.emit()
+        self.set_dirty(True)
+        return spec
+
+    def duplicate_variant(self, name: str) -> VariantSpec | None:
+        v = self.variant(name)
+        if v is None:
+            return None
+        import copy
+
+        dup = copy.deepcopy(v)
+        dup.name = self.unique_name(f"{v.name}-copy")
+        return self.add_variant(dup, self.variants.index(v) + 1)
+
+    def remove_variant(self, name: str) -> None:
+        v = self.variant(name)
+        if v is None:
+            return
+        self.recipe.variants.remove(v)
+        self.results.pop(name, None)
+        self.live.pop(name, None)
+        self.variants_changed.emit()
+        self.set_dirty(True)
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        v = self.variant(name)
+        if v is not None and v.enabled != enabled:
+            v.enabled = enabled
+            self.variants_changed.emit()
+            self.set_dirty(True)
+
+    def variant_edited(self, old_name: str, spec: VariantSpec) -> None:
+        """The variant called ``old_name`` was edited in place (and maybe renamed to spec.name)."""
+        if old_name != spec.name:
+            slot = self._colour_slots.pop(old_name, None)
+            if slot is not None:
+                self._colour_slots[spec.name] = slot
+            for d in (self.results, self.live, self.progress):
+                if old_name in d:
+                    d[spec.name] = d.pop(old_name)
+        self.results.pop(spec.name, None)  # its numbers no longer describe it
+        self.live.pop(spec.name, None)
+        self.variants_changed.emit()
+        self.set_dirty(True)
+
+    def problem_of(self, spec: VariantSpec) -> tuple[str, str] | None:
+        """Why ``spec`` cannot be built, as (message, hint), or None when it can.
+
+        Uses the engine's own checks (``check_variant`` and the model-kind check) so the
+        window explains exactly what ``deploy-studio run`` would refuse.
+        """
+        from core.errors import StudioError
+        from core.recipe import check_variant
+
+        if sum(1 for v in self.variants if v.name == spec.name) > 1:
+            return (f"two variants are named {spec.name!r}", "give each variant its own name")
+        if not spec.name.strip():
+            return ("the variant needs a name", "")
+        try:
+            check_variant(spec)
+            if self.model_kind:
+                from core.build.pipeline import check_model_kind
+
+                check_model_kind(spec, self.model_kind)
+        except StudioError as e:
+            return (e.message, e.hint)
+        return None
+
+    # --- colours -----------------------------------------------------------------------
+    def _slot(self, name: str) -> int:
+        if name not in self._colour_slots:
+            used = set(self._colour_slots.values())
+            i = 0
+            while i in used:
+                i += 1
+            self._colour_slots[name] = i
+        return self._colour_slots[name]
+
+    def color(self, name: str) -> QColor:
+        """The variant's colour in the table and in every chart."""
+        return variant_color(self._slot(name))
+
+    # --- results -----------------------------------------------------------------------
+    def clear_results(self) -> None:
+        self.results = {}
+        self.live = {}
+        self.progress = {}
+        self.results_cleared.emit()
+
+    def start_run(self, out_dir: Path) -> None:
+        self.clear_results()
+        self.report = None
+        self.out_dir = Path(out_dir)
+        for v in self.variants:
+            if v.enabled:
+                self.progress[v.name] = (0.0, "queued")
+                self.variant_progress.emit(v.name)
+
+    def set_progress(self, name: str, fraction: float, stage: str) -> None:
+        self.progress[name] = (fraction, stage)
+        self.variant_progress.emit(name)
+
+    def set_live_latency(self, name: str, data: dict) -> None:
+        self.live[name] = data
+        self.live_latency.emit(name)
+
+    def set_result(self, name: str, row: dict) -> None:
+        self._slot(name)
+        self.results[name] = row
+        self.progress[name] = (1.0, "failed" if row.get("error") else "done")
+        self.result_changed.emit(name)
+
+    def set_report(self, report: dict, out_dir: Path | None = None) -> None:
+        """A finished run: its rows become the results (same numbers as report.json)."""
+        self.report = report
+        if out_dir is not None:
+            self.out_dir = Path(out_dir)
+        for row in report.get("variants", []):
+            self.set_result(row["name"], row)
+        self.report_changed.emit()
+
+    def result_rows(self) -> list[dict[str, Any]]:
+        """Rows to show: every recipe variant in order, then rows added by the run (apps)."""
+        names = [v.name for v in self.variants]
+        extra = [n for n in self.results if n not in names]
+        return [self.results.get(n) or {"name": n} for n in names + extra]
+
+    @property
+    def baseline_accuracy(self) -> float | None:
+        return ((self.report or {}).get("baseline") or {}).get("accuracy")

@@ -1,0 +1,96 @@
+"""The engine end to end on a tiny model: report schema, gates, isolation, cancel, crashes."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from core.engine import report_exit_code, run_recipe
+from core.errors import Cancelled
+from core.progress import CancelToken, Reporter
+
+VARIANTS = [
+    {"name": "fp32-eager", "format": "eager"},
+    {"name": "fp32-pte", "format": "pte"},
+    {"name": "fp32-onnx", "format": "onnx"},
+]
+
+
+def test_report_schema_and_values(tiny_recipe, tmp_path):
+    recipe = tiny_recipe(VARIANTS, gates={"max_accuracy_drop": 0.0, "max_size_bytes": 1})
+    events = []
+    report = run_recipe(recipe, tmp_path, reporter=Reporter(events.append), isolate=True, templates=False)
+    on_disk = json.loads((tmp_path / "report.json").read_text())
+    assert on_disk["schema"] == 1
+    assert set(on_disk["model"]) >= {"spec", "params", "input_shape"}
+    assert on_disk["dataset"]["eval_samples"] == 60
+    for v in on_disk["variants"]:
+        assert set(v) >= {"name", "format", "artifact", "size_bytes", "params", "latency_ms", "accuracy", "parity", "error"}
+        assert v["error"] is None
+        assert (tmp_path / v["artifact"]).exists()
+        assert v["latency_ms"]["runs"] == 5 and v["latency_ms"]["threads"] == 1 and v["latency_ms"]["p50"] > 0
+        assert 0 <= v["accuracy"]["top1"] <= 1 and v["accuracy"]["samples"] == 60
+        assert v["parity"]["top1_agreement"] == 1.0 and v["parity"]["max_abs_diff"] < 1e-4
+    # size gate of 1 byte fails for every variant; an accuracy drop of 0 passes (exact parity)
+    size_gates = [g for g in on_disk["gates"] if g["gate"] == "max_size_bytes"]
+    assert len(size_gates) == 3 and not any(g["passed"] for g in size_gates)
+    assert report_exit_code(report) == 1
+    assert {e.variant for e in events if e.kind == "result"} == {"fp32-eager", "fp32-pte", "fp32-onnx"}
+    assert any(e.kind == "latency" for e in events)
+    html = (tmp_path / "report.html").read_text()
+    assert "fp32-pte" in html and "charts/latency.svg" in html
+    assert (tmp_path / "charts" / "size.svg").read_text().startswith("<svg")
+
+
+def test_random_data_gives_no_accuracy_number(tiny_recipe, tmp_path):
+    recipe = tiny_recipe([VARIANTS[0]], data={"source": "random", "eval_samples": 10, "calibration_samples": 4})
+    report = run_recipe(recipe, tmp_path, isolate=False, templates=False)
+    v = report["variants"][0]
+    assert v["accuracy"]["top1"] is None and report["baseline"]["accuracy"] is None
+    assert v["latency_ms"]["p50"] > 0
+
+
+def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path):
+    import time
+
+    recipe = tiny_recipe(VARIANTS + [{"name": "more-pte", "format": "pte"}],
+                         benchmark={"threads": 1, "warmup": 2, "runs": 100000})
+    cancel = CancelToken()
+    seen = threading.Event()
+
+    def on_event(e):
+        if e.kind == "latency":
+            seen.set()
+
+    t = threading.Thread(target=lambda: (seen.wait(120), time.sleep(0.2), cancel.cancel()))
+    t.start()
+    t0 = None
+    with pytest.raises(Cancelled):
+        try:
+            run_recipe(recipe, tmp_path, reporter=Reporter(on_event, cancel), isolate=True, templates=False)
+        finally:
+            t0 = time.monotonic()
+    t.join()
+    assert seen.is_set()
+    assert time.monotonic() - t0 < 5
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
+    from core.recipe import parse_recipe
+
+    recipe = parse_recipe({
+        "model": {"source": f"{tiny_model_file}:Crashes", "input_shape": [1, 1, 28, 28]},
+        "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
+        "benchmark": {"warmup": 1, "runs": 2},
+        "variant": [{"name": "a", "format": "eager"}],
+    })
+    report = run_recipe(recipe, tmp_path, isolate=True, templates=False)
+    row = report["variants"][0]
+    assert "crashed" in row["error"] and "SIGSEGV" in row["error"]
+    assert row["size_bytes"] is None and row["latency_ms"] is None
+    assert report_exit_code(report) == 1
