@@ -270,6 +270,8 @@ def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple
             for rel in row.get("files") or [row["artifact"]]:
                 src, dst = Path(built_dir) / rel, out / rel
                 dst.parent.mkdir(parents=True, exist_ok=True)
+                if src.resolve() == dst.resolve():
+                    continue
                 if src.is_dir():
                     shutil.copytree(src, dst, dirs_exist_ok=True)
                 else:

@@ -67,7 +67,7 @@ def run_steps(ctx: BuildContext) -> BuildContext:
     return ctx
 
 
-def variant(name: str, fmt: str, *steps: dict, convert: str = "export") -> VariantSpec:
+def variant(name: str, fmt: str, *steps: dict, convert: str | None = None) -> VariantSpec:
     """A VariantSpec from recipe-style step dicts, options resolved as the recipe parser does."""
     specs = []
     for s in steps:
@@ -75,6 +75,8 @@ def variant(name: str, fmt: str, *steps: dict, convert: str = "export") -> Varia
         specs.append(StepSpec(s["kind"], entry.resolve_options(
             {k: v for k, v in s.items() if k != "kind"}, f"variant {name!r}"
         )))
+    if convert is None:
+        convert = "trace" if fmt == "ptl" else "export"
     return VariantSpec(name, fmt, convert, specs)
 
 

@@ -262,17 +262,22 @@ def xnnpack_quantizer(keep_fp32=(), only: str | None = None):
     return quantizer
 
 
-def pt2e_quantize(module: nn.Module, example: torch.Tensor, calibration: torch.Tensor, quantizer,
+def pt2e_quantize(module, example: torch.Tensor, calibration: torch.Tensor, quantizer,
                   reporter=None, stage: str = "calibrate"):
     """PT2E: export (batch 1), prepare, calibrate one sample at a time, convert.
 
-    Returns the converted GraphModule (q/dq ops around float ops, which XNNPACK lowers to
-    int8 kernels). ``reporter.progress`` is called per sample and may raise Cancelled.
+    ``module`` is an nn.Module, or a GraphModule already captured with
+    ``torch.export.export(...).module()`` (it is copied, not changed). Returns the converted
+    GraphModule (q/dq ops around float ops, which XNNPACK lowers to int8 kernels).
+    ``reporter.progress`` is called per sample and may raise Cancelled.
     """
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     with _quiet():
-        graph = torch.export.export(module, (example,)).module()
+        if isinstance(module, torch.fx.GraphModule):
+            graph = copy.deepcopy(module)
+        else:
+            graph = torch.export.export(module, (example,)).module()
         prepared = prepare_pt2e(graph, quantizer)
     n = len(calibration)
     with torch.no_grad():

@@ -233,7 +233,7 @@ class StatusDelegate(QStyledItemDelegate):
     def paint(self, painter, option, index) -> None:
         prog = index.data(Qt.ItemDataRole.UserRole)
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        if prog and text not in ("done", "failed", "invalid", "excluded", "queued", "—"):
+        if prog and text not in ("done", "failed", "invalid", "excluded", "queued", "cancelled", "—"):
             frac, stage = prog
             bar = QStyleOptionProgressBar()
             bar.rect = QRect(option.rect.adjusted(3, 4, -3, -4))

@@ -49,8 +49,14 @@ def _agreement(tiny, artifact, ctx):
     return float((out.argmax(1) == ref.argmax(1)).float().mean()), float((out - ref).abs().max())
 
 
+_FLOAT: dict = {}
+
+
 def _float_artifact(tiny, tmp_path, fmt):
-    return _build(tiny, tmp_path / "float", fmt)[1]
+    """The unquantized artifact in ``fmt`` (built once per module)."""
+    if fmt not in _FLOAT:
+        _FLOAT[fmt] = _build(tiny, tmp_path / "float", fmt)[1]
+    return _FLOAT[fmt]
 
 
 def test_int8_static_pte_is_smaller_and_agrees(tiny, tmp_path):

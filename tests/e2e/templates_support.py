@@ -109,7 +109,7 @@ def artifacts_dir() -> Path:
 
 @functools.cache
 def export_artifact(fmt: str) -> Path:
-    """The tiny model exported as ``fmt`` (``onnx``, ``pte`` or ``ptl``), once per session."""
+    """The tiny model exported as ``fmt`` (onnx, pte, ptl or coreml), once per session."""
     import torch
 
     model, _pp, _sample, _label = trained_model_and_sample()
@@ -126,6 +126,12 @@ def export_artifact(fmt: str) -> Path:
         path.write_bytes(prog.buffer)
     elif fmt == "ptl":
         torch.jit.trace(model, x)._save_for_lite_interpreter(str(path))
+    elif fmt == "coreml":
+        import coremltools as ct
+
+        path = artifacts_dir() / "model.mlpackage"
+        ep = torch.export.export(model, (x,)).run_decompositions({})
+        ct.convert(ep, minimum_deployment_target=ct.target.iOS17).save(str(path))
     else:
         raise ValueError(fmt)
     return path
@@ -151,7 +157,7 @@ def expected_for(onnx_path: Path, pp, sample: np.ndarray, labels: list[str]) -> 
 
 
 def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], package_id=None):
-    """An AppBundle for the tiny model in artifact format ``fmt`` (pte, ptl or onnx).
+    """An AppBundle for the tiny model in artifact format ``fmt`` (pte, ptl, onnx, coreml).
 
     Expected outputs come from the ONNX export with onnxruntime, as core computes them.
     """

@@ -1,0 +1,292 @@
+"""Size, latency, accuracy and a latency-vs-accuracy Pareto chart (pyqtgraph).
+
+Every plot item is created once in ``__init__`` and kept; updates call ``setOpts`` /
+``setData`` on the main thread. One colour per variant, from :meth:`Document.color`.
+Latency bars and whiskers also follow the benchmark's live samples while a variant runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from gui.colors import with_alpha
+from gui.formatting import fmt_bytes, fmt_ms, fmt_pct
+from gui.state import Document
+
+BAR_H = 0.62
+
+
+def pareto_front(points: list[tuple[str, float, float]]) -> list[str]:
+    """Names of the points no other point beats on both lower x (latency) and higher y."""
+    front = []
+    for n, x, y in points:
+        if not any((x2 <= x and y2 >= y) and (x2 < x or y2 > y) for _, x2, y2 in points):
+            front.append(n)
+    return front
+
+
+class _Labels:
+    """A pool of TextItems on one plot: grown when needed, hidden when unused."""
+
+    def __init__(self, plot: pg.PlotItem, anchor=(0, 0.5)) -> None:
+        self.plot = plot
+        self.anchor = anchor
+        self.items: list[pg.TextItem] = []
+        self.color = QColor("#333")
+
+    def show(self, entries: list[tuple[float, float, str]]) -> None:
+        while len(self.items) < len(entries):
+            t = pg.TextItem(anchor=self.anchor, color=self.color)
+            t.setFont(QFont(t.textItem.font().family(), 8))
+            self.plot.addItem(t, ignoreBounds=True)
+            self.items.append(t)
+        for t, (x, y, text) in zip(self.items, entries, strict=False):
+            t.setText(text, color=self.color)
+            t.setPos(x, y)
+            t.setVisible(True)
+        for t in self.items[len(entries):]:
+            t.setVisible(False)
+
+    def set_color(self, color: QColor) -> None:
+        self.color = color
+
+
+class ChartsPanel(QWidget):
+    """Four charts comparing the variants; emits ``variant_clicked(name)`` from the scatter."""
+
+    variant_clicked = Signal(str)
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.names: list[str] = []
+        self._dark = False
+        grid = QGridLayout(self)
+        grid.setContentsMargins(6, 4, 6, 6)
+        grid.setSpacing(6)
+
+        self.size_widget = self._plot_widget()
+        self.latency_widget = self._plot_widget()
+        self.accuracy_widget = self._plot_widget()
+        self.pareto_widget = self._plot_widget()
+        grid.addWidget(self.size_widget, 0, 0)
+        grid.addWidget(self.latency_widget, 0, 1)
+        grid.addWidget(self.accuracy_widget, 1, 0)
+        grid.addWidget(self.pareto_widget, 1, 1)
+
+        self.size_plot = self.size_widget.getPlotItem()
+        self.latency_plot = self.latency_widget.getPlotItem()
+        self.accuracy_plot = self.accuracy_widget.getPlotItem()
+        self.pareto_plot = self.pareto_widget.getPlotItem()
+        for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
+            p.invertY(True)
+            p.getAxis("left").setWidth(112)
+            p.showGrid(x=True, y=False, alpha=0.25)
+            p.setMouseEnabled(x=False, y=False)
+            p.hideButtons()
+            p.getViewBox().setMenuEnabled(False)
+
+        self.size_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
+        self.size_plot.addItem(self.size_bars)
+        self.int8_floor = pg.InfiniteLine(angle=90, movable=False, label="int8 floor",
+                                          labelOpts={"position": 0.04, "anchors": [(0, 0), (0, 0)]})
+        self.int8_floor.setVisible(False)
+        self.size_plot.addItem(self.int8_floor, ignoreBounds=False)
+        self.size_labels = _Labels(self.size_plot)
+
+        self.latency_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
+        self.latency_whiskers = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), left=np.zeros(0),
+                                                right=np.zeros(0), beam=0.28)
+        self.latency_plot.addItem(self.latency_bars)
+        self.latency_plot.addItem(self.latency_whiskers)
+        self.latency_labels = _Labels(self.latency_plot)
+
+        self.accuracy_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
+        self.accuracy_plot.addItem(self.accuracy_bars)
+        self.baseline_line = pg.InfiniteLine(angle=90, movable=False, label="original",
+                                             labelOpts={"position": 0.04, "anchors": [(1, 0), (1, 0)]})
+        self.baseline_line.setVisible(False)
+        self.accuracy_plot.addItem(self.baseline_line)
+        self.accuracy_labels = _Labels(self.accuracy_plot, anchor=(1, 0.5))
+
+        self.pareto_front_line = pg.PlotDataItem([], [], pen=pg.mkPen("#888", width=1.2, style=Qt.PenStyle.DashLine))
+        self.pareto_plot.addItem(self.pareto_front_line)
+        self.pareto_scatter = pg.ScatterPlotItem(hoverable=True, tip=self._tip, hoverPen=pg.mkPen("w", width=2))
+        self.pareto_scatter.sigClicked.connect(self._on_scatter_clicked)
+        self.pareto_plot.addItem(self.pareto_scatter)
+        self.pareto_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.pareto_plot.getViewBox().setMenuEnabled(False)
+        self.pareto_plot.hideButtons()
+        self.pareto_labels = _Labels(self.pareto_plot, anchor=(0, 1.1))
+        self.pareto_plot.setLabel("bottom", "latency p50 (ms)")
+        self.pareto_plot.setLabel("left", "accuracy (%)")
+        self.size_plot.setLabel("bottom", "MB")
+        self.latency_plot.setLabel("bottom", "ms (bar p50, whiskers p10–p90)")
+        self.accuracy_plot.setLabel("bottom", "top-1 %")
+
+        for sig in (doc.recipe_replaced, doc.variants_changed, doc.results_cleared, doc.report_changed,
+                    doc.model_changed):
+            sig.connect(self.refresh)
+        doc.result_changed.connect(lambda _n: self.refresh())
+        doc.live_latency.connect(self._on_live_latency)
+        self.apply_theme(False)
+        self.refresh()
+
+    @staticmethod
+    def _plot_widget() -> pg.PlotWidget:
+        w = pg.PlotWidget()
+        w.setMinimumSize(260, 180)
+        w.setAntialiasing(True)
+        return w
+
+    # --- data --------------------------------------------------------------------------
+    def _rows(self) -> list[dict]:
+        """Included variants and any with results, in table order."""
+        rows = []
+        for r in self.doc.result_rows():
+            spec = self.doc.variant(r["name"])
+            if (spec is not None and spec.enabled) or r["name"] in self.doc.results:
+                rows.append(self.doc.results.get(r["name"]) or {"name": r["name"]})
+        return rows
+
+    def _latency(self, row: dict) -> dict:
+        return row.get("latency_ms") or self.doc.live.get(row["name"]) or {}
+
+    def refresh(self) -> None:
+        """Redraw every chart from the document (items are updated, never recreated)."""
+        rows = self._rows()
+        self.names = [r["name"] for r in rows]
+        ys = np.arange(len(rows), dtype=float)
+        brushes = [self.doc.color(n) for n in self.names]
+        ticks = [[(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(self.names)]]
+        for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
+            p.getAxis("left").setTicks(ticks)
+            p.setYRange(-0.6, max(len(rows), 1) - 0.4, padding=0)
+        self._update_size(rows, ys, brushes)
+        self._update_latency(rows, ys, brushes)
+        self._update_accuracy(rows, ys, brushes)
+        self._update_pareto(rows, brushes)
+
+    def _update_size(self, rows, ys, brushes) -> None:
+        sizes = [r.get("size_bytes") for r in rows]
+        mb = np.array([s / 1e6 if s is not None else 0.0 for s in sizes])
+        self.size_bars.setOpts(x0=np.zeros(len(rows)), y=ys, width=mb, height=BAR_H, brushes=brushes,
+                               pens=[pg.mkPen(c.darker(125)) for c in brushes])
+        params = (self.doc.report or {}).get("model", {}).get("params") or (self.doc.model_summary or {}).get("params")
+        if params:
+            floor = params / 1e6
+            self.int8_floor.setPos(floor)
+            self.int8_floor.label.setFormat(f"int8 floor {floor:.2f} MB")
+            self.int8_floor.setToolTip(f"1 byte per parameter: {params:,} parameters")
+            self.int8_floor.setVisible(True)
+        else:
+            self.int8_floor.setVisible(False)
+        top = max([*mb, (params or 0) / 1e6, 1e-3])
+        self.size_plot.setXRange(0, top * 1.28, padding=0)
+        self.size_labels.show([(m + top * 0.01, y, fmt_bytes(s)) for m, y, s in zip(mb, ys, sizes, strict=True) if s is not None])
+
+    def _update_latency(self, rows, ys, brushes) -> None:
+        lats = [self._latency(r) for r in rows]
+        p50 = np.array([lat.get("p50") or 0.0 for lat in lats])
+        p10 = np.array([lat.get("p10") if lat.get("p10") is not None else lat.get("p50") or 0.0 for lat in lats])
+        p90 = np.array([lat.get("p90") if lat.get("p90") is not None else lat.get("p50") or 0.0 for lat in lats])
+        live = [r["name"] in self.doc.live and not r.get("latency_ms") for r in rows]
+        self.latency_bars.setOpts(x0=np.zeros(len(rows)), y=ys, width=p50, height=BAR_H,
+                                  brushes=[with_alpha(b, 130) if lv else b for b, lv in zip(brushes, live, strict=True)],
+                                  pens=[pg.mkPen(c.darker(125)) for c in brushes])
+        self.latency_whiskers.setData(x=p50, y=ys, left=np.maximum(p50 - p10, 0), right=np.maximum(p90 - p50, 0), beam=0.28)
+        top = max([*p90, 1e-3])
+        self.latency_plot.setXRange(0, top * 1.3, padding=0)
+        self.latency_labels.show([(hi + top * 0.02, y, fmt_ms(lat.get("p50")) + (" …" if lv else ""))
+                                  for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True) if lat.get("p50") is not None])
+
+    def _update_accuracy(self, rows, ys, brushes) -> None:
+        accs = [(r.get("accuracy") or {}).get("top1") for r in rows]
+        pct = np.array([a * 100 if a is not None else 0.0 for a in accs])
+        self.accuracy_bars.setOpts(x0=np.zeros(len(rows)), y=ys, width=pct, height=BAR_H, brushes=brushes,
+                                   pens=[pg.mkPen(c.darker(125)) for c in brushes])
+        base = self.doc.baseline_accuracy
+        if base is not None:
+            self.baseline_line.setPos(base * 100)
+            self.baseline_line.label.setFormat(f"original {base * 100:.2f} %")
+            self.baseline_line.setVisible(True)
+        else:
+            self.baseline_line.setVisible(False)
+        known = [a * 100 for a in accs if a is not None] + ([base * 100] if base is not None else [])
+        lo = max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6))) if known else 0.0
+        self.accuracy_plot.setXRange(lo, 100.5 if known else 100, padding=0)
+        self.accuracy_labels.show([(p - 0.2, y, fmt_pct(a)) for p, y, a in zip(pct, ys, accs, strict=True) if a is not None])
+
+    def _update_pareto(self, rows, brushes) -> None:
+        spots, pts = [], []
+        sizes = [r.get("size_bytes") for r in rows if r.get("size_bytes")]
+        smax = max(sizes) if sizes else 1
+        for r, b in zip(rows, brushes, strict=True):
+            lat = (r.get("latency_ms") or {}).get("p50")
+            acc = (r.get("accuracy") or {}).get("top1")
+            if lat is None or acc is None:
+                continue
+            d = 10 + 30 * math.sqrt((r.get("size_bytes") or 0) / smax)  # marker area ∝ size
+            spots.append({"pos": (lat, acc * 100), "size": d, "brush": with_alpha(b, 200),
+                          "pen": pg.mkPen(b.darker(140), width=1.2), "data": r["name"]})
+            pts.append((r["name"], lat, acc * 100))
+        self.pareto_scatter.setData(spots)
+        front = sorted((p for p in pts if p[0] in pareto_front(pts)), key=lambda p: p[1])
+        self.pareto_front_line.setData([p[1] for p in front], [p[2] for p in front])
+        self.pareto_labels.show([(x, y, n) for n, x, y in pts])
+        if pts:
+            xs, ys = [p[1] for p in pts], [p[2] for p in pts]
+            dx = (max(xs) - min(xs)) or max(xs) * 0.2 or 1
+            dy = (max(ys) - min(ys)) or 1.0
+            self.pareto_plot.setXRange(max(0, min(xs) - dx * 0.3), max(xs) + dx * 0.6, padding=0)
+            self.pareto_plot.setYRange(min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7), padding=0)
+
+    def _tip(self, x, y, data) -> str:
+        r = self.doc.results.get(data) or {}
+        return (f"{data}\nlatency p50 {x:.3f} ms\naccuracy {y:.2f} %\nsize {fmt_bytes(r.get('size_bytes'))}"
+                f"\nformat {r.get('format', '')}")
+
+    def _on_scatter_clicked(self, _item, points, *_args) -> None:
+        if len(points):
+            self.variant_clicked.emit(points[0].data())
+
+    def _on_live_latency(self, _name: str) -> None:
+        rows = self._rows()
+        if [r["name"] for r in rows] != self.names:
+            self.refresh()
+            return
+        ys = np.arange(len(rows), dtype=float)
+        self._update_latency(rows, ys, [self.doc.color(n) for n in self.names])
+
+    # --- theme -------------------------------------------------------------------------
+    def apply_theme(self, dark: bool) -> None:
+        """Backgrounds, axes and text follow the window palette."""
+        self._dark = dark
+        bg = QColor("#1f2227") if dark else QColor("#ffffff")
+        fg = QColor("#c9ced6") if dark else QColor("#3a3f47")
+        line = QColor("#e6e6e6") if dark else QColor("#222222")
+        titles = {self.size_widget: "Size on disk", self.latency_widget: "Latency",
+                  self.accuracy_widget: "Accuracy", self.pareto_widget: "Latency vs accuracy (marker area = size)"}
+        for w, title in titles.items():
+            w.setBackground(bg)
+            p = w.getPlotItem()
+            p.setTitle(title, color=fg.name(), size="10pt", bold=True)
+            for ax in ("left", "bottom"):
+                a = p.getAxis(ax)
+                a.setPen(pg.mkPen(fg))
+                a.setTextPen(pg.mkPen(fg))
+        for lab in (self.size_labels, self.latency_labels, self.accuracy_labels, self.pareto_labels):
+            lab.set_color(fg)
+        pen = pg.mkPen(line, width=1.5, style=Qt.PenStyle.DashLine)
+        for inf in (self.int8_floor, self.baseline_line):
+            inf.setPen(pen)
+            inf.label.setColor(fg)
+        self.latency_whiskers.setData(pen=pg.mkPen(line, width=1.4))
+        self.pareto_front_line.setPen(pg.mkPen(fg, width=1.2, style=Qt.PenStyle.DashLine))
+        self.refresh()

@@ -1,0 +1,112 @@
+"""The Model panel: core's summary of the loaded model and its per-layer table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.formatting import fmt_bytes, fmt_count, fmt_shape
+from gui.state import Document
+
+
+class ModelPanel(QWidget):
+    """Summary fields (kind, parameters, size, shapes, FLOPs, notes) over a layer table."""
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.title = QLabel("No model")
+        self.title.setObjectName("sectionTitle")
+        self.title.setWordWrap(True)
+        self.status = QLabel("Open a model (File ▸ Open Model…, drop a file here, or Built-in).")
+        self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setContentsMargins(0, 4, 0, 4)
+        form.setVerticalSpacing(3)
+        for key in ("Kind", "Parameters", "Weights size", "Input", "Output", "FLOPs", "Classes"):
+            lab = QLabel("—")
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lab.setObjectName(f"model_{key.lower().replace(' ', '_')}")
+            self.fields[key] = lab
+            form.addRow(key, lab)
+        self.notes = QLabel("")
+        self.notes.setObjectName("muted")
+        self.notes.setWordWrap(True)
+        self.layers = QTableWidget(0, 4)
+        self.layers.setObjectName("layerTable")
+        self.layers.setHorizontalHeaderLabels(["Layer", "Type", "Params", "Output"])
+        self.layers.verticalHeader().setVisible(False)
+        self.layers.verticalHeader().setDefaultSectionSize(22)
+        self.layers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.layers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.layers.setAlternatingRowColors(True)
+        self.layers.setShowGrid(False)
+        h = self.layers.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        layers_title = QLabel("Layers")
+        layers_title.setObjectName("subTitle")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.addWidget(self.title)
+        lay.addWidget(self.status)
+        lay.addLayout(form)
+        lay.addWidget(self.notes)
+        lay.addWidget(layers_title)
+        lay.addWidget(self.layers, 1)
+        doc.model_changed.connect(self._update_summary)
+        doc.recipe_replaced.connect(self._on_recipe_replaced)
+
+    def set_loading(self, source: str) -> None:
+        """Show that ``source`` is being loaded (a real forward pass runs in a worker)."""
+        self.title.setText(source)
+        self.status.setText("Loading and running one forward pass…")
+
+    def set_failed(self, source: str, message: str) -> None:
+        self.title.setText(source)
+        self.status.setText(f"Could not load: {message} (details in Problems)")
+
+    def _on_recipe_replaced(self) -> None:
+        r = self.doc.recipe
+        if r is not None and self.doc.model_summary is None:
+            self.title.setText(r.model.source)
+
+    def _update_summary(self) -> None:
+        s = self.doc.model_summary
+        if not s:
+            return
+        self.title.setText(s["spec"])
+        self.status.setText("Loaded and validated with a forward pass.")
+        self.fields["Kind"].setText({"module": "nn.Module", "torchscript": "TorchScript archive",
+                                     "exported": "ExportedProgram (.pt2)", "lite": "lite archive (.ptl)"}.get(s["kind"], s["kind"]))
+        self.fields["Parameters"].setText(fmt_count(s.get("params")))
+        self.fields["Weights size"].setText(fmt_bytes(s.get("size_bytes")))
+        self.fields["Input"].setText(fmt_shape(s.get("input_shape")))
+        self.fields["Output"].setText(fmt_shape(s.get("output_shape")))
+        flops = s.get("flops")
+        self.fields["FLOPs"].setText(f"{flops / 1e6:,.1f} M" if flops else "not countable")
+        labels = s.get("labels") or []
+        self.fields["Classes"].setText(f"{len(labels)}: {', '.join(labels[:10])}{'…' if len(labels) > 10 else ''}" if labels else "—")
+        self.notes.setText("\n".join(f"• {n}" for n in s.get("notes") or []))
+        rows = s.get("layers") or []
+        self.layers.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            items = [r["name"], r["type"], fmt_count(r["params"]), fmt_shape(r.get("output_shape"))]
+            for j, text in enumerate(items):
+                it = QTableWidgetItem(text)
+                if j == 2:
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.layers.setItem(i, j, it)

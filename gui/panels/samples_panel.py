@@ -1,0 +1,306 @@
+"""The Samples panel: where samples come from, measurement settings, a thumbnail grid, and
+each variant's top-3 for the selected sample (and whether it agrees with the original).
+
+Samples are the held-out side of the engine's own split, loaded by a worker; predictions run
+every built artifact in its own runtime on a worker, one sample at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.panels.variants_panel import swatch
+from gui.state import Document
+from gui.workers import JobRunner
+
+SOURCES = [
+    ("Built-in digits (scikit-learn)", "builtin:digits"),
+    ("MNIST folder (IDX files)…", "mnist:"),
+    ("Image folder (one sub-folder per class)…", "imagefolder:"),
+    ("Random (latency only)", "random"),
+]
+THUMB = 52
+
+
+def to_pixmap(img: np.ndarray, size: int = THUMB) -> QPixmap:
+    """uint8 [H, W, C] (C = 1 or 3) -> a square pixmap scaled without smoothing."""
+    h, w, c = img.shape
+    data = np.ascontiguousarray(img if c == 3 else img[:, :, 0])
+    fmt = QImage.Format.Format_RGB888 if c == 3 else QImage.Format.Format_Grayscale8
+    qimg = QImage(data.data, w, h, data.strides[0], fmt).copy()
+    return QPixmap.fromImage(qimg).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.FastTransformation)
+
+
+class SamplesPanel(QWidget):
+    """Dataset choice, measurement settings, thumbnails and per-variant predictions.
+
+    Signals
+    -------
+    failed(object, str) : a worker failed (exception, where) -> the Problems panel.
+    """
+
+    failed = Signal(object, str)
+
+    def __init__(self, doc: Document, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.runner = runner
+        self.samples = None
+        self._predict_job = None
+        self._loading = False
+
+        data_box = QGroupBox("Data")
+        self.source_combo = QComboBox()
+        self.source_combo.setObjectName("dataSource")
+        for label, spec in SOURCES:
+            self.source_combo.addItem(label, spec)
+        self.source_combo.activated.connect(self._on_source_activated)
+        self.source_label = QLabel("")
+        self.source_label.setObjectName("muted")
+        self.source_label.setWordWrap(True)
+        self.eval_spin = self._spin(0, 100_000, "held-out samples for accuracy and parity")
+        self.calib_spin = self._spin(0, 100_000, "samples for calibration / finetuning")
+        self.runs_spin = self._spin(1, 100_000, "timed runs per variant")
+        self.warmup_spin = self._spin(0, 10_000, "untimed runs first")
+        self.threads_spin = self._spin(1, 256, "threads of every runtime")
+        form = QFormLayout(data_box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Source", self.source_combo)
+        form.addRow("", self.source_label)
+        pair = QHBoxLayout()
+        pair.addWidget(QLabel("eval"))
+        pair.addWidget(self.eval_spin, 1)
+        pair.addWidget(QLabel("calibration"))
+        pair.addWidget(self.calib_spin, 1)
+        form.addRow("Samples", pair)
+        bench = QHBoxLayout()
+        bench.addWidget(QLabel("runs"))
+        bench.addWidget(self.runs_spin, 1)
+        bench.addWidget(QLabel("warm-up"))
+        bench.addWidget(self.warmup_spin, 1)
+        bench.addWidget(QLabel("threads"))
+        bench.addWidget(self.threads_spin, 1)
+        form.addRow("Benchmark", bench)
+
+        self.grid = QListWidget()
+        self.grid.setObjectName("sampleGrid")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB, THUMB))
+        self.grid.setGridSize(QSize(THUMB + 14, THUMB + 22))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.currentRowChanged.connect(self._on_sample_selected)
+        self.grid_title = QLabel("Held-out samples")
+        self.grid_title.setObjectName("subTitle")
+
+        self.pred_title = QLabel("Predictions")
+        self.pred_title.setObjectName("subTitle")
+        self.preds = QTableWidget(0, 3)
+        self.preds.setObjectName("predictionTable")
+        self.preds.setHorizontalHeaderLabels(["Variant", "Top-3 (probability)", "Agrees"])
+        self.preds.verticalHeader().setVisible(False)
+        self.preds.verticalHeader().setDefaultSectionSize(22)
+        self.preds.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preds.setShowGrid(False)
+        self.preds.setAlternatingRowColors(True)
+        h = self.preds.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.pred_hint = QLabel("Select a sample to see each variant's top-3.")
+        self.pred_hint.setObjectName("muted")
+        self.pred_hint.setWordWrap(True)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.addWidget(data_box)
+        lay.addWidget(self.grid_title)
+        lay.addWidget(self.grid, 3)
+        lay.addWidget(self.pred_title)
+        lay.addWidget(self.pred_hint)
+        lay.addWidget(self.preds, 2)
+
+        for spin in (self.eval_spin, self.calib_spin, self.runs_spin, self.warmup_spin, self.threads_spin):
+            spin.editingFinished.connect(self._on_settings_edited)
+        doc.recipe_replaced.connect(self._update_settings)
+        doc.model_changed.connect(self.reload)
+        doc.report_changed.connect(self._predict)
+        self._update_settings()
+
+    @staticmethod
+    def _spin(lo: int, hi: int, tip: str) -> QSpinBox:
+        s = QSpinBox()
+        s.setRange(lo, hi)
+        s.setToolTip(tip)
+        s.setKeyboardTracking(False)
+        return s
+
+    # --- settings ----------------------------------------------------------------------
+    def _update_settings(self) -> None:
+        r = self.doc.recipe
+        self.setEnabled(r is not None)
+        if r is None:
+            return
+        for spin, value in ((self.eval_spin, r.data.eval_samples), (self.calib_spin, r.data.calibration_samples),
+                            (self.runs_spin, r.benchmark.runs), (self.warmup_spin, r.benchmark.warmup),
+                            (self.threads_spin, r.benchmark.threads)):
+            spin.blockSignals(True)
+            spin.setValue(int(value))
+            spin.blockSignals(False)
+        self._show_source(r.data.source)
+
+    def _show_source(self, source: str) -> None:
+        kind = source.split(":", 1)[0] + (":" if ":" in source and source != "builtin:digits" else "")
+        i = self.source_combo.findData(source if source in ("builtin:digits", "random") else kind)
+        self.source_combo.setCurrentIndex(max(0, i))
+        self.source_label.setText(source.split(":", 1)[1] if source.startswith(("mnist:", "imagefolder:")) else "")
+
+    def _on_settings_edited(self) -> None:
+        r = self.doc.recipe
+        if r is None:
+            return
+        new = (self.eval_spin.value(), self.calib_spin.value(), self.runs_spin.value(),
+               self.warmup_spin.value(), self.threads_spin.value())
+        old = (r.data.eval_samples, r.data.calibration_samples, r.benchmark.runs, r.benchmark.warmup, r.benchmark.threads)
+        if new == old:
+            return
+        (r.data.eval_samples, r.data.calibration_samples, r.benchmark.runs,
+         r.benchmark.warmup, r.benchmark.threads) = new
+        self.doc.settings_edited()
+        if new[:2] != old[:2]:
+            self.reload()
+
+    def _on_source_activated(self, _i: int) -> None:
+        spec = self.source_combo.currentData()
+        if spec in ("mnist:", "imagefolder:"):
+            folder = QFileDialog.getExistingDirectory(self, "Choose the MNIST folder" if spec == "mnist:" else "Choose the image folder")
+            if not folder:
+                self._show_source(self.doc.recipe.data.source)
+                return
+            spec += folder
+        self.set_source(spec)
+
+    def set_source(self, spec: str) -> None:
+        """Use ``spec`` (``builtin:digits``, ``mnist:DIR``, ``imagefolder:DIR``, ``random``)."""
+        r = self.doc.recipe
+        if r is None or spec == r.data.source:
+            return
+        r.data.source = spec
+        self._show_source(spec)
+        self.doc.settings_edited()
+        self.doc.clear_results()
+        self.reload()
+
+    # --- thumbnails --------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the held-out samples for the current model and data source (in a worker)."""
+        from gui import jobs
+
+        r, s = self.doc.recipe, self.doc.model_summary
+        if r is None or not s or len(s.get("input_shape") or []) != 4:
+            return
+        self._loading = True
+        self.grid.clear()
+        self.grid_title.setText("Held-out samples (loading…)")
+        self.runner.start(jobs.load_samples_job, r.data.source, list(s["input_shape"]),
+                          r.data.calibration_samples, r.data.eval_samples,
+                          on_result=self._on_samples, on_error=self._on_samples_error)
+
+    def _on_samples(self, samples) -> None:
+        self._loading = False
+        self.samples = samples
+        self.grid.clear()
+        classes = samples.classes
+        for i, img in enumerate(samples.images):
+            label = classes[int(samples.labels[i])] if samples.labels is not None else ""
+            item = QListWidgetItem(QIcon(to_pixmap(img)), label)
+            item.setToolTip(f"sample #{int(samples.indices[i])}" + (f", label {label}" if label else ""))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            self.grid.addItem(item)
+        note = "; ".join(samples.notes)
+        self.grid_title.setText(f"Held-out samples ({len(samples.images)} shown)")
+        self.grid_title.setToolTip(note)
+        if len(samples.images):
+            self.grid.setCurrentRow(0)
+
+    def _on_samples_error(self, error, details: str) -> None:
+        self._loading = False
+        self.grid_title.setText("Held-out samples (could not load)")
+        self.failed.emit(error, "samples")
+
+    # --- predictions -------------------------------------------------------------------
+    def _on_sample_selected(self, _row: int) -> None:
+        self._predict()
+
+    def _labels(self) -> list[str]:
+        s = self.doc.model_summary or {}
+        labels = s.get("labels") or []
+        if self.samples is not None and self.samples.classes and len(self.samples.classes) == len(labels):
+            return list(self.samples.classes)
+        return list(labels)
+
+    def _predict(self) -> None:
+        from gui import jobs
+
+        row = self.grid.currentRow()
+        if self.samples is None or row < 0 or row >= len(self.samples.images) or not self.doc.model_summary:
+            return
+        if self._predict_job is not None and not self._predict_job.done:
+            self._predict_job.cancel()
+        rows = [r for r in self.doc.result_rows() if r.get("artifact") or r.get("error")]
+        out = str(self.doc.out_dir) if self.doc.out_dir else None
+        truth = self.samples.classes[int(self.samples.labels[row])] if self.samples.labels is not None else None
+        self.pred_hint.setText(f"Sample #{int(self.samples.indices[row])}" + (f" — label {truth}" if truth else "")
+                               + ("" if rows else ". Build & measure to compare the variants."))
+        self._predict_job = self.runner.start(
+            jobs.predict_job, self.samples.images[row], rows, out, self._labels(),
+            on_result=self._on_predictions, on_error=lambda e, d: self.failed.emit(e, "predictions"))
+
+    def _on_predictions(self, result) -> None:
+        ref_top, preds = result
+        self.preds.setRowCount(1 + len(preds))
+        self._set_row(0, "original model", None, ref_top, None, "")
+        for i, p in enumerate(preds, start=1):
+            self._set_row(i, p.variant, self.doc.color(p.variant), p.top3, p.agrees, p.note)
+
+    def _set_row(self, i: int, name: str, color, top, agrees, note: str) -> None:
+        it = QTableWidgetItem(name)
+        if color is not None:
+            it.setIcon(swatch(color))
+        self.preds.setItem(i, 0, it)
+        text = "   ".join(f"{lab} {p * 100:.1f}%" for lab, p in top) if top else note
+        self.preds.setItem(i, 1, QTableWidgetItem(text))
+        mark = QTableWidgetItem("—" if agrees is None else ("✓" if agrees else "✗"))
+        mark.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        if agrees is not None:
+            mark.setForeground(Qt.GlobalColor.darkGreen if agrees else Qt.GlobalColor.red)
+            mark.setToolTip("same top-1 as the original model" if agrees else "top-1 differs from the original model")
+        self.preds.setItem(i, 2, mark)
+
+    def prediction_rows(self) -> list[tuple[str, str, str]]:
+        """(variant, top-3 text, agrees mark) per row (for tests)."""
+        return [tuple(self.preds.item(r, c).text() if self.preds.item(r, c) else "" for c in range(3))
+                for r in range(self.preds.rowCount())]

@@ -1,0 +1,68 @@
+{% if runtime == "executorch" %}import ExecuTorch
+{% else %}import CoreML
+{% endif %}import Foundation
+
+enum ClassifierError: LocalizedError {
+    case missingResource(String)
+    case badImage
+    case badOutput(String)
+
+    var errorDescription: String? {
+        switch self {
+        case .missingResource(let name): return "\(name) is missing from the app bundle"
+        case .badImage: return "the image could not be read"
+        case .badOutput(let what): return "unexpected model output: \(what)"
+        }
+    }
+}
+
+/// Runs {{ model_file }} with {{ runtime_title }}.
+/// Not thread-safe: ClassifierWorker (an actor) owns it.
+final class Classifier {
+{% if runtime == "executorch" %}    private let module: Module
+
+    init() throws {
+        let path = try BundledData.url(AppInfo.modelResource, AppInfo.modelExtension).path
+        module = Module(filePath: path)
+        try module.load("forward")
+    }
+
+    /// One forward pass: NCHW floats in, logits out.
+    func run(_ input: [Float]) throws -> [Float] {
+        var buffer = input
+        let tensor = Tensor<Float>(&buffer, shape: AppInfo.inputShape)
+        let output = try Tensor<Float>(module.forward(tensor))
+        return output.scalars()
+    }
+{% else %}    private let model: MLModel
+    private let inputName: String
+    private let outputName: String
+
+    init() throws {
+        // Xcode compiles model.mlpackage into model.mlmodelc inside the app.
+        let url = try BundledData.url(AppInfo.modelResource, AppInfo.modelExtension)
+        let configuration = MLModelConfiguration()
+        configuration.computeUnits = .all
+        model = try MLModel(contentsOf: url, configuration: configuration)
+        guard let input = model.modelDescription.inputDescriptionsByName.keys.sorted().first,
+              let output = model.modelDescription.outputDescriptionsByName.keys.sorted().first
+        else { throw ClassifierError.badOutput("the model has no input or output") }
+        inputName = input
+        outputName = output
+    }
+
+    /// One forward pass: NCHW floats in, logits out (the same preprocessing as ExecuTorch:
+    /// an ImageType input cannot express per-channel std).
+    func run(_ input: [Float]) throws -> [Float] {
+        let shape = AppInfo.inputShape.map { NSNumber(value: $0) }
+        let array = try MLMultiArray(shape: shape, dataType: .float32)
+        for (i, value) in input.enumerated() { array[i] = NSNumber(value: value) }
+        let features = try MLDictionaryFeatureProvider(
+            dictionary: [inputName: MLFeatureValue(multiArray: array)])
+        let result = try model.prediction(from: features)
+        guard let output = result.featureValue(for: outputName)?.multiArrayValue else {
+            throw ClassifierError.badOutput("\(outputName) is not a multi-array")
+        }
+        return (0..<output.count).map { output[$0].floatValue }
+    }
+{% endif %}}

@@ -1,0 +1,83 @@
+"""The CLI contract: exit codes 0/1/2/130, short messages without tracebacks, no partial files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.conftest import ROOT, run_cli
+
+
+def _recipe(tmp_path, tiny_model_file, extra=""):
+    path = tmp_path / "r.toml"
+    path.write_text(
+        f'name = "t"\n[model]\nsource = "{tiny_model_file}:TinyNet"\ninput_shape = [1, 1, 28, 28]\n'
+        '[data]\nsource = "builtin:digits"\ncalibration_samples = 16\neval_samples = 40\n'
+        '[benchmark]\nthreads = 1\nwarmup = 2\nruns = 5\n'
+        '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n'
+        '[[variant]]\nname = "fp32-onnx"\nformat = "onnx"\n' + extra
+    )
+    return path
+
+
+def test_run_passes_then_fails_a_gate(tmp_path, tiny_model_file):
+    ok = run_cli("run", str(_recipe(tmp_path, tiny_model_file, "[gates]\nmax_size_bytes = 10000000\n")), "--out", str(tmp_path / "a"))
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert [g["passed"] for g in report["gates"]] == [True, True]
+    bad = run_cli("run", str(_recipe(tmp_path, tiny_model_file, "[gates]\nmax_size_bytes = 100\n")), "--out", str(tmp_path / "b"))
+    assert bad.returncode == 1
+    assert "gate FAILED: max_size_bytes:fp32-onnx" in bad.stdout
+
+
+def test_bad_recipes_exit_2_without_traceback(tmp_path, tiny_model_file):
+    cases = {
+        "unknown key": (_recipe(tmp_path, tiny_model_file, '[gates]\nmax_acc = 1\n'), "unknown key 'max_acc'"),
+        "missing file": (tmp_path / "missing.toml", "does not exist"),
+    }
+    for name, (path, message) in cases.items():
+        r = run_cli("run", str(path), "--out", str(tmp_path / "o"))
+        assert r.returncode == 2, name
+        assert message in r.stderr and "Traceback" not in r.stderr, name
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
+    recipe = _recipe(tmp_path, tiny_model_file).read_text().replace("runs = 5", "runs = 1000000")
+    (tmp_path / "slow.toml").write_text(recipe)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", str(tmp_path / "slow.toml"), "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out / "artifacts" / "fp32-eager.pt").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - t0 < 5
+    assert proc.returncode == 130, err
+    assert "cancelled" in err and "Traceback" not in err
+    assert [p for p in out.rglob("*") if p.name.startswith(".")] == []
+    assert not (out / "report.json").exists()
+
+
+def test_inspect_every_bad_input_kind_exits_2(tmp_path):
+    (tmp_path / "garbage.pt").write_bytes(os.urandom(300))
+    (tmp_path / "empty.ptl").write_bytes(b"")
+    cases = [
+        [str(tmp_path / "garbage.pt"), "--input-shape", "1,1,28,28"],
+        [str(tmp_path / "empty.ptl")],
+        [str(tmp_path / "nothing.pt2")],
+        ["torchvision:not_a_net"],
+        ["builtin:digits-cnn", "--input-shape", "1,3,28,28"],
+        ["builtin:digits-cnn", "--input-shape", "one,two"],
+    ]
+    for args in cases:
+        r = run_cli("inspect", *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert "Traceback" not in r.stderr and r.stderr.strip(), args

@@ -1,0 +1,62 @@
+"""`deploy-studio demo` end to end: the report's artifacts, re-run here in their own runtimes,
+agree with each other and with eager on real held-out samples."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    r = run_cli("demo", "--out", str(out), timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    return out
+
+
+def test_demo_report(demo_out):
+    report = json.loads((demo_out / "report.json").read_text())
+    names = {v["name"] for v in report["variants"]}
+    assert {"fp32-eager", "fp32-pte", "fp32-ptl", "fp32-onnx"} <= names
+    assert report["model"]["spec"] == "builtin:digits-cnn" and report["dataset"]["eval_samples"] == 500
+    assert report["baseline"]["accuracy"] > 0.95
+    for v in report["variants"]:
+        assert v["error"] is None, v
+        assert (demo_out / v["artifact"]).exists()
+    assert all(g["passed"] for g in report["gates"])
+    platforms = {t["platform"]: t for t in report["templates"]}
+    assert set(platforms) == {"android", "ios", "web"}
+    for t in platforms.values():
+        assert t.get("error") is None and (demo_out / t["path"]).is_dir()
+    assert (demo_out / "report.html").read_text().count("<tr>") >= 5
+
+
+def test_demo_artifacts_agree_in_their_own_runtimes(demo_out):
+    from core.models import ModelSpec
+    from core.recipe import DataSpec
+    from core.runtimes import open_runner
+    from core.session import open_session
+
+    report = json.loads((demo_out / "report.json").read_text())
+    session = open_session(ModelSpec("builtin:digits-cnn", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 128, 500))
+    xs = session.eval_x[:100]
+    outputs = {}
+    for v in report["variants"]:
+        if v["format"] in ("pte", "ptl", "onnx"):
+            runner = open_runner(v["runtime"], demo_out / v["artifact"], threads=1)
+            outputs[v["name"]] = np.stack([runner.run(xs[i : i + 1])[0] for i in range(len(xs))])
+    assert {"fp32-pte", "fp32-ptl", "fp32-onnx"} <= set(outputs)
+    ref = session.reference[:100]
+    for name, out in outputs.items():
+        assert np.abs(out - ref).max() < 1e-3, name
+        assert (out.argmax(1) == ref.argmax(1)).all(), name
+    names = list(outputs)
+    for a in names:
+        for b in names:
+            assert (outputs[a].argmax(1) == outputs[b].argmax(1)).all()

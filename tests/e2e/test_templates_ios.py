@@ -1,0 +1,214 @@
+"""The generated iOS projects are structurally sound, as far as Linux can tell.
+
+For ExecuTorch and Core ML, and for hostile app names and labels: ``project.pbxproj`` parses
+with ``openstep-parser`` and ``pbxproj``, every object id it references exists, every file it
+references exists on disk, the display name reads back exactly; the shared scheme points at
+the target; tree-sitter-swift parses every ``.swift`` file. No Swift type-check is possible
+off macOS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from core.templates import render_project
+from tests.e2e import templates_support as ts
+
+# name -> (runtime, artifact format, app name, labels)
+PROJECTS = {
+    "executorch": ("executorch", "pte", "Digit Reader", ts.DIGIT_LABELS),
+    "coreml": ("coreml", "coreml", "Digit Reader", ts.DIGIT_LABELS),
+    "hostile": ("executorch", "pte", ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS),
+}
+OBJECT_ID = re.compile(r"^[0-9A-F]{24}$")
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ios")
+    out = {}
+    for name, (runtime, fmt, app_name, labels) in PROJECTS.items():
+        bundle = ts.make_bundle(root / "data", fmt, app_name, labels)
+        out[name] = (render_project("ios", runtime, bundle, root / name), bundle)
+    return out
+
+
+@pytest.fixture(scope="module")
+def swift_parser():
+    try:
+        import tree_sitter_swift
+        from tree_sitter import Language, Parser
+    except ImportError:
+        pytest.fail(f"tree-sitter-swift is not installed: {ts.INSTALL_HINT}", pytrace=False)
+    parser = Parser(Language(tree_sitter_swift.language()))
+    assert parser.parse(b'let name = "a"b"\n').root_node.has_error, "must flag broken Swift"
+    return parser
+
+
+def _parse_pbxproj(project: Path) -> tuple[Path, dict]:
+    try:
+        from openstep_parser import OpenStepDecoder
+    except ImportError:
+        pytest.fail(f"openstep-parser is not installed: {ts.INSTALL_HINT}", pytrace=False)
+    (xcodeproj,) = project.glob("*.xcodeproj")
+    path = xcodeproj / "project.pbxproj"
+    with path.open(encoding="utf-8") as f:
+        return path, OpenStepDecoder.ParseFromFile(f)
+
+
+def _ids_in(value) -> list[str]:
+    """Every string in a parsed plist value that looks like an object id."""
+    if isinstance(value, dict):
+        return [i for v in value.values() for i in _ids_in(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in _ids_in(v)]
+    return [value] if isinstance(value, str) and OBJECT_ID.match(value) else []
+
+
+def _file_paths(objects: dict, root_group: str) -> dict[str, Path]:
+    """file reference id -> path relative to the project folder, by walking the groups."""
+    paths = {}
+
+    def walk(group_id: str, base: Path):
+        group = objects[group_id]
+        here = base / group["path"] if "path" in group else base
+        for child in group.get("children", []):
+            obj = objects[child]
+            if obj["isa"] == "PBXGroup":
+                walk(child, here)
+            elif obj["isa"] == "PBXFileReference" and obj.get("sourceTree") == "<group>":
+                paths[child] = here / obj["path"]
+
+    walk(root_group, Path("."))
+    return paths
+
+
+@pytest.mark.parametrize("name", list(PROJECTS))
+def test_ios_pbxproj_references_resolve(projects, name):
+    project, bundle = projects[name]
+    runtime = PROJECTS[name][0]
+    _path, tree = _parse_pbxproj(project)
+    objects = tree["objects"]
+    assert tree["rootObject"] in objects
+    for oid, obj in objects.items():
+        assert OBJECT_ID.match(oid), oid
+        for ref in _ids_in({k: v for k, v in obj.items() if k != "isa"}):
+            assert ref in objects, f"{obj['isa']} {oid} references missing object {ref}"
+    project_obj = objects[tree["rootObject"]]
+    files = _file_paths(objects, project_obj["mainGroup"])
+    refs = [oid for oid, o in objects.items() if o["isa"] == "PBXFileReference"
+            and o.get("sourceTree") == "<group>"]
+    assert sorted(refs) == sorted(files), "every file reference sits in a group"
+    for oid, rel in files.items():
+        assert (project / rel).exists(), f"{rel} is referenced but missing"
+    # Every Swift file on disk is compiled; every resource is bundled.
+    on_disk = {p.relative_to(project) for p in project.rglob("*.swift")}
+    assert on_disk == {rel for rel in files.values() if rel.suffix == ".swift"}
+    (target_id,) = project_obj["targets"]
+    target = objects[target_id]
+    phases = {objects[p]["isa"]: [objects[objects[b]["fileRef"]]["path"]
+                                  for b in objects[p]["files"] if "fileRef" in objects[b]]
+              for p in target["buildPhases"]}
+    assert "ContentView.swift" in phases["PBXSourcesBuildPhase"]
+    for data in ["labels.json", "labels.txt", "sample.png", "expected.json", "preprocess.json"]:
+        assert data in phases["PBXResourcesBuildPhase"], data
+    configs = [objects[c]["buildSettings"] for c in
+               objects[target["buildConfigurationList"]]["buildConfigurations"]]
+    for settings in configs:
+        # Names are data: the display name reads back exactly.
+        assert settings["INFOPLIST_KEY_CFBundleDisplayName"] == bundle.app_name
+        assert settings["DEVELOPMENT_TEAM"] == ""
+        assert settings["IPHONEOS_DEPLOYMENT_TARGET"] == "17.0"
+        assert re.fullmatch(r"[A-Za-z0-9.-]+", settings["PRODUCT_BUNDLE_IDENTIFIER"])
+    if runtime == "executorch":
+        assert "model.pte" in phases["PBXResourcesBuildPhase"]
+        for settings in configs:
+            assert "-all_load" in settings["OTHER_LDFLAGS"]
+        (package_id,) = project_obj["packageReferences"]
+        package = objects[package_id]
+        assert package["repositoryURL"] == "https://github.com/pytorch/executorch"
+        assert package["requirement"] == {"branch": "swiftpm-1.5.1", "kind": "branch"}
+        products = {objects[d]["productName"] for d in target["packageProductDependencies"]}
+        assert products == {"executorch", "backend_xnnpack", "kernels_optimized"}
+    else:
+        assert "model.mlpackage" in phases["PBXSourcesBuildPhase"]
+        assert (project / next(r for r in files.values() if r.suffix == ".mlpackage")).is_dir()
+        assert project_obj["packageReferences"] == []
+    labels_path = next(r for r in files.values() if r.name == "labels.json")
+    assert json.loads((project / labels_path).read_text("utf-8")) == bundle.labels
+
+
+@pytest.mark.parametrize("name", list(PROJECTS))
+def test_ios_pbxproj_loads_with_pbxproj(projects, name):
+    try:
+        from pbxproj import XcodeProject
+    except ImportError:
+        pytest.fail(f"pbxproj is not installed: {ts.INSTALL_HINT}", pytrace=False)
+    project, _bundle = projects[name]
+    path, _tree = _parse_pbxproj(project)
+    xcode = XcodeProject.load(str(path))
+    (target,) = xcode.objects.get_targets()
+    assert target.name == path.parent.stem
+    assert xcode.get_files_by_name("ContentView.swift")
+
+
+@pytest.mark.parametrize("name", list(PROJECTS))
+def test_ios_scheme_points_at_the_target(projects, name):
+    project, _bundle = projects[name]
+    path, tree = _parse_pbxproj(project)
+    app = path.parent.stem
+    scheme = path.parent / "xcshareddata" / "xcschemes" / f"{app}.xcscheme"
+    root = ET.parse(scheme).getroot()
+    target_id = tree["objects"][tree["rootObject"]]["targets"][0]
+    refs = root.findall(".//BuildableReference")
+    assert refs
+    for ref in refs:
+        assert ref.get("BlueprintIdentifier") == target_id
+        assert ref.get("BuildableName") == f"{app}.app"
+        assert ref.get("ReferencedContainer") == f"container:{app}.xcodeproj"
+
+
+@pytest.mark.parametrize("name", list(PROJECTS))
+def test_ios_swift_files_parse(projects, swift_parser, name):
+    project, bundle = projects[name]
+    swift_files = sorted(project.rglob("*.swift"))
+    assert len(swift_files) >= 7
+    for path in swift_files:
+        tree = swift_parser.parse(path.read_bytes())
+        assert not tree.root_node.has_error, f"{path.relative_to(project)} does not parse"
+    app_info = next(p for p in swift_files if p.name == "AppInfo.swift").read_text("utf-8")
+    literal = re.search(r'static let appName: String = (".*")\n', app_info).group(1)
+    assert _swift_unescape(literal) == bundle.app_name
+    readme = (project / "README.md").read_text("utf-8")
+    assert "No Swift type-check" in readme.replace("no Swift type-check", "No Swift type-check")
+
+
+def _swift_unescape(literal: str) -> str:
+    """The value of a Swift string literal using the escapes core.templates emits."""
+    body = literal[1:-1]
+    out, i = [], 0
+    simple = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", '"': '"', "\\": "\\", "'": "'"}
+    while i < len(body):
+        ch = body[i]
+        if ch == '"':
+            raise AssertionError(f"unescaped quote in {literal}")
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt == "u":
+            end = body.index("}", i)
+            out.append(chr(int(body[i + 3:end], 16)))
+            i = end + 1
+        elif nxt in simple:
+            out.append(simple[nxt])
+            i += 2
+        else:
+            raise AssertionError(f"unknown escape \\{nxt} in {literal}")
+    return "".join(out)
