@@ -79,7 +79,7 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
                     name = f"app-{fmt}"
                     reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {t.platform} app")
                     spec = VariantSpec(name, fmt, DEFAULT_CONVERT[fmt])
-                    new = run_variants(recipe, [spec], out_dir, reporter, isolate)
+                    new = run_variants(recipe, [spec], out_dir, reporter, isolate, overall=(len(report["variants"]), len(report["variants"]) + 1))
                     new[0]["notes"] = [*new[0].get("notes", []), f"added to ship in the {t.platform} app"]
                     report["variants"].extend(new)
                     row = pick_variant(new, fmt, None)

@@ -45,7 +45,7 @@ class CoreMLFormat:
                 p.rename(tmp / p.name)
             (tmp / "m.mlpackage").rmdir()
         validate_mlpackage(path, list(ctx.example.shape))
-        return Artifact("coreml", path, [path], None, [NOT_RUN])
+        return Artifact("coreml", path, [path], None, [NOT_RUN, "Core ML ML Programs compute in float16 by default (coremltools compute_precision)"])
 
 
 def validate_mlpackage(path, input_shape: list[int]) -> dict:

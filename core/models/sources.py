@@ -115,8 +115,7 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
             f"{path} could not be read as a state_dict ({_first_line(e)})",
             "the file may be truncated or not a PyTorch file; save it with torch.save(model.state_dict(), path)",
         ) from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
+    state = _unwrap_checkpoint(state)
     if not isinstance(state, dict):
         raise ModelLoadError(
             f"{path} holds a {type(state).__name__}, not a state_dict",
@@ -143,6 +142,19 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
             "use the weights saved from this exact architecture (same class and constructor arguments)",
         )
     module.load_state_dict(state)
+
+
+def _unwrap_checkpoint(state):
+    """Accept training checkpoints too: {"state_dict"|"model_state_dict"|"model": ...}, and
+    strip the "module." prefix DataParallel adds to every key."""
+    if isinstance(state, dict) and not any(isinstance(v, torch.Tensor) for v in state.values()):
+        for key in ("state_dict", "model_state_dict", "model", "net", "weights"):
+            if isinstance(state.get(key), dict):
+                state = state[key]
+                break
+    if isinstance(state, dict) and state and all(isinstance(k, str) and k.startswith("module.") for k in state):
+        state = {k[len("module."):]: v for k, v in state.items()}
+    return state
 
 
 def _torchvision(arch: str, spec: ModelSpec):

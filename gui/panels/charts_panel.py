@@ -31,6 +31,15 @@ def pareto_front(points: list[tuple[str, float, float]]) -> list[str]:
     return front
 
 
+def set_bars(item: pg.BarGraphItem, ys: np.ndarray, widths: np.ndarray, brushes: list, pens: list) -> None:
+    """Update horizontal bars in place (pyqtgraph 0.14 cannot take empty pen lists)."""
+    if len(ys) == 0:
+        item.setOpts(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0), height=BAR_H,
+                     pens=None, pen=None, brushes=None, brush=None)
+        return
+    item.setOpts(x0=np.zeros(len(ys)), y=ys, width=widths, height=BAR_H, brushes=brushes, pens=pens)
+
+
 class _Labels:
     """A pool of TextItems on one plot: grown when needed, hidden when unused."""
 
@@ -176,8 +185,7 @@ class ChartsPanel(QWidget):
     def _update_size(self, rows, ys, brushes) -> None:
         sizes = [r.get("size_bytes") for r in rows]
         mb = np.array([s / 1e6 if s is not None else 0.0 for s in sizes])
-        self.size_bars.setOpts(x0=np.zeros(len(rows)), y=ys, width=mb, height=BAR_H, brushes=brushes,
-                               pens=[pg.mkPen(c.darker(125)) for c in brushes])
+        set_bars(self.size_bars, ys, mb, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
         params = (self.doc.report or {}).get("model", {}).get("params") or (self.doc.model_summary or {}).get("params")
         if params:
             floor = params / 1e6
@@ -197,9 +205,9 @@ class ChartsPanel(QWidget):
         p10 = np.array([lat.get("p10") if lat.get("p10") is not None else lat.get("p50") or 0.0 for lat in lats])
         p90 = np.array([lat.get("p90") if lat.get("p90") is not None else lat.get("p50") or 0.0 for lat in lats])
         live = [r["name"] in self.doc.live and not r.get("latency_ms") for r in rows]
-        self.latency_bars.setOpts(x0=np.zeros(len(rows)), y=ys, width=p50, height=BAR_H,
-                                  brushes=[with_alpha(b, 130) if lv else b for b, lv in zip(brushes, live, strict=True)],
-                                  pens=[pg.mkPen(c.darker(125)) for c in brushes])
+        set_bars(self.latency_bars, ys, p50,
+                 [with_alpha(b, 130) if lv else b for b, lv in zip(brushes, live, strict=True)],
+                 [pg.mkPen(c.darker(125)) for c in brushes])
         self.latency_whiskers.setData(x=p50, y=ys, left=np.maximum(p50 - p10, 0), right=np.maximum(p90 - p50, 0), beam=0.28)
         top = max([*p90, 1e-3])
         self.latency_plot.setXRange(0, top * 1.3, padding=0)
@@ -209,8 +217,7 @@ class ChartsPanel(QWidget):
     def _update_accuracy(self, rows, ys, brushes) -> None:
         accs = [(r.get("accuracy") or {}).get("top1") for r in rows]
         pct = np.array([a * 100 if a is not None else 0.0 for a in accs])
-        self.accuracy_bars.setOpts(x0=np.zeros(len(rows)), y=ys, width=pct, height=BAR_H, brushes=brushes,
-                                   pens=[pg.mkPen(c.darker(125)) for c in brushes])
+        set_bars(self.accuracy_bars, ys, pct, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
         base = self.doc.baseline_accuracy
         if base is not None:
             self.baseline_line.setPos(base * 100)

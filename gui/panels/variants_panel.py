@@ -7,7 +7,7 @@ shows a progress bar in its Status cell, and an invalid variant says why in its 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -125,10 +125,10 @@ class VariantsModel(QAbstractTableModel):
     def row_of(self, name: str) -> int:
         return self._names.index(name) if name in self._names else -1
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self._names)
+    def rowCount(self, parent=None) -> int:  # noqa: N802 - Qt API
+        return 0 if parent is not None and parent.isValid() else len(self._names)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+    def columnCount(self, parent=None) -> int:  # noqa: N802 - Qt API
         return len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802

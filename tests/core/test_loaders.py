@@ -74,6 +74,15 @@ def test_python_class_with_weights(tiny_model_file, tmp_path):
     assert torch.equal(m.module(x), m2.module(x))
 
 
+def test_training_checkpoint_and_dataparallel_prefix(tiny_model_file, tmp_path):
+    m = _tiny(tiny_model_file)
+    ckpt = tmp_path / "ckpt.pth"
+    torch.save({"epoch": 3, "model_state_dict": {f"module.{k}": v for k, v in m.module.state_dict().items()}}, ckpt)
+    m2 = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(ckpt), input_shape=[1, 1, 28, 28]))
+    x = torch.randn(1, 1, 28, 28)
+    assert torch.equal(m.module(x), m2.module(x))
+
+
 def test_weights_that_do_not_fit(tiny_model_file, tmp_path):
     sd = tmp_path / "w.pth"
     torch.save({"fc.weight": torch.zeros(3, 3)}, sd)

@@ -119,8 +119,10 @@ def compiled(projects, tmp_path_factory):
         sources.append(harness)
     classes = work / "classes"
     stubs = sorted(STUBS.rglob("*.java"))
+    # C1-only JIT: kotlinc is a short-lived JVM, this takes a third off its run time.
+    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
     proc = ts.run([KOTLINC, "-d", classes, "-jvm-target", "11", "-no-reflect",
-                   *sources, *stubs], timeout=600)
+                   *sources, *stubs], timeout=600, env=env)
     return {"kotlinc": proc, "classes": classes, "aapt": aapt_results, "work": work}
 
 
@@ -214,8 +216,6 @@ def test_android_resources_compile_with_aapt(projects, compiled, name):
 def test_android_kotlin_compiles_against_published_api_stubs(compiled):
     proc = compiled["kotlinc"]
     assert proc.returncode == 0, f"kotlinc failed:\n{proc.stderr[-6000:]}"
-    for name, (_runtime, _fmt, _pkg, _app, _labels) in PROJECTS.items():
-        assert list(compiled["classes"].rglob("MainActivity.class")), name
     assert len(list(compiled["classes"].rglob("MainActivity.class"))) == len(PROJECTS)
 
 

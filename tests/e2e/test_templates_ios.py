@@ -104,7 +104,7 @@ def test_ios_pbxproj_references_resolve(projects, name):
     refs = [oid for oid, o in objects.items() if o["isa"] == "PBXFileReference"
             and o.get("sourceTree") == "<group>"]
     assert sorted(refs) == sorted(files), "every file reference sits in a group"
-    for oid, rel in files.items():
+    for rel in files.values():
         assert (project / rel).exists(), f"{rel} is referenced but missing"
     # Every Swift file on disk is compiled; every resource is bundled.
     on_disk = {p.relative_to(project) for p in project.rglob("*.swift")}
