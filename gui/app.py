@@ -106,6 +106,10 @@ class ScriptedSession(QObject):
         if report is None:
             self._finish_soon(2)
             return
+        names = [v["name"] for v in report.get("variants", []) if not v.get("error")]
+        stepped = [v["name"] for v in report.get("variants", []) if v.get("steps") and not v.get("error")]
+        if names:  # show a variant's form in the screenshot
+            self.window.variants_panel.select((stepped or names)[0])
         self._finish_soon(1 if any(v.get("error") for v in report.get("variants", [])) else 0)
 
     def _finish_soon(self, code: int) -> None:

@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
     def __init__(self, dark: bool = False) -> None:
         super().__init__()
         self.setWindowTitle("Deploy Studio")
-        self.resize(1480, 920)
+        self.resize(1600, 960)
         self.setAcceptDrops(True)
         self.doc = Document(self)
         self.runner = JobRunner(4, self)
@@ -126,8 +126,8 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(self.log, "Log")
         self.problems_dock = self._dock("Problems", self.bottom_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "problemsDock")
         self.problems_dock.setTitleBarWidget(QLabel(""))
-        self.resizeDocks([self.model_dock, self.editor_dock], [340, 330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
+        self.resizeDocks([self.model_dock, self.editor_dock], [330, 285], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
         self.model_dock.raise_()
 
     def _act(self, text: str, slot, shortcut=None, icon=None, tip: str = "", name: str = "") -> QAction:
@@ -393,6 +393,7 @@ class MainWindow(QMainWindow):
         self.overall_bar.setVisible(False)
         self.cancel_button.setVisible(False)
         if report is not None:
+            self.samples_dock.raise_()  # predictions per variant are meaningful now
             rows = report.get("variants", [])
             bad = sum(1 for r in rows if r.get("error"))
             self.status_label.setText(f"Done: {len(rows) - bad} variant(s) built" + (f", {bad} failed" if bad else "")
@@ -402,6 +403,16 @@ class MainWindow(QMainWindow):
         else:
             self.status_label.setText("The run failed: see Problems.")
         self._update_actions()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):  # dock sizes only stick once the window has a size
+            self._sized = True
+            QTimer.singleShot(0, self._size_docks)
+
+    def _size_docks(self) -> None:
+        self.resizeDocks([self.model_dock, self.editor_dock], [340, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
 
     def _on_busy(self, text: str) -> None:
         if text:

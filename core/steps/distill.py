@@ -28,7 +28,7 @@ OPTIONS = [
         "alpha", "float", 0.7, minimum=0.0, maximum=1.0,
         help="weight of the KD term; 1 - alpha weighs cross-entropy with the labels",
     ),
-    Option("lr", "float", 1e-3, minimum=0.0, help="Adam learning rate"),
+    Option("lr", "float", 5e-3, minimum=0.0, help="Adam learning rate (small students learn fast)"),
     Option("batch_size", "int", 64, minimum=1, maximum=4096, help="training batch size"),
 ]
 

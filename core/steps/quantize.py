@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import warnings
 from pathlib import Path
 
@@ -504,6 +503,9 @@ def _onnx_dynamic_hook(artifact, ctx):
 
 
 def _coreml_weights_int8_hook(artifact, ctx):
+    """Post-export hook: int8 per-channel weights in the .mlpackage (coremltools)."""
+    import logging
+
     import coremltools as ct
     import coremltools.optimize.coreml as cto
 
@@ -511,6 +513,7 @@ def _coreml_weights_int8_hook(artifact, ctx):
 
     path = Path(artifact.path)
     ctx.reporter.progress("quantize weights (coremltools)", 0.0)
+    logging.getLogger("coremltools").setLevel(logging.ERROR)
     model = ct.models.MLModel(str(path), skip_model_load=True)
     config = cto.OptimizationConfig(
         global_config=cto.OpLinearQuantizerConfig(
@@ -519,15 +522,12 @@ def _coreml_weights_int8_hook(artifact, ctx):
     )
     with _quiet():
         quantized = cto.linear_quantize_weights(model, config)
-    if path.is_dir():
-        with atomic_dir(path) as tmp:
-            os.rmdir(tmp)
-            quantized.save(str(tmp))
-    else:
-        from core.fsutil import atomic_path
-
-        with atomic_path(path) as tmp:
-            quantized.save(str(tmp))
+    with atomic_dir(path) as tmp:
+        quantized.save(str(tmp / "m.mlpackage"))
+        for p in (tmp / "m.mlpackage").iterdir():
+            p.rename(tmp / p.name)
+        (tmp / "m.mlpackage").rmdir()
+    artifact.notes.append("int8 per-channel weights (coremltools linear_quantize_weights)")
     ctx.reporter.progress("quantize weights (coremltools)", 1.0)
     return artifact
 

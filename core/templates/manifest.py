@@ -16,6 +16,9 @@ from pathlib import Path
 
 from core.fsutil import MOBILE_TEMPLATES
 
+# Never part of a generated project (editor and interpreter droppings in a template folder).
+_ALWAYS_IGNORED = ("manifest.toml", "*__pycache__*", "*.pyc", "*.DS_Store", "*.swp", "*~")
+
 # Artifact format key -> the file name suffix an artifact of that format has.
 FORMAT_SUFFIX = {"pte": ".pte", "ptl": ".ptl", "onnx": ".onnx", "coreml": ".mlpackage"}
 
@@ -131,7 +134,7 @@ def load_manifest(platform: str) -> TemplateManifest:
         runtimes=runtimes,
         variables=dict(data.get("variables", {})),
         verbatim=tuple(files.get("verbatim", ())),
-        ignore=tuple(files.get("ignore", ())) + ("manifest.toml",),
+        ignore=tuple(files.get("ignore", ())) + _ALWAYS_IGNORED,
         assets_dir=files.get("assets_dir", "."),
         model_dir=model.get("dir", "."),
         model_stem=model.get("stem", "model"),

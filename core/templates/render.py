@@ -92,6 +92,12 @@ def _check_bundle(bundle) -> None:
     n = len(bundle.labels)
     if n == 0:
         raise TemplateError("the app needs at least one class label", "give the model's labels")
+    top1 = bundle.expected.get("top1_index")
+    if not isinstance(top1, int) or not 0 <= top1 < n:
+        raise TemplateError(
+            f"expected.json needs top1_index between 0 and {n - 1}, got {top1!r}",
+            "compute the expected output with the same model and labels",
+        )
     logits = bundle.expected.get("logits")
     if not isinstance(logits, list) or len(logits) != n:
         raise TemplateError(

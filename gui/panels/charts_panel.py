@@ -93,6 +93,9 @@ class ChartsPanel(QWidget):
         self.latency_plot = self.latency_widget.getPlotItem()
         self.accuracy_plot = self.accuracy_widget.getPlotItem()
         self.pareto_plot = self.pareto_widget.getPlotItem()
+        for p in (self.size_plot, self.latency_plot, self.accuracy_plot, self.pareto_plot):
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).enableAutoSIPrefix(False)
         for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
             p.invertY(True)
             p.getAxis("left").setWidth(112)
@@ -104,7 +107,7 @@ class ChartsPanel(QWidget):
         self.size_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
         self.size_plot.addItem(self.size_bars)
         self.int8_floor = pg.InfiniteLine(angle=90, movable=False, label="int8 floor",
-                                          labelOpts={"position": 0.04, "anchors": [(0, 0), (0, 0)]})
+                                          labelOpts={"position": 0.03, "anchors": [(0, 0.5), (0, 0.5)]})
         self.int8_floor.setVisible(False)
         self.size_plot.addItem(self.int8_floor, ignoreBounds=False)
         self.size_labels = _Labels(self.size_plot)
@@ -119,7 +122,7 @@ class ChartsPanel(QWidget):
         self.accuracy_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
         self.accuracy_plot.addItem(self.accuracy_bars)
         self.baseline_line = pg.InfiniteLine(angle=90, movable=False, label="original",
-                                             labelOpts={"position": 0.04, "anchors": [(1, 0), (1, 0)]})
+                                             labelOpts={"position": 0.03, "anchors": [(1, 0.5), (1, 0.5)]})
         self.baseline_line.setVisible(False)
         self.accuracy_plot.addItem(self.baseline_line)
         self.accuracy_labels = _Labels(self.accuracy_plot, anchor=(1, 0.5))
@@ -132,7 +135,8 @@ class ChartsPanel(QWidget):
         self.pareto_plot.showGrid(x=True, y=True, alpha=0.25)
         self.pareto_plot.getViewBox().setMenuEnabled(False)
         self.pareto_plot.hideButtons()
-        self.pareto_labels = _Labels(self.pareto_plot, anchor=(0, 1.1))
+        self.pareto_labels = _Labels(self.pareto_plot, anchor=(0.5, 1.0))
+        self.pareto_labels_below = _Labels(self.pareto_plot, anchor=(0.5, 0.0))
         self.pareto_plot.setLabel("bottom", "latency p50 (ms)")
         self.pareto_plot.setLabel("left", "accuracy (%)")
         self.size_plot.setLabel("bottom", "MB")
@@ -176,7 +180,7 @@ class ChartsPanel(QWidget):
         ticks = [[(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(self.names)]]
         for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
             p.getAxis("left").setTicks(ticks)
-            p.setYRange(-0.6, max(len(rows), 1) - 0.4, padding=0)
+            p.setYRange(-1.15, max(len(rows), 1) - 0.4, padding=0)
         self._update_size(rows, ys, brushes)
         self._update_latency(rows, ys, brushes)
         self._update_accuracy(rows, ys, brushes)
@@ -196,7 +200,7 @@ class ChartsPanel(QWidget):
         else:
             self.int8_floor.setVisible(False)
         top = max([*mb, (params or 0) / 1e6, 1e-3])
-        self.size_plot.setXRange(0, top * 1.28, padding=0)
+        self.size_plot.setXRange(0, top * 1.42, padding=0)
         self.size_labels.show([(m + top * 0.01, y, fmt_bytes(s)) for m, y, s in zip(mb, ys, sizes, strict=True) if s is not None])
 
     def _update_latency(self, rows, ys, brushes) -> None:
@@ -210,7 +214,7 @@ class ChartsPanel(QWidget):
                  [pg.mkPen(c.darker(125)) for c in brushes])
         self.latency_whiskers.setData(x=p50, y=ys, left=np.maximum(p50 - p10, 0), right=np.maximum(p90 - p50, 0), beam=0.28)
         top = max([*p90, 1e-3])
-        self.latency_plot.setXRange(0, top * 1.3, padding=0)
+        self.latency_plot.setXRange(0, top * 1.35, padding=0)
         self.latency_labels.show([(hi + top * 0.02, y, fmt_ms(lat.get("p50")) + (" …" if lv else ""))
                                   for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True) if lat.get("p50") is not None])
 
@@ -246,7 +250,10 @@ class ChartsPanel(QWidget):
         self.pareto_scatter.setData(spots)
         front = sorted((p for p in pts if p[0] in pareto_front(pts)), key=lambda p: p[1])
         self.pareto_front_line.setData([p[1] for p in front], [p[2] for p in front])
-        self.pareto_labels.show([(x, y, n) for n, x, y in pts])
+        # alternate labels above / below the markers so neighbours do not overlap
+        by_x = sorted(pts, key=lambda p: p[1])
+        self.pareto_labels.show([(x, y, n) for i, (n, x, y) in enumerate(by_x) if i % 2 == 0])
+        self.pareto_labels_below.show([(x, y, n) for i, (n, x, y) in enumerate(by_x) if i % 2 == 1])
         if pts:
             xs, ys = [p[1] for p in pts], [p[2] for p in pts]
             dx = (max(xs) - min(xs)) or max(xs) * 0.2 or 1
@@ -279,7 +286,7 @@ class ChartsPanel(QWidget):
         fg = QColor("#c9ced6") if dark else QColor("#3a3f47")
         line = QColor("#e6e6e6") if dark else QColor("#222222")
         titles = {self.size_widget: "Size on disk", self.latency_widget: "Latency",
-                  self.accuracy_widget: "Accuracy", self.pareto_widget: "Latency vs accuracy (marker area = size)"}
+                  self.accuracy_widget: "Accuracy", self.pareto_widget: "Latency vs accuracy (area = size)"}
         for w, title in titles.items():
             w.setBackground(bg)
             p = w.getPlotItem()
@@ -288,7 +295,8 @@ class ChartsPanel(QWidget):
                 a = p.getAxis(ax)
                 a.setPen(pg.mkPen(fg))
                 a.setTextPen(pg.mkPen(fg))
-        for lab in (self.size_labels, self.latency_labels, self.accuracy_labels, self.pareto_labels):
+        for lab in (self.size_labels, self.latency_labels, self.accuracy_labels, self.pareto_labels,
+                    self.pareto_labels_below):
             lab.set_color(fg)
         pen = pg.mkPen(line, width=1.5, style=Qt.PenStyle.DashLine)
         for inf in (self.int8_floor, self.baseline_line):

@@ -83,6 +83,8 @@ class OptionForm(QWidget):
             w.valueChanged.connect(self._emit)
         elif t == "str" and opt.choices:
             w = QComboBox()
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             w.addItems([str(c) for c in opt.choices])
             w.setCurrentText(str(value))
             w.currentTextChanged.connect(self._emit)

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
@@ -79,29 +78,25 @@ class SamplesPanel(QWidget):
         self.source_label = QLabel("")
         self.source_label.setObjectName("muted")
         self.source_label.setWordWrap(True)
+        self.source_label.setVisible(False)
         self.eval_spin = self._spin(0, 100_000, "held-out samples for accuracy and parity")
         self.calib_spin = self._spin(0, 100_000, "samples for calibration / finetuning")
         self.runs_spin = self._spin(1, 100_000, "timed runs per variant")
         self.warmup_spin = self._spin(0, 10_000, "untimed runs first")
         self.threads_spin = self._spin(1, 256, "threads of every runtime")
-        form = QFormLayout(data_box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Source", self.source_combo)
-        form.addRow("", self.source_label)
-        pair = QHBoxLayout()
-        pair.addWidget(QLabel("eval"))
-        pair.addWidget(self.eval_spin, 1)
-        pair.addWidget(QLabel("calibration"))
-        pair.addWidget(self.calib_spin, 1)
-        form.addRow("Samples", pair)
-        bench = QHBoxLayout()
-        bench.addWidget(QLabel("runs"))
-        bench.addWidget(self.runs_spin, 1)
-        bench.addWidget(QLabel("warm-up"))
-        bench.addWidget(self.warmup_spin, 1)
-        bench.addWidget(QLabel("threads"))
-        bench.addWidget(self.threads_spin, 1)
-        form.addRow("Benchmark", bench)
+        grid = QGridLayout(data_box)
+        grid.setHorizontalSpacing(8)
+        grid.addWidget(QLabel("Source"), 0, 0)
+        grid.addWidget(self.source_combo, 0, 1, 1, 3)
+        grid.addWidget(self.source_label, 1, 1, 1, 3)
+        for i, (text, spin) in enumerate((("Eval samples", self.eval_spin), ("Calibration", self.calib_spin),
+                                          ("Runs", self.runs_spin), ("Warm-up", self.warmup_spin),
+                                          ("Threads", self.threads_spin))):
+            r, c = 2 + i // 2, (i % 2) * 2
+            grid.addWidget(QLabel(text), r, c)
+            grid.addWidget(spin, r, c + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
 
         self.grid = QListWidget()
         self.grid.setObjectName("sampleGrid")
@@ -156,6 +151,8 @@ class SamplesPanel(QWidget):
         s.setRange(lo, hi)
         s.setToolTip(tip)
         s.setKeyboardTracking(False)
+        s.setMinimumWidth(60)
+        s.setMaximumWidth(110)
         return s
 
     # --- settings ----------------------------------------------------------------------
@@ -176,7 +173,9 @@ class SamplesPanel(QWidget):
         kind = source.split(":", 1)[0] + (":" if ":" in source and source != "builtin:digits" else "")
         i = self.source_combo.findData(source if source in ("builtin:digits", "random") else kind)
         self.source_combo.setCurrentIndex(max(0, i))
-        self.source_label.setText(source.split(":", 1)[1] if source.startswith(("mnist:", "imagefolder:")) else "")
+        folder = source.split(":", 1)[1] if source.startswith(("mnist:", "imagefolder:")) else ""
+        self.source_label.setText(folder)
+        self.source_label.setVisible(bool(folder))
 
     def _on_settings_edited(self) -> None:
         r = self.doc.recipe

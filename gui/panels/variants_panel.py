@@ -281,9 +281,9 @@ class VariantsPanel(QWidget):
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(False)
         h.setHighlightSections(False)
-        for col, width in {COL_ON: 28, COL_NAME: 150, COL_FORMAT: 105, COL_STEPS: 150, COL_STATUS: 120,
-                           COL_SIZE: 80, COL_PARAMS: 82, COL_P50: 62, COL_P90: 62, COL_ACC: 74,
-                           COL_AGREE: 78, COL_DIFF: 66}.items():
+        for col, width in {COL_ON: 26, COL_NAME: 140, COL_FORMAT: 96, COL_STEPS: 120, COL_STATUS: 96,
+                           COL_SIZE: 74, COL_PARAMS: 76, COL_P50: 58, COL_P90: 58, COL_ACC: 70,
+                           COL_AGREE: 76, COL_DIFF: 62}.items():
             self.table.setColumnWidth(col, width)
         h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
 

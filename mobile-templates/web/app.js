@@ -1,7 +1,7 @@
 // {{ app_name | js }} — runs the model in the browser with onnxruntime-web (WebAssembly).
 // On load it classifies the bundled sample, compares the logits with the desktop's
 // expected.json (the self-test) and writes the result as JSON into #result.
-import { pixelsAtModelSize, toInputData, PREPROCESS } from "./preprocess.js";
+import { pixelsAtModelSize, toInputData } from "./preprocess.js";
 import { median, selfTest, softmax, topK } from "./selftest.js";
 
 const config = window.APP_CONFIG;
@@ -89,6 +89,7 @@ function showTop3(probs) {
 }
 
 async function classify(blob, sourceName, isSample) {
+  setStatus(`Classifying ${sourceName}…`);
   const bitmap = await loadImage(blob);
   const pixels = pixelsAtModelSize(bitmap, bitmap.width, bitmap.height);
   showPreview(pixels);
@@ -123,6 +124,13 @@ async function classify(blob, sourceName, isSample) {
   setStatus(`Prediction: ${state.labels[top1.index]} (${(top1.prob * 100).toFixed(1)}%)`, "ok");
 }
 
+async function showSamplePreview() {
+  const response = await fetch(config.sample);
+  if (!response.ok) return;
+  const bitmap = await loadImage(await response.blob());
+  showPreview(pixelsAtModelSize(bitmap, bitmap.width, bitmap.height));
+}
+
 async function runSample() {
   const response = await fetch(config.sample);
   if (!response.ok) throw new Error(`${config.sample}: HTTP ${response.status}`);
@@ -152,6 +160,7 @@ async function main() {
   $("run-sample").addEventListener("click", () => guard(runSample));
   [state.labels, state.expected] = await Promise.all([
     fetchJson(config.labels), fetchJson(config.expected)]);
+  await showSamplePreview();
   state.session = await createSession();
   await runSample();
 }

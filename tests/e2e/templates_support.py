@@ -108,15 +108,50 @@ def artifacts_dir() -> Path:
 
 
 @functools.cache
-def export_artifact(fmt: str) -> Path:
-    """The tiny model exported as ``fmt`` (onnx, pte, ptl or coreml), once per session."""
+def rgb_model_and_sample():
+    """(model, sample uint8 32x32x3): a seeded tiny RGB CNN and a real photo (sklearn's)."""
+    import torch
+    from sklearn.datasets import load_sample_image
+    from torch import nn
+
+    from core.data.preprocess import Preprocess
+
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 30 * 30, 5))
+    model.eval()
+    from PIL import Image
+
+    photo = Image.fromarray(load_sample_image("flower.jpg"))
+    pp = Preprocess.for_input_shape([1, 3, 32, 32])  # centre crop, ImageNet statistics
+    return model, pp.to_uint8(photo)
+
+
+def _model(kind: str):
+    """(model, example input) of a test model kind: ``digits`` or ``rgb``."""
     import torch
 
-    model, _pp, _sample, _label = trained_model_and_sample()
-    x = torch.zeros(1, 1, 28, 28)
-    path = artifacts_dir() / f"model.{fmt}"
-    if fmt == "onnx":
-        torch.onnx.export(model, (x,), str(path), dynamo=True, external_data=False)
+    if kind == "digits":
+        return trained_model_and_sample()[0], torch.zeros(1, 1, 28, 28)
+    return rgb_model_and_sample()[0], torch.zeros(1, 3, 32, 32)
+
+
+@functools.cache
+def export_artifact(fmt: str, kind: str = "digits") -> Path:
+    """A test model exported as ``fmt`` (onnx, onnx-external, pte, ptl, coreml), once per session.
+
+    ``onnx-external`` writes the weights to ``model.onnx.data`` beside ``model.onnx`` (what
+    ``torch.onnx.export(dynamo=True)`` does by default).
+    """
+    import torch
+
+    model, x = _model(kind)
+    folder = artifacts_dir() / f"{kind}-{fmt}"
+    folder.mkdir()
+    path = folder / f"model.{fmt}"
+    if fmt in ("onnx", "onnx-external"):
+        path = folder / "model.onnx"
+        torch.onnx.export(model, (x,), str(path), dynamo=True,
+                          external_data=fmt == "onnx-external")
     elif fmt == "pte":
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
         from executorch.exir import to_edge_transform_and_lower
@@ -129,7 +164,7 @@ def export_artifact(fmt: str) -> Path:
     elif fmt == "coreml":
         import coremltools as ct
 
-        path = artifacts_dir() / "model.mlpackage"
+        path = folder / "model.mlpackage"
         ep = torch.export.export(model, (x,)).run_decompositions({})
         ct.convert(ep, minimum_deployment_target=ct.target.iOS17).save(str(path))
     else:
@@ -156,32 +191,52 @@ def expected_for(onnx_path: Path, pp, sample: np.ndarray, labels: list[str]) -> 
     }
 
 
-def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], package_id=None):
-    """An AppBundle for the tiny model in artifact format ``fmt`` (pte, ptl, onnx, coreml).
+def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], package_id=None,
+                kind: str = "digits", channel_order: str = "RGB"):
+    """An AppBundle for a test model in artifact format ``fmt``.
 
-    Expected outputs come from the ONNX export with onnxruntime, as core computes them.
+    ``kind`` is ``digits`` (1x28x28, a real handwritten digit) or ``rgb`` (3x32x32 centre
+    crop of a real photo; ``channel_order`` may be ``BGR``). Expected outputs come from the
+    ONNX export with onnxruntime, as core computes them.
     """
     from PIL import Image
 
     from core.templates import AppBundle
 
-    _model, pp, sample, _label = trained_model_and_sample()
+    if kind == "digits":
+        _model, pp, sample, _label = trained_model_and_sample()
+        image = Image.fromarray(sample[:, :, 0], mode="L")
+    else:
+        _model, sample = rgb_model_and_sample()
+        pp = Preprocess_for_rgb(channel_order)
+        image = Image.fromarray(sample, mode="RGB")
     folder.mkdir(parents=True, exist_ok=True)
-    sample_png = folder / "sample.png"
+    sample_png = folder / f"sample-{kind}.png"
     if not sample_png.exists():
-        Image.fromarray(sample[:, :, 0], mode="L").save(sample_png)
+        image.save(sample_png)
+    artifact = export_artifact(fmt, kind)
+    extra = sorted(artifact.parent.glob("*.data"))
     return AppBundle(
         app_name=app_name,
-        artifact=export_artifact(fmt),
-        artifact_extra=[],
+        artifact=artifact,
+        artifact_extra=extra,
         preprocess=pp,
         labels=list(labels),
         sample_png=sample_png,
-        expected=expected_for(export_artifact("onnx"), pp, sample, labels),
-        input_shape=[1, 1, 28, 28],
+        expected=expected_for(export_artifact("onnx", kind), pp, sample, labels),
+        input_shape=[1, pp.channels, *pp.size],
         package_id=package_id,
         variant="fp32-test",
     )
+
+
+def Preprocess_for_rgb(channel_order: str):  # noqa: N802 - reads as a constructor
+    """The RGB test model's preprocessing: centre crop, ImageNet statistics."""
+    from core.data.preprocess import Preprocess
+
+    pp = Preprocess.for_input_shape([1, 3, 32, 32])
+    pp.channel_order = channel_order
+    return pp
 
 
 def run(cmd: list, timeout: float = 300, **kw) -> subprocess.CompletedProcess:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import tomllib
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +28,17 @@ STUBS = Path(__file__).parent / "stubs" / "java"
 KOTLINC = ts.NODE_MODULES / "kotlin-compiler" / "bin" / "kotlinc"
 KOTLIN_STDLIB = ts.NODE_MODULES / "kotlin-compiler" / "lib" / "kotlin-stdlib.jar"
 
-# name -> (runtime, artifact format, package id, app name, labels)
+# name -> (runtime, artifact format, package id, app name, labels, test model kind, channel order)
 PROJECTS = {
-    "executorch": ("executorch", "pte", "com.example.digits.et", "Digit Reader", ts.DIGIT_LABELS),
-    "pytorch-lite": ("pytorch-lite", "ptl", "com.example.digits.lite", "Digit Reader", ts.DIGIT_LABELS),
-    "onnxruntime": ("onnxruntime", "onnx", "com.example.digits.ort", "Digit Reader", ts.DIGIT_LABELS),
-    "hostile": ("executorch", "pte", None, ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS),
+    "executorch": ("executorch", "pte", "com.example.digits.et", "Digit Reader",
+                   ts.DIGIT_LABELS, "digits", "RGB"),
+    "pytorch-lite": ("pytorch-lite", "ptl", "com.example.digits.lite", "Digit Reader",
+                     ts.DIGIT_LABELS, "digits", "RGB"),
+    "onnxruntime": ("onnxruntime", "onnx-external", "com.example.digits.ort", "Digit Reader",
+                    ts.DIGIT_LABELS, "digits", "RGB"),
+    "hostile": ("executorch", "pte", None, ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits", "RGB"),
+    "rgb-bgr": ("onnxruntime", "onnx", "com.example.colours", "Colour Reader",
+                ts.HOSTILE_LABELS[:5], "rgb", "BGR"),
 }
 
 HARNESS = """\
@@ -78,8 +83,9 @@ def _package(project: Path) -> str:
 def projects(tmp_path_factory) -> dict[str, tuple[Path, object]]:
     root = tmp_path_factory.mktemp("android")
     out = {}
-    for name, (runtime, fmt, pkg, app_name, labels) in PROJECTS.items():
-        bundle = ts.make_bundle(root / "data", fmt, app_name, labels, package_id=pkg)
+    for name, (runtime, fmt, pkg, app_name, labels, kind, order) in PROJECTS.items():
+        bundle = ts.make_bundle(root / "data", fmt, app_name, labels, package_id=pkg,
+                                kind=kind, channel_order=order)
         out[name] = (render_project("android", runtime, bundle, root / name), bundle)
     return out
 
@@ -154,7 +160,8 @@ def kotlin_parser():
 @pytest.mark.parametrize("name", list(PROJECTS))
 def test_android_project_has_the_build_files(projects, name):
     project, bundle = projects[name]
-    runtime, fmt = PROJECTS[name][0], PROJECTS[name][1]
+    runtime = PROJECTS[name][0]
+    fmt = Path(bundle.artifact).suffix[1:]
     for rel in ["settings.gradle.kts", "build.gradle.kts", "gradle.properties",
                 "gradle/libs.versions.toml", "gradle/wrapper/gradle-wrapper.properties",
                 "gradlew", "gradlew.bat", "app/build.gradle.kts", "app/proguard-rules.pro",
@@ -162,14 +169,17 @@ def test_android_project_has_the_build_files(projects, name):
                 "app/src/main/res/values/strings.xml", ".gitignore", "README.md"]:
         assert (project / rel).is_file(), rel
     assert os.access(project / "gradlew", os.X_OK)
-    with zipfile.ZipFile(project / "gradle/wrapper/gradle-wrapper.jar") as jar:
-        assert "org/gradle/wrapper/GradleWrapperMain.class" in jar.namelist()
+    assert not (project / "gradle/wrapper/gradle-wrapper.jar").exists()  # created by `gradle wrapper`
+    assert "gradle wrapper --gradle-version 8.11.1" in (project / "gradlew").read_text()
+    assert subprocess.run(["sh", "-n", str(project / "gradlew")]).returncode == 0
     assert "android.useAndroidX=true" in (project / "gradle.properties").read_text()
     assets = project / "app/src/main/assets"
     for rel in ["labels.json", "labels.txt", "sample.png", "preprocess.json", "expected.json",
                 f"model.{fmt}"]:
         assert (assets / rel).is_file(), rel
     assert (assets / f"model.{fmt}").read_bytes() == Path(bundle.artifact).read_bytes()
+    for extra in bundle.artifact_extra:  # e.g. model.onnx.data keeps the name the model uses
+        assert (assets / extra.name).read_bytes() == extra.read_bytes()
     # The labels the app shows come from labels.json: exactly the originals.
     assert json.loads((assets / "labels.json").read_text("utf-8")) == bundle.labels
     assert json.loads((assets / "expected.json").read_text("utf-8")) == bundle.expected
@@ -219,7 +229,7 @@ def test_android_kotlin_compiles_against_published_api_stubs(compiled):
     assert len(list(compiled["classes"].rglob("MainActivity.class"))) == len(PROJECTS)
 
 
-@pytest.mark.parametrize("name", ["executorch", "hostile"])
+@pytest.mark.parametrize("name", ["executorch", "hostile", "rgb-bgr"])
 def test_android_preprocess_on_jvm_matches_python(projects, compiled, name):
     assert compiled["kotlinc"].returncode == 0, "kotlinc failed (see the compile test)"
     project, bundle = projects[name]
@@ -235,7 +245,9 @@ def test_android_preprocess_on_jvm_matches_python(projects, compiled, name):
     assert app_name == bundle.app_name
     bits = np.array([int(v) for v in floats.split()], dtype=np.int64).astype(np.uint32)
     kotlin_input = bits.view(np.float32)
-    _model, pp, sample, _label = ts.trained_model_and_sample()
-    python_input = pp.apply(sample).reshape(-1)
+    from PIL import Image
+
+    with Image.open(assets / "sample.png") as img:
+        python_input = bundle.preprocess.apply(bundle.preprocess.to_uint8(img)).reshape(-1)
     # Same float32 arithmetic in the same order: bit-for-bit equal.
     assert np.array_equal(kotlin_input, python_input)

@@ -19,11 +19,12 @@ import pytest
 from core.templates import render_project
 from tests.e2e import templates_support as ts
 
-# name -> (runtime, artifact format, app name, labels)
+# name -> (runtime, artifact format, app name, labels, test model kind)
 PROJECTS = {
-    "executorch": ("executorch", "pte", "Digit Reader", ts.DIGIT_LABELS),
-    "coreml": ("coreml", "coreml", "Digit Reader", ts.DIGIT_LABELS),
-    "hostile": ("executorch", "pte", ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS),
+    "executorch": ("executorch", "pte", "Digit Reader", ts.DIGIT_LABELS, "digits"),
+    "coreml": ("coreml", "coreml", "Digit Reader", ts.DIGIT_LABELS, "digits"),
+    "hostile": ("executorch", "pte", ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits"),
+    "rgb": ("executorch", "pte", "Colour Reader", ts.HOSTILE_LABELS[:5], "rgb"),
 }
 OBJECT_ID = re.compile(r"^[0-9A-F]{24}$")
 
@@ -32,8 +33,8 @@ OBJECT_ID = re.compile(r"^[0-9A-F]{24}$")
 def projects(tmp_path_factory):
     root = tmp_path_factory.mktemp("ios")
     out = {}
-    for name, (runtime, fmt, app_name, labels) in PROJECTS.items():
-        bundle = ts.make_bundle(root / "data", fmt, app_name, labels)
+    for name, (runtime, fmt, app_name, labels, kind) in PROJECTS.items():
+        bundle = ts.make_bundle(root / "data", fmt, app_name, labels, kind=kind)
         out[name] = (render_project("ios", runtime, bundle, root / name), bundle)
     return out
 
@@ -212,3 +213,22 @@ def _swift_unescape(literal: str) -> str:
         else:
             raise AssertionError(f"unknown escape \\{nxt} in {literal}")
     return "".join(out)
+
+
+def test_ios_generation_options_reach_the_project(tmp_path):
+    bundle = ts.make_bundle(tmp_path, "pte", "Digit Reader", ts.DIGIT_LABELS)
+    options = {"executorch_ios_branch": "swiftpm-1.5.0", "executorch_kernels_quantized": True,
+               "development_team": "ABCDE12345", "benchmark_runs": 50}
+    project = render_project("ios", "executorch", bundle, tmp_path / "ios", options=options)
+    _path, tree = _parse_pbxproj(project)
+    objects = tree["objects"]
+    root = objects[tree["rootObject"]]
+    (package_id,) = root["packageReferences"]
+    assert objects[package_id]["requirement"]["branch"] == "swiftpm-1.5.0"
+    target = objects[root["targets"][0]]
+    products = {objects[d]["productName"] for d in target["packageProductDependencies"]}
+    assert "kernels_quantized" in products
+    configs = objects[target["buildConfigurationList"]]["buildConfigurations"]
+    assert {objects[c]["buildSettings"]["DEVELOPMENT_TEAM"] for c in configs} == {"ABCDE12345"}
+    app_info = next(project.rglob("AppInfo.swift")).read_text("utf-8")
+    assert "static let benchmarkRuns: Int = 50" in app_info

@@ -31,21 +31,26 @@ def _serve(folder: Path):
     spec = importlib.util.spec_from_file_location("generated_serve", folder / "serve.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    handler = functools.partial(module.Handler, directory=str(folder))
-    handler.log_message = lambda *a, **k: None
+
+    class Quiet(module.Handler):
+        def log_message(self, *args):  # keep the test output readable
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def _open_in_chromium(folder: Path, screenshot: Path | None = None) -> dict:
+def _open_in_chromium(folder: Path, screenshot: Path | None = None,
+                      choose: Path | None = None) -> dict:
     ts.require_tool(CHROMIUM, "Chromium")
     playwright = ts.require_tool(ts.NODE_MODULES / "playwright-core" / "package.json",
                                  "playwright-core").parent
     server, url = _serve(folder)
     try:
         env = {**os.environ, "PLAYWRIGHT_CORE": str(playwright), "CHROMIUM": CHROMIUM}
-        cmd = ["node", DRIVER, url] + ([screenshot] if screenshot else [])
+        cmd = ["node", DRIVER, url, screenshot or "-"] + ([choose] if choose else [])
         proc = ts.run(cmd, timeout=240, env=env)
     finally:
         server.shutdown()
@@ -65,12 +70,18 @@ def ort_web():
 
 
 @pytest.mark.parametrize(
-    ("app_name", "labels"),
-    [("Digit Reader", ts.DIGIT_LABELS), (ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS)],
-    ids=["plain", "hostile"],
+    ("app_name", "labels", "fmt", "kind", "order"),
+    [
+        ("Digit Reader", ts.DIGIT_LABELS, "onnx", "digits", "RGB"),
+        (ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "onnx", "digits", "RGB"),
+        ("Digit Reader", ts.DIGIT_LABELS, "onnx-external", "digits", "RGB"),
+        ("Colour Reader", ts.HOSTILE_LABELS[:5], "onnx", "rgb", "BGR"),
+    ],
+    ids=["plain", "hostile", "external-data", "rgb-centre-crop-bgr"],
 )
-def test_web_project_matches_python_in_chromium(tmp_path, ort_web, app_name, labels):
-    bundle = ts.make_bundle(tmp_path, "onnx", app_name, labels)
+def test_web_project_matches_python_in_chromium(tmp_path, ort_web, app_name, labels, fmt, kind,
+                                                order):
+    bundle = ts.make_bundle(tmp_path, fmt, app_name, labels, kind=kind, channel_order=order)
     project = render_project("web", None, bundle, tmp_path / "web")
 
     page = _open_in_chromium(project, tmp_path / "page.png")
@@ -94,6 +105,8 @@ def test_web_project_matches_python_in_chromium(tmp_path, ort_web, app_name, lab
     assert page["top3"] == [labels[i] for i in np.argsort(-np.asarray(expected["probs"]),
                                                           kind="stable")[:3]]
     assert json.loads((project / "assets" / "labels.json").read_text("utf-8")) == labels
+    for extra in bundle.artifact_extra:
+        assert (project / "model" / extra.name).is_file()
     assert (project / "ort" / "ort.wasm.min.js").is_file()
     assert f"onnxruntime-web@{ort_web.version}" in (project / "README.md").read_text("utf-8")
     assert (tmp_path / "page.png").stat().st_size > 10_000
@@ -110,7 +123,7 @@ def test_web_selftest_fails_when_expected_output_is_wrong(tmp_path, ort_web):
     assert result["max_diff"] == pytest.approx(0.5, abs=1e-3)
 
 
-def test_web_readme_explains_missing_runtime_files(tmp_path, monkeypatch):
+def test_web_explains_missing_runtime_files(tmp_path, monkeypatch):
     import core.templates.render as render
 
     monkeypatch.setattr(render, "find_ort_web", lambda: None)
@@ -121,4 +134,27 @@ def test_web_readme_explains_missing_runtime_files(tmp_path, monkeypatch):
     for name in ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"):
         assert f"cp node_modules/onnxruntime-web/dist/{name} ort/" in readme
     assert not (project / "ort").exists()
-    assert (project / "index.html").is_file()
+    # The page says the same, instead of failing silently.
+    page = _open_in_chromium(project)
+    assert "npm package onnxruntime-web@1.30.0" in page["result"]["error"]
+    assert page["status"].startswith("Error: onnxruntime-web is missing")
+
+
+def test_web_classifies_a_chosen_image(tmp_path, ort_web):
+    """"Choose image" with a full-size photo: the page fits it to the model and classifies it."""
+    from PIL import Image
+    from sklearn.datasets import load_sample_image
+
+    photo = tmp_path / "flower photo.png"
+    Image.fromarray(load_sample_image("flower.jpg")).save(photo)
+    labels = ["rose", "tulip", "daisy", "sunflower", "dandelion"]
+    bundle = ts.make_bundle(tmp_path, "onnx", "Colour Reader", labels, kind="rgb")
+    project = render_project("web", None, bundle, tmp_path / "web")
+    page = _open_in_chromium(project, choose=photo)
+    chosen = page["chosen"]
+    assert chosen["status"].startswith("Prediction: "), chosen["status"]
+    assert chosen["source"] == "flower photo.png"
+    assert len(chosen["top3"]) == 3 and set(chosen["top3"]) <= set(labels)
+    # The self-test result stays the bundled sample's.
+    assert chosen["result"] == page["result"]
+    assert page["result"]["selftest"] == "passed"

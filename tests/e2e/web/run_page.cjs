@@ -1,9 +1,11 @@
 // Open a generated Web project in headless Chromium and print what the page computed.
 //
-// usage: node run_page.cjs URL [SCREENSHOT.png]
+// usage: node run_page.cjs URL [SCREENSHOT.png|-] [IMAGE_TO_CHOOSE]
 // env:   PLAYWRIGHT_CORE (path of the playwright-core package), CHROMIUM (default /usr/bin/chromium)
 //
-// Prints one JSON object: {result, labels, appName, title, heading, top3, consoleErrors}.
+// Prints one JSON object: {result, labels, appName, title, heading, top3, status, consoleErrors}
+// and, when IMAGE_TO_CHOOSE is given, `chosen`: what the page shows after choosing that file
+// with the "Choose image" button.
 // Exits 1 when the page never writes #result within the timeout.
 const fs = require("fs");
 const os = require("os");
@@ -11,7 +13,7 @@ const path = require("path");
 const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
 
 async function main() {
-  const [url, screenshot] = process.argv.slice(2);
+  const [url, screenshot, chosenImage] = process.argv.slice(2);
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ds-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -44,7 +46,21 @@ async function main() {
       top3: Array.from(document.querySelectorAll("#top3 .label"), (el) => el.textContent),
       status: document.getElementById("status").textContent,
     }));
-    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    if (screenshot && screenshot !== "-") await page.screenshot({ path: screenshot, fullPage: true });
+    if (chosenImage) {
+      const name = path.basename(chosenImage);
+      await page.setInputFiles("#pick", chosenImage);
+      await page.waitForFunction(
+        (expected) => document.getElementById("source").textContent === expected &&
+          /^(Prediction|Error)/.test(document.getElementById("status").textContent),
+        name, { timeout: 60000 });
+      out.chosen = await page.evaluate(() => ({
+        status: document.getElementById("status").textContent,
+        source: document.getElementById("source").textContent,
+        top3: Array.from(document.querySelectorAll("#top3 .label"), (el) => el.textContent),
+        result: JSON.parse(document.getElementById("result").textContent),
+      }));
+    }
     out.consoleErrors = consoleErrors;
     process.stdout.write(JSON.stringify(out));
   } finally {

@@ -1,0 +1,170 @@
+"""``deploy-studio tune``: search quantize modes x prune amounts x formats within an accuracy budget.
+
+The search builds every supported combination as an ordinary variant through the engine
+(same builds, same measurements as ``run``), then adds to the report the Pareto front of
+latency, accuracy and size (``"pareto"``) and the fastest variant whose accuracy drop vs the
+original model is within the budget (``"recommended"``). The space is kept small on
+purpose: a handful of modes and amounts, the recipe's own formats.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.errors import RecipeError
+from core.pareto import pareto_front, recommend
+from core.progress import Reporter
+from core.recipe import Recipe, StepSpec, VariantSpec, check_variant
+from core.registry import STEPS
+
+TUNE_FORMATS = ("pte", "onnx", "ptl")
+DEFAULT_FORMATS = ("pte", "onnx")
+DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "fp16")
+DEFAULT_AMOUNTS = (0.0, 0.3, 0.5)
+DEFAULT_BUDGET = 0.01
+MAX_VARIANTS = 40
+
+
+def variant_name(fmt: str, mode: str | None, amount: float) -> str:
+    """A readable, unique name such as ``pte-int8-static-pruned30``."""
+    name = f"{fmt}-{mode or 'fp32'}"
+    return name + (f"-pruned{round(amount * 100)}" if amount else "")
+
+
+def search_space(
+    recipe: Recipe,
+    *,
+    formats: Sequence[str] | None = None,
+    modes: Sequence[str | None] = DEFAULT_MODES,
+    amounts: Sequence[float] = DEFAULT_AMOUNTS,
+    finetune_epochs: int | None = None,
+) -> list[VariantSpec]:
+    """The variants to try: the original model in eager, then formats x prune amounts x modes.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        Gives the formats to search (those of its variants among pte/onnx/ptl; pte and onnx
+        when it has none) and whether data is labelled (pruned variants are finetuned for one
+        epoch on labelled data).
+    formats, modes, amounts : sequences, optional
+        Override the space. ``None`` in ``modes`` means "not quantized"; ``0`` in
+        ``amounts`` means "not pruned". Unsupported combinations are skipped.
+    finetune_epochs : int, optional
+        Finetuning after pruning (default 1 on labelled data, 0 on ``random``).
+
+    Returns
+    -------
+    list of VariantSpec
+        At most ``MAX_VARIANTS``; a RecipeError when the space is larger.
+    """
+    if formats is None:
+        formats = list(dict.fromkeys(v.format for v in recipe.variants if v.format in TUNE_FORMATS))
+        formats = formats or list(DEFAULT_FORMATS)
+    bad = [f for f in formats if f not in TUNE_FORMATS]
+    if bad:
+        raise RecipeError(f"tune searches formats {', '.join(TUNE_FORMATS)}, not {', '.join(bad)}")
+    if finetune_epochs is None:
+        finetune_epochs = 0 if recipe.data.source == "random" else 1
+    variants = [VariantSpec("original-eager", "eager")]
+    for fmt in formats:
+        convert = "trace" if fmt == "ptl" else "export"
+        for amount in amounts:
+            for mode in modes:
+                steps = []
+                if amount:
+                    steps.append(_step("prune", method="structured-l1", amount=float(amount),
+                                       finetune_epochs=finetune_epochs))
+                if mode:
+                    steps.append(_step("quantize", mode=mode))
+                v = VariantSpec(variant_name(fmt, mode, amount), fmt, convert, steps)
+                try:
+                    check_variant(v)
+                except RecipeError:
+                    continue  # e.g. int8-static for ptl: not a combination we can build
+                variants.append(v)
+    if len(variants) > MAX_VARIANTS:
+        raise RecipeError(
+            f"the search space has {len(variants)} variants (at most {MAX_VARIANTS})",
+            "search fewer formats, quantize modes or prune amounts",
+        )
+    return variants
+
+
+def _step(kind: str, **options) -> StepSpec:
+    return StepSpec(kind, STEPS.get(kind).resolve_options(options, f"tune {kind}"))
+
+
+def tune(
+    recipe: Recipe,
+    out_dir: Path,
+    *,
+    max_accuracy_drop: float | None = None,
+    reporter: Reporter | None = None,
+    formats: Sequence[str] | None = None,
+    modes: Sequence[str | None] = DEFAULT_MODES,
+    amounts: Sequence[float] = DEFAULT_AMOUNTS,
+    isolate: bool = True,
+) -> dict:
+    """Build and measure the search space, then write the report with its Pareto front.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        Model, data, benchmark settings and gates; its variants only give the formats.
+    out_dir : Path
+        Where artifacts, ``report.json`` and ``report.html`` go.
+    max_accuracy_drop : float, optional
+        Budget vs the original model's top-1 (fraction). Default: the recipe's
+        ``[gates].max_accuracy_drop``, else 0.01.
+    reporter : Reporter, optional
+        Progress, results per variant and cancellation.
+    formats, modes, amounts : optional
+        Override the search space (see :func:`search_space`).
+    isolate : bool
+        Build in a child process (as ``run`` does).
+
+    Returns
+    -------
+    dict
+        The report, with ``"pareto"`` (variant names), ``"recommended"`` (a name or None)
+        and ``"tune"`` (budget, space, timing).
+    """
+    from core.engine import run_recipe
+    from core.report import write_report
+
+    started = time.perf_counter()
+    budget = max_accuracy_drop
+    if budget is None:
+        budget = recipe.gates.max_accuracy_drop if recipe.gates.max_accuracy_drop is not None else DEFAULT_BUDGET
+    if budget < 0:
+        raise RecipeError(f"--max-accuracy-drop must be >= 0, got {budget}", "e.g. 0.01 for one point")
+    variants = search_space(recipe, formats=formats, modes=modes, amounts=amounts)
+    search = recipe.copy()
+    search.name = f"{recipe.name} (tune)"
+    search.variants = variants
+    search.export.variant = None
+    search.export.templates = []
+    report = run_recipe(search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False)
+    rows = report["variants"]
+    baseline = (report.get("baseline") or {}).get("accuracy")
+    report["pareto"] = pareto_front(rows)
+    report["recommended"] = recommend(rows, baseline, budget)
+    report["tune"] = {
+        "max_accuracy_drop": budget,
+        "formats": sorted({v.format for v in variants if v.format != "eager"}),
+        "quantize_modes": [m or "none" for m in modes],
+        "prune_amounts": list(amounts),
+        "variants": len(variants),
+        "failed": [r["name"] for r in rows if r.get("error")],
+        "seconds": round(time.perf_counter() - started, 1),
+        "note": (
+            "accuracy is n/a on this data source: the recommendation is the fastest variant"
+            if baseline is None else
+            f"recommended: fastest variant losing at most {budget:.2%} top-1 vs the original"
+        ),
+    }
+    write_report(report, Path(out_dir))
+    return report

@@ -1,0 +1,105 @@
+"""``tune`` on a tiny trained model and a tiny search space: every combination is built and
+measured through the engine, and report.json/html get the Pareto front and the fastest
+variant within the accuracy budget."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import torch
+
+from core.errors import RecipeError
+from core.pareto import accuracy_drop, dominates
+from core.recipe import parse_recipe
+from core.steps import _harness as h
+from core.tune import search_space, tune
+
+MODEL_SRC = "from core.steps._harness import TinyDigitsNet  # noqa: F401\n"
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model, _ = h.trained_tiny_model()
+    finally:
+        torch.set_num_threads(threads)
+    folder = tmp_path_factory.mktemp("tune-model")
+    torch.save(model.module.state_dict(), folder / "tiny.pth")
+    (folder / "tiny.py").write_text(MODEL_SRC)
+    return parse_recipe({
+        "name": "tiny tune",
+        "model": {"source": f"{folder / 'tiny.py'}:TinyDigitsNet", "weights": str(folder / "tiny.pth"),
+                  "input_shape": h.TINY_SHAPE},
+        "data": {"source": "builtin:digits", "calibration_samples": 32, "eval_samples": 200},
+        "benchmark": {"threads": 1, "warmup": 3, "runs": 15},
+        "variant": [{"name": "a", "format": "pte"}, {"name": "b", "format": "onnx"}],
+    })
+
+
+def test_search_space_is_bounded_and_skips_unsupported(recipe):
+    names = [v.name for v in search_space(recipe)]
+    assert names[0] == "original-eager" and len(names) == len(set(names)) <= 40
+    assert "pte-int8-static-pruned50" in names and "onnx-fp16" in names
+    ptl = [v.name for v in search_space(recipe, formats=["ptl"])]
+    assert "ptl-int8-static" not in ptl and "ptl-int8-dynamic" in ptl
+    pruned = next(v for v in search_space(recipe) if v.name == "pte-fp32-pruned30")
+    assert pruned.steps[0].options["finetune_epochs"] == 1
+    with pytest.raises(RecipeError, match="searches formats"):
+        search_space(recipe, formats=["coreml"])
+
+
+def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
+    started = time.perf_counter()
+    report = tune(recipe, tmp_path, max_accuracy_drop=0.02, formats=["pte", "onnx"],
+                  modes=[None, "int8-static"], amounts=[0.0, 0.5], isolate=False)
+    seconds = time.perf_counter() - started
+    assert seconds < 60, f"the tiny search took {seconds:.0f} s"
+
+    rows = {r["name"]: r for r in report["variants"]}
+    assert set(rows) == {"original-eager", "pte-fp32", "pte-int8-static", "pte-fp32-pruned50",
+                         "pte-int8-static-pruned50", "onnx-fp32", "onnx-int8-static",
+                         "onnx-fp32-pruned50", "onnx-int8-static-pruned50"}
+    assert not [n for n, r in rows.items() if r["error"]]
+    # optimizations had real effects in the measurements
+    assert rows["pte-int8-static"]["size_bytes"] < 0.5 * rows["pte-fp32"]["size_bytes"]
+    assert rows["pte-fp32-pruned50"]["params"] < 0.6 * rows["pte-fp32"]["params"]
+
+    front = report["pareto"]
+    assert front and set(front) <= set(rows)
+    for name in front:  # nothing on the front is dominated
+        assert not any(dominates(o, rows[name], ["latency", "size", "accuracy"])
+                       for o in rows.values() if o["name"] != name)
+    baseline = report["baseline"]["accuracy"]
+    best = report["recommended"]
+    assert best in rows and accuracy_drop(rows[best], baseline) <= 0.02
+    within = [r for r in rows.values() if accuracy_drop(r, baseline) <= 0.02]
+    assert rows[best]["latency_ms"]["p50"] == min(r["latency_ms"]["p50"] for r in within)
+
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert saved["pareto"] == front and saved["recommended"] == best
+    assert saved["tune"]["max_accuracy_drop"] == 0.02
+    html = (tmp_path / "report.html").read_text()
+    assert "Pareto front" in html and best in html
+
+
+def test_negative_budget_is_rejected(recipe, tmp_path):
+    with pytest.raises(RecipeError, match="max-accuracy-drop"):
+        tune(recipe, tmp_path, max_accuracy_drop=-0.1)
+
+
+@pytest.mark.slow
+def test_cli_tune_default_space(recipe, tmp_path):
+    from tests.conftest import run_cli
+
+    path = recipe.save(tmp_path / "tiny.toml")
+    out = tmp_path / "out"
+    proc = run_cli("tune", str(path), "--out", str(out), "--max-accuracy-drop", "0.02", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["recommended"] in report["pareto"]  # the fastest within budget is never dominated
+    assert f"recommended: {report['recommended']}" in proc.stdout
+    assert report["tune"]["variants"] == len(report["variants"]) >= 20

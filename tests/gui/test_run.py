@@ -1,0 +1,213 @@
+"""A real run of four variants of a tiny model through the window's workers.
+
+One run (module fixture) is checked from every side: table cells and chart items equal
+report.json's values, the main thread never stalls over 200 ms (20 ms heartbeat), samples
+show every variant's top-3, and the Export dialog writes the artifacts and app projects.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+
+from gui.formatting import fmt_pct
+from gui.panels.variants_panel import (
+    COL_ACC,
+    COL_AGREE,
+    COL_DIFF,
+    COL_P50,
+    COL_P90,
+    COL_PARAMS,
+    COL_SIZE,
+    COL_STATUS,
+    cell_text,
+)
+from tests.gui.conftest import (
+    FOUR_VARIANTS,
+    close_window,
+    make_window,
+    open_recipe,
+    tiny_recipe_text,
+    wait_until,
+)
+
+
+class Heartbeat:
+    """A 20 ms QTimer on the main thread recording the longest gap between its ticks."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.max_gap = 0.0
+        self.ticks = 0
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.max_gap = max(self.max_gap, now - self.last)
+        self.last = now
+        self.ticks += 1
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+@pytest.fixture(scope="module")
+def ran(qapp, tmp_path_factory, tiny_model):
+    """(window, report, out_dir, heartbeat) after building and measuring four variants."""
+    folder = tmp_path_factory.mktemp("run")
+    recipe = folder / "tiny.toml"
+    recipe.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS))
+    w = make_window()
+    open_recipe(w, recipe)
+    out = folder / "out"
+    live_events = []
+    w.doc.live_latency.connect(live_events.append)
+    hb = Heartbeat()
+    hb.start()
+    assert w.start_run(str(out))
+    wait_until(lambda: not w.run.running and w.run.report is not None, 300, "the run to finish")
+    hb.stop()
+    wait_until(lambda: not w.sample_runner.busy, 60, "predictions")
+    report = json.loads((out / "report.json").read_text())
+    yield w, report, out, hb, live_events
+    close_window(w)
+
+
+def test_run_fills_every_table_cell_with_the_reports_values(ran):
+    w, report, _out, _hb, _live = ran
+    assert [v["name"] for v in report["variants"]] == ["fp32-eager", "fp32-pte", "fp32-onnx", "fp32-ptl"]
+    panel = w.variants_panel
+    for row in report["variants"]:
+        assert row["error"] is None, row
+        assert panel.cell(row["name"], COL_STATUS) == "done"
+        for col in (COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF):
+            assert panel.cell(row["name"], col) == cell_text(row, col), (row["name"], col)
+        # independent of the window's own formatter for the headline numbers
+        assert panel.cell(row["name"], COL_SIZE) == f"{row['size_bytes'] / 1e3:.1f} kB"
+        assert panel.cell(row["name"], COL_P50) == f"{row['latency_ms']['p50']:.3f}"
+        assert panel.cell(row["name"], COL_ACC) == f"{row['accuracy']['top1'] * 100:.2f} %"
+
+
+def test_chart_items_hold_the_reports_values(ran):
+    w, report, _out, _hb, _live = ran
+    c = w.charts
+    rows = report["variants"]
+    assert c.names == [r["name"] for r in rows]
+    np.testing.assert_allclose(c.size_bars.opts["width"], [r["size_bytes"] / 1e6 for r in rows])
+    np.testing.assert_allclose(c.latency_bars.opts["width"], [r["latency_ms"]["p50"] for r in rows])
+    whisk = c.latency_whiskers.opts
+    np.testing.assert_allclose(np.asarray(whisk["x"]) - np.asarray(whisk["left"]), [r["latency_ms"]["p10"] for r in rows])
+    np.testing.assert_allclose(np.asarray(whisk["x"]) + np.asarray(whisk["right"]), [r["latency_ms"]["p90"] for r in rows])
+    np.testing.assert_allclose(c.accuracy_bars.opts["width"], [r["accuracy"]["top1"] * 100 for r in rows])
+    assert c.baseline_line.value() == pytest.approx(report["baseline"]["accuracy"] * 100)
+    assert c.int8_floor.value() == pytest.approx(report["model"]["params"] / 1e6)
+    xs, ys = c.pareto_scatter.getData()
+    np.testing.assert_allclose(xs, [r["latency_ms"]["p50"] for r in rows])
+    np.testing.assert_allclose(ys, [r["accuracy"]["top1"] * 100 for r in rows])
+    # one colour per variant, the same in the chart and in the table
+    for i, r in enumerate(rows):
+        color = w.doc.color(r["name"])
+        assert QColor(c.size_bars.opts["brushes"][i]) == color
+        assert QColor(c.accuracy_bars.opts["brushes"][i]) == color
+        assert c.pareto_scatter.data["brush"][i].color().rgb() == color.rgb()
+    assert len({w.doc.color(r["name"]).name() for r in rows}) == len(rows)
+
+
+def test_latency_streamed_live_before_results(ran):
+    _w, report, _out, _hb, live = ran
+    assert set(live) >= {r["name"] for r in report["variants"]}
+
+
+def test_clicking_a_pareto_point_selects_the_variant(ran):
+    w, _report, _out, _hb, _live = ran
+    w.charts.variant_clicked.emit("fp32-onnx")
+    assert w.variants_panel.selected_name() == "fp32-onnx"
+    assert w.editor.name == "fp32-onnx"
+    assert "fp32-onnx" in w.charts._tip(0.1, 90.0, "fp32-onnx")
+
+
+def test_main_thread_never_stalls_over_200ms(ran):
+    _w, _report, _out, hb, _live = ran
+    assert hb.ticks > 50
+    assert hb.max_gap < 0.200, f"longest main-thread stall {hb.max_gap * 1000:.0f} ms"
+
+
+def test_samples_show_each_variants_top3_and_agreement(ran):
+    w, report, _out, _hb, _live = ran
+    panel = w.samples_panel
+    assert panel.grid.count() > 0
+    wait_until(lambda: panel.preds.rowCount() == 1 + len(report["variants"]), 60, "predictions for every variant")
+    rows = panel.prediction_rows()
+    assert rows[0][0] == "original model"
+    assert [r[0] for r in rows[1:]] == [v["name"] for v in report["variants"]]
+    for name, top3, agrees in rows[1:]:
+        assert top3.count("%") == 3, (name, top3)
+        assert agrees in ("✓", "✗")
+    panel.grid.setCurrentRow(3)
+    wait_until(lambda: not w.sample_runner.busy, 60, "the next prediction")
+
+
+def test_export_dialog_writes_artifacts_and_apps(ran, tmp_path):
+    w, report, _out, _hb, _live = ran
+    w._on_export()
+    dlg = w.export_dialog
+    assert dlg.isVisible()
+    dlg.set_output_dir(str(tmp_path / "export"))
+    for cb in dlg.platform_boxes.values():
+        cb.setChecked(True)
+    dlg.format_boxes["ptl"].setChecked(False)
+    assert "fp32-ptl" not in dlg.chosen_variants()
+    dlg.export_button.click()
+    wait_until(lambda: dlg.job is not None and dlg.job.done, 300, "the export")
+    wait_until(lambda: dlg.result is not None or dlg.status.text().startswith("Export failed"), 10, "the summary")
+    assert dlg.result is not None, (dlg.status.text(), w.problems.rows())
+    export = tmp_path / "export"
+    exported = json.loads((export / "report.json").read_text())
+    assert [v["name"] for v in exported["variants"]][:3] == ["fp32-eager", "fp32-pte", "fp32-onnx"]
+    for v in exported["variants"][:3]:
+        assert (export / v["artifact"]).exists()
+    # copied rows keep the measured numbers of the window's run
+    by_name = {v["name"]: v for v in report["variants"]}
+    assert exported["variants"][1]["size_bytes"] == by_name["fp32-pte"]["size_bytes"]
+    apps = {t["platform"]: t for t in exported["templates"]}
+    assert set(apps) == set(dlg.platform_boxes)
+    for platform, t in apps.items():
+        assert t.get("path"), (platform, t)
+        assert (export / t["path"]).is_dir()
+        assert any((export / t["path"]).iterdir())
+    assert dlg.open_button.isVisible()
+    assert dlg.summary.count() >= 3 + len(apps)
+    assert not [p for p in export.rglob(".*") if p.name.count(".") >= 2]
+    dlg.reject()
+
+
+def test_include_exclude_is_respected_and_saved(ran, tmp_path):
+    w, _report, _out, _hb, _live = ran
+    model = w.variants_panel.model
+    idx = model.index(model.row_of("fp32-ptl"), 0)
+    model.setData(idx, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert w.doc.variant("fp32-ptl").enabled is False
+    assert "fp32-ptl" not in [v.name for v in w.doc.recipe.enabled_variants()]
+    path = tmp_path / "saved.toml"
+    w.files.ask_save_path = lambda: str(path)
+    assert w.files.save_as()
+    assert "enabled = false" in path.read_text()
+    model.setData(idx, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert w.doc.dirty
+
+
+def test_accuracy_formatting_matches_report(ran):
+    _w, report, _out, _hb, _live = ran
+    assert fmt_pct(report["variants"][0]["accuracy"]["top1"]).endswith(" %")
+

@@ -1,0 +1,63 @@
+"""Start-up: the window appears fast, without torch on the main thread, on an empty state."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from PySide6.QtGui import QPalette
+
+from tests.gui.conftest import wait_until
+
+PROBE = textwrap.dedent('''
+    import json, sys, time
+    t0 = time.perf_counter()
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from gui import theme
+    theme.apply(app, False)
+    from gui.main_window import MainWindow
+    w = MainWindow()
+    w.show()
+    app.processEvents()
+    shown = time.perf_counter() - t0
+    torch_loaded = "torch" in sys.modules
+    w.start_engine()
+    end = time.monotonic() + 120
+    while w.info is None and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+    print(json.dumps({"shown": shown, "torch_before_show": torch_loaded, "ready": w.info is not None,
+                      "empty_state": w.stack.currentWidget() is w.empty}))
+''')
+
+
+def test_window_is_visible_fast_and_torch_loads_in_the_background():
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    assert info["torch_before_show"] is False
+    assert info["shown"] < 2.0, info
+    assert info["ready"] and info["empty_state"]
+
+
+def test_empty_state_offers_three_ways_to_start(window):
+    assert window.stack.currentWidget() is window.empty
+    texts = [b.text() for b in (window.empty.model_button, window.empty.recipe_button, window.empty.demo_button)]
+    assert texts[0].startswith("Open model…")
+    assert texts[1].startswith("Open recipe…")
+    assert texts[2].startswith("Try the digits demo")
+
+
+def test_dark_theme_changes_palette_and_chart_backgrounds(window):
+    window.set_theme(True)
+    wait_until(lambda: True)
+    pal = window.palette()
+    assert pal.color(QPalette.ColorRole.Window).lightness() < 80
+    bg = window.charts.size_widget.backgroundBrush().color()
+    assert bg.lightness() < 80
+    window.set_theme(False)
+    assert window.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    assert window.charts.size_widget.backgroundBrush().color().lightness() > 200
