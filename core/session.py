@@ -62,8 +62,8 @@ def _cached(key_m: str, key_d: str, reporter: Reporter) -> Session:
 def _build(model_spec: ModelSpec, data: DataSpec, reporter: Reporter) -> Session:
     import torch
 
-    from core.runtimes import open_runner
     from core.measure import run_outputs
+    from core.runtimes import open_runner
 
     model = load_model(model_spec, reporter)
     reporter.progress("load data", 0.0, data.source)

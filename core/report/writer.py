@@ -128,7 +128,7 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .sw{{display:inline-b
 </style></head><body>
 <h1>{escape(report.get("name", "Deploy Studio report"))}</h1>
 <div class="meta">model <b>{escape(str(m["spec"]))}</b> · {m["params"]:,} parameters · input {m["input_shape"]} ·
-data {escape(d["name"])} ({d["eval_samples"]} held-out samples) · original accuracy {_fmt(base, ".2f", 100)}% ·
+data {escape(d["name"])} ({d["eval_samples"]} held-out samples) · original accuracy {_fmt(base, ".2f", 100) + "%" if base is not None else "n/a (unlabelled data)"} ·
 benchmark {report.get("benchmark", {}).get("runs")} runs after {report.get("benchmark", {}).get("warmup")} warm-up, {report.get("benchmark", {}).get("threads")} thread(s) ·
 {escape(report.get("created", ""))}</div>
 <h2>Variants</h2>
