@@ -8,6 +8,9 @@ expected output for a real sample in the artifact's own runtime, and renders the
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,18 +22,37 @@ from core.progress import Reporter
 from core.recipe import Recipe, VariantSpec
 from core.session import Session
 
+
+@contextlib.contextmanager
+def quiet_native_output():
+    """Silence what native runtimes print straight to stderr (fd 2) while opening a model."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 DEFAULT_CONVERT = {"pte": "export", "ptl": "trace", "onnx": "export", "coreml": "export"}
 
 
-def pick_variant(rows: list[dict], fmt: str, preferred: str | None) -> dict | None:
-    """The row to ship for ``fmt``: the preferred one if it fits, else the fastest that built."""
+def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None) -> dict | None:
+    """The row to ship for ``fmt``: the preferred one if it fits, else the fastest that built
+    and passed all its gates (else the fastest that built)."""
     ok = [r for r in rows if r["format"] == fmt and not r.get("error")]
     for r in ok:
         if r["name"] == preferred:
             return r
-    if not ok:
+    failed = {g["variant"] for g in gates or [] if not g["passed"]}
+    passing = [r for r in ok if r["name"] not in failed] or ok
+    if not passing:
         return None
-    return min(ok, key=lambda r: ((r.get("latency_ms") or {}).get("p50") or float("inf")))
+    return min(passing, key=lambda r: ((r.get("latency_ms") or {}).get("p50") or float("inf")))
 
 
 def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarray, labels: list[str]) -> dict:
@@ -39,8 +61,9 @@ def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarr
 
     x = session.model.preprocess.apply(pixels)[None]
     if row.get("runtime"):
-        runner = open_runner(row["runtime"], out_dir / row["artifact"], 1, module=session.model.module)
-        logits = runner.run(x)[0]
+        with quiet_native_output():
+            runner = open_runner(row["runtime"], out_dir / row["artifact"], 1, module=session.model.module)
+            logits = runner.run(x)[0]
         runner.close()
     else:  # Core ML cannot run here: the original model's output is the reference
         from core.runtimes import open_runner as _o
@@ -74,7 +97,7 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
             entry = {"platform": t.platform, "runtime": runtime, "path": None}
             try:
                 fmt = PLATFORMS[t.platform][runtime]
-                row = pick_variant(report["variants"], fmt, recipe.export.variant)
+                row = pick_variant(report["variants"], fmt, recipe.export.variant, report.get("gates"))
                 if row is None:
                     name = f"app-{fmt}"
                     reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {t.platform} app")

@@ -8,7 +8,6 @@ checked against the registries (and against each other) before any work starts.
 from __future__ import annotations
 
 import copy
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,9 +338,11 @@ def load_recipe(path: str | Path) -> Recipe:
     path = Path(path)
     if not path.is_file():
         raise RecipeError(f"recipe {path} does not exist", "pass the path of a .toml recipe")
+    import tomli  # TOML 1.1: the multi-line inline tables recipes use for steps
+
     try:
-        d = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        d = tomli.loads(path.read_text(encoding="utf-8"))
+    except (tomli.TOMLDecodeError, UnicodeDecodeError) as e:
         raise RecipeError(f"{path} is not valid TOML: {e}", "check the line named above") from None
     recipe = parse_recipe(d, path.resolve().parent)
     recipe.path = path

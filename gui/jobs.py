@@ -67,6 +67,8 @@ def warm_up(reporter) -> EngineInfo:
         info.default_runtimes = {p: default_runtime(p) for p in PLATFORMS}
     except Exception as e:  # noqa: BLE001 - templates are optional for the window to start
         reporter.log(f"app templates unavailable: {e}")
+    reporter.progress("starting engine", 0.6, "loading runtimes and data readers")
+    preload_runtimes(reporter)
     reporter.progress("starting engine", 0.8, "listing torchvision architectures")
     try:
         import torchvision
@@ -76,6 +78,25 @@ def warm_up(reporter) -> EngineInfo:
         info.torchvision = list(TORCHVISION_COMMON)
     reporter.progress("starting engine", 1.0, "ready")
     return info
+
+
+def preload_runtimes(reporter) -> None:
+    """Import what later jobs in this process load (native libraries, data readers) now.
+
+    Importing a native library holds the GIL while it is mapped; done during a run it would
+    stall the main thread for a few hundred ms, so it happens here, at start-up, once.
+    """
+    import importlib
+
+    for name in ("PIL.Image", "sklearn.datasets", "core.data.datasets", "core.measure", "core.apps",
+                 "core.report", "core.build.job", "torch.jit.mobile", "onnxruntime",
+                 "executorch.runtime", "executorch.extension.pybindings.portable_lib",
+                 "multiprocessing.popen_spawn_posix", "jinja2"):
+        reporter.check()
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # noqa: BLE001 - a missing optional runtime shows up when used
+            reporter.log(f"could not preload {name}: {e}")
 
 
 # --- models ---------------------------------------------------------------------------

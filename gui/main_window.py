@@ -444,7 +444,6 @@ class MainWindow(QMainWindow):
         r = self.doc.recipe
         name = (self.doc.path.name if self.doc.path else (r.name if r else "")) if r else ""
         self.setWindowTitle(f"{name}{'*' if self.doc.dirty else ''} — Deploy Studio" if name else "Deploy Studio")
-        self.setWindowModified(self.doc.dirty)
 
     def _update_actions(self) -> None:
         ready = self.info is not None

@@ -65,10 +65,11 @@ class RunController(QObject):
         self.job = None
         self.report: dict | None = None
         self.cancelled = False
+        self._active = False  # main-thread view: true from start() until `finished` arrived
 
     @property
     def running(self) -> bool:
-        return self.job is not None and not self.job.done
+        return self._active
 
     def problems(self) -> list[tuple[str, str, str]]:
         """(variant, message, hint) for every included variant that cannot be built."""
@@ -100,6 +101,7 @@ class RunController(QObject):
         self.report = None
         self.cancelled = False
         self.doc.start_run(out)
+        self._active = True
         self.started.emit(str(out))
         self.log.emit(f"build & measure → {out}")
         self.job = self.runner.start(
@@ -166,5 +168,6 @@ class RunController(QObject):
         self.log.emit("cancelled: the child process was stopped and partial files removed")
 
     def _on_finished(self) -> None:
+        self._active = False
         self.overall.emit(1.0 if self.report else 0.0, "done" if self.report else ("cancelled" if self.cancelled else "failed"))
         self.finished.emit(self.report)

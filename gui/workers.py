@@ -59,26 +59,32 @@ class Job(QRunnable):
     def cancelled(self) -> bool:
         return self.cancel_token.cancelled
 
+    def _emit(self, signal_name: str, *args) -> None:
+        try:
+            getattr(self.signals, signal_name).emit(*args)
+        except RuntimeError:  # the receiving window is gone: stop the work quietly
+            self.cancel_token.cancel()
+
     def _emit_event(self, event: Event) -> None:
         # Called on the worker thread: only emit, never touch widgets here.
-        self.signals.progress.emit(event)
+        self._emit("progress", event)
 
     def run(self) -> None:  # noqa: D401 - QRunnable API
         reporter = Reporter(self._emit_event, self.cancel_token)
         try:
             result = self.fn(reporter, *self.args, **self.kwargs)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit("cancelled")
         except BaseException as e:  # noqa: BLE001 - every failure goes to the Problems panel
-            self.signals.errored.emit(e, traceback.format_exc())
+            self._emit("errored", e, traceback.format_exc())
         else:
             if self.cancel_token.cancelled:
-                self.signals.cancelled.emit()
+                self._emit("cancelled")
             else:
-                self.signals.result.emit(result)
+                self._emit("result", result)
         finally:
             self.done = True
-            self.signals.finished.emit()
+            self._emit("finished")
 
 
 class JobRunner(QObject):

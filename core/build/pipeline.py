@@ -57,7 +57,8 @@ def build_variant(session: Session, variant: VariantSpec, workdir: Path, calibra
     for i, step in enumerate(variant.steps):
         reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)
         STEPS.get(step.kind).obj.apply(ctx, step.options)
-        ctx.params = count_params(ctx.module, ctx.params)
+        if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
+            ctx.params = count_params(ctx.module, ctx.params)
     fmt = FORMATS.get(variant.format)
     if variant.format != "eager":
         ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)

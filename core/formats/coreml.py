@@ -21,6 +21,9 @@ class CoreMLFormat:
     def export(ctx, path) -> Artifact:
         import coremltools as ct
 
+        from core.steps.quantize import coreml_compute_precision
+
+        precision = coreml_compute_precision(ctx)
         ctx.reporter.progress("convert to Core ML", 0.1)
         logging.getLogger("coremltools").setLevel(logging.ERROR)
         try:
@@ -29,11 +32,11 @@ class CoreMLFormat:
                 src = ctx.converted
                 if hasattr(src, "run_decompositions"):
                     src = src.run_decompositions({})
-                    mlmodel = ct.convert(src, minimum_deployment_target=ct.target.iOS17)
+                    mlmodel = ct.convert(src, minimum_deployment_target=ct.target.iOS17, compute_precision=precision)
                 else:
                     mlmodel = ct.convert(
                         src, inputs=[ct.TensorType(name="input", shape=tuple(ctx.example.shape))],
-                        minimum_deployment_target=ct.target.iOS17,
+                        minimum_deployment_target=ct.target.iOS17, compute_precision=precision,
                     )
         except Exception as e:  # noqa: BLE001
             raise ExportError(f"Core ML conversion failed: {str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__}",
@@ -45,7 +48,7 @@ class CoreMLFormat:
                 p.rename(tmp / p.name)
             (tmp / "m.mlpackage").rmdir()
         validate_mlpackage(path, list(ctx.example.shape))
-        return Artifact("coreml", path, [path], None, [NOT_RUN, "Core ML ML Programs compute in float16 by default (coremltools compute_precision)"])
+        return Artifact("coreml", path, [path], None, [NOT_RUN])
 
 
 def validate_mlpackage(path, input_shape: list[int]) -> dict:

@@ -75,6 +75,8 @@ class ChartsPanel(QWidget):
         super().__init__(parent)
         self.doc = doc
         self.names: list[str] = []
+        self._tick_names: list[str] | None = None
+        self._ranges: dict[tuple[int, str], tuple[float, float]] = {}
         self._dark = False
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 4, 6, 6)
@@ -83,7 +85,7 @@ class ChartsPanel(QWidget):
         self.size_widget = self._plot_widget()
         self.latency_widget = self._plot_widget()
         self.accuracy_widget = self._plot_widget()
-        self.pareto_widget = self._plot_widget()
+        self.pareto_widget = self._plot_widget(antialias=True)
         grid.addWidget(self.size_widget, 0, 0)
         grid.addWidget(self.latency_widget, 0, 1)
         grid.addWidget(self.accuracy_widget, 1, 0)
@@ -152,10 +154,10 @@ class ChartsPanel(QWidget):
         self.refresh()
 
     @staticmethod
-    def _plot_widget() -> pg.PlotWidget:
+    def _plot_widget(antialias: bool = False) -> pg.PlotWidget:
         w = pg.PlotWidget()
         w.setMinimumSize(260, 180)
-        w.setAntialiasing(True)
+        w.setAntialiasing(antialias)  # bars are axis-aligned: antialiasing only costs paint time
         return w
 
     # --- data --------------------------------------------------------------------------
@@ -177,14 +179,26 @@ class ChartsPanel(QWidget):
         self.names = [r["name"] for r in rows]
         ys = np.arange(len(rows), dtype=float)
         brushes = [self.doc.color(n) for n in self.names]
-        ticks = [[(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(self.names)]]
-        for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
-            p.getAxis("left").setTicks(ticks)
-            p.setYRange(-1.15, max(len(rows), 1) - 0.4, padding=0)
+        if self.names != self._tick_names:  # axes repaint only when their labels change
+            self._tick_names = list(self.names)
+            ticks = [[(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(self.names)]]
+            for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
+                p.getAxis("left").setTicks(ticks)
+                p.setYRange(-1.15, max(len(rows), 1) - 0.4, padding=0)
         self._update_size(rows, ys, brushes)
         self._update_latency(rows, ys, brushes)
         self._update_accuracy(rows, ys, brushes)
         self._update_pareto(rows, brushes)
+
+    def _set_range(self, plot: pg.PlotItem, axis: str, lo: float, hi: float) -> None:
+        """Change an axis range only when it moves by more than 2 % (axes are costly to repaint)."""
+        key = (id(plot), axis)
+        old = self._ranges.get(key)
+        span = max(hi - lo, 1e-12)
+        if old is not None and abs(old[0] - lo) < 0.02 * span and abs(old[1] - hi) < 0.02 * span:
+            return
+        self._ranges[key] = (lo, hi)
+        (plot.setXRange if axis == "x" else plot.setYRange)(lo, hi, padding=0)
 
     def _update_size(self, rows, ys, brushes) -> None:
         sizes = [r.get("size_bytes") for r in rows]
@@ -200,7 +214,7 @@ class ChartsPanel(QWidget):
         else:
             self.int8_floor.setVisible(False)
         top = max([*mb, (params or 0) / 1e6, 1e-3])
-        self.size_plot.setXRange(0, top * 1.42, padding=0)
+        self._set_range(self.size_plot, "x", 0, top * 1.42)
         self.size_labels.show([(m + top * 0.01, y, fmt_bytes(s)) for m, y, s in zip(mb, ys, sizes, strict=True) if s is not None])
 
     def _update_latency(self, rows, ys, brushes) -> None:
@@ -214,7 +228,7 @@ class ChartsPanel(QWidget):
                  [pg.mkPen(c.darker(125)) for c in brushes])
         self.latency_whiskers.setData(x=p50, y=ys, left=np.maximum(p50 - p10, 0), right=np.maximum(p90 - p50, 0), beam=0.28)
         top = max([*p90, 1e-3])
-        self.latency_plot.setXRange(0, top * 1.35, padding=0)
+        self._set_range(self.latency_plot, "x", 0, top * 1.35)
         self.latency_labels.show([(hi + top * 0.02, y, fmt_ms(lat.get("p50")) + (" …" if lv else ""))
                                   for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True) if lat.get("p50") is not None])
 
@@ -231,7 +245,7 @@ class ChartsPanel(QWidget):
             self.baseline_line.setVisible(False)
         known = [a * 100 for a in accs if a is not None] + ([base * 100] if base is not None else [])
         lo = max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6))) if known else 0.0
-        self.accuracy_plot.setXRange(lo, 100.5 if known else 100, padding=0)
+        self._set_range(self.accuracy_plot, "x", lo, 100.5 if known else 100)
         self.accuracy_labels.show([(p - 0.2, y, fmt_pct(a)) for p, y, a in zip(pct, ys, accs, strict=True) if a is not None])
 
     def _update_pareto(self, rows, brushes) -> None:
@@ -258,8 +272,8 @@ class ChartsPanel(QWidget):
             xs, ys = [p[1] for p in pts], [p[2] for p in pts]
             dx = (max(xs) - min(xs)) or max(xs) * 0.2 or 1
             dy = (max(ys) - min(ys)) or 1.0
-            self.pareto_plot.setXRange(max(0, min(xs) - dx * 0.3), max(xs) + dx * 0.6, padding=0)
-            self.pareto_plot.setYRange(min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7), padding=0)
+            self._set_range(self.pareto_plot, "x", max(0, min(xs) - dx * 0.3), max(xs) + dx * 0.6)
+            self._set_range(self.pareto_plot, "y", min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7))
 
     def _tip(self, x, y, data) -> str:
         r = self.doc.results.get(data) or {}

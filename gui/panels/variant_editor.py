@@ -77,7 +77,7 @@ class VariantEditor(QWidget):
             hint.setWordWrap(True)
             v.addWidget(hint)
             v.addStretch(1)
-            self._scroll.setWidget(body)
+            self._set_body(body)
             return
 
         head = QHBoxLayout()
@@ -155,8 +155,17 @@ class VariantEditor(QWidget):
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         v.addWidget(self.problem)
         v.addStretch(1)
-        self._scroll.setWidget(body)
+        self._set_body(body)
         self._update_problem()
+
+    def _set_body(self, body: QWidget) -> None:
+        # The old body may hold the widget whose signal triggered this rebuild: delete it
+        # later, from the event loop, never while its signal is still being delivered.
+        old = self._scroll.takeWidget()
+        if old is not None:
+            old.hide()
+            old.deleteLater()
+        self._scroll.setWidget(body)
 
     def _step_box(self, spec, i: int, step) -> QGroupBox:
         entry = self.info.step(step.kind)

@@ -69,3 +69,17 @@ def test_round_trip_and_relative_paths(tmp_path, tiny_model_file):
     r2 = load_recipe(saved)
     assert r2.to_dict() == r.to_dict()
     assert r2.export.templates[1].runtime == "pytorch-lite" and r2.gates.max_latency_ms == 5.0
+
+
+DESIGN = ROOT.parent / "shared" / "DESIGN.md"
+
+
+@pytest.mark.skipif(not DESIGN.exists(), reason="../shared/DESIGN.md not present")
+def test_the_design_documents_recipe_parses_verbatim(tmp_path):
+    text = DESIGN.read_text()
+    block = text.split("```toml", 1)[1].split("```", 1)[0]
+    (tmp_path / "design.toml").write_text(block)
+    r = load_recipe(tmp_path / "design.toml")
+    assert [v.name for v in r.variants] == ["fp32-eager", "int8-pte", "pruned-int8-pte", "student-pte"]
+    assert r.variants[2].steps[0].options["amount"] == 0.5
+    assert r.gates.max_latency_ms == 5.0

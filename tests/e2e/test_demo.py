@@ -23,7 +23,7 @@ def demo_out(tmp_path_factory):
 def test_demo_report(demo_out):
     report = json.loads((demo_out / "report.json").read_text())
     names = {v["name"] for v in report["variants"]}
-    assert {"fp32-eager", "fp32-pte", "fp32-ptl", "fp32-onnx"} <= names
+    assert {"fp32-eager", "fp32-pte", "fp32-ptl", "fp32-onnx", "int8-pte", "pruned-int8-pte", "student-pte"} <= names
     assert report["model"]["spec"] == "builtin:digits-cnn" and report["dataset"]["eval_samples"] == 500
     assert report["baseline"]["accuracy"] > 0.95
     for v in report["variants"]:
@@ -34,7 +34,14 @@ def test_demo_report(demo_out):
     assert set(platforms) == {"android", "ios", "web"}
     for t in platforms.values():
         assert t.get("error") is None and (demo_out / t["path"]).is_dir()
-    assert (demo_out / "report.html").read_text().count("<tr>") >= 5
+    assert (demo_out / "report.html").read_text().count("<tr>") >= 8
+    rows = {v["name"]: v for v in report["variants"]}
+    fp32, int8 = rows["fp32-pte"], rows["int8-pte"]
+    assert int8["size_bytes"] <= 0.30 * fp32["size_bytes"]
+    assert rows["pruned-int8-pte"]["params"] <= 0.6 * fp32["params"]
+    assert rows["student-pte"]["params"] <= 0.25 * fp32["params"]
+    assert rows["student-pte"]["accuracy"]["top1"] >= 0.95
+    assert report["baseline"]["accuracy"] - int8["accuracy"]["top1"] <= 0.01
 
 
 def test_demo_artifacts_agree_in_their_own_runtimes(demo_out):
@@ -53,10 +60,14 @@ def test_demo_artifacts_agree_in_their_own_runtimes(demo_out):
             outputs[v["name"]] = np.stack([runner.run(xs[i : i + 1])[0] for i in range(len(xs))])
     assert {"fp32-pte", "fp32-ptl", "fp32-onnx"} <= set(outputs)
     ref = session.reference[:100]
-    for name, out in outputs.items():
-        assert np.abs(out - ref).max() < 1e-3, name
-        assert (out.argmax(1) == ref.argmax(1)).all(), name
-    names = list(outputs)
-    for a in names:
-        for b in names:
-            assert (outputs[a].argmax(1) == outputs[b].argmax(1)).all()
+    fp32 = [n for n in outputs if n.startswith("fp32-")]
+    assert set(fp32) == {"fp32-pte", "fp32-ptl", "fp32-onnx"}
+    for name in fp32:  # float artifacts: the same numbers as eager and as each other
+        assert np.abs(outputs[name] - ref).max() < 1e-3, name
+        for other in fp32:
+            assert (outputs[name].argmax(1) == outputs[other].argmax(1)).all()
+    rows = {v["name"]: v for v in report["variants"]}
+    for name, out in outputs.items():  # optimized ones: what the report claims, re-measured here
+        agree = float((out.argmax(1) == ref.argmax(1)).mean())
+        assert agree >= 0.95, name
+        assert abs(agree - rows[name]["parity"]["top1_agreement"]) <= 0.06, name

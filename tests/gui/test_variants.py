@@ -1,0 +1,100 @@
+"""Variants: presets, the generated option forms, duplicate/remove/include, inline validation."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
+
+from tests.gui.conftest import open_recipe, tiny_recipe_text
+
+
+def _preset(window, name):
+    return next(a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}")
+
+
+def _open(window, tmp_path, tiny_model, variants=""):
+    p = tmp_path / "r.toml"
+    p.write_text(tiny_recipe_text(tiny_model, variants or '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n'))
+    open_recipe(window, p)
+
+
+def test_every_preset_adds_a_valid_variant(window, tmp_path, tiny_model):
+    _open(window, tmp_path, tiny_model)
+    names = ["fp32-pte", "int8-pte", "pruned-int8-pte", "student-pte", "fp32-onnx", "fp32-ptl", "fp32-coreml"]
+    for n in names:
+        _preset(window, n).trigger()
+    assert [v.name for v in window.doc.variants] == ["fp32-eager", *names]
+    for v in window.doc.variants:
+        assert window.doc.problem_of(v) is None, (v.name, window.doc.problem_of(v))
+    pruned = window.doc.variant("pruned-int8-pte")
+    assert [s.kind for s in pruned.steps] == ["prune", "quantize"]
+    assert pruned.steps[0].options["amount"] == 0.5 and pruned.steps[1].options["mode"] == "int8-static"
+    # adding the same preset twice gets a unique name
+    _preset(window, "int8-pte").trigger()
+    assert window.doc.variants[-1].name == "int8-pte-2"
+    assert window.doc.dirty
+
+
+def test_form_is_generated_from_the_steps_options(window, tmp_path, tiny_model):
+    _open(window, tmp_path, tiny_model)
+    _preset(window, "pruned-int8-pte").trigger()
+    window.variants_panel.select("pruned-int8-pte")
+    assert window.editor.name == "pruned-int8-pte"
+    prune_form, quant_form = window.editor.forms
+    from core.registry import STEPS
+
+    assert [o.key for o in prune_form.options] == [o.key for o in STEPS.get("prune").options]
+    amount = prune_form.widget("amount")
+    assert isinstance(amount, QDoubleSpinBox) and amount.maximum() == 0.95
+    mode = quant_form.widget("mode")
+    assert isinstance(mode, QComboBox) and mode.count() == len(STEPS.get("quantize").options[0].choices)
+    amount.setValue(0.3)
+    assert window.doc.variant("pruned-int8-pte").steps[0].options["amount"] == 0.3
+
+
+def test_invalid_combination_is_explained_inline_before_running(window, tmp_path, tiny_model):
+    _open(window, tmp_path, tiny_model)
+    _preset(window, "int8-pte").trigger()
+    window.variants_panel.select("int8-pte")
+    ed = window.editor
+    assert ed.problem.text().startswith("✓")
+    ed.format_combo.setCurrentIndex(ed.format_combo.findData("ptl"))  # int8-static cannot go to .ptl
+    spec = window.doc.variant("int8-pte")
+    assert spec.format == "ptl" and spec.convert == "trace"
+    assert ed.problem.text().startswith("⚠") and "ptl" in ed.problem.text()
+    assert window.variants_panel.cell("int8-pte", 4) == "invalid"
+    assert window.start_run(str(tmp_path / "out")) is False
+    assert any("int8-pte" in where for _m, _h, where in window.problems.rows())
+    assert not (tmp_path / "out").exists()
+    # fixing it in the form clears the problem
+    ed.forms[0].widget("mode").setCurrentText("int8-dynamic")
+    assert window.editor.problem.text().startswith("✓")
+    assert window.variants_panel.cell("int8-pte", 4) != "invalid"
+
+
+def test_step_order_rules_are_explained(window, tmp_path, tiny_model):
+    _open(window, tmp_path, tiny_model)
+    _preset(window, "int8-pte").trigger()
+    window.variants_panel.select("int8-pte")
+    window.editor._on_add_step("prune")  # inserted before quantize: valid
+    assert [s.kind for s in window.doc.variant("int8-pte").steps] == ["prune", "quantize"]
+    window.editor._on_move_step(0, 1)  # quantize before prune: the engine refuses
+    assert "quantize must come after prune" in window.editor.problem.text()
+
+
+def test_duplicate_remove_and_rename(window, tmp_path, tiny_model):
+    _open(window, tmp_path, tiny_model)
+    panel = window.variants_panel
+    panel.select("fp32-eager")
+    panel.duplicate_action.trigger()
+    assert [v.name for v in window.doc.variants] == ["fp32-eager", "fp32-eager-copy"]
+    assert window.doc.color("fp32-eager") != window.doc.color("fp32-eager-copy")
+    panel.select("fp32-eager-copy")
+    window.editor.name_edit.setText("baseline-2")
+    window.editor._on_rename()
+    assert window.doc.variant("baseline-2") is not None
+    window.editor.name_edit.setText("fp32-eager")  # taken: refused, explained
+    window.editor._on_rename()
+    assert window.doc.variant("baseline-2") is not None and "taken" in window.editor.problem.text()
+    panel.select("baseline-2")
+    panel.remove_action.trigger()
+    assert [v.name for v in window.doc.variants] == ["fp32-eager"]
