@@ -53,6 +53,17 @@ class DataDependent(nn.Module):
         return y
 
 
+class Unscriptable(nn.Module):
+    """Python that torch.jit.script cannot compile (variadic arguments)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x, *extra):
+        return self.fc(x.flatten(1))
+
+
 class Crashes(nn.Module):
     """Kills its own process on the first forward pass in a child process."""
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import torch
 
-from core.converters._diagnose import conversion_error
+from core.converters._torchscript import to_torchscript
 from core.registry import CONVERTERS
 
 
@@ -14,15 +12,4 @@ from core.registry import CONVERTERS
 class ScriptConverter:
     @staticmethod
     def convert(ctx):
-        ctx.reporter.progress("convert (script)", 0.0)
-        module = ctx.module
-        if isinstance(module, torch.jit.ScriptModule):
-            return module
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                scripted = torch.jit.script(module)
-        except Exception as e:  # noqa: BLE001
-            raise conversion_error("torch.jit.script", e, '"export" or "trace"') from None
-        ctx.reporter.progress("convert (script)", 1.0)
-        return scripted
+        return to_torchscript(ctx, "script", lambda m, x: torch.jit.script(m), '"export" or "trace"')

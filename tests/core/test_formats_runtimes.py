@@ -67,6 +67,18 @@ def test_export_failure_names_user_line_and_suggests_other_converters(tiny_model
     assert not list(tmp_path.iterdir())
 
 
+def test_script_failure_names_the_line_and_suggests_trace(tiny_model_file, tmp_path):
+    from core.models import ModelSpec
+
+    s = open_session(ModelSpec(f"{tiny_model_file}:Unscriptable", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10))
+    with pytest.raises(ConversionError) as e:
+        build_variant(s, VariantSpec("x", "ptl", "script"), tmp_path, 8, Reporter())
+    assert "torch.jit.script" in e.value.message and "tiny.py" in e.value.message
+    assert "trace" in e.value.hint
+    artifact, _ = build_variant(s, VariantSpec("y", "ptl", "trace"), tmp_path, 8, Reporter())
+    assert artifact.path.exists()
+
+
 def test_lite_model_cannot_be_converted(tiny_model_file, tmp_path):
     import torch
 

@@ -21,6 +21,7 @@ os.environ["DEPLOY_STUDIO_THEME"] = "light"
 import pytest  # noqa: E402
 
 TINY_MODEL = '''
+import torch
 import torch.nn as nn
 
 
@@ -29,6 +30,7 @@ class Tiny(nn.Module):
 
     def __init__(self):
         super().__init__()
+        torch.manual_seed(0)  # same weights in every process (the engine does not seed user classes)
         self.conv = nn.Conv2d(1, 4, 3, stride=2)
         self.relu = nn.ReLU()
         self.fc = nn.Linear(4 * 13 * 13, 10)
