@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
@@ -146,6 +147,11 @@ def main(args=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Deploy Studio")
     app.setOrganizationName("deploy-studio")
+    icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "deploy-studio.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     dark = _want_dark()
     theme.apply(app, dark)
 

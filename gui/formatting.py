@@ -37,7 +37,9 @@ def fmt_pct(fraction: float | None, digits: int = 2) -> str:
 
 def fmt_sci(v: float | None) -> str:
     """A small difference such as max |Δ logit|: ``"3.1e-06"``."""
-    return NA if v is None else f"{v:.1e}"
+    if v is None:
+        return NA
+    return "0" if v == 0 else f"{v:.1e}"
 
 
 def fmt_shape(shape) -> str:

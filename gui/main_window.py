@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.workspace.addWidget(self.charts)
         self.workspace.setStretchFactor(0, 2)
         self.workspace.setStretchFactor(1, 5)
-        self.workspace.setSizes([250, 560])
+        self.workspace.setSizes([300, 520])
         self.workspace.setChildrenCollapsible(False)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
@@ -126,9 +126,9 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(self.log, "Log")
         self.problems_dock = self._dock("Problems", self.bottom_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "problemsDock")
         self.problems_dock.setTitleBarWidget(QLabel(""))
-        self.resizeDocks([self.model_dock, self.editor_dock], [330, 285], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
-        self.model_dock.raise_()
+        self.problems_dock.hide()  # shown when a problem arrives, or from the status bar / View menu
+        for d in (self.model_dock, self.samples_dock, self.editor_dock):
+            d.hide()  # the empty state stands alone; the docks appear with the first recipe
 
     def _act(self, text: str, slot, shortcut=None, icon=None, tip: str = "", name: str = "") -> QAction:
         a = QAction(text, self)
@@ -241,9 +241,16 @@ class MainWindow(QMainWindow):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.clicked.connect(self.run.cancel)
         self.cancel_button.setVisible(False)
+        self.problems_button = QPushButton("No problems")
+        self.problems_button.setObjectName("problemsButton")
+        self.problems_button.setFlat(True)
+        self.problems_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation))
+        self.problems_button.setToolTip("show or hide Problems and Log")
+        self.problems_button.clicked.connect(lambda: self.problems_dock.setVisible(not self.problems_dock.isVisible()))
         sb.addWidget(self.status_label, 1)
         sb.addPermanentWidget(self.overall_bar)
         sb.addPermanentWidget(self.cancel_button)
+        sb.addPermanentWidget(self.problems_button)
 
     def _connect(self) -> None:
         d = self.doc
@@ -329,7 +336,9 @@ class MainWindow(QMainWindow):
         self.problems.add_error(error, where, details)
         if details:
             self.log.append(details)
-        self.problems_dock.show()
+        if not self.problems_dock.isVisible():
+            self.problems_dock.show()
+            self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
         self.bottom_tabs.setCurrentWidget(self.problems)
 
     def set_theme(self, dark: bool) -> None:
@@ -362,7 +371,13 @@ class MainWindow(QMainWindow):
             self.editor.show_variant(name)
 
     def _on_recipe_replaced(self) -> None:
-        self.stack.setCurrentWidget(self.workspace if self.doc.recipe is not None else self.empty)
+        has = self.doc.recipe is not None
+        if has and self.stack.currentWidget() is self.empty:
+            for d in (self.model_dock, self.samples_dock, self.editor_dock):
+                d.show()
+            self.model_dock.raise_()
+            QTimer.singleShot(0, self._size_docks)
+        self.stack.setCurrentWidget(self.workspace if has else self.empty)
         self._update_actions()
         self._update_title()
 
@@ -411,8 +426,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._size_docks)
 
     def _size_docks(self) -> None:
-        self.resizeDocks([self.model_dock, self.editor_dock], [340, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [96], Qt.Orientation.Vertical)
+        self.resizeDocks([self.model_dock, self.editor_dock], [345, 270], Qt.Orientation.Horizontal)
 
     def _on_busy(self, text: str) -> None:
         if text:
@@ -423,6 +437,9 @@ class MainWindow(QMainWindow):
 
     def _on_problem_count(self, n: int) -> None:
         self.bottom_tabs.setTabText(0, f"Problems ({n})" if n else "Problems")
+        self.problems_button.setText(f"{n} problem{'s' if n != 1 else ''}" if n else "No problems")
+        icon = QStyle.StandardPixmap.SP_MessageBoxWarning if n else QStyle.StandardPixmap.SP_MessageBoxInformation
+        self.problems_button.setIcon(self.style().standardIcon(icon))
 
     def _on_export(self) -> None:
         from gui.dialogs.export_dialog import ExportDialog

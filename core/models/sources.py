@@ -207,7 +207,9 @@ def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
             f"nn.Module classes in that file: {', '.join(classes) or 'none'}",
         )
     try:
-        module = cls()
+        with torch.random.fork_rng():
+            torch.manual_seed(0)  # without --weights: the same random init in every process
+            module = cls()
     except TypeError as e:
         raise ModelLoadError(
             f"{cls_name}() could not be built without arguments: {_first_line(e)}",

@@ -137,8 +137,8 @@ class ChartsPanel(QWidget):
         self.pareto_plot.showGrid(x=True, y=True, alpha=0.25)
         self.pareto_plot.getViewBox().setMenuEnabled(False)
         self.pareto_plot.hideButtons()
-        self.pareto_labels = _Labels(self.pareto_plot, anchor=(0.5, 1.0))
-        self.pareto_labels_below = _Labels(self.pareto_plot, anchor=(0.5, 0.0))
+        self.pareto_labels = _Labels(self.pareto_plot, anchor=(0.0, 1.0))
+        self.pareto_labels_below = _Labels(self.pareto_plot, anchor=(0.0, 0.0))
         self.pareto_plot.setLabel("bottom", "latency p50 (ms)")
         self.pareto_plot.setLabel("left", "accuracy (%)")
         self.size_plot.setLabel("bottom", "MB")
@@ -264,15 +264,15 @@ class ChartsPanel(QWidget):
         self.pareto_scatter.setData(spots)
         front = sorted((p for p in pts if p[0] in pareto_front(pts)), key=lambda p: p[1])
         self.pareto_front_line.setData([p[1] for p in front], [p[2] for p in front])
-        # alternate labels above / below the markers so neighbours do not overlap
-        by_x = sorted(pts, key=lambda p: p[1])
-        self.pareto_labels.show([(x, y, n) for i, (n, x, y) in enumerate(by_x) if i % 2 == 0])
-        self.pareto_labels_below.show([(x, y, n) for i, (n, x, y) in enumerate(by_x) if i % 2 == 1])
+        # name the points on the Pareto front (the others: hover tooltip, colour as in the table);
+        # alternate above / below so neighbours do not overlap
+        self.pareto_labels.show([(x, y, n) for i, (n, x, y) in enumerate(front) if i % 2 == 0])
+        self.pareto_labels_below.show([(x, y, n) for i, (n, x, y) in enumerate(front) if i % 2 == 1])
         if pts:
             xs, ys = [p[1] for p in pts], [p[2] for p in pts]
             dx = (max(xs) - min(xs)) or max(xs) * 0.2 or 1
             dy = (max(ys) - min(ys)) or 1.0
-            self._set_range(self.pareto_plot, "x", max(0, min(xs) - dx * 0.3), max(xs) + dx * 0.6)
+            self._set_range(self.pareto_plot, "x", max(0, min(xs) - dx * 0.45), max(xs) + dx * 0.45)
             self._set_range(self.pareto_plot, "y", min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7))
 
     def _tip(self, x, y, data) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 class EmptyState(QWidget):
@@ -25,13 +28,22 @@ class EmptyState(QWidget):
         card.setFixedWidth(520)
         title = QLabel("Deploy Studio")
         title.setObjectName("emptyTitle")
+        logo = QLabel()
+        icon = Path(__file__).resolve().parents[2] / "resources" / "icons" / "deploy-studio.svg"
+        if icon.exists():
+            logo.setPixmap(QIcon(str(icon)).pixmap(48, 48))
+        head = QHBoxLayout()
+        head.setSpacing(12)
+        head.addWidget(logo)
+        head.addWidget(title, 1)
         sub = QLabel("Take a trained PyTorch model to phones: convert, optimize, measure and compare "
                      "variants side by side, then export Android, iOS and Web projects.")
         sub.setObjectName("emptySubtitle")
         sub.setWordWrap(True)
         self.model_button = QPushButton("Open model…      .pt  .pth  .ptl  .pt2  .py")
         self.recipe_button = QPushButton("Open recipe…      .toml")
-        self.demo_button = QPushButton("Try the digits demo      a small CNN on handwritten digits")
+        self.demo_button = QPushButton("Try the digits demo      8 variants of a digits CNN")
+        self.demo_button.setToolTip("open the demo recipe and build & measure it")
         self.demo_button.setProperty("primary", True)
         for b, sig, name in ((self.demo_button, self.try_demo, "tryDemoButton"),
                              (self.model_button, self.open_model, "openModelButton"),
@@ -48,7 +60,7 @@ class EmptyState(QWidget):
         v = QVBoxLayout(card)
         v.setContentsMargins(32, 28, 32, 28)
         v.setSpacing(12)
-        v.addWidget(title)
+        v.addLayout(head)
         v.addWidget(sub)
         v.addSpacing(8)
         v.addWidget(self.demo_button)

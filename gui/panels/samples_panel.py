@@ -72,6 +72,8 @@ class SamplesPanel(QWidget):
         data_box = QGroupBox("Data")
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("dataSource")
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_combo.setMinimumContentsLength(12)
         for label, spec in SOURCES:
             self.source_combo.addItem(label, spec)
         self.source_combo.activated.connect(self._on_source_activated)
@@ -115,7 +117,8 @@ class SamplesPanel(QWidget):
         self.pred_title.setObjectName("subTitle")
         self.preds = QTableWidget(0, 3)
         self.preds.setObjectName("predictionTable")
-        self.preds.setHorizontalHeaderLabels(["Variant", "Top-3 (probability)", "Agrees"])
+        self.preds.setHorizontalHeaderLabels(["Variant", "Top-3 (probability)", "="])
+        self.preds.horizontalHeaderItem(2).setToolTip("✓ when the variant's top-1 equals the original model's")
         self.preds.verticalHeader().setVisible(False)
         self.preds.verticalHeader().setDefaultSectionSize(22)
         self.preds.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -133,10 +136,10 @@ class SamplesPanel(QWidget):
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addWidget(data_box)
         lay.addWidget(self.grid_title)
-        lay.addWidget(self.grid, 3)
+        lay.addWidget(self.grid, 2)
         lay.addWidget(self.pred_title)
         lay.addWidget(self.pred_hint)
-        lay.addWidget(self.preds, 2)
+        lay.addWidget(self.preds, 3)
 
         for spin in (self.eval_spin, self.calib_spin, self.runs_spin, self.warmup_spin, self.threads_spin):
             spin.editingFinished.connect(self._on_settings_edited)
@@ -151,7 +154,7 @@ class SamplesPanel(QWidget):
         s.setRange(lo, hi)
         s.setToolTip(tip)
         s.setKeyboardTracking(False)
-        s.setMinimumWidth(60)
+        s.setMinimumWidth(56)
         s.setMaximumWidth(110)
         return s
 
@@ -290,7 +293,8 @@ class SamplesPanel(QWidget):
         if color is not None:
             it.setIcon(swatch(color))
         self.preds.setItem(i, 0, it)
-        text = "   ".join(f"{lab} {p * 100:.1f}%" for lab, p in top) if top else note
+        text = "  ".join(f"{lab} {p * 100:.0f}%" if p >= 0.995 or p < 0.005 else f"{lab} {p * 100:.1f}%"
+                         for lab, p in top) if top else note
         self.preds.setItem(i, 1, QTableWidgetItem(text))
         mark = QTableWidgetItem("—" if agrees is None else ("✓" if agrees else "✗"))
         mark.setTextAlignment(Qt.AlignmentFlag.AlignCenter)

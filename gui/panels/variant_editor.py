@@ -146,6 +146,7 @@ class VariantEditor(QWidget):
         if not spec.steps:
             none = QLabel("None: the model is converted as is (fp32).")
             none.setObjectName("muted")
+            none.setWordWrap(True)
             v.addWidget(none)
         for i, step in enumerate(spec.steps):
             v.addWidget(self._step_box(spec, i, step))

@@ -29,7 +29,7 @@ from gui.formatting import NA, fmt_bytes, fmt_count, fmt_ms, fmt_pct, fmt_sci
 from gui.state import Document
 
 COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "p90 ms",
-           "Accuracy", "Agreement", "Max |Δ|"]
+           "Accuracy", "Agree", "Max |Δ|"]
 COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
 COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF = 5, 6, 7, 8, 9, 10, 11
 NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
@@ -141,7 +141,10 @@ class VariantsModel(QAbstractTableModel):
                     COL_SIZE: "everything the app must ship",
                     COL_P50: "median latency of one batch-1 call in the artifact's own runtime",
                     COL_ACC: "top-1 accuracy on held-out samples",
-                    COL_AGREE: "top-1 agreement with the original model on the same samples",
+                    COL_AGREE: "parity: top-1 agreement with the original model on the same samples",
+                    COL_P90: "90th percentile latency (ms)",
+                    COL_FORMAT: "artifact format (the converter is in the tooltip)",
+                    COL_STEPS: "optimization steps, in order",
                     COL_DIFF: "largest absolute logit difference from the original model",
                 }.get(section)
             if role == Qt.ItemDataRole.TextAlignmentRole and section in NUMERIC:
@@ -193,9 +196,7 @@ class VariantsModel(QAbstractTableModel):
             if col == COL_NAME:
                 return name
             if col == COL_FORMAT:
-                fmt = spec.format if spec else row.get("format", "")
-                conv = (spec.convert if spec else row.get("convert")) if fmt != "eager" else None
-                return f"{fmt} ({conv})" if conv else fmt
+                return spec.format if spec else row.get("format", "")
             if col == COL_STEPS:
                 return steps_text(spec.steps if spec else row.get("steps"))
             if col == COL_STATUS:
@@ -205,6 +206,12 @@ class VariantsModel(QAbstractTableModel):
             if col in NUMERIC:
                 return cell_text(row, col) if row else ""
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_FORMAT:
+                fmt = spec.format if spec else row.get("format", "")
+                conv = (spec.convert if spec else row.get("convert")) if fmt != "eager" else None
+                return f"{fmt}, converted with {conv}" if conv else fmt
+            if col == COL_STEPS:
+                return steps_text(spec.steps if spec else row.get("steps"))
             if col in (COL_STATUS, COL_NAME):
                 tip = self._status(name, spec, row)[1]
                 return tip or None
@@ -274,16 +281,17 @@ class VariantsPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setDefaultSectionSize(25)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(False)
         h.setHighlightSections(False)
-        for col, width in {COL_ON: 26, COL_NAME: 140, COL_FORMAT: 96, COL_STEPS: 120, COL_STATUS: 96,
-                           COL_SIZE: 74, COL_PARAMS: 76, COL_P50: 58, COL_P90: 58, COL_ACC: 70,
-                           COL_AGREE: 76, COL_DIFF: 62}.items():
+        for col, width in {COL_ON: 24, COL_NAME: 132, COL_FORMAT: 66, COL_STEPS: 110, COL_STATUS: 70,
+                           COL_SIZE: 74, COL_PARAMS: 78, COL_P50: 68, COL_P90: 68, COL_ACC: 80,
+                           COL_AGREE: 60, COL_DIFF: 70}.items():
             self.table.setColumnWidth(col, width)
         h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
 

@@ -147,7 +147,9 @@ def test_int8_dynamic_ptl_runs_in_the_lite_interpreter(tiny, tmp_path):
 def test_fp16_halves_the_artifact(tiny, tmp_path, fmt):
     ctx, art = _build(tiny, tmp_path, fmt, {"kind": "quantize", "mode": "fp16"})
     fp32 = _float_artifact(tiny, tmp_path, fmt)
-    assert art.size_bytes / fp32.size_bytes <= 0.6
+    # fp16 halves the weights; on a model this small, Cast nodes and graph metadata (which
+    # holds source paths, so its size varies by machine) add a few kB on top.
+    assert art.size_bytes / fp32.size_bytes <= 0.65
     agreement, max_diff = _agreement(tiny, art, ctx)
     assert agreement >= 0.99 and max_diff < 0.05
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from PySide6.QtGui import QPalette
 
 from tests.gui.conftest import wait_until
@@ -61,3 +62,15 @@ def test_dark_theme_changes_palette_and_chart_backgrounds(window):
     window.set_theme(False)
     assert window.palette().color(QPalette.ColorRole.Window).lightness() > 200
     assert window.charts.size_widget.backgroundBrush().color().lightness() > 200
+
+
+@pytest.mark.slow
+def test_try_the_digits_demo_opens_and_runs_with_one_click(window):
+    window.empty.demo_button.click()
+    wait_until(lambda: window.run.running, 120, "the demo run to start")
+    assert window.doc.recipe.name == "digits demo"
+    assert len(window.doc.recipe.enabled_variants()) >= 4
+    assert window.stack.currentWidget() is window.workspace
+    wait_until(lambda: len(window.doc.results) >= 1, 600, "the first demo variant")
+    window.run.cancel()
+    wait_until(lambda: not window.run.running, 5, "the cancel")
