@@ -227,3 +227,18 @@ def test_inspect_cli_json_ok_and_bad(tiny_model_file, tmp_path):
     evil.write_bytes(pickle.dumps(_Evil.__new__(_Evil), protocol=2) if False else b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.")
     refused = run_cli("inspect", str(evil), "--input-shape", "1,1,28,28")
     assert refused.returncode == 2 and "--trust" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_random_init_is_the_same_in_every_process(tiny_model_file):
+    """Parent and build child must see the same weights when no --weights are given."""
+    import subprocess
+    import sys
+
+    code = (
+        "import torch; from core.models import ModelSpec, load_model; "
+        f"m = load_model(ModelSpec('{tiny_model_file}:TinyNet', input_shape=[1, 1, 28, 28])); "
+        "print(float(m.module.fc.weight.sum()))"
+    )
+    here = float(_tiny(tiny_model_file).module.fc.weight.sum())
+    there = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    assert here == there
