@@ -8,7 +8,6 @@ the engine's own API (``load_model``, ``summarize``, ``load_dataset``, ``open_ru
 
 from __future__ import annotations
 
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,22 +255,14 @@ class ExportResult:
 
 def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple[str, str]],
                app_name: str, out_dir: str, built_dir: str | None, built_rows: dict[str, dict]) -> ExportResult:
-    """Ship chosen variants and render app projects into ``out_dir``.
+    """Ship chosen variants and render app projects into ``out_dir`` (``core.export``).
 
-    Variants already built by this window are copied from ``built_dir`` (their artifacts
-    and measured rows, unchanged); the others are built with ``core.engine.run_variants``.
-    Apps are rendered by ``core.apps.export_apps``; the report by ``core.report``.
+    Variants already built by this window are copied from ``built_dir`` with their measured
+    rows; the others are built by the engine.
     """
-    from core.apps import export_apps
-    from core.engine import evaluate_gates, new_report, run_variants
-    from core.fsutil import remove_partials
+    from core.export import export_results
     from core.recipe import TemplateSpec, check_template
-    from core.report import write_report
-    from core.session import open_session
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    remove_partials(out)
     rec = recipe.copy()
     rec.variants = [v for v in rec.variants if v.name in variant_names]
     rec.export.templates = []
@@ -280,36 +271,7 @@ def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple
         check_template(t)
         rec.export.templates.append(t)
     rec.export.app_name = app_name
-    session = open_session(rec.model, rec.data, reporter)
-    report = new_report(rec, session)
-    rows: list[dict] = []
-    missing = []
-    for v in rec.variants:
-        row = built_rows.get(v.name)
-        if row and not row.get("error") and built_dir and row.get("artifact"):
-            reporter.log(f"copying {v.name} ({row['format']})")
-            for rel in row.get("files") or [row["artifact"]]:
-                src, dst = Path(built_dir) / rel, out / rel
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                if src.resolve() == dst.resolve():
-                    continue
-                if src.is_dir():
-                    shutil.copytree(src, dst, dirs_exist_ok=True)
-                else:
-                    shutil.copy2(src, dst)
-            rows.append(dict(row))
-        else:
-            missing.append(v)
-    if missing:
-        rows.extend(run_variants(rec, missing, out, reporter, isolate=True))
-    order = {v.name: i for i, v in enumerate(rec.variants)}
-    rows.sort(key=lambda r: order.get(r["name"], len(order)))
-    report["variants"] = rows
-    report["gates"] = evaluate_gates(rec, report)
-    if rec.export.templates:
-        reporter.progress("overall", 0.8, "rendering app projects")
-        report["templates"] = export_apps(rec, session, report, out, reporter, isolate=True)
-    write_report(report, out)
-    reporter.progress("overall", 1.0, "done")
+    report = export_results(rec, out_dir, built_rows=built_rows, built_dir=built_dir, reporter=reporter)
+    out = Path(out_dir)
     artifacts = [r["artifact"] for r in report["variants"] if r.get("artifact")]
     return ExportResult(str(out), report, artifacts, list(report.get("templates", [])))
