@@ -116,6 +116,14 @@ def _quiet_libraries() -> None:
 def _gui(args) -> int:
     import importlib
 
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        print("error: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)", file=sys.stderr)
+        print("try: deploy-studio demo --out DIR (the same work, headless), or QT_QPA_PLATFORM=offscreen "
+              "deploy-studio gui RECIPE --run --out DIR --screenshot PNG --exit-when-done", file=sys.stderr)
+        return 2
+
     try:
         app = importlib.import_module("gui.app")
     except ImportError as e:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the window needs offscreen (Qt's xcb/EGL/font libraries). Idempotent; skips
+# Debian packages the window needs (Qt's xcb, EGL and font libraries), on a display or offscreen. Idempotent; skips
 # quietly when not root or when apt-get is missing (then install them with your package manager).
 set -euo pipefail
-PKGS="libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core"
+PKGS="libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
