@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     except (Cancelled, KeyboardInterrupt):
         print("\ncancelled: no partial files were left behind", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which exited: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no 2nd error at exit
+        return 0
     parser.print_help()
     return 2
 
@@ -191,20 +194,22 @@ def _run(recipe, out: Path, isolate: bool = True) -> int:
 
 
 def _print_results(report: dict, out: Path) -> None:
-    print(f"\n{'variant':<22} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8}")
+    w = max([22, *(len(v["name"]) for v in report["variants"])])  # long tune names stay aligned
+    print(f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8}")
     for v in report["variants"]:
         if v.get("error"):
-            print(f"{v['name']:<22} {v['format']:<7} FAILED: {v['error']}")
+            print(f"{v['name']:<{w}} {v['format']:<7} FAILED: {v['error']}")
             continue
         lat = (v.get("latency_ms") or {}).get("p50")
         acc = (v.get("accuracy") or {}).get("top1")
         agr = (v.get("parity") or {}).get("top1_agreement")
-        print(f"{v['name']:<22} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
+        print(f"{v['name']:<{w}} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
               f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
               f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8}")
     for g in report["gates"]:
         if not g["passed"]:
-            print(f"gate FAILED: {g['name']} = {g['value']} (limit {g['limit']})")
+            value = f"{g['value']:.6g}" if isinstance(g["value"], float) else g["value"]
+            print(f"gate FAILED: {g['name']} = {value} (limit {g['limit']})")
     for t in report.get("templates", []):
         print(f"app: {t['platform']} ({t['runtime']}): {t.get('path') or 'FAILED: ' + t.get('error', '')}")
     print(f"report: {out / 'report.html'}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.build.job import empty_row
 from core.errors import Cancelled, StudioError
-from core.fsutil import remove_partials
+from core.fsutil import check_output_dir, make_output_dir, remove_partials
 from core.progress import Event, Reporter
 from core.recipe import Recipe, VariantSpec
 from core.session import Session, open_session
@@ -136,9 +136,17 @@ def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None
 
     reporter = reporter or Reporter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not recipe.enabled_variants():
+        from core.errors import RecipeError
+
+        raise RecipeError(
+            f"the recipe {recipe.name!r} has no enabled variant to build",
+            'add a [[variant]] table, e.g. name = "fp32-pte" and format = "pte"',
+        )
+    check_output_dir(out)
+    session = open_session(recipe.model, recipe.data, reporter)  # bad input fails before any output
+    make_output_dir(out)
     remove_partials(out)
-    session = open_session(recipe.model, recipe.data, reporter)
     report = new_report(recipe, session)
     variants = recipe.enabled_variants()
     extra_apps = 1 if (templates and recipe.export.templates) else 0

@@ -29,6 +29,8 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.is_file():
+            os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp's 0600 would make artifacts private
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -44,6 +46,7 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's 0700 would make the folder private
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -55,6 +58,52 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_output_dir(path: str | os.PathLike) -> Path:
+    """Fail early, as a user error, when ``path`` cannot become an output folder (it is a
+    file, or its nearest existing parent is not a writable folder). Creates nothing."""
+    from core.errors import StudioError
+
+    path = Path(path)
+    hint = "pass --out a new or existing folder you can write to"
+    if path.exists() and not path.is_dir():
+        raise StudioError(f"output folder {path} is a file", hint)
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise StudioError(f"output folder {path} cannot be created: {parent} is a file", hint)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StudioError(f"output folder {path} cannot be written: {parent} is not writable", hint)
+    return path
+
+
+def make_output_dir(path: str | os.PathLike) -> Path:
+    """Create the output folder; file-system failures become a user error (exit 2)."""
+    from core.errors import StudioError
+
+    path = check_output_dir(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StudioError(
+            f"output folder {path} cannot be created ({e.strerror or e})",
+            "pass --out a new or existing folder you can write to",
+        ) from None
+    return path
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would race other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> Path:

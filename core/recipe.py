@@ -256,7 +256,13 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
 
     e = _check_keys(d.get("export", {}), EXPORT_KEYS, "[export]")
     templates = []
-    for t in e.get("templates", []):
+    raw_templates = e.get("templates", [])
+    if not isinstance(raw_templates, list):
+        raise RecipeError(
+            f"[export].templates must be a list, got {raw_templates!r}",
+            'e.g. templates = ["android", "ios", "web"]',
+        )
+    for t in raw_templates:
         if isinstance(t, str):
             templates.append(TemplateSpec(t))
         elif isinstance(t, dict) and isinstance(t.get("platform"), str):
@@ -336,6 +342,8 @@ def _rebase(p: str, base: Path) -> str:
 def load_recipe(path: str | Path) -> Recipe:
     """Read and validate a recipe TOML file."""
     path = Path(path)
+    if path.is_dir():
+        raise RecipeError(f"recipe {path} is a folder, not a file", "pass the path of a .toml recipe")
     if not path.is_file():
         raise RecipeError(f"recipe {path} does not exist", "pass the path of a .toml recipe")
     import tomli  # TOML 1.1: the multi-line inline tables recipes use for steps

@@ -66,6 +66,16 @@ def _build(model_spec: ModelSpec, data: DataSpec, reporter: Reporter) -> Session
     from core.runtimes import open_runner
 
     model = load_model(model_spec, reporter)
+    shape = model.input_shape
+    if len(shape) != 4 or shape[1] not in (1, 3):
+        from core.errors import DataError
+
+        raise DataError(
+            f"the model takes an input of shape {shape}, not an image [N, 1 or 3, H, W]: "
+            f"the data source {data.source!r} (and every runtime's preprocessing) feeds images",
+            "build, measure and export need an image classifier; `deploy-studio inspect` still "
+            "summarises this model",
+        )
     reporter.progress("load data", 0.0, data.source)
     limit = max(RANDOM_SAMPLES, data.calibration_samples + data.eval_samples) if data.source == "random" else None
     dataset = load_dataset(data.source, model.preprocess, limit=limit)
@@ -82,12 +92,18 @@ def _build(model_spec: ModelSpec, data: DataSpec, reporter: Reporter) -> Session
             "use a classifier that returns [N, classes] logits",
         )
     baseline = float((reference.argmax(1) == eval_y).mean()) if eval_y is not None and len(eval_y) else None
-    if eval_y is not None and reference.shape[1] <= int(eval_y.max()):
+    n_classes = len(dataset.classes) if dataset.classes else (int(eval_y.max()) + 1 if eval_y is not None and len(eval_y) else 0)
+    if eval_y is not None and reference.shape[1] < n_classes:
         from core.errors import DataError
 
         raise DataError(
-            f"the data has {int(eval_y.max()) + 1} classes but the model outputs {reference.shape[1]}",
+            f"the data has {n_classes} classes but the model outputs {reference.shape[1]}",
             "use data whose classes match the model's outputs, or the random source for latency only",
+        )
+    if eval_y is not None and 0 < n_classes < reference.shape[1]:
+        dataset.notes.append(
+            f"the data has {n_classes} classes and the model {reference.shape[1]} outputs: accuracy "
+            f"counts the data's class i (sorted folder names) as the model's output i"
         )
     return Session(model, dataset, train_idx, eval_idx, eval_x, eval_y, reference, baseline)
 

@@ -45,3 +45,37 @@ def fmt_sci(v: float | None) -> str:
 def fmt_shape(shape) -> str:
     """``[1, 1, 28, 28] -> "1 × 1 × 28 × 28"``."""
     return NA if not shape else " × ".join(str(s) for s in shape)
+
+
+GATE_LABELS = {"max_accuracy_drop": "accuracy", "max_size_bytes": "size", "max_latency_ms": "latency"}
+"""Short names of the recipe's ``[gates]`` keys, as the Gates column writes them."""
+
+
+def fmt_gate_limit(key: str, limit: float | None) -> str:
+    """A gate's limit in the units the Gates form uses (accuracy drop in percentage points)."""
+    if limit is None:
+        return NA
+    if key == "max_accuracy_drop":
+        return f"{limit * 100:.2f} points"
+    if key == "max_size_bytes":
+        return fmt_bytes(limit)
+    return f"{limit:.3f} ms"
+
+
+def fmt_gate(gate: dict) -> str:
+    """One ``report["gates"]`` entry: ``"✓ size 102.4 kB ≤ 5.00 MB"``."""
+    key = gate.get("gate", "")
+    mark = "✓" if gate.get("passed") else "✗"
+    label = GATE_LABELS.get(key, key)
+    if gate.get("value") is None:
+        return f"{mark} {label}: {gate.get('reason') or 'not measured'}"
+    what = {"max_accuracy_drop": "accuracy drop", "max_latency_ms": "p50 latency"}.get(key, label)
+    return f"{mark} {what} {fmt_gate_limit(key, gate['value'])} ≤ {fmt_gate_limit(key, gate.get('limit'))}"
+
+
+def gates_cell(gates: list[dict]) -> str:
+    """The Gates column: ``"✓ passed"``, ``"✗ size, latency"`` or ``""`` when no gate applies."""
+    if not gates:
+        return ""
+    failed = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if not g.get("passed")]
+    return "✗ " + ", ".join(dict.fromkeys(failed)) if failed else "✓ passed"

@@ -8,6 +8,7 @@ the engine's own API (``load_model``, ``summarize``, ``load_dataset``, ``open_ru
 
 from __future__ import annotations
 
+import platform as _platform
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,18 @@ def _runner_for(row: dict, out_dir: Path):
         return _runners[key]
 
 
+OPTIMIZED_EAGER_NOTE = ("optimized eager model lives in the build process; "
+                       "export it as pte/onnx to compare here")
+"""Why an eager variant with steps has no prediction (its module is not in this process)."""
+
+
+def not_runnable_note(row: dict) -> str:
+    """Why a built artifact without a host runtime is not run: Core ML says so plainly."""
+    if row.get("format") == "coreml":
+        return f"Core ML: not runnable on {_platform.system() or 'this host'} (structural check only)"
+    return f"{row.get('format', 'this format')}: no runtime on this host"
+
+
 @dataclass
 class Prediction:
     """One variant's top-3 on the selected sample and whether it agrees with the original."""
@@ -192,8 +205,9 @@ def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | N
     """The original model's and each built variant's top-3 for one sample (batch-1 calls).
 
     Each artifact runs in its own runtime, as in the benchmark. Eager artifacts of plain
-    fp32 variants are the original module; eager variants with steps and Core ML (which
-    cannot run on Linux) are reported as not runnable here.
+    fp32 variants are the original module. Two kinds are not run, and the note says why:
+    Core ML (Core ML runs only on Apple platforms) and eager variants with optimization
+    steps (the optimized module exists only in the child process that built it).
     """
     from core.measure import topk
     from core.runtimes import open_runner
@@ -213,12 +227,12 @@ def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | N
             preds.append(Prediction(name, None, None, "not built"))
             continue
         if row.get("runtime") is None:
-            preds.append(Prediction(name, None, None, "cannot run on this host"))
+            preds.append(Prediction(name, None, None, not_runnable_note(row)))
             continue
         try:
             if row["runtime"] == "eager":
                 if row.get("steps"):
-                    preds.append(Prediction(name, None, None, "optimized eager: run in the build only"))
+                    preds.append(Prediction(name, None, None, OPTIMIZED_EAGER_NOTE))
                     continue
                 out = ref
             else:

@@ -35,6 +35,7 @@ from gui.panels.log_panel import LogPanel
 from gui.panels.model_panel import ModelPanel
 from gui.panels.problems_panel import ProblemsPanel
 from gui.panels.samples_panel import SamplesPanel
+from gui.panels.sensitivity_panel import SensitivityPanel
 from gui.panels.variant_editor import VariantEditor
 from gui.panels.variants_panel import VariantsPanel
 from gui.recipe_files import RecipeFiles, settings
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.samples_panel = SamplesPanel(self.doc, self.sample_runner)
         self.variants_panel = VariantsPanel(self.doc)
         self.editor = VariantEditor(self.doc)
+        self.sensitivity = SensitivityPanel(self.doc)
         self.charts = ChartsPanel(self.doc)
         self.empty = EmptyState()
         self.loader = ModelLoader(self.doc, self.runner, self)
@@ -119,7 +121,14 @@ class MainWindow(QMainWindow):
         self.model_dock = self._dock("Model", self.model_panel, left, "modelDock")
         self.samples_dock = self._dock("Samples", self.samples_panel, left, "samplesDock")
         self.tabifyDockWidget(self.model_dock, self.samples_dock)
-        self.editor_dock = self._dock("Variant", self.editor, Qt.DockWidgetArea.RightDockWidgetArea, "variantDock")
+        self.variant_side = QSplitter(Qt.Orientation.Vertical)  # the editor over its sensitivity table
+        self.variant_side.addWidget(self.editor)
+        self.variant_side.addWidget(self.sensitivity)
+        self.variant_side.setStretchFactor(0, 3)
+        self.variant_side.setStretchFactor(1, 2)
+        self.variant_side.setChildrenCollapsible(False)
+        self.editor_dock = self._dock("Variant", self.variant_side, Qt.DockWidgetArea.RightDockWidgetArea,
+                                      "variantDock")
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.problems, "Problems")
@@ -258,10 +267,12 @@ class MainWindow(QMainWindow):
         d.path_changed.connect(lambda _p: self._update_title())
         d.recipe_replaced.connect(self._on_recipe_replaced)
         d.variants_changed.connect(self._update_actions)
+        d.gates_changed.connect(self._update_done_status)
         self.empty.open_model.connect(lambda: self.when_ready(self.loader.open_dialog))
         self.empty.open_recipe.connect(lambda: self.when_ready(self.files.open_dialog))
         self.empty.try_demo.connect(lambda: self.when_ready(self.try_demo))
         self.variants_panel.selected.connect(self._on_variant_selected)
+        self.sensitivity.edited.connect(self._on_sensitivity_edited)
         self.charts.variant_clicked.connect(self.variants_panel.select)
         self.loader.failed.connect(self.report_error)
         self.loader.busy.connect(self._on_busy)
@@ -369,6 +380,11 @@ class MainWindow(QMainWindow):
     def _on_variant_selected(self, name: str) -> None:
         if name != self.editor.name:
             self.editor.show_variant(name)
+        if name != self.sensitivity.name:
+            self.sensitivity.show_variant(name)
+
+    def _on_sensitivity_edited(self, name: str) -> None:
+        self.editor.show_variant(name)  # its keep_fp32 / sensitivity fields changed
 
     def _on_recipe_replaced(self) -> None:
         has = self.doc.recipe is not None
@@ -409,15 +425,28 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(False)
         if report is not None:
             self.samples_dock.raise_()  # predictions per variant are meaningful now
-            rows = report.get("variants", [])
-            bad = sum(1 for r in rows if r.get("error"))
-            self.status_label.setText(f"Done: {len(rows) - bad} variant(s) built" + (f", {bad} failed" if bad else "")
-                                      + f" · report in {self.doc.out_dir}")
+            self._update_done_status()
         elif self.run.cancelled:
             self.status_label.setText("Cancelled: nothing half-written was left behind.")
         else:
             self.status_label.setText("The run failed: see Problems.")
         self._update_actions()
+
+    def _update_done_status(self) -> None:
+        """The status line after a run: variants built and failed, gates, where the report is."""
+        report = self.doc.report
+        if report is None or self.run.running:
+            return
+        rows = report.get("variants", [])
+        bad = sum(1 for r in rows if r.get("error"))
+        text = f"Done: {len(rows) - bad} variant(s) built" + (f", {bad} failed" if bad else "")
+        gates = self.doc.gate_results
+        if gates:
+            judged = {g["variant"] for g in gates}
+            failed = sorted({g["variant"] for g in gates if not g["passed"]})
+            text += (f" · gates: {len(judged) - len(failed)} passed, {len(failed)} failed ({', '.join(failed)})"
+                     if failed else f" · gates: all {len(judged)} passed")
+        self.status_label.setText(text + f" · report in {self.doc.out_dir}")
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -426,7 +455,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._size_docks)
 
     def _size_docks(self) -> None:
-        self.resizeDocks([self.model_dock, self.editor_dock], [345, 270], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.model_dock, self.editor_dock], [345, 285], Qt.Orientation.Horizontal)
 
     def _on_busy(self, text: str) -> None:
         if text:

@@ -31,6 +31,7 @@ class Document(QObject):
     model_changed : the model summary changed (``model_summary``).
     results_cleared, result_changed(str), live_latency(str), variant_progress(str)
     report_changed : a finished run's report is available (``report``).
+    gates_changed : the gate limits or the gate results (``gate_results``) changed.
     """
 
     recipe_replaced = Signal()
@@ -44,6 +45,7 @@ class Document(QObject):
     live_latency = Signal(str)
     variant_progress = Signal(str)
     report_changed = Signal()
+    gates_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +57,8 @@ class Document(QObject):
         self.live: dict[str, dict] = {}
         self.progress: dict[str, tuple[float, str]] = {}
         self.report: dict | None = None
+        self.gate_results: list[dict] = []  # report["gates"] entries, re-checked when limits change
+        self.sensitivity: dict[str, list[dict]] = {}  # variant -> per-layer rows of its last build
         self.out_dir: Path | None = None
         self._colour_slots: dict[str, int] = {}
 
@@ -77,6 +81,7 @@ class Document(QObject):
         self.model_kind = None
         self.clear_results()
         self.report = None
+        self.sensitivity = {}
         self.recipe_replaced.emit()
         self.path_changed.emit(self.path)
         self.set_dirty(dirty)
@@ -149,6 +154,7 @@ class Document(QObject):
             return
         self.recipe.variants.remove(v)
         self.results.pop(name, None)
+        self.sensitivity.pop(name, None)
         self.live.pop(name, None)
         self.variants_changed.emit()
         self.set_dirty(True)
@@ -166,7 +172,7 @@ class Document(QObject):
             slot = self._colour_slots.pop(old_name, None)
             if slot is not None:
                 self._colour_slots[spec.name] = slot
-            for d in (self.results, self.live, self.progress):
+            for d in (self.results, self.live, self.progress, self.sensitivity):
                 if old_name in d:
                     d[spec.name] = d.pop(old_name)
         self.results.pop(spec.name, None)  # its numbers no longer describe it
@@ -216,7 +222,9 @@ class Document(QObject):
         self.results = {}
         self.live = {}
         self.progress = {}
+        self.gate_results = []
         self.results_cleared.emit()
+        self.gates_changed.emit()
 
     def start_run(self, out_dir: Path) -> None:
         self.clear_results()
@@ -238,6 +246,8 @@ class Document(QObject):
     def set_result(self, name: str, row: dict) -> None:
         self._slot(name)
         self.results[name] = row
+        if row.get("sensitivity"):
+            self.sensitivity[name] = row["sensitivity"]
         self.progress[name] = (1.0, "failed" if row.get("error") else "done")
         self.result_changed.emit(name)
 
@@ -248,7 +258,31 @@ class Document(QObject):
             self.out_dir = Path(out_dir)
         for row in report.get("variants", []):
             self.set_result(row["name"], row)
+        self.gate_results = list(report.get("gates") or [])
         self.report_changed.emit()
+        self.gates_changed.emit()
+
+    # --- gates -------------------------------------------------------------------------
+    def set_gates(self, gates) -> None:
+        """New gate limits (a :class:`core.recipe.Gates`); a finished run is re-checked at once.
+
+        The check is the engine's own ``evaluate_gates`` on the run's measured rows, so the
+        window shows what ``deploy-studio run`` would decide with the new limits.
+        """
+        self.recipe.gates = gates
+        if self.report is not None:
+            from core.engine import evaluate_gates
+
+            rows = [self.results[r["name"]] for r in self.report.get("variants", []) if r["name"] in self.results]
+            self.gate_results = evaluate_gates(self.recipe, {**self.report, "variants": rows})
+        self.settings_edited()
+        self.gates_changed.emit()
+
+    def gates_of(self, name: str) -> list[dict]:
+        """The gate results of variant ``name`` (empty when no gate applies or no run yet)."""
+        if name not in self.results:  # edited since the run: its old verdicts no longer apply
+            return []
+        return [g for g in self.gate_results if g.get("variant") == name]
 
     def result_rows(self) -> list[dict[str, Any]]:
         """Rows to show: every recipe variant in order, then rows added by the run (apps)."""

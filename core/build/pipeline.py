@@ -34,6 +34,17 @@ def check_model_kind(variant: VariantSpec, kind: str) -> None:
             f"variant {variant.name!r}: torch.export cannot read a TorchScript archive",
             'use convert = "trace" with format = "ptl", or load the nn.Module source to export it',
         )
+    if kind == "exported" and variant.steps:
+        raise RecipeError(
+            f"variant {variant.name!r}: a .pt2 ExportedProgram is a frozen graph; the "
+            f"{variant.steps[0].kind} step needs the model's nn.Module",
+            "load the original nn.Module (file.py:Class + --weights) to optimize it, or drop the step",
+        )
+    if kind == "exported" and variant.format != "eager" and variant.convert == "script":
+        raise RecipeError(
+            f"variant {variant.name!r}: torch.jit.script cannot compile a .pt2 ExportedProgram",
+            'use convert = "export" (or "trace" for format = "ptl")',
+        )
 
 
 def build_variant(session: Session, variant: VariantSpec, workdir: Path, calibration_samples: int, reporter: Reporter) -> tuple[Artifact, BuildContext]:

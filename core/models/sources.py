@@ -8,8 +8,10 @@ ExportedPrograms, and pickled whole modules (only with ``trust``). Every ``torch
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import pickle
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -19,7 +21,7 @@ import torch
 from core.data.preprocess import Preprocess
 from core.errors import ModelLoadError, UntrustedPickleError
 from core.models.loaded import LoadedModel, ModelSpec
-from core.models.validate import forward_checked
+from core.models.validate import SelectOutput, forward_checked, select_output
 from core.progress import NULL_REPORTER, Reporter
 
 ACCEPTED = (
@@ -68,8 +70,13 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         module.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
     reporter.progress("load model", 0.6, "forward pass")
-    out = forward_checked(module, x)
-    params = _count_params(module)
+    out = forward_checked(module, x, raw=True)
+    out, key = select_output(out)
+    if key is not None and isinstance(module, torch.nn.Module):
+        what = f"a dict; its {key!r} entry" if isinstance(key, str) else f"a tuple; its element {key}"
+        notes.append(f"forward() returns {what} is used as the logits (the only output of every artifact)")
+        module = SelectOutput(module, key).eval()
+    params = _count_params(module) if kind != "lite" else _lite_params(Path(src).expanduser())
     try:
         preprocess = Preprocess.for_input_shape(shape)
     except Exception:  # noqa: BLE001 - non-image models get a spec they can't use
@@ -92,6 +99,14 @@ def _count_params(module) -> int:
         return 0
 
 
+def _lite_params(path: Path) -> int:
+    """A lite module exposes no parameters; the same archive read as TorchScript does."""
+    try:
+        return _count_params(torch.jit.load(str(path), map_location="cpu"))
+    except Exception:  # noqa: BLE001 - bytecode-only archives
+        return 0
+
+
 def _is_python_class(src: str) -> bool:
     path, sep, cls = src.rpartition(":")
     return bool(sep) and path.endswith(".py") and cls.isidentifier()
@@ -106,11 +121,23 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
     except pickle.UnpicklingError as e:
         raise UntrustedPickleError(
             f"{path} is not a plain state_dict: it holds pickled objects that could run code "
-            f"({str(e).splitlines()[0][:160]})",
-            "save only model.state_dict() with torch.save, or load the whole module with --trust "
-            "if you trust the file's author",
+            f"({_unsafe_reason(e)}). It was not loaded.",
+            "weights are always read without running code: re-save them with "
+            "torch.save(model.state_dict(), path); if the file is a whole pickled model you "
+            "trust, load it as the MODEL (not --weights) with --trust",
         ) from None
     except Exception as e:  # noqa: BLE001
+        kind = None
+        if zipfile.is_zipfile(path):
+            with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as z:
+                kind = _zip_kind(z.namelist())
+        if kind in ("pt2", "lite", "torchscript"):
+            what = {"pt2": "an ExportedProgram (.pt2)", "lite": "a lite-interpreter archive",
+                    "torchscript": "a TorchScript archive"}[kind]
+            raise ModelLoadError(
+                f"{path.name} is {what} with its own architecture and weights, not a state_dict",
+                f"load it directly as the model ({path}) without --weights",
+            ) from None
         raise ModelLoadError(
             f"{path} could not be read as a state_dict ({_first_line(e)})",
             "the file may be truncated or not a PyTorch file; save it with torch.save(model.state_dict(), path)",
@@ -222,6 +249,19 @@ def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
     return module
 
 
+def _unsafe_reason(e: Exception) -> str:
+    """Why torch.load(weights_only=True) refused a file, without torch's advice to load it
+    unsafely (the user should not be told to do that; --trust is our explicit opt-in)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
+    m = re.search(r"(?:unsupported|Unsupported global:) GLOBAL ([\w.]+)", text)
+    if m:
+        return f"it references {m.group(1)}, which only unpickling with code can build"
+    if re.search(r"Unsupported operand \d+", text):
+        return "it uses pickle instructions that only code-running pickles need"
+    m = re.search(r"WeightsUnpickler error: *(.+)", text)
+    return (m.group(1).strip() if m else "it is not a plain weights file")[:160]
+
+
 def _first_line(e: Exception) -> str:
     s = str(e).strip()
     return (s.splitlines()[0] if s else type(e).__name__)[:300]
@@ -262,14 +302,34 @@ def _archive(path: Path, spec: ModelSpec):
             f"{path.name} is damaged: member {bad} fails its checksum (truncated or corrupted)",
             "re-save or re-download the file",
         )
-    base = {n.split("/", 1)[1] if "/" in n else n for n in names}
-    if path.suffix.lower() == ".pt2" or any(n.endswith("archive_format") for n in names):
+    kind = _zip_kind(names)
+    if path.suffix.lower() == ".pt2" or kind == "pt2":
         return _pt2(path)
-    if "bytecode.pkl" in base:
+    if kind == "lite":
         return _lite(path)
-    if "constants.pkl" in base or any(n.split("/", 1)[-1].startswith("code/") for n in names):
+    if kind == "torchscript":
         return _torchscript(path)
+    if kind is None:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise ModelLoadError(
+            f"{path.name} is a zip archive but not a PyTorch file (it holds {shown or 'nothing'})",
+            f"unpack it if the model is inside; accepted: {ACCEPTED}",
+        )
     return _pickled_module(path, spec)
+
+
+def _zip_kind(names: list[str]) -> str | None:
+    """What a zip holds: "pt2", "lite", "torchscript", "pickle" (torch.save) or None."""
+    base = {n.split("/", 1)[1] if "/" in n else n for n in names}
+    if any(n.endswith("archive_format") for n in names):
+        return "pt2"
+    if "bytecode.pkl" in base:
+        return "lite"
+    if "constants.pkl" in base or any(n.split("/", 1)[-1].startswith("code/") for n in names):
+        return "torchscript"
+    if "data.pkl" in base:
+        return "pickle"
+    return None
 
 
 def _torchscript(path: Path):
@@ -311,14 +371,21 @@ def _pt2(path: Path):
             shape = list(args[0].shape)
     except Exception:  # noqa: BLE001
         shape = None
-    if shape is None:
-        for node in ep.graph.nodes:
-            if node.op == "placeholder" and node.name in ep.graph_signature.user_inputs:
-                val = node.meta.get("val")
-                if val is not None:
-                    shape = [int(s) for s in val.shape]
-                break
-    return ep.module(), "exported", shape, ep, ["ExportedProgram (.pt2)"]
+    notes = ["ExportedProgram (.pt2)"]
+    for node in ep.graph.nodes:
+        if node.op == "placeholder" and node.name in ep.graph_signature.user_inputs:
+            val = node.meta.get("val")
+            if val is not None and len(val.shape):
+                # A dynamic dimension is a SymInt: measure at batch 1 / the example's other sizes.
+                dynamic = [i for i, d in enumerate(val.shape) if not isinstance(d, int)]
+                if shape is None or len(shape) != len(val.shape):
+                    shape = [d if isinstance(d, int) else 1 for d in val.shape]
+                if 0 in dynamic:
+                    shape[0] = 1
+                if dynamic:
+                    notes.append(f"dynamic dimension(s) {dynamic} in the saved program; measured at {shape}")
+            break
+    return ep.module(), "exported", shape, ep, notes
 
 
 def _pickled_module(path: Path, spec: ModelSpec):
@@ -328,7 +395,7 @@ def _pickled_module(path: Path, spec: ModelSpec):
         except pickle.UnpicklingError as e:
             raise UntrustedPickleError(
                 f"{path.name} is a pickled whole module; loading it would run code from the file "
-                f"({_first_line(e)[:160]}). It was not loaded.",
+                f"({_unsafe_reason(e)}). It was not loaded.",
                 "if you trust its author, load it with --trust (GUI: confirm the warning); "
                 "otherwise ask for a state_dict and the model class, or a TorchScript/.pt2 export",
             ) from None
@@ -345,13 +412,18 @@ def _pickled_module(path: Path, spec: ModelSpec):
         raise ModelLoadError(
             f"{path.name} holds a {type(obj).__name__}, not a model", f"accepted: {ACCEPTED}"
         )
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)  # the model's class usually lives in a .py beside the file
     try:
         obj = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as e:  # noqa: BLE001
         raise ModelLoadError(
             f"{path.name} could not be unpickled even when trusted ({type(e).__name__}: {_first_line(e)})",
-            "the module's class must be importable here (same package names as when saved)",
+            "the module's class must be importable here (same package names as when saved; "
+            "its .py beside the file or on PYTHONPATH)",
         ) from None
+    finally:
+        sys.path.remove(folder)
     if isinstance(obj, dict):
         raise ModelLoadError(
             f"{path.name} holds a state_dict, not a model",

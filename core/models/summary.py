@@ -23,9 +23,12 @@ def layer_table(model: LoadedModel) -> list[dict]:
     module = model.module
     if not hasattr(module, "named_modules"):
         return []
+    from core.models.validate import SelectOutput
+
     rows: dict[str, dict] = {}
     handles = []
-    for name, m in module.named_modules():
+    root = module.inner if isinstance(module, SelectOutput) else module  # the user's layer names
+    for name, m in root.named_modules():
         if not name or list(m.children()):
             continue
         own = sum(p.numel() for p in m.parameters(recurse=False)) if hasattr(m, "parameters") else 0

@@ -24,10 +24,11 @@ def _shape(t) -> list[int] | None:
     return list(t.shape) if isinstance(t, torch.Tensor) else None
 
 
-def forward_checked(module, x: torch.Tensor):
+def forward_checked(module, x: torch.Tensor, raw: bool = False):
     """Run ``module(x)`` under no_grad; on failure raise a ShapeMismatchError/ModelLoadError.
 
-    Returns the output tensor.
+    Returns the output tensor (the logits of a tuple/dict output), or with ``raw`` the
+    output as the model returned it.
     """
     trail: list[tuple[str, nn.Module, list[int] | None, list[int] | None]] = []
     handles = []
@@ -51,17 +52,44 @@ def forward_checked(module, x: torch.Tensor):
     finally:
         for h in handles:
             h.remove()
-    if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
-        out = out[0]
-    if isinstance(out, dict):
-        out = next((v for v in out.values() if isinstance(v, torch.Tensor)), out)
+    return out if raw else select_output(out)[0]
+
+
+def select_output(out):
+    """The logits tensor in a model's output and where it was: ``(tensor, key)``.
+
+    ``key`` is None for a plain tensor, an int for a tuple/list (its first tensor) and a str
+    for a dict (its ``logits`` entry, else its first tensor). Raises ModelLoadError when the
+    output holds no tensor.
+    """
+    key = None
+    if isinstance(out, (tuple, list)):
+        key = next((i for i, v in enumerate(out) if isinstance(v, torch.Tensor)), None)
+    elif isinstance(out, dict):
+        tensors = [k for k, v in out.items() if isinstance(v, torch.Tensor) and isinstance(k, str)]
+        key = "logits" if "logits" in tensors else (tensors[0] if tensors else None)
+    if key is not None:
+        return out[key], key
     if not isinstance(out, torch.Tensor):
         raise ModelLoadError(
             f"the model returned {type(out).__name__}, not a tensor",
             "Deploy Studio handles classifiers that return one logits tensor; wrap the model "
             "so forward() returns it",
         )
-    return out
+    return out, None
+
+
+class SelectOutput(nn.Module):
+    """Makes a model that returns a tuple or dict return only its logits tensor, so every
+    converter, runtime and generated app sees one output (layer names stay under ``inner``)."""
+
+    def __init__(self, inner: nn.Module, key) -> None:
+        super().__init__()
+        self.inner = inner
+        self.key = key
+
+    def forward(self, x):
+        return self.inner(x)[self.key]
 
 
 def _factor(features: int, prev_out: list[int] | None) -> str:
@@ -74,6 +102,16 @@ def _factor(features: int, prev_out: list[int] | None) -> str:
 
 def _explain(err: Exception, trail, input_shape: list[int]) -> Exception:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    if not trail and isinstance(err, TypeError):
+        extra = re.search(r"forward\(\) missing (\d+) required positional arguments?: (.+)$", text)
+        if extra:
+            n = int(extra.group(1)) + 1
+            return ModelLoadError(
+                f"the model's forward() takes {n} inputs (also {extra.group(2)}); Deploy Studio "
+                f"feeds one input tensor of shape {input_shape}",
+                "wrap the model in a module whose forward(x) takes one tensor and builds the "
+                "other inputs from it (or fixes them), and load that class",
+            )
     failed = next((t for t in reversed(trail) if t[3] is None), None)
     if failed is None:
         where = f" after layer '{trail[-1][0]}'" if trail else ""

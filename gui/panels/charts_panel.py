@@ -3,6 +3,10 @@
 Every plot item is created once in ``__init__`` and kept; updates call ``setOpts`` /
 ``setData`` on the main thread. One colour per variant, from :meth:`Document.color`.
 Latency bars and whiskers also follow the benchmark's live samples while a variant runs.
+
+During a run, events arrive many times a second: they only mark the charts stale, and a
+coalescing timer redraws at most every ``REDRAW_MS``; a chart whose data did not change is
+not touched, so Qt does not repaint it (pyqtgraph's axes are costly to paint).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QWidget
 
@@ -20,6 +24,7 @@ from gui.formatting import fmt_bytes, fmt_ms, fmt_pct
 from gui.state import Document
 
 BAR_H = 0.62
+REDRAW_MS = 120  # at most ~8 redraws a second while results stream in
 
 
 def pareto_front(points: list[tuple[str, float, float]]) -> list[str]:
@@ -78,6 +83,12 @@ class ChartsPanel(QWidget):
         self._tick_names: list[str] | None = None
         self._ranges: dict[tuple[int, str], tuple[float, float]] = {}
         self._dark = False
+        self._drawn: dict[str, object] = {}  # chart -> the data it shows (skip unchanged charts)
+        self._stale_all = False
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(REDRAW_MS)
+        self._redraw.timeout.connect(self._on_redraw_due)
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 4, 6, 6)
         grid.setSpacing(6)
@@ -128,6 +139,7 @@ class ChartsPanel(QWidget):
         self.baseline_line.setVisible(False)
         self.accuracy_plot.addItem(self.baseline_line)
         self.accuracy_labels = _Labels(self.accuracy_plot, anchor=(1, 0.5))
+        self.accuracy_labels_out = _Labels(self.accuracy_plot, anchor=(0, 0.5))
 
         self.pareto_front_line = pg.PlotDataItem([], [], pen=pg.mkPen("#888", width=1.2, style=Qt.PenStyle.DashLine))
         self.pareto_plot.addItem(self.pareto_front_line)
@@ -145,10 +157,11 @@ class ChartsPanel(QWidget):
         self.latency_plot.setLabel("bottom", "ms (bar p50, whiskers p10–p90)")
         self.accuracy_plot.setLabel("bottom", "top-1 %")
 
-        for sig in (doc.recipe_replaced, doc.variants_changed, doc.results_cleared, doc.report_changed,
-                    doc.model_changed):
+        for sig in (doc.recipe_replaced, doc.report_changed):  # rare: draw at once
             sig.connect(self.refresh)
-        doc.result_changed.connect(lambda _n: self.refresh())
+        for sig in (doc.variants_changed, doc.results_cleared, doc.model_changed):
+            sig.connect(self._on_data_changed)
+        doc.result_changed.connect(self._on_data_changed)
         doc.live_latency.connect(self._on_live_latency)
         self.apply_theme(False)
         self.refresh()
@@ -173,8 +186,34 @@ class ChartsPanel(QWidget):
     def _latency(self, row: dict) -> dict:
         return row.get("latency_ms") or self.doc.live.get(row["name"]) or {}
 
+    def _on_data_changed(self, *_args) -> None:
+        self._stale_all = True
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def _on_live_latency(self, _name: str) -> None:
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def _on_redraw_due(self) -> None:
+        rows = self._rows()
+        if self._stale_all or [r["name"] for r in rows] != self.names:
+            self.refresh()
+            return
+        ys = np.arange(len(rows), dtype=float)
+        self._update_latency(rows, ys, [self.doc.color(n) for n in self.names])
+
+    def _unchanged(self, chart: str, data) -> bool:
+        """True when ``chart`` already shows ``data`` (then it is not touched)."""
+        if self._drawn.get(chart) == data:
+            return True
+        self._drawn[chart] = data
+        return False
+
     def refresh(self) -> None:
-        """Redraw every chart from the document (items are updated, never recreated)."""
+        """Redraw every chart from the document now (items are updated, never recreated)."""
+        self._redraw.stop()
+        self._stale_all = False
         rows = self._rows()
         self.names = [r["name"] for r in rows]
         ys = np.arange(len(rows), dtype=float)
@@ -202,20 +241,38 @@ class ChartsPanel(QWidget):
 
     def _update_size(self, rows, ys, brushes) -> None:
         sizes = [r.get("size_bytes") for r in rows]
+        params = (self.doc.report or {}).get("model", {}).get("params") or (self.doc.model_summary or {}).get("params")
+        if self._unchanged("size", (self.names, sizes, params, [b.rgba() for b in brushes])):
+            return
         mb = np.array([s / 1e6 if s is not None else 0.0 for s in sizes])
         set_bars(self.size_bars, ys, mb, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
-        params = (self.doc.report or {}).get("model", {}).get("params") or (self.doc.model_summary or {}).get("params")
         if params:
             floor = params / 1e6
+            self.int8_floor.setVisible(True)  # first: a hidden label ignores setFormat
             self.int8_floor.setPos(floor)
             self.int8_floor.label.setFormat(f"int8 floor {floor:.2f} MB")
             self.int8_floor.setToolTip(f"1 byte per parameter: {params:,} parameters")
-            self.int8_floor.setVisible(True)
         else:
             self.int8_floor.setVisible(False)
         top = max([*mb, (params or 0) / 1e6, 1e-3])
         self._set_range(self.size_plot, "x", 0, top * 1.42)
-        self.size_labels.show([(m + top * 0.01, y, fmt_bytes(s)) for m, y, s in zip(mb, ys, sizes, strict=True) if s is not None])
+        floor = params / 1e6 if params else None
+        label_w = self._data_per_px(self.size_plot, top * 1.42) * 62  # "700.3 kB" at 8 pt
+        entries = []
+        for m, y, size in zip(mb, ys, sizes, strict=True):
+            if size is None:
+                continue
+            x = m + top * 0.01
+            if floor is not None and x < floor + top * 0.01 and x + label_w > floor - top * 0.005:
+                x = max(x, floor + top * 0.012)  # the label would cross the dashed floor: start after it
+            entries.append((x, y, fmt_bytes(size)))
+        self.size_labels.show(entries)
+
+    @staticmethod
+    def _data_per_px(plot: pg.PlotItem, x_span: float) -> float:
+        """x data units per pixel of ``plot`` (a guess of 600 px before the first layout)."""
+        width = plot.getViewBox().width()
+        return x_span / (width if width > 50 else 600)
 
     def _update_latency(self, rows, ys, brushes) -> None:
         lats = [self._latency(r) for r in rows]
@@ -223,6 +280,8 @@ class ChartsPanel(QWidget):
         p10 = np.array([lat.get("p10") if lat.get("p10") is not None else lat.get("p50") or 0.0 for lat in lats])
         p90 = np.array([lat.get("p90") if lat.get("p90") is not None else lat.get("p50") or 0.0 for lat in lats])
         live = [r["name"] in self.doc.live and not r.get("latency_ms") for r in rows]
+        if self._unchanged("latency", (self.names, [(lat.get("p10"), lat.get("p50"), lat.get("p90")) for lat in lats], live, [b.rgba() for b in brushes])):
+            return
         set_bars(self.latency_bars, ys, p50,
                  [with_alpha(b, 130) if lv else b for b, lv in zip(brushes, live, strict=True)],
                  [pg.mkPen(c.darker(125)) for c in brushes])
@@ -234,21 +293,38 @@ class ChartsPanel(QWidget):
 
     def _update_accuracy(self, rows, ys, brushes) -> None:
         accs = [(r.get("accuracy") or {}).get("top1") for r in rows]
+        if self._unchanged("accuracy", (self.names, accs, self.doc.baseline_accuracy, [b.rgba() for b in brushes])):
+            return
         pct = np.array([a * 100 if a is not None else 0.0 for a in accs])
         set_bars(self.accuracy_bars, ys, pct, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
         base = self.doc.baseline_accuracy
         if base is not None:
+            self.baseline_line.setVisible(True)  # first: a hidden label ignores setFormat
             self.baseline_line.setPos(base * 100)
             self.baseline_line.label.setFormat(f"original {base * 100:.2f} %")
-            self.baseline_line.setVisible(True)
         else:
             self.baseline_line.setVisible(False)
         known = [a * 100 for a in accs if a is not None] + ([base * 100] if base is not None else [])
         lo = max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6))) if known else 0.0
-        self._set_range(self.accuracy_plot, "x", lo, 100.5 if known else 100)
-        self.accuracy_labels.show([(p - 0.2, y, fmt_pct(a)) for p, y, a in zip(pct, ys, accs, strict=True) if a is not None])
+        hi = 100.5 if known else 100
+        self._set_range(self.accuracy_plot, "x", lo, hi)
+        label_w = self._data_per_px(self.accuracy_plot, hi - lo) * 56  # "97.80 %" at 8 pt
+        inside, outside = [], []
+        for p, y, a in zip(pct, ys, accs, strict=True):
+            if a is None:
+                continue
+            crosses = base is not None and p - 0.2 - label_w < base * 100 < p
+            # inside the bar's end, unless it would sit on the dashed "original" line
+            (outside if crosses and p + label_w < hi else inside).append(
+                (p + 0.15, y, fmt_pct(a)) if crosses and p + label_w < hi else (p - 0.2, y, fmt_pct(a)))
+        self.accuracy_labels.show(inside)
+        self.accuracy_labels_out.show(outside)
 
     def _update_pareto(self, rows, brushes) -> None:
+        key = [(r["name"], (r.get("latency_ms") or {}).get("p50"), (r.get("accuracy") or {}).get("top1"),
+                r.get("size_bytes")) for r in rows]
+        if self._unchanged("pareto", (key, [b.rgba() for b in brushes])):
+            return
         spots, pts = [], []
         sizes = [r.get("size_bytes") for r in rows if r.get("size_bytes")]
         smax = max(sizes) if sizes else 1
@@ -284,13 +360,11 @@ class ChartsPanel(QWidget):
         if len(points):
             self.variant_clicked.emit(points[0].data())
 
-    def _on_live_latency(self, _name: str) -> None:
-        rows = self._rows()
-        if [r["name"] for r in rows] != self.names:
-            self.refresh()
-            return
-        ys = np.arange(len(rows), dtype=float)
-        self._update_latency(rows, ys, [self.doc.color(n) for n in self.names])
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        for chart in ("size", "accuracy"):  # label positions depend on the plots' pixel widths
+            self._drawn.pop(chart, None)
+        self._on_data_changed()
 
     # --- theme -------------------------------------------------------------------------
     def apply_theme(self, dark: bool) -> None:
@@ -309,8 +383,8 @@ class ChartsPanel(QWidget):
                 a = p.getAxis(ax)
                 a.setPen(pg.mkPen(fg))
                 a.setTextPen(pg.mkPen(fg))
-        for lab in (self.size_labels, self.latency_labels, self.accuracy_labels, self.pareto_labels,
-                    self.pareto_labels_below):
+        for lab in (self.size_labels, self.latency_labels, self.accuracy_labels, self.accuracy_labels_out,
+                    self.pareto_labels, self.pareto_labels_below):
             lab.set_color(fg)
         pen = pg.mkPen(line, width=1.5, style=Qt.PenStyle.DashLine)
         for inf in (self.int8_floor, self.baseline_line):
@@ -318,4 +392,5 @@ class ChartsPanel(QWidget):
             inf.label.setColor(fg)
         self.latency_whiskers.setData(pen=pg.mkPen(line, width=1.4))
         self.pareto_front_line.setPen(pg.mkPen(fg, width=1.2, style=Qt.PenStyle.DashLine))
+        self._drawn.clear()  # label colours changed: redraw everything
         self.refresh()

@@ -1,5 +1,5 @@
-"""The Samples panel: where samples come from, measurement settings, a thumbnail grid, and
-each variant's top-3 for the selected sample (and whether it agrees with the original).
+"""The Samples panel: where samples come from, measurement settings, the gates, a thumbnail
+grid, and each variant's top-3 for the selected sample (and whether it agrees with the original).
 
 Samples are the held-out side of the engine's own split, loaded by a worker; predictions run
 every built artifact in its own runtime on a worker, one sample at a time.
@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QGridLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.panels.gates_form import GatesForm
 from gui.panels.variants_panel import swatch
 from gui.state import Document
 from gui.workers import JobRunner
@@ -135,6 +137,8 @@ class SamplesPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addWidget(data_box)
+        self.gates = GatesForm(doc)
+        lay.addWidget(self.gates)
         lay.addWidget(self.grid_title)
         lay.addWidget(self.grid, 2)
         lay.addWidget(self.pred_title)
@@ -295,7 +299,11 @@ class SamplesPanel(QWidget):
         self.preds.setItem(i, 0, it)
         text = "  ".join(f"{lab} {p * 100:.0f}%" if p >= 0.995 or p < 0.005 else f"{lab} {p * 100:.1f}%"
                          for lab, p in top) if top else note
-        self.preds.setItem(i, 1, QTableWidgetItem(text))
+        cell = QTableWidgetItem(text)
+        if not top and note:
+            cell.setToolTip(note)
+            cell.setForeground(QApplication.palette().placeholderText())
+        self.preds.setItem(i, 1, cell)
         mark = QTableWidgetItem("—" if agrees is None else ("✓" if agrees else "✗"))
         mark.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         if agrees is not None:

@@ -7,7 +7,7 @@ shows a progress bar in its Status cell, and an invalid variant says why in its 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.formatting import NA, fmt_bytes, fmt_count, fmt_ms, fmt_pct, fmt_sci
+from gui.formatting import NA, fmt_bytes, fmt_count, fmt_gate, fmt_ms, fmt_pct, fmt_sci, gates_cell
 from gui.state import Document
 
 COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "p90 ms",
-           "Accuracy", "Agree", "Max |Δ|"]
+           "Accuracy", "Agree", "Max |Δ|", "Gates"]
 COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
-COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF = 5, 6, 7, 8, 9, 10, 11
+COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = 5, 6, 7, 8, 9, 10, 11, 12
 NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
 
 
@@ -89,12 +89,18 @@ class VariantsModel(QAbstractTableModel):
         self.doc = doc
         self._names: list[str] = []
         self._problems: dict[str, tuple[str, str]] = {}
+        self._stale: set[str] = set()  # rows whose progress changed since the last repaint
+        self._repaint = QTimer(self)  # progress and live latency arrive many times a second
+        self._repaint.setSingleShot(True)
+        self._repaint.setInterval(100)
+        self._repaint.timeout.connect(self._update_stale_rows)
         doc.recipe_replaced.connect(self._reset)
         doc.variants_changed.connect(self._reset)
         doc.results_cleared.connect(self._reset)
         doc.result_changed.connect(self._on_result)
         doc.variant_progress.connect(self._on_progress)
         doc.live_latency.connect(self._on_progress)
+        doc.gates_changed.connect(self._on_gates_changed)
         self._reset()
 
     def _reset(self) -> None:
@@ -114,10 +120,21 @@ class VariantsModel(QAbstractTableModel):
         r = self._names.index(name)
         self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
 
+    def _on_gates_changed(self) -> None:
+        if self._names:
+            self.dataChanged.emit(self.index(0, COL_GATES), self.index(len(self._names) - 1, COL_GATES))
+
     def _on_progress(self, name: str) -> None:
-        if name in self._names:
-            r = self._names.index(name)
-            self.dataChanged.emit(self.index(r, COL_STATUS), self.index(r, COL_P90))
+        self._stale.add(name)
+        if not self._repaint.isActive():
+            self._repaint.start()
+
+    def _update_stale_rows(self) -> None:
+        stale, self._stale = self._stale, set()
+        for name in stale:
+            if name in self._names:
+                r = self._names.index(name)
+                self.dataChanged.emit(self.index(r, COL_STATUS), self.index(r, COL_P90))
 
     def name_at(self, row: int) -> str | None:
         return self._names[row] if 0 <= row < len(self._names) else None
@@ -146,6 +163,7 @@ class VariantsModel(QAbstractTableModel):
                     COL_FORMAT: "artifact format (the converter is in the tooltip)",
                     COL_STEPS: "optimization steps, in order",
                     COL_DIFF: "largest absolute logit difference from the original model",
+                    COL_GATES: "the recipe's gates (Samples ▸ Gates): passed, or which failed",
                 }.get(section)
             if role == Qt.ItemDataRole.TextAlignmentRole and section in NUMERIC:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -205,7 +223,11 @@ class VariantsModel(QAbstractTableModel):
                 return fmt_ms(self.doc.live[name].get("p50" if col == COL_P50 else "p90"))
             if col in NUMERIC:
                 return cell_text(row, col) if row else ""
+            if col == COL_GATES:
+                return gates_cell(self.doc.gates_of(name))
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_GATES:
+                return "\n".join(fmt_gate(g) for g in self.doc.gates_of(name)) or None
             if col == COL_FORMAT:
                 fmt = spec.format if spec else row.get("format", "")
                 conv = (spec.convert if spec else row.get("convert")) if fmt != "eager" else None
@@ -222,6 +244,9 @@ class VariantsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if col == COL_GATES:
+                gates = self.doc.gates_of(name)
+                return QBrush(QColor("#d64545" if any(not g["passed"] for g in gates) else "#2e9d5b")) if gates else None
             status = self._status(name, spec, row)[0] if col in (COL_STATUS, COL_NAME) else ""
             if status in ("invalid", "failed"):
                 return QBrush(QColor("#d64545"))
@@ -289,9 +314,9 @@ class VariantsPanel(QWidget):
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(False)
         h.setHighlightSections(False)
-        for col, width in {COL_ON: 24, COL_NAME: 132, COL_FORMAT: 66, COL_STEPS: 110, COL_STATUS: 70,
-                           COL_SIZE: 74, COL_PARAMS: 78, COL_P50: 68, COL_P90: 68, COL_ACC: 80,
-                           COL_AGREE: 60, COL_DIFF: 70}.items():
+        for col, width in {COL_ON: 24, COL_NAME: 124, COL_FORMAT: 64, COL_STEPS: 110, COL_STATUS: 64,
+                           COL_SIZE: 72, COL_PARAMS: 74, COL_P50: 66, COL_P90: 66, COL_ACC: 78,
+                           COL_AGREE: 62, COL_DIFF: 64, COL_GATES: 76}.items():
             self.table.setColumnWidth(col, width)
         h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
 

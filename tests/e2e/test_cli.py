@@ -81,3 +81,26 @@ def test_inspect_every_bad_input_kind_exits_2(tmp_path):
         r = run_cli("inspect", *args)
         assert r.returncode == 2, (args, r.stderr)
         assert "Traceback" not in r.stderr and r.stderr.strip(), args
+
+
+def test_inspect_piped_into_a_closed_reader_is_not_a_traceback(tiny_model_file):
+    # `deploy-studio inspect MODEL | head -3` used to end in a BrokenPipeError traceback.
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "inspect", f"{tiny_model_file}:TinyNet",
+                             "--input-shape", "1,1,28,28"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the summary is printed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_run_into_a_file_or_with_no_variants_exits_2(tmp_path, tiny_model_file):
+    recipe = _recipe(tmp_path, tiny_model_file)
+    a_file = tmp_path / "afile"
+    a_file.write_text("")
+    r = run_cli("run", str(recipe), "--out", str(a_file))
+    assert r.returncode == 2 and "is a file" in r.stderr and "Traceback" not in r.stderr
+    empty = tmp_path / "empty.toml"
+    empty.write_text(f'[model]\nsource = "{tiny_model_file}:TinyNet"\ninput_shape = [1, 1, 28, 28]\n')
+    r = run_cli("run", str(empty), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "no enabled variant" in r.stderr
+    assert not (tmp_path / "o").exists()

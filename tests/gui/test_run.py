@@ -1,8 +1,9 @@
-"""A real run of four variants of a tiny model through the window's workers.
+"""A real run of five variants of a tiny model through the window's workers.
 
 One run (module fixture) is checked from every side: table cells and chart items equal
 report.json's values, the main thread never stalls over 200 ms (20 ms heartbeat), samples
-show every variant's top-3, and the Export dialog writes the artifacts and app projects.
+show every variant's top-3, the Export dialog writes the artifacts and app projects, gate
+results show per variant, and the int8 variant's sensitivity table adds layers to keep_fp32.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from gui.panels.variants_panel import (
     COL_ACC,
     COL_AGREE,
     COL_DIFF,
+    COL_GATES,
     COL_P50,
     COL_P90,
     COL_PARAMS,
@@ -62,12 +64,23 @@ class Heartbeat:
         self.timer.stop()
 
 
+RUN_VARIANTS = FOUR_VARIANTS + '''
+[[variant]]
+name = "int8-onnx"
+convert = "export"
+format = "onnx"
+steps = [{ kind = "quantize", mode = "int8-static", sensitivity = true }]
+'''
+NAMES = ["fp32-eager", "fp32-pte", "fp32-onnx", "fp32-ptl", "int8-onnx"]
+GENEROUS_GATES = "\n[gates]\nmax_size_bytes = 50000000\nmax_latency_ms = 1000.0\n"
+
+
 @pytest.fixture(scope="module")
 def ran(qapp, tmp_path_factory, tiny_model):
     """(window, report, out_dir, heartbeat) after building and measuring four variants."""
     folder = tmp_path_factory.mktemp("run")
     recipe = folder / "tiny.toml"
-    recipe.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS))
+    recipe.write_text(tiny_recipe_text(tiny_model, RUN_VARIANTS) + GENEROUS_GATES)
     w = make_window()
     open_recipe(w, recipe)
     out = folder / "out"
@@ -86,7 +99,7 @@ def ran(qapp, tmp_path_factory, tiny_model):
 
 def test_run_fills_every_table_cell_with_the_reports_values(ran):
     w, report, _out, _hb, _live = ran
-    assert [v["name"] for v in report["variants"]] == ["fp32-eager", "fp32-pte", "fp32-onnx", "fp32-ptl"]
+    assert [v["name"] for v in report["variants"]] == NAMES
     panel = w.variants_panel
     for row in report["variants"]:
         assert row["error"] is None, row
@@ -211,3 +224,74 @@ def test_accuracy_formatting_matches_report(ran):
     _w, report, _out, _hb, _live = ran
     assert fmt_pct(report["variants"][0]["accuracy"]["top1"]).endswith(" %")
 
+
+
+def test_gate_results_show_per_variant_and_in_the_status_bar(ran):
+    w, report, _out, _hb, _live = ran
+    assert {g["variant"] for g in report["gates"]} == set(NAMES) and all(g["passed"] for g in report["gates"])
+    for name in NAMES:
+        assert w.variants_panel.cell(name, COL_GATES) == "✓ passed"
+    assert "gates: all 5 passed" in w.status_label.text()
+    form = w.samples_panel.gates
+    assert form.boxes["max_size_bytes"].isChecked() and form.spins["max_size_bytes"].value() == 50.0
+    assert not form.boxes["max_accuracy_drop"].isChecked()
+    # a tighter limit re-checks the run at once, with the engine's own rule
+    smallest = min(v["size_bytes"] for v in report["variants"])
+    form.spins["max_size_bytes"].setValue(smallest / 1e6 + 0.001)  # MB with 3 decimals: 1 kB steps
+    limit = w.doc.recipe.gates.max_size_bytes
+    assert limit == int(round(form.spins["max_size_bytes"].value() * 1e6)) and smallest < limit < smallest + 1500
+    failed = [v["name"] for v in report["variants"] if v["size_bytes"] > limit]
+    assert failed
+    for name in NAMES:
+        assert w.variants_panel.cell(name, COL_GATES) == ("✗ size" if name in failed else "✓ passed")
+    tip = w.variants_panel.model.index(w.variants_panel.model.row_of(failed[0]), COL_GATES).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("✗ size") or "\n✗ size" in tip
+    assert f"{len(failed)} failed" in w.status_label.text() and failed[0] in w.status_label.text()
+    assert "failed: " in form.result.text()
+    form.spins["max_size_bytes"].setValue(50.0)  # as before, for the tests below
+    assert "gates: all 5 passed" in w.status_label.text()
+
+
+def test_samples_say_plainly_why_a_variant_is_not_run(ran):
+    w, _report, out, _hb, _live = ran
+    from core.progress import Reporter
+    from gui import jobs
+
+    rows = [{"name": "q-eager", "artifact": "artifacts/q.pt", "runtime": "eager", "format": "eager",
+             "steps": [{"kind": "quantize", "mode": "int8-dynamic"}]},
+            {"name": "ios", "artifact": "artifacts/m.mlpackage", "runtime": None, "format": "coreml"}]
+    _ref, preds = jobs.predict_job(Reporter(), w.samples_panel.samples.images[0], rows, str(out), w.samples_panel._labels())
+    assert preds[0].note == "optimized eager model lives in the build process; export it as pte/onnx to compare here"
+    assert preds[1].note.startswith("Core ML: not runnable on Linux")
+
+
+def test_sensitivity_table_adds_a_layer_to_keep_fp32_in_one_click(ran, tmp_path):
+    w, report, _out, _hb, _live = ran
+    sens = next(v for v in report["variants"] if v["name"] == "int8-onnx")["sensitivity"]
+    assert [r["layer"] for r in sens] and set(sens[0]) >= {"layer", "accuracy", "accuracy_drop", "max_abs_diff",
+                                                             "top1_agreement"}
+    w.variants_panel.select("fp32-onnx")
+    assert w.sensitivity.isHidden()  # no int8-static step, no table
+    w.variants_panel.select("int8-onnx")
+    panel = w.sensitivity
+    assert not panel.isHidden() and panel.name == "int8-onnx"
+    assert [panel.table.item(i, 1).text() for i in range(panel.table.rowCount())] == [r["layer"] for r in sens]
+    assert panel.table.item(0, 2).text() == f"{sens[0]['accuracy_drop'] * 100:.2f} pt"
+    assert panel.keep_states() == {r["layer"]: False for r in sens}
+    layer = sens[0]["layer"]
+    panel.table.item(0, 0).setCheckState(Qt.CheckState.Checked)  # the one click
+    step = w.doc.variant("int8-onnx").steps[0]
+    assert step.options["keep_fp32"] == [layer]
+    assert w.editor.forms[0].widget("keep_fp32").text() == layer  # the step form follows
+    assert w.editor.problem.text().startswith("✓")
+    # the table stays (from the last build) and says so; the edited variant's numbers are gone
+    assert panel.keep_states()[layer] is True and "last build" in panel.caption.text()
+    assert w.variants_panel.cell("int8-onnx", COL_SIZE) == ""
+    path = tmp_path / "kept.toml"
+    w.files.ask_save_path = lambda: str(path)
+    assert w.files.save_as()
+    from core.recipe import load_recipe
+
+    assert load_recipe(path).variants[-1].steps[0].options["keep_fp32"] == [layer]
+    panel.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert w.doc.variant("int8-onnx").steps[0].options["keep_fp32"] == []

@@ -1,0 +1,107 @@
+"""The Gates form: the recipe's ``[gates]`` limits, each optional, and how the last run met them.
+
+Units are the ones users think in: accuracy drop in percentage points of top-1 (the recipe
+stores a fraction: 1 point = 0.01), size in MB (10^6 bytes, stored as bytes), latency p50 in
+ms. Edits go through :meth:`gui.state.Document.set_gates`, which re-checks a finished run.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QWidget
+
+from gui.state import Document
+
+# recipe key -> (check box text, suffix, decimals, minimum, maximum, to recipe, from recipe, tooltip)
+FIELDS = {
+    "max_accuracy_drop": ("Max accuracy drop", " points", 2, 0.0, 100.0, lambda v: round(v / 100, 6),
+                          lambda v: v * 100,
+                          "top-1 accuracy may fall at most this many percentage points below the original "
+                          "model's (1 point = 0.01 in the recipe's [gates].max_accuracy_drop)"),
+    "max_size_bytes": ("Max size", " MB", 3, 0.001, 1e6, lambda v: int(round(v * 1e6)), lambda v: v / 1e6,
+                       "everything the app must ship, in MB (10^6 bytes; stored in bytes)"),
+    "max_latency_ms": ("Max p50 latency", " ms", 3, 0.001, 1e6, lambda v: round(v, 6), lambda v: v,
+                       "median latency of one batch-1 call in the artifact's own runtime"),
+}
+DEFAULTS = {"max_accuracy_drop": 0.01, "max_size_bytes": 5_000_000, "max_latency_ms": 5.0}
+
+
+class GatesForm(QGroupBox):
+    """Three optional limits; a variant fails when any limit it can be measured on is exceeded."""
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__("Gates", parent)
+        self.doc = doc
+        self.setObjectName("gatesForm")
+        self.setToolTip("checked by every run; a failed gate makes `deploy-studio run` exit 1")
+        self.boxes: dict[str, QCheckBox] = {}
+        self.spins: dict[str, QDoubleSpinBox] = {}
+        grid = QGridLayout(self)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(3)
+        for row, (key, (text, suffix, decimals, lo, hi, _to, _from, tip)) in enumerate(FIELDS.items()):
+            box = QCheckBox(text)
+            box.setObjectName(f"gate_{key}")
+            box.setToolTip(tip)
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"gateValue_{key}")
+            spin.setDecimals(decimals)
+            spin.setRange(lo, hi)
+            spin.setSuffix(suffix)
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(tip)
+            box.toggled.connect(self._on_edited)
+            spin.valueChanged.connect(self._on_edited)
+            grid.addWidget(box, row, 0)
+            grid.addWidget(spin, row, 1)
+            self.boxes[key], self.spins[key] = box, spin
+        self.result = QLabel("")
+        self.result.setObjectName("muted")
+        self.result.setWordWrap(True)
+        grid.addWidget(self.result, len(FIELDS), 0, 1, 2)
+        grid.setColumnStretch(1, 1)
+        doc.recipe_replaced.connect(self._update_fields)
+        doc.gates_changed.connect(self._update_result)
+        self._update_fields()
+
+    def _update_fields(self) -> None:
+        gates = self.doc.recipe.gates if self.doc.recipe is not None else None
+        for key, (*_head, _to, from_recipe, _tip) in FIELDS.items():
+            value = getattr(gates, key) if gates is not None else None
+            box, spin = self.boxes[key], self.spins[key]
+            for w in (box, spin):
+                w.blockSignals(True)
+            box.setChecked(value is not None)
+            spin.setValue(from_recipe(value if value is not None else DEFAULTS[key]))
+            spin.setEnabled(value is not None)
+            for w in (box, spin):
+                w.blockSignals(False)
+        self._update_result()
+
+    def values(self) -> dict:
+        """``{recipe key: value or None}`` as the recipe stores them."""
+        return {key: FIELDS[key][5](self.spins[key].value()) if self.boxes[key].isChecked() else None
+                for key in FIELDS}
+
+    def _on_edited(self, *_args) -> None:
+        from core.recipe import Gates
+
+        if self.doc.recipe is None:
+            return
+        for key, box in self.boxes.items():
+            self.spins[key].setEnabled(box.isChecked())
+        gates = Gates(**self.values())
+        if vars(gates) != vars(self.doc.recipe.gates):
+            self.doc.set_gates(gates)
+
+    def _update_result(self) -> None:
+        results = self.doc.gate_results
+        if self.doc.recipe is None or not any(v is not None for v in vars(self.doc.recipe.gates).values()):
+            self.result.setText("No gate set: every variant passes.")
+            return
+        if not results:
+            self.result.setText("Checked after Build & measure.")
+            return
+        variants = {g["variant"] for g in results}
+        failed = sorted({g["variant"] for g in results if not g["passed"]})
+        self.result.setText(f"Last run: {len(variants) - len(failed)} of {len(variants)} variant(s) passed"
+                            + (f"; failed: {', '.join(failed)}" if failed else "."))
