@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -307,7 +307,9 @@ class SamplesPanel(QWidget):
         mark = QTableWidgetItem("—" if agrees is None else ("✓" if agrees else "✗"))
         mark.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         if agrees is not None:
-            mark.setForeground(Qt.GlobalColor.darkGreen if agrees else Qt.GlobalColor.red)
+            dark = QApplication.palette().base().color().lightness() < 128
+            good, bad = ("#6fcf97", "#ff7b72") if dark else ("#1e7a46", "#c62828")
+            mark.setForeground(QColor(good if agrees else bad))
             mark.setToolTip("same top-1 as the original model" if agrees else "top-1 differs from the original model")
         self.preds.setItem(i, 2, mark)
 
