@@ -66,9 +66,7 @@ def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarr
             logits = runner.run(x)[0]
         runner.close()
     else:  # Core ML cannot run here: the original model's output is the reference
-        from core.runtimes import open_runner as _o
-
-        logits = _o("eager", None, 1, module=session.model.module).run(x)[0]
+        logits = open_runner("eager", None, 1, module=session.model.module).run(x)[0]
     probs = softmax(logits.astype(np.float64))
     top = topk(logits, labels, 3)
     i = int(np.argmax(logits))

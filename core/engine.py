@@ -94,8 +94,10 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
         failed = True
         raise
     finally:
-        if own_child is not None:
-            own_child.kill() if failed else own_child.close()
+        if own_child is not None and failed:
+            own_child.kill()  # mid-job: it cannot be asked to stop
+        elif own_child is not None:
+            own_child.close()
     return rows
 
 
