@@ -42,17 +42,17 @@ DEFAULT_CONVERT = {"pte": "export", "ptl": "trace", "onnx": "export", "coreml": 
 
 
 def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None) -> dict | None:
-    """The row to ship for ``fmt``: the preferred one if it fits, else the fastest that built
-    and passed all its gates (else the fastest that built)."""
+    """The row to ship for ``fmt``: the preferred one if it built, else
+    :func:`core.pareto.ship_choice` (the smallest gate-passing variant within the latency
+    noise of the fastest)."""
+    from core.gates import failed_variants
+    from core.pareto import ship_choice
+
     ok = [r for r in rows if r["format"] == fmt and not r.get("error")]
     for r in ok:
         if r["name"] == preferred:
             return r
-    failed = {g["variant"] for g in gates or [] if not g["passed"]}
-    passing = [r for r in ok if r["name"] not in failed] or ok
-    if not passing:
-        return None
-    return min(passing, key=lambda r: ((r.get("latency_ms") or {}).get("p50") or float("inf")))
+    return ship_choice(rows, fmt, failed_variants(gates or []))
 
 
 def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarray, labels: list[str]) -> dict:
@@ -95,7 +95,12 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
             entry = {"platform": t.platform, "runtime": runtime, "path": None}
             try:
                 fmt = PLATFORMS[t.platform][runtime]
-                row = pick_variant(report["variants"], fmt, recipe.export.variant, report.get("gates"))
+                row = pick_variant(report["variants"], fmt, t.variant or recipe.export.variant, report.get("gates"))
+                if t.variant and (row is None or row["name"] != t.variant):
+                    raise StudioError(
+                        f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
+                        f"pick a {fmt} variant for the {t.runtime} runtime",
+                    )
                 if row is None:
                     name = f"app-{fmt}"
                     reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {t.platform} app")

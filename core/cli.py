@@ -58,14 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("recipe")
     r.add_argument("--out", required=True)
     r.add_argument("--no-isolate", action="store_true", help="build in this process (no child process)")
+    r.add_argument("--no-cache", action="store_true", help="rebuild every variant, even unchanged ones")
 
     d = sub.add_parser("demo", help="run the built-in digits demo recipe end to end")
     d.add_argument("--out", required=True)
+    d.add_argument("--no-cache", action="store_true", help="rebuild every variant, even unchanged ones")
 
     t = sub.add_parser("tune", help="search quantize x prune x format within an accuracy budget")
     t.add_argument("recipe")
     t.add_argument("--out", required=True)
-    t.add_argument("--max-accuracy-drop", type=float, default=None)
+    t.add_argument("--no-cache", action="store_true", help="rebuild every variant, even unchanged ones")
+    t.add_argument("--max-accuracy-drop", type=float, default=None,
+                   help="labelled data: the accuracy budget (fraction, default 0.01)")
+    t.add_argument("--min-agreement", type=float, default=None,
+                   help="unlabelled data: the fidelity budget, least top-1 agreement with the original "
+                   "(default 1 - max accuracy drop)")
     return p
 
 
@@ -83,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from core.recipe import load_recipe
 
-            return _run(load_recipe(args.recipe), Path(args.out), isolate=not args.no_isolate)
+            return _run(load_recipe(args.recipe), Path(args.out), isolate=not args.no_isolate, cache=not args.no_cache)
         if args.command == "demo":
             from core.recipe import load_recipe
 
-            return _run(load_recipe(DEMO_RECIPE), Path(args.out))
+            return _run(load_recipe(DEMO_RECIPE), Path(args.out), cache=not args.no_cache)
         if args.command == "tune":
             return _tune(args)
     except StudioError as e:
@@ -179,14 +186,14 @@ def _print_summary(s: dict) -> None:
             print(f"{r['name']:<{w}}  {r['type']:<{t}}  {r['params']:>10,}  {shape}")
 
 
-def _run(recipe, out: Path, isolate: bool = True) -> int:
+def _run(recipe, out: Path, isolate: bool = True, cache: bool = True) -> int:
     from core.engine import report_exit_code, run_recipe
     from core.progress import Reporter
     from core.terminal import TerminalProgress
 
     progress = TerminalProgress()
     try:
-        report = run_recipe(recipe, out, reporter=Reporter(progress), isolate=isolate)
+        report = run_recipe(recipe, out, reporter=Reporter(progress), isolate=isolate, cache=cache)
     finally:
         progress.finish()
     _print_results(report, out)
@@ -194,8 +201,16 @@ def _run(recipe, out: Path, isolate: bool = True) -> int:
 
 
 def _print_results(report: dict, out: Path) -> None:
+    notes = report.get("notes") or []
+    if notes:
+        print("\nbefore trusting these numbers:")
+        for n in notes:
+            print(f"  ! {n}")
+    origin = (report.get("preprocess") or {}).get("origin")
+    if origin:
+        print(f"preprocessing: {origin}")
     w = max([22, *(len(v["name"]) for v in report["variants"])])  # long tune names stay aligned
-    print(f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8}")
+    print(f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8} {'SNR dB':>7}")
     for v in report["variants"]:
         if v.get("error"):
             print(f"{v['name']:<{w}} {v['format']:<7} FAILED: {v['error']}")
@@ -203,13 +218,17 @@ def _print_results(report: dict, out: Path) -> None:
         lat = (v.get("latency_ms") or {}).get("p50")
         acc = (v.get("accuracy") or {}).get("top1")
         agr = (v.get("parity") or {}).get("top1_agreement")
+        snr = (v.get("parity") or {}).get("snr_db")
         print(f"{v['name']:<{w}} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
               f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
-              f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8}")
+              f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}")
     for g in report["gates"]:
-        if not g["passed"]:
-            value = f"{g['value']:.6g}" if isinstance(g["value"], float) else g["value"]
-            print(f"gate FAILED: {g['name']} = {value} (limit {g['limit']})")
+        status = g.get("status", "passed" if g["passed"] else "failed")
+        if status == "passed":
+            continue
+        value = f"{g['value']:.6g}" if isinstance(g["value"], float) else g["value"]
+        reason = f": {g['reason']}" if g.get("reason") else ""
+        print(f"gate {status.upper()}: {g['name']} = {value} (limit {g['limit']}){reason}")
     for t in report.get("templates", []):
         print(f"app: {t['platform']} ({t['runtime']}): {t.get('path') or 'FAILED: ' + t.get('error', '')}")
     print(f"report: {out / 'report.html'}")
@@ -225,12 +244,13 @@ def _tune(args) -> int:
     recipe = load_recipe(args.recipe)
     progress = TerminalProgress()
     try:
-        report = tune(recipe, Path(args.out), max_accuracy_drop=args.max_accuracy_drop, reporter=Reporter(progress))
+        report = tune(recipe, Path(args.out), max_accuracy_drop=args.max_accuracy_drop, reporter=Reporter(progress),
+                      min_agreement=args.min_agreement, cache=not args.no_cache)
     finally:
         progress.finish()
     _print_results(report, Path(args.out))
     print(f"pareto: {', '.join(report.get('pareto') or [])}")
-    print(f"recommended: {report.get('recommended')}")
+    print(f"recommended: {report.get('recommended') or 'none'} ({report['tune']['note']})")
     return 0 if report.get("recommended") else report_exit_code(report)
 
 

@@ -40,6 +40,7 @@ def new_report(recipe: Recipe, session: Session) -> dict:
             "input_shape": session.model.input_shape,
             "output_shape": session.model.output_shape,
             "kind": session.model.kind,
+            "output": session.model.output_key,
         },
         "dataset": {
             "name": ds.name,
@@ -48,9 +49,10 @@ def new_report(recipe: Recipe, session: Session) -> dict:
             "labelled": ds.labelled,
             "notes": ds.notes,
         },
-        "baseline": {"accuracy": session.baseline_accuracy},
+        "baseline": {"accuracy": session.baseline_accuracy, "degenerate": session.degenerate},
         "benchmark": vars(recipe.benchmark).copy(),
-        "preprocess": session.model.preprocess.to_dict(),
+        "preprocess": {**session.model.preprocess.to_dict(), "origin": session.preprocess_origin},
+        "notes": list(session.warnings),
         "variants": [],
         "gates": [],
         "templates": [],
@@ -58,8 +60,16 @@ def new_report(recipe: Recipe, session: Session) -> dict:
 
 
 def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, reporter: Reporter,
-                 isolate: bool = True, child: ChildProcess | None = None, overall: tuple[int, int] | None = None) -> list[dict]:
-    """Build and measure ``variants``; a failing variant keeps its row with ``error`` set."""
+                 isolate: bool = True, child: ChildProcess | None = None, overall: tuple[int, int] | None = None,
+                 cache: bool = True) -> list[dict]:
+    """Build and measure ``variants``; a failing variant keeps its row with ``error`` set.
+
+    With ``cache`` (and the build cache enabled), a variant whose inputs did not change since
+    it was last built is not rebuilt: its artifact and row come from :mod:`core.build_cache`.
+    """
+    from core import build_cache
+
+    cache = cache and build_cache.enabled()
     rec_dict = recipe.to_dict()
     rec_dict["variant"] = [v.to_dict() for v in variants]
     own_child = None
@@ -73,6 +83,14 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
             reporter.emit(Event("progress", stage="overall", fraction=(done + i) / max(total, 1), message=f"building {v.name}", variant=None))
             reporter.emit(Event("log", stage="overall", message=f"[{done + i + 1}/{total}] {v.name}: {v.format}", variant=v.name))
             kwargs = {"recipe": rec_dict, "variant_name": v.name, "out_dir": str(out_dir)}
+            key = build_cache.variant_key(recipe, v, recipe.preprocess) if cache else None
+            row = build_cache.lookup(key, Path(out_dir)) if key else None
+            if row is not None:
+                reporter.emit(Event("log", stage="overall", variant=v.name,
+                                    message=f"[{v.name}] unchanged since {row['cached'].get('built')}: reused, not rebuilt"))
+                rows.append(row)
+                reporter.emit(Event("result", stage="variant", variant=v.name, data=row))
+                continue
             try:
                 if child is not None:
                     row = child.call(JOB, kwargs, reporter.emit, reporter.cancel)
@@ -87,6 +105,8 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
                 tb = getattr(e, "traceback_text", "")
                 if tb:
                     row["traceback"] = tb
+            if key:
+                build_cache.store(key, row, Path(out_dir))
             rows.append(row)
             reporter.emit(Event("result", stage="variant", variant=v.name, data=row))
         reporter.emit(Event("progress", stage="overall", fraction=(done + len(variants)) / max(total, 1), variant=None))
@@ -102,33 +122,14 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
 
 
 def evaluate_gates(recipe: Recipe, report: dict) -> list[dict]:
-    """One entry per (gate, variant): a failed variant fails every gate it has."""
-    gates = []
-    base = report["baseline"]["accuracy"]
-    for key in ("max_accuracy_drop", "max_size_bytes", "max_latency_ms"):
-        limit = getattr(recipe.gates, key)
-        if limit is None:
-            continue
-        for row in report["variants"]:
-            value = None
-            if row.get("error"):
-                gates.append({"name": f"{key}:{row['name']}", "gate": key, "variant": row["name"], "limit": limit, "value": None, "passed": False, "reason": "variant failed"})
-                continue
-            if key == "max_accuracy_drop":
-                acc = (row.get("accuracy") or {}).get("top1")
-                value = None if acc is None or base is None else round(base - acc, 6)
-            elif key == "max_size_bytes":
-                value = row.get("size_bytes")
-            else:
-                value = (row.get("latency_ms") or {}).get("p50")
-            if value is None:
-                continue  # not measurable (e.g. Core ML latency on Linux, accuracy on random data)
-            gates.append({"name": f"{key}:{row['name']}", "gate": key, "variant": row["name"], "limit": limit, "value": value, "passed": bool(value <= limit)})
-    return gates
+    """One verdict per (gate, variant), see :mod:`core.gates`."""
+    from core.gates import evaluate_gates as judge_all
+
+    return judge_all(recipe.gates, report["variants"], (report.get("baseline") or {}).get("accuracy"))
 
 
 def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None = None,
-               isolate: bool = True, templates: bool = True) -> dict:
+               isolate: bool = True, templates: bool = True, cache: bool = True) -> dict:
     """Build, measure, gate, render templates and write ``report.json``/``report.html``.
 
     Returns the report dict. Raises :class:`Cancelled` when cancelled (no partial files left)
@@ -146,13 +147,19 @@ def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None
             'add a [[variant]] table, e.g. name = "fp32-pte" and format = "pte"',
         )
     check_output_dir(out)
-    session = open_session(recipe.model, recipe.data, reporter)  # bad input fails before any output
+    session = open_session(recipe.model, recipe.data, reporter, recipe.preprocess)  # bad input fails before any output
+    from core.preflight import preflight
+
+    preflight(recipe, session, reporter)
+    for note in session.warnings:
+        reporter.emit(Event("log", stage="overall", message=f"note: {note}", variant=None))
     make_output_dir(out)
     remove_partials(out)
     report = new_report(recipe, session)
     variants = recipe.enabled_variants()
     extra_apps = 1 if (templates and recipe.export.templates) else 0
-    report["variants"] = run_variants(recipe, variants, out, reporter, isolate, overall=(0, len(variants) + extra_apps))
+    report["variants"] = run_variants(recipe, variants, out, reporter, isolate, overall=(0, len(variants) + extra_apps),
+                                      cache=cache)
     report["gates"] = evaluate_gates(recipe, report)
     if templates and recipe.export.templates:
         from core.apps import export_apps
@@ -168,7 +175,9 @@ def report_exit_code(report: dict) -> int:
     """0 when every variant built and every gate passed, else 1."""
     if any(v.get("error") for v in report["variants"]):
         return 1
-    if any(not g["passed"] for g in report["gates"]):
+    from core.gates import any_failed
+
+    if any_failed(report["gates"]):
         return 1
     if any(t.get("error") for t in report.get("templates", [])):
         return 1

@@ -43,7 +43,7 @@ def export_results(recipe: Recipe, out_dir: str | Path, *, built_rows: dict[str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     remove_partials(out)
-    session = open_session(recipe.model, recipe.data, reporter)
+    session = open_session(recipe.model, recipe.data, reporter, recipe.preprocess)
     report = new_report(recipe, session)
     rows: list[dict] = []
     missing = []

@@ -10,6 +10,7 @@ one, and the front is over latency and size only. A missing number never decides
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 # objective name -> (how to read it from a row, +1 to maximise / -1 to minimise)
 OBJECTIVES = {
@@ -75,20 +76,97 @@ def accuracy_drop(row: dict, baseline: float | None) -> float | None:
     return baseline - acc
 
 
-def recommend(rows: Sequence[dict], baseline_accuracy: float | None, max_accuracy_drop: float) -> str | None:
-    """The fastest variant whose accuracy drop vs the original is within ``max_accuracy_drop``.
+@dataclass(frozen=True)
+class Budget:
+    """What "within budget" means for a recommendation, and why (shown to the user).
 
-    When accuracy is unknown (unlabelled data) every built variant is within budget, so the
-    fastest one is recommended. Returns None when no variant qualifies.
+    ``basis`` is ``"accuracy"`` (labelled data: top-1 drop vs the original at most
+    ``limit``), ``"fidelity"`` (real but unlabelled samples: top-1 agreement with the
+    original at least ``limit``) or None (no recommendation is possible: ``reason`` says why).
     """
-    ok = []
-    for r in candidates(rows):
-        drop = accuracy_drop(r, baseline_accuracy)
-        if drop is None and baseline_accuracy is not None:
-            continue  # labelled data but this row has no accuracy: cannot vouch for it
-        if drop is None or drop <= max_accuracy_drop + 1e-12:
-            ok.append(r)
+
+    basis: str | None
+    limit: float | None
+    reason: str
+
+
+def budget_for(data_source: str, labelled: bool, baseline: float | None, degenerate: str | None,
+               max_accuracy_drop: float, min_agreement: float | None = None) -> Budget:
+    """The budget a recommendation can honestly be made against on this data."""
+    if data_source == "random":
+        return Budget(None, None, (
+            "no variant is recommended: the 'random' data source has neither labels (no accuracy) "
+            "nor real inputs (agreement on noise says nothing about real inputs), so no variant can "
+            "be vouched for. Use labelled data for an accuracy budget, or real unlabelled images "
+            "(imagefolder:DIR with the images directly inside) for a fidelity budget"))
+    if degenerate:
+        return Budget(None, None, f"no variant is recommended: {degenerate}")
+    if labelled and baseline is not None:
+        return Budget("accuracy", max_accuracy_drop,
+                      f"fastest variant losing at most {max_accuracy_drop:.2%} top-1 accuracy vs the original "
+                      "on held-out labelled samples")
+    limit = min_agreement if min_agreement is not None else round(1.0 - max_accuracy_drop, 6)
+    return Budget("fidelity", limit,
+                  f"the data has no labels, so there is no accuracy budget: fastest variant whose top-1 "
+                  f"agrees with the original on at least {limit:.2%} of the real held-out samples")
+
+
+def within_budget(row: dict, budget: Budget, baseline_accuracy: float | None) -> bool:
+    if budget.basis == "accuracy":
+        drop = accuracy_drop(row, baseline_accuracy)
+        return drop is not None and drop <= budget.limit + 1e-12
+    if budget.basis == "fidelity":
+        agreement = (row.get("parity") or {}).get("top1_agreement")
+        return agreement is not None and agreement >= budget.limit - 1e-12
+    return False
+
+
+def recommend(rows: Sequence[dict], baseline_accuracy: float | None, budget: Budget | float,
+              failed: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The fastest variant within ``budget`` that failed no gate (None when none qualifies).
+
+    ``budget`` is a :class:`Budget`, or a float: a max accuracy drop on labelled data.
+    Without a basis (random data, degenerate outputs) nothing is recommended.
+    """
+    if not isinstance(budget, Budget):
+        budget = Budget("accuracy", float(budget), "")
+    if budget.basis is None:
+        return None
+    ok = [r for r in candidates(rows) if r["name"] not in failed and within_budget(r, budget, baseline_accuracy)]
     return min(ok, key=_speed_key)["name"] if ok else None
+
+
+NOISE_FALLBACK = 0.05  # relative p50 difference treated as noise when no interval was measured
+
+
+def within_noise(row: dict, fastest: dict) -> bool:
+    """True when ``row``'s p50 cannot be told apart from ``fastest``'s (their 95% intervals
+    overlap; without intervals, within 5%)."""
+    a, b = row.get("latency_ms") or {}, fastest.get("latency_ms") or {}
+    if a.get("p50") is None or b.get("p50") is None:
+        return a.get("p50") is None and b.get("p50") is None
+    ci_a, ci_b = a.get("p50_ci"), b.get("p50_ci")
+    if ci_a and ci_b:
+        return ci_a[0] <= ci_b[1]
+    return a["p50"] <= b["p50"] * (1 + NOISE_FALLBACK)
+
+
+def ship_choice(rows: Sequence[dict], fmt: str | Sequence[str], failed: set[str] | frozenset[str] = frozenset()) -> dict | None:
+    """The variant an app ships by default: among built rows in ``fmt`` that failed no gate,
+    the smallest whose latency is within the measurement noise of the fastest.
+
+    Shipping the fastest by a difference within noise (0.061 vs 0.066 ms) would pick a 4x
+    larger artifact for nothing. When every row failed a gate, the rule runs on all of them
+    (the export dialog and the report say so).
+    """
+    fmts = {fmt} if isinstance(fmt, str) else set(fmt)
+    ok = [r for r in rows if r.get("format") in fmts and not r.get("error") and r.get("artifact")]
+    if not ok:
+        return None
+    passing = [r for r in ok if r["name"] not in failed] or ok
+    fastest = min(passing, key=_speed_key)
+    close = [r for r in passing if within_noise(r, fastest)] or [fastest]
+    return min(close, key=lambda r: (r.get("size_bytes") or float("inf"), _speed_key(r)))
 
 
 def _speed_key(r: dict):

@@ -16,13 +16,13 @@ from core.errors import RecipeError
 from core.models.loaded import ModelSpec
 
 DATA_SOURCES_HINT = "builtin:digits | mnist:DIR | imagefolder:DIR | random"
-TOP_KEYS = {"name", "model", "data", "benchmark", "variant", "export", "gates"}
-MODEL_KEYS = {"source", "weights", "input_shape", "trust"}
+TOP_KEYS = {"name", "model", "data", "preprocess", "benchmark", "variant", "export", "gates"}
+MODEL_KEYS = {"source", "weights", "input_shape", "trust", "output"}
 DATA_KEYS = {"source", "calibration_samples", "eval_samples"}
 BENCH_KEYS = {"threads", "warmup", "runs"}
 VARIANT_KEYS = {"name", "format", "convert", "steps", "enabled"}
 EXPORT_KEYS = {"templates", "app_name", "variant", "ios_branch"}
-GATE_KEYS = {"max_accuracy_drop", "max_size_bytes", "max_latency_ms"}
+GATE_KEYS = {"max_accuracy_drop", "max_size_bytes", "max_latency_ms", "min_top1_agreement", "min_snr_db"}
 
 
 @dataclass
@@ -73,8 +73,11 @@ class VariantSpec:
 
 @dataclass
 class TemplateSpec:
+    """One app project: its platform, runtime and (optionally) the variant it ships."""
+
     platform: str
     runtime: str | None = None
+    variant: str | None = None
 
 
 @dataclass
@@ -87,9 +90,14 @@ class ExportSpec:
 
 @dataclass
 class Gates:
+    """Limits per variant; None means "not set" (fidelity gates then use their defaults,
+    see :mod:`core.gates`)."""
+
     max_accuracy_drop: float | None = None
     max_size_bytes: int | None = None
     max_latency_ms: float | None = None
+    min_top1_agreement: float | None = None
+    min_snr_db: float | None = None
 
 
 @dataclass
@@ -102,6 +110,7 @@ class Recipe:
     export: ExportSpec = field(default_factory=ExportSpec)
     gates: Gates = field(default_factory=Gates)
     path: Path | None = None
+    preprocess: dict[str, Any] = field(default_factory=dict)  # [preprocess] overrides
 
     def enabled_variants(self) -> list[VariantSpec]:
         return [v for v in self.variants if v.enabled]
@@ -117,6 +126,8 @@ class Recipe:
         if self.model.input_shape:
             model["input_shape"] = list(self.model.input_shape)
         model["trust"] = bool(self.model.trust)
+        if self.model.output not in (None, ""):
+            model["output"] = self.model.output
         d: dict[str, Any] = {
             "name": self.name,
             "model": model,
@@ -124,11 +135,10 @@ class Recipe:
             "benchmark": vars(self.benchmark).copy(),
             "variant": [v.to_dict() for v in self.variants],
         }
+        if self.preprocess:
+            d["preprocess"] = dict(self.preprocess)
         export: dict[str, Any] = {
-            "templates": [
-                t.platform if t.runtime is None else {"platform": t.platform, "runtime": t.runtime}
-                for t in self.export.templates
-            ],
+            "templates": [_template_dict(t) for t in self.export.templates],
             "app_name": self.export.app_name,
         }
         if self.export.variant:
@@ -155,6 +165,17 @@ class Recipe:
         return path
 
 
+def _template_dict(t: TemplateSpec):
+    if t.runtime is None and t.variant is None:
+        return t.platform
+    d = {"platform": t.platform}
+    if t.runtime is not None:
+        d["runtime"] = t.runtime
+    if t.variant is not None:
+        d["variant"] = t.variant
+    return d
+
+
 def _check_keys(table: Any, allowed: set[str], where: str) -> dict:
     if not isinstance(table, dict):
         raise RecipeError(f"{where} must be a table, got {type(table).__name__}")
@@ -174,6 +195,12 @@ def _typed(table: dict, key: str, kind, where: str, default=None):
     if not ok:
         name = getattr(kind, "__name__", "number")
         raise RecipeError(f"{where}.{key} must be {name}, got {v!r}")
+    return v
+
+
+def _fraction(v, where: str):
+    if v is not None and not 0 <= v <= 1:
+        raise RecipeError(f"{where} must be a fraction between 0 and 1, got {v}", "e.g. 0.95 for 95%")
     return v
 
 
@@ -202,7 +229,14 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
     if base_dir is not None:
         source = _rebase(source, base_dir)
         weights = _rebase(weights, base_dir) if weights else None
-    model = ModelSpec(source, weights, shape, bool(_typed(m, "trust", bool, "[model]", False)))
+    output = m.get("output")
+    if output is not None and (isinstance(output, bool) or not isinstance(output, (str, int))):
+        raise RecipeError(f"[model].output must be an output name or index, got {output!r}", 'e.g. output = "logits"')
+    model = ModelSpec(source, weights, shape, bool(_typed(m, "trust", bool, "[model]", False)),
+                      str(output) if output is not None else None)
+    from core.data.preprocess import parse_overrides
+
+    preprocess = parse_overrides(d.get("preprocess", {}))
 
     dd = _check_keys(d.get("data", {}), DATA_KEYS, "[data]")
     data = DataSpec(
@@ -249,6 +283,10 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
                 raise RecipeError(f"{where}: each step needs a kind", f"allowed kinds: {', '.join(STEPS.keys())}")
             entry = STEPS.get(s["kind"], where)
             opts = entry.resolve_options({k: val for k, val in s.items() if k != "kind"}, f"{where} step {s['kind']}")
+            if base_dir is not None:
+                for o in entry.options:
+                    if o.path and isinstance(opts.get(o.key), str) and opts[o.key]:
+                        opts[o.key] = _rebase(opts[o.key], base_dir)
             steps.append(StepSpec(s["kind"], opts))
         spec = VariantSpec(vname, fmt, conv, steps, bool(_typed(v, "enabled", bool, where, True)))
         check_variant(spec)
@@ -266,8 +304,8 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
         if isinstance(t, str):
             templates.append(TemplateSpec(t))
         elif isinstance(t, dict) and isinstance(t.get("platform"), str):
-            _check_keys(t, {"platform", "runtime"}, "[export].templates entry")
-            templates.append(TemplateSpec(t["platform"], t.get("runtime")))
+            _check_keys(t, {"platform", "runtime", "variant"}, "[export].templates entry")
+            templates.append(TemplateSpec(t["platform"], t.get("runtime"), t.get("variant")))
         else:
             raise RecipeError(f"[export].templates entry {t!r} is not valid", 'use "android", "ios", "web" or { platform = "android", runtime = "pytorch-lite" }')
     for t in templates:
@@ -278,16 +316,32 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
         variant=_typed(e, "variant", str, "[export]"),
         ios_branch=_typed(e, "ios_branch", str, "[export]"),
     )
-    if export.variant and not any(v.name == export.variant for v in variants):
-        raise RecipeError(f"[export].variant {export.variant!r} is not a variant of this recipe", f"variants: {', '.join(v.name for v in variants)}")
+    for chosen, where in [(export.variant, "[export].variant")] + [(t.variant, f"[export].templates {t.platform}") for t in templates]:
+        if chosen and not any(v.name == chosen for v in variants):
+            raise RecipeError(f"{where}: {chosen!r} is not a variant of this recipe", f"variants: {', '.join(v.name for v in variants)}")
+    for t in templates:
+        if t.variant:
+            from core.templates import PLATFORMS
+
+            fmt = PLATFORMS[t.platform][t.runtime]
+            v = next(v for v in variants if v.name == t.variant)
+            if v.format != fmt:
+                fitting = [x.name for x in variants if x.format == fmt]
+                raise RecipeError(
+                    f"[export].templates {t.platform}: the {t.runtime} runtime runs {fmt} artifacts, "
+                    f"but variant {t.variant!r} is {v.format}",
+                    f"{fmt} variants: {', '.join(fitting)}" if fitting else f"add a {fmt} variant",
+                )
 
     g = _check_keys(d.get("gates", {}), GATE_KEYS, "[gates]")
     gates = Gates(
         max_accuracy_drop=_positive(_typed(g, "max_accuracy_drop", (int, float), "[gates]"), "[gates].max_accuracy_drop", True),
         max_size_bytes=_positive(_typed(g, "max_size_bytes", int, "[gates]"), "[gates].max_size_bytes"),
         max_latency_ms=_positive(_typed(g, "max_latency_ms", (int, float), "[gates]"), "[gates].max_latency_ms"),
+        min_top1_agreement=_fraction(_typed(g, "min_top1_agreement", (int, float), "[gates]"), "[gates].min_top1_agreement"),
+        min_snr_db=_typed(g, "min_snr_db", (int, float), "[gates]"),
     )
-    return Recipe(name, model, data, bench, variants, export, gates)
+    return Recipe(name, model, data, bench, variants, export, gates, preprocess=preprocess)
 
 
 def check_variant(spec: VariantSpec) -> None:

@@ -22,7 +22,8 @@ class Option:
     """One typed option of a plugin.
 
     ``type`` is one of ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"list[str]"``.
-    ``choices`` restricts a ``str`` option; ``minimum``/``maximum`` bound numbers.
+    ``choices`` restricts a ``str`` option; ``minimum``/``maximum`` bound numbers; ``path``
+    marks a file path or MODEL spec that a recipe gives relative to its own folder.
     """
 
     key: str
@@ -33,6 +34,7 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
+    path: bool = False  # a file path or MODEL spec: resolved against the recipe's folder
 
     def coerce(self, value: Any, where: str) -> Any:
         """Check and convert a user value; raise RecipeError naming ``where`` and the rule."""

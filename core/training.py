@@ -21,6 +21,59 @@ def accuracy(model: Callable, x: torch.Tensor, y: torch.Tensor, batch_size: int 
     return correct / len(x)
 
 
+def batchnorm_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The BatchNorm layers of ``model`` (1d, 2d, 3d and SyncBatchNorm) that track statistics."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    return [m for m in model.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
+
+
+RECALIBRATION_CAP = 1024  # samples: enough for stable means/variances, bounded time
+
+
+def recalibrate_batchnorm(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    *,
+    batch_size: int = 64,
+    reporter: Reporter = NULL_REPORTER,
+    stage: str = "recalibrate BatchNorm",
+) -> int:
+    """Recompute every BatchNorm layer's running mean/variance from ``x``; return how many.
+
+    Pruning changes the channels feeding each BatchNorm, and finetuning moves the weights,
+    but a BatchNorm's running statistics only follow slowly (torchvision uses momentum 0.01):
+    evaluated with stale statistics, a model that trains well scores near chance. One pass
+    over real training-side samples, with a cumulative average (``momentum=None``), puts the
+    statistics back in step with the weights. Only the BatchNorm layers are put in training
+    mode (dropout stays off); no weight changes. The model is left in eval mode.
+    """
+    layers = batchnorm_layers(model)
+    if not layers or len(x) == 0:
+        return 0
+    x = x[:RECALIBRATION_CAP]
+    momenta = [m.momentum for m in layers]
+    model.eval()
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    steps = max(1, (len(x) + batch_size - 1) // batch_size)
+    try:
+        with torch.no_grad():
+            for b in range(steps):
+                chunk = x[b * batch_size : (b + 1) * batch_size]
+                if len(chunk) < 2 and b:  # a batch of one gives no variance: fold into the last
+                    break
+                model(chunk)
+                reporter.progress(stage, (b + 1) / steps)
+    finally:
+        for m, momentum in zip(layers, momenta, strict=True):
+            m.momentum = momentum
+        model.eval()
+    return len(layers)
+
+
 def fit(
     model: torch.nn.Module,
     x: torch.Tensor,
@@ -42,6 +95,10 @@ def fit(
     KD loss = ``alpha * T^2 * KL(softmax(s/T) || softmax(t/T)) + (1 - alpha) * CE(s, y)``.
     Reports progress per batch and, per epoch, the mean loss and held-out accuracy
     (``eval_data``). Returns one dict per epoch. Checks cancellation between batches.
+
+    BatchNorm layers train in training mode (batch statistics) and their running statistics
+    are recalibrated on ``x`` at the end of every epoch (:func:`recalibrate_batchnorm`), so
+    the held-out accuracy and the returned model use statistics that match the new weights.
     """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -71,6 +128,7 @@ def fit(
             opt.step()
             total += loss.item()
             reporter.progress(stage, (epoch + (b + 1) / steps) / max(epochs, 1))
+        recalibrate_batchnorm(model, x, reporter=reporter, stage=f"{stage} (BatchNorm statistics)")
         model.eval()
         row = {"epoch": epoch + 1, "loss": total / steps}
         if eval_data is not None and len(eval_data[0]):

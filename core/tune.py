@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import RecipeError
-from core.pareto import pareto_front, recommend
+from core.pareto import budget_for, pareto_front, recommend
 from core.progress import Reporter
 from core.recipe import Recipe, StepSpec, VariantSpec, check_variant
 from core.registry import STEPS
@@ -107,6 +107,8 @@ def tune(
     modes: Sequence[str | None] = DEFAULT_MODES,
     amounts: Sequence[float] = DEFAULT_AMOUNTS,
     isolate: bool = True,
+    min_agreement: float | None = None,
+    cache: bool = True,
 ) -> dict:
     """Build and measure the search space, then write the report with its Pareto front.
 
@@ -125,6 +127,9 @@ def tune(
         Override the search space (see :func:`search_space`).
     isolate : bool
         Build in a child process (as ``run`` does).
+    min_agreement : float, optional
+        On unlabelled real data, the fidelity budget: least top-1 agreement with the original
+        (default ``1 - max_accuracy_drop``). On ``random`` data nothing is recommended.
 
     Returns
     -------
@@ -141,30 +146,35 @@ def tune(
         budget = recipe.gates.max_accuracy_drop if recipe.gates.max_accuracy_drop is not None else DEFAULT_BUDGET
     if budget < 0:
         raise RecipeError(f"--max-accuracy-drop must be >= 0, got {budget}", "e.g. 0.01 for one point")
+    if min_agreement is not None and not 0 <= min_agreement <= 1:
+        raise RecipeError(f"--min-agreement must be between 0 and 1, got {min_agreement}", "e.g. 0.99")
     variants = search_space(recipe, formats=formats, modes=modes, amounts=amounts)
     search = recipe.copy()
     search.name = f"{recipe.name} (tune)"
     search.variants = variants
     search.export.variant = None
     search.export.templates = []
-    report = run_recipe(search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False)
+    report = run_recipe(search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache)
     rows = report["variants"]
     baseline = (report.get("baseline") or {}).get("accuracy")
+    budget = budget_for(recipe.data.source, bool(report["dataset"].get("labelled")), baseline,
+                        (report.get("baseline") or {}).get("degenerate"), budget, min_agreement)
+    from core.gates import failed_variants
+
     report["pareto"] = pareto_front(rows)
-    report["recommended"] = recommend(rows, baseline, budget)
+    report["recommended"] = recommend(rows, baseline, budget, failed_variants(report.get("gates") or []))
     report["tune"] = {
-        "max_accuracy_drop": budget,
+        "max_accuracy_drop": budget.limit if budget.basis == "accuracy" else None,
+        "min_top1_agreement": budget.limit if budget.basis == "fidelity" else None,
+        "basis": budget.basis,
         "formats": sorted({v.format for v in variants if v.format != "eager"}),
         "quantize_modes": [m or "none" for m in modes],
         "prune_amounts": list(amounts),
         "variants": len(variants),
         "failed": [r["name"] for r in rows if r.get("error")],
         "seconds": round(time.perf_counter() - started, 1),
-        "note": (
-            "accuracy is n/a on this data source: the recommendation is the fastest variant"
-            if baseline is None else
-            f"recommended: fastest variant losing at most {budget:.2%} top-1 vs the original"
-        ),
+        "note": budget.reason if report["recommended"] or budget.basis is None else
+        budget.reason + ": no variant qualifies",
     }
     write_report(report, Path(out_dir))
     return report

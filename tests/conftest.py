@@ -14,6 +14,8 @@ sys.path.insert(0, str(ROOT))
 
 # One cache for the whole session (children inherit it): builtin:digits-cnn trains once.
 os.environ.setdefault("DEPLOY_STUDIO_CACHE", tempfile.mkdtemp(prefix="ds-test-cache-"))
+# Every test builds for real unless it turns the build cache on itself (tests/core/test_build_cache.py).
+os.environ["DEPLOY_STUDIO_BUILD_CACHE"] = "0"
 
 TINY_MODEL_SRC = '''
 import torch

@@ -35,7 +35,7 @@ def build_and_measure(recipe: dict, variant_name: str, out_dir: str, reporter: R
     workdir = out / "artifacts"
     workdir.mkdir(parents=True, exist_ok=True)
     row = empty_row(variant)
-    session = open_session(rec.model, rec.data, reporter)
+    session = open_session(rec.model, rec.data, reporter, rec.preprocess)
     t0 = time.perf_counter()
     from core.build.pipeline import build_variant
 

@@ -1,4 +1,12 @@
-"""What trace and script share: reuse a ScriptModule as is, silence deprecation noise, explain failures."""
+"""What trace and script share: reuse a ScriptModule as is, silence deprecation noise, explain
+failures, and check that a trace did not freeze a branch of the user's code.
+
+``torch.jit.trace`` records the ops one example input runs: Python control flow on tensor
+values (``if x.sum() > 0``) is frozen to the branch that example took, and every other input
+then silently gets the wrong answer. After tracing, the traced module is compared with the
+eager one on several different inputs (real samples and noise); when they diverge, the trace
+fails with the line of the user's code that torch flagged (its TracerWarning).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,9 @@ from collections.abc import Callable
 import torch
 
 from core.converters._diagnose import conversion_error
+from core.errors import ConversionError
+
+CHECK_INPUTS = 6
 
 
 def to_torchscript(ctx, how: str, make: Callable, alternatives: str):
@@ -18,10 +29,62 @@ def to_torchscript(ctx, how: str, make: Callable, alternatives: str):
     if isinstance(module, torch.jit.ScriptModule):
         return module
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             converted = make(module, ctx.example)
     except Exception as e:  # noqa: BLE001 - every failure becomes a user message
         raise conversion_error(f"torch.jit.{how}", e, alternatives) from None
+    if how == "trace":
+        check_trace(ctx, module, converted, caught)
     ctx.reporter.progress(stage, 1.0)
     return converted
+
+
+def _check_inputs(ctx) -> list[torch.Tensor]:
+    xs = [ctx.example]
+    try:
+        cal = ctx.calibration_tensors(CHECK_INPUTS)
+        xs += [cal[i : i + 1] for i in range(len(cal))]
+    except Exception:  # noqa: BLE001 - no data: noise alone still exercises other branches
+        pass
+    g = torch.Generator().manual_seed(1)
+    xs += [torch.randn(ctx.example.shape, generator=g) * s for s in (1.0, 3.0)]
+    return [x.to(ctx.example.dtype) for x in xs]
+
+
+def _tensor(out):
+    if isinstance(out, (tuple, list)):
+        out = next((o for o in out if isinstance(o, torch.Tensor)), None)
+    elif isinstance(out, dict):
+        out = next((o for o in out.values() if isinstance(o, torch.Tensor)), None)
+    return out.float() if isinstance(out, torch.Tensor) else None
+
+
+def check_trace(ctx, module, traced, caught) -> None:
+    """Raise ConversionError when ``traced`` and ``module`` disagree on any check input."""
+    worst = 0.0
+    for x in _check_inputs(ctx):
+        with torch.no_grad():
+            a, b = _tensor(module(x)), _tensor(traced(x))
+        if a is None or b is None or a.shape != b.shape:
+            worst = float("inf")
+            break
+        tol = 1e-4 * (1.0 + float(a.abs().max()))
+        worst = max(worst, float((a - b).abs().max()) / tol)
+    if worst <= 1.0:
+        return
+    tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
+    where = [f"{w.filename}:{w.lineno}: {str(w.message).splitlines()[0][:160]}"
+             for w in tracer if "site-packages" not in w.filename and "/torch/" not in w.filename]
+    if not where and tracer:
+        where = [str(tracer[0].message).splitlines()[0][:200]]
+    raise ConversionError(
+        "torch.jit.trace froze one branch of the model's code: the traced model gives different "
+        "outputs than the model itself on other inputs"
+        + (f" (torch warned at {where[0]})" if where else ""),
+        "control flow that depends on tensor values cannot be traced; use convert = \"script\" "
+        "(keeps the branch), or rewrite it with torch.where",
+    )
+
+
+__all__ = ["check_trace", "to_torchscript"]

@@ -35,6 +35,7 @@ class Dataset:
     classes: list[str]
     preprocess: Preprocess
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what a user must see (skipped files...)
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -170,24 +171,43 @@ def _mnist(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:
 
 
 def _imagefolder(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:
+    """Class-per-folder images (labelled), or images directly in ``folder`` (unlabelled:
+    real samples for calibration, agreement and fidelity, but no accuracy)."""
     from PIL import Image, UnidentifiedImageError
 
     if not folder.is_dir():
         raise DataError(
             f"image folder {folder} does not exist",
-            "pass imagefolder:DIR with one sub-folder of images per class",
+            "pass imagefolder:DIR with one sub-folder of images per class (or the images themselves)",
         )
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    files = [
-        (f, ci)
-        for ci, c in enumerate(classes)
-        for f in sorted((folder / c).iterdir())
-        if f.suffix.lower() in IMAGE_SUFFIXES
-    ]
+    loose = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+    warnings: list[str] = []
+    if classes:
+        files = [
+            (f, ci)
+            for ci, c in enumerate(classes)
+            for f in sorted((folder / c).iterdir())
+            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+        ]
+        nested = [f"{c}/{d.name}" for c in classes for d in sorted((folder / c).iterdir())
+                  if d.is_dir() and not d.name.startswith(".")]
+        if nested:
+            warnings.append(
+                f"ignored {len(nested)} nested folder(s) inside the class folders (e.g. {nested[0]}): "
+                "only images directly inside DIR/<class>/ are read"
+            )
+        if loose:
+            warnings.append(f"ignored {len(loose)} image(s) lying directly in {folder.name}/, outside any class folder")
+        empty = [c for ci, c in enumerate(classes) if not any(k == ci for _f, k in files)]
+        if empty:
+            warnings.append(f"{len(empty)} class folder(s) hold no images: {', '.join(empty[:5])}")
+    else:
+        files = [(f, -1) for f in loose]
     if not files:
         raise DataError(
-            f"no images found in class sub-folders of {folder}",
-            "lay it out as DIR/<class name>/<image>.png (png, jpg, bmp, gif, webp, tif)",
+            f"no images found in {folder} or its class sub-folders",
+            "lay it out as DIR/<class name>/<image>.png (labelled) or DIR/<image>.png (unlabelled)",
         )
     if limit:
         step = max(1, len(files) // limit)
@@ -198,16 +218,20 @@ def _imagefolder(folder: Path, preprocess: Preprocess, limit: int | None) -> Dat
             with Image.open(f) as im:
                 images.append(preprocess.to_uint8(im))
             labels.append(ci)
-        except (UnidentifiedImageError, OSError):
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             skipped.append(f.name)
     if not images:
         raise DataError(f"none of the images in {folder} could be read", "check the files")
-    notes = [f"{len(images)} images in {len(classes)} classes"]
+    labelled = bool(classes)
+    notes = [f"{len(images)} images in {len(classes)} classes" if labelled else
+             f"{len(images)} unlabelled images (no class folders): accuracy is n/a; agreement "
+             "and fidelity are measured on them"]
     if skipped:
-        notes.append(f"skipped {len(skipped)} unreadable file(s), e.g. {skipped[0]}")
+        warnings.append(f"skipped {len(skipped)} unreadable image file(s), e.g. {skipped[0]}")
     return Dataset(
-        name=f"imagefolder:{folder}", images=np.stack(images), labels=np.asarray(labels),
-        classes=classes, preprocess=preprocess, notes=notes,
+        name=f"imagefolder:{folder}", images=np.stack(images),
+        labels=np.asarray(labels) if labelled else None,
+        classes=classes if labelled else [], preprocess=preprocess, notes=notes, warnings=warnings,
     )
 
 

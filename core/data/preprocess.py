@@ -4,22 +4,40 @@ Python applies it with :meth:`Preprocess.apply`; ``preprocess.json`` (``to_dict`
 in every generated app and rendered into Kotlin, Swift and JavaScript. The pixel maths is
 deliberately simple so every language computes the same numbers:
 
-``value = (pixel * scale - mean[c]) / std[c]`` for an 8-bit pixel, channels-first (NCHW).
+``value = (pixel * scale - mean[c]) / std[c]`` for an 8-bit pixel, channels-first (NCHW) or
+channels-last (NHWC).
 
-Images are resized to ``size`` before this (``resize`` = ``"stretch"`` or
-``"center-crop"``) so bundled samples are already at model size and no resampler differs.
+Images are fitted to ``size`` before this (``resize`` = ``"stretch"``, or ``"center-crop"``:
+scale the short side to ``resize_size`` (default: the crop size), then keep the centre), with
+``interpolation``, so bundled samples are already at model size and no resampler differs.
+
+Where the spec comes from matters as much as what it says: a model trained on 0..1 inputs and
+evaluated with ImageNet statistics loses points that are not its fault. The recipe's
+``[preprocess]`` table overrides any key (:func:`parse_overrides`); otherwise the model says
+(torchvision weights' transforms, a built-in's training), and failing that the spec is
+*guessed* from the input shape and marked so (:data:`GUESSED`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
-from core.errors import DataError
+from core.errors import DataError, RecipeError
 
 MNIST_MEAN, MNIST_STD = [0.1307], [0.3081]
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+RESIZE_MODES = ("stretch", "center-crop")
+INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
+LAYOUTS = ("NCHW", "NHWC")
+CHANNEL_ORDERS = ("RGB", "BGR")
+EDITABLE = ("resize", "resize_size", "interpolation", "channel_order", "scale", "mean", "std", "layout")
+"""Keys a recipe's ``[preprocess]`` table may set (size and channels follow the input shape)."""
+
+GUESSED = "guessed"
+"""``origin`` of a spec derived from the input shape only: accuracy may be wrong until checked."""
 
 
 @dataclass
@@ -31,10 +49,13 @@ class Preprocess:
     size: ``[height, width]`` of the model input.
     channels: 1 (grayscale) or 3 (RGB).
     resize: ``"stretch"`` or ``"center-crop"`` (scale the short side, crop the centre).
+    resize_size: for center-crop, the short side's length before cropping (torchvision's
+        256 for a 224 crop); None = the crop size itself.
+    interpolation: ``"bilinear"``, ``"nearest"`` or ``"bicubic"`` (resampling of other images).
     channel_order: ``"RGB"`` or ``"BGR"`` (3-channel models only).
     scale: multiplier applied to the 0..255 pixel value before mean/std.
     mean, std: per-channel normalisation (length = ``channels``).
-    layout: ``"NCHW"`` (the only layout the engine emits today).
+    layout: ``"NCHW"`` (channels first) or ``"NHWC"`` (channels last).
     """
 
     size: list[int] = field(default_factory=lambda: [28, 28])
@@ -45,6 +66,8 @@ class Preprocess:
     mean: list[float] = field(default_factory=lambda: list(MNIST_MEAN))
     std: list[float] = field(default_factory=lambda: list(MNIST_STD))
     layout: str = "NCHW"
+    resize_size: int | None = None
+    interpolation: str = "bilinear"
 
     def __post_init__(self) -> None:
         if self.channels not in (1, 3):
@@ -52,37 +75,71 @@ class Preprocess:
                 f"preprocessing supports 1 or 3 channels, not {self.channels}",
                 "use an input shape like [1, 1, 28, 28] or [1, 3, 224, 224]",
             )
+        self.mean = [float(v) for v in self.mean]
+        self.std = [float(v) for v in self.std]
+        if len(self.mean) == 1 and self.channels == 3:
+            self.mean = self.mean * 3
+        if len(self.std) == 1 and self.channels == 3:
+            self.std = self.std * 3
         if len(self.mean) != self.channels or len(self.std) != self.channels:
             raise DataError(
                 f"mean/std need {self.channels} values each (got {self.mean} / {self.std})"
             )
-        if self.resize not in ("stretch", "center-crop"):
+        if any(s == 0 for s in self.std):
+            raise DataError(f"std must not be 0 (got {self.std})", "e.g. std = [0.5] for Normalize(0.5, 0.5)")
+        if self.resize not in RESIZE_MODES:
             raise DataError(f"unknown resize mode {self.resize!r}", "use stretch or center-crop")
-        if self.layout != "NCHW":
-            raise DataError(f"unsupported layout {self.layout!r}", "use NCHW")
+        if self.layout not in LAYOUTS:
+            raise DataError(f"unsupported layout {self.layout!r}", "use NCHW or NHWC")
+        if self.interpolation not in INTERPOLATIONS:
+            raise DataError(f"unknown interpolation {self.interpolation!r}", f"use {', '.join(INTERPOLATIONS)}")
+        if self.channel_order not in CHANNEL_ORDERS:
+            raise DataError(f"unknown channel order {self.channel_order!r}", "use RGB or BGR")
+        if self.resize_size is not None and self.resize_size < min(self.size):
+            raise DataError(
+                f"resize_size {self.resize_size} is smaller than the crop {self.size}",
+                "resize_size is the short side before the centre crop, e.g. 256 for a 224 crop",
+            )
 
     @property
     def grayscale(self) -> bool:
         return self.channels == 1
 
+    @staticmethod
+    def image_dims(input_shape: list[int] | tuple[int, ...]) -> tuple[str, int, int, int] | None:
+        """(layout, channels, height, width) of an image input shape, or None."""
+        if len(input_shape) != 4:
+            return None
+        _, a, b, c = (int(v) for v in input_shape)
+        if a in (1, 3):
+            return "NCHW", a, b, c
+        if c in (1, 3):
+            return "NHWC", c, a, b
+        return None
+
     @classmethod
     def for_input_shape(cls, input_shape: list[int] | tuple[int, ...]) -> Preprocess:
-        """Sensible defaults for a model input shape ``[N, C, H, W]``.
+        """The guessed defaults for a model input shape ``[N, C, H, W]`` (or ``[N, H, W, C]``).
 
         1-channel models get MNIST statistics, 3-channel models ImageNet statistics and a
-        centre crop.
+        centre crop. These are guesses (:data:`GUESSED`): a recipe's ``[preprocess]`` or the
+        model's own metadata should replace them.
         """
-        if len(input_shape) != 4:
+        dims = cls.image_dims(input_shape)
+        if dims is None:
             raise DataError(
                 f"image preprocessing needs a 4-D input shape [N, C, H, W], got {list(input_shape)}"
             )
-        _, c, h, w = (int(v) for v in input_shape)
+        layout, c, h, w = dims
         if c == 1:
-            return cls(size=[h, w], channels=1, mean=list(MNIST_MEAN), std=list(MNIST_STD))
-        return cls(
-            size=[h, w], channels=c, resize="center-crop",
-            mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD),
-        )
+            return cls(size=[h, w], channels=1, mean=list(MNIST_MEAN), std=list(MNIST_STD), layout=layout)
+        return cls(size=[h, w], channels=c, resize="center-crop", layout=layout,
+                   mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD))
+
+    def input_shape(self) -> list[int]:
+        """The batch-1 input shape this spec produces."""
+        h, w = self.size
+        return [1, self.channels, h, w] if self.layout == "NCHW" else [1, h, w, self.channels]
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -91,25 +148,46 @@ class Preprocess:
 
     @classmethod
     def from_dict(cls, d: dict) -> Preprocess:
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        known = {k: d[k] for k in (f.name for f in fields(cls)) if k in d}
         return cls(**known)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Preprocess:
+        """A copy with the recipe's ``[preprocess]`` keys applied (validated)."""
+        return Preprocess.from_dict({**asdict(self), **(overrides or {})})
+
+    def describe(self) -> str:
+        """One line for terminals and tooltips."""
+        norm = f"(x*{self.scale:.6g} - {_short(self.mean)}) / {_short(self.std)}"
+        fit = self.resize if self.resize == "stretch" else (
+            f"center-crop{f' after resizing to {self.resize_size}' if self.resize_size else ''}")
+        return f"{self.size[0]}x{self.size[1]} {fit} ({self.interpolation}), {norm}, {self.layout}" + (
+            f", {self.channel_order}" if self.channels == 3 else ", grayscale")
 
     # --- images -------------------------------------------------------------------------
     def resize_image(self, img):  # PIL.Image -> PIL.Image at model size, right mode
         """Convert a PIL image to the model's mode and size (the bundled-sample form)."""
         from PIL import Image
 
+        resample = {
+            "bilinear": Image.Resampling.BILINEAR,
+            "nearest": Image.Resampling.NEAREST,
+            "bicubic": Image.Resampling.BICUBIC,
+        }[self.interpolation]
         img = img.convert("L" if self.grayscale else "RGB")
         h, w = self.size
         if self.resize == "center-crop":
             sw, sh = img.size
-            s = max(w / sw, h / sh)
+            if self.resize_size:
+                s = self.resize_size / min(sw, sh)
+            else:
+                s = max(w / sw, h / sh)
             nw, nh = max(w, round(sw * s)), max(h, round(sh * s))
-            img = img.resize((nw, nh), Image.Resampling.BILINEAR)
+            if (nw, nh) != (sw, sh):
+                img = img.resize((nw, nh), resample)
             left, top = (nw - w) // 2, (nh - h) // 2
             img = img.crop((left, top, left + w, top + h))
         elif img.size != (w, h):
-            img = img.resize((w, h), Image.Resampling.BILINEAR)
+            img = img.resize((w, h), resample)
         return img
 
     def to_uint8(self, img) -> np.ndarray:
@@ -120,7 +198,7 @@ class Preprocess:
         return arr
 
     def apply(self, pixels: np.ndarray) -> np.ndarray:
-        """uint8 ``[N, H, W, C]`` or ``[H, W, C]`` at model size -> float32 NCHW (or CHW)."""
+        """uint8 ``[N, H, W, C]`` or ``[H, W, C]`` at model size -> float32 in ``layout``."""
         single = pixels.ndim == 3
         batch = pixels[None] if single else pixels
         if batch.shape[1:3] != tuple(self.size) or batch.shape[3] != self.channels:
@@ -137,6 +215,82 @@ class Preprocess:
         # A fresh C-order copy: numpy keeps odd strides on size-1 axes after a no-op
         # ascontiguousarray, and torch then reads a [1, 1, H, W] input as channels-last,
         # which changes what torch.export records (and breaks XNNPACK at run time).
-        out = np.empty((x.shape[0], x.shape[3], x.shape[1], x.shape[2]), dtype=np.float32)
-        out[...] = x.transpose(0, 3, 1, 2)
+        if self.layout == "NHWC":
+            out = np.empty(x.shape, dtype=np.float32)
+            out[...] = x
+        else:
+            out = np.empty((x.shape[0], x.shape[3], x.shape[1], x.shape[2]), dtype=np.float32)
+            out[...] = x.transpose(0, 3, 1, 2)
         return out[0] if single else out
+
+    def view(self, x: np.ndarray) -> np.ndarray:
+        """A model input (one sample, in ``layout``) as uint8 ``[H, W, C]`` for a preview:
+        the values the model sees, mapped min..max to 0..255 per image."""
+        a = np.asarray(x, dtype=np.float32)
+        if a.ndim == 4:
+            a = a[0]
+        hwc = a if self.layout == "NHWC" else a.transpose(1, 2, 0)
+        lo, hi = float(hwc.min()), float(hwc.max())
+        scaled = (hwc - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(hwc)
+        return scaled.round().clip(0, 255).astype(np.uint8)
+
+
+def _short(values: list[float]) -> str:
+    vals = [f"{v:.4g}" for v in values]
+    return vals[0] if len(set(vals)) == 1 else "[" + ", ".join(vals) + "]"
+
+
+def parse_overrides(table: Any, where: str = "[preprocess]") -> dict[str, Any]:
+    """Validate a recipe's ``[preprocess]`` table; returns the keys it sets.
+
+    Raises :class:`RecipeError` naming the key and the allowed values.
+    """
+    if not isinstance(table, dict):
+        raise RecipeError(f"{where} must be a table, got {type(table).__name__}")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in EDITABLE:
+            raise RecipeError(f"unknown key {key!r} in {where}", f"allowed keys: {', '.join(EDITABLE)}")
+        choices = {"resize": RESIZE_MODES, "interpolation": INTERPOLATIONS, "layout": LAYOUTS,
+                   "channel_order": CHANNEL_ORDERS}.get(key)
+        if choices is not None:
+            if value not in choices:
+                raise RecipeError(f"{where}.{key} = {value!r} is not allowed", f"allowed values: {', '.join(choices)}")
+        elif key == "resize_size":
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise RecipeError(f"{where}.resize_size must be a positive int, got {value!r}", "e.g. 256")
+        elif key == "scale":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise RecipeError(f"{where}.scale must be a positive number, got {value!r}", "e.g. 0.00392156862745098 (1/255)")
+            value = float(value)
+        else:  # mean, std
+            vals = value if isinstance(value, list) else [value]
+            if not vals or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                raise RecipeError(f"{where}.{key} must be a number or a list of numbers, got {value!r}",
+                                  "e.g. [0.485, 0.456, 0.406] or 0.5")
+            if key == "std" and any(v <= 0 for v in vals):
+                raise RecipeError(f"{where}.std values must be > 0, got {value!r}")
+            value = [float(v) for v in vals]
+        out[key] = value
+    return out
+
+
+# --- candidates for the one-click normalisation check ---------------------------------------
+def candidates(base: Preprocess) -> list[tuple[str, Preprocess]]:
+    """Common normalisations to compare on labelled data: (name, spec) with everything else
+    (size, resize, layout, channel order) kept from ``base``."""
+    c = base.channels
+
+    def spec(mean, std, scale=1.0 / 255.0):
+        return base.with_overrides({"mean": list(mean) * (c if len(mean) == 1 else 1),
+                                    "std": list(std) * (c if len(std) == 1 else 1), "scale": scale})
+
+    out = [
+        ("0..1 (ToTensor only)", spec([0.0], [1.0])),
+        ("-1..1 (Normalize(0.5, 0.5))", spec([0.5], [0.5])),
+        ("MNIST statistics", spec(MNIST_MEAN, MNIST_STD)),
+        ("0..255 (raw pixels)", spec([0.0], [1.0], 1.0)),
+    ]
+    if c == 3:
+        out.insert(2, ("ImageNet statistics", spec(IMAGENET_MEAN, IMAGENET_STD)))
+    return out

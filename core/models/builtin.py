@@ -32,6 +32,18 @@ def builtin_names() -> dict[str, str]:
     }
 
 
+def builtin_preprocess(name: str, guess: Preprocess) -> tuple[Preprocess, str] | None:
+    """The preprocessing a built-in model was trained with, and where that is said."""
+    if name in ("digits-cnn", "digits-cnn-small") and list(guess.size) == DIGITS_SHAPE[2:] and guess.channels == 1:
+        return Preprocess.for_input_shape(DIGITS_SHAPE), f"builtin:{name} (trained with these MNIST statistics)"
+    return None
+
+
+def builtin_trained_on(name: str) -> str | None:
+    """The data source a built-in model was trained on (None when untrained)."""
+    return "builtin:digits" if name == "digits-cnn" else None
+
+
 def load_builtin(name: str, reporter: Reporter = NULL_REPORTER) -> tuple[torch.nn.Module, list[int], list[str], list[str]]:
     """Return (module, input_shape, labels, notes) for ``builtin:NAME``."""
     if name == "digits-cnn":

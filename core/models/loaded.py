@@ -14,20 +14,22 @@ class ModelSpec:
     """Everything needed to load a model again (also in another process).
 
     ``source`` is a MODEL spec as in the CLI: ``builtin:NAME``, ``torchvision:ARCH``,
-    ``path/file.py:Class``, or a ``.pt``/``.pth``/``.ptl``/``.pt2`` file.
+    ``path/file.py:Class``, or a ``.pt``/``.pth``/``.ptl``/``.pt2`` file. ``output`` picks
+    the output of a model that returns a tuple (an index) or a dict (a key).
     """
 
     source: str
     weights: str | None = None
     input_shape: list[int] | None = None
     trust: bool = False
+    output: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
-        return cls(**{k: d.get(k) for k in ("source", "weights", "input_shape")}, trust=bool(d.get("trust")))
+        return cls(**{k: d.get(k) for k in ("source", "weights", "input_shape", "output")}, trust=bool(d.get("trust")))
 
 
 @dataclass
@@ -49,6 +51,10 @@ class LoadedModel:
     labels: list[str] | None = None
     notes: list[str] = field(default_factory=list)
     exported_program: Any = None
+    preprocess_origin: str = "guessed"  # "guessed", or where the model says it (see core.data.preprocess)
+    output_key: str | int | None = None  # which entry of a tuple/dict output is the model's output
+    output_note: str | None = None  # said in every run and report when output_key is set
+    trained_on: str | None = None  # a built-in's training data (for data-mismatch notes)
 
     @property
     def runnable(self) -> Callable:

@@ -8,7 +8,6 @@ ExportedPrograms, and pickled whole modules (only with ``trust``). Every ``torch
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import pickle
 import re
@@ -21,7 +20,8 @@ import torch
 from core.data.preprocess import Preprocess
 from core.errors import ModelLoadError, UntrustedPickleError
 from core.models.loaded import LoadedModel, ModelSpec
-from core.models.validate import SelectOutput, forward_checked, select_output
+from core.models.train_mode import check_inference_mode
+from core.models.validate import SelectOutput, forward_checked, output_note, select_output
 from core.progress import NULL_REPORTER, Reporter
 
 ACCEPTED = (
@@ -70,26 +70,79 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         module.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
     reporter.progress("load model", 0.6, "forward pass")
-    out = forward_checked(module, x, raw=True)
-    out, key = select_output(out)
+    raw = forward_checked(module, x, raw=True)
+    check_inference_mode(src, kind, module, exported, x)
+    out, key = select_output(raw, spec.output)
+    out_note = output_note(raw, key, spec.output)
     if key is not None and isinstance(module, torch.nn.Module):
-        what = f"a dict; its {key!r} entry" if isinstance(key, str) else f"a tuple; its element {key}"
-        notes.append(f"forward() returns {what} is used as the logits (the only output of every artifact)")
+        notes.append(out_note)
         module = SelectOutput(module, key).eval()
     params = _count_params(module) if kind != "lite" else _lite_params(Path(src).expanduser())
-    try:
-        preprocess = Preprocess.for_input_shape(shape)
-    except Exception:  # noqa: BLE001 - non-image models get a spec they can't use
+    preprocess, origin = _default_preprocess(src, spec, shape)
+    if preprocess is None:
         preprocess = Preprocess()
         notes.append("not an image input shape: image datasets cannot feed this model")
     if labels is None and out.ndim == 2:
         labels = [str(i) for i in range(out.shape[1])]
     reporter.progress("load model", 1.0)
     return LoadedModel(
-        spec=ModelSpec(src, spec.weights, shape, spec.trust), module=module, kind=kind,
+        spec=ModelSpec(src, spec.weights, shape, spec.trust, spec.output), module=module, kind=kind,
         input_shape=shape, output_shape=list(out.shape), params=params, preprocess=preprocess,
-        labels=labels, notes=notes, exported_program=exported,
+        labels=labels, notes=notes, exported_program=exported, preprocess_origin=origin,
+        output_key=key, output_note=out_note, trained_on=_trained_on(src),
     )
+
+
+def _default_preprocess(src: str, spec: ModelSpec, shape: list[int]) -> tuple[Preprocess | None, str]:
+    """The preprocessing the model itself says it needs, else a guess from the input shape.
+
+    Returns (spec, origin); origin is :data:`core.data.preprocess.GUESSED` for a guess.
+    """
+    from core.data.preprocess import GUESSED
+
+    try:
+        guess = Preprocess.for_input_shape(shape)
+    except Exception:  # noqa: BLE001 - not an image input
+        return None, GUESSED
+    if src.startswith("builtin:"):
+        from core.models.builtin import builtin_preprocess
+
+        said = builtin_preprocess(src.split(":", 1)[1], guess)
+        if said is not None:
+            return said
+    if src.startswith("torchvision:") and not spec.weights:
+        said = _torchvision_transforms(src.split(":", 1)[1], guess)
+        if said is not None:
+            return said
+    return guess, GUESSED
+
+
+def _torchvision_transforms(arch: str, guess: Preprocess) -> tuple[Preprocess, str] | None:
+    """torchvision's published weights' transforms for ``arch`` (read, never downloaded)."""
+    import torchvision
+
+    try:
+        weights = torchvision.models.get_model_weights(arch).DEFAULT
+        t = weights.transforms()
+        crop, resize = int(t.crop_size[0]), int(t.resize_size[0])
+        interp = str(getattr(t.interpolation, "value", t.interpolation)).lower()
+    except Exception:  # noqa: BLE001 - no published weights for this architecture
+        return None
+    if guess.channels != 3 or list(guess.size) != [crop, crop]:
+        return None  # the user changed the input size: the published transforms do not apply
+    pp = guess.with_overrides({
+        "resize": "center-crop", "resize_size": resize, "mean": list(t.mean), "std": list(t.std),
+        "interpolation": interp if interp in ("bilinear", "nearest", "bicubic") else "bilinear",
+    })
+    return pp, f"torchvision {arch} {weights.name} weights' transforms"
+
+
+def _trained_on(src: str) -> str | None:
+    if src.startswith("builtin:"):
+        from core.models.builtin import builtin_trained_on
+
+        return builtin_trained_on(src.split(":", 1)[1])
+    return None
 
 
 def _count_params(module) -> int:
@@ -116,9 +169,23 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
     path = Path(weights).expanduser()
     if not path.is_file():
         raise ModelLoadError(f"weights file {path} does not exist", "check the --weights path")
+    if path.stat().st_size == 0:
+        raise ModelLoadError(f"weights file {path} is empty (0 bytes)", "re-save or re-download it")
+    names = _zip_names(path)  # a damaged zip is reported before torch's reader sees it
+    kind = "lite" if _head(path)[4:8] == _FLATBUFFER_ID else _zip_kind(names) if names else None
+    if kind in ("pt2", "lite", "torchscript"):
+        what = {"pt2": "an ExportedProgram (.pt2)", "lite": "a lite-interpreter archive",
+                "torchscript": "a TorchScript archive"}[kind]
+        raise ModelLoadError(
+            f"{path.name} is {what} with its own architecture and weights, not a state_dict",
+            f"load it directly as the model ({path}) without --weights",
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
+        damage = _pickle_damage(path, names)
+        if damage:
+            raise _damaged(path, damage) from None
         raise UntrustedPickleError(
             f"{path} is not a plain state_dict: it holds pickled objects that could run code "
             f"({_unsafe_reason(e)}). It was not loaded.",
@@ -126,21 +193,14 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
             "torch.save(model.state_dict(), path); if the file is a whole pickled model you "
             "trust, load it as the MODEL (not --weights) with --trust",
         ) from None
-    except Exception as e:  # noqa: BLE001
-        kind = None
-        if zipfile.is_zipfile(path):
-            with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as z:
-                kind = _zip_kind(z.namelist())
-        if kind in ("pt2", "lite", "torchscript"):
-            what = {"pt2": "an ExportedProgram (.pt2)", "lite": "a lite-interpreter archive",
-                    "torchscript": "a TorchScript archive"}[kind]
-            raise ModelLoadError(
-                f"{path.name} is {what} with its own architecture and weights, not a state_dict",
-                f"load it directly as the model ({path}) without --weights",
-            ) from None
+    except Exception as e:  # noqa: BLE001 - torch and its unpickler raise a dozen types
+        damage = _pickle_damage(path, names) if names or _head(path)[:1] == b"\x80" else None
+        if damage:
+            raise _damaged(path, damage) from None
         raise ModelLoadError(
-            f"{path} could not be read as a state_dict ({_first_line(e)})",
-            "the file may be truncated or not a PyTorch file; save it with torch.save(model.state_dict(), path)",
+            f"{path} could not be read as a state_dict ({_reason(e)})",
+            "the file may be damaged or not a PyTorch file: re-download it, or save it with "
+            "torch.save(model.state_dict(), path)",
         ) from None
     state = _unwrap_checkpoint(state)
     if not isinstance(state, dict):
@@ -168,7 +228,10 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
             f"the weights in {path.name} do not fit the model: " + "; ".join(parts),
             "use the weights saved from this exact architecture (same class and constructor arguments)",
         )
-    module.load_state_dict(state)
+    try:
+        module.load_state_dict(state)
+    except Exception as e:  # noqa: BLE001 - e.g. a value that is not a tensor, a bad dtype
+        raise _damaged(path, f"its weights cannot be copied into the model ({_reason(e)})") from None
 
 
 def _unwrap_checkpoint(state):
@@ -262,6 +325,19 @@ def _unsafe_reason(e: Exception) -> str:
     return (m.group(1).strip() if m else "it is not a plain weights file")[:160]
 
 
+_TORCH_BOILERPLATE = re.compile(
+    r"[\s.]*(This is an internal miniz error|If you are seeing this error|please report a bug"
+    r"|Exception raised from ).*$", re.IGNORECASE)
+
+
+def _reason(e: BaseException) -> str:
+    """An exception as a short clause: its type and first line, without torch's advice."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()
+    text = _TORCH_BOILERPLATE.sub("", text.splitlines()[0] if text else "")
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
 def _first_line(e: Exception) -> str:
     s = str(e).strip()
     return (s.splitlines()[0] if s else type(e).__name__)[:300]
@@ -280,33 +356,31 @@ def _archive(path: Path, spec: ModelSpec):
         )
     if path.stat().st_size == 0:
         raise ModelLoadError(f"{path} is empty (0 bytes)", f"re-save the model; accepted: {ACCEPTED}")
-    if not zipfile.is_zipfile(path):
-        head = path.read_bytes()[:2]
-        if head[:1] == b"\x80":  # legacy (non-zip) pickle
+    head = _head(path)
+    if head[4:8] == _FLATBUFFER_ID:  # lite-interpreter archive saved as a flatbuffer
+        return _lite(path, spec.input_shape)
+    names = _zip_names(path)
+    if names is None:
+        if head[:1] == b"\x80":  # legacy (non-zip) pickle: magic, protocol, info, object, keys
+            problem = _pickle_problem(path.read_bytes(), count=5)
+            if problem:
+                raise _damaged(path, problem)
             return _pickled_module(path, spec)
+        if head[:4] == b"PK\x03\x04":
+            raise ModelLoadError(
+                f"{path.name} is damaged: it starts as a zip archive but its directory at the end "
+                "is missing (the file is truncated)",
+                f"re-save or re-download it; accepted: {ACCEPTED}",
+            )
         raise ModelLoadError(
             f"{path.name} is not a PyTorch archive (no zip structure): truncated or not a model file",
             f"re-save or re-download it; accepted: {ACCEPTED}",
-        )
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-            bad = z.testzip()
-    except (zipfile.BadZipFile, OSError) as e:
-        raise ModelLoadError(
-            f"{path.name} is a damaged archive ({e}): the file is probably truncated",
-            f"re-save or re-download it; accepted: {ACCEPTED}",
-        ) from None
-    if bad is not None:
-        raise ModelLoadError(
-            f"{path.name} is damaged: member {bad} fails its checksum (truncated or corrupted)",
-            "re-save or re-download the file",
         )
     kind = _zip_kind(names)
     if path.suffix.lower() == ".pt2" or kind == "pt2":
         return _pt2(path)
     if kind == "lite":
-        return _lite(path)
+        return _lite(path, spec.input_shape)
     if kind == "torchscript":
         return _torchscript(path)
     if kind is None:
@@ -316,6 +390,129 @@ def _archive(path: Path, spec: ModelSpec):
             f"unpack it if the model is inside; accepted: {ACCEPTED}",
         )
     return _pickled_module(path, spec)
+
+
+_FLATBUFFER_ID = b"PTMF"  # file identifier of a flatbuffer lite module (bytes 4..8)
+
+
+def _head(path: Path, n: int = 8) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(n)
+    except OSError as e:
+        raise ModelLoadError(f"{path} cannot be read ({e.strerror or e})", "check the file's permissions") from None
+
+
+def _damaged(path: Path, what: str) -> ModelLoadError:
+    return ModelLoadError(f"{path.name} is damaged: {what}", "re-save or re-download it")
+
+
+def _pickle_damage(path: Path, names: list[str] | None) -> str | None:
+    """What is wrong with the pickle stream of a torch.save file, or None when it parses.
+
+    pickletools reads opcodes without running any, so this is safe on untrusted files; it
+    tells a damaged file from one that pickles objects weights-only loading refuses."""
+    import io
+    import pickletools
+
+    try:
+        if names is None:  # legacy format: magic, protocol, sys info, object, storage keys
+            data, count = path.read_bytes(), 5
+        else:
+            member = next((n for n in names if n.split("/", 1)[-1] == "data.pkl"), None)
+            if member is None:
+                return "it has no data.pkl record"
+            with zipfile.ZipFile(path) as z:
+                data, count = z.read(member), 1
+        stream = io.BytesIO(data)
+        for i in range(count):
+            if i and stream.tell() >= len(data):  # a plain pickle: one object, then the end
+                break
+            pickletools.dis(stream, out=io.StringIO())
+    except Exception as e:  # noqa: BLE001 - any parse failure is the answer
+        return f"its pickled data is corrupt ({_reason(e)})"
+    return None
+
+
+_MEMO_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"})
+
+
+def _pickle_problem(data: bytes, count: int = 1) -> str | None:
+    """Why a pickle stream (``count`` pickles back to back) must not reach an unpickler, or
+    None. Reads opcodes without running any: every length must fit in the stream, and memo
+    slots must be plausible (picklers number them 0, 1, 2...; a damaged LONG_BINPUT index
+    makes torch's C++ unpickler and Python's C one allocate gigabytes for their memo)."""
+    import io
+    import pickletools
+
+    stream = io.BytesIO(data)
+    try:
+        for i in range(count):
+            if i and stream.tell() >= len(data):
+                break
+            for ops, (op, arg, _pos) in enumerate(pickletools.genops(stream)):
+                if op.name in _MEMO_OPS and isinstance(arg, int) and not 0 <= arg <= ops:
+                    return f"its pickled data is corrupt (memo slot {arg} after {ops} instructions)"
+    except Exception as e:  # noqa: BLE001 - any parse failure is the answer
+        return f"its pickled data is corrupt ({_reason(e)})"
+    return None
+
+
+def _zip_pickle_problem(z: zipfile.ZipFile, nested: bool = True) -> str | None:
+    """The first pickle record (data.pkl, constants.pkl, bytecode.pkl, *.debug_pkl; also in a
+    .pt nested in a .pt2) that must not reach an unpickler, as "record: problem"."""
+    import io
+
+    for info in z.infolist():
+        name = info.filename
+        if name.endswith((".pkl", "_pkl")):
+            problem = _pickle_problem(z.read(info))
+            if problem:
+                return f"{name.split('/', 1)[-1]}: {problem}"
+        elif nested and name.endswith(".pt"):
+            data = z.read(info)
+            if data[:4] == b"PK\x03\x04":
+                try:
+                    with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                        bad = inner.testzip()
+                        problem = (f"member {bad} fails its checksum" if bad is not None
+                                   else _zip_pickle_problem(inner, nested=False))
+                except Exception as e:  # noqa: BLE001 - zipfile raises a dozen types on damage
+                    problem = f"its zip structure is broken ({_reason(e)})"
+                if problem:
+                    return f"{name.split('/', 1)[-1]} (an archive inside the archive): {problem}"
+    return None
+
+
+def _zip_names(path: Path) -> list[str] | None:
+    """The member names of the zip archive at ``path`` after checking its structure and every
+    member's checksum in Python (torch's C++ readers trust both); None if it is not a zip."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return None
+    except Exception as e:  # noqa: BLE001 - e.g. BadZipFile for a mangled end record
+        raise _damaged(path, f"its zip directory is unreadable ({_reason(e)})") from None
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            bad = z.testzip()
+            problem = _zip_pickle_problem(z) if bad is None else None
+    except Exception as e:  # noqa: BLE001 - zipfile raises a dozen types on damage
+        raise _damaged(path, f"its zip structure is broken ({_reason(e)})") from None
+    if bad is not None:
+        raise _damaged(path, f"member {bad} fails its checksum (truncated or corrupted)")
+    if problem:
+        raise _damaged(path, f"record {problem}")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise _damaged(path, "its zip directory lists the same member twice")
+    size = path.stat().st_size
+    for i in infos:
+        if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or i.flag_bits & 0x1:
+            raise _damaged(path, f"member {i.filename} uses a compression or encryption PyTorch never writes")
+        if i.header_offset + i.compress_size > size:
+            raise _damaged(path, f"member {i.filename} runs past the end of the file")
+    return names
 
 
 def _zip_kind(names: list[str]) -> str | None:
@@ -335,35 +532,160 @@ def _zip_kind(names: list[str]) -> str | None:
 def _torchscript(path: Path):
     try:
         module = torch.jit.load(str(path), map_location="cpu")
-    except Exception as e:  # noqa: BLE001
+        module.eval()
+    except Exception as e:  # noqa: BLE001 - torch's C++ reader raises RuntimeError and more
         raise ModelLoadError(
-            f"{path.name} looks like a TorchScript archive but could not be loaded ({_first_line(e)})",
-            "re-save it with torch.jit.save on this torch version",
+            f"{path.name} is a TorchScript archive that could not be loaded: damaged, or saved "
+            f"by an incompatible torch ({_reason(e)})",
+            "re-save it with torch.jit.save on this torch version, or re-download it",
         ) from None
     return module, "torchscript", None, None, ["TorchScript archive"]
 
 
-def _lite(path: Path):
+def _lite(path: Path, shape=None):
     from torch.jit.mobile import _load_for_lite_interpreter
 
+    _lite_probe(path, shape)
     try:
         module = _load_for_lite_interpreter(str(path))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # noqa: BLE001 - torch's C++ reader raises RuntimeError and more
         raise ModelLoadError(
-            f"{path.name} is a lite-interpreter archive that could not be loaded ({_first_line(e)})",
-            "re-save it with _save_for_lite_interpreter on this torch version",
+            f"{path.name} is a lite-interpreter archive that could not be loaded: damaged, or "
+            f"saved by an incompatible torch ({_reason(e)})",
+            "re-save it with _save_for_lite_interpreter on this torch version, or re-download it",
         ) from None
     return module, "lite", None, None, ["lite-interpreter archive: it can be run and measured, not converted"]
 
 
+# Seconds a lite archive may take to load and run once in the probe before it counts as hung.
+LITE_PROBE_TIMEOUT = 120.0
+
+
+def _lite_probe(path: Path, shape) -> None:
+    """Load a lite archive, and run it once, in a throwaway child process before this one does.
+
+    torch's lite loader and interpreter trust the file: a damaged flatbuffer offset, tensor
+    extent or instruction operand (there is no checksum in a flatbuffer .ptl) crashes or hangs
+    the process, so Python cannot catch it. The child repeats what load_model does next
+    (load, one forward pass on the same input, the TorchScript read for the parameter count);
+    when it dies or hangs the file is reported as damaged. On Linux the child is a fork (tens
+    of milliseconds, same memory layout), elsewhere a fresh interpreter.
+    """
+    import os
+    import select
+    import signal
+    import subprocess
+
+    shape = [int(v) for v in shape] if shape and all(int(v) > 0 for v in shape) else None
+    if sys.platform.startswith("linux"):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            try:
+                os.close(r)
+                import faulthandler
+
+                faulthandler.disable()  # a crash here is expected and reported by the parent
+                os.write(w, _lite_probe_run(str(path), shape).encode())
+            finally:
+                os._exit(0)
+        os.close(w)
+        try:
+            ready, _, _ = select.select([r], [], [], LITE_PROBE_TIMEOUT)
+            done = bool(ready) and os.read(r, 4) in (b"done", b"fail")
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            os.close(r)
+        hung = not ready
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        crashed = not hung and (sig is not None or not done)
+    else:
+        code = ("from core.models.sources import _lite_probe_run; "
+                f"print(_lite_probe_run({str(path)!r}, {shape!r}))")
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+        try:
+            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 timeout=LITE_PROBE_TIMEOUT, env=env)
+        except subprocess.TimeoutExpired:
+            hung, crashed, sig = True, False, None
+        else:
+            hung, sig = False, -res.returncode if res.returncode < 0 else None
+            crashed = sig is not None or res.stdout.strip() not in ("done", "fail")
+    if hung:
+        raise _damaged(path, f"loading and running it once did not finish in {LITE_PROBE_TIMEOUT:.0f} s "
+                             "(damaged bytecode can loop forever)")
+    if crashed:
+        how = signal.Signals(sig).name if sig else "an abort"
+        raise _damaged(path, f"PyTorch's lite interpreter crashes on it ({how} in a test process; "
+                             "nothing was loaded here)")
+
+
+def _lite_probe_run(path: str, shape) -> str:
+    """The probe's work: what load_model does with a lite archive. Returns "done", or "fail"
+    on a Python error, which the real load then reports; the probe only asks whether the
+    process survives."""
+    import warnings
+
+    from torch.jit.mobile import _load_for_lite_interpreter
+
+    torch.set_num_threads(1)  # a forked child must not use the parent's thread pool
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            module = _load_for_lite_interpreter(path)
+            if shape:
+                with torch.no_grad():
+                    module(torch.randn(*shape, generator=torch.Generator().manual_seed(0)))
+                _count_params(torch.jit.load(path, map_location="cpu"))
+        except Exception:  # noqa: BLE001 - reported by the real load in the parent
+            return "fail"
+    return "done"
+
+
+class _HeldLogErrors:
+    """Keep a logger's records (torch.export.load logs a traceback, then retries and raises a
+    vague error) off the console; remember the exceptions they carried for our message."""
+
+    def __init__(self, name: str) -> None:
+        import logging
+
+        self.logger = logging.getLogger(name)
+        self.errors: list[BaseException] = []
+
+    def filter(self, record) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            self.errors.append(record.exc_info[1])
+        return False
+
+    def __enter__(self):
+        self.logger.addFilter(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.logger.removeFilter(self)
+
+
 def _pt2(path: Path):
     try:
-        ep = torch.export.load(str(path))
-    except Exception as e:  # noqa: BLE001
+        with _HeldLogErrors("torch.export") as held:
+            ep = torch.export.load(str(path))
+    except Exception as e:  # noqa: BLE001 - json, schema, zip and tensor errors of every type
+        cause = held.errors[0] if held.errors else e  # the first error, not torch's retry's
         raise ModelLoadError(
-            f"{path.name} could not be loaded as an ExportedProgram ({_first_line(e)})",
-            "re-save it with torch.export.save on this torch version",
+            f"{path.name} could not be loaded as an ExportedProgram: damaged, or saved by an "
+            f"incompatible torch ({_reason(cause)})",
+            "re-save it with torch.export.save on this torch version, or re-download it",
         ) from None
+    try:
+        return _pt2_module(ep)
+    except Exception as e:  # noqa: BLE001 - a program that loads but whose graph is inconsistent
+        raise _damaged(path, f"its saved program is inconsistent ({_reason(e)})") from None
+
+
+def _pt2_module(ep):
     shape = None
     try:
         args = ep.example_inputs[0] if ep.example_inputs else ()
@@ -393,17 +715,18 @@ def _pickled_module(path: Path, spec: ModelSpec):
         try:
             obj = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as e:
+            damage = _pickle_damage(path, _zip_names(path))
+            if damage:
+                raise _damaged(path, damage) from None
             raise UntrustedPickleError(
                 f"{path.name} is a pickled whole module; loading it would run code from the file "
                 f"({_unsafe_reason(e)}). It was not loaded.",
                 "if you trust its author, load it with --trust (GUI: confirm the warning); "
                 "otherwise ask for a state_dict and the model class, or a TorchScript/.pt2 export",
             ) from None
-        except Exception as e:  # noqa: BLE001
-            raise ModelLoadError(
-                f"{path.name} could not be read ({_first_line(e)})",
-                f"the file may be truncated; accepted: {ACCEPTED}",
-            ) from None
+        except Exception as e:  # noqa: BLE001 - torch and its unpickler raise a dozen types
+            damage = _pickle_damage(path, _zip_names(path))
+            raise _damaged(path, damage or f"it cannot be read ({_reason(e)})") from None
         if isinstance(obj, dict):
             raise ModelLoadError(
                 f"{path.name} holds a state_dict (weights only), not a model",
@@ -417,8 +740,11 @@ def _pickled_module(path: Path, spec: ModelSpec):
     try:
         obj = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as e:  # noqa: BLE001
+        damage = _pickle_damage(path, _zip_names(path))
+        if damage:
+            raise _damaged(path, damage) from None
         raise ModelLoadError(
-            f"{path.name} could not be unpickled even when trusted ({type(e).__name__}: {_first_line(e)})",
+            f"{path.name} could not be unpickled even when trusted ({_reason(e)})",
             "the module's class must be importable here (same package names as when saved; "
             "its .py beside the file or on PYTHONPATH)",
         ) from None
@@ -431,4 +757,16 @@ def _pickled_module(path: Path, spec: ModelSpec):
         )
     if not isinstance(obj, torch.nn.Module):
         raise ModelLoadError(f"{path.name} holds a {type(obj).__name__}, not an nn.Module")
+    try:  # what validation does next (eval, hooks on every layer) must work on this object
+        obj.eval()
+        for _name, layer in obj.named_modules():
+            layer.register_forward_pre_hook(_no_hook).remove()
+            layer.register_forward_hook(_no_hook).remove()
+        sum(p.numel() for p in obj.parameters())
+    except Exception as e:  # noqa: BLE001 - an unpickled module with attributes missing
+        raise _damaged(path, f"the unpickled module is incomplete ({_reason(e)})") from None
     return obj, "module", None, None, ["pickled whole module, loaded because you trusted it"]
+
+
+def _no_hook(*_args):
+    return None

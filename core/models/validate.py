@@ -55,28 +55,68 @@ def forward_checked(module, x: torch.Tensor, raw: bool = False):
     return out if raw else select_output(out)[0]
 
 
-def select_output(out):
-    """The logits tensor in a model's output and where it was: ``(tensor, key)``.
-
-    ``key`` is None for a plain tensor, an int for a tuple/list (its first tensor) and a str
-    for a dict (its ``logits`` entry, else its first tensor). Raises ModelLoadError when the
-    output holds no tensor.
-    """
-    key = None
+def _tensor_entries(out) -> list[tuple[object, torch.Tensor]]:
+    """(key, tensor) of a tuple/list (int keys) or dict (str keys) output, in order."""
     if isinstance(out, (tuple, list)):
-        key = next((i for i, v in enumerate(out) if isinstance(v, torch.Tensor)), None)
-    elif isinstance(out, dict):
-        tensors = [k for k, v in out.items() if isinstance(v, torch.Tensor) and isinstance(k, str)]
-        key = "logits" if "logits" in tensors else (tensors[0] if tensors else None)
-    if key is not None:
-        return out[key], key
-    if not isinstance(out, torch.Tensor):
+        return [(i, v) for i, v in enumerate(out) if isinstance(v, torch.Tensor)]
+    if isinstance(out, dict):
+        return [(k, v) for k, v in out.items() if isinstance(v, torch.Tensor) and isinstance(k, str)]
+    return []
+
+
+def describe_outputs(out) -> str:
+    """``'logits' [1, 10], 'features' [1, 64]`` for the notes and error messages."""
+    return ", ".join(f"{k!r} {list(v.shape)}" for k, v in _tensor_entries(out))
+
+
+def select_output(out, wanted: str | int | None = None):
+    """The model's output tensor and where it was: ``(tensor, key)``.
+
+    ``key`` is None for a plain tensor, an int for a tuple/list and a str for a dict. With
+    ``wanted`` (the recipe's ``[model] output``: a dict key, or a tuple index) that entry is
+    used; otherwise a dict's ``logits`` entry, else the first tensor (the caller says which
+    was used in every run and report). Raises ModelLoadError when the output holds no tensor
+    or ``wanted`` is not one of its entries.
+    """
+    entries = _tensor_entries(out)
+    if isinstance(out, torch.Tensor):
+        if wanted not in (None, "", 0, "0"):
+            raise ModelLoadError(
+                f"[model] output = {wanted!r}, but forward() returns a single tensor {list(out.shape)}",
+                "remove [model] output",
+            )
+        return out, None
+    if wanted not in (None, ""):
+        want = int(wanted) if isinstance(out, (tuple, list)) and str(wanted).lstrip("-").isdigit() else wanted
+        for k, v in entries:
+            if k == want:
+                return v, k
         raise ModelLoadError(
-            f"the model returned {type(out).__name__}, not a tensor",
-            "Deploy Studio handles classifiers that return one logits tensor; wrap the model "
-            "so forward() returns it",
+            f"[model] output = {wanted!r} is not an output of the model; forward() returns "
+            f"{type(out).__name__} with {describe_outputs(out) or 'no tensors'}",
+            "set [model] output to one of those names (a dict key, or an index for a tuple)",
         )
-    return out, None
+    if entries:
+        if isinstance(out, dict) and "logits" in out and isinstance(out["logits"], torch.Tensor):
+            return out["logits"], "logits"
+        return entries[0][1], entries[0][0]
+    raise ModelLoadError(
+        f"the model returned {type(out).__name__}, not a tensor",
+        "Deploy Studio handles models that return tensors (alone, or in a tuple or dict); wrap "
+        "the model so forward() returns them",
+    )
+
+
+def output_note(out, key, wanted) -> str | None:
+    """Which output of a tuple/dict-returning model is used, said in every run and report."""
+    if key is None:
+        return None
+    what = "dict" if isinstance(out, dict) else type(out).__name__
+    how = ("as [model] output says" if wanted not in (None, "") else
+           ("its 'logits' entry" if key == "logits" else
+            "the first tensor (set [model] output to choose another)"))
+    return (f"forward() returns a {what} with {describe_outputs(out)}: using {key!r} as the model's "
+            f"output ({how})")
 
 
 class SelectOutput(nn.Module):

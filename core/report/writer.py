@@ -54,8 +54,29 @@ def write_report(report: dict, out_dir: str | Path) -> None:
     write_text_atomic(out / "report.html", render_html(report))
 
 
+_GATE_CLASS = {"passed": "ok", "failed": "bad", "uncertain": "warn", "n/a": "muted"}
+
+
+def _status(g: dict) -> str:
+    return g.get("status") or ("passed" if g.get("passed") else "failed")
+
+
 def _fmt(v, spec: str, scale: float = 1.0, none: str = "n/a") -> str:
     return none if v is None else format(v * scale, spec)
+
+
+def _notes_box(report: dict) -> str:
+    """What a reader must know before trusting the numbers: at the top of the page."""
+    notes = list(report.get("notes") or [])
+    tune = report.get("tune") or {}
+    if report.get("pareto") is not None and not report.get("recommended") and tune.get("note"):
+        notes.insert(0, tune["note"])
+    pp = report.get("preprocess") or {}
+    origin = f'<p class="meta">Preprocessing: {escape(str(pp.get("origin", "")))}</p>' if pp.get("origin") else ""
+    if not notes:
+        return origin
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<div class="notes"><b>Before trusting these numbers</b><ul>{items}</ul></div>{origin}'
 
 
 def render_html(report: dict) -> str:
@@ -84,11 +105,13 @@ def render_html(report: dict) -> str:
             f'<td class="n">{_fmt(r.get("size_bytes"), ",.0f")}</td><td class="n">{_fmt(r.get("params"), ",.0f")}</td>'
             f'<td class="n">{_fmt(lat.get("p50"), ".3f")}</td><td class="n">{_fmt(lat.get("p90"), ".3f")}</td>'
             f'<td class="n">{_fmt(acc, ".2f", 100)}</td>'
-            f'<td class="n">{_fmt(par.get("max_abs_diff"), ".2e")}</td><td class="n">{_fmt(par.get("top1_agreement"), ".2f", 100)}</td></tr>'
+            f'<td class="n">{_fmt(par.get("max_abs_diff"), ".2e")}</td><td class="n">{_fmt(par.get("top1_agreement"), ".2f", 100)}</td>'
+            f'<td class="n">{_fmt(par.get("snr_db"), ".1f")}</td></tr>'
         )
     gates = "".join(
         f'<tr><td>{escape(g["name"])}</td><td class="n">{g["limit"]}</td><td class="n">{_fmt(g.get("value"), ".4g")}</td>'
-        f'<td class="{"ok" if g["passed"] else "bad"}">{"passed" if g["passed"] else "FAILED"}</td></tr>'
+        f'<td class="{_GATE_CLASS.get(_status(g), "")}">{escape(_status(g) if _status(g) != "failed" else "FAILED")}'
+        + (f'<div class="note">{escape(g["reason"])}</div>' if g.get("reason") else "") + "</td></tr>"
         for g in report.get("gates", [])
     ) or '<tr><td colspan="4">no gates set</td></tr>'
     apps = "".join(
@@ -112,7 +135,8 @@ def render_html(report: dict) -> str:
     tune = ""
     if report.get("pareto") is not None:
         tune = (f'<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(", ".join(report["pareto"]))}.<br>'
-                f'Recommended (fastest within the accuracy budget): <b>{escape(str(report.get("recommended")))}</b></p>')
+                f'Recommended: <b>{escape(str(report.get("recommended") or "none"))}</b> '
+                f'({escape(str((report.get("tune") or {}).get("note", "")))})</p>')
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Deploy Studio report: {escape(report.get("name", ""))}</title>
 <style>
@@ -122,17 +146,20 @@ h1{{font-size:22px;margin-bottom:4px}} h2{{font-size:17px;margin-top:28px}}
 th,td{{border-bottom:1px solid #ddd;padding:5px 9px;text-align:left;vertical-align:top}} th{{background:#f4f5f7}}
 td.n{{text-align:right;font-variant-numeric:tabular-nums}} .sw{{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}}
 .err{{color:#b00020;font-size:12px;max-width:420px}} .note{{color:#666;font-size:12px;max-width:420px}}
-.ok{{color:#16794c;font-weight:bold}} .bad{{color:#b00020;font-weight:bold}}
+.ok{{color:#16794c;font-weight:bold}} .bad{{color:#b00020;font-weight:bold}} .warn{{color:#a35c00;font-weight:bold}} .muted{{color:#777}}
 .badge{{background:#16794c;color:#fff;border-radius:3px;padding:1px 5px;font-size:11px}} .badge.pareto{{background:#4C72B0}}
 .charts img{{display:block;margin:10px 0;max-width:100%}}
+.notes{{background:#fff6e5;border:1px solid #f0c36d;border-radius:4px;padding:8px 14px;margin-top:14px;font-size:13px}}
+.notes ul{{margin:6px 0 0 0;padding-left:20px}}
 </style></head><body>
 <h1>{escape(report.get("name", "Deploy Studio report"))}</h1>
 <div class="meta">model <b>{escape(str(m["spec"]))}</b> · {m["params"]:,} parameters · input {m["input_shape"]} ·
 data {escape(d["name"])} ({d["eval_samples"]} held-out samples) · original accuracy {_fmt(base, ".2f", 100) + "%" if base is not None else "n/a (unlabelled data)"} ·
 benchmark {report.get("benchmark", {}).get("runs")} runs after {report.get("benchmark", {}).get("warmup")} warm-up, {report.get("benchmark", {}).get("threads")} thread(s) ·
 {escape(report.get("created", ""))}</div>
+{_notes_box(report)}
 <h2>Variants</h2>
-<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>accuracy %</th><th>max abs diff</th><th>top-1 agreement %</th></tr>
+<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>accuracy %</th><th>max abs diff</th><th>top-1 agreement %</th><th>SNR dB</th></tr>
 {"".join(trs)}</table>
 {tune}
 <h2>Charts</h2><div class="charts"><img src="charts/size.svg" alt="size chart"><img src="charts/latency.svg" alt="latency chart"><img src="charts/accuracy.svg" alt="accuracy chart"></div>

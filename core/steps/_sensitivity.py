@@ -36,7 +36,7 @@ def layer_sensitivity(ctx, module: nn.Module, calibration: torch.Tensor, max_sam
         Sorted by accuracy drop (then output error), largest first. ``accuracy`` and
         ``accuracy_drop`` are None when the data has no labels.
     """
-    from core.steps.quantize import pt2e_quantize, xnnpack_quantizer
+    from core.steps.quantize import capture, pt2e_quantize, xnnpack_quantizer
 
     x, y = ctx.eval_tensors()
     if len(x) == 0:
@@ -50,7 +50,7 @@ def layer_sensitivity(ctx, module: nn.Module, calibration: torch.Tensor, max_sam
     seen: set[str] = set()
     layers = [n for n in layers if not (n in seen or seen.add(n))]
     calib = calibration[:CALIBRATION_CAP]
-    captured = torch.export.export(module, (ctx.example,)).module()  # once; copied per layer
+    captured = capture(module, ctx.example)  # once; copied per layer
     rows = []
     for i, name in enumerate(layers):
         ctx.reporter.progress("quantization sensitivity", i / max(1, len(layers)), name)

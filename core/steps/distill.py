@@ -15,7 +15,7 @@ from core.steps._common import count_params, eval_data, labelled_training_data, 
 
 OPTIONS = [
     Option(
-        "student", "str", "", required=True,
+        "student", "str", "", required=True, path=True,
         help="a MODEL spec for the student, e.g. \"builtin:digits-cnn-small\", "
         "\"torchvision:mobilenet_v3_small\" or \"student.py:Small\"",
     ),

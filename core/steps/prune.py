@@ -113,6 +113,7 @@ class Prune:
         else:
             masked = _unstructured(module, amount)
         ctx.reporter.progress("prune", 1.0)
+        recalibrated = _recalibrate(ctx, module)
         pruned_acc = _accuracy(module, data)
         epochs = int(options.get("finetune_epochs") or 0)
         history = []
@@ -153,8 +154,12 @@ class Prune:
                 "the dense artifact is not smaller or faster; only its compressed size shrinks "
                 f"(zlib of the weights: {zipped:.2f}x of unpruned). Use structured-l1 to shrink it"
             )
+        if recalibrated:
+            info["batchnorm_recalibrated"] = recalibrated
         if before_acc is not None:
             msg = f"held-out accuracy {before_acc:.2%} -> {pruned_acc:.2%} after pruning"
+            if recalibrated:
+                msg += " (BatchNorm statistics recalibrated)"
             if epochs:
                 msg += f" -> {final_acc:.2%} after {epochs} finetune epoch(s)"
             ctx.notes.append(msg)
@@ -174,6 +179,29 @@ def _memo_key(ctx, options: dict):
         id(ctx.model), ctx.dataset.name, len(ctx.train_idx), len(ctx.eval_idx),
         tuple(sorted((k, repr(v)) for k, v in options.items())),
     )
+
+
+def _recalibrate(ctx, module: nn.Module) -> int:
+    """Recalibrate BatchNorm statistics on training-side samples after pruning.
+
+    Pruning removes the channels each BatchNorm normalises; its running mean/variance then
+    describe a network that no longer exists (a BN-heavy model falls to chance). Random data
+    would give statistics of noise, so it is skipped there, with a note.
+    """
+    from core.training import RECALIBRATION_CAP, batchnorm_layers, recalibrate_batchnorm
+
+    if not batchnorm_layers(module):
+        return 0
+    if ctx.dataset.name == "random":
+        ctx.notes.append(
+            "BatchNorm statistics were NOT recalibrated after pruning: the 'random' data source "
+            "has no real samples to compute them from, so this variant's outputs are unreliable"
+        )
+        return 0
+    x, _ = ctx.training_tensors()
+    n = recalibrate_batchnorm(module, x, reporter=ctx.reporter, stage="recalibrate BatchNorm")
+    ctx.notes.append(f"recalibrated {n} BatchNorm layer(s) on {min(len(x), RECALIBRATION_CAP)} training-side samples after pruning")
+    return n
 
 
 def _accuracy(module: nn.Module, data) -> float | None:

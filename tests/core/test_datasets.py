@@ -59,7 +59,7 @@ def test_imagefolder_rgb_center_crop(tmp_path):
     ds = load_dataset(f"imagefolder:{tmp_path}", rgb)
     assert ds.classes == ["cat", "dog"] and ds.images.shape == (6, 32, 32, 3)
     assert ds.images[0, 16, 16].tolist() == [255, 0, 0] and ds.labels.tolist() == [0, 0, 0, 1, 1, 1]
-    assert any("skipped 1" in n for n in ds.notes)
+    assert any("skipped 1" in n for n in ds.warnings)
 
 
 def test_imagefolder_errors(tmp_path):

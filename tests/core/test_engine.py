@@ -30,7 +30,9 @@ def test_report_schema_and_values(tiny_recipe, tmp_path):
         assert set(v) >= {"name", "format", "artifact", "size_bytes", "params", "latency_ms", "accuracy", "parity", "error"}
         assert v["error"] is None
         assert (tmp_path / v["artifact"]).exists()
-        assert v["latency_ms"]["runs"] == 5 and v["latency_ms"]["threads"] == 1 and v["latency_ms"]["p50"] > 0
+        lat = v["latency_ms"]
+        assert lat["requested_runs"] == 5 and 5 <= lat["runs"] <= 40 and lat["threads"] == 1 and lat["p50"] > 0
+        assert lat["p50_ci"][0] <= lat["p50"] <= lat["p50_ci"][1] and lat["ci_rel"] >= 0
         assert 0 <= v["accuracy"]["top1"] <= 1 and v["accuracy"]["samples"] == 60
         assert v["parity"]["top1_agreement"] == 1.0 and v["parity"]["max_abs_diff"] < 1e-4
     # size gate of 1 byte fails for every variant; an accuracy drop of 0 passes (exact parity)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.pareto import dominates, pareto_front, recommend
+from core.pareto import budget_for, dominates, pareto_front, recommend, ship_choice
 
 
 def row(name, p50, size, acc, error=None):
@@ -41,7 +41,13 @@ def test_dominance_needs_one_strictly_better_objective():
 def test_missing_accuracy_drops_that_objective_for_everyone():
     rows = [row("a", 1.0, 100, None), row("b", 2.0, 50, None), row("c", 3.0, 200, None)]
     assert pareto_front(rows) == ["a", "b"]
-    assert recommend(rows, None, 0.01) == "a"  # unlabelled data: fastest
+    assert recommend(rows, None, 0.01) is None  # an accuracy budget needs accuracy
+    unlabelled = budget_for("imagefolder:x", False, None, None, 0.01)
+    assert unlabelled.basis == "fidelity" and unlabelled.limit == 0.99
+    agreeing = [{**r, "parity": {"top1_agreement": a}} for r, a in zip(rows, (0.95, 1.0, 1.0), strict=True)]
+    assert recommend(agreeing, None, unlabelled) == "b"  # fastest that agrees on >= 99%
+    refused = budget_for("random", False, None, None, 0.01)
+    assert refused.basis is None and "random" in refused.reason and recommend(agreeing, None, refused) is None
 
 
 def test_recommended_is_fastest_within_budget():
@@ -55,3 +61,19 @@ def test_rows_without_latency_are_not_recommended():
     rows = [row("coreml", None, 10, 0.98), row("pte", 1.0, 100, 0.98)]
     assert recommend(rows, 0.98, 0.01) == "pte"
     assert pareto_front(rows) == ["pte"]  # unmeasured latency: never on the front
+
+
+def _lat(name, p50, lo, hi, size, fmt="pte"):
+    return {"name": name, "format": fmt, "artifact": f"{name}.{fmt}", "size_bytes": size,
+            "latency_ms": {"p50": p50, "p50_ci": [lo, hi]}, "accuracy": {"top1": 0.98}}
+
+
+def test_apps_ship_the_smallest_variant_within_the_latency_noise_of_the_fastest():
+    fp32 = _lat("fp32-pte", 0.061, 0.058, 0.066, 11_000_000)
+    int8 = _lat("int8-pte", 0.066, 0.063, 0.070, 2_800_000)  # slower by noise only, 4x smaller
+    slow = _lat("big-slow", 0.200, 0.190, 0.210, 1_000)
+    assert ship_choice([fp32, int8, slow], "pte")["name"] == "int8-pte"
+    assert ship_choice([fp32, int8, slow], "pte", failed={"int8-pte"})["name"] == "fp32-pte"  # gates first
+    clearly_slower = _lat("int8-pte", 0.090, 0.085, 0.095, 2_800_000)
+    assert ship_choice([fp32, clearly_slower], "pte")["name"] == "fp32-pte"
+    assert ship_choice([fp32, int8], "onnx") is None

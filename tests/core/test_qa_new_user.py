@@ -85,7 +85,8 @@ def test_tuple_and_dict_outputs_become_one_logits_tensor(models_file, cls):
     assert m.output_shape == [1, 10]
     out = m.module(torch.zeros(1, 1, 28, 28))
     assert isinstance(out, torch.Tensor) and list(out.shape) == [1, 10]  # the dict's "logits", not "features"
-    assert any("used as the logits" in n for n in m.notes)
+    assert m.output_key == (0 if cls == "ReturnsTuple" else "logits")
+    assert any(f"using {m.output_key!r} as the model's output" in n for n in m.notes), m.notes
     from core.models.summary import layer_table
 
     assert [r["name"] for r in layer_table(m)][:2] == ["conv", "fc"]  # the user's layer names
@@ -163,7 +164,9 @@ def test_pt2_with_dynamic_batch_is_measured_at_batch_1(tmp_path, tiny_model_file
     assert any("dynamic" in n for n in m.notes)
 
 
-def test_pt2_with_steps_or_script_fails_its_row_clearly(tmp_path, tiny_model_file):
+def test_pt2_with_steps_or_script_fails_before_any_build(tmp_path, tiny_model_file):
+    from core.errors import RecipeError
+
     tiny = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     path = tmp_path / "m.pt2"
     torch.export.save(torch.export.export(tiny.module, (torch.zeros(1, 1, 28, 28),)), str(path))
@@ -172,10 +175,12 @@ def test_pt2_with_steps_or_script_fails_its_row_clearly(tmp_path, tiny_model_fil
         {"name": "q", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]},
         {"name": "s", "format": "ptl", "convert": "script"},
     ])
-    rows = run_recipe(recipe, tmp_path / "out", isolate=False)["variants"]
-    assert rows[0]["error"] is None
-    assert "frozen graph; the quantize step needs" in rows[1]["error"]  # was "internal error: ... eval()"
-    assert "torch.jit.script cannot compile a .pt2" in rows[2]["error"]
+    with pytest.raises(RecipeError) as e:  # all problems at once, before minutes of other builds
+        run_recipe(recipe, tmp_path / "out", isolate=False)
+    assert "2 problems found before building anything" in e.value.message
+    assert "frozen graph; the quantize step needs" in e.value.message  # was "internal error: ... eval()"
+    assert "torch.jit.script cannot compile a .pt2" in e.value.message
+    assert not (tmp_path / "out" / "artifacts").exists()
 
 
 def test_atomic_writes_keep_normal_permissions(tmp_path):
@@ -234,7 +239,7 @@ def test_fewer_data_classes_than_outputs_is_said_in_the_report(tmp_path, tiny_mo
     recipe = _recipe(f"{tiny_model_file}:TinyNet", [{"name": "e", "format": "eager"}], data=f"imagefolder:{tmp_path / 'imgs'}")
     clear_cache()
     session = open_session(recipe.model, recipe.data)
-    assert any("2 classes and the model 10 outputs" in n for n in session.dataset.notes)
+    assert any("2 classes and the model 10 outputs" in n for n in session.warnings)
 
 
 def test_trusted_whole_module_finds_its_class_beside_the_file(tmp_path):

@@ -1,0 +1,158 @@
+"""BatchNorm models keep their accuracy through training, pruning and finetuning.
+
+A BatchNorm layer with torchvision's momentum (0.01) never catches up with weights that
+training or pruning moved: evaluated with its stale running statistics, a model that trains
+well scores near chance. The studio recalibrates the statistics on real training-side samples
+after every step that changes weights. The fast tests use a small BN CNN on the real digits;
+the slow one trains torchvision's mobilenet_v3_small on real MNIST.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from core.data.datasets import load_dataset
+from core.data.preprocess import Preprocess
+from core.steps import _harness as h
+from core.training import accuracy, batchnorm_layers, fit, recalibrate_batchnorm
+
+MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
+
+
+class BNNet(nn.Module):
+    """Conv-BN-ReLU blocks with torchvision's BatchNorm momentum, on 8x8 digits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                                 nn.BatchNorm2d(cout, momentum=0.01), nn.ReLU())
+
+        self.features = nn.Sequential(block(1, 16), block(16, 32), nn.MaxPool2d(2), block(32, 32))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    dataset = load_dataset("builtin:digits", Preprocess.for_input_shape(h.TINY_SHAPE))
+    train_idx, eval_idx = dataset.split(128, 500)
+    return dataset, dataset.tensors(train_idx), dataset.tensors(eval_idx)
+
+
+@pytest.fixture(scope="module")
+def trained_bn(digits):
+    torch.manual_seed(0)
+    _, (x, y), (xe, ye) = digits
+    model = BNNet()
+    with torch.random.fork_rng():
+        history = fit(model, x, y, epochs=6, lr=3e-3, eval_data=(xe, ye), seed=0)
+    return model, history
+
+
+def _stale_statistics_accuracy(model: nn.Module, x, y, xe, ye) -> float:
+    """What the model would score if training had not recalibrated the statistics."""
+    import copy
+
+    stale = copy.deepcopy(model)
+    for m in batchnorm_layers(stale):
+        m.reset_running_stats()  # what momentum 0.01 leaves after a few steps: near the init
+    return accuracy(stale.eval(), xe, ye)
+
+
+def test_fit_recalibrates_batchnorm_so_eval_matches_training(trained_bn, digits):
+    model, history = trained_bn
+    _, (x, y), (xe, ye) = digits
+    acc = accuracy(model, xe, ye)
+    assert acc >= 0.9, history
+    assert history[-1]["eval_accuracy"] == pytest.approx(acc)
+    assert _stale_statistics_accuracy(model, x, y, xe, ye) < acc - 0.2  # the bug this prevents
+    assert not model.training and all(not m.training for m in model.modules())
+
+
+def test_recalibration_restores_momentum_mode_and_leaves_weights_and_dropout_alone(trained_bn, digits):
+    import copy
+
+    model, _ = trained_bn
+    _, (x, _y), (xe, _ye) = digits
+    m = copy.deepcopy(model)
+    weights = {k: v.clone() for k, v in m.state_dict().items() if "running" not in k and "num_batches" not in k}
+    n = recalibrate_batchnorm(m, x)
+    assert n == 3
+    assert all(b.momentum == 0.01 and not b.training for b in batchnorm_layers(m))
+    assert all(torch.equal(v, m.state_dict()[k]) for k, v in weights.items())
+    with torch.no_grad():
+        assert torch.equal(m(xe[:8]), m(xe[:8]))  # dropout is off: deterministic
+    assert recalibrate_batchnorm(nn.Linear(3, 2), x) == 0  # no BatchNorm: nothing to do
+
+
+def test_structured_prune_keeps_accuracy_of_a_batchnorm_model(trained_bn, digits, tmp_path):
+    model, _ = trained_bn
+    dataset, _, (xe, ye) = digits
+    loaded = h.loaded_module(model, h.TINY_SHAPE)
+    base = accuracy(model, xe, ye)
+    ctx = h.make_context(loaded, h.variant("p", "pte", {"kind": "prune", "method": "structured-l1",
+                                                       "amount": 0.5, "finetune_epochs": 3}),
+                         tmp_path, data=dataset)
+    h.run_steps(ctx)
+    info = ctx.state["prune"]
+    assert info["batchnorm_recalibrated"] == 3
+    assert info["accuracy_after"] == pytest.approx(accuracy(ctx.module, xe, ye))
+    assert info["accuracy_after"] >= base - 0.04, ctx.notes
+    assert any("recalibrated 3 BatchNorm" in n for n in ctx.notes)
+    # the artifact keeps what eager measured: ExecuTorch runs the pruned, recalibrated model
+    art = h.write_artifact(ctx)
+    out = h.outputs(h.runner(art), xe[:50])
+    assert (out.argmax(1) == ctx.module(xe[:50]).argmax(1)).float().mean() >= 0.98
+
+
+def test_prune_on_random_data_says_statistics_were_not_recalibrated(trained_bn, tmp_path):
+    model, _ = trained_bn
+    loaded = h.loaded_module(model, h.TINY_SHAPE)
+    ctx = h.make_context(loaded, h.variant("p", "pte", {"kind": "prune", "method": "l1-unstructured",
+                                                       "amount": 0.3}), tmp_path, data="random")
+    h.run_steps(ctx)
+    assert any("NOT recalibrated" in n for n in ctx.notes)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MNIST.is_dir(), reason="needs ../shared/data/mnist")
+def test_mobilenet_v3_small_on_real_mnist_keeps_accuracy_after_structured_prune(tmp_path):
+    """The issue's case: torchvision's mobilenet_v3_small (34 BatchNorm layers, momentum 0.01)
+    trained on real MNIST, structured-l1 0.5 with one finetune epoch: within 2 points.
+
+    Without recalibration it fell to 13-16% however long it was finetuned. The recipe's
+    finetune_lr is 3e-3: half of MobileNet's channels gone, one epoch at the default 1e-3
+    recovers to ~3 points below (measured), a larger step to within one."""
+    import torchvision
+
+    torch.manual_seed(0)
+    shape = [1, 3, 32, 32]
+    pp = Preprocess(size=[32, 32], channels=3, mean=[0.5] * 3, std=[0.5] * 3)
+    dataset = load_dataset(f"mnist:{MNIST}", pp)
+    train_idx, eval_idx = dataset.split(128, 1000)
+    (x, y), (xe, ye) = dataset.tensors(train_idx), dataset.tensors(eval_idx)
+    model = torchvision.models.mobilenet_v3_small(num_classes=10)
+    fit(model, x, y, epochs=3, lr=3e-3, seed=0)
+    base = accuracy(model, xe, ye)
+    assert base >= 0.9
+    loaded = h.loaded_module(model, shape)
+    loaded.preprocess = pp
+    ctx = h.make_context(loaded, h.variant("p", "pte", {"kind": "prune", "method": "structured-l1",
+                                                       "amount": 0.5, "finetune_epochs": 1,
+                                                       "finetune_lr": 3e-3}),
+                         tmp_path, data=dataset, eval_samples=1000)
+    h.run_steps(ctx)
+    info = ctx.state["prune"]
+    assert info["params_after"] <= 0.35 * info["params_before"]
+    assert info["batchnorm_recalibrated"] == len(batchnorm_layers(ctx.module)) >= 30
+    assert info["accuracy_after"] >= base - 0.02, ctx.notes
