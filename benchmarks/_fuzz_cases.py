@@ -84,6 +84,13 @@ class Case:
     def is_zip(self) -> bool:
         return self.cd_start >= 0
 
+    def valid_result_ok(self, outcome: str, detail: str) -> bool:
+        """Whether the unmutated file ended as it should: loaded, or (an untrusted pickled
+        module) refused with UntrustedPickleError."""
+        if self.name == "pickled-module":
+            return outcome == "typed" and detail.startswith("UntrustedPickleError")
+        return outcome == "ok"
+
     def spec(self):
         from core.models import ModelSpec
 

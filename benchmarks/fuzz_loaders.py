@@ -49,6 +49,9 @@ def _worker(args) -> None:
     sources.LITE_PROBE_TIMEOUT = args.timeout / 3  # a looping file ends typed, before --timeout
     folder = Path(args.dir)
     case = fc.load_case(args.worker, folder / "valid", folder / f"work-{os.getpid()}")
+    outcome, detail = fc.try_load(case, case.original)  # warm up imports; the valid file must load
+    if not case.valid_result_ok(outcome, detail):
+        raise SystemExit(f"the valid {args.worker} file does not load: {outcome} {detail}")
     out = sys.stdout
     for i in range(args.start, args.stop):
         what, data = fc.mutate(case, fc.try_rng(args.seed, args.worker, i))

@@ -7,7 +7,8 @@ unlabelled data: ``min_top1_agreement`` (same top-1 as the original on the held-
 default 0.9) and ``min_snr_db`` (output signal-to-noise ratio against the original, default
 10 dB). By default the SNR gate skips variants that were retrained (a distill step, or a
 prune step with finetuning): their outputs are meant to move; they are judged by accuracy
-and agreement. A value set in the recipe applies to every variant.
+and agreement. A value set in the recipe applies to every variant; ``false`` turns a
+default gate off.
 
 Each verdict has a ``status``: ``passed``, ``failed``, ``uncertain`` (the latency limit lies
 inside the p50's 95% confidence interval: the measurement cannot tell) or ``n/a`` (nothing
@@ -66,6 +67,8 @@ def effective_limits(gates: Any) -> dict[str, tuple[float, bool]]:
     out: dict[str, tuple[float, bool]] = {}
     for key in GATE_KEYS:
         value = getattr(gates, key, None)
+        if value is False:
+            continue  # a default gate the recipe turned off
         if value is not None:
             out[key] = (value, True)
         elif key in DEFAULT_LIMITS:

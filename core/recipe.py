@@ -90,14 +90,14 @@ class ExportSpec:
 
 @dataclass
 class Gates:
-    """Limits per variant; None means "not set" (fidelity gates then use their defaults,
-    see :mod:`core.gates`)."""
+    """Limits per variant; None means "not set" (the fidelity gates then use their defaults,
+    see :mod:`core.gates`; ``false`` turns a default gate off)."""
 
     max_accuracy_drop: float | None = None
     max_size_bytes: int | None = None
     max_latency_ms: float | None = None
-    min_top1_agreement: float | None = None
-    min_snr_db: float | None = None
+    min_top1_agreement: float | bool | None = None
+    min_snr_db: float | bool | None = None
 
 
 @dataclass
@@ -338,8 +338,9 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
         max_accuracy_drop=_positive(_typed(g, "max_accuracy_drop", (int, float), "[gates]"), "[gates].max_accuracy_drop", True),
         max_size_bytes=_positive(_typed(g, "max_size_bytes", int, "[gates]"), "[gates].max_size_bytes"),
         max_latency_ms=_positive(_typed(g, "max_latency_ms", (int, float), "[gates]"), "[gates].max_latency_ms"),
-        min_top1_agreement=_fraction(_typed(g, "min_top1_agreement", (int, float), "[gates]"), "[gates].min_top1_agreement"),
-        min_snr_db=_typed(g, "min_snr_db", (int, float), "[gates]"),
+        min_top1_agreement=False if g.get("min_top1_agreement") is False else
+        _fraction(_typed(g, "min_top1_agreement", (int, float), "[gates]"), "[gates].min_top1_agreement"),
+        min_snr_db=False if g.get("min_snr_db") is False else _typed(g, "min_snr_db", (int, float), "[gates]"),
     )
     return Recipe(name, model, data, bench, variants, export, gates, preprocess=preprocess)
 

@@ -47,8 +47,16 @@ def fmt_shape(shape) -> str:
     return NA if not shape else " × ".join(str(s) for s in shape)
 
 
-GATE_LABELS = {"max_accuracy_drop": "accuracy", "max_size_bytes": "size", "max_latency_ms": "latency"}
+GATE_LABELS = {"max_accuracy_drop": "accuracy", "max_size_bytes": "size", "max_latency_ms": "latency",
+               "min_top1_agreement": "agreement", "min_snr_db": "SNR"}
 """Short names of the recipe's ``[gates]`` keys, as the Gates column writes them."""
+
+STATUS_MARKS = {"passed": "✓", "failed": "✗", "uncertain": "?", "n/a": "–"}
+
+
+def gate_status(gate: dict) -> str:
+    """``passed``, ``failed``, ``uncertain`` or ``n/a`` (older reports only have ``passed``)."""
+    return gate.get("status") or ("passed" if gate.get("passed") else "failed")
 
 
 def fmt_gate_limit(key: str, limit: float | None) -> str:
@@ -59,23 +67,38 @@ def fmt_gate_limit(key: str, limit: float | None) -> str:
         return f"{limit * 100:.2f} points"
     if key == "max_size_bytes":
         return fmt_bytes(limit)
+    if key == "min_top1_agreement":
+        return f"{limit * 100:.1f} %"
+    if key == "min_snr_db":
+        return f"{limit:.1f} dB"
     return f"{limit:.3f} ms"
 
 
 def fmt_gate(gate: dict) -> str:
     """One ``report["gates"]`` entry: ``"✓ size 102.4 kB ≤ 5.00 MB"``."""
     key = gate.get("gate", "")
-    mark = "✓" if gate.get("passed") else "✗"
+    status = gate_status(gate)
+    mark = STATUS_MARKS.get(status, "?")
     label = GATE_LABELS.get(key, key)
     if gate.get("value") is None:
         return f"{mark} {label}: {gate.get('reason') or 'not measured'}"
-    what = {"max_accuracy_drop": "accuracy drop", "max_latency_ms": "p50 latency"}.get(key, label)
-    return f"{mark} {what} {fmt_gate_limit(key, gate['value'])} ≤ {fmt_gate_limit(key, gate.get('limit'))}"
+    what = {"max_accuracy_drop": "accuracy drop", "max_latency_ms": "p50 latency",
+            "min_top1_agreement": "top-1 agreement", "min_snr_db": "output SNR"}.get(key, label)
+    op = "≥" if key.startswith("min_") else "≤"
+    text = f"{mark} {what} {fmt_gate_limit(key, gate['value'])} {op} {fmt_gate_limit(key, gate.get('limit'))}"
+    if status == "uncertain":
+        text += " (within the measurement noise)"
+    return text
 
 
 def gates_cell(gates: list[dict]) -> str:
-    """The Gates column: ``"✓ passed"``, ``"✗ size, latency"`` or ``""`` when no gate applies."""
+    """The Gates column: ``"✓ passed"``, ``"✗ size, latency"``, ``"? latency"`` or ``""``."""
     if not gates:
         return ""
-    failed = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if not g.get("passed")]
-    return "✗ " + ", ".join(dict.fromkeys(failed)) if failed else "✓ passed"
+    failed = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if gate_status(g) == "failed"]
+    unsure = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if gate_status(g) == "uncertain"]
+    if failed:
+        return "✗ " + ", ".join(dict.fromkeys(failed))
+    if unsure:
+        return "? " + ", ".join(dict.fromkeys(unsure)) + " uncertain"
+    return "✓ passed"

@@ -106,10 +106,21 @@ _current_model: dict[str, Any] = {}
 
 @dataclass
 class ModelInfo:
-    """A loaded model's summary (``core.models.summary.summarize``) and its spec."""
+    """A loaded model's summary (``core.models.summary.summarize``) and its spec.
+
+    ``model`` (the :class:`core.models.LoadedModel`) becomes the one predictions run when the
+    window accepts it (:func:`use_model`): a load that fails or is superseded changes nothing.
+    """
 
     spec: dict
     summary: dict
+    model: Any = field(default=None, repr=False, compare=False)
+
+
+def use_model(info: ModelInfo) -> None:
+    """Make ``info``'s model the current one (main thread, when the document takes it)."""
+    with _model_lock:
+        _current_model["model"] = info.model
 
 
 def load_model_job(reporter, spec: dict) -> ModelInfo:
@@ -120,9 +131,7 @@ def load_model_job(reporter, spec: dict) -> ModelInfo:
     model = load_model(ModelSpec.from_dict(spec), reporter)
     reporter.progress("summarise model", 0.5)
     summary = summarize(model)
-    with _model_lock:
-        _current_model["model"] = model
-    return ModelInfo(model.spec.to_dict(), summary)
+    return ModelInfo(model.spec.to_dict(), summary, model)
 
 
 def load_recipe_job(reporter, path: str):
@@ -146,19 +155,49 @@ class Samples:
     notes: list[str]
 
 
-def load_samples_job(reporter, source: str, input_shape: list[int], calibration: int,
+def load_samples_job(reporter, source: str, preprocess: dict, calibration: int,
                      evaluation: int, limit: int = 96) -> Samples:
-    """The first ``limit`` held-out samples of ``source`` (the split the engine evaluates on)."""
+    """The first ``limit`` held-out samples of ``source`` (the split the engine evaluates on),
+    fitted to model size with the effective preprocessing (``Preprocess.to_dict()``)."""
     from core.data import Preprocess, load_dataset
 
     reporter.progress("load samples", 0.0, source)
-    pre = Preprocess.for_input_shape(input_shape)
+    pre = Preprocess.from_dict(preprocess)
     ds = load_dataset(source, pre, limit=None if source != "random" else max(64, calibration + evaluation))
     _, eval_idx = ds.split(calibration, evaluation)
     idx = eval_idx[:limit] if len(eval_idx) else np.arange(min(limit, len(ds)))
     reporter.progress("load samples", 1.0)
     return Samples(ds.name, ds.images[idx].copy(), None if ds.labels is None else ds.labels[idx].copy(),
                    list(ds.classes), idx, list(ds.notes))
+
+
+def check_normalisation_job(reporter, source: str, preprocess: dict, calibration: int,
+                            evaluation: int) -> list[dict]:
+    """Held-out accuracy of the loaded model under the current preprocessing and the common
+    normalisations (``core.session.normalisation_table``), best first."""
+    import copy
+
+    from core.data import Preprocess, load_dataset
+    from core.session import normalisation_table
+
+    with _model_lock:
+        model = _current_model.get("model")
+    if model is None:
+        raise RuntimeError("no model is loaded")
+    reporter.progress("check normalisation", 0.0, source)
+    pre = Preprocess.from_dict(preprocess)
+    ds = load_dataset(source, pre)
+    if ds.labels is None:
+        from core.errors import DataError
+
+        raise DataError(f"{source} has no labels: accuracy under each normalisation cannot be compared",
+                        "choose a labelled data source (built-in digits, MNIST, an image folder with class folders)")
+    _, eval_idx = ds.split(calibration, evaluation)
+    probe = copy.copy(model)
+    probe.preprocess = pre
+    rows = normalisation_table(probe, ds, eval_idx)
+    reporter.progress("check normalisation", 1.0)
+    return rows
 
 
 _runners: dict[tuple, Any] = {}
@@ -201,7 +240,7 @@ class Prediction:
 
 
 def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | None,
-                labels: list[str]) -> tuple[list[tuple[str, float]], list[Prediction]]:
+                labels: list[str], preprocess: dict | None = None) -> tuple[list[tuple[str, float]], list[Prediction]]:
     """The original model's and each built variant's top-3 for one sample (batch-1 calls).
 
     Each artifact runs in its own runtime, as in the benchmark. Eager artifacts of plain
@@ -216,7 +255,10 @@ def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | N
         model = _current_model.get("model")
     if model is None:
         raise RuntimeError("no model is loaded")
-    x = model.preprocess.apply(pixels)[None]
+    from core.data import Preprocess
+
+    pre = Preprocess.from_dict(preprocess) if preprocess else model.preprocess
+    x = pre.apply(pixels)[None]
     ref = open_runner("eager", None, 1, module=model.module).run(x)[0]
     ref_top = topk(ref, labels, 3)
     preds = []
@@ -267,12 +309,14 @@ class ExportResult:
     apps: list[dict]
 
 
-def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple[str, str]],
+def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple],
                app_name: str, out_dir: str, built_dir: str | None, built_rows: dict[str, dict]) -> ExportResult:
     """Ship chosen variants and render app projects into ``out_dir`` (``core.export``).
 
-    Variants already built by this window are copied from ``built_dir`` with their measured
-    rows; the others are built by the engine.
+    ``templates`` holds ``(platform, runtime)`` or ``(platform, runtime, variant)``: the
+    variant the app ships (None: the engine's ``ship_choice``). Variants already built by
+    this window are copied from ``built_dir`` with their measured rows; the others are built
+    by the engine.
     """
     from core.export import export_results
     from core.recipe import TemplateSpec, check_template
@@ -280,8 +324,8 @@ def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple
     rec = recipe.copy()
     rec.variants = [v for v in rec.variants if v.name in variant_names]
     rec.export.templates = []
-    for platform, runtime in templates:
-        t = TemplateSpec(platform, runtime)
+    for platform, runtime, *chosen in templates:
+        t = TemplateSpec(platform, runtime, chosen[0] if chosen else None)
         check_template(t)
         rec.export.templates.append(t)
     rec.export.app_name = app_name

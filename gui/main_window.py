@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStyle,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from gui import theme
@@ -33,6 +35,7 @@ from gui.panels.charts_panel import ChartsPanel
 from gui.panels.empty_state import EmptyState
 from gui.panels.log_panel import LogPanel
 from gui.panels.model_panel import ModelPanel
+from gui.panels.notes_banner import NotesBanner
 from gui.panels.problems_panel import ProblemsPanel
 from gui.panels.samples_panel import SamplesPanel
 from gui.panels.sensitivity_panel import SensitivityPanel
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         self.editor = VariantEditor(self.doc)
         self.sensitivity = SensitivityPanel(self.doc)
         self.charts = ChartsPanel(self.doc)
+        self.notes_banner = NotesBanner(self.doc)
         self.empty = EmptyState()
         self.loader = ModelLoader(self.doc, self.runner, self)
         self.files = RecipeFiles(self.doc, self.runner, self)
@@ -96,7 +100,16 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         self.workspace = QSplitter(Qt.Orientation.Vertical)
         self.workspace.setObjectName("workspace")
-        self.workspace.addWidget(self.variants_panel)
+        top = QWidget()
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.setSpacing(0)
+        banner_row = QVBoxLayout()
+        banner_row.setContentsMargins(8, 6, 8, 0)
+        banner_row.addWidget(self.notes_banner)
+        top_lay.addLayout(banner_row)
+        top_lay.addWidget(self.variants_panel, 1)
+        self.workspace.addWidget(top)
         self.workspace.addWidget(self.charts)
         self.workspace.setStretchFactor(0, 2)
         self.workspace.setStretchFactor(1, 5)
@@ -276,6 +289,8 @@ class MainWindow(QMainWindow):
         self.charts.variant_clicked.connect(self.variants_panel.select)
         self.loader.failed.connect(self.report_error)
         self.loader.busy.connect(self._on_busy)
+        self.loader.status.connect(self.status_label.setText)
+        d.model_changed.connect(self._update_presets)
         self.files.failed.connect(self.report_error)
         self.files.recent_changed.connect(self._update_recent_menu)
         self.files.opened.connect(self._on_recipe_opened)
@@ -328,7 +343,7 @@ class MainWindow(QMainWindow):
         """Load a model from a spec dict (``source``, optional ``weights``/``input_shape``/``trust``)."""
         full = {"source": spec["source"], "weights": spec.get("weights"),
                 "input_shape": spec.get("input_shape"), "trust": bool(spec.get("trust"))}
-        self.when_ready(lambda: self.loader.load(full))
+        self.when_ready(lambda: self.loader.open_spec(full))  # a new recipe for it, after asking
 
     def open_model_path(self, path: str) -> None:
         """Open a model file (as File ▸ Open Model or a drop does)."""
@@ -398,8 +413,9 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_recipe_opened(self, recipe) -> None:
-        self.log.append(f"opened {recipe.path}")
-        self.loader.load(recipe.model.to_dict())
+        copy = self.doc.copy_of
+        self.log.append(f"opened a copy of {copy} (Save asks where to keep it)" if copy else f"opened {recipe.path}")
+        self.loader.load(recipe.model.to_dict(), into=recipe)  # the recipe's own model
 
     def _on_run(self) -> None:
         self.start_run()
@@ -437,15 +453,24 @@ class MainWindow(QMainWindow):
         report = self.doc.report
         if report is None or self.run.running:
             return
+        from core.gates import failed_variants
+
         rows = report.get("variants", [])
         bad = sum(1 for r in rows if r.get("error"))
-        text = f"Done: {len(rows) - bad} variant(s) built" + (f", {bad} failed" if bad else "")
+        reused = sum(1 for r in rows if r.get("cached") and not r.get("error"))
+        text = (f"Done: {len(rows) - bad} variant(s) built" + (f" ({reused} reused, unchanged)" if reused else "")
+                + (f", {bad} failed" if bad else ""))
         gates = self.doc.gate_results
         if gates:
             judged = {g["variant"] for g in gates}
-            failed = sorted({g["variant"] for g in gates if not g["passed"]})
-            text += (f" · gates: {len(judged) - len(failed)} passed, {len(failed)} failed ({', '.join(failed)})"
-                     if failed else f" · gates: all {len(judged)} passed")
+            failed = sorted(failed_variants(gates))
+            unsure = sorted({g["variant"] for g in gates if g.get("status") == "uncertain"} - set(failed))
+            parts = [f"{len(judged) - len(failed) - len(unsure)} passed"]
+            if failed:
+                parts.append(f"{len(failed)} failed ({', '.join(failed)})")
+            if unsure:
+                parts.append(f"{len(unsure)} uncertain ({', '.join(unsure)})")
+            text += f" · gates: {', '.join(parts)}" if failed or unsure else f" · gates: all {len(judged)} passed"
         self.status_label.setText(text + f" · report in {self.doc.out_dir}")
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -486,9 +511,19 @@ class MainWindow(QMainWindow):
     def _on_about(self) -> None:
         QMessageBox.about(self, "Deploy Studio", "<b>Deploy Studio</b><br>Take a trained PyTorch model to phones.")
 
+    def _update_presets(self) -> None:
+        """The Add-variant presets; the distillation student fits the current model."""
+        from gui.model_loader import student_for
+        from gui.presets import presets
+
+        if self.info is not None:
+            self.variants_panel.set_presets(presets(student_for(self.doc.model_summary)), self._on_add_preset)
+
     def _update_title(self) -> None:
         r = self.doc.recipe
         name = (self.doc.path.name if self.doc.path else (r.name if r else "")) if r else ""
+        if r is not None and self.doc.path is None and self.doc.copy_of is not None:
+            name = f"{r.name} (copy)"
         self.setWindowTitle(f"{name}{'*' if self.doc.dirty else ''} — Deploy Studio" if name else "Deploy Studio")
 
     def _update_actions(self) -> None:

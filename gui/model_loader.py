@@ -3,6 +3,11 @@
 Loading (a real forward pass) and summarising run in a worker. A failure becomes a row in
 the Problems panel; two failures are answered with a question instead: an unknown input
 shape (ask for it) and a pickled whole module (ask whether to trust it).
+
+A load is one of two cases. A model the user opens (File ▸ Open Model, Built-in, a drop)
+starts a NEW recipe made for it (data and variants that fit it), after the unsaved-changes
+prompt; until it has loaded, and if it fails, the document keeps its recipe and model. The
+model of a recipe opened from a file loads into that recipe.
 """
 
 from __future__ import annotations
@@ -29,6 +34,57 @@ MODEL_FILTERS = ";;".join([
 MODEL_SUFFIXES = (".pt", ".pth", ".ptl", ".pt2", ".py")
 
 
+def recipe_name_for(source: str) -> str:
+    """A new recipe's name from its model source (``torchvision:resnet18`` -> ``resnet18``)."""
+    if source.startswith(("builtin:", "torchvision:")):
+        return source.split(":", 1)[1] or "untitled"
+    head, sep, _cls = source.rpartition(":")
+    path = head if sep and head.endswith(".py") else source
+    return Path(path).stem or "untitled"
+
+
+def fits_digits(summary: dict) -> bool:
+    """True when the model takes an image (N, C, H, W) and has 10 outputs: the built-in digits fit."""
+    inp = summary.get("input_shape") or []
+    out = summary.get("output_shape") or []
+    return len(inp) == 4 and bool(out) and isinstance(out[-1], int) and out[-1] == 10
+
+
+def starting_variants(kind: str | None) -> list[str]:
+    """Preset names a new recipe starts with for a model of ``kind`` (all buildable from it)."""
+    if kind == "lite":
+        return ["fp32-eager"]  # a .ptl is run and measured as is
+    if kind == "torchscript":
+        return ["fp32-eager", "fp32-ptl"]  # torch.export cannot read TorchScript; tracing can
+    return ["fp32-eager", "fp32-pte"] + (["int8-pte"] if kind == "module" else [])
+
+
+def new_recipe_for(spec, summary: dict):
+    """A new recipe around a just-loaded model: data and variants that fit it, nothing else
+    carried over (no data source, variants, student, gates or export settings of another recipe)."""
+    from core.recipe import Recipe
+    from gui.presets import make_variant, presets
+
+    recipe = Recipe(name=recipe_name_for(spec.source), model=spec)
+    recipe.data.source = "builtin:digits" if fits_digits(summary) else "random"
+    by_name = {p.name: p for p in presets()}
+    recipe.variants = [make_variant(by_name[n]) for n in starting_variants(summary.get("kind"))]
+    return recipe
+
+
+def student_for(summary: dict | None) -> str:
+    """The distillation preset's student for this model ('' when none fits: the editor asks)."""
+    if not summary:
+        return ""
+    inp = summary.get("input_shape") or []
+    out = (summary.get("output_shape") or [0])[-1]
+    if fits_digits(summary) and len(inp) == 4 and inp[1] == 1:
+        return "builtin:digits-cnn-small"
+    if len(inp) == 4 and inp[1] == 3 and out == 1000 and summary.get("spec") != "torchvision:mobilenet_v3_small":
+        return "torchvision:mobilenet_v3_small"
+    return ""
+
+
 def module_classes(path: Path) -> list[str]:
     """Class names defined in a Python file, read with ``ast`` (the file is not run)."""
     try:
@@ -46,11 +102,13 @@ class ModelLoader(QObject):
     loaded(object) : a :class:`gui.jobs.ModelInfo` after the document was updated.
     failed(object, str) : an error for the Problems panel.
     busy(str) : a status line ('' when idle).
+    status(str) : a status line after a failed load (which model is still the current one).
     """
 
     loaded = Signal(object)
     failed = Signal(object, str)
     busy = Signal(str)
+    status = Signal(str)
 
     def __init__(self, doc: Document, runner: JobRunner, window: QWidget) -> None:
         super().__init__(window)
@@ -58,18 +116,33 @@ class ModelLoader(QObject):
         self.runner = runner
         self.window = window
         self.job = None
+        self._seq = 0  # the latest load; results of superseded ones are dropped
+        self._failure: str | None = None
         self.ask_shape = self._ask_shape  # tests replace these prompts
         self.ask_trust = lambda source, message: confirm_trust(self.window, source, message)
 
     # --- entry points ------------------------------------------------------------------
+    def _confirm(self) -> bool:
+        """The unsaved-changes prompt: opening a model starts a new recipe."""
+        return self.window.files.confirm_discard()
+
     def open_dialog(self) -> None:
         """File ▸ Open Model…"""
+        if not self._confirm():
+            return
         path, _ = QFileDialog.getOpenFileName(self.window, "Open model", "", MODEL_FILTERS)
         if path:
-            self.open_path(path)
+            self.open_path(path, confirmed=True)
 
-    def open_path(self, path: str) -> None:
+    def open_spec(self, spec: dict, confirmed: bool = False) -> None:
+        """Open a model from a spec dict (the Built-in menu): a new recipe for it once it loaded."""
+        if confirmed or self._confirm():
+            self.load(spec)
+
+    def open_path(self, path: str, confirmed: bool = False) -> None:
         """Open a model file (``.py`` asks for the class and input shape first)."""
+        if not confirmed and not self._confirm():
+            return
         p = Path(path)
         if p.suffix.lower() == ".py":
             answer = self.ask_shape(str(p), module_classes(p), [1, 1, 28, 28])
@@ -80,63 +153,85 @@ class ModelLoader(QObject):
         else:
             self.load({"source": str(p), "weights": None, "input_shape": None, "trust": False})
 
-    def load(self, spec: dict) -> None:
-        """Load ``spec`` (a ``ModelSpec`` dict) in a worker."""
+    def load(self, spec: dict, into=None) -> None:
+        """Load ``spec`` (a ``ModelSpec`` dict) in a worker; no prompt (callers ask first).
+
+        ``into`` tells the two cases apart: None for a model the user opened (it gets a new
+        recipe when it has loaded; until then, and if it fails, nothing changes), or the
+        :class:`core.recipe.Recipe` just opened from a file whose own model this is.
+        """
         from gui import jobs
 
         if self.job is not None and not self.job.done:
             self.job.cancel()
+        self._seq += 1
+        seq = self._seq
+        self._failure = None
         self.busy.emit(f"Loading {spec['source']}…")
-        self.window.model_panel.set_loading(spec["source"])
+        self.window.model_panel.set_loading(spec["source"], replacing=into is None)
         self.job = self.runner.start(
             jobs.load_model_job, spec,
-            on_result=self._on_loaded, on_error=lambda e, d, s=spec: self._on_error(s, e, d),
-            on_finished=lambda: self.busy.emit(""))
+            on_result=lambda info: seq == self._seq and self._on_loaded(info, spec, into),
+            on_error=lambda e, d: seq == self._seq and self._on_error(spec, into, e, d),
+            on_finished=lambda: seq == self._seq and self._on_finished())
+
+    @property
+    def loading(self) -> bool:
+        return self.job is not None and not self.job.done
 
     # --- results -----------------------------------------------------------------------
-    def _on_loaded(self, info) -> None:
+    def _on_loaded(self, info, requested: dict, into) -> None:
         from core.models import ModelSpec
-        from core.recipe import Recipe, VariantSpec
+        from gui import jobs
 
-        spec = ModelSpec.from_dict(info.spec)
         doc = self.doc
-        if doc.recipe is None or self._is_new_model(spec):
-            if doc.recipe is None:
-                s = info.summary
-                digits = (s.get("output_shape") or [0, 0])[-1] == 10 and len(s.get("input_shape") or []) == 4
-                recipe = Recipe(name=Path(spec.source.split(":")[-1] if spec.source.startswith(("builtin:", "torchvision:")) else spec.source).stem or "untitled",
-                                model=spec)
-                recipe.data.source = "builtin:digits" if digits else "random"
-                recipe.variants = [VariantSpec("fp32-eager", "eager"), VariantSpec("fp32-pte", "pte", "export")]
-                doc.set_recipe(recipe, dirty=True)
-            else:
-                doc.recipe.model = spec
-                doc.clear_results()
+        if into is not None:  # the model of the recipe opened from a file
+            if into is not doc.recipe:
+                return  # another recipe replaced it meanwhile
+            jobs.use_model(info)
+            asked = ModelSpec.from_dict(requested)
+            if asked != into.model:  # the user trusted a pickle or gave the input shape: keep it
+                into.model = asked
                 doc.set_dirty(True)
-                doc.recipe_replaced.emit()
+        else:  # a model the user opened: a new recipe made for it
+            jobs.use_model(info)
+            doc.set_recipe(new_recipe_for(ModelSpec.from_dict(info.spec), info.summary), dirty=False)
         doc.set_model_summary(info.summary)
         self.loaded.emit(info)
 
-    def _is_new_model(self, spec) -> bool:
-        m = self.doc.recipe.model
-        same_shape = not m.input_shape or list(m.input_shape) == list(spec.input_shape or [])
-        return (m.source, m.weights, m.trust) != (spec.source, spec.weights, spec.trust) or not same_shape
+    def current_model_text(self) -> str:
+        """Which model the document holds now, for the status line."""
+        if self.doc.model_summary:
+            return f"the current model is still {self.doc.model_summary.get('spec')}"
+        if self.doc.recipe is not None:
+            return f"the recipe's model {self.doc.recipe.model.source} is not loaded"
+        return "no model is open"
 
-    def _on_error(self, spec: dict, error, details: str) -> None:
+    def _on_error(self, spec: dict, into, error, details: str) -> None:
         from core.errors import UntrustedPickleError
 
         message = getattr(error, "message", str(error))
         if isinstance(error, UntrustedPickleError) and not spec.get("trust") and "pickled whole module" in message:
             if self.ask_trust(spec["source"], message):
-                self.load({**spec, "trust": True})
+                self.load({**spec, "trust": True}, into)
                 return
         elif "input shape" in message and "cannot be known" in message and not spec.get("input_shape"):
             answer = self.ask_shape(spec["source"], None, None)
             if answer is not None:
-                self.load({**spec, "input_shape": answer[1]})
+                self.load({**spec, "input_shape": answer[1]}, into)
                 return
-        self.window.model_panel.set_failed(spec["source"], message)
-        self.failed.emit(error, f"model {Path(spec['source']).name}")
+        name = Path(spec["source"]).name
+        if into is not None and into is not self.doc.recipe:
+            pass  # that recipe is gone: its model's failure only goes to Problems
+        else:
+            self.window.model_panel.set_failed(spec["source"], message, replacing=into is None)
+            self._failure = f"Could not load {name} (see Problems): {self.current_model_text()}."
+        self.failed.emit(error, f"model {name}")
+
+    def _on_finished(self) -> None:
+        self.busy.emit("")
+        if self._failure:
+            self.status.emit(self._failure)
 
     def _ask_shape(self, source: str, classes: list[str] | None, shape: list[int] | None):
         """(class, shape, weights) from the dialog, or None when cancelled."""

@@ -2,7 +2,8 @@
 
 Reading a recipe validates it against the registries (torch), so it runs in a worker; saving
 uses the engine's own ``Recipe.save`` (atomic), so ``deploy-studio run`` reads exactly the
-file the window wrote.
+file the window wrote. Recipes bundled with the package (``resources/``, e.g. the digits demo)
+open as untitled copies, and nothing is ever written inside ``resources/``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from gui.workers import JobRunner
 
 MAX_RECENT = 8
 RECIPE_FILTER = "Recipes (*.toml);;All files (*)"
+
+
+def resources_dir() -> Path:
+    """The package's bundled files (demo recipe, examples, icons): read-only for the window."""
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def is_bundled(path: str | Path) -> bool:
+    """True for a path inside the package's ``resources/`` folder."""
+    try:
+        return Path(path).expanduser().resolve().is_relative_to(resources_dir().resolve())
+    except (OSError, ValueError):
+        return False
 
 
 def settings() -> QSettings:
@@ -117,8 +131,12 @@ class RecipeFiles(QObject):
                           on_error=lambda e, d: self._on_open_error(e, path, on_done))
 
     def _on_opened(self, recipe, on_done) -> None:
-        self.doc.set_recipe(recipe, dirty=False)
-        self._remember(recipe.path)
+        if is_bundled(recipe.path):  # a built-in recipe: an untitled copy (Save asks where)
+            source, recipe.path = recipe.path, None
+            self.doc.set_recipe(recipe, dirty=False, copy_of=source)
+        else:
+            self.doc.set_recipe(recipe, dirty=False)
+            self._remember(recipe.path)
         self.opened.emit(recipe)
         if on_done:
             on_done(True)
@@ -129,7 +147,8 @@ class RecipeFiles(QObject):
             on_done(False)
 
     def _ask_save_path(self) -> str | None:
-        start = str(self.doc.path or Path.cwd() / f"{self.doc.recipe.name or 'recipe'}.toml")
+        folder = Path.cwd() if not is_bundled(Path.cwd()) else Path.home()
+        start = str(self.doc.path or folder / f"{self.doc.recipe.name or 'recipe'}.toml")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save recipe", start, RECIPE_FILTER)
         return path or None
 
@@ -151,6 +170,14 @@ class RecipeFiles(QObject):
         return self._write(Path(path))
 
     def _write(self, path: Path) -> bool:
+        if is_bundled(path):
+            from core.errors import StudioError
+
+            self.failed.emit(StudioError(
+                f"not saved: {path} is inside Deploy Studio's own resources folder ({resources_dir()}), "
+                "which holds the built-in recipes and is replaced when the package is updated",
+                "use File ▸ Save As… and choose a folder of your own"), "save")
+            return False
         try:
             self.doc.recipe.save(path)
         except Exception as e:  # noqa: BLE001 - a write error is the user's to fix, not a crash

@@ -24,11 +24,13 @@ class Document(QObject):
 
     Signals
     -------
-    recipe_replaced : the whole recipe changed (new / open / model opened).
+    recipe_replaced : the whole recipe changed (new / open / model opened); the model summary
+        is None until its model has loaded, and ``model_changed`` follows.
     variants_changed : a variant was added, removed, renamed, reordered or edited.
     settings_changed : data, benchmark or export settings changed.
     dirty_changed(bool), path_changed(object)
-    model_changed : the model summary changed (``model_summary``).
+    model_changed : the model summary changed (``model_summary``; None while a replaced recipe's
+        model loads): anything computed from the previous model (samples, predictions) is stale.
     results_cleared, result_changed(str), live_latency(str), variant_progress(str)
     report_changed : a finished run's report is available (``report``).
     gates_changed : the gate limits or the gate results (``gate_results``) changed.
@@ -54,12 +56,14 @@ class Document(QObject):
         self.model_summary: dict | None = None
         self.model_kind: str | None = None
         self.results: dict[str, dict] = {}
+        self.previous_results: dict[str, dict] = {}  # each variant's row before the current run
         self.live: dict[str, dict] = {}
         self.progress: dict[str, tuple[float, str]] = {}
         self.report: dict | None = None
         self.gate_results: list[dict] = []  # report["gates"] entries, re-checked when limits change
         self.sensitivity: dict[str, list[dict]] = {}  # variant -> per-layer rows of its last build
         self.out_dir: Path | None = None
+        self.copy_of: Path | None = None  # a built-in recipe this untitled document was copied from
         self._colour_slots: dict[str, int] = {}
 
     # --- recipe ------------------------------------------------------------------------
@@ -71,9 +75,14 @@ class Document(QObject):
     def has_recipe(self) -> bool:
         return self.recipe is not None
 
-    def set_recipe(self, recipe: Recipe | None, dirty: bool = False) -> None:
-        """Replace the whole recipe (results and colours start over)."""
+    def set_recipe(self, recipe: Recipe | None, dirty: bool = False, copy_of: Path | None = None) -> None:
+        """Replace the whole recipe (results, previous results and colours start over).
+
+        ``copy_of``: the built-in recipe file this untitled recipe is a copy of (for the title).
+        """
         self.recipe = recipe
+        self.copy_of = Path(copy_of) if copy_of is not None else None
+        self.previous_results = {}
         self._colour_slots = {}
         for v in recipe.variants if recipe else []:
             self._slot(v.name)
@@ -83,6 +92,7 @@ class Document(QObject):
         self.report = None
         self.sensitivity = {}
         self.recipe_replaced.emit()
+        self.model_changed.emit()  # no summary until the recipe's model has loaded
         self.path_changed.emit(self.path)
         self.set_dirty(dirty)
 
@@ -94,6 +104,7 @@ class Document(QObject):
     def saved(self, path: Path) -> None:
         """Tell the document its recipe was written to ``path``."""
         self.recipe.path = Path(path)
+        self.copy_of = None
         self.path_changed.emit(self.path)
         self.set_dirty(False)
 
@@ -154,6 +165,7 @@ class Document(QObject):
             return
         self.recipe.variants.remove(v)
         self.results.pop(name, None)
+        self.previous_results.pop(name, None)
         self.sensitivity.pop(name, None)
         self.live.pop(name, None)
         self.variants_changed.emit()
@@ -172,10 +184,12 @@ class Document(QObject):
             slot = self._colour_slots.pop(old_name, None)
             if slot is not None:
                 self._colour_slots[spec.name] = slot
-            for d in (self.results, self.live, self.progress, self.sensitivity):
+            for d in (self.results, self.previous_results, self.live, self.progress, self.sensitivity):
                 if old_name in d:
                     d[spec.name] = d.pop(old_name)
-        self.results.pop(spec.name, None)  # its numbers no longer describe it
+        old = self.results.pop(spec.name, None)  # its numbers no longer describe it
+        if old and old.get("artifact") and not old.get("error"):
+            self.previous_results[spec.name] = old  # but stay to compare the next build with
         self.live.pop(spec.name, None)
         self.variants_changed.emit()
         self.set_dirty(True)
@@ -227,6 +241,11 @@ class Document(QObject):
         self.gates_changed.emit()
 
     def start_run(self, out_dir: Path) -> None:
+        """A run starts: its rows replace the results. Each variant's last measured row moves
+        to ``previous_results`` to compare the new one with (a variant the last run did not
+        measure keeps its older row)."""
+        measured = {n: r for n, r in self.results.items() if r.get("artifact") and not r.get("error")}
+        self.previous_results = {**self.previous_results, **measured}
         self.clear_results()
         self.report = None
         self.out_dir = Path(out_dir)
@@ -277,6 +296,10 @@ class Document(QObject):
             self.gate_results = evaluate_gates(self.recipe, {**self.report, "variants": rows})
         self.settings_edited()
         self.gates_changed.emit()
+
+    def previous_of(self, name: str) -> dict | None:
+        """Variant ``name``'s last measured row before the current run (None when there is none)."""
+        return self.previous_results.get(name)
 
     def gates_of(self, name: str) -> list[dict]:
         """The gate results of variant ``name`` (empty when no gate applies or no run yet)."""

@@ -175,6 +175,8 @@ class Preprocess:
         }[self.interpolation]
         img = img.convert("L" if self.grayscale else "RGB")
         h, w = self.size
+        if img.size == (w, h):
+            return img  # already at model size (a bundled sample): taken as is, as the apps do
         if self.resize == "center-crop":
             sw, sh = img.size
             if self.resize_size:

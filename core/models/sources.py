@@ -197,6 +197,8 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
         damage = _pickle_damage(path, names) if names or _head(path)[:1] == b"\x80" else None
         if damage:
             raise _damaged(path, damage) from None
+        if kind == "pickle":  # a torch.save archive whose zip and pickle are fine: its records are not
+            raise _damaged(path, f"PyTorch cannot read it ({_reason(e)})") from None
         raise ModelLoadError(
             f"{path} could not be read as a state_dict ({_reason(e)})",
             "the file may be damaged or not a PyTorch file: re-download it, or save it with "
@@ -362,7 +364,8 @@ def _archive(path: Path, spec: ModelSpec):
     names = _zip_names(path)
     if names is None:
         if head[:1] == b"\x80":  # legacy (non-zip) pickle: magic, protocol, info, object, keys
-            problem = _pickle_problem(path.read_bytes(), count=5)
+            with path.open("rb") as f:
+                problem = _pickle_problem(f, count=5)
             if problem:
                 raise _damaged(path, problem)
             return _pickled_module(path, spec)
@@ -417,38 +420,48 @@ def _pickle_damage(path: Path, names: list[str] | None) -> str | None:
 
     try:
         if names is None:  # legacy format: magic, protocol, sys info, object, storage keys
-            data, count = path.read_bytes(), 5
+            with path.open("rb") as f:
+                data, count = f.read(_MAX_PICKLE), 5  # raw tensor data follows the pickles
         else:
             member = next((n for n in names if n.split("/", 1)[-1] == "data.pkl"), None)
             if member is None:
                 return "it has no data.pkl record"
             with zipfile.ZipFile(path) as z:
+                if z.getinfo(member).file_size > _MAX_PICKLE:
+                    return "its data.pkl record is implausibly large"
                 data, count = z.read(member), 1
         stream = io.BytesIO(data)
         for i in range(count):
             if i and stream.tell() >= len(data):  # a plain pickle: one object, then the end
                 break
             pickletools.dis(stream, out=io.StringIO())
+        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            if op.name == "GLOBAL" and not all(p.isidentifier() for p in re.split(r"[. ]", arg)):
+                return f"its pickled data names a class that cannot exist ({arg[:60]!r})"
     except Exception as e:  # noqa: BLE001 - any parse failure is the answer
         return f"its pickled data is corrupt ({_reason(e)})"
     return None
 
 
 _MEMO_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"})
+_MAX_PICKLE = 256 << 20  # no pickle record PyTorch writes comes near this (tensors are apart)
 
 
-def _pickle_problem(data: bytes, count: int = 1) -> str | None:
-    """Why a pickle stream (``count`` pickles back to back) must not reach an unpickler, or
-    None. Reads opcodes without running any: every length must fit in the stream, and memo
-    slots must be plausible (picklers number them 0, 1, 2...; a damaged LONG_BINPUT index
-    makes torch's C++ unpickler and Python's C one allocate gigabytes for their memo)."""
+def _pickle_problem(data, count: int = 1) -> str | None:
+    """Why a pickle stream (bytes or a binary file; ``count`` pickles back to back) must not
+    reach an unpickler, or None. Reads opcodes without running any: every length must fit in
+    the stream, and memo slots must be plausible (picklers number them 0, 1, 2...; a damaged
+    LONG_BINPUT index makes torch's C++ unpickler and Python's C one allocate gigabytes)."""
     import io
+    import os
     import pickletools
 
-    stream = io.BytesIO(data)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    end = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
     try:
         for i in range(count):
-            if i and stream.tell() >= len(data):
+            if i and stream.tell() >= end:
                 break
             for ops, (op, arg, _pos) in enumerate(pickletools.genops(stream)):
                 if op.name in _MEMO_OPS and isinstance(arg, int) and not 0 <= arg <= ops:
@@ -461,26 +474,28 @@ def _pickle_problem(data: bytes, count: int = 1) -> str | None:
 def _zip_pickle_problem(z: zipfile.ZipFile, nested: bool = True) -> str | None:
     """The first pickle record (data.pkl, constants.pkl, bytecode.pkl, *.debug_pkl; also in a
     .pt nested in a .pt2) that must not reach an unpickler, as "record: problem"."""
-    import io
-
     for info in z.infolist():
         name = info.filename
         if name.endswith((".pkl", "_pkl")):
+            if info.file_size > _MAX_PICKLE:
+                return f"{name.split('/', 1)[-1]}: it is implausibly large ({info.file_size} bytes)"
             problem = _pickle_problem(z.read(info))
             if problem:
                 return f"{name.split('/', 1)[-1]}: {problem}"
         elif nested and name.endswith(".pt"):
-            data = z.read(info)
-            if data[:4] == b"PK\x03\x04":
+            with z.open(info) as f:
+                if f.read(4) != b"PK\x03\x04":
+                    continue
                 try:
-                    with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                    f.seek(0)
+                    with zipfile.ZipFile(f) as inner:
                         bad = inner.testzip()
                         problem = (f"member {bad} fails its checksum" if bad is not None
                                    else _zip_pickle_problem(inner, nested=False))
                 except Exception as e:  # noqa: BLE001 - zipfile raises a dozen types on damage
                     problem = f"its zip structure is broken ({_reason(e)})"
-                if problem:
-                    return f"{name.split('/', 1)[-1]} (an archive inside the archive): {problem}"
+            if problem:
+                return f"{name.split('/', 1)[-1]} (an archive inside the archive): {problem}"
     return None
 
 

@@ -87,6 +87,9 @@ def summarize(model: LoadedModel) -> dict:
         "flops": count_flops(model),
         "labels": model.labels,
         "preprocess": model.preprocess.to_dict(),
+        "preprocess_origin": model.preprocess_origin,
+        "output": model.output_key,
+        "output_note": model.output_note,
         "notes": model.notes,
         "layers": layer_table(model),
     }

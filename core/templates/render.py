@@ -107,7 +107,7 @@ def _check_bundle(bundle) -> None:
         )
     pp = bundle.preprocess
     shape = [int(v) for v in bundle.input_shape]
-    if shape[1:] != [pp.channels, *pp.size]:
+    if shape[1:] != pp.input_shape()[1:]:
         raise TemplateError(
             f"input shape {shape} does not match the preprocessing "
             f"({pp.channels} channel(s) of {pp.size[0]}x{pp.size[1]})",

@@ -1,6 +1,10 @@
-"""The Export dialog: pick variants (by name or format), app templates and their runtimes,
-the output folder and the app name; export in a worker with progress; then a summary with
-"Open folder".
+"""The Export dialog: pick variants (by name or format), app templates, their runtimes and
+the variant each app ships, the output folder and the app name; export in a worker with
+progress; then a summary with "Open folder".
+
+The dialog starts from the recipe's ``[export]`` settings and writes the choices back into
+them when the user exports (so ``deploy-studio run`` of the saved recipe renders the same
+apps). Each app's variant defaults to the engine's rule, :func:`core.pareto.ship_choice`.
 """
 
 from __future__ import annotations
@@ -28,12 +32,70 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.formatting import fmt_bytes
+from gui.formatting import fmt_bytes, fmt_ms
 from gui.panels.variants_panel import swatch
 from gui.state import Document
 from gui.workers import JobRunner
 
 PLATFORM_LABELS = {"android": "Android", "ios": "iOS", "web": "Web"}
+LEGACY_RUNTIMES = {
+    ("android", "pytorch-lite"): (
+        "pytorch_android_lite 2.1.0 is a legacy option: its native libraries are not 16 KB-page "
+        "aligned, and Google Play rejects apps with them for targetSdk 35. Prefer ExecuTorch or "
+        "ONNX Runtime for a new app."),
+}
+"""(platform, runtime) -> why the runtime is legacy (shown under its row)."""
+LEGACY_STYLE = ("QLabel#legacyNote { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
+                " border-radius: 4px; padding: 4px 6px; }")
+
+
+def _p50(row: dict) -> float | None:
+    return (row.get("latency_ms") or {}).get("p50")
+
+
+def variant_choice_text(name: str, row: dict | None) -> str:
+    """A variant combo entry: ``"int8-pte · 27.3 kB · p50 0.061 ms"`` (or why it has no numbers)."""
+    row = row or {}
+    if row.get("error"):
+        return f"{name} · failed"
+    if not row.get("artifact"):
+        return f"{name} · not built yet"
+    lat = f" · p50 {fmt_ms(_p50(row))} ms" if _p50(row) is not None else " · no latency here"
+    return f"{name} · {fmt_bytes(row.get('size_bytes'))}{lat}"
+
+
+def ship_reason(rows: list[dict], fmt: str, failed: set[str], chosen: str | None) -> str:
+    """One line: why ``chosen`` is the variant the app ships (the engine's ``ship_choice`` rule)."""
+    from core.pareto import ship_choice, within_noise
+
+    built = [r for r in rows if r.get("format") == fmt and not r.get("error") and r.get("artifact")]
+    if not built:
+        if chosen:
+            return f"{chosen} is built with the export."
+        return (f"No {fmt} variant is built yet: the export builds them and ships the smallest one within the "
+                "latency noise of the fastest, among those passing every gate (an fp32 one when the recipe has none).")
+    engine = ship_choice(rows, fmt, failed)
+    if chosen != engine["name"]:
+        return f"Your choice; the engine's rule would ship {engine['name']}."
+    passing = [r for r in built if r["name"] not in failed]
+    pool = passing or built
+    fastest = min(pool, key=lambda r: (_p50(r) if _p50(r) is not None else float("inf"),
+                                       r.get("size_bytes") or float("inf")))
+    smallest = min(r.get("size_bytes") or float("inf") for r in pool)
+    if len(pool) == 1:
+        why = f"The only {fmt} variant built" + (" that passes every gate" if len(built) > 1 else "")
+    elif engine["name"] == fastest["name"]:
+        why = (f"The fastest and smallest {fmt} variant" if (engine.get("size_bytes") or 0) <= smallest else
+               f"The fastest {fmt} variant: no smaller one is within its latency noise")
+    else:
+        close = [r for r in pool if within_noise(r, fastest)]
+        why = (f"The smallest of the {len(close)} {fmt} variants within the latency noise of the fastest "
+               f"({fastest['name']}, p50 {fmt_ms(_p50(fastest))} ms)")
+    if not passing:
+        return f"{why}; every {fmt} variant failed a gate, so the gates could not decide."
+    if len(passing) < len(built):
+        return f"{why}, among the {len(passing)} passing every gate ({len(built) - len(passing)} failing one left out)."
+    return why + ("." if len(pool) == 1 else ", passing every gate.")
 
 
 class ExportDialog(QDialog):
@@ -66,7 +128,7 @@ class ExportDialog(QDialog):
         self.job = None
         self.result = None
         self.setWindowTitle("Export")
-        self.setMinimumSize(760, 560)
+        self.setMinimumSize(820, 640)
 
         # variants -----------------------------------------------------------------
         vbox = QGroupBox("Variants to ship")
@@ -99,36 +161,67 @@ class ExportDialog(QDialog):
         vl.addLayout(fmt_row)
         vl.addWidget(self.variant_list)
 
-        # templates ----------------------------------------------------------------
+        # templates: per app its runtime and the variant it ships ------------------------
+        from core.gates import failed_variants
+
+        self.failed_gates = failed_variants(doc.gate_results)
         tbox = QGroupBox("App projects")
         grid = QGridLayout(tbox)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(4)
+        for col, text in enumerate(("App", "Runtime", "Ships variant")):
+            head = QLabel(text)
+            head.setObjectName("muted")
+            grid.addWidget(head, 0, col)
         self.platform_boxes: dict[str, QCheckBox] = {}
         self.runtime_combos: dict[str, QComboBox] = {}
-        wanted = {t.platform: t.runtime for t in (doc.recipe.export.templates if doc.recipe else [])}
-        platforms = list(info.platforms) or []
-        for row_i, p in enumerate(sorted(platforms, key=lambda p: list(PLATFORM_LABELS).index(p) if p in PLATFORM_LABELS else 9)):
+        self.variant_combos: dict[str, QComboBox] = {}
+        self.reason_labels: dict[str, QLabel] = {}
+        self.legacy_labels: dict[str, QLabel] = {}
+        export = doc.recipe.export if doc.recipe else None
+        saved = {t.platform: t for t in (export.templates if export else [])}
+        self._saved_variant = {p: t.variant or (export.variant if export else None) for p, t in saved.items()}
+        platforms = sorted(info.platforms, key=lambda p: list(PLATFORM_LABELS).index(p) if p in PLATFORM_LABELS else 9)
+        row_i = 1
+        for p in platforms:
             cb = QCheckBox(PLATFORM_LABELS.get(p, p))
             cb.setObjectName(f"platform_{p}")
-            cb.setChecked(p in wanted or not wanted)
+            cb.setChecked(p in saved or not saved)
             combo = QComboBox()
             combo.setObjectName(f"runtime_{p}")
             for rt in info.platforms[p]:
-                combo.addItem(f"{rt}  ({info.platform_formats[p][rt]})", rt)
-            rt = wanted.get(p) or info.default_runtimes.get(p)
+                legacy = " — legacy" if (p, rt) in LEGACY_RUNTIMES else ""
+                combo.addItem(f"{rt}  ({info.platform_formats[p][rt]}){legacy}", rt)
+            rt = (saved[p].runtime if p in saved else None) or info.default_runtimes.get(p)
             combo.setCurrentIndex(max(0, combo.findData(rt)))
-            cb.toggled.connect(combo.setEnabled)
-            combo.setEnabled(cb.isChecked())
-            self.platform_boxes[p], self.runtime_combos[p] = cb, combo
+            vcombo = QComboBox()
+            vcombo.setObjectName(f"variant_{p}")
+            vcombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            vcombo.setMinimumContentsLength(22)
+            reason = QLabel("")
+            reason.setObjectName("muted")
+            reason.setWordWrap(True)
+            legacy_note = QLabel("")
+            legacy_note.setObjectName("legacyNote")
+            legacy_note.setStyleSheet(LEGACY_STYLE)
+            legacy_note.setWordWrap(True)
+            legacy_note.setVisible(False)
+            self.platform_boxes[p], self.runtime_combos[p], self.variant_combos[p] = cb, combo, vcombo
+            self.reason_labels[p], self.legacy_labels[p] = reason, legacy_note
             grid.addWidget(cb, row_i, 0)
             grid.addWidget(combo, row_i, 1)
+            grid.addWidget(vcombo, row_i, 2)
+            grid.addWidget(reason, row_i + 1, 1, 1, 2)
+            grid.addWidget(legacy_note, row_i + 2, 1, 1, 2)
+            row_i += 3
+            self._fill_variants(p, first=True)
+            combo.currentIndexChanged.connect(lambda _i, p=p: self._fill_variants(p))
+            vcombo.currentIndexChanged.connect(lambda _i, p=p: self._on_variant_chosen(p))
+            cb.toggled.connect(lambda _on, p=p: self._update_row(p))
+            self._update_row(p)
         if not platforms:
-            grid.addWidget(QLabel("No app templates are installed."), 0, 0)
-        note = QLabel("Each app ships the chosen variant in its runtime's format (the fastest one "
-                      "that built; an fp32 one is built when none is chosen).")
-        note.setObjectName("muted")
-        note.setWordWrap(True)
-        grid.addWidget(note, len(platforms) + 1, 0, 1, 2)
-        grid.setColumnStretch(1, 1)
+            grid.addWidget(QLabel("No app templates are installed."), 1, 0, 1, 3)
+        grid.setColumnStretch(2, 1)
 
         # where --------------------------------------------------------------------
         where = QFormLayout()
@@ -172,16 +265,102 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.export_button)
 
-        top = QHBoxLayout()
-        top.addWidget(vbox, 3)
-        top.addWidget(tbox, 2)
         lay = QVBoxLayout(self)
-        lay.addLayout(top, 1)
+        lay.addWidget(vbox, 1)
+        lay.addWidget(tbox)
         lay.addLayout(where)
         lay.addWidget(self.progress)
         lay.addWidget(self.status)
         lay.addWidget(self.summary, 1)
         lay.addLayout(buttons)
+
+    # --- the variant each app ships ---------------------------------------------------
+    def format_of(self, platform: str) -> str:
+        """The artifact format the platform's chosen runtime runs."""
+        return self.info.platform_formats[platform][self.runtime_combos[platform].currentData()]
+
+    def _rows(self) -> list[dict]:
+        return [self.doc.results[v.name] for v in self.doc.variants if v.name in self.doc.results]
+
+    def default_variant(self, platform: str) -> str | None:
+        """The engine's rule (``ship_choice``) for the platform's format; None when nothing is built."""
+        from core.pareto import ship_choice
+
+        row = ship_choice(self._rows(), self.format_of(platform), self.failed_gates)
+        return row["name"] if row else None
+
+    def _fill_variants(self, platform: str, first: bool = False) -> None:
+        """List the recipe's variants in the runtime's format; select the saved one (on first
+        fill) or the engine's rule."""
+        fmt = self.format_of(platform)
+        combo = self.variant_combos[platform]
+        combo.blockSignals(True)
+        combo.clear()
+        fitting = [v for v in self.doc.variants if v.format == fmt]
+        for v in fitting:
+            row = self.doc.results.get(v.name)
+            combo.addItem(swatch(self.doc.color(v.name)), variant_choice_text(v.name, row), v.name)
+            if row and row.get("error"):
+                combo.model().item(combo.count() - 1).setEnabled(False)
+        if not fitting:
+            combo.addItem(f"fp32 {fmt}, built for the app (the recipe has no {fmt} variant)", None)
+        elif not any(r.get("artifact") and not r.get("error") for r in (self.doc.results.get(v.name) or {} for v in fitting)):
+            combo.insertItem(0, "automatic: chosen after building", None)
+        pick = self._saved_variant.get(platform) if first else None
+        i = combo.findData(pick) if pick else -1
+        if i < 0:
+            default = self.default_variant(platform)
+            i = combo.findData(default) if default else 0
+        combo.setCurrentIndex(max(0, i))
+        combo.blockSignals(False)
+        self._on_variant_chosen(platform)
+
+    def _on_variant_chosen(self, platform: str) -> None:
+        name = self.variant_combos[platform].currentData()
+        if name and self.platform_boxes[platform].isChecked():
+            for it in (self.variant_list.item(i) for i in range(self.variant_list.count())):
+                if it.data(Qt.ItemDataRole.UserRole) == name:
+                    it.setCheckState(Qt.CheckState.Checked)  # the app needs its artifact
+            box = self.format_boxes.get(self.format_of(platform))
+            if box is not None and not box.isChecked():
+                box.blockSignals(True)
+                box.setChecked(True)
+                box.blockSignals(False)
+        self.reason_labels[platform].setText(ship_reason(self._rows(), self.format_of(platform),
+                                                         self.failed_gates, name))
+        self._update_row(platform)
+
+    def _update_row(self, platform: str) -> None:
+        on = self.platform_boxes[platform].isChecked()
+        rt = self.runtime_combos[platform].currentData()
+        self.runtime_combos[platform].setEnabled(on)
+        self.variant_combos[platform].setEnabled(on)
+        self.reason_labels[platform].setEnabled(on)
+        legacy = LEGACY_RUNTIMES.get((platform, rt))
+        self.legacy_labels[platform].setText(legacy or "")
+        self.legacy_labels[platform].setVisible(bool(legacy) and on)
+
+    def chosen_variant(self, platform: str) -> str | None:
+        """The variant the platform's app ships (None: the engine picks after building)."""
+        return self.variant_combos[platform].currentData()
+
+    def save_choices(self) -> bool:
+        """Write the dialog's apps (platform, runtime, variant) and app name into the recipe's
+        ``[export]``; True (and the document dirty) when they changed."""
+        from core.recipe import TemplateSpec
+
+        r = self.doc.recipe
+        if r is None:
+            return False
+        new = [TemplateSpec(p, rt, v) for p, rt, v in self.chosen_templates()]
+        name = self.app_name.text().strip() or "Deploy Studio App"
+        old = [(t.platform, t.runtime, t.variant) for t in r.export.templates]
+        if old == [(t.platform, t.runtime, t.variant) for t in new] and r.export.app_name == name:
+            return False
+        r.export.templates = new
+        r.export.app_name = name
+        self.doc.settings_edited()
+        return True
 
     # --- choices -----------------------------------------------------------------------
     def _items_of_format(self, fmt: str) -> list[QListWidgetItem]:
@@ -200,8 +379,10 @@ class ExportDialog(QDialog):
         return [self.variant_list.item(i).data(Qt.ItemDataRole.UserRole)
                 for i in range(self.variant_list.count()) if self._item_checked(self.variant_list.item(i))]
 
-    def chosen_templates(self) -> list[tuple[str, str]]:
-        return [(p, self.runtime_combos[p].currentData()) for p, cb in self.platform_boxes.items() if cb.isChecked()]
+    def chosen_templates(self) -> list[tuple[str, str, str | None]]:
+        """(platform, runtime, variant or None) of every ticked app."""
+        return [(p, self.runtime_combos[p].currentData(), self.chosen_variant(p))
+                for p, cb in self.platform_boxes.items() if cb.isChecked()]
 
     def set_output_dir(self, path: str) -> None:
         self.out_edit.setText(str(path))
@@ -220,9 +401,13 @@ class ExportDialog(QDialog):
         if not out:
             self.status.setText("Choose an output folder.")
             return
-        if not self.chosen_variants() and not self.chosen_templates():
+        templates = self.chosen_templates()
+        if not self.chosen_variants() and not templates:
             self.status.setText("Choose at least one variant or app project.")
             return
+        self.save_choices()  # the recipe remembers them (deploy-studio run renders the same apps)
+        shipped = [v for _p, _rt, v in templates if v]
+        names = self.chosen_variants() + [v for v in dict.fromkeys(shipped) if v not in self.chosen_variants()]
         self.export_button.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setValue(0)
@@ -232,7 +417,7 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         self.result = None
         self.job = self.runner.start(
-            jobs.export_job, self.doc.recipe, self.chosen_variants(), self.chosen_templates(),
+            jobs.export_job, self.doc.recipe, names, templates,
             self.app_name.text().strip() or "Deploy Studio App", out,
             str(self.doc.out_dir) if self.doc.out_dir else None, dict(self.doc.results),
             on_progress=self._on_progress, on_result=self._on_result, on_error=self._on_error,

@@ -2,7 +2,11 @@
 
 Units are the ones users think in: accuracy drop in percentage points of top-1 (the recipe
 stores a fraction: 1 point = 0.01), size in MB (10^6 bytes, stored as bytes), latency p50 in
-ms. Edits go through :meth:`gui.state.Document.set_gates`, which re-checks a finished run.
+ms, top-1 agreement with the original in percent, output SNR in dB. The two fidelity gates
+are on by default (:data:`core.gates.DEFAULT_LIMITS`): ticked with the default value until the
+user changes it (then the recipe stores the value) or unticks it (the recipe stores
+``false``). Edits go through :meth:`gui.state.Document.set_gates`, which re-checks a finished
+run.
 """
 
 from __future__ import annotations
@@ -20,9 +24,18 @@ FIELDS = {
     "max_size_bytes": ("Max size", " MB", 3, 0.001, 1e6, lambda v: int(round(v * 1e6)), lambda v: v / 1e6,
                        "everything the app must ship, in MB (10^6 bytes; stored in bytes)"),
     "max_latency_ms": ("Max p50 latency", " ms", 3, 0.001, 1e6, lambda v: round(v, 6), lambda v: v,
-                       "median latency of one batch-1 call in the artifact's own runtime"),
+                       "median latency of one batch-1 call in the artifact's own runtime; a limit inside "
+                       "the p50's 95% interval is reported as uncertain, not passed or failed"),
+    "min_top1_agreement": ("Min agreement", " %", 1, 0.0, 100.0, lambda v: round(v / 100, 6), lambda v: v * 100,
+                           "the variant's top-1 must equal the original model's on at least this share of the "
+                           "held-out samples (on by default: catches broken artifacts on unlabelled data too)"),
+    "min_snr_db": ("Min output SNR", " dB", 1, -150.0, 150.0, lambda v: round(v, 3), lambda v: v,
+                   "signal-to-noise ratio of the variant's outputs against the original's (on by default; "
+                   "by default not applied to retrained variants: distill, or prune with finetuning)"),
 }
-DEFAULTS = {"max_accuracy_drop": 0.01, "max_size_bytes": 5_000_000, "max_latency_ms": 5.0}
+DEFAULTS = {"max_accuracy_drop": 0.01, "max_size_bytes": 5_000_000, "max_latency_ms": 5.0,
+            "min_top1_agreement": 0.9, "min_snr_db": 10.0}
+ON_BY_DEFAULT = ("min_top1_agreement", "min_snr_db")
 
 
 class GatesForm(QGroupBox):
@@ -67,20 +80,35 @@ class GatesForm(QGroupBox):
         gates = self.doc.recipe.gates if self.doc.recipe is not None else None
         for key, (*_head, _to, from_recipe, _tip) in FIELDS.items():
             value = getattr(gates, key) if gates is not None else None
+            default_on = key in ON_BY_DEFAULT and value is None
             box, spin = self.boxes[key], self.spins[key]
             for w in (box, spin):
                 w.blockSignals(True)
-            box.setChecked(value is not None)
-            spin.setValue(from_recipe(value if value is not None else DEFAULTS[key]))
-            spin.setEnabled(value is not None)
+            box.setChecked((value is not None and value is not False) or default_on)
+            shown = value if value not in (None, False) else DEFAULTS[key]
+            spin.setValue(from_recipe(shown))
+            spin.setEnabled(box.isChecked())
+            spin.setProperty("default", default_on)
             for w in (box, spin):
                 w.blockSignals(False)
         self._update_result()
 
     def values(self) -> dict:
-        """``{recipe key: value or None}`` as the recipe stores them."""
-        return {key: FIELDS[key][5](self.spins[key].value()) if self.boxes[key].isChecked() else None
-                for key in FIELDS}
+        """``{recipe key: value, None or False}`` as the recipe stores them."""
+        out = {}
+        current = self.doc.recipe.gates if self.doc.recipe is not None else None
+        for key in FIELDS:
+            value = FIELDS[key][5](self.spins[key].value())
+            if key in ON_BY_DEFAULT:
+                if not self.boxes[key].isChecked():
+                    out[key] = False
+                elif getattr(current, key, None) is None and value == FIELDS[key][5](FIELDS[key][6](DEFAULTS[key])):
+                    out[key] = None  # still the default: the recipe keeps saying nothing
+                else:
+                    out[key] = value
+            else:
+                out[key] = value if self.boxes[key].isChecked() else None
+        return out
 
     def _on_edited(self, *_args) -> None:
         from core.recipe import Gates
@@ -94,14 +122,19 @@ class GatesForm(QGroupBox):
             self.doc.set_gates(gates)
 
     def _update_result(self) -> None:
+        from core.gates import effective_limits, failed_variants
+
         results = self.doc.gate_results
-        if self.doc.recipe is None or not any(v is not None for v in vars(self.doc.recipe.gates).values()):
+        if self.doc.recipe is None or not effective_limits(self.doc.recipe.gates):
             self.result.setText("No gate set: every variant passes.")
             return
         if not results:
             self.result.setText("Checked after Build & measure.")
             return
         variants = {g["variant"] for g in results}
-        failed = sorted({g["variant"] for g in results if not g["passed"]})
-        self.result.setText(f"Last run: {len(variants) - len(failed)} of {len(variants)} variant(s) passed"
-                            + (f"; failed: {', '.join(failed)}" if failed else "."))
+        failed = sorted(failed_variants(results))
+        unsure = sorted({g["variant"] for g in results if g.get("status") == "uncertain"} - set(failed))
+        text = f"Last run: {len(variants) - len(failed)} of {len(variants)} variant(s) passed"
+        text += f"; failed: {', '.join(failed)}" if failed else ""
+        text += f"; uncertain (within noise): {', '.join(unsure)}" if unsure else ""
+        self.result.setText(text + ("" if failed or unsure else "."))

@@ -1,4 +1,9 @@
-"""The Model panel: core's summary of the loaded model and its per-layer table."""
+"""The Model panel: core's summary of the loaded model and its per-layer table.
+
+The header always names the document's current model. While another model loads, and when
+it could not be loaded, a notice above the summary says so (dismissable after a failure);
+the summary below stays the current model's.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,27 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.formatting import fmt_bytes, fmt_count, fmt_shape
 from gui.state import Document
+
+NOTICE_STYLE = {
+    "info": "#modelNotice { background: rgba(61, 123, 224, 0.10); border: 1px solid rgba(61, 123, 224, 0.45);"
+            " border-radius: 4px; }",
+    "error": "#modelNotice { background: rgba(214, 69, 69, 0.10); border: 1px solid rgba(214, 69, 69, 0.55);"
+             " border-radius: 4px; }",
+}
+DEFAULT_STATUS = "Open a model (File ▸ Open Model…, drop a file here, or Built-in)."
 
 
 class ModelPanel(QWidget):
@@ -27,7 +43,7 @@ class ModelPanel(QWidget):
         self.title = QLabel("No model")
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
-        self.status = QLabel("Open a model (File ▸ Open Model…, drop a file here, or Built-in).")
+        self.status = QLabel(DEFAULT_STATUS)
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         self.fields: dict[str, QLabel] = {}
@@ -59,8 +75,26 @@ class ModelPanel(QWidget):
         h.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         layers_title = QLabel("Layers")
         layers_title.setObjectName("subTitle")
+        self.notice = QFrame()  # another model loading, or one that could not be loaded
+        self.notice.setObjectName("modelNotice")
+        self.notice_text = QLabel("")
+        self.notice_text.setObjectName("modelNoticeText")
+        self.notice_text.setWordWrap(True)
+        self.notice_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_close = QToolButton()
+        self.notice_close.setObjectName("dismissNotice")
+        self.notice_close.setText("×")
+        self.notice_close.setAutoRaise(True)
+        self.notice_close.setToolTip("dismiss")
+        self.notice_close.clicked.connect(self.hide_notice)
+        nl = QHBoxLayout(self.notice)
+        nl.setContentsMargins(8, 4, 2, 4)
+        nl.addWidget(self.notice_text, 1)
+        nl.addWidget(self.notice_close, 0, Qt.AlignmentFlag.AlignTop)
+        self.notice.setVisible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 8, 10, 8)
+        lay.addWidget(self.notice)
         lay.addWidget(self.title)
         lay.addWidget(self.status)
         lay.addLayout(form)
@@ -70,24 +104,70 @@ class ModelPanel(QWidget):
         doc.model_changed.connect(self._update_summary)
         doc.recipe_replaced.connect(self._on_recipe_replaced)
 
-    def set_loading(self, source: str) -> None:
-        """Show that ``source`` is being loaded (a real forward pass runs in a worker)."""
+    # --- notices ---------------------------------------------------------------------
+    def show_notice(self, text: str, kind: str = "info", dismissable: bool = True) -> None:
+        self.notice_text.setText(text)
+        self.notice.setStyleSheet(NOTICE_STYLE[kind])
+        self.notice_close.setVisible(dismissable)
+        self.notice.setVisible(True)
+
+    def hide_notice(self) -> None:
+        self.notice.setVisible(False)
+        self.notice_text.setText("")
+
+    def _has_current_model(self) -> bool:
+        return self.doc.model_summary is not None or self.doc.recipe is not None
+
+    def set_loading(self, source: str, replacing: bool = False) -> None:
+        """Show that ``source`` is being loaded (a real forward pass runs in a worker).
+
+        ``replacing``: a model the user opened, which replaces the current one only once it
+        has loaded; the header keeps naming the current model meanwhile.
+        """
+        if replacing and self._has_current_model():
+            self.show_notice(f"Loading {source}… The current model below stays until it has loaded.",
+                             dismissable=False)
+            return
+        self.hide_notice()
         self.title.setText(source)
         self.status.setText("Loading and running one forward pass…")
 
-    def set_failed(self, source: str, message: str) -> None:
+    def set_failed(self, source: str, message: str, replacing: bool = False) -> None:
+        """``source`` could not be loaded; with ``replacing`` the current model stays current."""
+        if replacing and self._has_current_model():
+            self.show_notice(f"Could not load {source}: {message}\nNothing changed: the model below is still "
+                             "the current one (details in Problems).", kind="error")
+            return
+        self.hide_notice()
+        if replacing:  # nothing was open
+            self.title.setText("No model")
+            self.status.setText(f"Could not load {source}: {message} (details in Problems)")
+            return
         self.title.setText(source)
         self.status.setText(f"Could not load: {message} (details in Problems)")
 
     def _on_recipe_replaced(self) -> None:
         r = self.doc.recipe
         if r is not None and self.doc.model_summary is None:
+            self.hide_notice()
             self.title.setText(r.model.source)
+            self.status.setText("Loading and running one forward pass…")
+
+    def _clear_summary(self) -> None:
+        for lab in self.fields.values():
+            lab.setText("—")
+        self.notes.setText("")
+        self.layers.setRowCount(0)
 
     def _update_summary(self) -> None:
         s = self.doc.model_summary
-        if not s:
+        if not s:  # a replaced recipe's model is loading: no numbers of the previous model stay
+            self._clear_summary()
+            if self.doc.recipe is None:
+                self.title.setText("No model")
+                self.status.setText(DEFAULT_STATUS)
             return
+        self.hide_notice()
         self.title.setText(s["spec"])
         self.status.setText("Loaded and validated with a forward pass.")
         self.fields["Kind"].setText({"module": "nn.Module", "torchscript": "TorchScript archive",

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHeaderView,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.panels.gates_form import GatesForm
+from gui.panels.preprocess_form import PreprocessForm
 from gui.panels.variants_panel import swatch
 from gui.state import Document
 from gui.workers import JobRunner
@@ -37,7 +40,7 @@ from gui.workers import JobRunner
 SOURCES = [
     ("Built-in digits (scikit-learn)", "builtin:digits"),
     ("MNIST folder (IDX files)…", "mnist:"),
-    ("Image folder (one sub-folder per class)…", "imagefolder:"),
+    ("Image folder (class sub-folders, or unlabelled images)…", "imagefolder:"),
     ("Random (latency only)", "random"),
 ]
 THUMB = 52
@@ -134,9 +137,25 @@ class SamplesPanel(QWidget):
         self.pred_hint.setObjectName("muted")
         self.pred_hint.setWordWrap(True)
 
-        lay = QVBoxLayout(self)
+        content = QWidget()
+        lay = QVBoxLayout(content)
         lay.setContentsMargins(8, 8, 8, 8)
+        scroll = QScrollArea()  # data, preprocessing and gates above samples: scroll, never squash
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.grid.setMinimumHeight(150)
+        self.preds.setMinimumHeight(170)
         lay.addWidget(data_box)
+        self.preprocess = PreprocessForm(doc)
+        self.preprocess.geometry_changed.connect(self.reload)
+        self.preprocess.normalisation_changed.connect(self._on_normalisation_changed)
+        self.preprocess.check_requested.connect(self.check_normalisation)
+        lay.addWidget(self.preprocess)
         self.gates = GatesForm(doc)
         lay.addWidget(self.gates)
         lay.addWidget(self.grid_title)
@@ -226,12 +245,16 @@ class SamplesPanel(QWidget):
         from gui import jobs
 
         r, s = self.doc.recipe, self.doc.model_summary
-        if r is None or not s or len(s.get("input_shape") or []) != 4:
+        pre = self.preprocess.effective()
+        self.samples = None
+        self.grid.clear()
+        self.preds.setRowCount(0)
+        self.preprocess.show_sample(None)
+        if r is None or not s or len(s.get("input_shape") or []) != 4 or pre is None:
             return
         self._loading = True
-        self.grid.clear()
         self.grid_title.setText("Held-out samples (loading…)")
-        self.runner.start(jobs.load_samples_job, r.data.source, list(s["input_shape"]),
+        self.runner.start(jobs.load_samples_job, r.data.source, pre,
                           r.data.calibration_samples, r.data.eval_samples,
                           on_result=self._on_samples, on_error=self._on_samples_error)
 
@@ -258,8 +281,31 @@ class SamplesPanel(QWidget):
         self.failed.emit(error, "samples")
 
     # --- predictions -------------------------------------------------------------------
-    def _on_sample_selected(self, _row: int) -> None:
+    def _on_sample_selected(self, row: int) -> None:
+        ok = self.samples is not None and 0 <= row < len(self.samples.images)
+        self.preprocess.show_sample(self.samples.images[row] if ok else None)
         self._predict()
+
+    def _on_normalisation_changed(self) -> None:
+        self._on_sample_selected(self.grid.currentRow())
+
+    def check_normalisation(self) -> None:
+        """Compare held-out accuracy under the common normalisations (a worker)."""
+        from gui import jobs
+
+        r, pre = self.doc.recipe, self.preprocess.effective()
+        if r is None or pre is None:
+            return
+        self.preprocess.check_button.setEnabled(False)
+        self.preprocess.check_button.setText("Checking…")
+
+        def done(*_a):
+            self.preprocess.check_button.setEnabled(True)
+            self.preprocess.check_button.setText("Check normalisation")
+
+        self.runner.start(jobs.check_normalisation_job, r.data.source, pre, r.data.calibration_samples,
+                          r.data.eval_samples, on_result=self.preprocess.show_check,
+                          on_error=lambda e, d: self.failed.emit(e, "normalisation check"), on_finished=done)
 
     def _labels(self) -> list[str]:
         s = self.doc.model_summary or {}
@@ -282,7 +328,7 @@ class SamplesPanel(QWidget):
         self.pred_hint.setText(f"Sample #{int(self.samples.indices[row])}" + (f" — label {truth}" if truth else "")
                                + ("" if rows else ". Build & measure to compare the variants."))
         self._predict_job = self.runner.start(
-            jobs.predict_job, self.samples.images[row], rows, out, self._labels(),
+            jobs.predict_job, self.samples.images[row], rows, out, self._labels(), self.preprocess.effective(),
             on_result=self._on_predictions, on_error=lambda e, d: self.failed.emit(e, "predictions"))
 
     def _on_predictions(self, result) -> None:

@@ -3,6 +3,9 @@
 Rows are the recipe's variants (then any variant a run added, e.g. to ship in an app);
 measurement columns fill in from :class:`gui.state.Document` results, a running variant
 shows a progress bar in its Status cell, and an invalid variant says why in its tooltip.
+The "Δ p50" column (shown once there is a previous run) compares each p50 with the variant's
+previous run (``previous_results``) and says when the change is within the measurement noise;
+a row the build cache reused says so in its Status cell.
 """
 
 from __future__ import annotations
@@ -28,11 +31,78 @@ from PySide6.QtWidgets import (
 from gui.formatting import NA, fmt_bytes, fmt_count, fmt_gate, fmt_ms, fmt_pct, fmt_sci, gates_cell
 from gui.state import Document
 
-COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "p90 ms",
+COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "Δ p50", "p90 ms",
            "Accuracy", "Agree", "Max |Δ|", "Gates"]
 COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
-COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = 5, 6, 7, 8, 9, 10, 11, 12
-NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
+COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = 5, 6, 7, 8, 9, 10, 11, 12, 13
+NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
+REUSED = "reused"
+"""The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
+NOISE_FALLBACK = 0.05  # relative p50 change treated as noise when a row has no interval (core.pareto)
+AMBER = "#c98a00"
+
+
+def gate_state(g: dict) -> str:
+    """``passed``, ``failed``, ``uncertain`` or ``n/a`` of one gate verdict (older rows: ``passed``)."""
+    return g.get("status") or ("passed" if g.get("passed") else "failed")
+
+
+def p50_change(prev: dict | None, row: dict | None) -> tuple[float, bool] | None:
+    """(relative p50 change, within noise) of ``row`` against ``prev`` (None: nothing to compare).
+
+    Within noise when the two p50 95% intervals overlap (``latency_ms.p50_ci``); rows without
+    intervals count a change under 5% as noise.
+    """
+    a, b = (prev or {}).get("latency_ms") or {}, (row or {}).get("latency_ms") or {}
+    if not a.get("p50") or b.get("p50") is None:
+        return None
+    rel = b["p50"] / a["p50"] - 1.0
+    ci_a, ci_b = a.get("p50_ci"), b.get("p50_ci")
+    if ci_a and ci_b:
+        noise = ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
+    else:
+        noise = abs(rel) < NOISE_FALLBACK
+    return rel, noise
+
+
+def prev_text(prev: dict | None, row: dict | None) -> str:
+    """The "Δ p50" cell: ``"▼12%"`` (faster), ``"▲5.1%"`` (slower), ``"≈1.2%"`` (within noise),
+    ``"same"`` (a reused row with the previous numbers), ``""`` (nothing to compare)."""
+    change = p50_change(prev, row)
+    if change is None:
+        return ""
+    rel, noise = change
+    if row.get("cached") and (prev.get("latency_ms") or {}).get("p50") == row["latency_ms"]["p50"]:
+        return "same"
+    pct = abs(rel) * 100
+    mark = "≈" if noise else ("▼" if rel < 0 else "▲")
+    return f"{mark}{pct:.1f}%" if pct < 10 else f"{mark}{pct:.0f}%"
+
+
+def prev_tip(prev: dict | None, row: dict | None) -> str | None:
+    """The "Δ p50" tooltip: the previous run's numbers next to this run's."""
+    if not prev:
+        return None
+    lat = prev.get("latency_ms") or {}
+    ci = lat.get("p50_ci")
+    lines = [f"previous run: p50 {fmt_ms(lat.get('p50'))} ms"
+             + (f" (95% interval {fmt_ms(ci[0])}–{fmt_ms(ci[1])})" if ci else "")
+             + f", size {fmt_bytes(prev.get('size_bytes'))}"
+             + (f", accuracy {fmt_pct((prev.get('accuracy') or {}).get('top1'))}"
+                if (prev.get("accuracy") or {}).get("top1") is not None else "")]
+    change = p50_change(prev, row)
+    if change is not None:
+        cur = row["latency_ms"]
+        cci = cur.get("p50_ci")
+        lines.append(f"this run: p50 {fmt_ms(cur.get('p50'))} ms"
+                     + (f" (95% interval {fmt_ms(cci[0])}–{fmt_ms(cci[1])})" if cci else ""))
+        rel, noise = change
+        lines.append("within the measurement noise: the two 95% intervals overlap" if noise and ci and cci else
+                     "within the measurement noise (under 5%)" if noise else
+                     f"{'faster' if rel < 0 else 'slower'} by {abs(rel) * 100:.1f} %, beyond the measurement noise")
+    elif not row or not row.get("latency_ms"):
+        lines.append("not measured in this run yet")
+    return "\n".join(lines)
 
 
 def steps_text(steps) -> str:
@@ -157,6 +227,8 @@ class VariantsModel(QAbstractTableModel):
                     COL_ON: "include the variant in Build & measure",
                     COL_SIZE: "everything the app must ship",
                     COL_P50: "median latency of one batch-1 call in the artifact's own runtime",
+                    COL_PREV: "p50 change against the variant's previous run (▼ faster, ▲ slower, "
+                              "≈ within the measurement noise); its tooltip has the previous numbers",
                     COL_ACC: "top-1 accuracy on held-out samples",
                     COL_AGREE: "parity: top-1 agreement with the original model on the same samples",
                     COL_P90: "90th percentile latency (ms)",
@@ -191,6 +263,11 @@ class VariantsModel(QAbstractTableModel):
             return "failed", row["error"]
         if row.get("artifact"):
             notes = "\n".join(row.get("notes") or [])
+            if row.get("cached"):
+                built = (row["cached"] or {}).get("built") if isinstance(row["cached"], dict) else None
+                why = ("nothing it depends on changed since it was built" + (f" ({built})" if built else "")
+                       + ": its artifact and measurements were reused from the build cache")
+                return REUSED, "Reused (unchanged): " + why + (f"\n{notes}" if notes else "")
             return "done", notes
         if name in self.doc.progress:
             frac, stage = self.doc.progress[name]
@@ -221,6 +298,8 @@ class VariantsModel(QAbstractTableModel):
                 return self._status(name, spec, row)[0]
             if col in (COL_P50, COL_P90) and not row.get("latency_ms") and name in self.doc.live:
                 return fmt_ms(self.doc.live[name].get("p50" if col == COL_P50 else "p90"))
+            if col == COL_PREV:
+                return prev_text(self.doc.previous_of(name), row) if row else ""
             if col in NUMERIC:
                 return cell_text(row, col) if row else ""
             if col == COL_GATES:
@@ -237,6 +316,8 @@ class VariantsModel(QAbstractTableModel):
             if col in (COL_STATUS, COL_NAME):
                 tip = self._status(name, spec, row)[1]
                 return tip or None
+            if col == COL_PREV:
+                return prev_tip(self.doc.previous_of(name), row)
             if col == COL_SIZE and row.get("size_bytes") is not None:
                 return f"{row['size_bytes']:,} bytes"
             if col == COL_ACC and (row.get("accuracy") or {}).get("samples"):
@@ -245,8 +326,17 @@ class VariantsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_GATES:
-                gates = self.doc.gates_of(name)
-                return QBrush(QColor("#d64545" if any(not g["passed"] for g in gates) else "#2e9d5b")) if gates else None
+                states = {gate_state(g) for g in self.doc.gates_of(name)}
+                if not states:
+                    return None
+                return QBrush(QColor("#d64545" if "failed" in states else AMBER if "uncertain" in states else "#2e9d5b"))
+            if col == COL_PREV:
+                change = p50_change(self.doc.previous_of(name), row)
+                if change is None:
+                    return None
+                if change[1]:
+                    return QBrush(QApplication.palette().placeholderText().color())
+                return QBrush(QColor("#2e9d5b" if change[0] < 0 else "#d64545"))
             status = self._status(name, spec, row)[0] if col in (COL_STATUS, COL_NAME) else ""
             if status in ("invalid", "failed"):
                 return QBrush(QColor("#d64545"))
@@ -265,7 +355,7 @@ class StatusDelegate(QStyledItemDelegate):
     def paint(self, painter, option, index) -> None:
         prog = index.data(Qt.ItemDataRole.UserRole)
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        if prog and text not in ("done", "failed", "invalid", "excluded", "queued", "cancelled", "—"):
+        if prog and text not in ("done", REUSED, "failed", "invalid", "excluded", "queued", "cancelled", "—"):
             frac, stage = prog
             bar = QStyleOptionProgressBar()
             bar.rect = QRect(option.rect.adjusted(3, 4, -3, -4))
@@ -315,10 +405,11 @@ class VariantsPanel(QWidget):
         h.setStretchLastSection(False)
         h.setHighlightSections(False)
         for col, width in {COL_ON: 24, COL_NAME: 124, COL_FORMAT: 64, COL_STEPS: 110, COL_STATUS: 64,
-                           COL_SIZE: 72, COL_PARAMS: 74, COL_P50: 66, COL_P90: 66, COL_ACC: 78,
+                           COL_SIZE: 72, COL_PARAMS: 74, COL_P50: 66, COL_PREV: 56, COL_P90: 66, COL_ACC: 78,
                            COL_AGREE: 62, COL_DIFF: 64, COL_GATES: 76}.items():
             self.table.setColumnWidth(col, width)
         h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnHidden(COL_PREV, True)  # shown once a previous run can be compared
 
         self.add_button = QToolButton()
         self.add_button.setText("Add variant")
@@ -388,6 +479,7 @@ class VariantsPanel(QWidget):
 
     def _on_model_reset(self) -> None:
         self._update_summary()
+        self.table.setColumnHidden(COL_PREV, not self.doc.previous_results)  # nothing to compare yet
         if self._selected and self.model.row_of(self._selected) >= 0:
             sm = self.table.selectionModel()
             sm.blockSignals(True)

@@ -1,5 +1,5 @@
 // Generated from preprocess.json by {{ generator }}. Re-export the project to change it.
-// value = (pixel * scale - mean[c]) / std[c], channels-first, computed in float32 exactly as
+// value = (pixel * scale - mean[c]) / std[c], {{ "channels-last (NHWC)" if pp.nhwc else "channels-first (NCHW)" }}, computed in float32 exactly as
 // Python's core.data.preprocess.Preprocess.apply does.
 
 const f = Math.fround;
@@ -10,6 +10,8 @@ export const PREPROCESS = Object.freeze({
   channels: {{ pp.channels }},
   resize: {{ pp.resize | js }},
   bgr: {{ pp.bgr | js }},
+  nhwc: {{ pp.nhwc | js }},
+  resizeSize: {{ pp.resize_size }},
   scale: f({{ pp.scale }}),
   mean: [{% for m in pp.mean %}f({{ m }}){{ ", " if not loop.last }}{% endfor %}],
   std: [{% for s in pp.std %}f({{ s }}){{ ", " if not loop.last }}{% endfor %}],
@@ -26,12 +28,14 @@ export function pixelsAtModelSize(source, sourceWidth, sourceHeight) {
   canvas.width = w;
   canvas.height = h;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingEnabled = {{ (pp.interpolation != "nearest") | js }};
   ctx.imageSmoothingQuality = "high";
   if (sourceWidth === w && sourceHeight === h) {
     ctx.drawImage(source, 0, 0);
   } else if (PREPROCESS.resize === "center-crop") {
-    const s = Math.max(w / sourceWidth, h / sourceHeight);
+    const s = PREPROCESS.resizeSize
+      ? PREPROCESS.resizeSize / Math.min(sourceWidth, sourceHeight)
+      : Math.max(w / sourceWidth, h / sourceHeight);
     const nw = Math.max(w, Math.round(sourceWidth * s));
     const nh = Math.max(h, Math.round(sourceHeight * s));
     const left = Math.floor((nw - w) / 2);
@@ -47,7 +51,7 @@ function normalise(value, c) {
   return f(f(f(value * PREPROCESS.scale) - PREPROCESS.mean[c]) / PREPROCESS.std[c]);
 }
 
-/** RGBA ImageData at model size -> Float32Array in NCHW order (batch of one). */
+/** RGBA ImageData at model size -> Float32Array in {{ pp.layout }} order (batch of one). */
 export function toInputData(imageData) {
   const { width: w, height: h, channels } = PREPROCESS;
   const rgba = imageData.data;
@@ -62,7 +66,10 @@ export function toInputData(imageData) {
         out[y * w + x] = normalise(l, 0);
       } else {
         const px = PREPROCESS.bgr ? [b, g, r] : [r, g, b];
-        for (let c = 0; c < 3; c++) out[c * h * w + y * w + x] = normalise(px[c], c);
+        for (let c = 0; c < 3; c++) {
+          const at = PREPROCESS.nhwc ? (y * w + x) * 3 + c : c * h * w + y * w + x;
+          out[at] = normalise(px[c], c);
+        }
       }
     }
   }

@@ -126,12 +126,32 @@ def rgb_model_and_sample():
     return model, pp.to_uint8(photo)
 
 
+class _ChannelsLast:
+    """Factory of a module that takes NHWC input and runs an NCHW model on it."""
+
+    @staticmethod
+    def build(inner):
+        from torch import nn
+
+        class NHWC(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, x):
+                return self.inner(x.permute(0, 3, 1, 2))
+
+        return NHWC().eval()
+
+
 def _model(kind: str):
-    """(model, example input) of a test model kind: ``digits`` or ``rgb``."""
+    """(model, example input) of a test model kind: ``digits``, ``digits-nhwc`` or ``rgb``."""
     import torch
 
     if kind == "digits":
         return trained_model_and_sample()[0], torch.zeros(1, 1, 28, 28)
+    if kind == "rgb-nhwc":
+        return _ChannelsLast.build(rgb_model_and_sample()[0]), torch.zeros(1, 32, 32, 3)
     return rgb_model_and_sample()[0], torch.zeros(1, 3, 32, 32)
 
 
@@ -192,12 +212,14 @@ def expected_for(onnx_path: Path, pp, sample: np.ndarray, labels: list[str]) -> 
 
 
 def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], package_id=None,
-                kind: str = "digits", channel_order: str = "RGB"):
+                kind: str = "digits", channel_order: str = "RGB", preprocess: dict | None = None):
     """An AppBundle for a test model in artifact format ``fmt``.
 
-    ``kind`` is ``digits`` (1x28x28, a real handwritten digit) or ``rgb`` (3x32x32 centre
-    crop of a real photo; ``channel_order`` may be ``BGR``). Expected outputs come from the
-    ONNX export with onnxruntime, as core computes them.
+    ``kind`` is ``digits`` (1x28x28, a real handwritten digit), ``rgb`` (3x32x32 centre
+    crop of a real photo; ``channel_order`` may be ``BGR``) or ``rgb-nhwc`` (the same model
+    taking channels-last input). ``preprocess`` overrides keys of the spec (as a recipe's
+    ``[preprocess]`` does). Expected outputs come from the ONNX export with onnxruntime, as
+    core computes them.
     """
     from PIL import Image
 
@@ -210,6 +232,10 @@ def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], packag
         _model, sample = rgb_model_and_sample()
         pp = Preprocess_for_rgb(channel_order)
         image = Image.fromarray(sample, mode="RGB")
+    if kind == "rgb-nhwc":
+        pp = pp.with_overrides({"layout": "NHWC"})
+    if preprocess:
+        pp = pp.with_overrides(preprocess)
     folder.mkdir(parents=True, exist_ok=True)
     sample_png = folder / f"sample-{kind}.png"
     if not sample_png.exists():
@@ -224,7 +250,7 @@ def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], packag
         labels=list(labels),
         sample_png=sample_png,
         expected=expected_for(export_artifact("onnx", kind), pp, sample, labels),
-        input_shape=[1, pp.channels, *pp.size],
+        input_shape=pp.input_shape(),
         package_id=package_id,
         variant="fp32-test",
     )

@@ -39,7 +39,12 @@ PROJECTS = {
     "hostile": ("executorch", "pte", None, ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits", "RGB"),
     "rgb-bgr": ("onnxruntime", "onnx", "com.example.colours", "Colour Reader",
                 ts.HOSTILE_LABELS[:5], "rgb", "BGR"),
+    "own-normalisation-nhwc": ("onnxruntime", "onnx", "com.example.colours.nhwc", "Colour Reader",
+                               ts.HOSTILE_LABELS[:5], "rgb-nhwc", "RGB"),
 }
+# a recipe's [preprocess]: Normalize(0.5, 0.5), resize to 40 px before the crop, channels last
+PREPROCESS = {"own-normalisation-nhwc": {"mean": [0.5], "std": [0.5], "resize_size": 40,
+                                         "interpolation": "nearest"}}
 
 HARNESS = """\
 package {harness}
@@ -85,7 +90,7 @@ def projects(tmp_path_factory) -> dict[str, tuple[Path, object]]:
     out = {}
     for name, (runtime, fmt, pkg, app_name, labels, kind, order) in PROJECTS.items():
         bundle = ts.make_bundle(root / "data", fmt, app_name, labels, package_id=pkg,
-                                kind=kind, channel_order=order)
+                                kind=kind, channel_order=order, preprocess=PREPROCESS.get(name))
         out[name] = (render_project("android", runtime, bundle, root / name), bundle)
     return out
 
@@ -229,7 +234,7 @@ def test_android_kotlin_compiles_against_published_api_stubs(compiled):
     assert len(list(compiled["classes"].rglob("MainActivity.class"))) == len(PROJECTS)
 
 
-@pytest.mark.parametrize("name", ["executorch", "hostile", "rgb-bgr"])
+@pytest.mark.parametrize("name", ["executorch", "hostile", "rgb-bgr", "own-normalisation-nhwc"])
 def test_android_preprocess_on_jvm_matches_python(projects, compiled, name):
     assert compiled["kotlinc"].returncode == 0, "kotlinc failed (see the compile test)"
     project, bundle = projects[name]

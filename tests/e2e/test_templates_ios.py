@@ -25,6 +25,7 @@ PROJECTS = {
     "coreml": ("coreml", "coreml", "Digit Reader", ts.DIGIT_LABELS, "digits"),
     "hostile": ("executorch", "pte", ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits"),
     "rgb": ("executorch", "pte", "Colour Reader", ts.HOSTILE_LABELS[:5], "rgb"),
+    "rgb-nhwc": ("executorch", "pte", "Colour Reader", ts.HOSTILE_LABELS[:5], "rgb-nhwc"),
 }
 OBJECT_ID = re.compile(r"^[0-9A-F]{24}$")
 
@@ -34,7 +35,8 @@ def projects(tmp_path_factory):
     root = tmp_path_factory.mktemp("ios")
     out = {}
     for name, (runtime, fmt, app_name, labels, kind) in PROJECTS.items():
-        bundle = ts.make_bundle(root / "data", fmt, app_name, labels, kind=kind)
+        own = {"mean": [0.5], "std": [0.5], "resize_size": 40} if kind == "rgb-nhwc" else None
+        bundle = ts.make_bundle(root / "data", fmt, app_name, labels, kind=kind, preprocess=own)
         out[name] = (render_project("ios", runtime, bundle, root / name), bundle)
     return out
 

@@ -69,19 +69,26 @@ def ort_web():
     return found
 
 
+OWN_NORMALISATION = {"mean": [0.5], "std": [0.5], "resize_size": 40, "interpolation": "bicubic"}
+
+
 @pytest.mark.parametrize(
-    ("app_name", "labels", "fmt", "kind", "order"),
+    ("app_name", "labels", "fmt", "kind", "order", "pp"),
     [
-        ("Digit Reader", ts.DIGIT_LABELS, "onnx", "digits", "RGB"),
-        (ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "onnx", "digits", "RGB"),
-        ("Digit Reader", ts.DIGIT_LABELS, "onnx-external", "digits", "RGB"),
-        ("Colour Reader", ts.HOSTILE_LABELS[:5], "onnx", "rgb", "BGR"),
+        ("Digit Reader", ts.DIGIT_LABELS, "onnx", "digits", "RGB", None),
+        (ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "onnx", "digits", "RGB", None),
+        ("Digit Reader", ts.DIGIT_LABELS, "onnx-external", "digits", "RGB", None),
+        ("Colour Reader", ts.HOSTILE_LABELS[:5], "onnx", "rgb", "BGR", None),
+        ("Colour Reader", ts.HOSTILE_LABELS[:5], "onnx", "rgb-nhwc", "RGB", OWN_NORMALISATION),
     ],
-    ids=["plain", "hostile", "external-data", "rgb-centre-crop-bgr"],
+    ids=["plain", "hostile", "external-data", "rgb-centre-crop-bgr", "own-normalisation-nhwc"],
 )
 def test_web_project_matches_python_in_chromium(tmp_path, ort_web, app_name, labels, fmt, kind,
-                                                order):
-    bundle = ts.make_bundle(tmp_path, fmt, app_name, labels, kind=kind, channel_order=order)
+                                                order, pp):
+    """A recipe's [preprocess] (here Normalize(0.5, 0.5), a 40-px resize before the crop and a
+    channels-last model) reaches the app: the page computes Python's input exactly."""
+    bundle = ts.make_bundle(tmp_path, fmt, app_name, labels, kind=kind, channel_order=order,
+                            preprocess=pp)
     project = render_project("web", None, bundle, tmp_path / "web")
 
     page = _open_in_chromium(project, tmp_path / "page.png")

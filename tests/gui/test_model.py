@@ -25,7 +25,7 @@ def test_builtin_model_shows_summary_and_layers(window):
     # a new recipe was made around the model: the workspace replaces the empty state
     assert window.stack.currentWidget() is window.workspace
     assert window.doc.recipe.model.source == "builtin:digits-cnn-small"
-    assert [v.name for v in window.doc.variants] == ["fp32-eager", "fp32-pte"]
+    assert [v.name for v in window.doc.variants] == ["fp32-eager", "fp32-pte", "int8-pte"]  # an nn.Module
     assert window.problems.rows() == []
 
 

@@ -2,7 +2,7 @@ import CoreGraphics
 
 /// Generated from preprocess.json by {{ generator }}; re-export the project to change it.
 ///
-/// value = (pixel * scale - mean[c]) / std[c], channels-first (NCHW), in Float (float32)
+/// value = (pixel * scale - mean[c]) / std[c], {{ "channels-last (NHWC)" if pp.nhwc else "channels-first (NCHW)" }}, in Float (float32)
 /// exactly as Python's core.data.preprocess.Preprocess.apply computes it.
 enum Preprocess {
     static let height: Int = {{ pp.height }}
@@ -21,9 +21,11 @@ enum Preprocess {
         if image.width == width && image.height == height {
             return CGRect(x: 0, y: 0, width: w, height: h)
         }
-{% if pp.resize == "center-crop" %}        // Scale the short side to fit, then keep the centre (as Preprocess.resize_image).
+{% if pp.resize == "center-crop" %}        // Scale the short side to {{ pp.resize_size or "fit" }}, then keep the centre (as Preprocess.resize_image).
         let sw = CGFloat(image.width), sh = CGFloat(image.height)
-        let s = max(w / sw, h / sh)
+{% if pp.resize_size %}        let s = CGFloat({{ pp.resize_size }}) / min(sw, sh)
+{% else %}        let s = max(w / sw, h / sh)
+{% endif %}
         let nw = max(w, (sw * s).rounded()), nh = max(h, (sh * s).rounded())
         let left = ((nw - w) / 2).rounded(.down), top = ((nh - h) / 2).rounded(.down)
         // Core Graphics' origin is bottom-left: the crop's bottom edge sits nh - h - top up.
@@ -45,26 +47,26 @@ enum Preprocess {
                 data: raw.baseAddress, width: width, height: height, bitsPerComponent: 8,
                 bytesPerRow: width * bytesPerPixel, space: space, bitmapInfo: info
             ) else { return false }
-            context.interpolationQuality = .high
+            context.interpolationQuality = {{ ".none" if pp.interpolation == "nearest" else ".high" }}
             context.draw(image, in: drawRect(for: image))
             return true
         }
         return drawn ? buffer : nil
     }
 
-    /// 8-bit pixels at model size -> the model input, NCHW.
+    /// 8-bit pixels at model size -> the model input, {{ pp.layout }}.
     static func toInput(_ pixels: [UInt8]) -> [Float] {
         let plane = width * height
         var out = [Float](repeating: 0, count: channels * plane)
         for i in 0..<plane {
 {% if pp.grayscale %}            out[i] = normalise(pixels[i], 0)
 {% else %}            let r = pixels[4 * i], g = pixels[4 * i + 1], b = pixels[4 * i + 2]
-{% if pp.bgr %}            out[i] = normalise(b, 0)
-            out[plane + i] = normalise(g, 1)
-            out[2 * plane + i] = normalise(r, 2)
-{% else %}            out[i] = normalise(r, 0)
-            out[plane + i] = normalise(g, 1)
-            out[2 * plane + i] = normalise(b, 2)
+{% macro at(c) %}{% if pp.nhwc %}{{ pp.channels }} * i + {{ c }}{% else %}{{ c }} * plane + i{% endif %}{% endmacro %}{% if pp.bgr %}            out[{{ at(0) }}] = normalise(b, 0)
+            out[{{ at(1) }}] = normalise(g, 1)
+            out[{{ at(2) }}] = normalise(r, 2)
+{% else %}            out[{{ at(0) }}] = normalise(r, 0)
+            out[{{ at(1) }}] = normalise(g, 1)
+            out[{{ at(2) }}] = normalise(b, 2)
 {% endif %}{% endif %}        }
         return out
     }

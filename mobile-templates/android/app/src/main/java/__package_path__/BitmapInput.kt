@@ -8,13 +8,15 @@ object BitmapInput {
         val w = Preprocess.WIDTH
         val h = Preprocess.HEIGHT
         if (bitmap.width == w && bitmap.height == h) return bitmap
-{% if pp.resize == "center-crop" %}        // Scale the short side to fit, then take the centre (as Preprocess.resize_image).
+{% set filter = "false" if pp.interpolation == "nearest" else "true" %}{% if pp.resize == "center-crop" %}{% if pp.resize_size %}        // Scale the short side to {{ pp.resize_size }}, then take the centre (as Preprocess.resize_image).
+        val s = {{ pp.resize_size }}f / minOf(bitmap.width, bitmap.height)
+{% else %}        // Scale the short side to fit, then take the centre (as Preprocess.resize_image).
         val s = maxOf(w.toFloat() / bitmap.width, h.toFloat() / bitmap.height)
-        val nw = maxOf(w, Math.round(bitmap.width * s))
+{% endif %}        val nw = maxOf(w, Math.round(bitmap.width * s))
         val nh = maxOf(h, Math.round(bitmap.height * s))
-        val scaled = Bitmap.createScaledBitmap(bitmap, nw, nh, true)
+        val scaled = Bitmap.createScaledBitmap(bitmap, nw, nh, {{ filter }})
         return Bitmap.createBitmap(scaled, (nw - w) / 2, (nh - h) / 2, w, h)
-{% else %}        return Bitmap.createScaledBitmap(bitmap, w, h, true)
+{% else %}        return Bitmap.createScaledBitmap(bitmap, w, h, {{ filter }})
 {% endif %}    }
 
     fun toInput(bitmap: Bitmap): FloatArray {

@@ -3,7 +3,7 @@ package {{ package_id }}
 /**
  * Generated from preprocess.json by {{ generator }}; re-export the project to change it.
  *
- * value = (pixel * scale - mean[c]) / std[c], channels-first (NCHW), in float32 exactly as
+ * value = (pixel * scale - mean[c]) / std[c], {{ "channels-last (NHWC)" if pp.nhwc else "channels-first (NCHW)" }}, in float32 exactly as
  * Python's core.data.preprocess.Preprocess.apply computes it. Pure Kotlin (no Android
  * classes), so the same code runs in unit tests on the JVM.
  */
@@ -22,7 +22,7 @@ object Preprocess {
     private fun normalise(value: Int, channel: Int): Float =
         (value.toFloat() * SCALE - MEAN[channel]) / STD[channel]
 
-    /** ARGB pixels at model size (as from Bitmap.getPixels) -> the model input, NCHW. */
+    /** ARGB pixels at model size (as from Bitmap.getPixels) -> the model input, {{ pp.layout }}. */
     fun toInput(argb: IntArray): FloatArray {
         require(argb.size == WIDTH * HEIGHT) { "expected ${WIDTH}x$HEIGHT pixels, got ${argb.size}" }
         val plane = WIDTH * HEIGHT
@@ -32,15 +32,15 @@ object Preprocess {
             val r = (p shr 16) and 0xFF
             val g = (p shr 8) and 0xFF
             val b = p and 0xFF
-{% if pp.grayscale %}            // Pillow's "L" conversion (ITU-R 601-2 luma, integer arithmetic).
+{% macro at(c) %}{% if pp.nhwc %}{{ pp.channels }} * i + {{ c }}{% else %}{{ c }} * plane + i{% endif %}{% endmacro %}{% if pp.grayscale %}            // Pillow's "L" conversion (ITU-R 601-2 luma, integer arithmetic).
             val luma = (r * 19595 + g * 38470 + b * 7471 + 0x8000) shr 16
             out[i] = normalise(luma, 0)
-{% elif pp.bgr %}            out[i] = normalise(b, 0)
-            out[plane + i] = normalise(g, 1)
-            out[2 * plane + i] = normalise(r, 2)
-{% else %}            out[i] = normalise(r, 0)
-            out[plane + i] = normalise(g, 1)
-            out[2 * plane + i] = normalise(b, 2)
+{% elif pp.bgr %}            out[{{ at(0) }}] = normalise(b, 0)
+            out[{{ at(1) }}] = normalise(g, 1)
+            out[{{ at(2) }}] = normalise(r, 2)
+{% else %}            out[{{ at(0) }}] = normalise(r, 0)
+            out[{{ at(1) }}] = normalise(g, 1)
+            out[{{ at(2) }}] = normalise(b, 2)
 {% endif %}        }
         return out
     }
