@@ -118,6 +118,7 @@ class ModelLoader(QObject):
         self.job = None
         self._seq = 0  # the latest load; results of superseded ones are dropped
         self._failure: str | None = None
+        self._dirty_at_request = False
         self.ask_shape = self._ask_shape  # tests replace these prompts
         self.ask_trust = lambda source, message: confirm_trust(self.window, source, message)
 
@@ -167,6 +168,7 @@ class ModelLoader(QObject):
         self._seq += 1
         seq = self._seq
         self._failure = None
+        self._dirty_at_request = self.doc.dirty
         self.busy.emit(f"Loading {spec['source']}…")
         self.window.model_panel.set_loading(spec["source"], replacing=into is None)
         self.job = self.runner.start(
@@ -194,6 +196,11 @@ class ModelLoader(QObject):
                 into.model = asked
                 doc.set_dirty(True)
         else:  # a model the user opened: a new recipe made for it
+            if doc.dirty and not self._dirty_at_request and not self._confirm():
+                self._failure = (f"{info.spec['source']} was not opened: the recipe was edited while it loaded; "
+                                 f"{self.current_model_text()}.")
+                self.window.model_panel.hide_notice()
+                return  # edited while the model loaded, and the user keeps the edits
             jobs.use_model(info)
             doc.set_recipe(new_recipe_for(ModelSpec.from_dict(info.spec), info.summary), dirty=False)
         doc.set_model_summary(info.summary)

@@ -20,7 +20,7 @@ import torch
 from core.data.preprocess import Preprocess
 from core.errors import ModelLoadError, UntrustedPickleError
 from core.models.loaded import LoadedModel, ModelSpec
-from core.models.train_mode import check_inference_mode
+from core.models.train_mode import check_inference_mode, check_saved_mode
 from core.models.validate import SelectOutput, forward_checked, output_note, select_output
 from core.progress import NULL_REPORTER, Reporter
 
@@ -66,6 +66,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         )
     if any(int(v) <= 0 for v in shape):
         raise ModelLoadError(f"input shape {shape} has a non-positive size", "e.g. 1,3,224,224")
+    check_saved_mode(src, kind, module)
     if isinstance(module, torch.nn.Module) and kind != "exported":  # exported graphs refuse .eval()
         module.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
@@ -547,7 +548,10 @@ def _zip_kind(names: list[str]) -> str | None:
 def _torchscript(path: Path):
     try:
         module = torch.jit.load(str(path), map_location="cpu")
+        check_saved_mode(str(path), "torchscript", module)  # before .eval() hides it
         module.eval()
+    except ModelLoadError:
+        raise
     except Exception as e:  # noqa: BLE001 - torch's C++ reader raises RuntimeError and more
         raise ModelLoadError(
             f"{path.name} is a TorchScript archive that could not be loaded: damaged, or saved "

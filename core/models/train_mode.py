@@ -66,6 +66,27 @@ def torchscript_training_modules(module) -> list[str]:
     return found
 
 
+def check_saved_mode(src: str, kind: str, module) -> None:
+    """Before anything calls ``.eval()``: refuse a TorchScript archive saved in training mode.
+
+    A traced archive has the training ops baked into its graph (``.eval()`` cannot undo
+    them); a scripted one would follow ``.eval()``, but either way the file is not what the
+    user thinks it is, and the fix is the same.
+    """
+    if kind != "torchscript":
+        return
+    mods = torchscript_training_modules(module)
+    if mods:
+        name = src.rsplit("/", 1)[-1]
+        shown = ", ".join(mods[:4]) + (" ..." if len(mods) > 4 else "")
+        raise ModelLoadError(
+            f"{name} was saved in training mode: {shown} "
+            f"{'is' if len(mods) == 1 else 'are'} in training mode (BatchNorm on batch "
+            "statistics, Dropout on), so its outputs are not the trained model's",
+            HINT,
+        )
+
+
 def check_inference_mode(src: str, kind: str, module, exported_program, x: torch.Tensor) -> None:
     """Raise ModelLoadError when the loaded model is in training mode or not deterministic."""
     name = src.rsplit("/", 1)[-1]
@@ -76,16 +97,6 @@ def check_inference_mode(src: str, kind: str, module, exported_program, x: torch
                 f"{name} was exported in training mode: its graph runs "
                 f"{', '.join(sorted(set(ops)))} with training=True (BatchNorm on batch statistics, "
                 "Dropout on), so its outputs are not the trained model's",
-                HINT,
-            )
-    if kind == "torchscript":
-        mods = torchscript_training_modules(module)
-        if mods:
-            shown = ", ".join(mods[:4]) + (" ..." if len(mods) > 4 else "")
-            raise ModelLoadError(
-                f"{name} was saved in training mode: {shown} "
-                f"{'is' if len(mods) == 1 else 'are'} in training mode (BatchNorm on batch "
-                "statistics, Dropout on), so its outputs are not the trained model's",
                 HINT,
             )
     if kind in ("torchscript", "lite", "exported"):

@@ -7,6 +7,8 @@ the summary below stays the current model's.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +34,13 @@ NOTICE_STYLE = {
              " border-radius: 4px; }",
 }
 DEFAULT_STATUS = "Open a model (File ▸ Open Model…, drop a file here, or Built-in)."
+
+
+def _short(source: str) -> str:
+    """A model source as a notice names it: the file name of a path, else the spec."""
+    if source.startswith(("builtin:", "torchvision:")):
+        return source
+    return Path(source).name or source
 
 
 class ModelPanel(QWidget):
@@ -125,7 +134,7 @@ class ModelPanel(QWidget):
         has loaded; the header keeps naming the current model meanwhile.
         """
         if replacing and self._has_current_model():
-            self.show_notice(f"Loading {source}… The current model below stays until it has loaded.",
+            self.show_notice(f"Loading {_short(source)}… The current model below stays until it has loaded.",
                              dismissable=False)
             return
         self.hide_notice()
@@ -135,7 +144,7 @@ class ModelPanel(QWidget):
     def set_failed(self, source: str, message: str, replacing: bool = False) -> None:
         """``source`` could not be loaded; with ``replacing`` the current model stays current."""
         if replacing and self._has_current_model():
-            self.show_notice(f"Could not load {source}: {message}\nNothing changed: the model below is still "
+            self.show_notice(f"Could not load {_short(source)}: {message}\nNothing changed: the model below is still "
                              "the current one (details in Problems).", kind="error")
             return
         self.hide_notice()
@@ -151,7 +160,7 @@ class ModelPanel(QWidget):
         if r is not None and self.doc.model_summary is None:
             self.hide_notice()
             self.title.setText(r.model.source)
-            self.status.setText("Loading and running one forward pass…")
+            self.status.setText("The recipe's model is not loaded yet.")  # set_loading follows
 
     def _clear_summary(self) -> None:
         for lab in self.fields.values():

@@ -47,6 +47,15 @@ def gate_state(g: dict) -> str:
     return g.get("status") or ("passed" if g.get("passed") else "failed")
 
 
+def gates_text(gates: list[dict]) -> str:
+    """The Gates cell: ``"✓ passed"``, ``"✗ size, latency"`` (failed), ``"? latency"`` (uncertain:
+    the measurement cannot tell; the tooltip says why) or ``""`` when no gate applies."""
+    text = gates_cell(gates)
+    if text.startswith("?"):  # short enough for the column: the "?" says uncertain
+        text = text.removesuffix(" uncertain")
+    return text
+
+
 def p50_change(prev: dict | None, row: dict | None) -> tuple[float, bool] | None:
     """(relative p50 change, within noise) of ``row`` against ``prev`` (None: nothing to compare).
 
@@ -303,7 +312,7 @@ class VariantsModel(QAbstractTableModel):
             if col in NUMERIC:
                 return cell_text(row, col) if row else ""
             if col == COL_GATES:
-                return gates_cell(self.doc.gates_of(name))
+                return gates_text(self.doc.gates_of(name))
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_GATES:
                 return "\n".join(fmt_gate(g) for g in self.doc.gates_of(name)) or None

@@ -5,12 +5,12 @@ variant within the accuracy budget."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import torch
 
 from core.errors import RecipeError
+from core.gates import failed_variants
 from core.pareto import accuracy_drop, dominates
 from core.recipe import parse_recipe
 from core.steps import _harness as h
@@ -53,11 +53,8 @@ def test_search_space_is_bounded_and_skips_unsupported(recipe):
 
 
 def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
-    started = time.perf_counter()
     report = tune(recipe, tmp_path, max_accuracy_drop=0.02, formats=["pte", "onnx"],
                   modes=[None, "int8-static"], amounts=[0.0, 0.5], isolate=False)
-    seconds = time.perf_counter() - started
-    assert seconds < 60, f"the tiny search took {seconds:.0f} s"
 
     rows = {r["name"]: r for r in report["variants"]}
     assert set(rows) == {"original-eager", "pte-fp32", "pte-int8-static", "pte-fp32-pruned50",
@@ -76,14 +73,53 @@ def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
     baseline = report["baseline"]["accuracy"]
     best = report["recommended"]
     assert best in rows and accuracy_drop(rows[best], baseline) <= 0.02
-    within = [r for r in rows.values() if accuracy_drop(r, baseline) <= 0.02]
+    failed = failed_variants(report["gates"])
+    within = [r for r in rows.values() if accuracy_drop(r, baseline) <= 0.02 and r["name"] not in failed]
     assert rows[best]["latency_ms"]["p50"] == min(r["latency_ms"]["p50"] for r in within)
 
     saved = json.loads((tmp_path / "report.json").read_text())
     assert saved["pareto"] == front and saved["recommended"] == best
-    assert saved["tune"]["max_accuracy_drop"] == 0.02
+    assert saved["tune"]["max_accuracy_drop"] == 0.02 and saved["tune"]["basis"] == "accuracy"
     html = (tmp_path / "report.html").read_text()
     assert "Pareto front" in html and best in html
+
+
+def test_tune_on_random_data_recommends_nothing_and_says_why(recipe, tmp_path):
+    """The issue's case: on random inputs a broken pruned int8 model looked "fastest within the
+    accuracy budget". Without labels and without real inputs nothing can be vouched for."""
+    rnd = recipe.copy()
+    rnd.data.source = "random"
+    report = tune(rnd, tmp_path, formats=["onnx"], modes=[None, "int8-dynamic"], amounts=[0.0], isolate=False)
+    assert report["recommended"] is None and report["tune"]["basis"] is None
+    assert "no variant is recommended" in report["tune"]["note"] and "random" in report["tune"]["note"]
+    assert report["tune"]["max_accuracy_drop"] is None  # never claims an accuracy budget
+    html = (tmp_path / "report.html").read_text()
+    assert "No variant is recommended" in html or "no variant is recommended" in html
+    assert "Recommended: <b>none</b>" in html
+
+
+def test_tune_on_unlabelled_real_images_uses_a_fidelity_budget(recipe, tmp_path):
+    from PIL import Image
+
+    from core.data.datasets import load_dataset
+    from core.data.preprocess import Preprocess
+
+    digits = load_dataset("builtin:digits", Preprocess.for_input_shape(h.TINY_SHAPE))
+    folder = tmp_path / "unlabelled"
+    folder.mkdir()
+    for i in range(120):  # real digits, no class folders: no labels
+        Image.fromarray(digits.images[i][:, :, 0], mode="L").save(folder / f"{i:03d}.png")
+    real = recipe.copy()
+    real.data.source = f"imagefolder:{folder}"
+    real.data.eval_samples = 60
+    report = tune(real, tmp_path / "out", formats=["onnx"], modes=[None, "int8-static"], amounts=[0.0],
+                  isolate=False)
+    assert report["dataset"]["labelled"] is False and report["baseline"]["accuracy"] is None
+    assert report["tune"]["basis"] == "fidelity" and report["tune"]["min_top1_agreement"] == 0.99
+    assert report["tune"]["max_accuracy_drop"] is None
+    assert "no labels, so there is no accuracy budget" in report["tune"]["note"]
+    best = next(r for r in report["variants"] if r["name"] == report["recommended"])
+    assert best["parity"]["top1_agreement"] >= 0.99
 
 
 def test_negative_budget_is_rejected(recipe, tmp_path):

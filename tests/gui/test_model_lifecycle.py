@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
 from core.recipe import ExportSpec, load_recipe
 from gui.main_window import DEMO_RECIPE
 from gui.recipe_files import resources_dir
@@ -117,6 +119,9 @@ def test_failed_load_leaves_recipe_model_and_build_target_unchanged(window, tmp_
     assert "could not load" in panel.notice_text.text().lower() and "broken.pt" in panel.notice_text.text()
     status = window.status_label.text()
     assert "broken.pt" in status and summary["spec"] in status  # which model is current
+    window.model_dock.raise_()
+    QApplication.processEvents()
+    panel.grab().save("/tmp/model_panel_failed_load.png")
     panel.notice_close.click()
     assert not panel.notice.isVisibleTo(panel)
 

@@ -1,0 +1,109 @@
+"""Fidelity gates, degenerate outputs and latency noise: a gate never says "passed" for a
+broken artifact, never judges what cannot be judged, and never flips on noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.engine import report_exit_code, run_recipe
+from core.gates import DEFAULT_LIMITS, evaluate_gates, failed_variants
+from core.measure import SNR_CAP_DB, degenerate_outputs, median_ci, parity_of, snr_db
+from core.recipe import Gates, parse_recipe
+
+DEGENERATE_SRC = '''
+import torch
+import torch.nn as nn
+
+
+class AllEqual(nn.Module):
+    """What random or untrained weights sometimes give: every class the same tiny score."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        return self.fc(x.flatten(1)) * 0 + 1e-15
+'''
+
+
+def _row(name, agreement=None, snr=None, steps=(), p50=None, ci=None, **extra):
+    return {"name": name, "format": "pte", "artifact": f"{name}.pte", "size_bytes": 10, "error": None,
+            "steps": list(steps), "parity": {"top1_agreement": agreement, "snr_db": snr, "meaningful": True},
+            "latency_ms": {"p50": p50, "p50_ci": ci} if p50 is not None else None, **extra}
+
+
+def test_fidelity_gates_are_on_by_default_and_fail_a_broken_int8_variant():
+    rows = [_row("fp32", 1.0, 120.0), _row("int8-broken", 0.21, 1.5, [{"kind": "quantize"}]),
+            _row("int8-ok", 0.99, 31.0, [{"kind": "quantize"}])]
+    verdicts = evaluate_gates(Gates(), rows, None)
+    assert {g["gate"] for g in verdicts} == set(DEFAULT_LIMITS)
+    assert failed_variants(verdicts) == {"int8-broken"}
+    broken = {g["gate"]: g for g in verdicts if g["variant"] == "int8-broken"}
+    assert broken["min_top1_agreement"]["status"] == "failed" and broken["min_snr_db"]["value"] == 1.5
+
+
+def test_snr_gate_skips_retrained_variants_unless_set_and_false_turns_a_gate_off():
+    student = _row("student", 0.97, 1.1, [{"kind": "distill"}])
+    pruned = _row("pruned", 0.98, 6.9, [{"kind": "prune", "finetune_epochs": 1}])
+    cut = _row("cut", 0.5, 2.0, [{"kind": "prune", "finetune_epochs": 0}])  # pruned, not retrained: judged
+    verdicts = evaluate_gates(Gates(), [student, pruned, cut], None)
+    assert failed_variants(verdicts) == {"cut"}
+    assert not any(g["gate"] == "min_snr_db" and g["variant"] in ("student", "pruned") for g in verdicts)
+    explicit = evaluate_gates(Gates(min_snr_db=5.0), [student, pruned], None)
+    assert failed_variants(explicit) == {"student"}  # a recipe's own value applies to every variant
+    off = evaluate_gates(Gates(min_snr_db=False, min_top1_agreement=False), [cut], None)
+    assert off == []
+
+
+def test_latency_gate_within_the_noise_is_uncertain_not_failed():
+    rows = [_row("a", 1.0, 99.0, p50=0.066, ci=[0.061, 0.072]), _row("b", 1.0, 99.0, p50=0.090, ci=[0.085, 0.094])]
+    verdicts = [g for g in evaluate_gates(Gates(max_latency_ms=0.07), rows, None) if g["gate"] == "max_latency_ms"]
+    a, b = (next(g for g in verdicts if g["variant"] == n) for n in ("a", "b"))
+    assert a["status"] == "uncertain" and a["passed"] is None and "95% interval" in a["reason"]
+    assert b["status"] == "failed" and b["passed"] is False
+    assert failed_variants(verdicts) == {"b"}
+    report = {"variants": rows, "gates": [a], "templates": []}
+    assert report_exit_code(report) == 0  # uncertain is reported, not failed
+
+
+def test_parity_of_degenerate_original_is_meaningless_not_zero_agreement():
+    ref = np.full((20, 10), 1e-15, dtype=np.float32)
+    out = np.random.default_rng(0).normal(size=(20, 10)).astype(np.float32)
+    assert "same value" in degenerate_outputs(ref)
+    p = parity_of(out, ref)
+    assert p["meaningful"] is False and p["top1_agreement"] is None and p["snr_db"] is None
+    assert "meaningless" in p["note"]
+    good = parity_of(ref + out, out)
+    assert good["meaningful"] and 0 <= good["top1_agreement"] <= 1
+
+
+def test_snr_and_median_interval():
+    ref = np.linspace(-3, 3, 100)
+    assert snr_db(ref, ref) == SNR_CAP_DB
+    assert snr_db(ref + 0.1 * ref, ref) == pytest.approx(20.0, abs=0.01)  # noise 1/10 of the signal
+    samples = list(np.random.default_rng(1).lognormal(0, 0.2, 400))
+    lo, hi = median_ci(samples)
+    assert lo <= float(np.median(samples)) <= hi and (hi - lo) / np.median(samples) < 0.1
+    assert median_ci([1.0, 2.0]) is None
+
+
+def test_a_degenerate_model_gets_no_fidelity_verdicts_and_says_why(tmp_path):
+    (tmp_path / "m.py").write_text(DEGENERATE_SRC)
+    recipe = parse_recipe({
+        "name": "degenerate",
+        "model": {"source": f"{tmp_path / 'm.py'}:AllEqual", "input_shape": [1, 1, 28, 28]},
+        "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
+        "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
+        "variant": [{"name": "int8-pte", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]}],
+    })
+    report = run_recipe(recipe, tmp_path / "out", isolate=False)
+    row = report["variants"][0]
+    assert row["error"] is None and row["parity"]["meaningful"] is False
+    assert row["parity"]["top1_agreement"] is None  # not "agree 0%"
+    assert report["baseline"]["degenerate"]
+    fidelity = [g for g in report["gates"] if g["gate"] in DEFAULT_LIMITS]
+    assert fidelity and all(g["status"] == "n/a" and g["passed"] is None for g in fidelity)
+    assert any("same value" in n for n in report["notes"])
+    assert report_exit_code(report) == 0
