@@ -22,6 +22,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -68,6 +69,15 @@ FORMATS: dict[str, tuple[str, str]] = {
 QUICK_FORMATS = [f for f in FORMATS if f != "torchvision-state-dict"]
 
 
+class Member(NamedTuple):
+    """A zip member of ``Case.original``: where its local header and its data are."""
+
+    name: str
+    header: int
+    start: int
+    size: int
+
+
 @dataclass
 class Case:
     """One valid file and how to load it; mutations are written to ``path`` in place."""
@@ -77,7 +87,7 @@ class Case:
     original: bytes
     how: str
     tiny_py: Path
-    members: list[tuple[str, int, int, int]] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
     cd_start: int = -1  # zip: offset of the central directory
 
     @property
@@ -172,7 +182,7 @@ def load_case(name: str, src_folder: Path, work_folder: Path) -> Case:
             for info in z.infolist():
                 off = info.header_offset
                 n, m = struct.unpack("<HH", data[off + 26 : off + 30])
-                case.members.append((info.filename, off + 30 + n + m, info.compress_size, info.compress_type))
+                case.members.append(Member(info.filename, off, off + 30 + n + m, info.compress_size))
     return case
 
 
@@ -263,7 +273,7 @@ def _member_class(name: str) -> str:
     return "small record"
 
 
-def _rezip(case: Case, target: str, new: bytes) -> bytes:
+def rezip(case: Case, target: str, new: bytes) -> bytes:
     """The archive with member ``target`` replaced: every checksum valid, same order."""
     src = zipfile.ZipFile(io.BytesIO(case.original))
     out = io.BytesIO()
@@ -284,11 +294,11 @@ def _member_edit(case: Case, rng: random.Random) -> tuple[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(case.original)) as z:
         content = z.read(target)
     what, new = _edit_bytes(content, rng)
-    return f"member {target.split('/', 1)[-1]} ({cls}, checksum kept valid): {what}", _rezip(case, target, new)
+    return f"member {target.split('/', 1)[-1]} ({cls}, checksum kept valid): {what}", rezip(case, target, new)
 
 
 def _member_raw(case: Case, rng: random.Random) -> tuple[str, bytes]:
-    name, start, size, _ = rng.choice([m for m in case.members if m[2]] or case.members)
+    name, _header, start, size = rng.choice([m for m in case.members if m.size] or case.members)
     buf = bytearray(case.original)
     what = _flip(buf, rng, start, start + size)
     return f"raw flip in member {name.split('/', 1)[-1]} (checksum now wrong): {what}", bytes(buf)
@@ -304,10 +314,8 @@ def _central_dir(case: Case, rng: random.Random) -> tuple[str, bytes]:
 
 
 def _local_headers(case: Case, rng: random.Random) -> tuple[str, bytes]:
-    name, start, _size, _ = rng.choice(case.members)
+    name, off, _start, _size = rng.choice(case.members)
     buf = bytearray(case.original)
-    off = start - 30 - struct.unpack("<HH", bytes(buf[start - 30 + 26 : start - 30 + 30]))[0]
-    off = max(0, off)
     what = _interesting(buf, rng, off, off + 30) if rng.random() < 0.5 else _flip(buf, rng, off, off + 30)
     return f"local header of {name.split('/', 1)[-1]}: {what}", bytes(buf)
 

@@ -92,7 +92,8 @@ def fmt_gate(gate: dict) -> str:
 
 
 def gates_cell(gates: list[dict]) -> str:
-    """The Gates column: ``"✓ passed"``, ``"✗ size, latency"``, ``"? latency"`` or ``""``."""
+    """The Gates column: ``"✓ passed"``, ``"✗ size, latency"``, ``"? latency"`` (within the
+    measurement noise) or ``""``."""
     if not gates:
         return ""
     failed = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if gate_status(g) == "failed"]
@@ -100,5 +101,5 @@ def gates_cell(gates: list[dict]) -> str:
     if failed:
         return "✗ " + ", ".join(dict.fromkeys(failed))
     if unsure:
-        return "? " + ", ".join(dict.fromkeys(unsure)) + " uncertain"
+        return "? " + ", ".join(dict.fromkeys(unsure))
     return "✓ passed"

@@ -361,7 +361,7 @@ def _archive(path: Path, spec: ModelSpec):
         raise ModelLoadError(f"{path} is empty (0 bytes)", f"re-save the model; accepted: {ACCEPTED}")
     head = _head(path)
     if head[4:8] == _FLATBUFFER_ID:  # lite-interpreter archive saved as a flatbuffer
-        return _lite(path, spec.input_shape)
+        return _lite(path, spec)
     names = _zip_names(path)
     if names is None:
         if head[:1] == b"\x80":  # legacy (non-zip) pickle: magic, protocol, info, object, keys
@@ -381,10 +381,14 @@ def _archive(path: Path, spec: ModelSpec):
             f"re-save or re-download it; accepted: {ACCEPTED}",
         )
     kind = _zip_kind(names)
+    if kind in ("lite", "torchscript") and path.suffix.lower() != ".pt2":
+        problem = _storage_problem(path)  # torch's TorchScript reader does not check this
+        if problem:
+            raise _damaged(path, problem)
     if path.suffix.lower() == ".pt2" or kind == "pt2":
         return _pt2(path)
     if kind == "lite":
-        return _lite(path, spec.input_shape)
+        return _lite(path, spec)
     if kind == "torchscript":
         return _torchscript(path)
     if kind is None:
@@ -500,6 +504,84 @@ def _zip_pickle_problem(z: zipfile.ZipFile, nested: bool = True) -> str | None:
     return None
 
 
+class _Stand:
+    """Stands for every class a pickle names while :func:`_storage_problem` reads it: nothing
+    is imported or called, whatever the file says."""
+
+    name = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __setstate__(self, state) -> None:
+        pass
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+    def append(self, value) -> None:
+        pass
+
+    def extend(self, values) -> None:
+        pass
+
+
+class _StorageRefs(pickle.Unpickler):
+    """Lists a pickle's storage references ('storage', type, key, location, numel)."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        super().__init__(io.BytesIO(data))
+        self.refs: list[tuple] = []
+
+    def find_class(self, module: str, name: str):
+        return type("Stand", (_Stand,), {"name": f"{module}.{name}"})
+
+    def persistent_load(self, pid):
+        self.refs.append(pid)
+        return _Stand()
+
+
+def _storage_problem(path: Path) -> str | None:
+    """A tensor record of a TorchScript or lite archive smaller than its tensor (torch's
+    reader then reads past it and crashes), or None. The pickles have passed
+    :func:`_pickle_problem`; one our harmless reader cannot follow is left to torch, which
+    reports it."""
+    with zipfile.ZipFile(path) as z:
+        sizes = {i.filename: i.file_size for i in z.infolist()}
+        for name in sizes:
+            prefix, _, base = name.rpartition("/")
+            if base not in ("data.pkl", "constants.pkl", "bytecode.pkl"):
+                continue
+            reader = _StorageRefs(z.read(name))
+            try:
+                reader.load()
+            except Exception:  # noqa: BLE001 - only the references read so far are checked
+                reader.refs.append(None)
+            for ref in reader.refs:
+                if not (isinstance(ref, tuple) and len(ref) >= 5 and ref[0] == "storage"):
+                    continue
+                key, numel = str(ref[2]), ref[4]
+                record = next((f"{prefix}/{d}/{key}" for d in (base[:-4], "data", "constants", ".data")
+                               if f"{prefix}/{d}/{key}" in sizes), None)
+                if record is None or not isinstance(numel, int):
+                    continue
+                need = numel * _element_size(getattr(ref[1], "name", ""))
+                if sizes[record] < need:
+                    return (f"record {record.split('/', 1)[-1]} holds {sizes[record]} bytes but its "
+                            f"tensor needs {need}")
+    return None
+
+
+def _element_size(storage_class: str) -> int:
+    """Bytes per element of ``torch.FloatStorage`` and the like (1 when unknown)."""
+    module, _, name = storage_class.rpartition(".")
+    cls = getattr(torch, name, None) if module == "torch" and name.endswith("Storage") else None
+    dtype = getattr(cls, "dtype", None)
+    return int(dtype.itemsize) if isinstance(dtype, torch.dtype) else 1
+
+
 def _zip_names(path: Path) -> list[str] | None:
     """The member names of the zip archive at ``path`` after checking its structure and every
     member's checksum in Python (torch's C++ readers trust both); None if it is not a zip."""
@@ -561,10 +643,11 @@ def _torchscript(path: Path):
     return module, "torchscript", None, None, ["TorchScript archive"]
 
 
-def _lite(path: Path, shape=None):
+def _lite(path: Path, spec: ModelSpec):
     from torch.jit.mobile import _load_for_lite_interpreter
 
-    _lite_probe(path, shape)
+    if not _PROBING:
+        _lite_probe(path, spec)
     try:
         module = _load_for_lite_interpreter(str(path))
     except Exception as e:  # noqa: BLE001 - torch's C++ reader raises RuntimeError and more
@@ -576,26 +659,38 @@ def _lite(path: Path, shape=None):
     return module, "lite", None, None, ["lite-interpreter archive: it can be run and measured, not converted"]
 
 
-# Seconds a lite archive may take to load and run once in the probe before it counts as hung.
+# Seconds the probe may take to load a lite archive and validate it before it counts as hung.
 LITE_PROBE_TIMEOUT = 120.0
+# Memory the probe may add on Linux (more for a big file or input): a damaged count in a
+# flatbuffer (storages, registers) makes torch allocate, and fill, many gigabytes.
+LITE_PROBE_MEMORY = 4 << 30
+_PROBING = False  # True in the probe's child process
 
 
-def _lite_probe(path: Path, shape) -> None:
-    """Load a lite archive, and run it once, in a throwaway child process before this one does.
+def _lite_probe(path: Path, spec: ModelSpec) -> None:
+    """Run ``load_model(spec)`` for a lite archive in a throwaway child process first.
 
-    torch's lite loader and interpreter trust the file: a damaged flatbuffer offset, tensor
-    extent or instruction operand (there is no checksum in a flatbuffer .ptl) crashes or hangs
-    the process, so Python cannot catch it. The child repeats what load_model does next
-    (load, one forward pass on the same input, the TorchScript read for the parameter count);
-    when it dies or hangs the file is reported as damaged. On Linux the child is a fork (tens
-    of milliseconds, same memory layout), elsewhere a fresh interpreter.
+    torch's lite loader and interpreter trust the file: a damaged flatbuffer offset, count or
+    instruction operand (a flatbuffer .ptl has no checksum) crashes the process, hangs it, or
+    makes it allocate gigabytes, and no Python check can rule that out. The child runs all of
+    ``load_model(spec)`` (load, forward passes, parameter count) under a memory cap, with
+    fresh and freed heap memory filled with a pattern so that reading garbage fails there
+    rather than by luck. Returns when the child loaded the file cleanly; otherwise raises the
+    child's error, or reports the file as damaged when the child died, hung or ran out of
+    memory: this process never touches such a file. On Linux the child is a fork (tens of
+    milliseconds, the same memory layout), elsewhere a fresh interpreter (seconds).
     """
+    import json
+    import math
     import os
     import select
     import signal
     import subprocess
+    import time
 
-    shape = [int(v) for v in shape] if shape and all(int(v) > 0 for v in shape) else None
+    shape = spec.input_shape or []
+    budget = LITE_PROBE_MEMORY + 4 * path.stat().st_size + 256 * math.prod(int(v) for v in shape)
+    said, sig, hung = b"", None, False
     if sys.platform.startswith("linux"):
         r, w = os.pipe()
         pid = os.fork()
@@ -605,63 +700,132 @@ def _lite_probe(path: Path, shape) -> None:
                 import faulthandler
 
                 faulthandler.disable()  # a crash here is expected and reported by the parent
-                os.write(w, _lite_probe_run(str(path), shape).encode())
+                _limit_memory(budget)
+                _perturb_malloc()
+                os.write(w, json.dumps(_lite_probe_run(spec)).encode())
             finally:
                 os._exit(0)
         os.close(w)
+        deadline = time.monotonic() + LITE_PROBE_TIMEOUT
         try:
-            ready, _, _ = select.select([r], [], [], LITE_PROBE_TIMEOUT)
-            done = bool(ready) and os.read(r, 4) in (b"done", b"fail")
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
+            while True:
+                ready, _, _ = select.select([r], [], [], max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    hung = True
+                    os.kill(pid, signal.SIGKILL)
+                    break
+                chunk = os.read(r, 65536)
+                if not chunk:
+                    break
+                said += chunk
             _, status = os.waitpid(pid, 0)
         finally:
             os.close(r)
-        hung = not ready
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        crashed = not hung and (sig is not None or not done)
     else:
-        code = ("from core.models.sources import _lite_probe_run; "
-                f"print(_lite_probe_run({str(path)!r}, {shape!r}))")
+        code = ("import json, sys; from core.models.loaded import ModelSpec; "
+                "from core.models.sources import _lite_probe_run; "
+                "print(json.dumps(_lite_probe_run(ModelSpec.from_dict(json.loads(sys.argv[1])))))")
         root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+               "MALLOC_PERTURB_": "165", "MallocScribble": "1", "MallocPreScribble": "1"}
         try:
-            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 timeout=LITE_PROBE_TIMEOUT, env=env)
+            res = subprocess.run([sys.executable, "-c", code, json.dumps(spec.to_dict())],
+                                 capture_output=True, timeout=LITE_PROBE_TIMEOUT, env=env)
         except subprocess.TimeoutExpired:
-            hung, crashed, sig = True, False, None
+            hung = True
         else:
-            hung, sig = False, -res.returncode if res.returncode < 0 else None
-            crashed = sig is not None or res.stdout.strip() not in ("done", "fail")
+            said = (res.stdout.strip().splitlines() or [b""])[-1]
+            sig = -res.returncode if res.returncode < 0 else None
+    try:
+        result = json.loads(said) if sig is None and not hung else {}
+    except ValueError:
+        result = {}
+    if result.get("result") == "done":
+        return
+    if result.get("result") == "error":
+        raise _probe_error(path, result)
+    if result.get("result") == "memory":
+        raise _damaged(path, f"loading it asks for more than {budget / 2**30:.0f} GB of memory (a "
+                             "damaged size or count; nothing was loaded here)")
     if hung:
-        raise _damaged(path, f"loading and running it once did not finish in {LITE_PROBE_TIMEOUT:.0f} s "
+        raise _damaged(path, f"loading and running it did not finish in {LITE_PROBE_TIMEOUT:.0f} s "
                              "(damaged bytecode can loop forever)")
-    if crashed:
-        how = signal.Signals(sig).name if sig else "an abort"
-        raise _damaged(path, f"PyTorch's lite interpreter crashes on it ({how} in a test process; "
-                             "nothing was loaded here)")
+    how = signal.Signals(sig).name if sig else "an abort"
+    raise _damaged(path, f"PyTorch's lite interpreter crashes on it ({how} in a test process; "
+                         "nothing was loaded here)")
 
 
-def _lite_probe_run(path: str, shape) -> str:
-    """The probe's work: what load_model does with a lite archive. Returns "done", or "fail"
-    on a Python error, which the real load then reports; the probe only asks whether the
-    process survives."""
+def _probe_error(path: Path, result: dict) -> Exception:
+    """The probe child's error, rebuilt here: its StudioError type, or a ModelLoadError."""
+    import core.errors as errors
+
+    cls = getattr(errors, str(result.get("type")), None)
+    if isinstance(cls, type) and issubclass(cls, errors.StudioError):
+        err = cls.__new__(cls)
+        errors.StudioError.__init__(err, str(result.get("message")), str(result.get("hint") or ""))
+        for k in ("layer", "op"):
+            if k in result:
+                setattr(err, k, result[k])
+        return err
+    return ModelLoadError(
+        f"{path.name} is a lite-interpreter archive that could not be loaded: damaged, or saved "
+        f"by an incompatible torch ({result.get('type')}: {result.get('message')})",
+        "re-save it with _save_for_lite_interpreter on this torch version, or re-download it",
+    )
+
+
+def _lite_probe_run(spec: ModelSpec) -> dict:
+    """The probe's work, in the child: ``load_model(spec)``, as {"result": "done"}, "memory"
+    (an allocation failed under the cap), or "error" with the error's type, message, hint."""
     import warnings
 
-    from torch.jit.mobile import _load_for_lite_interpreter
+    from core.errors import StudioError
 
+    global _PROBING
+    _PROBING = True
     torch.set_num_threads(1)  # a forked child must not use the parent's thread pool
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            module = _load_for_lite_interpreter(path)
-            if shape:
-                with torch.no_grad():
-                    module(torch.randn(*shape, generator=torch.Generator().manual_seed(0)))
-                _count_params(torch.jit.load(path, map_location="cpu"))
-        except Exception:  # noqa: BLE001 - reported by the real load in the parent
-            return "fail"
-    return "done"
+            load_model(spec)
+        except MemoryError:
+            return {"result": "memory"}
+        except Exception as e:  # noqa: BLE001 - sent to the parent, which raises it
+            text = str(e.message if isinstance(e, StudioError) else _reason(e))
+            if re.search(r"can't allocate memory|bad_alloc|out of memory|MemoryError", text):
+                return {"result": "memory"}
+            out = {"result": "error", "type": type(e).__name__, "message": text[:2000]}
+            if isinstance(e, StudioError):
+                out["hint"] = e.hint
+                out.update({k: getattr(e, k) for k in ("layer", "op") if getattr(e, k, None) is not None})
+            return out
+    return {"result": "done"}
+
+
+def _perturb_malloc() -> None:
+    """Fill fresh and freed heap memory with a pattern (glibc's M_PERTURB) in the probe: a
+    damaged file that reads garbage then fails in the probe instead of passing by luck."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(-6, 0xA5)  # M_PERTURB
+    except (OSError, AttributeError):  # not glibc
+        return
+
+
+def _limit_memory(budget: int) -> None:
+    """Cap this (probe) process's address space at what it maps now plus ``budget`` bytes."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as f:
+            vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = vm + budget if hard == resource.RLIM_INFINITY else min(vm + budget, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError, StopIteration):  # no /proc or no limit: the timeout still holds
+        return
 
 
 class _HeldLogErrors:

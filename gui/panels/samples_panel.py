@@ -72,6 +72,7 @@ class SamplesPanel(QWidget):
         self.runner = runner
         self.samples = None
         self._predict_job = None
+        self._generation = 0
         self._loading = False
 
         data_box = QGroupBox("Data")
@@ -246,6 +247,9 @@ class SamplesPanel(QWidget):
 
         r, s = self.doc.recipe, self.doc.model_summary
         pre = self.preprocess.effective()
+        self._generation += 1  # results of jobs started before this point are for another model
+        if self._predict_job is not None and not self._predict_job.done:
+            self._predict_job.cancel()
         self.samples = None
         self.grid.clear()
         self.preds.setRowCount(0)
@@ -254,11 +258,15 @@ class SamplesPanel(QWidget):
             return
         self._loading = True
         self.grid_title.setText("Held-out samples (loading…)")
+        gen = self._generation
         self.runner.start(jobs.load_samples_job, r.data.source, pre,
                           r.data.calibration_samples, r.data.eval_samples,
-                          on_result=self._on_samples, on_error=self._on_samples_error)
+                          on_result=lambda samples: self._on_samples(samples, gen),
+                          on_error=lambda e, d: gen == self._generation and self._on_samples_error(e, d))
 
-    def _on_samples(self, samples) -> None:
+    def _on_samples(self, samples, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return  # loaded for a model or data source that is no longer current
         self._loading = False
         self.samples = samples
         self.grid.clear()
@@ -327,11 +335,15 @@ class SamplesPanel(QWidget):
         truth = self.samples.classes[int(self.samples.labels[row])] if self.samples.labels is not None else None
         self.pred_hint.setText(f"Sample #{int(self.samples.indices[row])}" + (f" — label {truth}" if truth else "")
                                + ("" if rows else ". Build & measure to compare the variants."))
+        gen = self._generation
         self._predict_job = self.runner.start(
             jobs.predict_job, self.samples.images[row], rows, out, self._labels(), self.preprocess.effective(),
-            on_result=self._on_predictions, on_error=lambda e, d: self.failed.emit(e, "predictions"))
+            on_result=lambda result: self._on_predictions(result, gen),
+            on_error=lambda e, d: gen == self._generation and self.failed.emit(e, "predictions"))
 
-    def _on_predictions(self, result) -> None:
+    def _on_predictions(self, result, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return  # predicted for a model that is no longer current
         ref_top, preds = result
         self.preds.setRowCount(1 + len(preds))
         self._set_row(0, "original model", None, ref_top, None, "")

@@ -413,9 +413,9 @@ class VariantsPanel(QWidget):
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(False)
         h.setHighlightSections(False)
-        for col, width in {COL_ON: 24, COL_NAME: 124, COL_FORMAT: 64, COL_STEPS: 110, COL_STATUS: 64,
+        for col, width in {COL_ON: 24, COL_NAME: 112, COL_FORMAT: 64, COL_STEPS: 110, COL_STATUS: 64,
                            COL_SIZE: 72, COL_PARAMS: 74, COL_P50: 66, COL_PREV: 56, COL_P90: 66, COL_ACC: 78,
-                           COL_AGREE: 62, COL_DIFF: 64, COL_GATES: 76}.items():
+                           COL_AGREE: 62, COL_DIFF: 66, COL_GATES: 74}.items():
             self.table.setColumnWidth(col, width)
         h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnHidden(COL_PREV, True)  # shown once a previous run can be compared

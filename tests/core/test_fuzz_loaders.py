@@ -9,7 +9,9 @@ listed with the command that replays it. benchmarks/fuzz_loaders.py runs the sam
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 
 import pytest
 
@@ -42,8 +44,8 @@ def test_damaged_files_end_in_typed_errors(cases, fmt, capfd):
     assert case.valid_result_ok(*result), f"the valid {fmt} file: {result}"
     if case.is_zip:  # the member edits rebuild the zip: unedited, the rebuild must load too
         name = next(m[0] for m in case.members if m[0].endswith(".pkl") or "model.json" in m[0])
-        with fc.zipfile.ZipFile(fc.io.BytesIO(case.original)) as z:
-            same = fc._rezip(case, name, z.read(name))
+        with zipfile.ZipFile(io.BytesIO(case.original)) as z:
+            same = fc.rezip(case, name, z.read(name))
         assert case.valid_result_ok(*fc.try_load(case, same)), f"the rebuilt {fmt} archive"
     seen = {"ok": 0, "typed": 0, "untyped": 0}
     failures = []
