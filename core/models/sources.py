@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from core.data.preprocess import Preprocess
-from core.errors import ModelLoadError, UntrustedPickleError
+from core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
 from core.models.loaded import LoadedModel, ModelSpec
 from core.models.train_mode import check_inference_mode, check_saved_mode
 from core.models.validate import SelectOutput, forward_checked, output_note, select_output
@@ -71,7 +71,15 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         module.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
     reporter.progress("load model", 0.6, "forward pass")
-    raw = forward_checked(module, x, raw=True)
+    try:
+        raw = forward_checked(module, x, raw=True)
+    except ShapeMismatchError:
+        raise
+    except ModelLoadError as e:
+        if kind in ("lite", "torchscript", "exported"):  # a saved graph that fails may be damaged
+            raise ModelLoadError(e.message, (e.hint + "; " if e.hint else "")
+                                 + "if the shape is right, the file may be damaged: re-save or re-download it") from None
+        raise
     check_inference_mode(src, kind, module, exported, x)
     out, key = select_output(raw, spec.output)
     out_note = output_note(raw, key, spec.output)
@@ -386,7 +394,7 @@ def _archive(path: Path, spec: ModelSpec):
         if problem:
             raise _damaged(path, problem)
     if path.suffix.lower() == ".pt2" or kind == "pt2":
-        return _pt2(path)
+        return _pt2(path, spec)
     if kind == "lite":
         return _lite(path, spec)
     if kind == "torchscript":
@@ -851,7 +859,72 @@ class _HeldLogErrors:
         self.logger.removeFilter(self)
 
 
-def _pt2(path: Path):
+def _pt2_code_globals(path: Path) -> list[str]:
+    """Globals that pickles inside a .pt2 would import and call, beyond what weights-only
+    loading allows. ``torch.export.load`` unpickles some records (weights and constants saved
+    with ``use_pickle``, sample inputs) without the weights-only restriction, so these records
+    are read with pickletools first: nothing is imported or run."""
+    import io
+    import pickletools
+
+    import torch._weights_only_unpickler as wo
+
+    allowed = set(wo._get_allowed_globals())
+    allowed |= {f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', g)}"
+                for g in torch.serialization.get_safe_globals() if not isinstance(g, tuple)}
+    found: list[str] = []
+
+    def scan(data: bytes) -> None:
+        strings: list[str] = []
+        try:
+            for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+                if isinstance(arg, str) and "UNICODE" in op.name:
+                    strings.append(arg)
+                if op.name == "GLOBAL":
+                    name = ".".join(arg.split(" ", 1))
+                elif op.name == "STACK_GLOBAL":
+                    name = ".".join(strings[-2:]) if len(strings) >= 2 else "<unknown>"
+                elif op.name in ("INST", "OBJ"):
+                    name = "<object construction>"
+                else:
+                    continue
+                if name not in allowed:
+                    found.append(name)
+        except Exception:  # noqa: BLE001 - damage is reported by the loaders that follow
+            return
+
+    def walk(z: zipfile.ZipFile, depth: int) -> None:
+        for info in z.infolist():
+            if info.is_dir() or info.file_size > _MAX_PICKLE:
+                continue
+            with z.open(info) as f:
+                head = f.read(4)
+            if head[:1] == b"\x80":
+                scan(z.read(info))
+            elif head == b"PK\x03\x04" and depth < 2:
+                try:
+                    with zipfile.ZipFile(io.BytesIO(z.read(info))) as inner:
+                        walk(inner, depth + 1)
+                except zipfile.BadZipFile:
+                    continue
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            walk(z, 0)
+    except (zipfile.BadZipFile, OSError):
+        return []
+    return sorted(set(found))
+
+
+def _pt2(path: Path, spec: ModelSpec | None = None):
+    code = _pt2_code_globals(path)
+    if code and not (spec is not None and spec.trust):
+        raise UntrustedPickleError(
+            f"{path.name} is an ExportedProgram whose pickled records would import and run "
+            f"{', '.join(code[:3])}{' ...' if len(code) > 3 else ''}. It was not loaded.",
+            "if you trust its author, load it with --trust (GUI: confirm the warning); otherwise ask "
+            "for an export without custom objects (plain tensors as weights and example inputs)",
+        )
     try:
         with _HeldLogErrors("torch.export") as held:
             ep = torch.export.load(str(path))

@@ -100,8 +100,14 @@ def check_inference_mode(src: str, kind: str, module, exported_program, x: torch
                 HINT,
             )
     if kind in ("torchscript", "lite", "exported"):
-        with torch.no_grad():
-            a, b = module(x), module(x)
+        try:
+            with torch.no_grad():
+                a, b = module(x), module(x)
+        except Exception as e:  # noqa: BLE001 - it ran once (forward_checked): a damaged archive
+            raise ModelLoadError(
+                f"{name} failed when run a second time ({str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__})",
+                "the file may be damaged: re-save or re-download it",
+            ) from None
         if not _same(a, b):
             raise ModelLoadError(
                 f"{name} gives different outputs for the same input twice: a Dropout (or another "

@@ -242,3 +242,44 @@ def test_random_init_is_the_same_in_every_process(tiny_model_file):
     here = float(_tiny(tiny_model_file).module.fc.weight.sum())
     there = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout)
     assert here == there
+
+
+class _EvilSampleInput:
+    """Pickles to a call of os.system: loading it unsafely would create the marker file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_pt2_with_code_running_pickles_inside_is_refused_without_trust(tmp_path):
+    """torch.export.load unpickles sample inputs and some weights without the weights-only
+    restriction: a .pt2 can carry code. It is refused unless the user trusts it."""
+    import io
+    import zipfile
+
+    import torch
+
+    from core.errors import UntrustedPickleError
+    from core.models import ModelSpec, load_model
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2)).eval()
+    good = tmp_path / "good.pt2"
+    torch.export.save(torch.export.export(net, (torch.zeros(1, 4),)), str(good))
+    assert load_model(ModelSpec(str(good))).output_shape == [1, 2]  # plain tensors only: loads
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.pt2"
+    buf = io.BytesIO()
+    torch.save(_EvilSampleInput(marker), buf)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w") as dst:
+        for info in src.infolist():
+            data = buf.getvalue() if info.filename.endswith("sample_inputs/model.pt") else src.read(info)
+            dst.writestr(info, data)
+    with pytest.raises(UntrustedPickleError, match="posix.system|os.system") as e:
+        load_model(ModelSpec(str(evil), input_shape=[1, 4]))
+    assert "--trust" in e.value.hint
+    assert not marker.exists()

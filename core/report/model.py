@@ -1,0 +1,301 @@
+"""The report, typed: one module defines every part of report.json (schema 1).
+
+The engine builds these objects; ``to_dict`` writes today's schema-1 keys (the public
+contract: ``report.schema.json`` beside this file describes it and the tests validate every
+report they produce against it); ``from_dict`` reads them back (the window receives rows as
+plain data from the worker). Step-specific data lives under a row's ``step_data`` key,
+namespaced by step kind (``{"prune": {...}, "distill": {...}, "quantize": {"sensitivity": [...]}}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SCHEMA = 1
+
+
+def _known(cls, d: dict) -> dict:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+
+
+@dataclass
+class Latency:
+    """Batch-1 latency in ms after ``warmup`` untimed calls; ``p50_ci`` is the 95% interval."""
+
+    p10: float | None
+    p50: float | None
+    p90: float | None
+    mean: float | None
+    runs: int
+    threads: int
+    warmup: int
+    requested_runs: int | None = None
+    p50_ci: list[float] | None = None
+    ci_rel: float | None = None
+    stable: bool | None = None
+    samples_ms: list[float] = field(default_factory=list, repr=False)
+
+    def to_dict(self, samples: bool = False) -> dict:
+        d = asdict(self)
+        if not samples:
+            d.pop("samples_ms")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Latency | None:
+        return None if d is None else cls(**_known(cls, d))
+
+
+@dataclass
+class Accuracy:
+    """Top-1 accuracy (fraction) on ``samples`` held-out samples; None without labels."""
+
+    top1: float | None
+    samples: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Accuracy | None:
+        return None if d is None else cls(**_known(cls, d))
+
+
+@dataclass
+class Parity:
+    """How an artifact reproduces the original model on the same samples (see core.measure)."""
+
+    max_abs_diff: float | None
+    top1_agreement: float | None
+    snr_db: float | None
+    samples: int
+    meaningful: bool = True
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["note"] is None:
+            d.pop("note")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Parity | None:
+        return None if d is None else cls(**{"snr_db": None, **_known(cls, d)})
+
+
+@dataclass
+class VariantResult:
+    """One variant's row: what was built and what was measured (a failed variant keeps its
+    row with ``error`` set and null measurements)."""
+
+    name: str
+    format: str
+    convert: str | None = None
+    steps: list[dict] = field(default_factory=list)
+    format_options: dict = field(default_factory=dict)
+    artifact: str | None = None
+    files: list[str] = field(default_factory=list)
+    size_bytes: int | None = None
+    params: int | None = None
+    runtime: str | None = None
+    delegates: list[str] = field(default_factory=list)
+    latency_ms: Latency | None = None
+    accuracy: Accuracy | None = None
+    parity: Parity | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    build_seconds: float | None = None
+    step_data: dict[str, Any] = field(default_factory=dict)
+    cached: dict | None = None
+    traceback: str | None = None
+
+    # --- the numbers everyone reads ----------------------------------------------------
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def p50(self) -> float | None:
+        return self.latency_ms.p50 if self.latency_ms else None
+
+    @property
+    def top1(self) -> float | None:
+        return self.accuracy.top1 if self.accuracy else None
+
+    @property
+    def agreement(self) -> float | None:
+        return self.parity.top1_agreement if self.parity else None
+
+    @property
+    def snr_db(self) -> float | None:
+        return self.parity.snr_db if self.parity else None
+
+    def step(self, kind: str) -> dict:
+        """The data a step left (``{}`` when it did not run)."""
+        return self.step_data.get(kind) or {}
+
+    def to_dict(self, samples: bool = False) -> dict:
+        d: dict[str, Any] = {
+            "name": self.name, "format": self.format, "convert": self.convert, "steps": list(self.steps),
+            "artifact": self.artifact, "files": list(self.files), "size_bytes": self.size_bytes,
+            "params": self.params, "runtime": self.runtime,
+            "latency_ms": self.latency_ms.to_dict(samples) if self.latency_ms else None,
+            "accuracy": self.accuracy.to_dict() if self.accuracy else None,
+            "parity": self.parity.to_dict() if self.parity else None,
+            "error": self.error, "notes": list(self.notes),
+        }
+        if self.format_options:
+            d["format_options"] = dict(self.format_options)
+        if self.delegates:
+            d["delegates"] = list(self.delegates)
+        if self.build_seconds is not None:
+            d["build_seconds"] = self.build_seconds
+        if self.step_data:
+            d["step_data"] = self.step_data
+        if self.cached is not None:
+            d["cached"] = self.cached
+        if self.traceback:
+            d["traceback"] = self.traceback
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> VariantResult:
+        kw = _known(cls, d)
+        kw["latency_ms"] = Latency.from_dict(d.get("latency_ms"))
+        kw["accuracy"] = Accuracy.from_dict(d.get("accuracy"))
+        kw["parity"] = Parity.from_dict(d.get("parity"))
+        kw.setdefault("name", "?")
+        kw.setdefault("format", "?")
+        return cls(**kw)
+
+
+@dataclass
+class GateVerdict:
+    """One gate on one variant (see core.gates for the statuses)."""
+
+    name: str
+    gate: str
+    variant: str
+    limit: float
+    value: float | None
+    passed: bool | None
+    status: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["reason"] is None:
+            d.pop("reason")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GateVerdict:
+        status = d.get("status") or ("passed" if d.get("passed") else "failed")
+        return cls(**{**_known(cls, d), "status": status})
+
+
+@dataclass
+class AppResult:
+    """One rendered app project (or why it could not be rendered)."""
+
+    platform: str
+    runtime: str
+    path: str | None = None
+    variant: str | None = None
+    format: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("variant", "format", "error"):
+            if d[k] is None:
+                d.pop(k)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AppResult:
+        return cls(**_known(cls, d))
+
+
+@dataclass
+class ModelInfo:
+    spec: str
+    weights: str | None
+    params: int
+    input_shape: list[int]
+    output_shape: list[int]
+    kind: str
+    output: str | int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DatasetInfo:
+    name: str
+    eval_samples: int
+    calibration_samples: int
+    labelled: bool
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    """The whole report.json (schema 1)."""
+
+    name: str
+    created: str
+    host: dict
+    model: ModelInfo
+    dataset: DatasetInfo
+    baseline_accuracy: float | None
+    benchmark: dict
+    preprocess: dict
+    degenerate: str | None = None
+    notes: list[str] = field(default_factory=list)
+    variants: list[VariantResult] = field(default_factory=list)
+    gates: list[GateVerdict] = field(default_factory=list)
+    templates: list[AppResult] = field(default_factory=list)
+    pareto: list[str] | None = None
+    recommended: str | None = None
+    tune: dict | None = None
+
+    def row(self, name: str) -> VariantResult | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def to_dict(self, samples: bool = False) -> dict:
+        d: dict[str, Any] = {
+            "schema": SCHEMA, "name": self.name, "created": self.created, "host": self.host,
+            "model": self.model.to_dict(), "dataset": self.dataset.to_dict(),
+            "baseline": {"accuracy": self.baseline_accuracy, "degenerate": self.degenerate},
+            "benchmark": dict(self.benchmark), "preprocess": dict(self.preprocess), "notes": list(self.notes),
+            "variants": [v.to_dict(samples) for v in self.variants],
+            "gates": [g.to_dict() for g in self.gates],
+            "templates": [t.to_dict() for t in self.templates],
+        }
+        if self.pareto is not None:
+            d["pareto"] = list(self.pareto)
+            d["recommended"] = self.recommended
+        if self.tune is not None:
+            d["tune"] = self.tune
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Report:
+        base = d.get("baseline") or {}
+        return cls(
+            name=d.get("name", ""), created=d.get("created", ""), host=d.get("host") or {},
+            model=ModelInfo(**_known(ModelInfo, d["model"])), dataset=DatasetInfo(**_known(DatasetInfo, d["dataset"])),
+            baseline_accuracy=base.get("accuracy"), degenerate=base.get("degenerate"),
+            benchmark=d.get("benchmark") or {}, preprocess=d.get("preprocess") or {}, notes=list(d.get("notes") or []),
+            variants=[VariantResult.from_dict(v) for v in d.get("variants") or []],
+            gates=[GateVerdict.from_dict(g) for g in d.get("gates") or []],
+            templates=[AppResult.from_dict(t) for t in d.get("templates") or []],
+            pareto=d.get("pareto"), recommended=d.get("recommended"), tune=d.get("tune"),
+        )
