@@ -102,7 +102,7 @@ class Case:
         return outcome == "ok"
 
     def spec(self):
-        from core.models import ModelSpec
+        from deploy_studio.core.models import ModelSpec
 
         if self.how == "self":
             return ModelSpec(str(self.path), None, list(SHAPE), False)
@@ -372,8 +372,8 @@ def mutate(case: Case, rng: random.Random) -> tuple[str, bytes]:
 
 def try_load(case: Case, data: bytes) -> tuple[str, str]:
     """Write ``data`` as the case's file and load it: ("ok"|"typed"|"untyped", detail)."""
-    from core.errors import StudioError
-    from core.models import load_model
+    from deploy_studio.core.errors import StudioError
+    from deploy_studio.core.models import load_model
 
     case.path.write_bytes(data)
     try:

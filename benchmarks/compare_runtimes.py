@@ -15,8 +15,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from core.engine import run_recipe
-from core.recipe import parse_recipe
+from deploy_studio.core.engine import run_recipe
+from deploy_studio.core.recipe import parse_recipe
 
 MODELS = {
     "digits-cnn": ({"source": "builtin:digits-cnn"}, {"source": "builtin:digits", "eval_samples": 200}),

@@ -43,9 +43,8 @@ HERE = Path(__file__).resolve()
 
 def _worker(args) -> None:
     """Run tries [start, stop) of one format; one JSON line before and after each try."""
+    import deploy_studio.core.models.sources as sources
     import torch
-
-    import core.models.sources as sources
 
     torch.set_num_threads(1)
     sources.LITE_PROBE_TIMEOUT = args.timeout / 3  # a looping file ends typed, before --timeout
@@ -164,7 +163,7 @@ def _replay(args) -> None:
             Path(args.keep).write_bytes(data)
             print(f"mutated file written to {args.keep}")
         case.path.write_bytes(data)
-        from core.models import load_model
+        from deploy_studio.core.models import load_model
 
         try:
             m = load_model(case.spec())

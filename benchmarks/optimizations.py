@@ -79,9 +79,9 @@ def _progress_printer():
 
 
 def run_engine(recipe_dict: dict, out: Path):
-    from core.engine import run_recipe
-    from core.progress import Reporter
-    from core.recipe import parse_recipe
+    from deploy_studio.core.engine import run_recipe
+    from deploy_studio.core.progress import Reporter
+    from deploy_studio.core.recipe import parse_recipe
 
     recipe = parse_recipe(recipe_dict)
     report = run_recipe(recipe, out, reporter=Reporter(_progress_printer()), isolate=False, templates=False)
@@ -96,9 +96,9 @@ def run_engine(recipe_dict: dict, out: Path):
 
 
 def digits(out: Path, runs: int) -> None:
-    from core.models import ModelSpec, load_model
-    from core.runtimes import open_runner
-    from core.session import open_session
+    from deploy_studio.core.models import ModelSpec, load_model
+    from deploy_studio.core.runtimes import open_runner
+    from deploy_studio.core.session import open_session
 
     print("\n== digits demo (builtin:digits-cnn, builtin:digits, 1 thread) ==", flush=True)
     recipe = {
@@ -150,7 +150,7 @@ def digits(out: Path, runs: int) -> None:
 
 
 def _data_spec(d: dict):
-    from core.recipe import DataSpec
+    from deploy_studio.core.recipe import DataSpec
 
     return DataSpec(**d)
 
@@ -161,14 +161,13 @@ def _data_spec(d: dict):
 def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str, Path]:
     """ONNX Runtime's own path: the plain ONNX export, and quantize_static QDQ int8."""
     import torch
+    from deploy_studio.core.models import ModelSpec, load_model
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
         QuantType,
         quantize_static,
     )
-
-    from core.models import ModelSpec, load_model
 
     folder.mkdir(parents=True, exist_ok=True)
     model = load_model(ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]))
@@ -194,7 +193,7 @@ def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str,
 
 
 def torchvision_arch(arch: str, out: Path, runs: int) -> None:
-    from core.runtimes import open_runner
+    from deploy_studio.core.runtimes import open_runner
 
     print(f"\n== {arch} (torchvision, random weights and data, latency only, 1 thread) ==", flush=True)
     q = {"kind": "quantize", "mode": "int8-static"}
@@ -215,8 +214,8 @@ def torchvision_arch(arch: str, out: Path, runs: int) -> None:
     }
     folder = out / arch
     report, rows = run_engine(recipe, folder)
-    from core.models import ModelSpec
-    from core.session import open_session
+    from deploy_studio.core.models import ModelSpec
+    from deploy_studio.core.session import open_session
 
     session = open_session(ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]), _data_spec(recipe["data"]))
     calibration = session.model.preprocess.apply(session.dataset.images[session.train_idx[:16]])

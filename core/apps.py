@@ -15,12 +15,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-from core.errors import StudioError
-from core.measure import softmax, topk
-from core.progress import Reporter
-from core.recipe import Recipe, VariantSpec
-from core.session import Session
+from deploy_studio.core.errors import StudioError
+from deploy_studio.core.measure import softmax, topk
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import Recipe, VariantSpec
+from deploy_studio.core.session import Session
 
 
 @contextlib.contextmanager
@@ -45,8 +44,8 @@ def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[
     """The row to ship for ``fmt``: the preferred one if it built, else
     :func:`core.pareto.ship_choice` (the smallest gate-passing variant within the latency
     noise of the fastest)."""
-    from core.gates import failed_variants
-    from core.pareto import ship_choice
+    from deploy_studio.core.gates import failed_variants
+    from deploy_studio.core.pareto import ship_choice
 
     ok = [r for r in rows if r["format"] == fmt and not r.get("error")]
     for r in ok:
@@ -57,7 +56,7 @@ def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[
 
 def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarray, labels: list[str]) -> dict:
     """The desktop's logits/top-k for the sample, run in the artifact's own runtime."""
-    from core.runtimes import open_runner
+    from deploy_studio.core.runtimes import open_runner
 
     x = session.model.preprocess.apply(pixels)[None]
     if row.get("runtime"):
@@ -79,8 +78,8 @@ def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarr
 
 def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter, isolate: bool = True) -> list[dict]:
     """Render every ``[export] templates`` entry; returns the report's ``templates`` rows."""
-    from core.engine import run_variants
-    from core.templates import PLATFORMS, AppBundle, default_runtime, render_project
+    from deploy_studio.core.engine import run_variants
+    from deploy_studio.core.templates import PLATFORMS, AppBundle, default_runtime, render_project
 
     out_dir = Path(out_dir)
     labels = session.labels

@@ -29,7 +29,7 @@ def enabled() -> bool:
 
 
 def _root() -> Path:
-    from core.fsutil import cache_dir
+    from deploy_studio.core.fsutil import cache_dir
 
     return cache_dir() / "builds"
 
@@ -60,7 +60,7 @@ def model_fingerprint(spec) -> dict:
     src = spec.source
     d = {"spec": spec.to_dict()}
     if src.startswith("builtin:"):
-        from core.models.builtin import TRAIN_VERSION
+        from deploy_studio.core.models.builtin import TRAIN_VERSION
 
         d["builtin_version"] = TRAIN_VERSION
     elif not src.startswith("torchvision:"):
@@ -130,7 +130,7 @@ def lookup(key: str, out_dir: Path) -> dict | None:
         return None
     try:
         row = json.loads(meta.read_text(encoding="utf-8"))
-        from core.fsutil import atomic_dir, atomic_path
+        from deploy_studio.core.fsutil import atomic_dir, atomic_path
 
         for rel in row.get("files") or []:
             src, dst = entry / "files" / rel, out_dir / rel
@@ -153,7 +153,7 @@ def store(key: str, row: dict, out_dir: Path) -> None:
     """Keep a successful row and its files (best effort: a full disk only loses the cache)."""
     if row.get("error") or not row.get("artifact"):
         return
-    from core.fsutil import atomic_dir
+    from deploy_studio.core.fsutil import atomic_dir
 
     entry = _root() / key[:2] / key
     try:

@@ -13,9 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from core.errors import Cancelled, StudioError
-
-DEMO_RECIPE = Path(__file__).resolve().parent.parent / "resources" / "recipes" / "demo.toml"
+from deploy_studio.core.errors import Cancelled, StudioError
 
 
 def _shape(text: str) -> list[int]:
@@ -76,25 +74,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, open_window=None) -> int:
+    """Run the CLI. ``open_window(args) -> exit code`` opens the window (``deploy-studio`` with
+    no arguments, or ``gui``); the ``deploy-studio`` launcher (``deploy_studio.gui.launch``)
+    passes it, so the engine never imports the window."""
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get("DEPLOY_STUDIO_DEBUG") == "1"
     if args.command in (None, "gui"):
-        return _gui(args)
+        return _gui(args, open_window)
     _quiet_libraries()
     try:
         if args.command == "inspect":
             return _inspect(args)
         if args.command == "run":
-            from core.recipe import load_recipe
+            from deploy_studio.core.recipe import load_recipe
 
             return _run(load_recipe(args.recipe), Path(args.out), isolate=not args.no_isolate, cache=not args.no_cache)
         if args.command == "demo":
-            from core.recipe import load_recipe
+            from deploy_studio.core.fsutil import resource_path
+            from deploy_studio.core.recipe import load_recipe
 
-            return _run(load_recipe(DEMO_RECIPE), Path(args.out), cache=not args.no_cache)
+            return _run(load_recipe(resource_path("recipes", "demo.toml")), Path(args.out), cache=not args.no_cache)
         if args.command == "tune":
             return _tune(args)
     except StudioError as e:
@@ -123,9 +125,7 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _gui(args) -> int:
-    import importlib
-
+def _gui(args, open_window) -> int:
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
@@ -133,23 +133,21 @@ def _gui(args) -> int:
         print("try: deploy-studio demo --out DIR (the same work, headless), or QT_QPA_PLATFORM=offscreen "
               "deploy-studio gui RECIPE --run --out DIR --screenshot PNG --exit-when-done", file=sys.stderr)
         return 2
-
-    try:
-        app = importlib.import_module("gui.app")
-    except ImportError as e:
-        print(f"error: the window could not start ({e})", file=sys.stderr)
-        print("try: deploy-studio demo --out DIR (headless), or install PySide6", file=sys.stderr)
+    if open_window is None:
+        print("error: this entry point runs the engine only; the window is opened by `deploy-studio` "
+              "(deploy_studio.gui.launch)", file=sys.stderr)
+        print("try: deploy-studio gui ... (or python -m deploy_studio.gui.launch gui ...)", file=sys.stderr)
         return 2
-    return app.main(args)
+    return open_window(args)
 
 
 def _inspect(args) -> int:
-    from core.models import ModelSpec, load_model
+    from deploy_studio.core.models import ModelSpec, load_model
 
     spec = ModelSpec(args.model, args.weights, args.input_shape, args.trust)
     try:
         model = load_model(spec)
-        from core.models.summary import summarize
+        from deploy_studio.core.models.summary import summarize
 
         summary = summarize(model)
     except StudioError as e:
@@ -187,9 +185,9 @@ def _print_summary(s: dict) -> None:
 
 
 def _run(recipe, out: Path, isolate: bool = True, cache: bool = True) -> int:
-    from core.engine import report_exit_code, run_recipe
-    from core.progress import Reporter
-    from core.terminal import TerminalProgress
+    from deploy_studio.core.engine import report_exit_code, run_recipe
+    from deploy_studio.core.progress import Reporter
+    from deploy_studio.core.terminal import TerminalProgress
 
     progress = TerminalProgress()
     try:
@@ -235,11 +233,11 @@ def _print_results(report: dict, out: Path) -> None:
 
 
 def _tune(args) -> int:
-    from core.engine import report_exit_code
-    from core.progress import Reporter
-    from core.recipe import load_recipe
-    from core.terminal import TerminalProgress
-    from core.tune import tune
+    from deploy_studio.core.engine import report_exit_code
+    from deploy_studio.core.progress import Reporter
+    from deploy_studio.core.recipe import load_recipe
+    from deploy_studio.core.terminal import TerminalProgress
+    from deploy_studio.core.tune import tune
 
     recipe = load_recipe(args.recipe)
     progress = TerminalProgress()

@@ -12,15 +12,15 @@ import datetime as _dt
 import platform
 from pathlib import Path
 
-from core.build.job import empty_row
-from core.errors import Cancelled, StudioError
-from core.fsutil import check_output_dir, make_output_dir, remove_partials
-from core.progress import Event, Reporter
-from core.recipe import Recipe, VariantSpec
-from core.session import Session, open_session
-from core.worker import ChildProcess, call_inline
+from deploy_studio.core.build.job import empty_row
+from deploy_studio.core.errors import Cancelled, StudioError
+from deploy_studio.core.fsutil import check_output_dir, make_output_dir, remove_partials
+from deploy_studio.core.progress import Event, Reporter
+from deploy_studio.core.recipe import Recipe, VariantSpec
+from deploy_studio.core.session import Session, open_session
+from deploy_studio.core.worker import ChildProcess, call_inline
 
-JOB = "core.build.job:build_and_measure"
+JOB = "deploy_studio.core.build.job:build_and_measure"
 
 
 def new_report(recipe: Recipe, session: Session) -> dict:
@@ -67,7 +67,7 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
     With ``cache`` (and the build cache enabled), a variant whose inputs did not change since
     it was last built is not rebuilt: its artifact and row come from :mod:`core.build_cache`.
     """
-    from core import build_cache
+    from deploy_studio.core import build_cache
 
     cache = cache and build_cache.enabled()
     rec_dict = recipe.to_dict()
@@ -123,7 +123,7 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
 
 def evaluate_gates(recipe: Recipe, report: dict) -> list[dict]:
     """One verdict per (gate, variant), see :mod:`core.gates`."""
-    from core.gates import evaluate_gates as judge_all
+    from deploy_studio.core.gates import evaluate_gates as judge_all
 
     return judge_all(recipe.gates, report["variants"], (report.get("baseline") or {}).get("accuracy"))
 
@@ -135,12 +135,12 @@ def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None
     Returns the report dict. Raises :class:`Cancelled` when cancelled (no partial files left)
     and :class:`StudioError` for bad input found before any variant runs.
     """
-    from core.report import write_report
+    from deploy_studio.core.report import write_report
 
     reporter = reporter or Reporter()
     out = Path(out_dir)
     if not recipe.enabled_variants():
-        from core.errors import RecipeError
+        from deploy_studio.core.errors import RecipeError
 
         raise RecipeError(
             f"the recipe {recipe.name!r} has no enabled variant to build",
@@ -148,7 +148,7 @@ def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None
         )
     check_output_dir(out)
     session = open_session(recipe.model, recipe.data, reporter, recipe.preprocess)  # bad input fails before any output
-    from core.preflight import preflight
+    from deploy_studio.core.preflight import preflight
 
     preflight(recipe, session, reporter)
     for note in session.warnings:
@@ -162,7 +162,7 @@ def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None
                                       cache=cache)
     report["gates"] = evaluate_gates(recipe, report)
     if templates and recipe.export.templates:
-        from core.apps import export_apps
+        from deploy_studio.core.apps import export_apps
 
         reporter.emit(Event("progress", stage="overall", fraction=len(variants) / (len(variants) + 1), message="rendering app projects", variant=None))
         report["templates"] = export_apps(recipe, session, report, out, reporter, isolate=isolate)
@@ -175,7 +175,7 @@ def report_exit_code(report: dict) -> int:
     """0 when every variant built and every gate passed, else 1."""
     if any(v.get("error") for v in report["variants"]):
         return 1
-    from core.gates import any_failed
+    from deploy_studio.core.gates import any_failed
 
     if any_failed(report["gates"]):
         return 1

@@ -9,9 +9,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from core.fsutil import atomic_dir, atomic_path, remove_partials
-from core.progress import Reporter
-from core.recipe import Recipe
+from deploy_studio.core.fsutil import atomic_dir, atomic_path, remove_partials
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import Recipe
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:
@@ -33,10 +33,10 @@ def export_results(recipe: Recipe, out_dir: str | Path, *, built_rows: dict[str,
     copied with their measurements unchanged; the others are built and measured here.
     Writes report.json/html into ``out_dir`` and returns the report.
     """
-    from core.apps import export_apps
-    from core.engine import evaluate_gates, new_report, run_variants
-    from core.report import write_report
-    from core.session import open_session
+    from deploy_studio.core.apps import export_apps
+    from deploy_studio.core.engine import evaluate_gates, new_report, run_variants
+    from deploy_studio.core.report import write_report
+    from deploy_studio.core.session import open_session
 
     reporter = reporter or Reporter()
     built_rows = built_rows or {}

@@ -63,7 +63,7 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
 def check_output_dir(path: str | os.PathLike) -> Path:
     """Fail early, as a user error, when ``path`` cannot become an output folder (it is a
     file, or its nearest existing parent is not a writable folder). Creates nothing."""
-    from core.errors import StudioError
+    from deploy_studio.core.errors import StudioError
 
     path = Path(path)
     hint = "pass --out a new or existing folder you can write to"
@@ -81,7 +81,7 @@ def check_output_dir(path: str | os.PathLike) -> Path:
 
 def make_output_dir(path: str | os.PathLike) -> Path:
     """Create the output folder; file-system failures become a user error (exit 2)."""
-    from core.errors import StudioError
+    from deploy_studio.core.errors import StudioError
 
     path = check_output_dir(path)
     try:
@@ -144,5 +144,23 @@ def cache_dir() -> Path:
     return path
 
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-MOBILE_TEMPLATES = Path(__file__).resolve().parent.parent / "mobile-templates"
+def _package_dir(package: str) -> Path:
+    """The folder of one of Deploy Studio's data packages (installed or in the checkout)."""
+    from importlib.resources import files
+
+    return Path(str(files(package)))
+
+
+def resources_dir() -> Path:
+    """``resources/``: demo recipes, example models, icons (package ``deploy_studio.resources``)."""
+    return _package_dir("deploy_studio.resources")
+
+
+def templates_dir() -> Path:
+    """``mobile-templates/``: one folder per platform (package ``deploy_studio.mobile_templates``)."""
+    return _package_dir("deploy_studio.mobile_templates")
+
+
+def resource_path(*parts: str) -> Path:
+    """A file under ``resources/``, e.g. ``resource_path("recipes", "demo.toml")``."""
+    return resources_dir().joinpath(*parts)

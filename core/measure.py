@@ -6,9 +6,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-from core.progress import Event, Reporter
-from core.runtimes.base import Runner
+from deploy_studio.core.progress import Event, Reporter
+from deploy_studio.core.runtimes.base import Runner
 
 CI_TARGET = 0.02  # stop timing once the p50's 95% confidence interval is within +-2%
 MAX_RUN_FACTOR = 8  # ... or after 8x the requested runs

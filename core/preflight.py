@@ -8,14 +8,14 @@ after minutes of other builds; here they fail at once, all of them in one messag
 
 from __future__ import annotations
 
-from core.errors import RecipeError, StudioError
-from core.progress import NULL_REPORTER, Reporter
+from deploy_studio.core.errors import RecipeError, StudioError
+from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
 
 def preflight(recipe, session, reporter: Reporter = NULL_REPORTER) -> None:
     """Raise one RecipeError listing every problem of the recipe's enabled variants."""
-    from core.build.pipeline import check_model_kind
-    from core.recipe import check_variant
+    from deploy_studio.core.build.pipeline import check_model_kind
+    from deploy_studio.core.recipe import check_variant
 
     problems: list[str] = []
     hints: list[str] = []
@@ -54,7 +54,7 @@ def _check_step(variant, step, session, students: dict, reporter: Reporter) -> N
             inner = {n[len("inner."):] for n in names if n.startswith("inner.")}
             missing = [k for k in keep if k not in names and k not in inner]
             if missing:
-                from core.steps._common import weight_layer_names
+                from deploy_studio.core.steps._common import weight_layer_names
 
                 layers = weight_layer_names(session.model.module)
                 shown = ", ".join(repr(n) for n in layers[:12]) + (" ..." if len(layers) > 12 else "")
@@ -87,7 +87,7 @@ def _check_step(variant, step, session, students: dict, reporter: Reporter) -> N
 
 def _student_problem(source: str, session, reporter: Reporter) -> str | None:
     """Load the student once (as the build will) and say what is wrong with it, if anything."""
-    from core.models import ModelSpec, load_model
+    from deploy_studio.core.models import ModelSpec, load_model
 
     try:
         student = load_model(ModelSpec(source, input_shape=list(session.model.input_shape)), reporter)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import Cancelled
+from deploy_studio.core.errors import Cancelled
 
 
 @dataclass

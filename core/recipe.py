@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import RecipeError
-from core.models.loaded import ModelSpec
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.models.loaded import ModelSpec
 
 DATA_SOURCES_HINT = "builtin:digits | mnist:DIR | imagefolder:DIR | random"
 TOP_KEYS = {"name", "model", "data", "preprocess", "benchmark", "variant", "export", "gates"}
@@ -157,7 +157,7 @@ class Recipe:
         return tomli_w.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> Path:
-        from core.fsutil import write_text_atomic
+        from deploy_studio.core.fsutil import write_text_atomic
 
         path = Path(path)
         write_text_atomic(path, self.to_toml())
@@ -212,7 +212,7 @@ def _positive(v, where: str, allow_zero: bool = False):
 
 def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
     """Validate a recipe dict (from TOML) and build a :class:`Recipe`."""
-    from core.registry import CONVERTERS, FORMATS, STEPS
+    from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
 
     _check_keys(d, TOP_KEYS, "the recipe")
     name = _typed(d, "name", str, "recipe", "untitled")
@@ -234,7 +234,7 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
         raise RecipeError(f"[model].output must be an output name or index, got {output!r}", 'e.g. output = "logits"')
     model = ModelSpec(source, weights, shape, bool(_typed(m, "trust", bool, "[model]", False)),
                       str(output) if output is not None else None)
-    from core.data.preprocess import parse_overrides
+    from deploy_studio.core.data.preprocess import parse_overrides
 
     preprocess = parse_overrides(d.get("preprocess", {}))
 
@@ -321,7 +321,7 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
             raise RecipeError(f"{where}: {chosen!r} is not a variant of this recipe", f"variants: {', '.join(v.name for v in variants)}")
     for t in templates:
         if t.variant:
-            from core.templates import PLATFORMS
+            from deploy_studio.core.templates import PLATFORMS
 
             fmt = PLATFORMS[t.platform][t.runtime]
             v = next(v for v in variants if v.name == t.variant)
@@ -347,7 +347,7 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
 
 def check_variant(spec: VariantSpec) -> None:
     """Reject an impossible combination of converter, steps and format before any work."""
-    from core.registry import FORMATS, STEPS
+    from deploy_studio.core.registry import FORMATS, STEPS
 
     where = f"variant {spec.name!r}"
     fmt = FORMATS.get(spec.format, where)
@@ -367,7 +367,7 @@ def check_variant(spec: VariantSpec) -> None:
 
 
 def check_template(t: TemplateSpec) -> None:
-    from core.templates import PLATFORMS, default_runtime
+    from deploy_studio.core.templates import PLATFORMS, default_runtime
 
     if t.platform not in PLATFORMS:
         raise RecipeError(f"[export].templates: unknown platform {t.platform!r}", f"platforms: {', '.join(PLATFORMS)}")

@@ -14,7 +14,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import RecipeError
+from deploy_studio.core.errors import RecipeError
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ class Registry:
         return list(self._entries.values())
 
 
-STEPS = Registry("step kind", "core.steps")
-CONVERTERS = Registry("converter", "core.converters")
-FORMATS = Registry("format", "core.formats")
-RUNTIMES = Registry("runtime", "core.runtimes")
+STEPS = Registry("step kind", "deploy_studio.core.steps")
+CONVERTERS = Registry("converter", "deploy_studio.core.converters")
+FORMATS = Registry("format", "deploy_studio.core.formats")
+RUNTIMES = Registry("runtime", "deploy_studio.core.runtimes")

@@ -14,14 +14,13 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from core.data.datasets import Dataset, load_dataset
-from core.data.preprocess import GUESSED, Preprocess
-from core.errors import DataError
-from core.models.loaded import LoadedModel, ModelSpec
-from core.models.sources import load_model
-from core.progress import NULL_REPORTER, Reporter
-from core.recipe import DataSpec
+from deploy_studio.core.data.datasets import Dataset, load_dataset
+from deploy_studio.core.data.preprocess import GUESSED, Preprocess
+from deploy_studio.core.errors import DataError
+from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
+from deploy_studio.core.models.sources import load_model
+from deploy_studio.core.progress import NULL_REPORTER, Reporter
+from deploy_studio.core.recipe import DataSpec
 
 RANDOM_SAMPLES = 64
 NORMALISATION_CHECK_SAMPLES = 128
@@ -90,9 +89,8 @@ def effective_preprocess(model: LoadedModel, overrides: dict | None) -> tuple[Pr
 
 def _build(model_spec: ModelSpec, data: DataSpec, overrides: dict, reporter: Reporter) -> Session:
     import torch
-
-    from core.measure import degenerate_outputs, run_outputs
-    from core.runtimes import open_runner
+    from deploy_studio.core.measure import degenerate_outputs, run_outputs
+    from deploy_studio.core.runtimes import open_runner
 
     model = load_model(model_spec, reporter)
     shape = model.input_shape
@@ -169,8 +167,7 @@ def normalisation_table(model: LoadedModel, dataset: Dataset, eval_idx: np.ndarr
     one-click check of the window and the note of a run with a guessed spec.
     """
     import torch
-
-    from core.data.preprocess import candidates
+    from deploy_studio.core.data.preprocess import candidates
 
     if dataset.labels is None:
         return []
@@ -190,7 +187,7 @@ def normalisation_table(model: LoadedModel, dataset: Dataset, eval_idx: np.ndarr
 
 
 def _logits(out):
-    from core.models.validate import select_output
+    from deploy_studio.core.models.validate import select_output
 
     return select_output(out)[0].float()
 

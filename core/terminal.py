@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 
-from core.progress import Event
+from deploy_studio.core.progress import Event
 
 
 class TerminalProgress:

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-
-from core.progress import NULL_REPORTER, Reporter
+from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
 
 def accuracy(model: Callable, x: torch.Tensor, y: torch.Tensor, batch_size: int = 256) -> float:

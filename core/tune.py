@@ -13,11 +13,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.errors import RecipeError
-from core.pareto import budget_for, pareto_front, recommend
-from core.progress import Reporter
-from core.recipe import Recipe, StepSpec, VariantSpec, check_variant
-from core.registry import STEPS
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.pareto import budget_for, pareto_front, recommend
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import Recipe, StepSpec, VariantSpec, check_variant
+from deploy_studio.core.registry import STEPS
 
 TUNE_FORMATS = ("pte", "onnx", "ptl")
 DEFAULT_FORMATS = ("pte", "onnx")
@@ -137,8 +137,8 @@ def tune(
         The report, with ``"pareto"`` (variant names), ``"recommended"`` (a name or None)
         and ``"tune"`` (budget, space, timing).
     """
-    from core.engine import run_recipe
-    from core.report import write_report
+    from deploy_studio.core.engine import run_recipe
+    from deploy_studio.core.report import write_report
 
     started = time.perf_counter()
     budget = max_accuracy_drop
@@ -159,7 +159,7 @@ def tune(
     baseline = (report.get("baseline") or {}).get("accuracy")
     budget = budget_for(recipe.data.source, bool(report["dataset"].get("labelled")), baseline,
                         (report.get("baseline") or {}).get("degenerate"), budget, min_agreement)
-    from core.gates import failed_variants
+    from deploy_studio.core.gates import failed_variants
 
     report["pareto"] = pareto_front(rows)
     report["recommended"] = recommend(rows, baseline, budget, failed_variants(report.get("gates") or []))

@@ -4,7 +4,7 @@ Native code can crash or hold a step for many seconds (lowering, calibration, tr
 in a child process, Cancel stops within a second by ending it, a segfault becomes an error
 row instead of a dead window, and benchmarks are not disturbed by the caller's threads.
 
-``ChildProcess.call("core.build.job:build_and_measure", kwargs, on_event, cancel)`` runs the
+``ChildProcess.call("deploy_studio.core.build.job:build_and_measure", kwargs, on_event, cancel)`` runs the
 function in one long-lived child (restarted after a crash or a cancel) and returns its
 result. ``on_event`` is called on the calling thread with :class:`core.progress.Event`.
 """
@@ -19,8 +19,8 @@ import traceback
 from dataclasses import asdict
 from typing import Any
 
-from core.errors import Cancelled, StudioError
-from core.progress import CancelToken, Event, EventCallback, Reporter
+from deploy_studio.core.errors import Cancelled, StudioError
+from deploy_studio.core.progress import CancelToken, Event, EventCallback, Reporter
 
 
 class JobCrashed(StudioError):
@@ -38,7 +38,7 @@ class JobFailed(StudioError):
 
 
 def _error_from(d: dict) -> Exception:
-    import core.errors as errors
+    import deploy_studio.core.errors as errors
 
     cls = getattr(errors, d.get("type", ""), None)
     if isinstance(cls, type) and issubclass(cls, StudioError):
@@ -104,7 +104,7 @@ class ChildProcess:
         self._proc = None
         self._conn = None
         if log_path is None:
-            from core.fsutil import cache_dir
+            from deploy_studio.core.fsutil import cache_dir
 
             (cache_dir() / "logs").mkdir(parents=True, exist_ok=True)
             log_path = cache_dir() / "logs" / "worker.log"

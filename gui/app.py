@@ -14,12 +14,10 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 
+from deploy_studio.gui import theme
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
-
-from gui import theme
 
 STARTED = time.perf_counter()
 
@@ -55,7 +53,7 @@ def _want_dark() -> bool:
     env = os.environ.get("DEPLOY_STUDIO_THEME", "").lower()
     if env in ("dark", "light"):
         return env == "dark"
-    from gui.recipe_files import settings
+    from deploy_studio.gui.recipe_files import settings
 
     return str(settings().value("theme", "light")) == "dark"
 
@@ -147,7 +145,9 @@ def main(args=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Deploy Studio")
     app.setOrganizationName("deploy-studio")
-    icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "deploy-studio.svg"
+    from deploy_studio.core.fsutil import resource_path
+
+    icon = resource_path("icons", "deploy-studio.svg")
     if icon.exists():
         from PySide6.QtGui import QIcon
 
@@ -158,7 +158,7 @@ def main(args=None) -> int:
     import pyqtgraph as pg
 
     pg.setConfigOptions(antialias=True)
-    from gui.main_window import MainWindow
+    from deploy_studio.gui.main_window import MainWindow
 
     window = MainWindow(dark=dark)
     install_excepthook(window)

@@ -52,15 +52,15 @@ class EngineInfo:
 def warm_up(reporter) -> EngineInfo:
     """Import the engine (torch, registries, templates) off the main thread."""
     reporter.progress("starting engine", 0.1, "importing torch")
-    import core.engine  # noqa: F401 - the import is the point
-    import core.recipe  # noqa: F401
+    import deploy_studio.core.engine  # noqa: F401 - the import is the point
+    import deploy_studio.core.recipe  # noqa: F401
 
     reporter.progress("starting engine", 0.5, "discovering steps and formats")
-    from core.registry import CONVERTERS, FORMATS, STEPS
+    from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
 
     info = EngineInfo(steps=STEPS.entries(), formats=FORMATS.entries(), converters=CONVERTERS.entries())
     try:
-        from core.templates import PLATFORMS, default_runtime
+        from deploy_studio.core.templates import PLATFORMS, default_runtime
 
         info.platforms = {p: list(rts) for p, rts in PLATFORMS.items()}
         info.platform_formats = {p: dict(rts) for p, rts in PLATFORMS.items()}
@@ -88,8 +88,8 @@ def preload_runtimes(reporter) -> None:
     """
     import importlib
 
-    for name in ("PIL.Image", "sklearn.datasets", "core.data.datasets", "core.measure", "core.apps",
-                 "core.report", "core.build.job", "torch.jit.mobile", "onnxruntime",
+    for name in ("PIL.Image", "sklearn.datasets", "deploy_studio.core.data.datasets", "deploy_studio.core.measure", "deploy_studio.core.apps",
+                 "deploy_studio.core.report", "deploy_studio.core.build.job", "torch.jit.mobile", "onnxruntime",
                  "executorch.runtime", "executorch.extension.pybindings.portable_lib",
                  "multiprocessing.popen_spawn_posix", "jinja2"):
         reporter.check()
@@ -125,8 +125,8 @@ def use_model(info: ModelInfo) -> None:
 
 def load_model_job(reporter, spec: dict) -> ModelInfo:
     """Load and validate a model (a real forward pass) and summarise it."""
-    from core.models import ModelSpec, load_model
-    from core.models.summary import summarize
+    from deploy_studio.core.models import ModelSpec, load_model
+    from deploy_studio.core.models.summary import summarize
 
     model = load_model(ModelSpec.from_dict(spec), reporter)
     reporter.progress("summarise model", 0.5)
@@ -136,7 +136,7 @@ def load_model_job(reporter, spec: dict) -> ModelInfo:
 
 def load_recipe_job(reporter, path: str):
     """Read and validate a recipe file (registry checks need torch, hence off-thread)."""
-    from core.recipe import load_recipe
+    from deploy_studio.core.recipe import load_recipe
 
     reporter.progress("open recipe", 0.0, str(path))
     return load_recipe(path)
@@ -159,7 +159,7 @@ def load_samples_job(reporter, source: str, preprocess: dict, calibration: int,
                      evaluation: int, limit: int = 96) -> Samples:
     """The first ``limit`` held-out samples of ``source`` (the split the engine evaluates on),
     fitted to model size with the effective preprocessing (``Preprocess.to_dict()``)."""
-    from core.data import Preprocess, load_dataset
+    from deploy_studio.core.data import Preprocess, load_dataset
 
     reporter.progress("load samples", 0.0, source)
     pre = Preprocess.from_dict(preprocess)
@@ -177,8 +177,8 @@ def check_normalisation_job(reporter, source: str, preprocess: dict, calibration
     normalisations (``core.session.normalisation_table``), best first."""
     import copy
 
-    from core.data import Preprocess, load_dataset
-    from core.session import normalisation_table
+    from deploy_studio.core.data import Preprocess, load_dataset
+    from deploy_studio.core.session import normalisation_table
 
     with _model_lock:
         model = _current_model.get("model")
@@ -188,7 +188,7 @@ def check_normalisation_job(reporter, source: str, preprocess: dict, calibration
     pre = Preprocess.from_dict(preprocess)
     ds = load_dataset(source, pre)
     if ds.labels is None:
-        from core.errors import DataError
+        from deploy_studio.core.errors import DataError
 
         raise DataError(f"{source} has no labels: accuracy under each normalisation cannot be compared",
                         "choose a labelled data source (built-in digits, MNIST, an image folder with class folders)")
@@ -205,7 +205,7 @@ _runner_lock = threading.Lock()
 
 
 def _runner_for(row: dict, out_dir: Path):
-    from core.runtimes import open_runner
+    from deploy_studio.core.runtimes import open_runner
 
     path = out_dir / row["artifact"]
     key = (row["runtime"], str(path), path.stat().st_mtime_ns if path.exists() else 0)
@@ -248,14 +248,14 @@ def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | N
     Core ML (Core ML runs only on Apple platforms) and eager variants with optimization
     steps (the optimized module exists only in the child process that built it).
     """
-    from core.measure import topk
-    from core.runtimes import open_runner
+    from deploy_studio.core.measure import topk
+    from deploy_studio.core.runtimes import open_runner
 
     with _model_lock:
         model = _current_model.get("model")
     if model is None:
         raise RuntimeError("no model is loaded")
-    from core.data import Preprocess
+    from deploy_studio.core.data import Preprocess
 
     pre = Preprocess.from_dict(preprocess) if preprocess else model.preprocess
     x = pre.apply(pixels)[None]
@@ -290,7 +290,7 @@ def predict_job(reporter, pixels: np.ndarray, rows: list[dict], out_dir: str | N
 # --- runs and exports ------------------------------------------------------------------
 def run_job(reporter, recipe, out_dir: str, templates: bool) -> dict:
     """``core.engine.run_recipe`` in a child process: the report (also written to ``out_dir``)."""
-    from core.engine import run_recipe
+    from deploy_studio.core.engine import run_recipe
 
     with _runner_lock:  # artifacts are about to be replaced
         for r in _runners.values():
@@ -318,8 +318,8 @@ def export_job(reporter, recipe, variant_names: list[str], templates: list[tuple
     this window are copied from ``built_dir`` with their measured rows; the others are built
     by the engine.
     """
-    from core.export import export_results
-    from core.recipe import TemplateSpec, check_template
+    from deploy_studio.core.export import export_results
+    from deploy_studio.core.recipe import TemplateSpec, check_template
 
     rec = recipe.copy()
     rec.variants = [v for v in rec.variants if v.name in variant_names]

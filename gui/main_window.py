@@ -11,6 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from deploy_studio.gui import theme
+from deploy_studio.gui.model_loader import MODEL_SUFFIXES, ModelLoader
+from deploy_studio.gui.panels.charts_panel import ChartsPanel
+from deploy_studio.gui.panels.empty_state import EmptyState
+from deploy_studio.gui.panels.log_panel import LogPanel
+from deploy_studio.gui.panels.model_panel import ModelPanel
+from deploy_studio.gui.panels.notes_banner import NotesBanner
+from deploy_studio.gui.panels.problems_panel import ProblemsPanel
+from deploy_studio.gui.panels.samples_panel import SamplesPanel
+from deploy_studio.gui.panels.sensitivity_panel import SensitivityPanel
+from deploy_studio.gui.panels.variant_editor import VariantEditor
+from deploy_studio.gui.panels.variants_panel import VariantsPanel
+from deploy_studio.gui.recipe_files import RecipeFiles, settings
+from deploy_studio.gui.run_controller import RunController
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
@@ -29,24 +45,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import theme
-from gui.model_loader import MODEL_SUFFIXES, ModelLoader
-from gui.panels.charts_panel import ChartsPanel
-from gui.panels.empty_state import EmptyState
-from gui.panels.log_panel import LogPanel
-from gui.panels.model_panel import ModelPanel
-from gui.panels.notes_banner import NotesBanner
-from gui.panels.problems_panel import ProblemsPanel
-from gui.panels.samples_panel import SamplesPanel
-from gui.panels.sensitivity_panel import SensitivityPanel
-from gui.panels.variant_editor import VariantEditor
-from gui.panels.variants_panel import VariantsPanel
-from gui.recipe_files import RecipeFiles, settings
-from gui.run_controller import RunController
-from gui.state import Document
-from gui.workers import JobRunner
 
-DEMO_RECIPE = Path(__file__).resolve().parent.parent / "resources" / "recipes" / "demo.toml"
+def demo_recipe() -> Path:
+    """The bundled digits demo recipe (package data; opened as an untitled copy)."""
+    from deploy_studio.core.fsutil import resource_path
+
+    return resource_path("recipes", "demo.toml")
+
+
+DEMO_RECIPE = demo_recipe()
 
 
 class MainWindow(QMainWindow):
@@ -218,7 +225,7 @@ class MainWindow(QMainWindow):
         h.addAction(self._act("&About Deploy Studio", self._on_about, name="about"))
 
     def _fill_builtin_menu(self) -> None:
-        from gui.jobs import BUILTIN_MODELS, TORCHVISION_COMMON
+        from deploy_studio.gui.jobs import BUILTIN_MODELS, TORCHVISION_COMMON
 
         m = self.builtin_menu
         m.clear()
@@ -305,14 +312,14 @@ class MainWindow(QMainWindow):
     # --- engine start-up ---------------------------------------------------------------
     def start_engine(self) -> None:
         """Import the engine in a worker (called once the window is visible)."""
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         self.runner.start(jobs.warm_up, on_result=self._on_engine_ready,
                           on_progress=lambda e: self._on_busy(e.message and f"Starting the engine: {e.message}…"),
                           on_error=lambda e, d: (self.log.append(d), self.report_error(e, "engine start")))
 
     def _on_engine_ready(self, info) -> None:
-        from gui.presets import presets
+        from deploy_studio.gui.presets import presets
 
         self.info = info
         self.editor.set_engine(info)
@@ -385,7 +392,7 @@ class MainWindow(QMainWindow):
 
     # --- handlers ----------------------------------------------------------------------
     def _on_add_preset(self, preset) -> None:
-        from gui.presets import make_variant
+        from deploy_studio.gui.presets import make_variant
 
         if self.doc.recipe is None:
             return
@@ -453,7 +460,7 @@ class MainWindow(QMainWindow):
         report = self.doc.report
         if report is None or self.run.running:
             return
-        from core.gates import failed_variants
+        from deploy_studio.core.gates import failed_variants
 
         rows = report.get("variants", [])
         bad = sum(1 for r in rows if r.get("error"))
@@ -496,8 +503,8 @@ class MainWindow(QMainWindow):
         self.problems_button.setIcon(self.style().standardIcon(icon))
 
     def _on_export(self) -> None:
-        from gui.dialogs.export_dialog import ExportDialog
-        from gui.run_controller import default_out_dir
+        from deploy_studio.gui.dialogs.export_dialog import ExportDialog
+        from deploy_studio.gui.run_controller import default_out_dir
 
         if self.doc.recipe is None or self.info is None:
             return
@@ -513,8 +520,8 @@ class MainWindow(QMainWindow):
 
     def _update_presets(self) -> None:
         """The Add-variant presets; the distillation student fits the current model."""
-        from gui.model_loader import student_for
-        from gui.presets import presets
+        from deploy_studio.gui.model_loader import student_for
+        from deploy_studio.gui.presets import presets
 
         if self.info is not None:
             self.variants_panel.set_presets(presets(student_for(self.doc.model_summary)), self._on_add_preset)
@@ -562,7 +569,7 @@ class MainWindow(QMainWindow):
 
     def open_dropped(self, path: str) -> None:
         """A file dropped on the window: a recipe or a model."""
-        from core.errors import StudioError
+        from deploy_studio.core.errors import StudioError
 
         p = Path(path)
         if p.suffix.lower() == ".toml":

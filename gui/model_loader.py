@@ -15,13 +15,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from deploy_studio.gui.dialogs.input_shape_dialog import InputShapeDialog
+from deploy_studio.gui.dialogs.trust_dialog import confirm_trust
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
-
-from gui.dialogs.input_shape_dialog import InputShapeDialog
-from gui.dialogs.trust_dialog import confirm_trust
-from gui.state import Document
-from gui.workers import JobRunner
 
 MODEL_FILTERS = ";;".join([
     "All models (*.pt *.pth *.ptl *.pt2 *.py)",
@@ -62,8 +61,8 @@ def starting_variants(kind: str | None) -> list[str]:
 def new_recipe_for(spec, summary: dict):
     """A new recipe around a just-loaded model: data and variants that fit it, nothing else
     carried over (no data source, variants, student, gates or export settings of another recipe)."""
-    from core.recipe import Recipe
-    from gui.presets import make_variant, presets
+    from deploy_studio.core.recipe import Recipe
+    from deploy_studio.gui.presets import make_variant, presets
 
     recipe = Recipe(name=recipe_name_for(spec.source), model=spec)
     recipe.data.source = "builtin:digits" if fits_digits(summary) else "random"
@@ -161,7 +160,7 @@ class ModelLoader(QObject):
         recipe when it has loaded; until then, and if it fails, nothing changes), or the
         :class:`core.recipe.Recipe` just opened from a file whose own model this is.
         """
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         if self.job is not None and not self.job.done:
             self.job.cancel()
@@ -183,8 +182,8 @@ class ModelLoader(QObject):
 
     # --- results -----------------------------------------------------------------------
     def _on_loaded(self, info, requested: dict, into) -> None:
-        from core.models import ModelSpec
-        from gui import jobs
+        from deploy_studio.core.models import ModelSpec
+        from deploy_studio.gui import jobs
 
         doc = self.doc
         if into is not None:  # the model of the recipe opened from a file
@@ -215,7 +214,7 @@ class ModelLoader(QObject):
         return "no model is open"
 
     def _on_error(self, spec: dict, into, error, details: str) -> None:
-        from core.errors import UntrustedPickleError
+        from deploy_studio.core.errors import UntrustedPickleError
 
         message = getattr(error, "message", str(error))
         if isinstance(error, UntrustedPickleError) and not spec.get("trust") and "pickled whole module" in message:

@@ -46,8 +46,8 @@ def presets(student: str = "builtin:digits-cnn-small") -> list[Preset]:
 
 def make_variant(preset: Preset):
     """A :class:`core.recipe.VariantSpec` for ``preset`` with every step's defaults filled."""
-    from core.recipe import StepSpec, VariantSpec
-    from core.registry import STEPS
+    from deploy_studio.core.recipe import StepSpec, VariantSpec
+    from deploy_studio.core.registry import STEPS
 
     steps = [
         StepSpec(kind, STEPS.get(kind).resolve_options(dict(opts), f"preset {preset.name}"))

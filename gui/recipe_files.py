@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
-
-from gui.state import Document
-from gui.workers import JobRunner
 
 MAX_RECENT = 8
 RECIPE_FILTER = "Recipes (*.toml);;All files (*)"
@@ -22,7 +21,9 @@ RECIPE_FILTER = "Recipes (*.toml);;All files (*)"
 
 def resources_dir() -> Path:
     """The package's bundled files (demo recipe, examples, icons): read-only for the window."""
-    return Path(__file__).resolve().parent.parent / "resources"
+    from deploy_studio.core.fsutil import resources_dir as engine_resources
+
+    return engine_resources()
 
 
 def is_bundled(path: str | Path) -> bool:
@@ -105,7 +106,7 @@ class RecipeFiles(QObject):
             return
         if self.doc.recipe is None:
             return
-        from core.recipe import Recipe
+        from deploy_studio.core.recipe import Recipe
 
         r = Recipe(name="untitled", model=self.doc.recipe.model)
         summary = self.doc.model_summary
@@ -122,7 +123,7 @@ class RecipeFiles(QObject):
 
     def open_path(self, path: str, confirmed: bool = False, on_done=None) -> None:
         """Read and validate ``path`` in a worker, then make it the document."""
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         if not confirmed and not self.confirm_discard():
             return
@@ -171,7 +172,7 @@ class RecipeFiles(QObject):
 
     def _write(self, path: Path) -> bool:
         if is_bundled(path):
-            from core.errors import StudioError
+            from deploy_studio.core.errors import StudioError
 
             self.failed.emit(StudioError(
                 f"not saved: {path} is inside Deploy Studio's own resources folder ({resources_dir()}), "
@@ -181,7 +182,7 @@ class RecipeFiles(QObject):
         try:
             self.doc.recipe.save(path)
         except Exception as e:  # noqa: BLE001 - a write error is the user's to fix, not a crash
-            from core.errors import StudioError
+            from deploy_studio.core.errors import StudioError
 
             err = e if isinstance(e, StudioError) else StudioError(
                 f"could not save {path}: {e}", "choose a folder you can write to")

@@ -12,10 +12,9 @@ import datetime as _dt
 import re
 from pathlib import Path
 
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QObject, Signal
-
-from gui.state import Document
-from gui.workers import JobRunner
 
 BUILD_SHARE = 0.45  # share of a variant's bar spent building (the rest: benchmark, evaluate)
 
@@ -34,7 +33,7 @@ def variant_fraction(stage: str, fraction: float | None, previous: float) -> flo
 
 def default_out_dir(recipe_name: str) -> Path:
     """Where a run from the window writes when no ``--out`` was given (the user cache)."""
-    from core.fsutil import cache_dir
+    from deploy_studio.core.fsutil import cache_dir
 
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", recipe_name).strip("-.") or "recipe"
     return cache_dir() / "gui-runs" / f"{stem}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
@@ -83,11 +82,11 @@ class RunController(QObject):
 
     def start(self, out_dir: str | Path | None = None, templates: bool = False) -> bool:
         """Build and measure every included variant; False when nothing could start."""
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         if self.running or self.doc.recipe is None:
             return False
-        from core.errors import RecipeError
+        from deploy_studio.core.errors import RecipeError
 
         bad = self.problems()
         if bad:
@@ -147,12 +146,12 @@ class RunController(QObject):
         self.doc.set_report(report)
         for row in report.get("variants", []):
             if row.get("error"):
-                from core.errors import StudioError
+                from deploy_studio.core.errors import StudioError
 
                 self.failed.emit(StudioError(row["error"]), f"variant {row['name']}")
         for t in report.get("templates", []):
             if t.get("error"):
-                from core.errors import TemplateError
+                from deploy_studio.core.errors import TemplateError
 
                 self.failed.emit(TemplateError(f"{t['platform']} app: {t['error']}"), "apps")
 

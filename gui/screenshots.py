@@ -1,6 +1,6 @@
 """Make the README's Export-dialog screenshot from a finished run (offscreen).
 
-``python -m gui.screenshots RECIPE RUN_DIR PNG [--dark]`` opens RECIPE, shows the results a
+``python -m deploy_studio.gui.screenshots RECIPE RUN_DIR PNG [--dark]`` opens RECIPE, shows the results a
 ``deploy-studio gui RECIPE --run --out RUN_DIR`` (or ``deploy-studio run``) wrote to RUN_DIR,
 exports them with every app template into a temporary folder through the Export dialog,
 and saves the dialog, with its summary, as PNG. The main-window screenshots come from the
@@ -19,7 +19,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 when the screenshot was written."""
-    p = argparse.ArgumentParser(prog="python -m gui.screenshots")
+    p = argparse.ArgumentParser(prog="python -m deploy_studio.gui.screenshots")
     p.add_argument("recipe")
     p.add_argument("run_dir")
     p.add_argument("png")
@@ -27,11 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+    from deploy_studio.gui import theme
+    from deploy_studio.gui.main_window import MainWindow
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-
-    from gui import theme
-    from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply(app, args.dark)

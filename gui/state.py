@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deploy_studio.gui.colors import variant_color
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
-from gui.colors import variant_color
-
 if TYPE_CHECKING:
-    from core.recipe import Recipe, VariantSpec
+    from deploy_studio.core.recipe import Recipe, VariantSpec
 
 
 class Document(QObject):
@@ -200,8 +199,8 @@ class Document(QObject):
         Uses the engine's own checks (``check_variant`` and the model-kind check) so the
         window explains exactly what ``deploy-studio run`` would refuse.
         """
-        from core.errors import StudioError
-        from core.recipe import check_variant
+        from deploy_studio.core.errors import StudioError
+        from deploy_studio.core.recipe import check_variant
 
         if sum(1 for v in self.variants if v.name == spec.name) > 1:
             return (f"two variants are named {spec.name!r}", "give each variant its own name")
@@ -210,7 +209,7 @@ class Document(QObject):
         try:
             check_variant(spec)
             if self.model_kind:
-                from core.build.pipeline import check_model_kind
+                from deploy_studio.core.build.pipeline import check_model_kind
 
                 check_model_kind(spec, self.model_kind)
         except StudioError as e:
@@ -290,7 +289,7 @@ class Document(QObject):
         """
         self.recipe.gates = gates
         if self.report is not None:
-            from core.engine import evaluate_gates
+            from deploy_studio.core.engine import evaluate_gates
 
             rows = [self.results[r["name"]] for r in self.report.get("variants", []) if r["name"] in self.results]
             self.gate_results = evaluate_gates(self.recipe, {**self.report, "variants": rows})

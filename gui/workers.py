@@ -14,10 +14,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from deploy_studio.core.errors import Cancelled
+from deploy_studio.core.progress import CancelToken, Event, Reporter
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-
-from core.errors import Cancelled
-from core.progress import CancelToken, Event, Reporter
 
 
 class JobSignals(QObject):

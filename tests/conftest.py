@@ -95,7 +95,7 @@ def tiny_model_file(tmp_path_factory) -> Path:
 @pytest.fixture()
 def tiny_recipe(tiny_model_file):
     """A small recipe over TinyNet (fast to build and measure)."""
-    from core.recipe import parse_recipe
+    from deploy_studio.core.recipe import parse_recipe
 
     def make(variants, **extra):
         d = {
@@ -116,5 +116,5 @@ def run_cli(*args: str, timeout: int = 300):
     import subprocess
 
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        [sys.executable, "-m", "deploy_studio.core.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
     )

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from core.data.datasets import Dataset
-from core.models.loaded import LoadedModel
-from core.progress import Reporter
-from core.recipe import VariantSpec
+from deploy_studio.core.data.datasets import Dataset
+from deploy_studio.core.models.loaded import LoadedModel
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import VariantSpec
 
 
 @dataclass

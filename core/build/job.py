@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from core.errors import StudioError
-from core.measure import accuracy_of, measure_latency, parity_of, run_outputs
-from core.progress import Reporter
-from core.recipe import Recipe, parse_recipe
-from core.runtimes import open_runner
-from core.session import open_session
+from deploy_studio.core.errors import StudioError
+from deploy_studio.core.measure import accuracy_of, measure_latency, parity_of, run_outputs
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import Recipe, parse_recipe
+from deploy_studio.core.runtimes import open_runner
+from deploy_studio.core.session import open_session
 
 
 def empty_row(variant) -> dict:
@@ -37,7 +37,7 @@ def build_and_measure(recipe: dict, variant_name: str, out_dir: str, reporter: R
     row = empty_row(variant)
     session = open_session(rec.model, rec.data, reporter, rec.preprocess)
     t0 = time.perf_counter()
-    from core.build.pipeline import build_variant
+    from deploy_studio.core.build.pipeline import build_variant
 
     artifact, ctx = build_variant(session, variant, workdir, rec.data.calibration_samples, reporter)
     row["build_seconds"] = round(time.perf_counter() - t0, 2)

@@ -7,13 +7,12 @@ import re
 from pathlib import Path
 
 import torch
-
-from core.build.context import Artifact, BuildContext
-from core.errors import RecipeError
-from core.progress import Reporter
-from core.recipe import VariantSpec, check_variant
-from core.registry import CONVERTERS, FORMATS, STEPS
-from core.session import Session
+from deploy_studio.core.build.context import Artifact, BuildContext
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import VariantSpec, check_variant
+from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
+from deploy_studio.core.session import Session
 
 
 def artifact_name(variant: str, suffix: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import traceback
 
-from core.errors import ConversionError
+from deploy_studio.core.errors import ConversionError
 
 _OP = re.compile(r"\b(aten\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?|torch\.ops\.[A-Za-z0-9_.]+|prim::[A-Za-z0-9_]+|aten::[A-Za-z0-9_]+)")
 _FILE = re.compile(r'File "([^"]+)", line (\d+)')

@@ -14,9 +14,8 @@ import warnings
 from collections.abc import Callable
 
 import torch
-
-from core.converters._diagnose import conversion_error
-from core.errors import ConversionError
+from deploy_studio.core.converters._diagnose import conversion_error
+from deploy_studio.core.errors import ConversionError
 
 CHECK_INPUTS = 6
 

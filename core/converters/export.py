@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-
-from core.converters._diagnose import conversion_error
-from core.registry import CONVERTERS
+from deploy_studio.core.converters._diagnose import conversion_error
+from deploy_studio.core.registry import CONVERTERS
 
 
 @CONVERTERS.register("export", label="torch.export", help="torch.export.export: the modern, supported path")

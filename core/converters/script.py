@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-
-from core.converters._torchscript import to_torchscript
-from core.registry import CONVERTERS
+from deploy_studio.core.converters._torchscript import to_torchscript
+from deploy_studio.core.registry import CONVERTERS
 
 
 @CONVERTERS.register("script", label="torch.jit.script", help="TorchScript by compiling the code (keeps control flow)")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-
-from core.converters._torchscript import to_torchscript
-from core.registry import CONVERTERS
+from deploy_studio.core.converters._torchscript import to_torchscript
+from deploy_studio.core.registry import CONVERTERS
 
 
 @CONVERTERS.register("trace", label="torch.jit.trace", help="TorchScript by tracing (for .ptl apps)")

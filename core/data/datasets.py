@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from core.data.preprocess import Preprocess
-from core.errors import DataError
+from deploy_studio.core.data.preprocess import Preprocess
+from deploy_studio.core.errors import DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 SPLIT_SEED = 20240601

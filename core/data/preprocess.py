@@ -24,8 +24,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
-
-from core.errors import DataError, RecipeError
+from deploy_studio.core.errors import DataError, RecipeError
 
 MNIST_MEAN, MNIST_STD = [0.1307], [0.3081]
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]

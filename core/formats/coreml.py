@@ -7,10 +7,10 @@ import io
 import logging
 import warnings
 
-from core.build.context import Artifact
-from core.errors import ExportError
-from core.fsutil import atomic_dir
-from core.registry import FORMATS
+from deploy_studio.core.build.context import Artifact
+from deploy_studio.core.errors import ExportError
+from deploy_studio.core.fsutil import atomic_dir
+from deploy_studio.core.registry import FORMATS
 
 NOT_RUN = "Core ML cannot run on this host (Linux): converted and structurally validated only, not run"
 
@@ -20,8 +20,7 @@ class CoreMLFormat:
     @staticmethod
     def export(ctx, path) -> Artifact:
         import coremltools as ct
-
-        from core.steps.quantize import coreml_compute_precision
+        from deploy_studio.core.steps.quantize import coreml_compute_precision
 
         precision = coreml_compute_precision(ctx)
         ctx.reporter.progress("convert to Core ML", 0.1)

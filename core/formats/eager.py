@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 
 import torch
-
-from core.build.context import Artifact
-from core.fsutil import atomic_path
-from core.registry import FORMATS
+from deploy_studio.core.build.context import Artifact
+from deploy_studio.core.fsutil import atomic_path
+from deploy_studio.core.registry import FORMATS
 
 
 @FORMATS.register("eager", label="PyTorch eager", help="the model in PyTorch (baseline)", suffix=".pt", runtime="eager", converters=None)

@@ -9,9 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from core.build.context import Artifact
-from core.errors import ExportError
-from core.registry import FORMATS
+from deploy_studio.core.build.context import Artifact
+from deploy_studio.core.errors import ExportError
+from deploy_studio.core.registry import FORMATS
 
 
 @FORMATS.register("onnx", label="ONNX", help="ONNX model for ONNX Runtime (desktop, Android, Web)", suffix=".onnx", runtime="onnxruntime", converters=("export",))
@@ -42,7 +42,7 @@ class OnnxFormat:
         except ExportError:
             raise
         except Exception as e:  # noqa: BLE001
-            from core.converters._diagnose import conversion_error
+            from deploy_studio.core.converters._diagnose import conversion_error
 
             err = conversion_error("ONNX export", e, '"export" after rewriting that op, or format = "pte"')
             raise ExportError(err.message, err.hint, op=err.op) from None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.build.context import Artifact
-from core.errors import ExportError
-from core.fsutil import write_bytes_atomic
-from core.registry import FORMATS
+from deploy_studio.core.build.context import Artifact
+from deploy_studio.core.errors import ExportError
+from deploy_studio.core.fsutil import write_bytes_atomic
+from deploy_studio.core.registry import FORMATS
 
 
 def _partitioners(ctx) -> list:
@@ -27,7 +27,7 @@ class PteFormat:
         try:
             prog = to_edge_transform_and_lower(ctx.converted, partitioner=_partitioners(ctx)).to_executorch()
         except Exception as e:  # noqa: BLE001
-            from core.converters._diagnose import conversion_error
+            from deploy_studio.core.converters._diagnose import conversion_error
 
             err = conversion_error("ExecuTorch lowering", e, '"export" with a different model structure, or format = "onnx"')
             raise ExportError(err.message, "this op may not be supported by ExecuTorch's portable kernels; try the onnx or ptl format", op=err.op) from None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import warnings
 
-from core.build.context import Artifact
-from core.errors import ExportError
-from core.fsutil import atomic_path
-from core.registry import FORMATS
+from deploy_studio.core.build.context import Artifact
+from deploy_studio.core.errors import ExportError
+from deploy_studio.core.fsutil import atomic_path
+from deploy_studio.core.registry import FORMATS
 
 
 @FORMATS.register("ptl", label="TorchScript-lite (.ptl)", help="for pytorch_android_lite apps (legacy)", suffix=".ptl", runtime="torchscript-lite", converters=("trace", "script"))

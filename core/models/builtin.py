@@ -11,12 +11,11 @@ import hashlib
 import json
 
 import torch
-
-from core.data.preprocess import Preprocess
-from core.errors import ModelLoadError
-from core.fsutil import atomic_path, cache_dir, write_text_atomic
-from core.models.architectures import DigitsCNN, DigitsCNNSmall
-from core.progress import NULL_REPORTER, Reporter
+from deploy_studio.core.data.preprocess import Preprocess
+from deploy_studio.core.errors import ModelLoadError
+from deploy_studio.core.fsutil import atomic_path, cache_dir, write_text_atomic
+from deploy_studio.core.models.architectures import DigitsCNN, DigitsCNNSmall
+from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
 DIGITS_SHAPE = [1, 1, 28, 28]
 DIGITS_LABELS = [str(i) for i in range(10)]
@@ -89,8 +88,8 @@ def _trained_digits_cnn(reporter: Reporter) -> tuple[torch.nn.Module, str]:
 
 def train_digits_cnn(model: torch.nn.Module, reporter: Reporter = NULL_REPORTER) -> dict:
     """Train ``model`` deterministically on the training half of builtin:digits."""
-    from core.data.datasets import load_dataset
-    from core.training import fit
+    from deploy_studio.core.data.datasets import load_dataset
+    from deploy_studio.core.training import fit
 
     ds = load_dataset("builtin:digits", Preprocess.for_input_shape(DIGITS_SHAPE))
     n = len(ds)

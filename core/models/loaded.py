@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.data.preprocess import Preprocess
+from deploy_studio.core.data.preprocess import Preprocess
 
 
 @dataclass

@@ -16,13 +16,17 @@ import zipfile
 from pathlib import Path
 
 import torch
-
-from core.data.preprocess import Preprocess
-from core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
-from core.models.loaded import LoadedModel, ModelSpec
-from core.models.train_mode import check_inference_mode, check_saved_mode
-from core.models.validate import SelectOutput, forward_checked, output_note, select_output
-from core.progress import NULL_REPORTER, Reporter
+from deploy_studio.core.data.preprocess import Preprocess
+from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
+from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
+from deploy_studio.core.models.train_mode import check_inference_mode, check_saved_mode
+from deploy_studio.core.models.validate import (
+    SelectOutput,
+    forward_checked,
+    output_note,
+    select_output,
+)
+from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
 ACCEPTED = (
     "builtin:digits-cnn, torchvision:ARCH, path/to/file.py:ClassName (+ --weights "
@@ -41,7 +45,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
     default_shape: list[int] | None = None
     exported = None
     if src.startswith("builtin:"):
-        from core.models.builtin import load_builtin
+        from deploy_studio.core.models.builtin import load_builtin
 
         module, default_shape, labels, notes = load_builtin(src.split(":", 1)[1], reporter)
         kind = "module"
@@ -107,14 +111,14 @@ def _default_preprocess(src: str, spec: ModelSpec, shape: list[int]) -> tuple[Pr
 
     Returns (spec, origin); origin is :data:`core.data.preprocess.GUESSED` for a guess.
     """
-    from core.data.preprocess import GUESSED
+    from deploy_studio.core.data.preprocess import GUESSED
 
     try:
         guess = Preprocess.for_input_shape(shape)
     except Exception:  # noqa: BLE001 - not an image input
         return None, GUESSED
     if src.startswith("builtin:"):
-        from core.models.builtin import builtin_preprocess
+        from deploy_studio.core.models.builtin import builtin_preprocess
 
         said = builtin_preprocess(src.split(":", 1)[1], guess)
         if said is not None:
@@ -148,7 +152,7 @@ def _torchvision_transforms(arch: str, guess: Preprocess) -> tuple[Preprocess, s
 
 def _trained_on(src: str) -> str | None:
     if src.startswith("builtin:"):
-        from core.models.builtin import builtin_trained_on
+        from deploy_studio.core.models.builtin import builtin_trained_on
 
         return builtin_trained_on(src.split(":", 1)[1])
     return None
@@ -731,8 +735,8 @@ def _lite_probe(path: Path, spec: ModelSpec) -> None:
             os.close(r)
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     else:
-        code = ("import json, sys; from core.models.loaded import ModelSpec; "
-                "from core.models.sources import _lite_probe_run; "
+        code = ("import json, sys; from deploy_studio.core.models.loaded import ModelSpec; "
+                "from deploy_studio.core.models.sources import _lite_probe_run; "
                 "print(json.dumps(_lite_probe_run(ModelSpec.from_dict(json.loads(sys.argv[1])))))")
         root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
@@ -766,7 +770,7 @@ def _lite_probe(path: Path, spec: ModelSpec) -> None:
 
 def _probe_error(path: Path, result: dict) -> Exception:
     """The probe child's error, rebuilt here: its StudioError type, or a ModelLoadError."""
-    import core.errors as errors
+    import deploy_studio.core.errors as errors
 
     cls = getattr(errors, str(result.get("type")), None)
     if isinstance(cls, type) and issubclass(cls, errors.StudioError):
@@ -788,7 +792,7 @@ def _lite_probe_run(spec: ModelSpec) -> dict:
     (an allocation failed under the cap), or "error" with the error's type, message, hint."""
     import warnings
 
-    from core.errors import StudioError
+    from deploy_studio.core.errors import StudioError
 
     global _PROBING
     _PROBING = True

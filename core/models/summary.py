@@ -6,8 +6,7 @@ import io
 
 import torch
 import torch.nn as nn
-
-from core.models.loaded import LoadedModel
+from deploy_studio.core.models.loaded import LoadedModel
 
 
 def _out_shape(out):
@@ -23,7 +22,7 @@ def layer_table(model: LoadedModel) -> list[dict]:
     module = model.module
     if not hasattr(module, "named_modules"):
         return []
-    from core.models.validate import SelectOutput
+    from deploy_studio.core.models.validate import SelectOutput
 
     rows: dict[str, dict] = {}
     handles = []

@@ -12,8 +12,7 @@ import re
 
 import torch
 import torch.nn as nn
-
-from core.errors import ModelLoadError, ShapeMismatchError
+from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError
 
 
 def _leaf_modules(module: nn.Module):

@@ -6,8 +6,8 @@ import json
 from html import escape
 from pathlib import Path
 
-from core.fsutil import write_text_atomic
-from core.report.charts import bar_chart, colour
+from deploy_studio.core.fsutil import write_text_atomic
+from deploy_studio.core.report.charts import bar_chart, colour
 
 
 def _json_default(o):

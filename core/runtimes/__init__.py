@@ -7,6 +7,6 @@
 
 from __future__ import annotations
 
-from core.runtimes.base import Runner, open_runner
+from deploy_studio.core.runtimes.base import Runner, open_runner
 
 __all__ = ["Runner", "open_runner"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from core.errors import RuntimeRunError
+from deploy_studio.core.errors import RuntimeRunError
 
 
 class Runner:
@@ -23,7 +22,7 @@ class Runner:
 
 def open_runner(runtime: str, path: str | Path | None, threads: int = 1, module=None) -> Runner:
     """Open ``path`` (or the in-memory ``module`` for eager) in ``runtime`` with ``threads``."""
-    from core.registry import RUNTIMES
+    from deploy_studio.core.registry import RUNTIMES
 
     entry = RUNTIMES.get(runtime)
     try:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
-from core.registry import RUNTIMES
-from core.runtimes.base import Runner, as_numpy
+from deploy_studio.core.registry import RUNTIMES
+from deploy_studio.core.runtimes.base import Runner, as_numpy
 
 
 @RUNTIMES.register("executorch", label="ExecuTorch runtime")

@@ -6,9 +6,8 @@ import warnings
 
 import numpy as np
 import torch
-
-from core.registry import RUNTIMES
-from core.runtimes.base import Runner, as_numpy
+from deploy_studio.core.registry import RUNTIMES
+from deploy_studio.core.runtimes.base import Runner, as_numpy
 
 
 @RUNTIMES.register("torchscript-lite", label="TorchScript lite interpreter")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
-from core.registry import RUNTIMES
-from core.runtimes.base import Runner
+from deploy_studio.core.registry import RUNTIMES
+from deploy_studio.core.runtimes.base import Runner
 
 
 @RUNTIMES.register("onnxruntime", label="ONNX Runtime")

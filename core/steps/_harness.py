@@ -14,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from core.build.context import Artifact, BuildContext
-from core.data.datasets import Dataset, load_dataset
-from core.data.preprocess import Preprocess
-from core.models.loaded import LoadedModel, ModelSpec
-from core.progress import NULL_REPORTER, Reporter
-from core.recipe import StepSpec, VariantSpec
-from core.registry import STEPS
+from deploy_studio.core.build.context import Artifact, BuildContext
+from deploy_studio.core.data.datasets import Dataset, load_dataset
+from deploy_studio.core.data.preprocess import Preprocess
+from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
+from deploy_studio.core.progress import NULL_REPORTER, Reporter
+from deploy_studio.core.recipe import StepSpec, VariantSpec
+from deploy_studio.core.registry import STEPS
 
 
 def loaded_module(module: torch.nn.Module, input_shape: list[int], source: str = "test:module") -> LoadedModel:
@@ -59,7 +58,7 @@ def make_context(
 
 def run_steps(ctx: BuildContext) -> BuildContext:
     """Check, then apply every step of ``ctx.variant`` in order (as the engine does)."""
-    from core.recipe import check_variant
+    from deploy_studio.core.recipe import check_variant
 
     check_variant(ctx.variant)
     for step in ctx.variant.steps:
@@ -82,16 +81,15 @@ def variant(name: str, fmt: str, *steps: dict, convert: str | None = None) -> Va
 
 def write_artifact(ctx: BuildContext) -> Artifact:
     """Export ``ctx.module`` in ``ctx.variant.format`` (pte, onnx, ptl) and run post-export hooks."""
-    from core.fsutil import atomic_path
+    from deploy_studio.core.fsutil import atomic_path
 
     fmt = ctx.variant.format
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     path = ctx.workdir / f"{ctx.variant.name}.{fmt}"
     module, example = ctx.module, ctx.example
     if fmt == "pte":
+        from deploy_studio.core.steps.quantize import pte_partitioners
         from executorch.exir import to_edge_transform_and_lower
-
-        from core.steps.quantize import pte_partitioners
 
         ep = torch.export.export(module, (example,))
         program = to_edge_transform_and_lower(ep, partitioner=pte_partitioners(ctx)).to_executorch()
@@ -169,7 +167,7 @@ TINY_SHAPE = [1, 1, 8, 8]
 
 def trained_tiny_model(epochs: int = 10, seed: int = 0, **kwargs) -> tuple[LoadedModel, Dataset]:
     """A TinyDigitsNet trained on the training side of builtin:digits at 8x8, plus the data."""
-    from core.training import fit
+    from deploy_studio.core.training import fit
 
     torch.manual_seed(seed)
     module = TinyDigitsNet(**kwargs)

@@ -9,9 +9,8 @@ most sensitive first, tells users which layers to keep in float (``keep_fp32``).
 from __future__ import annotations
 
 import torch
+from deploy_studio.core.steps._common import batched_outputs, execution_order
 from torch import nn
-
-from core.steps._common import batched_outputs, execution_order
 
 CALIBRATION_CAP = 32  # per-layer calibration samples: enough for one layer's ranges
 
@@ -36,7 +35,7 @@ def layer_sensitivity(ctx, module: nn.Module, calibration: torch.Tensor, max_sam
         Sorted by accuracy drop (then output error), largest first. ``accuracy`` and
         ``accuracy_drop`` are None when the data has no labels.
     """
-    from core.steps.quantize import capture, pt2e_quantize, xnnpack_quantizer
+    from deploy_studio.core.steps.quantize import capture, pt2e_quantize, xnnpack_quantizer
 
     x, y = ctx.eval_tensors()
     if len(x) == 0:

@@ -9,9 +9,14 @@ model; later steps (prune, quantize) and the format work on it.
 
 from __future__ import annotations
 
-from core.errors import RecipeError
-from core.registry import STEPS, Option
-from core.steps._common import count_params, eval_data, labelled_training_data, working_module
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.registry import STEPS, Option
+from deploy_studio.core.steps._common import (
+    count_params,
+    eval_data,
+    labelled_training_data,
+    working_module,
+)
 
 OPTIONS = [
     Option(
@@ -61,8 +66,8 @@ class Distill:
     @staticmethod
     def apply(ctx, options: dict) -> None:
         """Load the student, train it with the KD loss, and make it the working module."""
-        from core.models import ModelSpec, load_model
-        from core.training import accuracy, fit
+        from deploy_studio.core.models import ModelSpec, load_model
+        from deploy_studio.core.training import accuracy, fit
 
         teacher = working_module(ctx, "distill").eval()
         x, y = labelled_training_data(ctx, "distill")

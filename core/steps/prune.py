@@ -15,12 +15,9 @@ import copy
 import zlib
 
 import torch
-from torch import nn
-from torch.nn.utils import prune
-
-from core.errors import RecipeError
-from core.registry import STEPS, Option
-from core.steps._common import (
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.registry import STEPS, Option
+from deploy_studio.core.steps._common import (
     WEIGHT_LAYERS,
     count_params,
     eval_data,
@@ -28,6 +25,8 @@ from core.steps._common import (
     labelled_training_data,
     working_module,
 )
+from torch import nn
+from torch.nn.utils import prune
 
 METHODS = ("structured-l1", "l1-unstructured")
 
@@ -118,7 +117,7 @@ class Prune:
         epochs = int(options.get("finetune_epochs") or 0)
         history = []
         if epochs:
-            from core.training import fit
+            from deploy_studio.core.training import fit
 
             x, y = labelled_training_data(ctx, "prune finetuning")
             history = fit(
@@ -188,7 +187,11 @@ def _recalibrate(ctx, module: nn.Module) -> int:
     describe a network that no longer exists (a BN-heavy model falls to chance). Random data
     would give statistics of noise, so it is skipped there, with a note.
     """
-    from core.training import RECALIBRATION_CAP, batchnorm_layers, recalibrate_batchnorm
+    from deploy_studio.core.training import (
+        RECALIBRATION_CAP,
+        batchnorm_layers,
+        recalibrate_batchnorm,
+    )
 
     if not batchnorm_layers(module):
         return 0
@@ -207,7 +210,7 @@ def _recalibrate(ctx, module: nn.Module) -> int:
 def _accuracy(module: nn.Module, data) -> float | None:
     if data is None:
         return None
-    from core.training import accuracy
+    from deploy_studio.core.training import accuracy
 
     return accuracy(module, *data)
 

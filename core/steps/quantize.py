@@ -36,11 +36,10 @@ import warnings
 from pathlib import Path
 
 import torch
+from deploy_studio.core.errors import ExportError, RecipeError
+from deploy_studio.core.registry import STEPS, Option
+from deploy_studio.core.steps._common import unknown_layer_error, working_module
 from torch import nn
-
-from core.errors import ExportError, RecipeError
-from core.registry import STEPS, Option
-from core.steps._common import unknown_layer_error, working_module
 
 MODES = ("int8-static", "int8-dynamic", "int8-weight-only", "fp16")
 
@@ -298,7 +297,7 @@ def _layer_filter(in_layer):
 def capture(module: nn.Module, example: torch.Tensor) -> torch.fx.GraphModule:
     """torch.export a module for PT2E quantization; failures become the same clean message
     the export converter gives (the op, the user's line, what to try)."""
-    from core.converters._diagnose import conversion_error
+    from deploy_studio.core.converters._diagnose import conversion_error
 
     try:
         return torch.export.export(module, (example,)).module()
@@ -343,7 +342,7 @@ def _int8_static(ctx, module: nn.Module, options: dict) -> None:
     calibration = ctx.calibration_tensors()
     n = len(calibration)
     if options.get("sensitivity"):
-        from core.steps._sensitivity import layer_sensitivity
+        from deploy_studio.core.steps._sensitivity import layer_sensitivity
 
         rows = layer_sensitivity(ctx, module, calibration, SENSITIVITY_SAMPLES)
         ctx.state["sensitivity"] = rows
@@ -432,7 +431,7 @@ def _onnx_external_files(path: Path) -> list[Path]:
 
 def _replace_onnx(artifact, write) -> object:
     """Run ``write(tmp_path)``, then atomically swap it in and drop stale external data."""
-    from core.fsutil import atomic_path
+    from deploy_studio.core.fsutil import atomic_path
 
     path = Path(artifact.path)
     stale = _onnx_external_files(path)
@@ -548,8 +547,7 @@ def _coreml_weights_int8_hook(artifact, ctx):
 
     import coremltools as ct
     import coremltools.optimize.coreml as cto
-
-    from core.fsutil import atomic_dir
+    from deploy_studio.core.fsutil import atomic_dir
 
     path = Path(artifact.path)
     ctx.reporter.progress("quantize weights (coremltools)", 0.0)

@@ -7,7 +7,7 @@ project that runs the sample as a self-test on start.
 
 Example
 -------
->>> from core.templates import AppBundle, render_project, default_runtime
+>>> from deploy_studio.core.templates import AppBundle, render_project, default_runtime
 >>> render_project("web", default_runtime("web"), bundle, out / "web")  # doctest: +SKIP
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import TemplateError
-from core.templates.manifest import available_platforms, load_manifest
-from core.templates.render import render_project
+from deploy_studio.core.errors import TemplateError
+from deploy_studio.core.templates.manifest import available_platforms, load_manifest
+from deploy_studio.core.templates.render import render_project
 
 __all__ = [
     "PLATFORMS",

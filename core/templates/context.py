@@ -12,9 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from core import __version__
-from core.templates.escaping import bundle_id, float32_literal, package_id, type_name
-from core.templates.manifest import RuntimeSpec, TemplateManifest
+from deploy_studio.core import __version__
+from deploy_studio.core.templates.escaping import bundle_id, float32_literal, package_id, type_name
+from deploy_studio.core.templates.manifest import RuntimeSpec, TemplateManifest
 
 # lastKnownFileType of the files an iOS project holds, by suffix.
 PBX_FILE_TYPES = {

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.fsutil import MOBILE_TEMPLATES
+from deploy_studio.core.fsutil import templates_dir
 
 # Never part of a generated project (editor and interpreter droppings in a template folder).
 _ALWAYS_IGNORED = ("manifest.toml", "*__pycache__*", "*.pyc", "*.DS_Store", "*.swp", "*~")
@@ -88,7 +88,7 @@ class TemplateManifest:
 
 def template_root(platform: str) -> Path:
     """The template folder of ``platform`` (``mobile-templates/<platform>``)."""
-    return MOBILE_TEMPLATES / platform
+    return templates_dir() / platform
 
 
 def load_manifest(platform: str) -> TemplateManifest:
@@ -146,6 +146,7 @@ def load_manifest(platform: str) -> TemplateManifest:
 
 def available_platforms() -> list[str]:
     """Every folder under ``mobile-templates`` that has a manifest, sorted."""
-    if not MOBILE_TEMPLATES.is_dir():
+    root = templates_dir()
+    if not root.is_dir():
         return []
-    return sorted(p.name for p in MOBILE_TEMPLATES.iterdir() if (p / "manifest.toml").is_file())
+    return sorted(p.name for p in root.iterdir() if (p / "manifest.toml").is_file())

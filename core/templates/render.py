@@ -13,18 +13,17 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 import jinja2
-
-from core.errors import TemplateError
-from core.fsutil import atomic_dir
-from core.templates import escaping
-from core.templates.context import PlannedFile, base_context, ios_context
-from core.templates.manifest import (
+from deploy_studio.core.errors import TemplateError
+from deploy_studio.core.fsutil import atomic_dir
+from deploy_studio.core.templates import escaping
+from deploy_studio.core.templates.context import PlannedFile, base_context, ios_context
+from deploy_studio.core.templates.manifest import (
     FORMAT_SUFFIX,
     TemplateManifest,
     available_platforms,
     load_manifest,
 )
-from core.templates.web_runtime import ORT_WEB_FILES, find_ort_web
+from deploy_studio.core.templates.web_runtime import ORT_WEB_FILES, find_ort_web
 
 DATA_FILES = ("labels.json", "labels.txt", "sample.png", "preprocess.json", "expected.json")
 

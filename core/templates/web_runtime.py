@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.fsutil import MOBILE_TEMPLATES
+from deploy_studio.core.fsutil import templates_dir
 
 # The files a page needs for the plain WebAssembly backend (no WebGPU/WebGL).
 ORT_WEB_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
@@ -41,7 +41,7 @@ def tools_dirs() -> list[Path]:
     env = os.environ.get("DEPLOY_STUDIO_TOOLS")
     if env:
         dirs.append(Path(env))
-    dirs.append(MOBILE_TEMPLATES.parent / ".tools")
+    dirs.append(templates_dir().parent / ".tools")
     return dirs
 
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deploy_studio.gui.formatting import fmt_bytes, fmt_ms
+from deploy_studio.gui.panels.variants_panel import swatch
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -31,11 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from gui.formatting import fmt_bytes, fmt_ms
-from gui.panels.variants_panel import swatch
-from gui.state import Document
-from gui.workers import JobRunner
 
 PLATFORM_LABELS = {"android": "Android", "ios": "iOS", "web": "Web"}
 LEGACY_RUNTIMES = {
@@ -66,7 +65,7 @@ def variant_choice_text(name: str, row: dict | None) -> str:
 
 def ship_reason(rows: list[dict], fmt: str, failed: set[str], chosen: str | None) -> str:
     """One line: why ``chosen`` is the variant the app ships (the engine's ``ship_choice`` rule)."""
-    from core.pareto import ship_choice, within_noise
+    from deploy_studio.core.pareto import ship_choice, within_noise
 
     built = [r for r in rows if r.get("format") == fmt and not r.get("error") and r.get("artifact")]
     if not built:
@@ -162,7 +161,7 @@ class ExportDialog(QDialog):
         vl.addWidget(self.variant_list)
 
         # templates: per app its runtime and the variant it ships ------------------------
-        from core.gates import failed_variants
+        from deploy_studio.core.gates import failed_variants
 
         self.failed_gates = failed_variants(doc.gate_results)
         tbox = QGroupBox("App projects")
@@ -284,7 +283,7 @@ class ExportDialog(QDialog):
 
     def default_variant(self, platform: str) -> str | None:
         """The engine's rule (``ship_choice``) for the platform's format; None when nothing is built."""
-        from core.pareto import ship_choice
+        from deploy_studio.core.pareto import ship_choice
 
         row = ship_choice(self._rows(), self.format_of(platform), self.failed_gates)
         return row["name"] if row else None
@@ -347,7 +346,7 @@ class ExportDialog(QDialog):
     def save_choices(self) -> bool:
         """Write the dialog's apps (platform, runtime, variant) and app name into the recipe's
         ``[export]``; True (and the document dirty) when they changed."""
-        from core.recipe import TemplateSpec
+        from deploy_studio.core.recipe import TemplateSpec
 
         r = self.doc.recipe
         if r is None:
@@ -395,7 +394,7 @@ class ExportDialog(QDialog):
     # --- running -----------------------------------------------------------------------
     def start(self) -> None:
         """Run the export in a worker (what the Export button does)."""
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         out = self.out_edit.text().strip()
         if not out:
@@ -448,7 +447,7 @@ class ExportDialog(QDialog):
         self.status.setText(f"Exported {len(result.artifacts)} artifact(s) and {ok} app project(s) to {out}"
                             + (f"; {len(failed)} app(s) failed (see Problems)" if failed else "."))
         for t in failed:
-            from core.errors import TemplateError
+            from deploy_studio.core.errors import TemplateError
 
             self.failed.emit(TemplateError(f"{t['platform']} app: {t.get('error', '')}"), "export")
         self.summary.setVisible(True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -29,7 +27,9 @@ class EmptyState(QWidget):
         title = QLabel("Deploy Studio")
         title.setObjectName("emptyTitle")
         logo = QLabel()
-        icon = Path(__file__).resolve().parents[2] / "resources" / "icons" / "deploy-studio.svg"
+        from deploy_studio.core.fsutil import resource_path
+
+        icon = resource_path("icons", "deploy-studio.svg")
         if icon.exists():
             logo.setPixmap(QIcon(str(icon)).pixmap(48, 48))
         head = QHBoxLayout()

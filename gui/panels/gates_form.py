@@ -11,9 +11,8 @@ run.
 
 from __future__ import annotations
 
+from deploy_studio.gui.state import Document
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QWidget
-
-from gui.state import Document
 
 # recipe key -> (check box text, suffix, decimals, minimum, maximum, to recipe, from recipe, tooltip)
 FIELDS = {
@@ -111,7 +110,7 @@ class GatesForm(QGroupBox):
         return out
 
     def _on_edited(self, *_args) -> None:
-        from core.recipe import Gates
+        from deploy_studio.core.recipe import Gates
 
         if self.doc.recipe is None:
             return
@@ -122,7 +121,7 @@ class GatesForm(QGroupBox):
             self.doc.set_gates(gates)
 
     def _update_result(self) -> None:
-        from core.gates import effective_limits, failed_variants
+        from deploy_studio.core.gates import effective_limits, failed_variants
 
         results = self.doc.gate_results
         if self.doc.recipe is None or not effective_limits(self.doc.recipe.gates):

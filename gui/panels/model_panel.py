@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deploy_studio.gui.formatting import fmt_bytes, fmt_count, fmt_shape
+from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,9 +25,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from gui.formatting import fmt_bytes, fmt_count, fmt_shape
-from gui.state import Document
 
 NOTICE_STYLE = {
     "info": "#modelNotice { background: rgba(61, 123, 224, 0.10); border: 1px solid rgba(61, 123, 224, 0.45);"

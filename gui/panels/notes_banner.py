@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from html import escape
 
+from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
-
-from gui.state import Document
 
 WARN_STYLE = ("#notesBanner { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
               " border-radius: 4px; }")
@@ -24,8 +23,8 @@ OK_STYLE = ("#notesBanner { background: rgba(60, 170, 100, 0.12); border: 1px so
 
 def recommendation(doc: Document) -> tuple[str | None, str]:
     """(variant name or None, the reason) for the document's last run (``core.pareto``)."""
-    from core.gates import failed_variants
-    from core.pareto import budget_for, recommend
+    from deploy_studio.core.gates import failed_variants
+    from deploy_studio.core.pareto import budget_for, recommend
 
     report = doc.report
     if report is None or doc.recipe is None:

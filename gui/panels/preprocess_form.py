@@ -11,6 +11,7 @@ and every generated app use exactly what the window shows.
 from __future__ import annotations
 
 import numpy as np
+from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,8 +27,6 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
-
-from gui.state import Document
 
 RESIZES = ("stretch", "center-crop")
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
@@ -168,7 +167,7 @@ class PreprocessForm(QGroupBox):
         base = self.base()
         if base is None or self.doc.recipe is None:
             return None
-        from core.data.preprocess import Preprocess
+        from deploy_studio.core.data.preprocess import Preprocess
 
         try:
             return Preprocess.from_dict(base).with_overrides(self.doc.recipe.preprocess).to_dict()
@@ -229,8 +228,8 @@ class PreprocessForm(QGroupBox):
 
     def apply(self, edited: dict) -> None:
         """Store the keys that differ from the model's spec as the recipe's ``[preprocess]``."""
-        from core.data.preprocess import Preprocess
-        from core.errors import StudioError
+        from deploy_studio.core.data.preprocess import Preprocess
+        from deploy_studio.core.errors import StudioError
 
         r, base = self.doc.recipe, self.base()
         if r is None or base is None:
@@ -267,7 +266,7 @@ class PreprocessForm(QGroupBox):
     # --- preview -----------------------------------------------------------------------
     def show_sample(self, pixels: np.ndarray | None) -> None:
         """Preview ``pixels`` (uint8 [H, W, C] at model size) as the model receives them."""
-        from core.data.preprocess import Preprocess
+        from deploy_studio.core.data.preprocess import Preprocess
 
         eff = self.effective()
         if pixels is None or eff is None:
@@ -280,7 +279,7 @@ class PreprocessForm(QGroupBox):
         except Exception as e:  # noqa: BLE001 - a sample that does not fit (e.g. reloading)
             self.stats.setText(str(e)[:120])
             return
-        from gui.panels.samples_panel import to_pixmap
+        from deploy_studio.gui.panels.samples_panel import to_pixmap
 
         self.preview.setPixmap(to_pixmap(pre.view(x), 72))
         shape = "×".join(str(v) for v in x.shape)

@@ -8,6 +8,11 @@ every built artifact in its own runtime on a worker, one sample at a time.
 from __future__ import annotations
 
 import numpy as np
+from deploy_studio.gui.panels.gates_form import GatesForm
+from deploy_studio.gui.panels.preprocess_form import PreprocessForm
+from deploy_studio.gui.panels.variants_panel import swatch
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -30,12 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from gui.panels.gates_form import GatesForm
-from gui.panels.preprocess_form import PreprocessForm
-from gui.panels.variants_panel import swatch
-from gui.state import Document
-from gui.workers import JobRunner
 
 SOURCES = [
     ("Built-in digits (scikit-learn)", "builtin:digits"),
@@ -243,7 +242,7 @@ class SamplesPanel(QWidget):
     # --- thumbnails --------------------------------------------------------------------
     def reload(self) -> None:
         """Load the held-out samples for the current model and data source (in a worker)."""
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         r, s = self.doc.recipe, self.doc.model_summary
         pre = self.preprocess.effective()
@@ -299,7 +298,7 @@ class SamplesPanel(QWidget):
 
     def check_normalisation(self) -> None:
         """Compare held-out accuracy under the common normalisations (a worker)."""
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         r, pre = self.doc.recipe, self.preprocess.effective()
         if r is None or pre is None:
@@ -323,7 +322,7 @@ class SamplesPanel(QWidget):
         return list(labels)
 
     def _predict(self) -> None:
-        from gui import jobs
+        from deploy_studio.gui import jobs
 
         row = self.grid.currentRow()
         if self.samples is None or row < 0 or row >= len(self.samples.images) or not self.doc.model_summary:

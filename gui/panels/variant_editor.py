@@ -7,6 +7,9 @@ with the engine's own rules and an invalid combination is explained here, before
 
 from __future__ import annotations
 
+from deploy_studio.gui.panels.option_form import OptionForm
+from deploy_studio.gui.panels.variants_panel import swatch
+from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,10 +26,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from gui.panels.option_form import OptionForm
-from gui.panels.variants_panel import swatch
-from gui.state import Document
 
 
 class VariantEditor(QWidget):
@@ -244,7 +243,7 @@ class VariantEditor(QWidget):
             self._commit()
 
     def _on_add_step(self, kind: str) -> None:
-        from core.recipe import StepSpec
+        from deploy_studio.core.recipe import StepSpec
 
         spec = self._spec()
         if spec is None:
@@ -277,7 +276,7 @@ class VariantEditor(QWidget):
             self._commit(rebuild=True)
 
     def _on_step_options(self, i: int, values: dict) -> None:
-        from core.errors import StudioError
+        from deploy_studio.core.errors import StudioError
 
         spec = self._spec()
         if spec is None or i >= len(spec.steps):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from core.engine import run_recipe
-from core.progress import Reporter
+from deploy_studio.core.engine import run_recipe
+from deploy_studio.core.progress import Reporter
 
 
 @pytest.fixture()
@@ -51,7 +50,7 @@ def test_changed_weights_or_no_cache_rebuild(cache_on, tiny_recipe, tmp_path, ti
     _run(tiny_recipe(VARIANTS[:1]), tmp_path / "a")
     report = run_recipe(tiny_recipe(VARIANTS[:1]), tmp_path / "n", isolate=False, templates=False, cache=False)
     assert not report["variants"][0].get("cached")
-    from core.models import ModelSpec, load_model
+    from deploy_studio.core.models import ModelSpec, load_model
 
     m = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     torch.save(m.module.state_dict(), tmp_path / "w.pth")

@@ -6,10 +6,9 @@ import json
 import threading
 
 import pytest
-
-from core.engine import report_exit_code, run_recipe
-from core.errors import Cancelled
-from core.progress import CancelToken, Reporter
+from deploy_studio.core.engine import report_exit_code, run_recipe
+from deploy_studio.core.errors import Cancelled
+from deploy_studio.core.progress import CancelToken, Reporter
 
 VARIANTS = [
     {"name": "fp32-eager", "format": "eager"},
@@ -83,7 +82,7 @@ def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path)
 
 
 def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
-    from core.recipe import parse_recipe
+    from deploy_studio.core.recipe import parse_recipe
 
     recipe = parse_recipe({
         "model": {"source": f"{tiny_model_file}:Crashes", "input_shape": [1, 1, 28, 28]},

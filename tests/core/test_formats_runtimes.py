@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from core.build.pipeline import build_variant
-from core.errors import ConversionError, RecipeError
-from core.progress import Reporter
-from core.recipe import DataSpec, VariantSpec
-from core.runtimes import open_runner
-from core.session import open_session
+from deploy_studio.core.build.pipeline import build_variant
+from deploy_studio.core.errors import ConversionError, RecipeError
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.recipe import DataSpec, VariantSpec
+from deploy_studio.core.runtimes import open_runner
+from deploy_studio.core.session import open_session
 
 
 @pytest.fixture()
 def session(tiny_model_file):
-    from core.models import ModelSpec
+    from deploy_studio.core.models import ModelSpec
 
     return open_session(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 16, 40))
 
@@ -50,14 +49,14 @@ def test_coreml_is_converted_and_validated_not_run(session, tmp_path):
     artifact, _ = build_variant(session, VariantSpec("c", "coreml", "export"), tmp_path, 16, Reporter())
     assert artifact.path.suffix == ".mlpackage" and (artifact.path / "Manifest.json").exists()
     assert artifact.runtime is None and any("not run" in n for n in artifact.notes)
-    from core.formats.coreml import validate_mlpackage
+    from deploy_studio.core.formats.coreml import validate_mlpackage
 
     info = validate_mlpackage(artifact.path, [1, 1, 28, 28])
     assert info["outputs"]
 
 
 def test_export_failure_names_user_line_and_suggests_other_converters(tiny_model_file, tmp_path):
-    from core.models import ModelSpec
+    from deploy_studio.core.models import ModelSpec
 
     s = open_session(ModelSpec(f"{tiny_model_file}:DataDependent", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10))
     with pytest.raises(ConversionError) as e:
@@ -68,7 +67,7 @@ def test_export_failure_names_user_line_and_suggests_other_converters(tiny_model
 
 
 def test_script_failure_names_the_line_and_suggests_trace(tiny_model_file, tmp_path):
-    from core.models import ModelSpec
+    from deploy_studio.core.models import ModelSpec
 
     s = open_session(ModelSpec(f"{tiny_model_file}:Unscriptable", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10))
     with pytest.raises(ConversionError) as e:
@@ -81,8 +80,7 @@ def test_script_failure_names_the_line_and_suggests_trace(tiny_model_file, tmp_p
 
 def test_lite_model_cannot_be_converted(tiny_model_file, tmp_path):
     import torch
-
-    from core.models import ModelSpec, load_model
+    from deploy_studio.core.models import ModelSpec, load_model
 
     m = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     ptl = tmp_path / "m.ptl"

@@ -32,7 +32,7 @@ def cases(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _short_probe(monkeypatch):
-    import core.models.sources as sources
+    import deploy_studio.core.models.sources as sources
 
     monkeypatch.setattr(sources, "LITE_PROBE_TIMEOUT", 20.0)  # a looping file: typed, soon
 

@@ -7,10 +7,10 @@ import pickle
 
 import pytest
 import torch
+from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
+from deploy_studio.core.models import ModelSpec, load_model
+from deploy_studio.core.models.summary import summarize
 
-from core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
-from core.models import ModelSpec, load_model
-from core.models.summary import summarize
 from tests.conftest import ROOT, run_cli
 
 
@@ -26,8 +26,8 @@ def test_builtin_digits_cnn_is_trained_and_cached():
 
 
 def test_builtin_cache_corruption_retrains():
-    from core.fsutil import cache_dir
-    from core.models.builtin import TRAIN_VERSION
+    from deploy_studio.core.fsutil import cache_dir
+    from deploy_studio.core.models.builtin import TRAIN_VERSION
 
     load_model(ModelSpec("builtin:digits-cnn"))
     weights = cache_dir() / "models" / f"digits-cnn-v{TRAIN_VERSION}.pt"
@@ -235,7 +235,7 @@ def test_random_init_is_the_same_in_every_process(tiny_model_file):
     import sys
 
     code = (
-        "import torch; from core.models import ModelSpec, load_model; "
+        "import torch; from deploy_studio.core.models import ModelSpec, load_model; "
         f"m = load_model(ModelSpec('{tiny_model_file}:TinyNet', input_shape=[1, 1, 28, 28])); "
         "print(float(m.module.fc.weight.sum()))"
     )
@@ -263,9 +263,8 @@ def test_pt2_with_code_running_pickles_inside_is_refused_without_trust(tmp_path)
     import zipfile
 
     import torch
-
-    from core.errors import UntrustedPickleError
-    from core.models import ModelSpec, load_model
+    from deploy_studio.core.errors import UntrustedPickleError
+    from deploy_studio.core.models import ModelSpec, load_model
 
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2)).eval()
     good = tmp_path / "good.pt2"

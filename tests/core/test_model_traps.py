@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from deploy_studio.core.engine import run_recipe
+from deploy_studio.core.errors import ConversionError, ModelLoadError
+from deploy_studio.core.models import ModelSpec, load_model
+from deploy_studio.core.recipe import parse_recipe
 from torch import nn
-
-from core.engine import run_recipe
-from core.errors import ConversionError, ModelLoadError
-from core.models import ModelSpec, load_model
-from core.recipe import parse_recipe
 
 MODELS_SRC = '''
 import torch
@@ -107,7 +106,7 @@ def test_int8_on_data_dependent_control_flow_gives_a_clean_message(models, tmp_p
     assert "torch.export (needed by int8-static quantization) could not convert the model" in err
     assert "traceback" not in report["variants"][0]
     with pytest.raises(ConversionError):
-        from core.steps.quantize import capture
+        from deploy_studio.core.steps.quantize import capture
 
         capture(load_model(ModelSpec(f"{models}:Branchy", input_shape=[1, 1, 28, 28])).module,
                 torch.randn(1, 1, 28, 28))

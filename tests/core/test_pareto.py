@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.pareto import budget_for, dominates, pareto_front, recommend, ship_choice
+from deploy_studio.core.pareto import budget_for, dominates, pareto_front, recommend, ship_choice
 
 
 def row(name, p50, size, acc, error=None):

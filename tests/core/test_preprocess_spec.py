@@ -12,14 +12,13 @@ import json
 import numpy as np
 import pytest
 import torch
-
-from core.data.datasets import load_dataset
-from core.data.preprocess import GUESSED, Preprocess, parse_overrides
-from core.engine import run_recipe
-from core.errors import DataError, RecipeError
-from core.recipe import parse_recipe
-from core.session import clear_cache, open_session
-from core.training import accuracy, fit
+from deploy_studio.core.data.datasets import load_dataset
+from deploy_studio.core.data.preprocess import GUESSED, Preprocess, parse_overrides
+from deploy_studio.core.engine import run_recipe
+from deploy_studio.core.errors import DataError, RecipeError
+from deploy_studio.core.recipe import parse_recipe
+from deploy_studio.core.session import clear_cache, open_session
+from deploy_studio.core.training import accuracy, fit
 
 MODEL_SRC = '''
 import torch.nn as nn
@@ -106,7 +105,7 @@ def test_recipe_preprocess_gives_the_true_accuracy_everywhere(own_normalisation_
 
 
 def test_torchvision_architectures_take_their_published_transforms():
-    from core.models import ModelSpec, load_model
+    from deploy_studio.core.models import ModelSpec, load_model
 
     m = load_model(ModelSpec("torchvision:mobilenet_v3_small"))
     assert m.preprocess_origin.startswith("torchvision mobilenet_v3_small IMAGENET1K")

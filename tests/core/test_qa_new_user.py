@@ -10,11 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-
-from core.engine import run_recipe
-from core.errors import ModelLoadError, RecipeError, StudioError, UntrustedPickleError
-from core.models import ModelSpec, load_model
-from core.recipe import parse_recipe
+from deploy_studio.core.engine import run_recipe
+from deploy_studio.core.errors import ModelLoadError, RecipeError, StudioError, UntrustedPickleError
+from deploy_studio.core.models import ModelSpec, load_model
+from deploy_studio.core.recipe import parse_recipe
 
 MODELS_SRC = '''
 import torch
@@ -87,7 +86,7 @@ def test_tuple_and_dict_outputs_become_one_logits_tensor(models_file, cls):
     assert isinstance(out, torch.Tensor) and list(out.shape) == [1, 10]  # the dict's "logits", not "features"
     assert m.output_key == (0 if cls == "ReturnsTuple" else "logits")
     assert any(f"using {m.output_key!r} as the model's output" in n for n in m.notes), m.notes
-    from core.models.summary import layer_table
+    from deploy_studio.core.models.summary import layer_table
 
     assert [r["name"] for r in layer_table(m)][:2] == ["conv", "fc"]  # the user's layer names
 
@@ -165,7 +164,7 @@ def test_pt2_with_dynamic_batch_is_measured_at_batch_1(tmp_path, tiny_model_file
 
 
 def test_pt2_with_steps_or_script_fails_before_any_build(tmp_path, tiny_model_file):
-    from core.errors import RecipeError
+    from deploy_studio.core.errors import RecipeError
 
     tiny = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     path = tmp_path / "m.pt2"
@@ -184,7 +183,7 @@ def test_pt2_with_steps_or_script_fails_before_any_build(tmp_path, tiny_model_fi
 
 
 def test_atomic_writes_keep_normal_permissions(tmp_path):
-    from core.fsutil import atomic_dir, write_bytes_atomic
+    from deploy_studio.core.fsutil import atomic_dir, write_bytes_atomic
 
     old = os.umask(0o022)
     try:
@@ -213,14 +212,14 @@ def test_recipe_shape_mistakes(tiny_model_file, tmp_path):
     empty = parse_recipe({"model": {"source": f"{tiny_model_file}:TinyNet", "input_shape": [1, 1, 28, 28]}})
     with pytest.raises(RecipeError, match="no enabled variant"):
         run_recipe(empty, tmp_path / "out", isolate=False)
-    from core.recipe import load_recipe
+    from deploy_studio.core.recipe import load_recipe
 
     with pytest.raises(RecipeError, match="is a folder"):
         load_recipe(tmp_path)
 
 
 def test_select_output_plain_tensor_is_untouched():
-    from core.models.validate import select_output
+    from deploy_studio.core.models.validate import select_output
 
     t = torch.from_numpy(np.zeros((1, 3), np.float32))
     assert select_output(t) == (t, None)
@@ -228,9 +227,8 @@ def test_select_output_plain_tensor_is_untouched():
 
 
 def test_fewer_data_classes_than_outputs_is_said_in_the_report(tmp_path, tiny_model_file):
+    from deploy_studio.core.session import clear_cache, open_session
     from PIL import Image
-
-    from core.session import clear_cache, open_session
 
     for c in ("a", "b"):
         (tmp_path / "imgs" / c).mkdir(parents=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from core.errors import Cancelled, RecipeError
-from core.progress import CancelToken, Reporter
-from core.recipe import parse_recipe
-from core.steps import _harness as h
-from core.training import accuracy
+from deploy_studio.core.errors import Cancelled, RecipeError
+from deploy_studio.core.progress import CancelToken, Reporter
+from deploy_studio.core.recipe import parse_recipe
+from deploy_studio.core.steps import _harness as h
+from deploy_studio.core.training import accuracy
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import onnx
 import pytest
 import torch
-
-from core.errors import Cancelled, RecipeError
-from core.progress import CancelToken, Reporter
-from core.recipe import parse_recipe
-from core.steps import _harness as h
-from core.steps.quantize import Quantize
+from deploy_studio.core.errors import Cancelled, RecipeError
+from deploy_studio.core.progress import CancelToken, Reporter
+from deploy_studio.core.recipe import parse_recipe
+from deploy_studio.core.steps import _harness as h
+from deploy_studio.core.steps.quantize import Quantize
 
 AGREEMENT = 0.95  # top-1 agreement of a quantized artifact with the float model
 EVAL = 150  # held-out samples compared

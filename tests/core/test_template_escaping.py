@@ -13,12 +13,11 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from deploy_studio.core.data.preprocess import Preprocess
+from deploy_studio.core.errors import TemplateError
+from deploy_studio.core.templates import PLATFORMS, AppBundle, default_runtime, render_project
+from deploy_studio.core.templates import escaping as esc
 from PIL import Image
-
-from core.data.preprocess import Preprocess
-from core.errors import TemplateError
-from core.templates import PLATFORMS, AppBundle, default_runtime, render_project
-from core.templates import escaping as esc
 
 HOSTILE = [
     "",
@@ -236,7 +235,7 @@ def test_bad_options_and_bundles_are_user_errors(bundle, tmp_path):
 
 
 def test_render_is_atomic_and_reports_progress(bundle, tmp_path):
-    from core.progress import Reporter
+    from deploy_studio.core.progress import Reporter
 
     events = []
     out = render_project("web", None, bundle, tmp_path / "web",

@@ -8,15 +8,14 @@ import json
 
 import pytest
 import torch
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.gates import failed_variants
+from deploy_studio.core.pareto import accuracy_drop, dominates
+from deploy_studio.core.recipe import parse_recipe
+from deploy_studio.core.steps import _harness as h
+from deploy_studio.core.tune import search_space, tune
 
-from core.errors import RecipeError
-from core.gates import failed_variants
-from core.pareto import accuracy_drop, dominates
-from core.recipe import parse_recipe
-from core.steps import _harness as h
-from core.tune import search_space, tune
-
-MODEL_SRC = "from core.steps._harness import TinyDigitsNet  # noqa: F401\n"
+MODEL_SRC = "from deploy_studio.core.steps._harness import TinyDigitsNet  # noqa: F401\n"
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +98,9 @@ def test_tune_on_random_data_recommends_nothing_and_says_why(recipe, tmp_path):
 
 
 def test_tune_on_unlabelled_real_images_uses_a_fidelity_budget(recipe, tmp_path):
+    from deploy_studio.core.data.datasets import load_dataset
+    from deploy_studio.core.data.preprocess import Preprocess
     from PIL import Image
-
-    from core.data.datasets import load_dataset
-    from core.data.preprocess import Preprocess
 
     digits = load_dataset("builtin:digits", Preprocess.for_input_shape(h.TINY_SHAPE))
     folder = tmp_path / "unlabelled"

@@ -76,8 +76,7 @@ class TinyDigitsCNN:
 def trained_model_and_sample():
     """(model, preprocess, sample uint8 HxWx1 array, true label) — trained once per session."""
     import torch
-
-    from core.data.preprocess import Preprocess
+    from deploy_studio.core.data.preprocess import Preprocess
 
     torch.manual_seed(0)
     pp = Preprocess.for_input_shape([1, 1, 28, 28])
@@ -111,10 +110,9 @@ def artifacts_dir() -> Path:
 def rgb_model_and_sample():
     """(model, sample uint8 32x32x3): a seeded tiny RGB CNN and a real photo (sklearn's)."""
     import torch
+    from deploy_studio.core.data.preprocess import Preprocess
     from sklearn.datasets import load_sample_image
     from torch import nn
-
-    from core.data.preprocess import Preprocess
 
     torch.manual_seed(1)
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 30 * 30, 5))
@@ -221,9 +219,8 @@ def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], packag
     ``[preprocess]`` does). Expected outputs come from the ONNX export with onnxruntime, as
     core computes them.
     """
+    from deploy_studio.core.templates import AppBundle
     from PIL import Image
-
-    from core.templates import AppBundle
 
     if kind == "digits":
         _model, pp, sample, _label = trained_model_and_sample()
@@ -258,7 +255,7 @@ def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], packag
 
 def Preprocess_for_rgb(channel_order: str):  # noqa: N802 - reads as a constructor
     """The RGB test model's preprocessing: centre crop, ImageNet statistics."""
-    from core.data.preprocess import Preprocess
+    from deploy_studio.core.data.preprocess import Preprocess
 
     pp = Preprocess.for_input_shape([1, 3, 32, 32])
     pp.channel_order = channel_order

@@ -53,7 +53,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
     recipe = _recipe(tmp_path, tiny_model_file).read_text().replace("runs = 5", "runs = 1000000")
     (tmp_path / "slow.toml").write_text(recipe)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", str(tmp_path / "slow.toml"), "--out", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m", "deploy_studio.core.cli", "run", str(tmp_path / "slow.toml"), "--out", str(out)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / "artifacts" / "fp32-eager.pt").exists():
@@ -88,7 +88,7 @@ def test_inspect_every_bad_input_kind_exits_2(tmp_path):
 
 def test_inspect_piped_into_a_closed_reader_is_not_a_traceback(tiny_model_file):
     # `deploy-studio inspect MODEL | head -3` used to end in a BrokenPipeError traceback.
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "inspect", f"{tiny_model_file}:TinyNet",
+    proc = subprocess.Popen([sys.executable, "-m", "deploy_studio.core.cli", "inspect", f"{tiny_model_file}:TinyNet",
                              "--input-shape", "1,1,28,28"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # the reader is gone before the summary is printed
     err = proc.stderr.read().decode()

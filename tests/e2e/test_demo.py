@@ -45,10 +45,10 @@ def test_demo_report(demo_out):
 
 
 def test_demo_artifacts_agree_in_their_own_runtimes(demo_out):
-    from core.models import ModelSpec
-    from core.recipe import DataSpec
-    from core.runtimes import open_runner
-    from core.session import open_session
+    from deploy_studio.core.models import ModelSpec
+    from deploy_studio.core.recipe import DataSpec
+    from deploy_studio.core.runtimes import open_runner
+    from deploy_studio.core.session import open_session
 
     report = json.loads((demo_out / "report.json").read_text())
     session = open_session(ModelSpec("builtin:digits-cnn", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 128, 500))

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from deploy_studio.core.templates import render_project
 
-from core.templates import render_project
 from tests.e2e import templates_support as ts
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -61,7 +61,7 @@ def _open_in_chromium(folder: Path, screenshot: Path | None = None,
 
 @pytest.fixture(scope="module")
 def ort_web():
-    from core.templates.web_runtime import find_ort_web
+    from deploy_studio.core.templates.web_runtime import find_ort_web
 
     found = find_ort_web()
     if found is None:
@@ -131,7 +131,7 @@ def test_web_selftest_fails_when_expected_output_is_wrong(tmp_path, ort_web):
 
 
 def test_web_explains_missing_runtime_files(tmp_path, monkeypatch):
-    import core.templates.render as render
+    import deploy_studio.core.templates.render as render
 
     monkeypatch.setattr(render, "find_ort_web", lambda: None)
     bundle = ts.make_bundle(tmp_path, "onnx", "Digit Reader", ts.DIGIT_LABELS)

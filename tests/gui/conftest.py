@@ -114,7 +114,7 @@ def wait_until(predicate, timeout: float = 60.0, what: str = "condition") -> Non
 
 def make_window():
     """A shown MainWindow with the engine imported; prompts answer 'discard' by default."""
-    from gui.main_window import MainWindow
+    from deploy_studio.gui.main_window import MainWindow
 
     w = MainWindow()
     w.files.ask_unsaved = lambda: "discard"

@@ -24,7 +24,7 @@ format = "onnx"
 
 def _gui(*args, timeout=600):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "core.cli", "gui", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "deploy_studio.gui.launch", "gui", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.recipe import load_recipe
+from deploy_studio.core.recipe import load_recipe
+
 from tests.gui.conftest import open_recipe, tiny_recipe_text
 
 

@@ -131,7 +131,7 @@ def test_drop_of_unknown_file_is_a_problem(window, tmp_path):
 def test_uncaught_exception_goes_to_problems(window):
     import sys
 
-    from gui.app import install_excepthook
+    from deploy_studio.gui.app import install_excepthook
 
     old = sys.excepthook
     try:

@@ -4,7 +4,8 @@ recommendation (or why there is none)."""
 
 from __future__ import annotations
 
-from core.recipe import load_recipe
+from deploy_studio.core.recipe import load_recipe
+
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
-
-from core.recipe import Gates
-from gui.formatting import fmt_ms
-from gui.panels.variants_panel import (
+from deploy_studio.core.recipe import Gates
+from deploy_studio.gui.formatting import fmt_ms
+from deploy_studio.gui.panels.variants_panel import (
     AMBER,
     COL_GATES,
     COL_P50,
@@ -20,6 +17,9 @@ from gui.panels.variants_panel import (
     REUSED,
     p50_change,
 )
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from tests.gui.conftest import open_recipe, tiny_recipe_text, wait_until
 
 TWO = '''

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from deploy_studio.core.recipe import load_recipe
 
-from core.recipe import load_recipe
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
 
@@ -78,7 +78,7 @@ def test_window_saved_recipe_gives_the_same_numbers_in_the_cli(window, tmp_path,
     wait_until(lambda: not window.run.running, 600, "the window's run")
     gui = json.loads((gui_out / "report.json").read_text())
     cli_out = tmp_path / "cli"
-    r = subprocess.run([sys.executable, "-m", "core.cli", "run", str(saved), "--out", str(cli_out)],
+    r = subprocess.run([sys.executable, "-m", "deploy_studio.core.cli", "run", str(saved), "--out", str(cli_out)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode in (0, 1), r.stderr[-2000:]
     cli = json.loads((cli_out / "report.json").read_text())

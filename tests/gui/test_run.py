@@ -13,11 +13,8 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
-
-from gui.formatting import fmt_pct
-from gui.panels.variants_panel import (
+from deploy_studio.gui.formatting import fmt_pct
+from deploy_studio.gui.panels.variants_panel import (
     COL_ACC,
     COL_AGREE,
     COL_DIFF,
@@ -29,6 +26,9 @@ from gui.panels.variants_panel import (
     COL_STATUS,
     cell_text,
 )
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+
 from tests.gui.conftest import (
     FOUR_VARIANTS,
     close_window,
@@ -254,8 +254,8 @@ def test_gate_results_show_per_variant_and_in_the_status_bar(ran):
 
 def test_samples_say_plainly_why_a_variant_is_not_run(ran):
     w, _report, out, _hb, _live = ran
-    from core.progress import Reporter
-    from gui import jobs
+    from deploy_studio.core.progress import Reporter
+    from deploy_studio.gui import jobs
 
     rows = [{"name": "q-eager", "artifact": "artifacts/q.pt", "runtime": "eager", "format": "eager",
              "steps": [{"kind": "quantize", "mode": "int8-dynamic"}]},
@@ -290,7 +290,7 @@ def test_sensitivity_table_adds_a_layer_to_keep_fp32_in_one_click(ran, tmp_path)
     path = tmp_path / "kept.toml"
     w.files.ask_save_path = lambda: str(path)
     assert w.files.save_as()
-    from core.recipe import load_recipe
+    from deploy_studio.core.recipe import load_recipe
 
     assert load_recipe(path).variants[-1].steps[0].options["keep_fp32"] == [layer]
     panel.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)

@@ -17,9 +17,9 @@ PROBE = textwrap.dedent('''
     t0 = time.perf_counter()
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    from gui import theme
+    from deploy_studio.gui import theme
     theme.apply(app, False)
-    from gui.main_window import MainWindow
+    from deploy_studio.gui.main_window import MainWindow
     w = MainWindow()
     w.show()
     app.processEvents()

@@ -40,7 +40,7 @@ def test_form_is_generated_from_the_steps_options(window, tmp_path, tiny_model):
     window.variants_panel.select("pruned-int8-pte")
     assert window.editor.name == "pruned-int8-pte"
     prune_form, quant_form = window.editor.forms
-    from core.registry import STEPS
+    from deploy_studio.core.registry import STEPS
 
     assert [o.key for o in prune_form.options] == [o.key for o in STEPS.get("prune").options]
     amount = prune_form.widget("amount")
