@@ -43,8 +43,9 @@ HERE = Path(__file__).resolve()
 
 def _worker(args) -> None:
     """Run tries [start, stop) of one format; one JSON line before and after each try."""
-    import deploy_studio.core.models.sources as sources
     import torch
+
+    import deploy_studio.core.models.sources as sources
 
     torch.set_num_threads(1)
     sources.LITE_PROBE_TIMEOUT = args.timeout / 3  # a looping file ends typed, before --timeout

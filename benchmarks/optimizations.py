@@ -161,13 +161,14 @@ def _data_spec(d: dict):
 def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str, Path]:
     """ONNX Runtime's own path: the plain ONNX export, and quantize_static QDQ int8."""
     import torch
-    from deploy_studio.core.models import ModelSpec, load_model
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
         QuantType,
         quantize_static,
     )
+
+    from deploy_studio.core.models import ModelSpec, load_model
 
     folder.mkdir(parents=True, exist_ok=True)
     model = load_model(ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]))

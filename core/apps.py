@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
 from deploy_studio.core.errors import StudioError
 from deploy_studio.core.measure import softmax, topk
 from deploy_studio.core.progress import Reporter
@@ -37,8 +38,6 @@ def quiet_native_output():
         os.close(devnull)
 
 
-DEFAULT_CONVERT = {"pte": "export", "ptl": "trace", "onnx": "export", "coreml": "export"}
-
 
 def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None) -> dict | None:
     """The row to ship for ``fmt``: the preferred one if it built, else
@@ -56,16 +55,17 @@ def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[
 
 def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarray, labels: list[str]) -> dict:
     """The desktop's logits/top-k for the sample, run in the artifact's own runtime."""
-    from deploy_studio.core.runtimes import open_runner
+    from deploy_studio.core.runtimes import open_runner, run_scope
 
-    x = session.model.preprocess.apply(pixels)[None]
-    if row.get("runtime"):
-        with quiet_native_output():
-            runner = open_runner(row["runtime"], out_dir / row["artifact"], 1, module=session.model.module)
+    x = session.preprocess.apply(pixels)[None]
+    runtime = row.get("runtime") or "eager"  # Core ML cannot run here: the original's output
+    path = out_dir / row["artifact"] if row.get("runtime") else None
+    with run_scope(runtime, 1), quiet_native_output():
+        runner = open_runner(runtime, path, 1, module=session.model.module)
+        try:
             logits = runner.run(x)[0]
-        runner.close()
-    else:  # Core ML cannot run here: the original model's output is the reference
-        logits = open_runner("eager", None, 1, module=session.model.module).run(x)[0]
+        finally:
+            runner.close()
     probs = softmax(logits.astype(np.float64))
     top = topk(logits, labels, 3)
     i = int(np.argmax(logits))
@@ -76,15 +76,21 @@ def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarr
     }
 
 
-def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter, isolate: bool = True) -> list[dict]:
-    """Render every ``[export] templates`` entry; returns the report's ``templates`` rows."""
-    from deploy_studio.core.engine import run_variants
+def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter,
+                service) -> tuple[list[dict], list[dict]]:
+    """Render every ``[export] templates`` entry (in the worker, against its session).
+
+    Returns ``(app rows, rows of variants built for the apps)``: when no variant was built in
+    the format a runtime needs, an fp32 one is built here (through ``service``) and shipped.
+    """
     from deploy_studio.core.templates import PLATFORMS, AppBundle, default_runtime, render_project
 
     out_dir = Path(out_dir)
     labels = session.labels
     sample_i = int(session.eval_idx[0]) if len(session.eval_idx) else 0
     pixels = session.dataset.images[sample_i]
+    rows = list(report["variants"])
+    added: list[dict] = []
     entries = []
     with tempfile.TemporaryDirectory() as tmp:
         sample_png = Path(tmp) / "sample.png"
@@ -94,27 +100,21 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
             entry = {"platform": t.platform, "runtime": runtime, "path": None}
             try:
                 fmt = PLATFORMS[t.platform][runtime]
-                row = pick_variant(report["variants"], fmt, t.variant or recipe.export.variant, report.get("gates"))
+                row = pick_variant(rows, fmt, t.variant or recipe.export.variant, report.get("gates"))
                 if t.variant and (row is None or row["name"] != t.variant):
                     raise StudioError(
                         f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
                         f"pick a {fmt} variant for the {t.runtime} runtime",
                     )
                 if row is None:
-                    name = f"app-{fmt}"
-                    reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {t.platform} app")
-                    spec = VariantSpec(name, fmt, DEFAULT_CONVERT[fmt])
-                    new = run_variants(recipe, [spec], out_dir, reporter, isolate, overall=(len(report["variants"]), len(report["variants"]) + 1))
-                    new[0]["notes"] = [*new[0].get("notes", []), f"added to ship in the {t.platform} app"]
-                    report["variants"].extend(new)
-                    row = pick_variant(new, fmt, None)
-                    if row is None:
-                        raise StudioError(f"the {fmt} artifact for the {t.platform} app failed: {new[0].get('error')}")
+                    row = _build_for_app(recipe, fmt, t.platform, out_dir, reporter, service)
+                    added.append(row)
+                    rows.append(row)
                 artifact = out_dir / row["artifact"]
                 extra = [out_dir / f for f in row.get("files", [])[1:]]
                 bundle = AppBundle(
                     app_name=recipe.export.app_name, artifact=artifact, artifact_extra=extra,
-                    preprocess=session.model.preprocess, labels=labels, sample_png=sample_png,
+                    preprocess=session.preprocess, labels=labels, sample_png=sample_png,
                     expected=expected_output(row, out_dir, session, pixels, labels),
                     input_shape=list(session.model.input_shape), variant=row["name"],
                 )
@@ -125,4 +125,23 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
             except StudioError as e:
                 entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
             entries.append(entry)
-    return entries
+    return entries, added
+
+
+def _build_for_app(recipe: Recipe, fmt: str, platform: str, out_dir: Path, reporter: Reporter, service) -> dict:
+    """An fp32 variant in ``fmt`` for an app whose runtime needs a format nobody built."""
+    from deploy_studio.core.registry import FORMATS
+    from deploy_studio.core.worker.requests import BuildVariant
+
+    name = f"app-{fmt}"
+    reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {platform} app")
+    converters = FORMATS.get(fmt).extra.get("converters") or ("export",)
+    spec = VariantSpec(name, fmt, converters[0])
+    with_app = recipe.copy()
+    with_app.variants = [*with_app.variants, spec]
+    try:
+        row = service.build(BuildVariant(with_app, name, str(out_dir)), reporter.for_variant(name))
+    except StudioError as e:
+        raise StudioError(f"the {fmt} artifact for the {platform} app failed: {e.message}", e.hint) from None
+    row["notes"] = [*row.get("notes", []), f"added to ship in the {platform} app"]
+    return row

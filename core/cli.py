@@ -142,20 +142,24 @@ def _gui(args, open_window) -> int:
 
 
 def _inspect(args) -> int:
-    from deploy_studio.core.models import ModelSpec, load_model
+    """Load the model in a worker process (a file that crashes a native loader becomes an
+    error, not a dead CLI) and print its summary."""
+    from deploy_studio.core.models.loaded import ModelSpec
+    from deploy_studio.core.worker import Worker
+    from deploy_studio.core.worker.requests import LoadModel
 
     spec = ModelSpec(args.model, args.weights, args.input_shape, args.trust)
+    worker = Worker()
     try:
-        model = load_model(spec)
-        from deploy_studio.core.models.summary import summarize
-
-        summary = summarize(model)
+        summary = worker.call(LoadModel(spec))["summary"]
     except StudioError as e:
         if args.json:
             print(json.dumps({"ok": False, "error": e.message, "hint": e.hint, "params": None,
                               "input_shape": args.input_shape, "output_shape": None, "layer": getattr(e, "layer", None)}))
             return 2
         raise
+    finally:
+        worker.close()
     if args.json:
         print(json.dumps({"ok": True, "error": None, **summary}, indent=2))
         return 0

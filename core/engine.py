@@ -1,9 +1,11 @@
 """Run a recipe end to end: build and measure every variant, apply gates, render apps, report.
 
-This is what ``deploy-studio run`` / ``demo`` and the window's Build & measure call. Heavy
-work runs in a child process (``isolate=True``); events arrive through ``reporter``:
-``progress``/``log``/``latency`` per variant (``event.variant`` set) or overall
-(``stage == "overall"``), and ``result`` with each variant's finished report row.
+This is what ``deploy-studio run`` / ``demo`` / ``tune`` and the window's Build & measure call.
+The parent orchestrates with plain data; one worker (:mod:`deploy_studio.core.worker`) owns the
+session (the model is loaded once, in the worker) and serves the builds, measurements and apps.
+Events arrive through ``reporter``: ``progress``/``log``/``latency`` per variant
+(``event.variant`` set) or overall (``stage == "overall"``), and ``result`` with each
+variant's finished report row (a plain dict).
 """
 
 from __future__ import annotations
@@ -12,171 +14,173 @@ import datetime as _dt
 import platform
 from pathlib import Path
 
-from deploy_studio.core.build.job import empty_row
-from deploy_studio.core.errors import Cancelled, StudioError
+from deploy_studio.core.errors import Cancelled, RecipeError, StudioError
 from deploy_studio.core.fsutil import check_output_dir, make_output_dir, remove_partials
 from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.recipe import Recipe, VariantSpec
-from deploy_studio.core.session import Session, open_session
-from deploy_studio.core.worker import ChildProcess, call_inline
-
-JOB = "deploy_studio.core.build.job:build_and_measure"
-
-
-def new_report(recipe: Recipe, session: Session) -> dict:
-    """The report skeleton (schema 1) with model, dataset and baseline filled in."""
-    import torch
-
-    ds = session.dataset
-    return {
-        "schema": 1,
-        "name": recipe.name,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "host": {"platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__},
-        "model": {
-            "spec": recipe.model.source,
-            "weights": recipe.model.weights,
-            "params": session.model.params,
-            "input_shape": session.model.input_shape,
-            "output_shape": session.model.output_shape,
-            "kind": session.model.kind,
-            "output": session.model.output_key,
-        },
-        "dataset": {
-            "name": ds.name,
-            "eval_samples": int(len(session.eval_idx)),
-            "calibration_samples": int(min(recipe.data.calibration_samples, len(session.train_idx))),
-            "labelled": ds.labelled,
-            "notes": ds.notes,
-        },
-        "baseline": {"accuracy": session.baseline_accuracy, "degenerate": session.degenerate},
-        "benchmark": vars(recipe.benchmark).copy(),
-        "preprocess": {**session.model.preprocess.to_dict(), "origin": session.preprocess_origin},
-        "notes": list(session.warnings),
-        "variants": [],
-        "gates": [],
-        "templates": [],
-    }
+from deploy_studio.core.report.model import (
+    AppResult,
+    DatasetInfo,
+    GateVerdict,
+    ModelInfo,
+    Report,
+    VariantResult,
+)
+from deploy_studio.core.worker.requests import BuildVariant, Prepare, RenderApps, SessionInfo
 
 
-def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, reporter: Reporter,
-                 isolate: bool = True, child: ChildProcess | None = None, overall: tuple[int, int] | None = None,
-                 cache: bool = True) -> list[dict]:
-    """Build and measure ``variants``; a failing variant keeps its row with ``error`` set.
+def make_worker(isolate: bool = True):
+    """A worker process (``isolate``) or the same service in this process."""
+    from deploy_studio.core.worker import InlineWorker, Worker
+
+    return Worker() if isolate else InlineWorker()
+
+
+def new_report(recipe: Recipe, info: SessionInfo) -> Report:
+    """The report (schema 1) with model, dataset, baseline and notes filled in."""
+    from importlib import metadata
+
+    try:
+        torch_version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = None
+    return Report(
+        name=recipe.name,
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        host={"platform": platform.platform(), "python": platform.python_version(), "torch": torch_version},
+        model=ModelInfo(**info.model),
+        dataset=DatasetInfo(**info.dataset),
+        baseline_accuracy=info.baseline_accuracy,
+        degenerate=info.degenerate,
+        benchmark=vars(recipe.benchmark).copy(),
+        preprocess=dict(info.preprocess),
+        notes=list(info.warnings),
+    )
+
+
+def prepare(recipe: Recipe, worker, reporter: Reporter) -> SessionInfo:
+    """Open the recipe's session in the worker (model, data, reference, pre-build checks)."""
+    return worker.call(Prepare(recipe), reporter.emit, reporter.cancel)
+
+
+def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, reporter: Reporter, worker,
+                 overall: tuple[int, int] | None = None, cache: bool = True) -> list[VariantResult]:
+    """Build and measure ``variants`` in ``worker``; a failing variant keeps its row with ``error``.
 
     With ``cache`` (and the build cache enabled), a variant whose inputs did not change since
-    it was last built is not rebuilt: its artifact and row come from :mod:`core.build_cache`.
+    it was last built is not rebuilt: its artifact and row come from :mod:`.build_cache`.
+    A crash of the worker becomes that variant's error row; the next variant restarts it.
     """
     from deploy_studio.core import build_cache
+    from deploy_studio.core.build.job import empty_result
 
     cache = cache and build_cache.enabled()
-    rec_dict = recipe.to_dict()
-    rec_dict["variant"] = [v.to_dict() for v in variants]
-    own_child = None
-    if isolate and child is None:
-        child = own_child = ChildProcess()
-    rows = []
+    rows: list[VariantResult] = []
     done, total = overall or (0, len(variants))
-    failed = False
-    try:
-        for i, v in enumerate(variants):
-            reporter.emit(Event("progress", stage="overall", fraction=(done + i) / max(total, 1), message=f"building {v.name}", variant=None))
-            reporter.emit(Event("log", stage="overall", message=f"[{done + i + 1}/{total}] {v.name}: {v.format}", variant=v.name))
-            kwargs = {"recipe": rec_dict, "variant_name": v.name, "out_dir": str(out_dir)}
-            key = build_cache.variant_key(recipe, v, recipe.preprocess) if cache else None
-            row = build_cache.lookup(key, Path(out_dir)) if key else None
-            if row is not None:
-                reporter.emit(Event("log", stage="overall", variant=v.name,
-                                    message=f"[{v.name}] unchanged since {row['cached'].get('built')}: reused, not rebuilt"))
-                rows.append(row)
-                reporter.emit(Event("result", stage="variant", variant=v.name, data=row))
-                continue
+    for i, v in enumerate(variants):
+        reporter.emit(Event("progress", stage="overall", fraction=(done + i) / max(total, 1), message=f"building {v.name}", variant=None))
+        reporter.emit(Event("log", stage="overall", message=f"[{done + i + 1}/{total}] {v.name}: {v.format}", variant=v.name))
+        key = build_cache.variant_key(recipe, v, recipe.preprocess) if cache else None
+        cached = build_cache.lookup(key, Path(out_dir)) if key else None
+        if cached is not None:
+            row = VariantResult.from_dict(cached)
+            reporter.emit(Event("log", stage="overall", variant=v.name,
+                                message=f"[{v.name}] unchanged since {row.cached.get('built')}: reused, not rebuilt"))
+        else:
             try:
-                if child is not None:
-                    row = child.call(JOB, kwargs, reporter.emit, reporter.cancel)
-                else:
-                    row = call_inline(JOB, kwargs, reporter.emit, reporter.cancel)
+                data = worker.call(BuildVariant(recipe, v.name, str(out_dir)), reporter.emit, reporter.cancel)
+                row = VariantResult.from_dict(data)
             except Cancelled:
-                remove_partials(out_dir / "artifacts")
+                remove_partials(Path(out_dir) / "artifacts")
                 raise
             except StudioError as e:
-                row = empty_row(v)
-                row["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
-                tb = getattr(e, "traceback_text", "")
-                if tb:
-                    row["traceback"] = tb
+                row = empty_result(v)
+                row.error = e.message + (f" (try: {e.hint})" if e.hint else "")
+                row.traceback = getattr(e, "traceback_text", "") or None
             if key:
-                build_cache.store(key, row, Path(out_dir))
-            rows.append(row)
-            reporter.emit(Event("result", stage="variant", variant=v.name, data=row))
-        reporter.emit(Event("progress", stage="overall", fraction=(done + len(variants)) / max(total, 1), variant=None))
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        if own_child is not None and failed:
-            own_child.kill()  # mid-job: it cannot be asked to stop
-        elif own_child is not None:
-            own_child.close()
+                build_cache.store(key, row.to_dict(), Path(out_dir))
+        rows.append(row)
+        reporter.emit(Event("result", stage="variant", variant=v.name, data=row.to_dict(samples=True)))
+    reporter.emit(Event("progress", stage="overall", fraction=(done + len(variants)) / max(total, 1), variant=None))
     return rows
 
 
-def evaluate_gates(recipe: Recipe, report: dict) -> list[dict]:
-    """One verdict per (gate, variant), see :mod:`core.gates`."""
+def evaluate_gates(recipe: Recipe, report: Report | dict) -> list[dict]:
+    """One verdict per (gate, variant), see :mod:`.gates` (plain dicts, as report.json holds)."""
     from deploy_studio.core.gates import evaluate_gates as judge_all
 
-    return judge_all(recipe.gates, report["variants"], (report.get("baseline") or {}).get("accuracy"))
+    if isinstance(report, Report):
+        rows, base = [v.to_dict() for v in report.variants], report.baseline_accuracy
+    else:
+        rows, base = report["variants"], (report.get("baseline") or {}).get("accuracy")
+    return judge_all(recipe.gates, rows, base)
+
+
+def render_apps(recipe: Recipe, report: Report, out: Path, reporter: Reporter, worker) -> None:
+    """Render ``[export] templates`` in the worker; rows it built for the apps join the report."""
+    apps, extra = worker.call(RenderApps(recipe, report.to_dict(), str(out)), reporter.emit, reporter.cancel)
+    report.variants.extend(VariantResult.from_dict(r) for r in extra)
+    report.templates = [AppResult.from_dict(a) for a in apps]
 
 
 def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None = None,
-               isolate: bool = True, templates: bool = True, cache: bool = True) -> dict:
+               isolate: bool = True, templates: bool = True, cache: bool = True, worker=None) -> dict:
     """Build, measure, gate, render templates and write ``report.json``/``report.html``.
 
-    Returns the report dict. Raises :class:`Cancelled` when cancelled (no partial files left)
-    and :class:`StudioError` for bad input found before any variant runs.
+    ``worker`` is the window's own worker (kept between runs); without one, a worker is started
+    for this run (a process with ``isolate``, else this process) and ended after it. Returns the
+    report dict. Raises :class:`Cancelled` when cancelled (no partial files left) and
+    :class:`StudioError` for bad input found before any variant runs.
     """
     from deploy_studio.core.report import write_report
 
     reporter = reporter or Reporter()
     out = Path(out_dir)
     if not recipe.enabled_variants():
-        from deploy_studio.core.errors import RecipeError
-
         raise RecipeError(
             f"the recipe {recipe.name!r} has no enabled variant to build",
             'add a [[variant]] table, e.g. name = "fp32-pte" and format = "pte"',
         )
     check_output_dir(out)
-    session = open_session(recipe.model, recipe.data, reporter, recipe.preprocess)  # bad input fails before any output
-    from deploy_studio.core.preflight import preflight
-
-    preflight(recipe, session, reporter)
-    for note in session.warnings:
-        reporter.emit(Event("log", stage="overall", message=f"note: {note}", variant=None))
-    make_output_dir(out)
-    remove_partials(out)
-    report = new_report(recipe, session)
-    variants = recipe.enabled_variants()
-    extra_apps = 1 if (templates and recipe.export.templates) else 0
-    report["variants"] = run_variants(recipe, variants, out, reporter, isolate, overall=(0, len(variants) + extra_apps),
-                                      cache=cache)
-    report["gates"] = evaluate_gates(recipe, report)
-    if templates and recipe.export.templates:
-        from deploy_studio.core.apps import export_apps
-
-        reporter.emit(Event("progress", stage="overall", fraction=len(variants) / (len(variants) + 1), message="rendering app projects", variant=None))
-        report["templates"] = export_apps(recipe, session, report, out, reporter, isolate=isolate)
-    write_report(report, out)
-    reporter.emit(Event("progress", stage="overall", fraction=1.0, message="done", variant=None))
-    return report
+    own = worker is None
+    worker = worker or make_worker(isolate)
+    failed = False
+    try:
+        info = prepare(recipe, worker, reporter)  # bad input fails before any output
+        make_output_dir(out)
+        remove_partials(out)
+        for note in info.warnings:
+            reporter.emit(Event("log", stage="overall", message=f"note: {note}", variant=None))
+        report = new_report(recipe, info)
+        variants = recipe.enabled_variants()
+        extra_apps = 1 if (templates and recipe.export.templates) else 0
+        report.variants = run_variants(recipe, variants, out, reporter, worker,
+                                       overall=(0, len(variants) + extra_apps), cache=cache)
+        report.gates = [GateVerdict.from_dict(g) for g in evaluate_gates(recipe, report)]
+        if templates and recipe.export.templates:
+            reporter.emit(Event("progress", stage="overall", fraction=len(variants) / (len(variants) + 1),
+                                message="rendering app projects", variant=None))
+            render_apps(recipe, report, out, reporter, worker)
+        data = report.to_dict()
+        write_report(data, out)
+        reporter.emit(Event("progress", stage="overall", fraction=1.0, message="done", variant=None))
+        return data
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        if own and failed:
+            worker.kill()  # mid-request: it cannot be asked to stop
+        elif own:
+            worker.close()
 
 
 def report_exit_code(report: dict) -> int:
-    """0 when every variant built and every gate passed, else 1."""
-    if any(v.get("error") for v in report["variants"]):
-        return 1
+    """0 when every variant built and every gate passed (uncertain is not failed), else 1."""
     from deploy_studio.core.gates import any_failed
 
+    if any(v.get("error") for v in report["variants"]):
+        return 1
     if any_failed(report["gates"]):
         return 1
     if any(t.get("error") for t in report.get("templates", [])):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
 from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.runtimes.base import Runner
 

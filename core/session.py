@@ -1,7 +1,10 @@
-"""A prepared model + dataset + reference outputs, shared by every variant of one recipe.
+"""A prepared model + dataset (+ the original model's outputs), shared by every variant of a recipe.
 
-The same session is rebuilt (from the recipe's specs, cached per process) in the child
-process that builds variants, so both sides compare against identical reference numbers.
+The session lives in the worker (:mod:`deploy_studio.core.worker`): the model is loaded once
+there and every variant is compared against the same reference numbers. It is built in two
+stages: the data stage (model, preprocessing, dataset, split: enough for thumbnails and
+predictions) and the reference stage (the original model's outputs on the held-out samples,
+the baseline, and the warnings), computed on first need.
 
 A session also says what a user must know before trusting any number: which output of the
 model is used, where the preprocessing came from (and whether another normalisation scores
@@ -10,71 +13,73 @@ better), and data that does not fit the model (``warnings``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from deploy_studio.core.data.datasets import Dataset, load_dataset
 from deploy_studio.core.data.preprocess import GUESSED, Preprocess
 from deploy_studio.core.errors import DataError
-from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
-from deploy_studio.core.models.sources import load_model
+from deploy_studio.core.models.loaded import LoadedModel
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
 from deploy_studio.core.recipe import DataSpec
 
 RANDOM_SAMPLES = 64
+"""How many random inputs the ``random`` data source makes at least."""
 NORMALISATION_CHECK_SAMPLES = 128
 NORMALISATION_MARGIN = 0.02  # a candidate this much better than the spec in use is reported
 
 
 @dataclass
 class Session:
-    """Original model, data split and the original model's outputs on the eval side."""
+    """Original model, data split, the preprocessing in use and (once computed) the reference."""
 
     model: LoadedModel
+    data: DataSpec
+    preprocess: Preprocess
+    preprocess_origin: str
     dataset: Dataset
     train_idx: np.ndarray
     eval_idx: np.ndarray
     eval_x: np.ndarray  # float32, preprocessed, in the preprocessing's layout
     eval_y: np.ndarray | None
-    reference: np.ndarray  # original model's logits on eval_x (batch-1 calls)
-    baseline_accuracy: float | None
-    preprocess_origin: str = GUESSED
+    reference: np.ndarray | None = None  # original model's outputs on eval_x (batch-1 calls)
+    baseline_accuracy: float | None = None
     warnings: list[str] = field(default_factory=list)
     degenerate: str | None = None  # why the original's outputs cannot be compared with
 
     @property
     def labels(self) -> list[str]:
-        if self.dataset.classes and len(self.dataset.classes) == self.reference.shape[1]:
+        n = self.model.output_shape[-1] if self.model.output_shape else 0
+        if self.dataset.classes and len(self.dataset.classes) == n:
             return list(self.dataset.classes)
-        return list(self.model.labels or [str(i) for i in range(self.reference.shape[1])])
+        return list(self.model.labels or [str(i) for i in range(n)])
 
     @property
-    def preprocess(self) -> Preprocess:
-        return self.model.preprocess
+    def has_reference(self) -> bool:
+        return self.reference is not None
 
+    def ensure_reference(self, reporter: Reporter = NULL_REPORTER) -> None:
+        """Compute the reference stage once: outputs, baseline, degenerate check, warnings."""
+        if self.reference is None:
+            _reference_stage(self, reporter)
 
-def open_session(model_spec: ModelSpec, data: DataSpec, reporter: Reporter = NULL_REPORTER,
-                 preprocess: dict | None = None) -> Session:
-    """Load (or reuse, per process) the session for a model spec, data spec and the recipe's
-    ``[preprocess]`` overrides."""
-    key_m = json.dumps(model_spec.to_dict(), sort_keys=True)
-    key_d = json.dumps(vars(data), sort_keys=True)
-    key_p = json.dumps(preprocess or {}, sort_keys=True)
-    return _cached(key_m, key_d, key_p, reporter)
+    def info(self, recipe, model_loads: int = 0):
+        """The plain data the parent writes a report from (:class:`SessionInfo`)."""
+        from deploy_studio.core.worker.requests import SessionInfo
 
-
-_session_cache: dict[tuple[str, str, str], Session] = {}
-
-
-def _cached(key_m: str, key_d: str, key_p: str, reporter: Reporter) -> Session:
-    if (key_m, key_d, key_p) in _session_cache:
-        return _session_cache[(key_m, key_d, key_p)]
-    session = _build(ModelSpec.from_dict(json.loads(key_m)), DataSpec(**json.loads(key_d)),
-                     json.loads(key_p), reporter)
-    _session_cache.clear()  # keep one: models can be large
-    _session_cache[(key_m, key_d, key_p)] = session
-    return session
+        m, ds = self.model, self.dataset
+        return SessionInfo(
+            model={"spec": m.spec.source, "weights": m.spec.weights, "params": m.params,
+                   "input_shape": m.input_shape, "output_shape": m.output_shape, "kind": m.kind,
+                   "output": m.output_key},
+            dataset={"name": ds.name, "eval_samples": int(len(self.eval_idx)),
+                     "calibration_samples": int(min(recipe.data.calibration_samples, len(self.train_idx))),
+                     "labelled": ds.labelled, "notes": list(ds.notes)},
+            preprocess={**self.preprocess.to_dict(), "origin": self.preprocess_origin},
+            labels=self.labels, baseline_accuracy=self.baseline_accuracy, degenerate=self.degenerate,
+            warnings=list(self.warnings), model_loads=model_loads,
+        )
 
 
 def effective_preprocess(model: LoadedModel, overrides: dict | None) -> tuple[Preprocess, str]:
@@ -87,12 +92,9 @@ def effective_preprocess(model: LoadedModel, overrides: dict | None) -> tuple[Pr
     return model.preprocess.with_overrides(overrides), origin
 
 
-def _build(model_spec: ModelSpec, data: DataSpec, overrides: dict, reporter: Reporter) -> Session:
-    import torch
-    from deploy_studio.core.measure import degenerate_outputs, run_outputs
-    from deploy_studio.core.runtimes import open_runner
-
-    model = load_model(model_spec, reporter)
+def build_session(model: LoadedModel, data: DataSpec, overrides: dict | None,
+                  reporter: Reporter = NULL_REPORTER) -> Session:
+    """The data stage: preprocessing, dataset and split for an already loaded model."""
     shape = model.input_shape
     if Preprocess.image_dims(shape) is None:
         raise DataError(
@@ -101,26 +103,49 @@ def _build(model_spec: ModelSpec, data: DataSpec, overrides: dict, reporter: Rep
             "build, measure and export need an image model; `deploy-studio inspect` still "
             "summarises this model",
         )
-    model.preprocess, origin = effective_preprocess(model, overrides)
-    if model.preprocess.input_shape()[1:] != list(shape[1:]):
+    pre, origin = effective_preprocess(model, overrides)
+    if pre.input_shape()[1:] != list(shape[1:]):
         raise DataError(
-            f"[preprocess] layout {model.preprocess.layout} gives inputs of shape "
-            f"{model.preprocess.input_shape()}, but the model takes {shape}",
+            f"[preprocess] layout {pre.layout} gives inputs of shape {pre.input_shape()}, but the "
+            f"model takes {shape}",
             "set [preprocess] layout to match the model's input (NCHW: [N, C, H, W]; NHWC: [N, H, W, C])",
         )
     reporter.progress("load data", 0.0, data.source)
     limit = max(RANDOM_SAMPLES, data.calibration_samples + data.eval_samples) if data.source == "random" else None
-    dataset = load_dataset(data.source, model.preprocess, limit=limit)
+    dataset = load_dataset(data.source, pre, limit=limit)
     train_idx, eval_idx = dataset.split(data.calibration_samples, data.eval_samples)
-    eval_x = model.preprocess.apply(dataset.images[eval_idx]) if len(eval_idx) else np.zeros((0, *model.input_shape[1:]), np.float32)
+    eval_x = pre.apply(dataset.images[eval_idx]) if len(eval_idx) else np.zeros((0, *shape[1:]), np.float32)
     eval_y = dataset.labels[eval_idx] if dataset.labelled else None
+    reporter.progress("load data", 1.0)
+    return Session(model, data, pre, origin, dataset, train_idx, eval_idx, eval_x, eval_y)
+
+
+def open_session(model_spec, data: DataSpec, reporter: Reporter = NULL_REPORTER,
+                 preprocess: dict | None = None) -> Session:
+    """Load the model and build its full session in this process (tests and notebooks; the
+    engine's runs go through the worker, which keeps the model loaded between requests)."""
+    from deploy_studio.core.models.sources import load_model
+
+    session = build_session(load_model(model_spec, reporter), data, preprocess, reporter)
+    session.ensure_reference(reporter)
+    return session
+
+
+def _reference_stage(s: Session, reporter: Reporter) -> None:
+    import torch
+
+    from deploy_studio.core.measure import degenerate_outputs, run_outputs
+    from deploy_studio.core.runtimes import open_runner
+
+    model, dataset, data = s.model, s.dataset, s.data
     runner = open_runner("eager", None, threads=max(1, torch.get_num_threads()), module=model.module)
-    reference = run_outputs(runner, eval_x, reporter, stage="reference outputs")
+    reference = run_outputs(runner, s.eval_x, reporter, stage="reference outputs")
     if reference.ndim != 2:
         raise DataError(
             f"the model's output has shape {list(reference.shape)} per sample; accuracy needs class logits",
             "use a classifier that returns [N, classes] logits",
         )
+    eval_y = s.eval_y
     baseline = float((reference.argmax(1) == eval_y).mean()) if eval_y is not None and len(eval_y) else None
     n_classes = len(dataset.classes) if dataset.classes else (int(eval_y.max()) + 1 if eval_y is not None and len(eval_y) else 0)
     if eval_y is not None and reference.shape[1] < n_classes:
@@ -143,42 +168,40 @@ def _build(model_spec: ModelSpec, data: DataSpec, overrides: dict, reporter: Rep
     if data.source == "random":
         warnings.append("random data: accuracy cannot be measured and agreement is measured on noise; "
                         "use real samples (even unlabelled ones, imagefolder:DIR) to judge fidelity")
-    if origin == GUESSED:
+    if s.preprocess_origin == GUESSED:
         warnings.append(
-            f"preprocessing was GUESSED from the input shape ({model.preprocess.describe()}): "
+            f"preprocessing was GUESSED from the input shape ({s.preprocess.describe()}): "
             "if the model was trained with another normalisation, every accuracy here is wrong "
             "and the apps feed it wrong inputs; set [preprocess] in the recipe"
         )
         if baseline is not None and not degenerate:
-            better = compare_normalisations(model, dataset, eval_idx, baseline)
+            better = compare_normalisations(s, baseline)
             if better:
                 warnings.append(better)
     if baseline is not None and n_classes and not degenerate:
         warnings.extend(_low_accuracy_notes(model, data, baseline, max(n_classes, 2)))
-    return Session(model, dataset, train_idx, eval_idx, eval_x, eval_y, reference, baseline,
-                   origin, warnings, degenerate)
+    s.reference, s.baseline_accuracy, s.warnings, s.degenerate = reference, baseline, warnings, degenerate
 
 
-def normalisation_table(model: LoadedModel, dataset: Dataset, eval_idx: np.ndarray,
-                        samples: int = NORMALISATION_CHECK_SAMPLES) -> list[dict]:
-    """Held-out accuracy of the original model under the current spec and common candidates.
+def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) -> list[dict]:
+    """Held-out accuracy of the original model under the session's spec and common candidates.
 
     Rows ``{"name", "mean", "std", "scale", "accuracy", "current"}``, best first; the
     one-click check of the window and the note of a run with a guessed spec.
     """
     import torch
+
     from deploy_studio.core.data.preprocess import candidates
 
-    if dataset.labels is None:
+    if s.dataset.labels is None:
         return []
-    idx = eval_idx[:samples]
-    pixels, y = dataset.images[idx], dataset.labels[idx]
+    idx = s.eval_idx[:samples]
+    pixels, y = s.dataset.images[idx], s.dataset.labels[idx]
     rows = []
-    specs = [("current", model.preprocess), *candidates(model.preprocess)]
-    for name, spec in specs:
+    for name, spec in [("current", s.preprocess), *candidates(s.preprocess)]:
         x = torch.from_numpy(spec.apply(pixels))
         with torch.no_grad():
-            out = torch.cat([_logits(model.module(x[i:i + 32])) for i in range(0, len(x), 32)])
+            out = torch.cat([_logits(s.model.module(x[i:i + 32])) for i in range(0, len(x), 32)])
         acc = float((out.argmax(1).numpy() == y).mean())
         rows.append({"name": name, "mean": spec.mean, "std": spec.std, "scale": spec.scale,
                      "accuracy": acc, "current": name == "current"})
@@ -192,10 +215,10 @@ def _logits(out):
     return select_output(out)[0].float()
 
 
-def compare_normalisations(model: LoadedModel, dataset: Dataset, eval_idx: np.ndarray, baseline: float) -> str | None:
+def compare_normalisations(s: Session, baseline: float) -> str | None:
     """A warning when a common normalisation scores clearly better than the guessed one."""
     try:
-        rows = normalisation_table(model, dataset, eval_idx)
+        rows = normalisation_table(s)
     except Exception:  # noqa: BLE001 - a model that fails on a batch: the check is advisory
         return None
     current = next((r for r in rows if r["current"]), None)
@@ -205,7 +228,7 @@ def compare_normalisations(model: LoadedModel, dataset: Dataset, eval_idx: np.nd
     mean = ", ".join(f"{v:.4g}" for v in best["mean"])
     std = ", ".join(f"{v:.4g}" for v in best["std"])
     return (f"the model scores {best['accuracy']:.1%} with {best['name']} but {current['accuracy']:.1%} "
-            f"with the guessed preprocessing (first {len(eval_idx[:NORMALISATION_CHECK_SAMPLES])} held-out "
+            f"with the guessed preprocessing (first {len(s.eval_idx[:NORMALISATION_CHECK_SAMPLES])} held-out "
             f"samples): if it was trained that way, set [preprocess] mean = [{mean}], std = [{std}], "
             f"scale = {best['scale']:.10g}")
 
@@ -225,7 +248,3 @@ def _low_accuracy_notes(model: LoadedModel, data: DataSpec, baseline: float, n_c
             f"{chance:.0%}): the data, its class order or the preprocessing probably does not match the model"
         )
     return notes
-
-
-def clear_cache() -> None:
-    _session_cache.clear()

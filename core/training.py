@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
 

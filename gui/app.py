@@ -15,9 +15,10 @@ import threading
 import time
 import traceback
 
-from deploy_studio.gui import theme
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
+
+from deploy_studio.gui import theme
 
 STARTED = time.perf_counter()
 

@@ -11,22 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from deploy_studio.gui import theme
-from deploy_studio.gui.model_loader import MODEL_SUFFIXES, ModelLoader
-from deploy_studio.gui.panels.charts_panel import ChartsPanel
-from deploy_studio.gui.panels.empty_state import EmptyState
-from deploy_studio.gui.panels.log_panel import LogPanel
-from deploy_studio.gui.panels.model_panel import ModelPanel
-from deploy_studio.gui.panels.notes_banner import NotesBanner
-from deploy_studio.gui.panels.problems_panel import ProblemsPanel
-from deploy_studio.gui.panels.samples_panel import SamplesPanel
-from deploy_studio.gui.panels.sensitivity_panel import SensitivityPanel
-from deploy_studio.gui.panels.variant_editor import VariantEditor
-from deploy_studio.gui.panels.variants_panel import VariantsPanel
-from deploy_studio.gui.recipe_files import RecipeFiles, settings
-from deploy_studio.gui.run_controller import RunController
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
@@ -44,6 +28,23 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui import theme
+from deploy_studio.gui.model_loader import MODEL_SUFFIXES, ModelLoader
+from deploy_studio.gui.panels.charts_panel import ChartsPanel
+from deploy_studio.gui.panels.empty_state import EmptyState
+from deploy_studio.gui.panels.log_panel import LogPanel
+from deploy_studio.gui.panels.model_panel import ModelPanel
+from deploy_studio.gui.panels.notes_banner import NotesBanner
+from deploy_studio.gui.panels.problems_panel import ProblemsPanel
+from deploy_studio.gui.panels.samples_panel import SamplesPanel
+from deploy_studio.gui.panels.sensitivity_panel import SensitivityPanel
+from deploy_studio.gui.panels.variant_editor import VariantEditor
+from deploy_studio.gui.panels.variants_panel import VariantsPanel
+from deploy_studio.gui.recipe_files import RecipeFiles, settings
+from deploy_studio.gui.run_controller import RunController
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 
 
 def demo_recipe() -> Path:
@@ -72,8 +73,11 @@ class MainWindow(QMainWindow):
         self.resize(1600, 960)
         self.setAcceptDrops(True)
         self.doc = Document(self)
-        self.runner = JobRunner(4, self)
-        self.sample_runner = JobRunner(1, self)  # predictions share runtimes: one at a time
+        from deploy_studio.core.worker import Worker
+
+        self.worker = Worker()  # the window's one worker process: models, builds, predictions
+        self.runner = JobRunner(4, self, self.worker)
+        self.sample_runner = JobRunner(1, self, self.worker)  # predictions: one at a time
         self.info = None
         self.dark = dark
         self._pending: list[Callable[[], None]] = []
@@ -590,5 +594,6 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: None)
         self.runner.wait(3000)
         self.sample_runner.wait(3000)
+        self.worker.close()
         event.accept()
 

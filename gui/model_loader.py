@@ -15,12 +15,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+
 from deploy_studio.gui.dialogs.input_shape_dialog import InputShapeDialog
 from deploy_studio.gui.dialogs.trust_dialog import confirm_trust
 from deploy_studio.gui.state import Document
 from deploy_studio.gui.workers import JobRunner
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 MODEL_FILTERS = ";;".join([
     "All models (*.pt *.pth *.ptl *.pt2 *.py)",
@@ -171,7 +172,7 @@ class ModelLoader(QObject):
         self.busy.emit(f"Loading {spec['source']}…")
         self.window.model_panel.set_loading(spec["source"], replacing=into is None)
         self.job = self.runner.start(
-            jobs.load_model_job, spec,
+            jobs.load_model_job, self.runner.worker, spec,
             on_result=lambda info: seq == self._seq and self._on_loaded(info, spec, into),
             on_error=lambda e, d: seq == self._seq and self._on_error(spec, into, e, d),
             on_finished=lambda: seq == self._seq and self._on_finished())
@@ -183,13 +184,11 @@ class ModelLoader(QObject):
     # --- results -----------------------------------------------------------------------
     def _on_loaded(self, info, requested: dict, into) -> None:
         from deploy_studio.core.models import ModelSpec
-        from deploy_studio.gui import jobs
 
         doc = self.doc
         if into is not None:  # the model of the recipe opened from a file
             if into is not doc.recipe:
                 return  # another recipe replaced it meanwhile
-            jobs.use_model(info)
             asked = ModelSpec.from_dict(requested)
             if asked != into.model:  # the user trusted a pickle or gave the input shape: keep it
                 into.model = asked
@@ -200,7 +199,6 @@ class ModelLoader(QObject):
                                  f"{self.current_model_text()}.")
                 self.window.model_panel.hide_notice()
                 return  # edited while the model loaded, and the user keeps the edits
-            jobs.use_model(info)
             doc.set_recipe(new_recipe_for(ModelSpec.from_dict(info.spec), info.summary), dirty=False)
         doc.set_model_summary(info.summary)
         self.loaded.emit(info)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 
 MAX_RECENT = 8
 RECIPE_FILTER = "Recipes (*.toml);;All files (*)"

@@ -12,9 +12,10 @@ import datetime as _dt
 import re
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
+
 from deploy_studio.gui.state import Document
 from deploy_studio.gui.workers import JobRunner
-from PySide6.QtCore import QObject, Signal
 
 BUILD_SHARE = 0.45  # share of a variant's bar spent building (the rest: benchmark, evaluate)
 
@@ -104,7 +105,7 @@ class RunController(QObject):
         self.started.emit(str(out))
         self.log.emit(f"build & measure → {out}")
         self.job = self.runner.start(
-            jobs.run_job, self.doc.recipe.copy(), str(out), templates,
+            jobs.run_job, self.runner.worker, self.doc.recipe.copy(), str(out), templates,
             on_progress=self._on_event, on_result=self._on_report, on_error=self._on_error,
             on_cancelled=self._on_cancelled, on_finished=self._on_finished)
         return True

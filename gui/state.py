@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deploy_studio.gui.colors import variant_color
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
+
+from deploy_studio.gui.colors import variant_color
 
 if TYPE_CHECKING:
     from deploy_studio.core.recipe import Recipe, VariantSpec
@@ -264,8 +265,9 @@ class Document(QObject):
     def set_result(self, name: str, row: dict) -> None:
         self._slot(name)
         self.results[name] = row
-        if row.get("sensitivity"):
-            self.sensitivity[name] = row["sensitivity"]
+        sens = ((row.get("step_data") or {}).get("quantize") or {}).get("sensitivity")
+        if sens:
+            self.sensitivity[name] = sens
         self.progress[name] = (1.0, "failed" if row.get("error") else "done")
         self.result_changed.emit(name)
 

@@ -14,9 +14,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
 from deploy_studio.core.errors import Cancelled
 from deploy_studio.core.progress import CancelToken, Event, Reporter
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
 class JobSignals(QObject):
@@ -93,10 +94,14 @@ class JobRunner(QObject):
     ----------
     max_threads : int
         Size of the pool; a pool of 1 serialises its jobs (e.g. sample predictions).
+    worker : deploy_studio.core.worker.Worker, optional
+        The window's worker process, which jobs that need the model send requests to
+        (``runner.worker``); one per window, shared by its runners.
     """
 
-    def __init__(self, max_threads: int = 4, parent: QObject | None = None) -> None:
+    def __init__(self, max_threads: int = 4, parent: QObject | None = None, worker=None) -> None:
         super().__init__(parent)
+        self.worker = worker
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._jobs: set[Job] = set()

@@ -67,7 +67,24 @@ class Unscriptable(nn.Module):
 
 
 class Crashes(nn.Module):
-    """Kills its own process on the first forward pass in a child process."""
+    """Kills its own process when traced in the worker (a native crash in one conversion)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        import multiprocessing
+        import os
+        import signal
+
+        if torch.jit.is_tracing() and multiprocessing.current_process().name == "deploy-studio-worker":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return self.fc(x.flatten(1))
+
+
+class CrashesOnLoad(nn.Module):
+    """Kills its own process on the first forward pass in the worker (while the model loads)."""
 
     def __init__(self):
         super().__init__()

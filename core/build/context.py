@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from deploy_studio.core.data.datasets import Dataset
 from deploy_studio.core.models.loaded import LoadedModel
 from deploy_studio.core.progress import Reporter

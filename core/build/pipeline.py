@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import torch
+
 from deploy_studio.core.build.context import Artifact, BuildContext
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.progress import Reporter
@@ -53,7 +54,7 @@ def build_variant(session: Session, variant: VariantSpec, workdir: Path, calibra
     module = session.model.module
     if session.model.kind == "module":
         module = copy.deepcopy(module).eval()
-    example = torch.from_numpy(session.model.preprocess.apply(session.dataset.images[session.eval_idx[:1]])) \
+    example = torch.from_numpy(session.preprocess.apply(session.dataset.images[session.eval_idx[:1]])) \
         if len(session.eval_idx) else session.model.example_input()
     if list(example.shape) != list(session.model.input_shape):
         example = session.model.example_input()

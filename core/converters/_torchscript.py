@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable
 
 import torch
+
 from deploy_studio.core.converters._diagnose import conversion_error
 from deploy_studio.core.errors import ConversionError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from deploy_studio.core.converters._diagnose import conversion_error
 from deploy_studio.core.registry import CONVERTERS
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from deploy_studio.core.converters._torchscript import to_torchscript
 from deploy_studio.core.registry import CONVERTERS
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import DataError
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
+
 from deploy_studio.core.errors import DataError, RecipeError
 
 MNIST_MEAN, MNIST_STD = [0.1307], [0.3081]

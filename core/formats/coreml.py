@@ -15,11 +15,13 @@ from deploy_studio.core.registry import FORMATS
 NOT_RUN = "Core ML cannot run on this host (Linux): converted and structurally validated only, not run"
 
 
-@FORMATS.register("coreml", label="Core ML (.mlpackage)", help="for iOS; validated structurally on Linux", suffix=".mlpackage", runtime=None, converters=("export", "trace"))
+@FORMATS.register("coreml", label="Core ML (.mlpackage)", help="for iOS; validated structurally on Linux", suffix=".mlpackage", runtime=None, converters=("export", "trace"),
+                  not_runnable="Core ML runs only on Apple platforms: converted and structurally validated here, not run")
 class CoreMLFormat:
     @staticmethod
     def export(ctx, path) -> Artifact:
         import coremltools as ct
+
         from deploy_studio.core.steps.quantize import coreml_compute_precision
 
         precision = coreml_compute_precision(ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import torch
+
 from deploy_studio.core.build.context import Artifact
 from deploy_studio.core.fsutil import atomic_path
 from deploy_studio.core.registry import FORMATS

@@ -11,6 +11,7 @@ import hashlib
 import json
 
 import torch
+
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import ModelLoadError
 from deploy_studio.core.fsutil import atomic_path, cache_dir, write_text_atomic

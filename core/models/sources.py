@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import torch
+
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
 from deploy_studio.core.models.loaded import LoadedModel, ModelSpec

@@ -6,6 +6,7 @@ import io
 
 import torch
 import torch.nn as nn
+
 from deploy_studio.core.models.loaded import LoadedModel
 
 

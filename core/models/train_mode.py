@@ -12,6 +12,7 @@ calls.
 from __future__ import annotations
 
 import torch
+
 from deploy_studio.core.errors import ModelLoadError
 
 _TRAIN_FLAG_ARG = {  # op name (overload stripped) -> index of its "training" argument

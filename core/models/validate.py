@@ -12,6 +12,7 @@ import re
 
 import torch
 import torch.nn as nn
+
 from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError
 
 

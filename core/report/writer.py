@@ -122,7 +122,7 @@ def render_html(report: dict) -> str:
     ) or "<li>none requested</li>"
     extra_sections = ""
     for r in rows:
-        sens = r.get("sensitivity")
+        sens = ((r.get("step_data") or {}).get("quantize") or {}).get("sensitivity")
         if sens:
             srows = "".join(
                 f'<tr><td>{escape(str(s.get("layer")))}</td><td class="n">{_fmt(s.get("accuracy"), ".2f", 100)}</td>'

@@ -7,6 +7,6 @@
 
 from __future__ import annotations
 
-from deploy_studio.core.runtimes.base import Runner, open_runner
+from deploy_studio.core.runtimes.base import Runner, not_runnable_reason, open_runner, run_scope
 
-__all__ = ["Runner", "open_runner"]
+__all__ = ["Runner", "not_runnable_reason", "open_runner", "run_scope"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+
 from deploy_studio.core.registry import RUNTIMES
 from deploy_studio.core.runtimes.base import Runner, as_numpy
 
@@ -15,7 +16,6 @@ class EagerRunner(Runner):
     def __init__(self, path, threads: int, module=None) -> None:
         if module is None:
             raise ValueError("the eager runtime runs an in-memory module")
-        torch.set_num_threads(threads)
         self.module = module
 
     def run(self, x: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import torch
+
 from deploy_studio.core.registry import RUNTIMES
 from deploy_studio.core.runtimes.base import Runner, as_numpy
 
@@ -17,7 +18,6 @@ class LiteRunner(Runner):
     def __init__(self, path, threads: int, module=None) -> None:
         from torch.jit.mobile import _load_for_lite_interpreter
 
-        torch.set_num_threads(threads)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.module = _load_for_lite_interpreter(str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from deploy_studio.core.registry import RUNTIMES
 from deploy_studio.core.runtimes.base import Runner
 

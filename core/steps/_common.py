@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
-from deploy_studio.core.errors import RecipeError
 from torch import nn
+
+from deploy_studio.core.errors import RecipeError
 
 WEIGHT_LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from deploy_studio.core.build.context import Artifact, BuildContext
 from deploy_studio.core.data.datasets import Dataset, load_dataset
 from deploy_studio.core.data.preprocess import Preprocess
@@ -88,8 +89,9 @@ def write_artifact(ctx: BuildContext) -> Artifact:
     path = ctx.workdir / f"{ctx.variant.name}.{fmt}"
     module, example = ctx.module, ctx.example
     if fmt == "pte":
-        from deploy_studio.core.steps.quantize import pte_partitioners
         from executorch.exir import to_edge_transform_and_lower
+
+        from deploy_studio.core.steps.quantize import pte_partitioners
 
         ep = torch.export.export(module, (example,))
         program = to_edge_transform_and_lower(ep, partitioner=pte_partitioners(ctx)).to_executorch()

@@ -9,8 +9,9 @@ most sensitive first, tells users which layers to keep in float (``keep_fp32``).
 from __future__ import annotations
 
 import torch
-from deploy_studio.core.steps._common import batched_outputs, execution_order
 from torch import nn
+
+from deploy_studio.core.steps._common import batched_outputs, execution_order
 
 CALIBRATION_CAP = 32  # per-layer calibration samples: enough for one layer's ranges
 

@@ -96,8 +96,8 @@ class Distill:
         )
         ctx.module = module.eval()
         t_params, s_params = count_params(teacher), count_params(module)
-        ctx.state["history"] = history
         ctx.state["distill"] = {
+            "history": history,
             "student": source, "teacher_params": t_params, "student_params": s_params,
             "teacher_accuracy": teacher_acc,
             "student_accuracy": history[-1].get("eval_accuracy") if history else None,

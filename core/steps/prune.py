@@ -15,6 +15,9 @@ import copy
 import zlib
 
 import torch
+from torch import nn
+from torch.nn.utils import prune
+
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.registry import STEPS, Option
 from deploy_studio.core.steps._common import (
@@ -25,8 +28,6 @@ from deploy_studio.core.steps._common import (
     labelled_training_data,
     working_module,
 )
-from torch import nn
-from torch.nn.utils import prune
 
 METHODS = ("structured-l1", "l1-unstructured")
 
@@ -124,7 +125,6 @@ class Prune:
                 module, x, y, epochs=epochs, lr=float(options.get("finetune_lr", 1e-3)),
                 eval_data=data, stage="finetune", reporter=ctx.reporter,
             )
-            ctx.state["history"] = history
         if method == "l1-unstructured":
             for m in masked:
                 prune.remove(m, "weight")
@@ -162,6 +162,8 @@ class Prune:
             if epochs:
                 msg += f" -> {final_acc:.2%} after {epochs} finetune epoch(s)"
             ctx.notes.append(msg)
+        if history:
+            info["history"] = history
         ctx.state["prune"] = info
 
 

@@ -25,7 +25,7 @@ fp16              pte / ptl / onnx / eager: the model runs in float16 between a 
 ================  =====================================================================
 
 ``keep_fp32`` (int8-static) leaves named layers in float; ``sensitivity = true`` measures,
-for int8-static, each layer's effect when quantized alone (``ctx.state["sensitivity"]``).
+for int8-static, each layer's effect when quantized alone (``ctx.state["quantize"]["sensitivity"]``).
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ import warnings
 from pathlib import Path
 
 import torch
+from torch import nn
+
 from deploy_studio.core.errors import ExportError, RecipeError
 from deploy_studio.core.registry import STEPS, Option
 from deploy_studio.core.steps._common import unknown_layer_error, working_module
-from torch import nn
 
 MODES = ("int8-static", "int8-dynamic", "int8-weight-only", "fp16")
 
@@ -345,7 +346,7 @@ def _int8_static(ctx, module: nn.Module, options: dict) -> None:
         from deploy_studio.core.steps._sensitivity import layer_sensitivity
 
         rows = layer_sensitivity(ctx, module, calibration, SENSITIVITY_SAMPLES)
-        ctx.state["sensitivity"] = rows
+        ctx.state.setdefault("quantize", {})["sensitivity"] = rows
         if rows and rows[0].get("accuracy_drop") is not None and rows[0]["accuracy_drop"] > 0:
             ctx.notes.append(
                 f"most quantization-sensitive layer: {rows[0]['layer']} (accuracy drop "
@@ -547,6 +548,7 @@ def _coreml_weights_int8_hook(artifact, ctx):
 
     import coremltools as ct
     import coremltools.optimize.coreml as cto
+
     from deploy_studio.core.fsutil import atomic_dir
 
     path = Path(artifact.path)

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 import jinja2
+
 from deploy_studio.core.errors import TemplateError
 from deploy_studio.core.fsutil import atomic_dir
 from deploy_studio.core.templates import escaping

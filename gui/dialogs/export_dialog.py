@@ -11,10 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy_studio.gui.formatting import fmt_bytes, fmt_ms
-from deploy_studio.gui.panels.variants_panel import swatch
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -35,6 +31,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.formatting import fmt_bytes, fmt_ms
+from deploy_studio.gui.panels.variants_panel import swatch
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 
 PLATFORM_LABELS = {"android": "Android", "ios": "iOS", "web": "Web"}
 LEGACY_RUNTIMES = {
@@ -416,7 +417,7 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         self.result = None
         self.job = self.runner.start(
-            jobs.export_job, self.doc.recipe, names, templates,
+            jobs.export_job, self.runner.worker, self.doc.recipe, names, templates,
             self.app_name.text().strip() or "Deploy Studio App", out,
             str(self.doc.out_dir) if self.doc.out_dir else None, dict(self.doc.results),
             on_progress=self._on_progress, on_result=self._on_result, on_error=self._on_error,

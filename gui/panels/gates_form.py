@@ -11,8 +11,9 @@ run.
 
 from __future__ import annotations
 
-from deploy_studio.gui.state import Document
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QWidget
+
+from deploy_studio.gui.state import Document
 
 # recipe key -> (check box text, suffix, decimals, minimum, maximum, to recipe, from recipe, tooltip)
 FIELDS = {

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy_studio.gui.formatting import fmt_bytes, fmt_count, fmt_shape
-from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +23,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.formatting import fmt_bytes, fmt_count, fmt_shape
+from deploy_studio.gui.state import Document
 
 NOTICE_STYLE = {
     "info": "#modelNotice { background: rgba(61, 123, 224, 0.10); border: 1px solid rgba(61, 123, 224, 0.45);"

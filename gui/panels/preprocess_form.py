@@ -11,7 +11,6 @@ and every generated app use exactly what the window shows.
 from __future__ import annotations
 
 import numpy as np
-from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +26,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
+
+from deploy_studio.gui.state import Document
 
 RESIZES = ("stretch", "center-crop")
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic")

@@ -8,11 +8,6 @@ every built artifact in its own runtime on a worker, one sample at a time.
 from __future__ import annotations
 
 import numpy as np
-from deploy_studio.gui.panels.gates_form import GatesForm
-from deploy_studio.gui.panels.preprocess_form import PreprocessForm
-from deploy_studio.gui.panels.variants_panel import swatch
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -35,6 +30,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.panels.gates_form import GatesForm
+from deploy_studio.gui.panels.preprocess_form import PreprocessForm
+from deploy_studio.gui.panels.variants_panel import swatch
+from deploy_studio.gui.state import Document
+from deploy_studio.gui.workers import JobRunner
 
 SOURCES = [
     ("Built-in digits (scikit-learn)", "builtin:digits"),
@@ -258,8 +259,7 @@ class SamplesPanel(QWidget):
         self._loading = True
         self.grid_title.setText("Held-out samples (loading…)")
         gen = self._generation
-        self.runner.start(jobs.load_samples_job, r.data.source, pre,
-                          r.data.calibration_samples, r.data.eval_samples,
+        self.runner.start(jobs.load_samples_job, self.runner.worker, r.copy(),
                           on_result=lambda samples: self._on_samples(samples, gen),
                           on_error=lambda e, d: gen == self._generation and self._on_samples_error(e, d))
 
@@ -310,8 +310,8 @@ class SamplesPanel(QWidget):
             self.preprocess.check_button.setEnabled(True)
             self.preprocess.check_button.setText("Check normalisation")
 
-        self.runner.start(jobs.check_normalisation_job, r.data.source, pre, r.data.calibration_samples,
-                          r.data.eval_samples, on_result=self.preprocess.show_check,
+        self.runner.start(jobs.check_normalisation_job, self.runner.worker, r.copy(),
+                          on_result=self.preprocess.show_check,
                           on_error=lambda e, d: self.failed.emit(e, "normalisation check"), on_finished=done)
 
     def _labels(self) -> list[str]:
@@ -336,7 +336,8 @@ class SamplesPanel(QWidget):
                                + ("" if rows else ". Build & measure to compare the variants."))
         gen = self._generation
         self._predict_job = self.runner.start(
-            jobs.predict_job, self.samples.images[row], rows, out, self._labels(), self.preprocess.effective(),
+            jobs.predict_job, self.runner.worker, self.doc.recipe.copy(), self.samples.images[row], rows, out,
+            self._labels(),
             on_result=lambda result: self._on_predictions(result, gen),
             on_error=lambda e, d: gen == self._generation and self.failed.emit(e, "predictions"))
 

@@ -8,8 +8,6 @@ it); the table stays, from the last build, until the variant is built again.
 
 from __future__ import annotations
 
-from deploy_studio.gui.formatting import NA, fmt_pct, fmt_sci
-from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +19,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.formatting import NA, fmt_pct, fmt_sci
+from deploy_studio.gui.state import Document
 
 HEADERS = ["fp32", "Layer", "Drop", "Max |Δ|"]
 COL_KEEP, COL_LAYER, COL_DROP, COL_DIFF = range(4)

@@ -7,9 +7,6 @@ with the engine's own rules and an invalid combination is explained here, before
 
 from __future__ import annotations
 
-from deploy_studio.gui.panels.option_form import OptionForm
-from deploy_studio.gui.panels.variants_panel import swatch
-from deploy_studio.gui.state import Document
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.panels.option_form import OptionForm
+from deploy_studio.gui.panels.variants_panel import swatch
+from deploy_studio.gui.state import Document
 
 
 class VariantEditor(QWidget):

@@ -10,17 +10,6 @@ a row the build cache reused says so in its Status cell.
 
 from __future__ import annotations
 
-from deploy_studio.gui.formatting import (
-    NA,
-    fmt_bytes,
-    fmt_count,
-    fmt_gate,
-    fmt_ms,
-    fmt_pct,
-    fmt_sci,
-    gates_cell,
-)
-from deploy_studio.gui.state import Document
 from PySide6.QtCore import QAbstractTableModel, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -38,6 +27,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.formatting import (
+    NA,
+    fmt_bytes,
+    fmt_count,
+    fmt_gate,
+    fmt_ms,
+    fmt_pct,
+    fmt_sci,
+    gates_cell,
+)
+from deploy_studio.gui.state import Document
 
 COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "Δ p50", "p90 ms",
            "Accuracy", "Agree", "Max |Δ|", "Gates"]

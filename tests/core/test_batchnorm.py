@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
+
 from deploy_studio.core.data.datasets import load_dataset
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.steps import _harness as h
 from deploy_studio.core.training import accuracy, batchnorm_layers, fit, recalibrate_batchnorm
-from torch import nn
 
 MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.progress import Reporter
 

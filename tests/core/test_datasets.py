@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from deploy_studio.core.data import Preprocess, load_dataset
 from deploy_studio.core.errors import DataError
-from PIL import Image
 
 MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 GRAY = Preprocess.for_input_shape([1, 1, 28, 28])

@@ -6,8 +6,9 @@ import json
 import threading
 
 import pytest
+
 from deploy_studio.core.engine import report_exit_code, run_recipe
-from deploy_studio.core.errors import Cancelled
+from deploy_studio.core.errors import Cancelled, StudioError
 from deploy_studio.core.progress import CancelToken, Reporter
 
 VARIANTS = [
@@ -82,16 +83,34 @@ def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path)
 
 
 def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
+    """A segfault while one variant converts is that variant's error row; the worker restarts
+    for the next one (and loads the model again: its session died with it)."""
     from deploy_studio.core.recipe import parse_recipe
 
     recipe = parse_recipe({
         "model": {"source": f"{tiny_model_file}:Crashes", "input_shape": [1, 1, 28, 28]},
         "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
         "benchmark": {"warmup": 1, "runs": 2},
+        "variant": [{"name": "traced", "format": "ptl", "convert": "trace"}, {"name": "a", "format": "eager"}],
+    })
+    events = []
+    report = run_recipe(recipe, tmp_path, reporter=Reporter(events.append), isolate=True, templates=False)
+    crashed, fine = report["variants"]
+    assert "crashed" in crashed["error"] and "SIGSEGV" in crashed["error"]
+    assert crashed["size_bytes"] is None and crashed["latency_ms"] is None
+    assert fine["error"] is None and fine["accuracy"]["samples"] == 10
+    assert sum(1 for e in events if e.kind == "log" and "worker started" in e.message) == 2
+    assert report_exit_code(report) == 1
+
+
+def test_a_model_that_crashes_while_loading_fails_the_run_cleanly(tiny_model_file, tmp_path):
+    from deploy_studio.core.recipe import parse_recipe
+
+    recipe = parse_recipe({
+        "model": {"source": f"{tiny_model_file}:CrashesOnLoad", "input_shape": [1, 1, 28, 28]},
+        "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
         "variant": [{"name": "a", "format": "eager"}],
     })
-    report = run_recipe(recipe, tmp_path, isolate=True, templates=False)
-    row = report["variants"][0]
-    assert "crashed" in row["error"] and "SIGSEGV" in row["error"]
-    assert row["size_bytes"] is None and row["latency_ms"] is None
-    assert report_exit_code(report) == 1
+    with pytest.raises(StudioError, match="crashed with exit code -11 .SIGSEGV."):
+        run_recipe(recipe, tmp_path / "out", isolate=True, templates=False)
+    assert not (tmp_path / "out").exists()  # nothing was written

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from deploy_studio.core.engine import report_exit_code, run_recipe
 from deploy_studio.core.gates import DEFAULT_LIMITS, evaluate_gates, failed_variants
 from deploy_studio.core.measure import SNR_CAP_DB, degenerate_outputs, median_ci, parity_of, snr_db

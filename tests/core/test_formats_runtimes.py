@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from deploy_studio.core.build.pipeline import build_variant
 from deploy_studio.core.errors import ConversionError, RecipeError
 from deploy_studio.core.progress import Reporter
@@ -80,6 +81,7 @@ def test_script_failure_names_the_line_and_suggests_trace(tiny_model_file, tmp_p
 
 def test_lite_model_cannot_be_converted(tiny_model_file, tmp_path):
     import torch
+
     from deploy_studio.core.models import ModelSpec, load_model
 
     m = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))

@@ -7,10 +7,10 @@ import pickle
 
 import pytest
 import torch
+
 from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
 from deploy_studio.core.models import ModelSpec, load_model
 from deploy_studio.core.models.summary import summarize
-
 from tests.conftest import ROOT, run_cli
 
 
@@ -263,6 +263,7 @@ def test_pt2_with_code_running_pickles_inside_is_refused_without_trust(tmp_path)
     import zipfile
 
     import torch
+
     from deploy_studio.core.errors import UntrustedPickleError
     from deploy_studio.core.models import ModelSpec, load_model
 

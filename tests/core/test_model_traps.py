@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
+
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.errors import ConversionError, ModelLoadError
 from deploy_studio.core.models import ModelSpec, load_model
 from deploy_studio.core.recipe import parse_recipe
-from torch import nn
 
 MODELS_SRC = '''
 import torch

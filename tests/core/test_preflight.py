@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.recipe import load_recipe, parse_recipe
-
 from tests.conftest import run_cli
 
 STUDENT_SRC = '''

@@ -12,12 +12,13 @@ import json
 import numpy as np
 import pytest
 import torch
+
 from deploy_studio.core.data.datasets import load_dataset
 from deploy_studio.core.data.preprocess import GUESSED, Preprocess, parse_overrides
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.errors import DataError, RecipeError
 from deploy_studio.core.recipe import parse_recipe
-from deploy_studio.core.session import clear_cache, open_session
+from deploy_studio.core.session import open_session
 from deploy_studio.core.training import accuracy, fit
 
 MODEL_SRC = '''
@@ -73,7 +74,6 @@ def _recipe(model_py, weights, preprocess=None, **extra):
 
 def test_guessed_preprocessing_is_marked_and_a_better_normalisation_is_named(own_normalisation_model):
     model_py, weights, true_acc = own_normalisation_model
-    clear_cache()
     recipe = _recipe(model_py, weights)
     session = open_session(recipe.model, recipe.data, preprocess=recipe.preprocess)
     assert session.preprocess_origin == GUESSED
@@ -85,7 +85,6 @@ def test_guessed_preprocessing_is_marked_and_a_better_normalisation_is_named(own
 
 def test_recipe_preprocess_gives_the_true_accuracy_everywhere(own_normalisation_model, tmp_path):
     model_py, weights, true_acc = own_normalisation_model
-    clear_cache()
     recipe = _recipe(model_py, weights, OWN, export={"templates": ["web"], "app_name": "Own"})
     report = run_recipe(recipe, tmp_path, isolate=False)
     assert report["baseline"]["accuracy"] == pytest.approx(true_acc)

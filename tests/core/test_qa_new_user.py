@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.errors import ModelLoadError, RecipeError, StudioError, UntrustedPickleError
 from deploy_studio.core.models import ModelSpec, load_model
@@ -227,15 +228,15 @@ def test_select_output_plain_tensor_is_untouched():
 
 
 def test_fewer_data_classes_than_outputs_is_said_in_the_report(tmp_path, tiny_model_file):
-    from deploy_studio.core.session import clear_cache, open_session
     from PIL import Image
+
+    from deploy_studio.core.session import open_session
 
     for c in ("a", "b"):
         (tmp_path / "imgs" / c).mkdir(parents=True)
         for i in range(3):
             Image.new("RGB", (40, 30), (i * 60, 10, 200)).save(tmp_path / "imgs" / c / f"{i}.png")
     recipe = _recipe(f"{tiny_model_file}:TinyNet", [{"name": "e", "format": "eager"}], data=f"imagefolder:{tmp_path / 'imgs'}")
-    clear_cache()
     session = open_session(recipe.model, recipe.data)
     assert any("2 classes and the model 10 outputs" in n for n in session.warnings)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.recipe import load_recipe, parse_recipe
-
 from tests.conftest import ROOT
 
 BASE = {"model": {"source": "builtin:digits-cnn"}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from deploy_studio.core.errors import Cancelled, ModelLoadError, RecipeError
 from deploy_studio.core.progress import CancelToken, Reporter
 from deploy_studio.core.recipe import parse_recipe
@@ -79,7 +80,7 @@ def test_student_is_small_accurate_and_reports_each_epoch(tiny, tmp_path, studen
     x, y = ctx.eval_tensors()
     assert accuracy(ctx.module, x, y) >= 0.85  # a 750-parameter student, 8 epochs
 
-    history = ctx.state["history"]
+    history = ctx.state["distill"]["history"]
     assert [r["epoch"] for r in history] == list(range(1, 9))
     assert all(r["loss"] > 0 and 0 <= r["eval_accuracy"] <= 1 for r in history)
     assert history[-1]["loss"] < history[0]["loss"]

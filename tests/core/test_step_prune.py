@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from deploy_studio.core.errors import Cancelled, RecipeError
 from deploy_studio.core.progress import CancelToken, Reporter
 from deploy_studio.core.recipe import parse_recipe
@@ -51,7 +52,7 @@ def test_structured_l1_removes_params_and_bytes_and_finetune_recovers(tiny, tmp_
     assert accuracy(ctx.module, x, y) >= base - 0.04
     info = ctx.state["prune"]
     assert info["params_after"] == params and info["accuracy_after"] >= info["accuracy_pruned"]
-    history = ctx.state["history"]
+    history = ctx.state["prune"]["history"]
     assert [r["epoch"] for r in history] == [1, 2, 3, 4, 5, 6] and all("eval_accuracy" in r for r in history)
     assert any(e.kind == "progress" and e.stage == "finetune" for e in events)
 

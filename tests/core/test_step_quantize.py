@@ -6,6 +6,7 @@ from __future__ import annotations
 import onnx
 import pytest
 import torch
+
 from deploy_studio.core.errors import Cancelled, RecipeError
 from deploy_studio.core.progress import CancelToken, Reporter
 from deploy_studio.core.recipe import parse_recipe
@@ -109,7 +110,7 @@ def test_keep_fp32_leaves_the_named_layer_float(tiny, tmp_path):
 
 def test_sensitivity_table_lists_every_layer(tiny, tmp_path):
     ctx, _ = _build(tiny, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static", "sensitivity": True})
-    rows = ctx.state["sensitivity"]
+    rows = ctx.state["quantize"]["sensitivity"]
     assert {r["layer"] for r in rows} == {"conv1", "conv2", "fc1", "fc2"}
     for r in rows:
         assert set(r) >= {"layer", "accuracy", "accuracy_drop", "max_abs_diff", "top1_agreement"}

@@ -13,11 +13,12 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import TemplateError
 from deploy_studio.core.templates import PLATFORMS, AppBundle, default_runtime, render_project
 from deploy_studio.core.templates import escaping as esc
-from PIL import Image
 
 HOSTILE = [
     "",

@@ -8,6 +8,7 @@ import json
 
 import pytest
 import torch
+
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.gates import failed_variants
 from deploy_studio.core.pareto import accuracy_drop, dominates
@@ -98,9 +99,10 @@ def test_tune_on_random_data_recommends_nothing_and_says_why(recipe, tmp_path):
 
 
 def test_tune_on_unlabelled_real_images_uses_a_fidelity_budget(recipe, tmp_path):
+    from PIL import Image
+
     from deploy_studio.core.data.datasets import load_dataset
     from deploy_studio.core.data.preprocess import Preprocess
-    from PIL import Image
 
     digits = load_dataset("builtin:digits", Preprocess.for_input_shape(h.TINY_SHAPE))
     folder = tmp_path / "unlabelled"

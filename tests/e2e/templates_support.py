@@ -76,6 +76,7 @@ class TinyDigitsCNN:
 def trained_model_and_sample():
     """(model, preprocess, sample uint8 HxWx1 array, true label) — trained once per session."""
     import torch
+
     from deploy_studio.core.data.preprocess import Preprocess
 
     torch.manual_seed(0)
@@ -110,9 +111,10 @@ def artifacts_dir() -> Path:
 def rgb_model_and_sample():
     """(model, sample uint8 32x32x3): a seeded tiny RGB CNN and a real photo (sklearn's)."""
     import torch
-    from deploy_studio.core.data.preprocess import Preprocess
     from sklearn.datasets import load_sample_image
     from torch import nn
+
+    from deploy_studio.core.data.preprocess import Preprocess
 
     torch.manual_seed(1)
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 30 * 30, 5))
@@ -219,8 +221,9 @@ def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], packag
     ``[preprocess]`` does). Expected outputs come from the ONNX export with onnxruntime, as
     core computes them.
     """
-    from deploy_studio.core.templates import AppBundle
     from PIL import Image
+
+    from deploy_studio.core.templates import AppBundle
 
     if kind == "digits":
         _model, pp, sample, _label = trained_model_and_sample()

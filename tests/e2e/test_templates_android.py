@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from deploy_studio.core.templates import render_project
 
+from deploy_studio.core.templates import render_project
 from tests.e2e import templates_support as ts
 
 FRAMEWORK_RES = Path("/usr/share/android-framework-res/framework-res.apk")

@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from deploy_studio.core.templates import render_project
 
+from deploy_studio.core.templates import render_project
 from tests.e2e import templates_support as ts
 
 # name -> (runtime, artifact format, app name, labels, test model kind)

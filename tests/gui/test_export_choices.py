@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from PySide6.QtWidgets import QApplication
+
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.gates import failed_variants
 from deploy_studio.core.pareto import ship_choice
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import load_recipe
-from PySide6.QtWidgets import QApplication
-
 from tests.gui.conftest import close_window, make_window, open_recipe, tiny_recipe_text, wait_until
 
 VARIANTS = '''

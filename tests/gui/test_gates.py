@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deploy_studio.core.recipe import load_recipe
-
 from tests.gui.conftest import open_recipe, tiny_recipe_text
 
 

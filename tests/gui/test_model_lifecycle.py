@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
 from deploy_studio.core.recipe import ExportSpec, load_recipe
 from deploy_studio.gui.main_window import DEMO_RECIPE
 from deploy_studio.gui.recipe_files import resources_dir
-from PySide6.QtWidgets import QApplication
-
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
 DISTILL = '''

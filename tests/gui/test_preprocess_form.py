@@ -5,7 +5,6 @@ recommendation (or why there is none)."""
 from __future__ import annotations
 
 from deploy_studio.core.recipe import load_recipe
-
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
 

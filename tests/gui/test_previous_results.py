@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import re
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from deploy_studio.core.recipe import Gates
 from deploy_studio.gui.formatting import fmt_ms
 from deploy_studio.gui.panels.variants_panel import (
@@ -17,9 +20,6 @@ from deploy_studio.gui.panels.variants_panel import (
     REUSED,
     p50_change,
 )
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
-
 from tests.gui.conftest import open_recipe, tiny_recipe_text, wait_until
 
 TWO = '''

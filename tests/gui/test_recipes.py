@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from deploy_studio.core.recipe import load_recipe
 
+from deploy_studio.core.recipe import load_recipe
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
 

@@ -13,6 +13,9 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+
 from deploy_studio.gui.formatting import fmt_pct
 from deploy_studio.gui.panels.variants_panel import (
     COL_ACC,
@@ -26,9 +29,6 @@ from deploy_studio.gui.panels.variants_panel import (
     COL_STATUS,
     cell_text,
 )
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
-
 from tests.gui.conftest import (
     FOUR_VARIANTS,
     close_window,
@@ -260,14 +260,15 @@ def test_samples_say_plainly_why_a_variant_is_not_run(ran):
     rows = [{"name": "q-eager", "artifact": "artifacts/q.pt", "runtime": "eager", "format": "eager",
              "steps": [{"kind": "quantize", "mode": "int8-dynamic"}]},
             {"name": "ios", "artifact": "artifacts/m.mlpackage", "runtime": None, "format": "coreml"}]
-    _ref, preds = jobs.predict_job(Reporter(), w.samples_panel.samples.images[0], rows, str(out), w.samples_panel._labels())
-    assert preds[0].note == "optimized eager model lives in the build process; export it as pte/onnx to compare here"
-    assert preds[1].note.startswith("Core ML: not runnable on Linux")
+    _ref, preds = jobs.predict_job(Reporter(), w.worker, w.doc.recipe, w.samples_panel.samples.images[0], rows,
+                                   str(out), w.samples_panel._labels())
+    assert preds[0].note.startswith("an optimized eager model is not saved as a file")
+    assert preds[1].note.startswith("Core ML runs only on Apple platforms")
 
 
 def test_sensitivity_table_adds_a_layer_to_keep_fp32_in_one_click(ran, tmp_path):
     w, report, _out, _hb, _live = ran
-    sens = next(v for v in report["variants"] if v["name"] == "int8-onnx")["sensitivity"]
+    sens = next(v for v in report["variants"] if v["name"] == "int8-onnx")["step_data"]["quantize"]["sensitivity"]
     assert [r["layer"] for r in sens] and set(sens[0]) >= {"layer", "accuracy", "accuracy_drop", "max_abs_diff",
                                                              "top1_agreement"}
     w.variants_panel.select("fp32-onnx")

@@ -1,0 +1,173 @@
+"""The worker's side: one session (model, data, reference outputs) and the handlers of every
+request in :mod:`deploy_studio.core.worker.requests`.
+
+The same :class:`SessionService` runs in the worker process (``deploy_studio.core.worker.process``) or, for
+tests and ``--no-isolate``, in the caller's process (``InlineWorker``). It keeps one model and
+one session at a time (models can be large) and rebuilds them when a request's recipe names
+another model, data source or preprocessing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deploy_studio.core.progress import Reporter
+from deploy_studio.core.worker.requests import (
+    BuildVariant,
+    CheckNormalisation,
+    LoadModel,
+    LoadSamples,
+    Predict,
+    Prediction,
+    Prepare,
+    RenderApps,
+    Samples,
+    SessionInfo,
+)
+
+
+def _key(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, default=str)
+
+
+class SessionService:
+    """Serves requests against one model and one session, rebuilt only when they change."""
+
+    def __init__(self) -> None:
+        self._model_key: str | None = None
+        self._model = None
+        self._session_key: str | None = None
+        self._session = None
+        self.model_loads = 0
+
+    # --- dispatch ----------------------------------------------------------------------
+    def handle(self, request: Any, reporter: Reporter) -> Any:
+        """Answer one request (see :mod:`deploy_studio.core.worker.requests`)."""
+        handler = {
+            LoadModel: self.load_model, Prepare: self.prepare, BuildVariant: self.build,
+            LoadSamples: self.samples, Predict: self.predict, CheckNormalisation: self.check_normalisation,
+            RenderApps: self.render_apps,
+        }.get(type(request))
+        if handler is None:
+            raise TypeError(f"the worker serves no {type(request).__name__} request")
+        return handler(request, reporter)
+
+    # --- model and session -------------------------------------------------------------
+    def model(self, spec, reporter: Reporter):
+        """The loaded model for ``spec`` (loaded once, reused while the spec is the same)."""
+        from deploy_studio.core.models import load_model
+
+        key = _key(spec.to_dict())
+        if key != self._model_key:
+            self._model, self._model_key = None, None  # free the old one first
+            self._session, self._session_key = None, None
+            self._model = load_model(spec, reporter)
+            self._model_key = key
+            self.model_loads += 1
+        return self._model
+
+    def session(self, recipe, reporter: Reporter, reference: bool = True):
+        """The recipe's session; with ``reference`` also its reference outputs and warnings."""
+        from deploy_studio.core.session import build_session
+
+        key = _key([recipe.model.to_dict(), vars(recipe.data), recipe.preprocess])
+        if key != self._session_key:
+            model = self.model(recipe.model, reporter)
+            self._session = None
+            self._session = build_session(model, recipe.data, recipe.preprocess, reporter)
+            self._session_key = key
+        if reference:
+            self._session.ensure_reference(reporter)
+        return self._session
+
+    # --- handlers ----------------------------------------------------------------------
+    def load_model(self, req: LoadModel, reporter: Reporter) -> dict:
+        from deploy_studio.core.models.summary import summarize
+
+        model = self.model(req.model, reporter)
+        reporter.progress("summarise model", 0.5)
+        return {"spec": model.spec.to_dict(), "summary": summarize(model)}
+
+    def prepare(self, req: Prepare, reporter: Reporter) -> SessionInfo:
+        session = self.session(req.recipe, reporter, req.reference)
+        if req.reference:
+            from deploy_studio.core.preflight import preflight
+
+            preflight(req.recipe, session, reporter)
+        return session.info(req.recipe, self.model_loads)
+
+    def build(self, req: BuildVariant, reporter: Reporter) -> dict:
+        from deploy_studio.core.build.job import build_and_measure
+
+        session = self.session(req.recipe, reporter)
+        variant = next(v for v in req.recipe.variants if v.name == req.variant)
+        return build_and_measure(session, req.recipe, variant, Path(req.out_dir), reporter).to_dict(samples=True)
+
+    def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
+        s = self.session(req.recipe, reporter, reference=False)
+        ds = s.dataset
+        idx = s.eval_idx[: req.limit] if len(s.eval_idx) else np.arange(min(req.limit, len(ds)))
+        return Samples(ds.name, ds.images[idx].copy(), None if ds.labels is None else ds.labels[idx].copy(),
+                       list(ds.classes), idx, list(ds.notes))
+
+    def predict(self, req: Predict, reporter: Reporter):
+        from deploy_studio.core.measure import topk
+        from deploy_studio.core.runtimes import open_runner, run_scope
+
+        s = self.session(req.recipe, reporter, reference=False)
+        x = s.preprocess.apply(req.pixels)[None]
+        with run_scope("eager", 1):
+            ref = open_runner("eager", None, 1, module=s.model.module).run(x)[0]
+        preds = []
+        for row in req.rows:
+            reporter.check()
+            preds.append(self._prediction(row, x, ref, req, topk))
+        return topk(ref, req.labels, 3), preds
+
+    def _prediction(self, row: dict, x, ref, req: Predict, topk) -> Prediction:
+        from deploy_studio.core.runtimes import not_runnable_reason, open_runner, run_scope
+
+        name = row["name"]
+        if row.get("error") or not row.get("artifact"):
+            return Prediction(name, None, None, "not built")
+        if row.get("runtime") is None:
+            return Prediction(name, None, None, not_runnable_reason(row.get("format", "")))
+        if row["runtime"] == "eager" and row.get("steps"):
+            return Prediction(name, None, None, "an optimized eager model is not saved as a file; "
+                                                "export it as pte/onnx to compare it here")
+        try:
+            if row["runtime"] == "eager":
+                out = ref
+            else:
+                with run_scope(row["runtime"], 1):
+                    runner = open_runner(row["runtime"], Path(req.out_dir) / row["artifact"], 1)
+                    try:
+                        out = runner.run(x)[0]
+                    finally:
+                        runner.close()
+        except Exception as e:  # noqa: BLE001 - one failing runtime must not hide the others
+            return Prediction(name, None, None, f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}")
+        return Prediction(name, topk(out, req.labels, 3), int(np.argmax(out)) == int(np.argmax(ref)))
+
+    def check_normalisation(self, req: CheckNormalisation, reporter: Reporter) -> list[dict]:
+        from deploy_studio.core.errors import DataError
+        from deploy_studio.core.session import normalisation_table
+
+        s = self.session(req.recipe, reporter, reference=False)
+        if s.dataset.labels is None:
+            raise DataError(f"{s.dataset.name} has no labels: accuracy under each normalisation cannot be compared",
+                            "choose a labelled data source (built-in digits, MNIST, an image folder with class folders)")
+        reporter.progress("check normalisation", 0.0)
+        rows = normalisation_table(s)
+        reporter.progress("check normalisation", 1.0)
+        return rows
+
+    def render_apps(self, req: RenderApps, reporter: Reporter):
+        from deploy_studio.core.apps import export_apps
+
+        s = self.session(req.recipe, reporter)
+        return export_apps(req.recipe, s, req.report, Path(req.out_dir), reporter, self)
