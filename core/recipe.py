@@ -1,8 +1,11 @@
 """The recipe: everything a user set up (model, data, variants, export, gates) as TOML.
 
-The GUI saves and opens it; ``deploy-studio run`` runs it: same engine, same numbers.
-Unknown keys are errors that name the key and the allowed ones; every variant's steps are
-checked against the registries (and against each other) before any work starts.
+The GUI saves and opens it; ``deploy-studio run`` runs it: same engine, same numbers. Each
+table is a dataclass below; its fields are the keys the table accepts, with their defaults and
+rules (:mod:`deploy_studio.core.schema`), so :func:`parse_recipe` and :meth:`Recipe.to_dict`
+are symmetric and there is one validation pass. Unknown keys are errors that name the key and
+the allowed ones; every variant's steps are checked against the registries (and against each
+other) before any work starts.
 """
 
 from __future__ import annotations
@@ -14,29 +17,27 @@ from typing import Any
 
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.models.loaded import ModelSpec
+from deploy_studio.core.schema import check_keys, keys_of, parse_table, rule, table_of
 
 DATA_SOURCES_HINT = "builtin:digits | mnist:DIR | imagefolder:DIR | random"
-TOP_KEYS = {"name", "model", "data", "preprocess", "benchmark", "variant", "export", "gates"}
-MODEL_KEYS = {"source", "weights", "input_shape", "trust", "output"}
-DATA_KEYS = {"source", "calibration_samples", "eval_samples"}
-BENCH_KEYS = {"threads", "warmup", "runs"}
-VARIANT_KEYS = {"name", "format", "convert", "steps", "enabled"}
-EXPORT_KEYS = {"templates", "app_name", "variant", "ios_branch"}
-GATE_KEYS = {"max_accuracy_drop", "max_size_bytes", "max_latency_ms", "min_top1_agreement", "min_snr_db"}
 
 
 @dataclass
 class DataSpec:
-    source: str = "builtin:digits"
-    calibration_samples: int = 128
-    eval_samples: int = 500
+    """``[data]``: where samples come from and how they are split."""
+
+    source: str = field(default="builtin:digits", metadata=rule(DATA_SOURCES_HINT))
+    calibration_samples: int = field(default=128, metadata=rule("samples for calibration and training", minimum=0))
+    eval_samples: int = field(default=500, metadata=rule("held-out samples for accuracy and parity", minimum=0))
 
 
 @dataclass
 class BenchmarkSpec:
-    threads: int = 1
-    warmup: int = 10
-    runs: int = 50
+    """``[benchmark]``: how latency is measured."""
+
+    threads: int = field(default=1, metadata=rule("threads of every runtime", minimum=1))
+    warmup: int = field(default=10, metadata=rule("untimed runs first", minimum=0))
+    runs: int = field(default=50, metadata=rule("timed runs (more while the p50 is not known to +-2%)", minimum=1))
 
 
 @dataclass
@@ -52,13 +53,14 @@ class StepSpec:
 
 @dataclass
 class VariantSpec:
-    """A named, ordered list of steps producing one artifact in ``format``."""
+    """One ``[[variant]]``: a named, ordered list of steps producing one artifact in ``format``."""
 
-    name: str
+    name: str = field(metadata=rule("the variant's name", required=True, example='"int8-pte"'))
     format: str = "eager"
     convert: str = "export"
     steps: list[StepSpec] = field(default_factory=list)
     enabled: bool = True
+    format_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"name": self.name, "format": self.format}
@@ -68,6 +70,8 @@ class VariantSpec:
             d["steps"] = [s.to_dict() for s in self.steps]
         if not self.enabled:
             d["enabled"] = False
+        if self.format_options:
+            d["format_options"] = dict(self.format_options)
         return d
 
 
@@ -75,33 +79,43 @@ class VariantSpec:
 class TemplateSpec:
     """One app project: its platform, runtime and (optionally) the variant it ships."""
 
-    platform: str
+    platform: str = field(metadata=rule("android, ios or web", required=True))
     runtime: str | None = None
     variant: str | None = None
+
+    def to_toml(self):
+        if self.runtime is None and self.variant is None:
+            return self.platform
+        return table_of(self)
 
 
 @dataclass
 class ExportSpec:
+    """``[export]``: the app projects a run renders."""
+
     templates: list[TemplateSpec] = field(default_factory=list)
     app_name: str = "Deploy Studio App"
-    variant: str | None = None  # which variant's artifact goes into the apps (default: fastest fitting)
+    variant: str | None = None  # which variant's artifact goes into the apps (default: ship_choice)
     ios_branch: str | None = None
 
 
 @dataclass
 class Gates:
-    """Limits per variant; None means "not set" (the fidelity gates then use their defaults,
-    see :mod:`core.gates`; ``false`` turns a default gate off)."""
+    """``[gates]``: limits per variant; None means "not set" (the fidelity gates then use
+    their defaults, see :mod:`deploy_studio.core.gates`; ``false`` turns a default gate off)."""
 
-    max_accuracy_drop: float | None = None
-    max_size_bytes: int | None = None
-    max_latency_ms: float | None = None
-    min_top1_agreement: float | bool | None = None
-    min_snr_db: float | bool | None = None
+    max_accuracy_drop: float | None = field(default=None, metadata=rule("fraction of top-1, e.g. 0.01", minimum=0))
+    max_size_bytes: int | None = field(default=None, metadata=rule("bytes the app ships", minimum=1))
+    max_latency_ms: float | None = field(default=None, metadata=rule("p50 in ms", minimum=0, exclusive_minimum=True))
+    min_top1_agreement: float | None = field(default=None, metadata=rule(
+        "fraction of samples with the original's top-1, e.g. 0.95", minimum=0, maximum=1, allow_false=True))
+    min_snr_db: float | None = field(default=None, metadata=rule("output SNR in dB, e.g. 20", allow_false=True))
 
 
 @dataclass
 class Recipe:
+    """A whole recipe (``path`` is where it was read from or saved to, not part of it)."""
+
     name: str
     model: ModelSpec
     data: DataSpec = field(default_factory=DataSpec)
@@ -120,33 +134,22 @@ class Recipe:
 
     # --- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict:
-        model: dict[str, Any] = {"source": self.model.source}
-        if self.model.weights:
-            model["weights"] = self.model.weights
-        if self.model.input_shape:
-            model["input_shape"] = list(self.model.input_shape)
+        """The TOML tables; :func:`parse_recipe` reads them back to an equal recipe."""
+        model = table_of(self.model)
         model["trust"] = bool(self.model.trust)
-        if self.model.output not in (None, ""):
-            model["output"] = self.model.output
         d: dict[str, Any] = {
             "name": self.name,
             "model": model,
-            "data": vars(self.data).copy(),
-            "benchmark": vars(self.benchmark).copy(),
+            "data": table_of(self.data),
+            "benchmark": table_of(self.benchmark),
             "variant": [v.to_dict() for v in self.variants],
         }
         if self.preprocess:
             d["preprocess"] = dict(self.preprocess)
-        export: dict[str, Any] = {
-            "templates": [_template_dict(t) for t in self.export.templates],
-            "app_name": self.export.app_name,
-        }
-        if self.export.variant:
-            export["variant"] = self.export.variant
-        if self.export.ios_branch:
-            export["ios_branch"] = self.export.ios_branch
+        export = table_of(self.export, skip=("templates",))
+        export["templates"] = [t.to_toml() for t in self.export.templates]
         d["export"] = export
-        gates = {k: v for k, v in vars(self.gates).items() if v is not None}
+        gates = table_of(self.gates)
         if gates:
             d["gates"] = gates
         return d
@@ -165,119 +168,62 @@ class Recipe:
         return path
 
 
-def _template_dict(t: TemplateSpec):
-    if t.runtime is None and t.variant is None:
-        return t.platform
-    d = {"platform": t.platform}
-    if t.runtime is not None:
-        d["runtime"] = t.runtime
-    if t.variant is not None:
-        d["variant"] = t.variant
-    return d
-
-
-def _check_keys(table: Any, allowed: set[str], where: str) -> dict:
-    if not isinstance(table, dict):
-        raise RecipeError(f"{where} must be a table, got {type(table).__name__}")
-    for k in table:
-        if k not in allowed:
-            raise RecipeError(
-                f"unknown key {k!r} in {where}", f"allowed keys: {', '.join(sorted(allowed))}"
-            )
-    return table
-
-
-def _typed(table: dict, key: str, kind, where: str, default=None):
-    if key not in table:
-        return default
-    v = table[key]
-    ok = isinstance(v, kind) and not (kind in (int, float, (int, float)) and isinstance(v, bool))
-    if not ok:
-        name = getattr(kind, "__name__", "number")
-        raise RecipeError(f"{where}.{key} must be {name}, got {v!r}")
-    return v
-
-
-def _fraction(v, where: str):
-    if v is not None and not 0 <= v <= 1:
-        raise RecipeError(f"{where} must be a fraction between 0 and 1, got {v}", "e.g. 0.95 for 95%")
-    return v
-
-
-def _positive(v, where: str, allow_zero: bool = False):
-    if v is not None and (v < 0 or (v == 0 and not allow_zero)):
-        raise RecipeError(f"{where} must be {'>= 0' if allow_zero else '> 0'}, got {v}")
-    return v
+TOP_KEYS = ("name", "model", "data", "preprocess", "benchmark", "variant", "export", "gates")
 
 
 def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
-    """Validate a recipe dict (from TOML) and build a :class:`Recipe`."""
-    from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
+    """Validate a recipe dict (from TOML) and build a :class:`Recipe` (one pass, every table).
 
-    _check_keys(d, TOP_KEYS, "the recipe")
-    name = _typed(d, "name", str, "recipe", "untitled")
-    m = _check_keys(d.get("model", {}), MODEL_KEYS, "[model]")
-    source = _typed(m, "source", str, "[model]")
-    if not source:
-        raise RecipeError("[model] needs source", "e.g. source = \"builtin:digits-cnn\"")
-    shape = m.get("input_shape")
-    if shape is not None and (
-        not isinstance(shape, list) or not shape or not all(isinstance(s, int) and s > 0 for s in shape)
-    ):
-        raise RecipeError(f"[model].input_shape must be a list of positive ints, got {shape!r}", "e.g. [1, 3, 224, 224]")
-    weights = _typed(m, "weights", str, "[model]")
-    if base_dir is not None:
-        source = _rebase(source, base_dir)
-        weights = _rebase(weights, base_dir) if weights else None
-    output = m.get("output")
-    if output is not None and (isinstance(output, bool) or not isinstance(output, (str, int))):
-        raise RecipeError(f"[model].output must be an output name or index, got {output!r}", 'e.g. output = "logits"')
-    model = ModelSpec(source, weights, shape, bool(_typed(m, "trust", bool, "[model]", False)),
-                      str(output) if output is not None else None)
+    ``base_dir`` (the recipe's folder) resolves relative paths: the model, its weights, data
+    folders and step options that name files (a distill student).
+    """
     from deploy_studio.core.data.preprocess import parse_overrides
 
+    check_keys(d, TOP_KEYS, "the recipe")
+    name = d.get("name", "untitled")
+    if not isinstance(name, str):
+        raise RecipeError(f"the recipe's name must be text, got {name!r}")
+    model = parse_table(ModelSpec, d.get("model", {}), "[model]")
+    if not model.source:
+        raise RecipeError("[model] needs source", 'e.g. source = "builtin:digits-cnn"')
+    if model.output is not None:
+        model.output = str(model.output)
+    if base_dir is not None:
+        model.source = _rebase(model.source, base_dir)
+        model.weights = _rebase(model.weights, base_dir) if model.weights else None
     preprocess = parse_overrides(d.get("preprocess", {}))
-
-    dd = _check_keys(d.get("data", {}), DATA_KEYS, "[data]")
-    data = DataSpec(
-        source=_typed(dd, "source", str, "[data]", "builtin:digits"),
-        calibration_samples=_positive(_typed(dd, "calibration_samples", int, "[data]", 128), "[data].calibration_samples", True),
-        eval_samples=_positive(_typed(dd, "eval_samples", int, "[data]", 500), "[data].eval_samples", True),
-    )
+    data = parse_table(DataSpec, d.get("data", {}), "[data]")
     kind, _, arg = data.source.partition(":")
     if not (data.source in ("builtin:digits", "random") or (kind in ("mnist", "imagefolder") and arg)):
         raise RecipeError(f"[data].source {data.source!r} is not a data source", f"use {DATA_SOURCES_HINT}")
     if kind in ("mnist", "imagefolder") and base_dir is not None:
         data.source = f"{kind}:{_rebase(arg, base_dir)}"
+    bench = parse_table(BenchmarkSpec, d.get("benchmark", {}), "[benchmark]")
+    variants = _parse_variants(d.get("variant", []), base_dir)
+    export = _parse_export(d.get("export", {}), variants)
+    gates = parse_table(Gates, d.get("gates", {}), "[gates]")
+    return Recipe(name, model, data, bench, variants, export, gates, preprocess=preprocess)
 
-    b = _check_keys(d.get("benchmark", {}), BENCH_KEYS, "[benchmark]")
-    bench = BenchmarkSpec(
-        threads=_positive(_typed(b, "threads", int, "[benchmark]", 1), "[benchmark].threads"),
-        warmup=_positive(_typed(b, "warmup", int, "[benchmark]", 10), "[benchmark].warmup", True),
-        runs=_positive(_typed(b, "runs", int, "[benchmark]", 50), "[benchmark].runs"),
-    )
 
-    variants: list[VariantSpec] = []
-    raw_variants = d.get("variant", [])
-    if not isinstance(raw_variants, list):
+def _parse_variants(raw: Any, base_dir: Path | None) -> list[VariantSpec]:
+    from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
+
+    if not isinstance(raw, list):
         raise RecipeError("variants are written as [[variant]] tables")
-    for i, v in enumerate(raw_variants):
+    variants: list[VariantSpec] = []
+    for i, v in enumerate(raw):
         where = f"[[variant]] #{i + 1}"
-        _check_keys(v, VARIANT_KEYS, where)
-        vname = _typed(v, "name", str, where)
-        if not vname:
-            raise RecipeError(f"{where} needs a name")
-        where = f"variant {vname!r}"
-        if any(x.name == vname for x in variants):
-            raise RecipeError(f"two variants are named {vname!r}", "give each variant its own name")
-        fmt = _typed(v, "format", str, where, "eager")
-        FORMATS.get(fmt, where)
-        conv = _typed(v, "convert", str, where, "export")
-        CONVERTERS.get(conv, where)
-        steps = []
+        check_keys(v, keys_of(VariantSpec), where)
+        if not isinstance(v.get("name"), str) or not v.get("name"):
+            raise RecipeError(f"{where} needs a name", 'e.g. name = "int8-pte"')
+        where = f"variant {v['name']!r}"
+        if any(x.name == v["name"] for x in variants):
+            raise RecipeError(f"two variants are named {v['name']!r}", "give each variant its own name")
         raw_steps = v.get("steps", [])
         if not isinstance(raw_steps, list):
-            raise RecipeError(f"{where}: steps must be a list of inline tables", 'e.g. steps = [{ kind = "quantize", mode = "int8-static" }]')
+            raise RecipeError(f"{where}: steps must be a list of inline tables",
+                              'e.g. steps = [{ kind = "quantize", mode = "int8-static" }]')
+        steps = []
         for s in raw_steps:
             if not isinstance(s, dict) or "kind" not in s:
                 raise RecipeError(f"{where}: each step needs a kind", f"allowed kinds: {', '.join(STEPS.keys())}")
@@ -288,37 +234,40 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
                     if o.path and isinstance(opts.get(o.key), str) and opts[o.key]:
                         opts[o.key] = _rebase(opts[o.key], base_dir)
             steps.append(StepSpec(s["kind"], opts))
-        spec = VariantSpec(vname, fmt, conv, steps, bool(_typed(v, "enabled", bool, where, True)))
+        spec = parse_table(VariantSpec, v, where, skip=("steps",), steps=steps)
+        fmt = FORMATS.get(spec.format, where)
+        CONVERTERS.get(spec.convert, where)
+        options = getattr(fmt, "options", ())
+        if options:
+            spec.format_options = fmt.resolve_options(spec.format_options, f"{where} format_options")
+        elif spec.format_options:
+            raise RecipeError(f"{where}: format {spec.format!r} takes no format_options", "remove format_options")
         check_variant(spec)
         variants.append(spec)
+    return variants
 
-    e = _check_keys(d.get("export", {}), EXPORT_KEYS, "[export]")
+
+def _parse_export(table: Any, variants: list[VariantSpec]) -> ExportSpec:
+    e = check_keys(table, keys_of(ExportSpec), "[export]")
+    raw = e.get("templates", [])
+    if not isinstance(raw, list):
+        raise RecipeError(f"[export].templates must be a list, got {raw!r}", 'e.g. templates = ["android", "ios", "web"]')
     templates = []
-    raw_templates = e.get("templates", [])
-    if not isinstance(raw_templates, list):
-        raise RecipeError(
-            f"[export].templates must be a list, got {raw_templates!r}",
-            'e.g. templates = ["android", "ios", "web"]',
-        )
-    for t in raw_templates:
+    for t in raw:
         if isinstance(t, str):
             templates.append(TemplateSpec(t))
-        elif isinstance(t, dict) and isinstance(t.get("platform"), str):
-            _check_keys(t, {"platform", "runtime", "variant"}, "[export].templates entry")
-            templates.append(TemplateSpec(t["platform"], t.get("runtime"), t.get("variant")))
+        elif isinstance(t, dict):
+            templates.append(parse_table(TemplateSpec, t, "[export].templates entry"))
         else:
-            raise RecipeError(f"[export].templates entry {t!r} is not valid", 'use "android", "ios", "web" or { platform = "android", runtime = "pytorch-lite" }')
+            raise RecipeError(f"[export].templates entry {t!r} is not valid",
+                              'use "android", "ios", "web" or { platform = "android", runtime = "pytorch-lite" }')
     for t in templates:
         check_template(t)
-    export = ExportSpec(
-        templates=templates,
-        app_name=_typed(e, "app_name", str, "[export]", "Deploy Studio App"),
-        variant=_typed(e, "variant", str, "[export]"),
-        ios_branch=_typed(e, "ios_branch", str, "[export]"),
-    )
+    export = parse_table(ExportSpec, e, "[export]", skip=("templates",), templates=templates)
+    names = [v.name for v in variants]
     for chosen, where in [(export.variant, "[export].variant")] + [(t.variant, f"[export].templates {t.platform}") for t in templates]:
-        if chosen and not any(v.name == chosen for v in variants):
-            raise RecipeError(f"{where}: {chosen!r} is not a variant of this recipe", f"variants: {', '.join(v.name for v in variants)}")
+        if chosen and chosen not in names:
+            raise RecipeError(f"{where}: {chosen!r} is not a variant of this recipe", f"variants: {', '.join(names)}")
     for t in templates:
         if t.variant:
             from deploy_studio.core.templates import PLATFORMS
@@ -332,17 +281,7 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
                     f"but variant {t.variant!r} is {v.format}",
                     f"{fmt} variants: {', '.join(fitting)}" if fitting else f"add a {fmt} variant",
                 )
-
-    g = _check_keys(d.get("gates", {}), GATE_KEYS, "[gates]")
-    gates = Gates(
-        max_accuracy_drop=_positive(_typed(g, "max_accuracy_drop", (int, float), "[gates]"), "[gates].max_accuracy_drop", True),
-        max_size_bytes=_positive(_typed(g, "max_size_bytes", int, "[gates]"), "[gates].max_size_bytes"),
-        max_latency_ms=_positive(_typed(g, "max_latency_ms", (int, float), "[gates]"), "[gates].max_latency_ms"),
-        min_top1_agreement=False if g.get("min_top1_agreement") is False else
-        _fraction(_typed(g, "min_top1_agreement", (int, float), "[gates]"), "[gates].min_top1_agreement"),
-        min_snr_db=False if g.get("min_snr_db") is False else _typed(g, "min_snr_db", (int, float), "[gates]"),
-    )
-    return Recipe(name, model, data, bench, variants, export, gates, preprocess=preprocess)
+    return export
 
 
 def check_variant(spec: VariantSpec) -> None:

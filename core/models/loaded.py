@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from deploy_studio.core.data.preprocess import Preprocess
+from deploy_studio.core.schema import rule
 
 
 @dataclass
@@ -18,11 +19,12 @@ class ModelSpec:
     the output of a model that returns a tuple (an index) or a dict (a key).
     """
 
-    source: str
-    weights: str | None = None
-    input_shape: list[int] | None = None
-    trust: bool = False
-    output: str | None = None
+    source: str = field(default="", metadata=rule("a MODEL spec", required=True, example='"builtin:digits-cnn"'))
+    weights: str | None = field(default=None, metadata=rule("a state_dict file for the model's class"))
+    input_shape: list[int] | None = field(default=None, metadata=rule("e.g. [1, 3, 224, 224]", minimum=1))
+    trust: bool = field(default=False, metadata=rule("allow a pickled whole module to run its code"))
+    output: str | int | None = field(default=None, metadata=rule(
+        "which output of a tuple (an index) or dict (a key) is the model's", example='"logits"'))
 
     def to_dict(self) -> dict:
         return asdict(self)
