@@ -41,7 +41,7 @@ def quiet_native_output():
 
 def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None) -> dict | None:
     """The row to ship for ``fmt``: the preferred one if it built, else
-    :func:`core.pareto.ship_choice` (the smallest gate-passing variant within the latency
+    :func:`deploy_studio.core.pareto.ship_choice` (the smallest gate-passing variant within the latency
     noise of the fastest)."""
     from deploy_studio.core.gates import failed_variants
     from deploy_studio.core.pareto import ship_choice

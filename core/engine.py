@@ -72,7 +72,7 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
     A crash of the worker becomes that variant's error row; the next variant restarts it.
     """
     from deploy_studio.core import build_cache
-    from deploy_studio.core.build.job import empty_result
+    from deploy_studio.core.pipeline.run_variant import empty_result
 
     cache = cache and build_cache.enabled()
     rows: list[VariantResult] = []

@@ -14,7 +14,7 @@ from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
 def preflight(recipe, session, reporter: Reporter = NULL_REPORTER) -> None:
     """Raise one RecipeError listing every problem of the recipe's enabled variants."""
-    from deploy_studio.core.build.pipeline import check_model_kind
+    from deploy_studio.core.pipeline.build import check_model_kind
     from deploy_studio.core.recipe import check_variant
 
     problems: list[str] = []

@@ -2,7 +2,7 @@
 
 Long work in the engine is written as a function that takes a :class:`Reporter` and calls
 ``reporter.progress(...)`` between units of work. ``progress`` also checks the cancel token and
-raises :class:`core.errors.Cancelled` when the user cancelled. The callback is called on the
+raises :class:`deploy_studio.core.errors.Cancelled` when the user cancelled. The callback is called on the
 thread (or in the process) that runs the job; the GUI marshals it to its main thread.
 """
 

@@ -1,7 +1,7 @@
 """The main window: layout and wiring only.
 
-Panels hold their own widgets; :mod:`gui.model_loader`, :mod:`gui.recipe_files` and
-:mod:`gui.run_controller` hold the actions; this file places them, builds the menus and
+Panels hold their own widgets; :mod:`deploy_studio.gui.model_loader`, :mod:`deploy_studio.gui.recipe_files` and
+:mod:`deploy_studio.gui.run_controller` hold the actions; this file places them, builds the menus and
 toolbar, and connects signals. The engine is imported by a worker right after the window
 is shown; actions that need it wait for ``engine_ready``.
 """
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from deploy_studio.gui import theme
+from deploy_studio.gui.document import Document
+from deploy_studio.gui.job_runner import JobRunner
 from deploy_studio.gui.model_loader import MODEL_SUFFIXES, ModelLoader
 from deploy_studio.gui.panels.charts_panel import ChartsPanel
 from deploy_studio.gui.panels.empty_state import EmptyState
@@ -43,8 +45,6 @@ from deploy_studio.gui.panels.variant_editor import VariantEditor
 from deploy_studio.gui.panels.variants_panel import VariantsPanel
 from deploy_studio.gui.recipe_files import RecipeFiles, settings
 from deploy_studio.gui.run_controller import RunController
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 
 
 def demo_recipe() -> Path:
@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
 
     Signals
     -------
-    engine_ready(object) : the engine was imported; carries :class:`gui.jobs.EngineInfo`.
+    engine_ready(object) : the engine was imported; carries :class:`deploy_studio.gui.engine_calls.EngineInfo`.
     """
 
     engine_ready = Signal(object)
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         h.addAction(self._act("&About Deploy Studio", self._on_about, name="about"))
 
     def _fill_builtin_menu(self) -> None:
-        from deploy_studio.gui.jobs import BUILTIN_MODELS, TORCHVISION_COMMON
+        from deploy_studio.gui.engine_calls import BUILTIN_MODELS, TORCHVISION_COMMON
 
         m = self.builtin_menu
         m.clear()
@@ -316,9 +316,9 @@ class MainWindow(QMainWindow):
     # --- engine start-up ---------------------------------------------------------------
     def start_engine(self) -> None:
         """Import the engine in a worker (called once the window is visible)."""
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
-        self.runner.start(jobs.warm_up, on_result=self._on_engine_ready,
+        self.runner.start(engine_calls.warm_up, on_result=self._on_engine_ready,
                           on_progress=lambda e: self._on_busy(e.message and f"Starting the engine: {e.message}…"),
                           on_error=lambda e, d: (self.log.append(d), self.report_error(e, "engine start")))
 

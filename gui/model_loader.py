@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from deploy_studio.gui.dialogs.input_shape_dialog import InputShapeDialog
 from deploy_studio.gui.dialogs.trust_dialog import confirm_trust
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
+from deploy_studio.gui.document import Document
+from deploy_studio.gui.job_runner import JobRunner
 
 MODEL_FILTERS = ";;".join([
     "All models (*.pt *.pth *.ptl *.pt2 *.py)",
@@ -99,7 +99,7 @@ class ModelLoader(QObject):
 
     Signals
     -------
-    loaded(object) : a :class:`gui.jobs.ModelInfo` after the document was updated.
+    loaded(object) : a :class:`deploy_studio.gui.engine_calls.ModelInfo` after the document was updated.
     failed(object, str) : an error for the Problems panel.
     busy(str) : a status line ('' when idle).
     status(str) : a status line after a failed load (which model is still the current one).
@@ -159,9 +159,9 @@ class ModelLoader(QObject):
 
         ``into`` tells the two cases apart: None for a model the user opened (it gets a new
         recipe when it has loaded; until then, and if it fails, nothing changes), or the
-        :class:`core.recipe.Recipe` just opened from a file whose own model this is.
+        :class:`deploy_studio.core.recipe.Recipe` just opened from a file whose own model this is.
         """
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         if self.job is not None and not self.job.done:
             self.job.cancel()
@@ -172,7 +172,7 @@ class ModelLoader(QObject):
         self.busy.emit(f"Loading {spec['source']}…")
         self.window.model_panel.set_loading(spec["source"], replacing=into is None)
         self.job = self.runner.start(
-            jobs.load_model_job, self.runner.worker, spec,
+            engine_calls.load_model_job, self.runner.worker, spec,
             on_result=lambda info: seq == self._seq and self._on_loaded(info, spec, into),
             on_error=lambda e, d: seq == self._seq and self._on_error(spec, into, e, d),
             on_finished=lambda: seq == self._seq and self._on_finished())

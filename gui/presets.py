@@ -45,7 +45,7 @@ def presets(student: str = "builtin:digits-cnn-small") -> list[Preset]:
 
 
 def make_variant(preset: Preset):
-    """A :class:`core.recipe.VariantSpec` for ``preset`` with every step's defaults filled."""
+    """A :class:`deploy_studio.core.recipe.VariantSpec` for ``preset`` with every step's defaults filled."""
     from deploy_studio.core.recipe import StepSpec, VariantSpec
     from deploy_studio.core.registry import STEPS
 

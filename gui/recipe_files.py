@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
+from deploy_studio.gui.document import Document
+from deploy_studio.gui.job_runner import JobRunner
 
 MAX_RECENT = 8
 RECIPE_FILTER = "Recipes (*.toml);;All files (*)"
@@ -124,11 +124,11 @@ class RecipeFiles(QObject):
 
     def open_path(self, path: str, confirmed: bool = False, on_done=None) -> None:
         """Read and validate ``path`` in a worker, then make it the document."""
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         if not confirmed and not self.confirm_discard():
             return
-        self.runner.start(jobs.load_recipe_job, str(path),
+        self.runner.start(engine_calls.load_recipe_job, str(path),
                           on_result=lambda r: self._on_opened(r, on_done),
                           on_error=lambda e, d: self._on_open_error(e, path, on_done))
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
+from deploy_studio.gui.document import Document
+from deploy_studio.gui.job_runner import JobRunner
 
 BUILD_SHARE = 0.45  # share of a variant's bar spent building (the rest: benchmark, evaluate)
 
@@ -83,7 +83,7 @@ class RunController(QObject):
 
     def start(self, out_dir: str | Path | None = None, templates: bool = False) -> bool:
         """Build and measure every included variant; False when nothing could start."""
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         if self.running or self.doc.recipe is None:
             return False
@@ -105,7 +105,7 @@ class RunController(QObject):
         self.started.emit(str(out))
         self.log.emit(f"build & measure → {out}")
         self.job = self.runner.start(
-            jobs.run_job, self.runner.worker, self.doc.recipe.copy(), str(out), templates,
+            engine_calls.run_job, self.runner.worker, self.doc.recipe.copy(), str(out), templates,
             on_progress=self._on_event, on_result=self._on_report, on_error=self._on_error,
             on_cancelled=self._on_cancelled, on_finished=self._on_finished)
         return True

@@ -9,7 +9,7 @@ from deploy_studio.core.errors import ConversionError
 
 _OP = re.compile(r"\b(aten\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?|torch\.ops\.[A-Za-z0-9_.]+|prim::[A-Za-z0-9_]+|aten::[A-Za-z0-9_]+)")
 _FILE = re.compile(r'File "([^"]+)", line (\d+)')
-_INTERNAL = ("site-packages", "/torch/", "<frozen", "/core/converters/", "/core/build/")
+_INTERNAL = ("site-packages", "/torch/", "<frozen", "/core/converters/", "/core/pipeline/")
 
 
 def user_frame(err: BaseException) -> str | None:

@@ -7,9 +7,9 @@ import io
 import logging
 import warnings
 
-from deploy_studio.core.build.context import Artifact
 from deploy_studio.core.errors import ExportError
 from deploy_studio.core.fsutil import atomic_dir
+from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 NOT_RUN = "Core ML cannot run on this host (Linux): converted and structurally validated only, not run"
@@ -19,7 +19,7 @@ NOT_RUN = "Core ML cannot run on this host (Linux): converted and structurally v
                   not_runnable="Core ML runs only on Apple platforms: converted and structurally validated here, not run")
 class CoreMLFormat:
     @staticmethod
-    def export(ctx, path) -> Artifact:
+    def write(ctx, path) -> Artifact:
         import coremltools as ct
 
         from deploy_studio.core.steps.quantize import coreml_compute_precision

@@ -6,15 +6,15 @@ import shutil
 
 import torch
 
-from deploy_studio.core.build.context import Artifact
 from deploy_studio.core.fsutil import atomic_path
+from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 
 @FORMATS.register("eager", label="PyTorch eager", help="the model in PyTorch (baseline)", suffix=".pt", runtime="eager", converters=None)
 class EagerFormat:
     @staticmethod
-    def export(ctx, path) -> Artifact:
+    def write(ctx, path) -> Artifact:
         module = ctx.module
         with atomic_path(path) as tmp:
             if ctx.model.kind == "lite":

@@ -9,15 +9,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from deploy_studio.core.build.context import Artifact
 from deploy_studio.core.errors import ExportError
+from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 
 @FORMATS.register("onnx", label="ONNX", help="ONNX model for ONNX Runtime (desktop, Android, Web)", suffix=".onnx", runtime="onnxruntime", converters=("export",))
 class OnnxFormat:
     @staticmethod
-    def export(ctx, path) -> Artifact:
+    def write(ctx, path) -> Artifact:
         import torch
 
         path = Path(path)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from deploy_studio.core.build.context import Artifact
 from deploy_studio.core.errors import ExportError
 from deploy_studio.core.fsutil import write_bytes_atomic
+from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 
@@ -20,7 +20,7 @@ def _partitioners(ctx) -> list:
 @FORMATS.register("pte", label="ExecuTorch (.pte)", help="ExecuTorch program lowered to XNNPACK", suffix=".pte", runtime="executorch", converters=("export",))
 class PteFormat:
     @staticmethod
-    def export(ctx, path) -> Artifact:
+    def write(ctx, path) -> Artifact:
         from executorch.exir import to_edge_transform_and_lower
 
         ctx.reporter.progress("lower to ExecuTorch (XNNPACK)", 0.1)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import warnings
 
-from deploy_studio.core.build.context import Artifact
 from deploy_studio.core.errors import ExportError
 from deploy_studio.core.fsutil import atomic_path
+from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 
 @FORMATS.register("ptl", label="TorchScript-lite (.ptl)", help="for pytorch_android_lite apps (legacy)", suffix=".ptl", runtime="torchscript-lite", converters=("trace", "script"))
 class PtlFormat:
     @staticmethod
-    def export(ctx, path) -> Artifact:
+    def write(ctx, path) -> Artifact:
         ctx.reporter.progress("save lite-interpreter archive", 0.2)
         try:
             with warnings.catch_warnings(), atomic_path(path) as tmp:

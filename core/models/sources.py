@@ -110,7 +110,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
 def _default_preprocess(src: str, spec: ModelSpec, shape: list[int]) -> tuple[Preprocess | None, str]:
     """The preprocessing the model itself says it needs, else a guess from the input shape.
 
-    Returns (spec, origin); origin is :data:`core.data.preprocess.GUESSED` for a guess.
+    Returns (spec, origin); origin is :data:`deploy_studio.core.data.preprocess.GUESSED` for a guess.
     """
     from deploy_studio.core.data.preprocess import GUESSED
 

@@ -2,6 +2,6 @@
 
 A step class has two static methods: ``check(variant, index, options)`` rejects an
 impossible combination before any work starts, and ``apply(ctx, options)`` changes the
-variant's :class:`core.build.context.BuildContext` (its working module, quantization flags,
+variant's :class:`deploy_studio.core.pipeline.context.BuildContext` (its working module, quantization flags,
 post-export hooks, notes and report tables). Steps run in recipe order, before conversion.
 """

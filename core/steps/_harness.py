@@ -1,6 +1,6 @@
 """Run optimization steps without the engine: for tests, benchmarks and notebooks.
 
-:func:`make_context` builds the :class:`~core.build.context.BuildContext` the engine would
+:func:`make_context` builds the :class:`~core.pipeline.context.BuildContext` the engine would
 build for one variant; :func:`run_steps` applies the variant's steps; :func:`write_artifact`
 writes a ``.pte`` or ``.onnx`` the plain way (export -> XNNPACK lowering, or dynamo ONNX
 export) and runs the steps' post-export hooks; :func:`runner` loads it in its real runtime.
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from deploy_studio.core.build.context import Artifact, BuildContext
 from deploy_studio.core.data.datasets import Dataset, load_dataset
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
+from deploy_studio.core.pipeline.context import Artifact, BuildContext
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
 from deploy_studio.core.recipe import StepSpec, VariantSpec
 from deploy_studio.core.registry import STEPS

@@ -38,7 +38,7 @@ class AppBundle:
     app_name: any text; escaped or sanitised wherever it is used.
     artifact: the model file (``.pte``, ``.ptl``, ``.onnx``) or ``.mlpackage`` folder.
     artifact_extra: files shipped beside the artifact (e.g. ``model.onnx.data``).
-    preprocess: the :class:`core.data.preprocess.Preprocess` the desktop used.
+    preprocess: the :class:`deploy_studio.core.data.preprocess.Preprocess` the desktop used.
     labels: class labels in index order, any text.
     sample_png: a real input already at model size (mode ``L`` or ``RGB``).
     expected: the desktop's output for ``sample_png``: ``top1``, ``top1_index``, ``topk``,

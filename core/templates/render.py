@@ -163,14 +163,14 @@ def render_project(
     runtime:
         A runtime the platform offers (see ``PLATFORMS``); None for its default.
     bundle:
-        The :class:`core.templates.AppBundle` to ship.
+        The :class:`deploy_studio.core.templates.AppBundle` to ship.
     out_dir:
         The project folder; replaced as a whole when rendering succeeds.
     options:
         Overrides of manifest variables, e.g. ``{"executorch_ios_branch": "swiftpm-1.5.1"}``
         or ``{"benchmark_runs": 50}``. Keys no template knows are an error.
     reporter:
-        Optional :class:`core.progress.Reporter`; gets ``progress("render <platform>", f)``
+        Optional :class:`deploy_studio.core.progress.Reporter`; gets ``progress("render <platform>", f)``
         and may cancel.
 
     Returns

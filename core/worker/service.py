@@ -101,7 +101,7 @@ class SessionService:
         return session.info(req.recipe, self.model_loads)
 
     def build(self, req: BuildVariant, reporter: Reporter) -> dict:
-        from deploy_studio.core.build.job import build_and_measure
+        from deploy_studio.core.pipeline.run_variant import build_and_measure
 
         session = self.session(req.recipe, reporter)
         variant = next(v for v in req.recipe.variants if v.name == req.variant)

@@ -4,7 +4,7 @@ progress; then a summary with "Open folder".
 
 The dialog starts from the recipe's ``[export]`` settings and writes the choices back into
 them when the user exports (so ``deploy-studio run`` of the saved recipe renders the same
-apps). Each app's variant defaults to the engine's rule, :func:`core.pareto.ship_choice`.
+apps). Each app's variant defaults to the engine's rule, :func:`deploy_studio.core.pareto.ship_choice`.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_ms
+from deploy_studio.gui.job_runner import JobRunner
 from deploy_studio.gui.panels.variants_panel import swatch
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 
 PLATFORM_LABELS = {"android": "Android", "ios": "iOS", "web": "Web"}
 LEGACY_RUNTIMES = {
@@ -105,7 +105,7 @@ class ExportDialog(QDialog):
     ----------
     doc : Document
         The document (recipe, results and the folder they were built in).
-    info : gui.jobs.EngineInfo
+    info : gui.engine_calls.EngineInfo
         Platforms and their runtimes (from the template manifests).
     runner : JobRunner
         Where the export job runs.
@@ -114,7 +114,7 @@ class ExportDialog(QDialog):
 
     Signals
     -------
-    exported(object) : the :class:`gui.jobs.ExportResult` of a finished export.
+    exported(object) : the :class:`deploy_studio.gui.engine_calls.ExportResult` of a finished export.
     failed(object, str) : an error for the Problems panel.
     """
 
@@ -395,7 +395,7 @@ class ExportDialog(QDialog):
     # --- running -----------------------------------------------------------------------
     def start(self) -> None:
         """Run the export in a worker (what the Export button does)."""
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         out = self.out_edit.text().strip()
         if not out:
@@ -417,7 +417,7 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         self.result = None
         self.job = self.runner.start(
-            jobs.export_job, self.runner.worker, self.doc.recipe, names, templates,
+            engine_calls.export_job, self.runner.worker, self.doc.recipe, names, templates,
             self.app_name.text().strip() or "Deploy Studio App", out,
             str(self.doc.out_dir) if self.doc.out_dir else None, dict(self.doc.results),
             on_progress=self._on_progress, on_result=self._on_result, on_error=self._on_error,

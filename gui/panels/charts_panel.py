@@ -20,8 +20,8 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from deploy_studio.gui.colors import with_alpha
+from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_ms, fmt_pct
-from deploy_studio.gui.state import Document
 
 BAR_H = 0.62
 REDRAW_MS = 120  # at most ~8 redraws a second while results stream in

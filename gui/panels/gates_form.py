@@ -3,9 +3,9 @@
 Units are the ones users think in: accuracy drop in percentage points of top-1 (the recipe
 stores a fraction: 1 point = 0.01), size in MB (10^6 bytes, stored as bytes), latency p50 in
 ms, top-1 agreement with the original in percent, output SNR in dB. The two fidelity gates
-are on by default (:data:`core.gates.DEFAULT_LIMITS`): ticked with the default value until the
+are on by default (:data:`deploy_studio.core.gates.DEFAULT_LIMITS`): ticked with the default value until the
 user changes it (then the recipe stores the value) or unticks it (the recipe stores
-``false``). Edits go through :meth:`gui.state.Document.set_gates`, which re-checks a finished
+``false``). Edits go through :meth:`deploy_studio.gui.document.Document.set_gates`, which re-checks a finished
 run.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QWidget
 
-from deploy_studio.gui.state import Document
+from deploy_studio.gui.document import Document
 
 # recipe key -> (check box text, suffix, decimals, minimum, maximum, to recipe, from recipe, tooltip)
 FIELDS = {

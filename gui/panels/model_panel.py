@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_count, fmt_shape
-from deploy_studio.gui.state import Document
 
 NOTICE_STYLE = {
     "info": "#modelNotice { background: rgba(61, 123, 224, 0.10); border: 1px solid rgba(61, 123, 224, 0.45);"

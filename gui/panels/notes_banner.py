@@ -14,7 +14,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from deploy_studio.gui.state import Document
+from deploy_studio.gui.document import Document
 
 WARN_STYLE = ("#notesBanner { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
               " border-radius: 4px; }")

@@ -1,4 +1,4 @@
-"""A form generated from a plugin's typed :class:`core.registry.Option` list.
+"""A form generated from a plugin's typed :class:`deploy_studio.core.registry.Option` list.
 
 ``bool`` -> check box, ``int`` -> spin box, ``float`` -> decimal spin box, ``str`` with
 choices -> combo box, ``str`` -> line edit, ``list[str]`` -> comma-separated line edit.

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deploy_studio.gui.state import Document
+from deploy_studio.gui.document import Document
 
 RESIZES = ("stretch", "center-crop")
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic")

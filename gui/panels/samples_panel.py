@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.gui.document import Document
+from deploy_studio.gui.job_runner import JobRunner
 from deploy_studio.gui.panels.gates_form import GatesForm
 from deploy_studio.gui.panels.preprocess_form import PreprocessForm
 from deploy_studio.gui.panels.variants_panel import swatch
-from deploy_studio.gui.state import Document
-from deploy_studio.gui.workers import JobRunner
 
 SOURCES = [
     ("Built-in digits (scikit-learn)", "builtin:digits"),
@@ -243,7 +243,7 @@ class SamplesPanel(QWidget):
     # --- thumbnails --------------------------------------------------------------------
     def reload(self) -> None:
         """Load the held-out samples for the current model and data source (in a worker)."""
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         r, s = self.doc.recipe, self.doc.model_summary
         pre = self.preprocess.effective()
@@ -259,7 +259,7 @@ class SamplesPanel(QWidget):
         self._loading = True
         self.grid_title.setText("Held-out samples (loading…)")
         gen = self._generation
-        self.runner.start(jobs.load_samples_job, self.runner.worker, r.copy(),
+        self.runner.start(engine_calls.load_samples_job, self.runner.worker, r.copy(),
                           on_result=lambda samples: self._on_samples(samples, gen),
                           on_error=lambda e, d: gen == self._generation and self._on_samples_error(e, d))
 
@@ -298,7 +298,7 @@ class SamplesPanel(QWidget):
 
     def check_normalisation(self) -> None:
         """Compare held-out accuracy under the common normalisations (a worker)."""
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         r, pre = self.doc.recipe, self.preprocess.effective()
         if r is None or pre is None:
@@ -310,7 +310,7 @@ class SamplesPanel(QWidget):
             self.preprocess.check_button.setEnabled(True)
             self.preprocess.check_button.setText("Check normalisation")
 
-        self.runner.start(jobs.check_normalisation_job, self.runner.worker, r.copy(),
+        self.runner.start(engine_calls.check_normalisation_job, self.runner.worker, r.copy(),
                           on_result=self.preprocess.show_check,
                           on_error=lambda e, d: self.failed.emit(e, "normalisation check"), on_finished=done)
 
@@ -322,7 +322,7 @@ class SamplesPanel(QWidget):
         return list(labels)
 
     def _predict(self) -> None:
-        from deploy_studio.gui import jobs
+        from deploy_studio.gui import engine_calls
 
         row = self.grid.currentRow()
         if self.samples is None or row < 0 or row >= len(self.samples.images) or not self.doc.model_summary:
@@ -336,7 +336,7 @@ class SamplesPanel(QWidget):
                                + ("" if rows else ". Build & measure to compare the variants."))
         gen = self._generation
         self._predict_job = self.runner.start(
-            jobs.predict_job, self.runner.worker, self.doc.recipe.copy(), self.samples.images[row], rows, out,
+            engine_calls.predict_job, self.runner.worker, self.doc.recipe.copy(), self.samples.images[row], rows, out,
             self._labels(),
             on_result=lambda result: self._on_predictions(result, gen),
             on_error=lambda e, d: gen == self._generation and self.failed.emit(e, "predictions"))

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import NA, fmt_pct, fmt_sci
-from deploy_studio.gui.state import Document
 
 HEADERS = ["fp32", "Layer", "Drop", "Max |Δ|"]
 COL_KEEP, COL_LAYER, COL_DROP, COL_DIFF = range(4)

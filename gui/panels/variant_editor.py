@@ -1,7 +1,7 @@
 """The selected variant's editor: name, format, converter and steps, each step a generated form.
 
-Formats, converters and steps come from the engine's registries (:class:`gui.jobs.EngineInfo`);
-option widgets from :class:`gui.panels.option_form.OptionForm`. Every edit is checked at once
+Formats, converters and steps come from the engine's registries (:class:`deploy_studio.gui.engine_calls.EngineInfo`);
+option widgets from :class:`deploy_studio.gui.panels.option_form.OptionForm`. Every edit is checked at once
 with the engine's own rules and an invalid combination is explained here, before any run.
 """
 
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.gui.document import Document
 from deploy_studio.gui.panels.option_form import OptionForm
 from deploy_studio.gui.panels.variants_panel import swatch
-from deploy_studio.gui.state import Document
 
 
 class VariantEditor(QWidget):

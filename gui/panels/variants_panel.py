@@ -1,7 +1,7 @@
 """The variants table: include/exclude, presets, duplicate, remove, and results as they arrive.
 
 Rows are the recipe's variants (then any variant a run added, e.g. to ship in an app);
-measurement columns fill in from :class:`gui.state.Document` results, a running variant
+measurement columns fill in from :class:`deploy_studio.gui.document.Document` results, a running variant
 shows a progress bar in its Status cell, and an invalid variant says why in its tooltip.
 The "Δ p50" column (shown once there is a previous run) compares each p50 with the variant's
 previous run (``previous_results``) and says when the change is within the measurement noise;
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import (
     NA,
     fmt_bytes,
@@ -38,7 +39,6 @@ from deploy_studio.gui.formatting import (
     fmt_sci,
     gates_cell,
 )
-from deploy_studio.gui.state import Document
 
 COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "Δ p50", "p90 ms",
            "Accuracy", "Agree", "Max |Δ|", "Gates"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deploy_studio.core.build.pipeline import build_variant
 from deploy_studio.core.errors import ConversionError, RecipeError
+from deploy_studio.core.pipeline.build import build_variant
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import DataSpec, VariantSpec
 from deploy_studio.core.runtimes import open_runner

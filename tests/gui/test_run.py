@@ -255,12 +255,12 @@ def test_gate_results_show_per_variant_and_in_the_status_bar(ran):
 def test_samples_say_plainly_why_a_variant_is_not_run(ran):
     w, _report, out, _hb, _live = ran
     from deploy_studio.core.progress import Reporter
-    from deploy_studio.gui import jobs
+    from deploy_studio.gui import engine_calls
 
     rows = [{"name": "q-eager", "artifact": "artifacts/q.pt", "runtime": "eager", "format": "eager",
              "steps": [{"kind": "quantize", "mode": "int8-dynamic"}]},
             {"name": "ios", "artifact": "artifacts/m.mlpackage", "runtime": None, "format": "coreml"}]
-    _ref, preds = jobs.predict_job(Reporter(), w.worker, w.doc.recipe, w.samples_panel.samples.images[0], rows,
+    _ref, preds = engine_calls.predict_job(Reporter(), w.worker, w.doc.recipe, w.samples_panel.samples.images[0], rows,
                                    str(out), w.samples_panel._labels())
     assert preds[0].note.startswith("an optimized eager model is not saved as a file")
     assert preds[1].note.startswith("Core ML runs only on Apple platforms")

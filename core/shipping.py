@@ -1,6 +1,6 @@
 """Ship what a session already built: copy its artifacts, build what is missing, render apps.
 
-The window's Export dialog calls :func:`export_results` with the rows it has measured, so
+The window's Export dialog calls :func:`ship_results` with the rows it has measured, so
 shipping never rebuilds (or re-measures) a variant the user already compared. Builds and apps
 run in the window's worker.
 """
@@ -27,7 +27,7 @@ def _copy_atomic(src: Path, dst: Path) -> None:
             shutil.copy2(src, tmp)
 
 
-def export_results(recipe: Recipe, out_dir: str | Path, *, built_rows: dict[str, dict] | None = None,
+def ship_results(recipe: Recipe, out_dir: str | Path, *, built_rows: dict[str, dict] | None = None,
                    built_dir: str | Path | None = None, reporter: Reporter | None = None,
                    isolate: bool = True, worker=None) -> dict:
     """Ship ``recipe``'s variants and render its ``[export] templates`` into ``out_dir``.

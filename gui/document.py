@@ -1,4 +1,4 @@
-"""The window's document: the :class:`core.recipe.Recipe` being edited plus its results.
+"""The window's document: the :class:`deploy_studio.core.recipe.Recipe` being edited plus its results.
 
 Panels receive one :class:`Document` and listen to its signals; they change the recipe only
 through its methods, which keep the dirty flag, the variant colours and the results in step.
@@ -210,7 +210,7 @@ class Document(QObject):
         try:
             check_variant(spec)
             if self.model_kind:
-                from deploy_studio.core.build.pipeline import check_model_kind
+                from deploy_studio.core.pipeline.build import check_model_kind
 
                 check_model_kind(spec, self.model_kind)
         except StudioError as e:
@@ -284,7 +284,7 @@ class Document(QObject):
 
     # --- gates -------------------------------------------------------------------------
     def set_gates(self, gates) -> None:
-        """New gate limits (a :class:`core.recipe.Gates`); a finished run is re-checked at once.
+        """New gate limits (a :class:`deploy_studio.core.recipe.Gates`); a finished run is re-checked at once.
 
         The check is the engine's own ``evaluate_gates`` on the run's measured rows, so the
         window shows what ``deploy-studio run`` would decide with the new limits.

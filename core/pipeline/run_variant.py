@@ -28,7 +28,7 @@ def empty_result(variant) -> VariantResult:
 
 def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporter) -> VariantResult:
     """Build ``variant`` of ``recipe`` into ``out_dir/artifacts`` and measure it on ``session``."""
-    from deploy_studio.core.build.pipeline import build_variant
+    from deploy_studio.core.pipeline.build import build_variant
 
     out = Path(out_dir)
     workdir = out / "artifacts"

@@ -1,6 +1,6 @@
 """What the window's pool threads run: thin calls into the engine.
 
-Every function here takes a :class:`core.progress.Reporter` first (and the window's worker,
+Every function here takes a :class:`deploy_studio.core.progress.Reporter` first (and the window's worker,
 :class:`deploy_studio.core.worker.Worker`, where a model is involved) and imports ``core``
 lazily, so the main thread never pays for torch. They hold no engine logic: models, samples,
 predictions, runs and exports are requests to the worker process, which owns the model; the
@@ -91,7 +91,7 @@ def preload(reporter) -> None:
     import importlib
 
     for name in ("PIL.Image", "deploy_studio.core.report", "deploy_studio.core.worker",
-                 "deploy_studio.core.worker.requests", "deploy_studio.core.export",
+                 "deploy_studio.core.worker.requests", "deploy_studio.core.shipping",
                  "multiprocessing.popen_spawn_posix", "jinja2"):
         reporter.check()
         try:
@@ -180,15 +180,15 @@ class ExportResult:
 
 def export_job(reporter, worker, recipe, variant_names: list[str], templates: list[tuple],
                app_name: str, out_dir: str, built_dir: str | None, built_rows: dict[str, dict]) -> ExportResult:
-    """Ship chosen variants and render app projects into ``out_dir`` (``core.export``).
+    """Ship chosen variants and render app projects into ``out_dir`` (``deploy_studio.core.shipping``).
 
     ``templates`` holds ``(platform, runtime)`` or ``(platform, runtime, variant)``: the
     variant the app ships (None: the engine's ``ship_choice``). Variants already built by
     this window are copied from ``built_dir`` with their measured rows; the others are built
     by the engine.
     """
-    from deploy_studio.core.export import export_results
     from deploy_studio.core.recipe import TemplateSpec, check_template
+    from deploy_studio.core.shipping import ship_results
 
     rec = recipe.copy()
     rec.variants = [v for v in rec.variants if v.name in variant_names]
@@ -198,7 +198,7 @@ def export_job(reporter, worker, recipe, variant_names: list[str], templates: li
         check_template(t)
         rec.export.templates.append(t)
     rec.export.app_name = app_name
-    report = export_results(rec, out_dir, built_rows=built_rows, built_dir=built_dir, reporter=reporter,
+    report = ship_results(rec, out_dir, built_rows=built_rows, built_dir=built_dir, reporter=reporter,
                             worker=worker)
     out = Path(out_dir)
     artifacts = [r["artifact"] for r in report["variants"] if r.get("artifact")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from deploy_studio.core.build.context import Artifact, BuildContext
 from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.pipeline.context import Artifact, BuildContext
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import VariantSpec, check_variant
 from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
@@ -75,7 +75,7 @@ def build_variant(session: Session, variant: VariantSpec, workdir: Path, calibra
         ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
     reporter.progress(f"export {variant.format}", 0.0)
     path = workdir / artifact_name(variant.name, fmt.extra["suffix"])
-    artifact = fmt.obj.export(ctx, path)
+    artifact = fmt.obj.write(ctx, path)
     for hook in ctx.post_export:
         artifact = hook(artifact, ctx)
     artifact.notes = [*artifact.notes, *ctx.notes]

@@ -1,10 +1,10 @@
 """Worker threads: run a function off the main thread and bring its events back queued.
 
 A :class:`Job` is a ``QRunnable`` on a ``QThreadPool``. Its function receives a
-:class:`core.progress.Reporter` whose callback is called on the worker thread and only
+:class:`deploy_studio.core.progress.Reporter` whose callback is called on the worker thread and only
 emits a Qt signal; because the :class:`JobSignals` object lives on the main thread, every
 ``progress`` / ``result`` / ``errored`` / ``cancelled`` / ``finished`` arrives there queued.
-Cancel sets the job's :class:`core.progress.CancelToken`; the engine checks it between units
+Cancel sets the job's :class:`deploy_studio.core.progress.CancelToken`; the engine checks it between units
 of work and kills its child process within about 0.1 s.
 """
 
@@ -36,7 +36,7 @@ class Job(QRunnable):
     Parameters
     ----------
     fn : callable
-        The work; its first argument is a :class:`core.progress.Reporter`.
+        The work; its first argument is a :class:`deploy_studio.core.progress.Reporter`.
     *args, **kwargs
         Passed on to ``fn``.
     """
