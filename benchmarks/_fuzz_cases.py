@@ -156,8 +156,15 @@ def build_files(folder: Path, formats: list[str] | None = None) -> None:
                 torch.save(net.state_dict(), out)
             elif name == "checkpoint":
                 sd = {f"module.{k}": v for k, v in net.state_dict().items()}
-                torch.save({"epoch": 3, "model_state_dict": sd, "best_acc": 0.5,
-                            "optimizer": {"lr": 0.1, "state": {}}}, out)
+                torch.save(
+                    {
+                        "epoch": 3,
+                        "model_state_dict": sd,
+                        "best_acc": 0.5,
+                        "optimizer": {"lr": 0.1, "state": {}},
+                    },
+                    out,
+                )
             elif name == "state-dict-legacy":
                 torch.save(net.state_dict(), out, _use_new_zipfile_serialization=False)
             elif name in ("pickled-module", "pickled-module-trusted"):
@@ -182,7 +189,9 @@ def load_case(name: str, src_folder: Path, work_folder: Path) -> Case:
             for info in z.infolist():
                 off = info.header_offset
                 n, m = struct.unpack("<HH", data[off + 26 : off + 30])
-                case.members.append(Member(info.filename, off, off + 30 + n + m, info.compress_size))
+                case.members.append(
+                    Member(info.filename, off, off + 30 + n + m, info.compress_size)
+                )
     return case
 
 
@@ -198,10 +207,24 @@ def try_rng(seed: int, fmt: str, index: int) -> random.Random:
 # ------------------------------------------------------------------------------ mutations
 
 INTERESTING = [
-    b"\x00", b"\xff", b"\x7f", b"\x80", b"\x00\x00", b"\xff\xff", b"\xff\x7f", b"\x00\x80",
-    b"\x00\x00\x00\x00", b"\xff\xff\xff\xff", b"\xff\xff\xff\x7f", b"\x00\x00\x00\x80",
-    b"\x00\x00\x00\x40", b"\x00\x00\x01\x00", b"\xff\xff\xff\xff\xff\xff\xff\x7f",
-    b"\x00\x00\x00\x00\x00\x00\x00\x80", b"\x01\x00\x00\x00", b"\x10\x00\x00\x00",
+    b"\x00",
+    b"\xff",
+    b"\x7f",
+    b"\x80",
+    b"\x00\x00",
+    b"\xff\xff",
+    b"\xff\x7f",
+    b"\x00\x80",
+    b"\x00\x00\x00\x00",
+    b"\xff\xff\xff\xff",
+    b"\xff\xff\xff\x7f",
+    b"\x00\x00\x00\x80",
+    b"\x00\x00\x00\x40",
+    b"\x00\x00\x01\x00",
+    b"\xff\xff\xff\xff\xff\xff\xff\x7f",
+    b"\x00\x00\x00\x00\x00\x00\x00\x80",
+    b"\x01\x00\x00\x00",
+    b"\x10\x00\x00\x00",
 ]
 
 
@@ -280,8 +303,11 @@ def rezip(case: Case, target: str, new: bytes) -> bytes:
     with src, zipfile.ZipFile(out, "w") as z:
         for info in src.infolist():
             content = new if info.filename == target else src.read(info)
-            z.writestr(zipfile.ZipInfo(info.filename, info.date_time), content,
-                       compress_type=info.compress_type)
+            z.writestr(
+                zipfile.ZipInfo(info.filename, info.date_time),
+                content,
+                compress_type=info.compress_type,
+            )
     return out.getvalue()
 
 
@@ -294,7 +320,9 @@ def _member_edit(case: Case, rng: random.Random) -> tuple[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(case.original)) as z:
         content = z.read(target)
     what, new = _edit_bytes(content, rng)
-    return f"member {target.split('/', 1)[-1]} ({cls}, checksum kept valid): {what}", rezip(case, target, new)
+    return f"member {target.split('/', 1)[-1]} ({cls}, checksum kept valid): {what}", rezip(
+        case, target, new
+    )
 
 
 def _member_raw(case: Case, rng: random.Random) -> tuple[str, bytes]:
@@ -316,7 +344,11 @@ def _central_dir(case: Case, rng: random.Random) -> tuple[str, bytes]:
 def _local_headers(case: Case, rng: random.Random) -> tuple[str, bytes]:
     name, off, _start, _size = rng.choice(case.members)
     buf = bytearray(case.original)
-    what = _interesting(buf, rng, off, off + 30) if rng.random() < 0.5 else _flip(buf, rng, off, off + 30)
+    what = (
+        _interesting(buf, rng, off, off + 30)
+        if rng.random() < 0.5
+        else _flip(buf, rng, off, off + 30)
+    )
     return f"local header of {name.split('/', 1)[-1]}: {what}", bytes(buf)
 
 
@@ -326,7 +358,9 @@ def _flatbuffer(case: Case, rng: random.Random) -> tuple[str, bytes]:
     r = rng.random()
     if r < 0.4:  # root offset, identifier, root table and its vtable
         hi = min(len(buf), max(64, root + 64))
-        what = "header/vtable: " + (_flip(buf, rng, 0, hi) if rng.random() < 0.5 else _interesting(buf, rng, 0, hi))
+        what = "header/vtable: " + (
+            _flip(buf, rng, 0, hi) if rng.random() < 0.5 else _interesting(buf, rng, 0, hi)
+        )
     elif r < 0.8:  # 32-bit offsets and lengths anywhere
         i = rng.randrange(0, len(buf) - 4) & ~3
         val = rng.choice(INTERESTING[8:14] + [struct.pack("<I", rng.randrange(len(buf) * 2))])[:4]
@@ -386,4 +420,3 @@ def try_load(case: Case, data: bytes) -> tuple[str, str]:
         text = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
         return "untyped", f"{type(e).__name__}: {text}"
     return "ok", ""
-

@@ -19,8 +19,14 @@ from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.recipe import parse_recipe
 
 MODELS = {
-    "digits-cnn": ({"source": "builtin:digits-cnn"}, {"source": "builtin:digits", "eval_samples": 200}),
-    "mobilenet_v3_small": ({"source": "torchvision:mobilenet_v3_small"}, {"source": "random", "eval_samples": 8}),
+    "digits-cnn": (
+        {"source": "builtin:digits-cnn"},
+        {"source": "builtin:digits", "eval_samples": 200},
+    ),
+    "mobilenet_v3_small": (
+        {"source": "torchvision:mobilenet_v3_small"},
+        {"source": "random", "eval_samples": 8},
+    ),
     "resnet18": ({"source": "torchvision:resnet18"}, {"source": "random", "eval_samples": 8}),
 }
 VARIANTS = [
@@ -39,14 +45,23 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="keep artifacts and reports here")
     args = ap.parse_args()
     out_root = Path(args.out or tempfile.mkdtemp(prefix="ds-bench-"))
-    print(f"batch 1, 1 thread, {args.warmup} warm-up + {args.runs} timed runs; artifacts in {out_root}\n")
-    print(f"{'model':<20} {'variant':<26} {'size MB':>9} {'p50 ms':>9} {'p90 ms':>9} {'vs eager':>9} {'agree %':>8}")
+    print(
+        f"batch 1, 1 thread, {args.warmup} warm-up + {args.runs} timed runs; artifacts in {out_root}\n"
+    )
+    print(
+        f"{'model':<20} {'variant':<26} {'size MB':>9} {'p50 ms':>9} {'p90 ms':>9} {'vs eager':>9} {'agree %':>8}"
+    )
     for key in args.models.split(","):
         model, data = MODELS[key]
-        recipe = parse_recipe({
-            "name": f"bench {key}", "model": model, "data": {**data, "calibration_samples": 8},
-            "benchmark": {"threads": 1, "warmup": args.warmup, "runs": args.runs}, "variant": VARIANTS,
-        })
+        recipe = parse_recipe(
+            {
+                "name": f"bench {key}",
+                "model": model,
+                "data": {**data, "calibration_samples": 8},
+                "benchmark": {"threads": 1, "warmup": args.warmup, "runs": args.runs},
+                "variant": VARIANTS,
+            }
+        )
         report = run_recipe(recipe, out_root / key, templates=False)
         rows = report["variants"]
         eager = next(r for r in rows if r["format"] == "eager")["latency_ms"]["p50"]
@@ -56,8 +71,10 @@ def main() -> None:
                 continue
             lat = r["latency_ms"]
             agree = r["parity"]["top1_agreement"]
-            print(f"{key:<20} {r['name']:<26} {r['size_bytes'] / 1e6:>9.2f} {lat['p50']:>9.3f} {lat['p90']:>9.3f} "
-                  f"{eager / lat['p50']:>8.2f}x {agree * 100:>8.1f}")
+            print(
+                f"{key:<20} {r['name']:<26} {r['size_bytes'] / 1e6:>9.2f} {lat['p50']:>9.3f} {lat['p90']:>9.3f} "
+                f"{eager / lat['p50']:>8.2f}x {agree * 100:>8.1f}"
+            )
         print()
     print("'vs eager' = eager p50 / variant p50 (above 1 = faster than eager).")
 

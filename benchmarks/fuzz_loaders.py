@@ -61,7 +61,13 @@ def _worker(args) -> None:
         out.flush()
         t0 = time.perf_counter()
         outcome, detail = fc.try_load(case, data)
-        rec = {"i": i, "outcome": outcome, "detail": detail, "what": what, "s": time.perf_counter() - t0}
+        rec = {
+            "i": i,
+            "outcome": outcome,
+            "detail": detail,
+            "what": what,
+            "s": time.perf_counter() - t0,
+        }
         out.write(json.dumps(rec) + "\n")
         out.flush()
 
@@ -85,14 +91,24 @@ class Tally:
         self.typed: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.slow: dict[str, list[tuple[float, str]]] = collections.defaultdict(list)
 
-    def add(self, fmt: str, outcome: str, i: int, detail: str = "", what: str = "", secs: float = 0.0,
-            slow: float = 2.0) -> None:
+    def add(
+        self,
+        fmt: str,
+        outcome: str,
+        i: int,
+        detail: str = "",
+        what: str = "",
+        secs: float = 0.0,
+        slow: float = 2.0,
+    ) -> None:
         with self.lock:
             self.counts[fmt][outcome] += 1
             if outcome == "typed":
                 self.typed[fmt][_message_kind(detail)] += 1
             if secs > slow:
-                self.slow[fmt].append((secs, f"--replay {fmt}:{i}  [{what}] {outcome} {detail[:160]}"))
+                self.slow[fmt].append(
+                    (secs, f"--replay {fmt}:{i}  [{what}] {outcome} {detail[:160]}")
+                )
             if outcome in ("untyped", "crash", "hang"):
                 key = detail.split(":", 1)[0] if outcome == "untyped" else outcome
                 self.untyped[fmt][key] += 1
@@ -105,10 +121,23 @@ def _run_chunk(args, fmt: str, start: int, stop: int, tally: Tally) -> None:
     """Run a chunk in a subprocess; after a crash or a hang, go on after the culprit."""
     i = start
     while i < stop:
-        cmd = [sys.executable, str(HERE), "--worker", fmt, "--dir", args.dir, "--seed", str(args.seed),
-               "--start", str(i), "--stop", str(stop)]
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+        cmd = [
+            sys.executable,
+            str(HERE),
+            "--worker",
+            fmt,
+            "--dir",
+            args.dir,
+            "--seed",
+            str(args.seed),
+            "--start",
+            str(i),
+            "--stop",
+            str(stop),
+        ]
+        p = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         fd = p.stdout.fileno()
         buf = b""
         running = None
@@ -129,7 +158,15 @@ def _run_chunk(args, fmt: str, start: int, stop: int, tally: Tally) -> None:
                         running = rec["start"]
                         last = time.monotonic()
                     else:
-                        tally.add(fmt, rec["outcome"], rec["i"], rec["detail"], rec["what"], rec["s"], args.slow)
+                        tally.add(
+                            fmt,
+                            rec["outcome"],
+                            rec["i"],
+                            rec["detail"],
+                            rec["what"],
+                            rec["s"],
+                            args.slow,
+                        )
                         running = None
                         i = rec["i"] + 1
             elif running is not None and time.monotonic() - last > args.timeout:
@@ -140,8 +177,10 @@ def _run_chunk(args, fmt: str, start: int, stop: int, tally: Tally) -> None:
         with tally.lock:
             tally.seconds[fmt] += time.monotonic() - t0
         if running is not None:  # died or was killed during this try
-            what, _ = fc.mutate(fc.load_case(fmt, Path(args.dir) / "valid", Path(args.dir) / "probe"),
-                                fc.try_rng(args.seed, fmt, running))
+            what, _ = fc.mutate(
+                fc.load_case(fmt, Path(args.dir) / "valid", Path(args.dir) / "probe"),
+                fc.try_rng(args.seed, fmt, running),
+            )
             if hung:
                 tally.add(fmt, "hang", running, f"> {args.timeout:.0f} s", what)
             else:
@@ -177,13 +216,33 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tries", type=int, default=10_000, help="mutations per format")
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--formats", default=",".join(fc.FORMATS), help="comma-separated, of: " + ", ".join(fc.FORMATS))
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes at a time")
+    ap.add_argument(
+        "--formats",
+        default=",".join(fc.FORMATS),
+        help="comma-separated, of: " + ", ".join(fc.FORMATS),
+    )
+    ap.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes at a time"
+    )
     ap.add_argument("--chunk", type=int, default=500, help="tries per worker process")
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds one load may take before it counts as a hang")
-    ap.add_argument("--slow", type=float, default=2.0, help="list tries that took longer than this (seconds)")
-    ap.add_argument("--typed-top", type=int, default=0, help="also list the N most frequent typed messages per format")
-    ap.add_argument("--replay", default=None, help="FORMAT:INDEX: run that one try here and show its traceback")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds one load may take before it counts as a hang",
+    )
+    ap.add_argument(
+        "--slow", type=float, default=2.0, help="list tries that took longer than this (seconds)"
+    )
+    ap.add_argument(
+        "--typed-top",
+        type=int,
+        default=0,
+        help="also list the N most frequent typed messages per format",
+    )
+    ap.add_argument(
+        "--replay", default=None, help="FORMAT:INDEX: run that one try here and show its traceback"
+    )
     ap.add_argument("--keep", default=None, help="with --replay: write the mutated file here")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--dir", default=None, help=argparse.SUPPRESS)
@@ -203,13 +262,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ds-fuzz-") as d:
         args.dir = d
         fc.build_files(Path(d) / "valid", formats)
-        chunks = [(f, s, min(s + args.chunk, args.tries)) for f in formats for s in range(0, args.tries, args.chunk)]
+        chunks = [
+            (f, s, min(s + args.chunk, args.tries))
+            for f in formats
+            for s in range(0, args.tries, args.chunk)
+        ]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             for fut in [pool.submit(_run_chunk, args, f, s, e, tally) for f, s, e in chunks]:
                 fut.result()
-    print(f"fuzz_loaders: seed {args.seed}, {args.tries} tries per format, {time.monotonic() - t0:.0f} s wall\n")
-    head = (f"{'format':24} {'tries':>6} {'ok':>6} {'typed':>6} {'untyped':>8} {'share':>8} {'crashes':>7} "
-            f"{'hangs':>5} {'slow':>5} {'ms/try':>7}")
+    print(
+        f"fuzz_loaders: seed {args.seed}, {args.tries} tries per format, {time.monotonic() - t0:.0f} s wall\n"
+    )
+    head = (
+        f"{'format':24} {'tries':>6} {'ok':>6} {'typed':>6} {'untyped':>8} {'share':>8} {'crashes':>7} "
+        f"{'hangs':>5} {'slow':>5} {'ms/try':>7}"
+    )
     print(head)
     print("-" * len(head))
     bad = 0
@@ -219,8 +286,10 @@ def main() -> None:
         bad += c["untyped"] + c["crash"] + c["hang"]
         share = c["untyped"] / n if n else 0.0
         ms = 1000 * tally.seconds[f] / n if n else 0.0
-        print(f"{f:24} {n:6d} {c['ok']:6d} {c['typed']:6d} {c['untyped']:8d} {share:8.2%} {c['crash']:7d} "
-              f"{c['hang']:5d} {len(tally.slow[f]):5d} {ms:7.1f}")
+        print(
+            f"{f:24} {n:6d} {c['ok']:6d} {c['typed']:6d} {c['untyped']:8d} {share:8.2%} {c['crash']:7d} "
+            f"{c['hang']:5d} {len(tally.slow[f]):5d} {ms:7.1f}"
+        )
     for f in formats:
         if tally.untyped[f]:
             print(f"\n{f}: top untyped exceptions / crashes / hangs")

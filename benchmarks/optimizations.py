@@ -40,12 +40,19 @@ RESULTS: list[dict] = []
 def target(name: str, value: float, limit: float, op: str, detail: str = "") -> bool:
     """Record and print one target (``op`` is "<=", ">=" or ">")."""
     ok = {"<=": value <= limit, ">=": value >= limit, ">": value > limit}[op]
-    RESULTS.append({"target": name, "value": value, "limit": limit, "op": op, "passed": ok, "detail": detail})
-    print(f"  [{'PASS' if ok else 'FAIL'}] {name}: {value:.4g} {op} {limit:g}" + (f"  ({detail})" if detail else ""))
+    RESULTS.append(
+        {"target": name, "value": value, "limit": limit, "op": op, "passed": ok, "detail": detail}
+    )
+    print(
+        f"  [{'PASS' if ok else 'FAIL'}] {name}: {value:.4g} {op} {limit:g}"
+        + (f"  ({detail})" if detail else "")
+    )
     return ok
 
 
-def side_by_side(runners: dict, x: np.ndarray, rounds: int, per_round: int, warmup: int = 10) -> dict[str, float]:
+def side_by_side(
+    runners: dict, x: np.ndarray, rounds: int, per_round: int, warmup: int = 10
+) -> dict[str, float]:
     """p50 latency (ms) of each runner, timed in interleaved rounds of ``per_round`` calls."""
     samples: dict[str, list[float]] = {k: [] for k in runners}
     for r in runners.values():
@@ -70,7 +77,11 @@ def _progress_printer():
             row = e.data
             lat = (row.get("latency_ms") or {}).get("p50")
             err = row.get("error")
-            print(f"    built {row['name']}: " + (f"ERROR {err}" if err else f"{row['size_bytes']:,} B, p50 {lat:.3f} ms"), flush=True)
+            print(
+                f"    built {row['name']}: "
+                + (f"ERROR {err}" if err else f"{row['size_bytes']:,} B, p50 {lat:.3f} ms"),
+                flush=True,
+            )
         elif e.kind == "progress" and time.time() - last["t"] > 30:
             last["t"] = time.time()
             print(f"    ... {e.variant or ''} {e.stage} {e.fraction or 0:.0%}", flush=True)
@@ -84,7 +95,9 @@ def run_engine(recipe_dict: dict, out: Path):
     from deploy_studio.core.recipe import parse_recipe
 
     recipe = parse_recipe(recipe_dict)
-    report = run_recipe(recipe, out, reporter=Reporter(_progress_printer()), isolate=False, templates=False)
+    report = run_recipe(
+        recipe, out, reporter=Reporter(_progress_printer()), isolate=False, templates=False
+    )
     rows = {r["name"]: r for r in report["variants"]}
     failed = {k: r["error"] for k, r in rows.items() if r.get("error")}
     if failed:
@@ -109,12 +122,36 @@ def digits(out: Path, runs: int) -> None:
         "variant": [
             {"name": "fp32-eager", "format": "eager"},
             {"name": "fp32-pte", "format": "pte"},
-            {"name": "int8-pte", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]},
-            {"name": "pruned50-pte", "format": "pte", "steps": [
-                {"kind": "prune", "method": "structured-l1", "amount": 0.5, "finetune_epochs": 2}]},
-            {"name": "student-pte", "format": "pte", "steps": [
-                {"kind": "distill", "student": "builtin:digits-cnn-small", "epochs": 10,
-                 "temperature": 4.0, "alpha": 0.7}]},
+            {
+                "name": "int8-pte",
+                "format": "pte",
+                "steps": [{"kind": "quantize", "mode": "int8-static"}],
+            },
+            {
+                "name": "pruned50-pte",
+                "format": "pte",
+                "steps": [
+                    {
+                        "kind": "prune",
+                        "method": "structured-l1",
+                        "amount": 0.5,
+                        "finetune_epochs": 2,
+                    }
+                ],
+            },
+            {
+                "name": "student-pte",
+                "format": "pte",
+                "steps": [
+                    {
+                        "kind": "distill",
+                        "student": "builtin:digits-cnn-small",
+                        "epochs": 10,
+                        "temperature": 4.0,
+                        "alpha": 0.7,
+                    }
+                ],
+            },
         ],
     }
     report, rows = run_engine(recipe, out / "digits")
@@ -134,17 +171,54 @@ def digits(out: Path, runs: int) -> None:
     print("  p50 latency (ms, interleaved): " + ", ".join(f"{k} {v:.4f}" for k, v in p50.items()))
     for k, r in rows.items():
         acc = (r.get("accuracy") or {}).get("top1")
-        print(f"  {k:14s} size {r['size_bytes'] or 0:>10,} B  params {r['params'] or 0:>9,}  "
-              f"top-1 {acc if acc is None else round(acc, 4)}  engine p50 {(r.get('latency_ms') or {}).get('p50')}")
+        print(
+            f"  {k:14s} size {r['size_bytes'] or 0:>10,} B  params {r['params'] or 0:>9,}  "
+            f"top-1 {acc if acc is None else round(acc, 4)}  engine p50 {(r.get('latency_ms') or {}).get('p50')}"
+        )
     print(f"  original accuracy {base:.4f}")
-    target("int8-static pte size / fp32 pte size", rows["int8-pte"]["size_bytes"] / rows["fp32-pte"]["size_bytes"], 0.30, "<=")
-    target("fp32 eager p50 / int8-static pte p50 (speed-up, 1 thread)", p50["fp32-eager"] / p50["int8-pte"], 3.0, ">=",
-           f"{p50['fp32-eager']:.4f} ms vs {p50['int8-pte']:.4f} ms")
-    target("int8-static pte accuracy drop (points)", 100 * (base - rows["int8-pte"]["accuracy"]["top1"]), 1.0, "<=")
-    target("structured-l1 0.5 params / original", rows["pruned50-pte"]["params"] / teacher_params, 0.6, "<=")
-    target("structured-l1 0.5 + finetune accuracy drop (points)", 100 * (base - rows["pruned50-pte"]["accuracy"]["top1"]), 2.0, "<=")
-    target("distilled digits-cnn-small params / teacher", rows["student-pte"]["params"] / teacher_params, 0.25, "<=")
-    target("distilled digits-cnn-small held-out accuracy", rows["student-pte"]["accuracy"]["top1"], 0.95, ">=")
+    target(
+        "int8-static pte size / fp32 pte size",
+        rows["int8-pte"]["size_bytes"] / rows["fp32-pte"]["size_bytes"],
+        0.30,
+        "<=",
+    )
+    target(
+        "fp32 eager p50 / int8-static pte p50 (speed-up, 1 thread)",
+        p50["fp32-eager"] / p50["int8-pte"],
+        3.0,
+        ">=",
+        f"{p50['fp32-eager']:.4f} ms vs {p50['int8-pte']:.4f} ms",
+    )
+    target(
+        "int8-static pte accuracy drop (points)",
+        100 * (base - rows["int8-pte"]["accuracy"]["top1"]),
+        1.0,
+        "<=",
+    )
+    target(
+        "structured-l1 0.5 params / original",
+        rows["pruned50-pte"]["params"] / teacher_params,
+        0.6,
+        "<=",
+    )
+    target(
+        "structured-l1 0.5 + finetune accuracy drop (points)",
+        100 * (base - rows["pruned50-pte"]["accuracy"]["top1"]),
+        2.0,
+        "<=",
+    )
+    target(
+        "distilled digits-cnn-small params / teacher",
+        rows["student-pte"]["params"] / teacher_params,
+        0.25,
+        "<=",
+    )
+    target(
+        "distilled digits-cnn-small held-out accuracy",
+        rows["student-pte"]["accuracy"]["top1"],
+        0.95,
+        ">=",
+    )
     for r in runners.values():
         r.close()
 
@@ -174,8 +248,15 @@ def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str,
     model = load_model(ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]))
     fp32 = folder / f"{arch}-ort-fp32.onnx"
     example = torch.from_numpy(calibration[:1])
-    torch.onnx.export(model.module.eval(), (example,), str(fp32), dynamo=True, external_data=False,
-                      input_names=["input"], output_names=["logits"])
+    torch.onnx.export(
+        model.module.eval(),
+        (example,),
+        str(fp32),
+        dynamo=True,
+        external_data=False,
+        input_names=["input"],
+        output_names=["logits"],
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -187,8 +268,15 @@ def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str,
     paths = {"ort-fp32": fp32}
     for tag, act in (("s8s8", QuantType.QInt8), ("u8s8", QuantType.QUInt8)):
         path = folder / f"{arch}-ort-int8-{tag}.onnx"
-        quantize_static(str(fp32), str(path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=act, weight_type=QuantType.QInt8)
+        quantize_static(
+            str(fp32),
+            str(path),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=act,
+            weight_type=QuantType.QInt8,
+        )
         paths[f"ort-int8-{tag}"] = path
     return paths
 
@@ -196,7 +284,9 @@ def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str,
 def torchvision_arch(arch: str, out: Path, runs: int) -> None:
     from deploy_studio.core.runtimes import open_runner
 
-    print(f"\n== {arch} (torchvision, random weights and data, latency only, 1 thread) ==", flush=True)
+    print(
+        f"\n== {arch} (torchvision, random weights and data, latency only, 1 thread) ==", flush=True
+    )
     q = {"kind": "quantize", "mode": "int8-static"}
     recipe = {
         "name": f"{arch} optimizations",
@@ -207,10 +297,16 @@ def torchvision_arch(arch: str, out: Path, runs: int) -> None:
             {"name": "studio-fp32-pte", "format": "pte"},
             {"name": "studio-int8-pte", "format": "pte", "steps": [q]},
             {"name": "studio-int8-onnx", "format": "onnx", "steps": [q]},
-            {"name": "studio-pruned30-int8-pte", "format": "pte", "steps": [
-                {"kind": "prune", "method": "structured-l1", "amount": 0.3}, q]},
-            {"name": "studio-pruned50-int8-pte", "format": "pte", "steps": [
-                {"kind": "prune", "method": "structured-l1", "amount": 0.5}, q]},
+            {
+                "name": "studio-pruned30-int8-pte",
+                "format": "pte",
+                "steps": [{"kind": "prune", "method": "structured-l1", "amount": 0.3}, q],
+            },
+            {
+                "name": "studio-pruned50-int8-pte",
+                "format": "pte",
+                "steps": [{"kind": "prune", "method": "structured-l1", "amount": 0.5}, q],
+            },
         ],
     }
     folder = out / arch
@@ -218,7 +314,9 @@ def torchvision_arch(arch: str, out: Path, runs: int) -> None:
     from deploy_studio.core.models import ModelSpec
     from deploy_studio.core.session import open_session
 
-    session = open_session(ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]), _data_spec(recipe["data"]))
+    session = open_session(
+        ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]), _data_spec(recipe["data"])
+    )
     calibration = session.model.preprocess.apply(session.dataset.images[session.train_idx[:16]])
     print("  exporting and quantizing with ONNX Runtime's own tools ...", flush=True)
     ort_paths = ort_baselines(arch, folder / "ort", calibration)
@@ -233,18 +331,31 @@ def torchvision_arch(arch: str, out: Path, runs: int) -> None:
     for name, v in sorted(p50.items(), key=lambda kv: kv[1]):
         size = rows[name]["size_bytes"] if name in rows else ort_paths[name].stat().st_size
         params = rows[name]["params"] if name in rows else None
-        print(f"  {name:26s} p50 {v:8.2f} ms  size {size:>11,} B" + (f"  params {params:,}" if params else ""))
+        print(
+            f"  {name:26s} p50 {v:8.2f} ms  size {size:>11,} B"
+            + (f"  params {params:,}" if params else "")
+        )
     ort_best_name = min((k for k in p50 if k.startswith("ort-")), key=p50.get)
     ort_best = p50[ort_best_name]
     studio = {k: v for k, v in p50.items() if k.startswith("studio-")}
     fastest = min(studio, key=studio.get)
     pruned = {k: v for k, v in studio.items() if "pruned" in k}
     best_pruned = min(pruned, key=pruned.get) if pruned else None
-    target(f"{arch}: ORT best p50 / studio fastest p50", ort_best / studio[fastest], 1.0, ">=",
-           f"{fastest} {studio[fastest]:.2f} ms vs {ort_best_name} {ort_best:.2f} ms")
+    target(
+        f"{arch}: ORT best p50 / studio fastest p50",
+        ort_best / studio[fastest],
+        1.0,
+        ">=",
+        f"{fastest} {studio[fastest]:.2f} ms vs {ort_best_name} {ort_best:.2f} ms",
+    )
     if best_pruned:
-        target(f"{arch}: ORT best p50 / pruned int8 p50", ort_best / pruned[best_pruned], 1.0, ">",
-               f"{best_pruned} {pruned[best_pruned]:.2f} ms vs {ort_best_name} {ort_best:.2f} ms")
+        target(
+            f"{arch}: ORT best p50 / pruned int8 p50",
+            ort_best / pruned[best_pruned],
+            1.0,
+            ">",
+            f"{best_pruned} {pruned[best_pruned]:.2f} ms vs {ort_best_name} {ort_best:.2f} ms",
+        )
     else:
         target(f"{arch}: a pruned int8 variant built", 0.0, 1.0, ">=", "all pruned variants failed")
     for r in runners.values():
@@ -268,8 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"seconds": round(time.perf_counter() - started, 1), "targets": RESULTS}
     (out / "optimizations.json").write_text(json.dumps(summary, indent=2))
     failed = [r["target"] for r in RESULTS if not r["passed"]]
-    print(f"\n{len(RESULTS) - len(failed)}/{len(RESULTS)} targets passed in {summary['seconds']:.0f} s; "
-          f"details in {out / 'optimizations.json'}")
+    print(
+        f"\n{len(RESULTS) - len(failed)}/{len(RESULTS)} targets passed in {summary['seconds']:.0f} s; "
+        f"details in {out / 'optimizations.json'}"
+    )
     return 1 if failed else 0
 
 

@@ -38,8 +38,9 @@ def quiet_native_output():
         os.close(devnull)
 
 
-
-def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None) -> dict | None:
+def pick_variant(
+    rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None
+) -> dict | None:
     """The row to ship for ``fmt``: the preferred one if it built, else
     :func:`deploy_studio.core.pareto.ship_choice` (the smallest gate-passing variant within the latency
     noise of the fastest)."""
@@ -53,7 +54,9 @@ def pick_variant(rows: list[dict], fmt: str, preferred: str | None, gates: list[
     return ship_choice(rows, fmt, failed_variants(gates or []))
 
 
-def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarray, labels: list[str]) -> dict:
+def expected_output(
+    row: dict, out_dir: Path, session: Session, pixels: np.ndarray, labels: list[str]
+) -> dict:
     """The desktop's logits/top-k for the sample, run in the artifact's own runtime."""
     from deploy_studio.core.runtimes import open_runner, run_scope
 
@@ -70,14 +73,17 @@ def expected_output(row: dict, out_dir: Path, session: Session, pixels: np.ndarr
     top = topk(logits, labels, 3)
     i = int(np.argmax(logits))
     return {
-        "top1": labels[i] if i < len(labels) else str(i), "top1_index": i,
+        "top1": labels[i] if i < len(labels) else str(i),
+        "top1_index": i,
         "topk": [[lab, p] for lab, p in top],
-        "logits": [float(v) for v in logits], "probs": [float(v) for v in probs],
+        "logits": [float(v) for v in logits],
+        "probs": [float(v) for v in probs],
     }
 
 
-def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter,
-                service) -> tuple[list[dict], list[dict]]:
+def export_apps(
+    recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter, service
+) -> tuple[list[dict], list[dict]]:
     """Render every ``[export] templates`` entry (in the worker, against its session).
 
     Returns ``(app rows, rows of variants built for the apps)``: when no variant was built in
@@ -100,7 +106,9 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
             entry = {"platform": t.platform, "runtime": runtime, "path": None}
             try:
                 fmt = PLATFORMS[t.platform][runtime]
-                row = pick_variant(rows, fmt, t.variant or recipe.export.variant, report.get("gates"))
+                row = pick_variant(
+                    rows, fmt, t.variant or recipe.export.variant, report.get("gates")
+                )
                 if t.variant and (row is None or row["name"] != t.variant):
                     raise StudioError(
                         f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
@@ -113,22 +121,41 @@ def export_apps(recipe: Recipe, session: Session, report: dict, out_dir: Path, r
                 artifact = out_dir / row["artifact"]
                 extra = [out_dir / f for f in row.get("files", [])[1:]]
                 bundle = AppBundle(
-                    app_name=recipe.export.app_name, artifact=artifact, artifact_extra=extra,
-                    preprocess=session.preprocess, labels=labels, sample_png=sample_png,
+                    app_name=recipe.export.app_name,
+                    artifact=artifact,
+                    artifact_extra=extra,
+                    preprocess=session.preprocess,
+                    labels=labels,
+                    sample_png=sample_png,
                     expected=expected_output(row, out_dir, session, pixels, labels),
-                    input_shape=list(session.model.input_shape), variant=row["name"],
+                    input_shape=list(session.model.input_shape),
+                    variant=row["name"],
                 )
                 target = out_dir / "apps" / f"{t.platform}-{runtime}"
-                options = {"executorch_ios_branch": recipe.export.ios_branch} if recipe.export.ios_branch else None
-                render_project(t.platform, runtime, bundle, target, options=options, reporter=reporter)
-                entry.update({"path": target.relative_to(out_dir).as_posix(), "variant": row["name"], "format": fmt})
+                options = (
+                    {"executorch_ios_branch": recipe.export.ios_branch}
+                    if recipe.export.ios_branch
+                    else None
+                )
+                render_project(
+                    t.platform, runtime, bundle, target, options=options, reporter=reporter
+                )
+                entry.update(
+                    {
+                        "path": target.relative_to(out_dir).as_posix(),
+                        "variant": row["name"],
+                        "format": fmt,
+                    }
+                )
             except StudioError as e:
                 entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
             entries.append(entry)
     return entries, added
 
 
-def _build_for_app(recipe: Recipe, fmt: str, platform: str, out_dir: Path, reporter: Reporter, service) -> dict:
+def _build_for_app(
+    recipe: Recipe, fmt: str, platform: str, out_dir: Path, reporter: Reporter, service
+) -> dict:
     """An fp32 variant in ``fmt`` for an app whose runtime needs a format nobody built."""
     from deploy_studio.core.registry import FORMATS
     from deploy_studio.core.worker.requests import BuildVariant
@@ -142,6 +169,8 @@ def _build_for_app(recipe: Recipe, fmt: str, platform: str, out_dir: Path, repor
     try:
         row = service.build(BuildVariant(with_app, name, str(out_dir)), reporter.for_variant(name))
     except StudioError as e:
-        raise StudioError(f"the {fmt} artifact for the {platform} app failed: {e.message}", e.hint) from None
+        raise StudioError(
+            f"the {fmt} artifact for the {platform} app failed: {e.message}", e.hint
+        ) from None
     row["notes"] = [*row.get("notes", []), f"added to ship in the {platform} app"]
     return row

@@ -83,7 +83,15 @@ def _versions() -> dict:
     from importlib import metadata
 
     out = {"cache": CACHE_VERSION}
-    for dist in ("deploy-studio", "torch", "executorch", "onnxruntime", "torchao", "coremltools", "onnx"):
+    for dist in (
+        "deploy-studio",
+        "torch",
+        "executorch",
+        "onnxruntime",
+        "torchao",
+        "coremltools",
+        "onnx",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -96,8 +104,11 @@ def variant_key(recipe, variant, preprocess: dict) -> str:
     payload = {
         "versions": _versions(),
         "model": model_fingerprint(recipe.model),
-        "data": {**data_fingerprint(recipe.data.source),
-                 "calibration": recipe.data.calibration_samples, "eval": recipe.data.eval_samples},
+        "data": {
+            **data_fingerprint(recipe.data.source),
+            "calibration": recipe.data.calibration_samples,
+            "eval": recipe.data.eval_samples,
+        },
         "preprocess": preprocess,
         "benchmark": vars(recipe.benchmark),
         "variant": variant.to_dict(),

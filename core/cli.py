@@ -49,28 +49,46 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.add_argument("--weights")
     i.add_argument("--input-shape", type=_shape)
-    i.add_argument("--trust", action="store_true", help="allow a pickled whole module to run its code")
+    i.add_argument(
+        "--trust", action="store_true", help="allow a pickled whole module to run its code"
+    )
     i.add_argument("--json", action="store_true")
 
     r = sub.add_parser("run", help="build, measure and export every variant of a recipe")
     r.add_argument("recipe")
     r.add_argument("--out", required=True)
-    r.add_argument("--no-isolate", action="store_true", help="build in this process (no child process)")
-    r.add_argument("--no-cache", action="store_true", help="rebuild every variant, even unchanged ones")
+    r.add_argument(
+        "--no-isolate", action="store_true", help="build in this process (no child process)"
+    )
+    r.add_argument(
+        "--no-cache", action="store_true", help="rebuild every variant, even unchanged ones"
+    )
 
     d = sub.add_parser("demo", help="run the built-in digits demo recipe end to end")
     d.add_argument("--out", required=True)
-    d.add_argument("--no-cache", action="store_true", help="rebuild every variant, even unchanged ones")
+    d.add_argument(
+        "--no-cache", action="store_true", help="rebuild every variant, even unchanged ones"
+    )
 
     t = sub.add_parser("tune", help="search quantize x prune x format within an accuracy budget")
     t.add_argument("recipe")
     t.add_argument("--out", required=True)
-    t.add_argument("--no-cache", action="store_true", help="rebuild every variant, even unchanged ones")
-    t.add_argument("--max-accuracy-drop", type=float, default=None,
-                   help="labelled data: the accuracy budget (fraction, default 0.01)")
-    t.add_argument("--min-agreement", type=float, default=None,
-                   help="unlabelled data: the fidelity budget, least top-1 agreement with the original "
-                   "(default 1 - max accuracy drop)")
+    t.add_argument(
+        "--no-cache", action="store_true", help="rebuild every variant, even unchanged ones"
+    )
+    t.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=None,
+        help="labelled data: the accuracy budget (fraction, default 0.01)",
+    )
+    t.add_argument(
+        "--min-agreement",
+        type=float,
+        default=None,
+        help="unlabelled data: the fidelity budget, least top-1 agreement with the original "
+        "(default 1 - max accuracy drop)",
+    )
     return p
 
 
@@ -91,12 +109,21 @@ def main(argv: list[str] | None = None, open_window=None) -> int:
         if args.command == "run":
             from deploy_studio.core.recipe import load_recipe
 
-            return _run(load_recipe(args.recipe), Path(args.out), isolate=not args.no_isolate, cache=not args.no_cache)
+            return _run(
+                load_recipe(args.recipe),
+                Path(args.out),
+                isolate=not args.no_isolate,
+                cache=not args.no_cache,
+            )
         if args.command == "demo":
             from deploy_studio.core.fsutil import resource_path
             from deploy_studio.core.recipe import load_recipe
 
-            return _run(load_recipe(resource_path("recipes", "demo.toml")), Path(args.out), cache=not args.no_cache)
+            return _run(
+                load_recipe(resource_path("recipes", "demo.toml")),
+                Path(args.out),
+                cache=not args.no_cache,
+            )
         if args.command == "tune":
             return _tune(args)
     except StudioError as e:
@@ -127,16 +154,30 @@ def _quiet_libraries() -> None:
 
 def _gui(args, open_window) -> int:
     if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
     ):
-        print("error: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)", file=sys.stderr)
-        print("try: deploy-studio demo --out DIR (the same work, headless), or QT_QPA_PLATFORM=offscreen "
-              "deploy-studio gui RECIPE --run --out DIR --screenshot PNG --exit-when-done", file=sys.stderr)
+        print(
+            "error: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset)",
+            file=sys.stderr,
+        )
+        print(
+            "try: deploy-studio demo --out DIR (the same work, headless), or QT_QPA_PLATFORM=offscreen "
+            "deploy-studio gui RECIPE --run --out DIR --screenshot PNG --exit-when-done",
+            file=sys.stderr,
+        )
         return 2
     if open_window is None:
-        print("error: this entry point runs the engine only; the window is opened by `deploy-studio` "
-              "(deploy_studio.gui.launch)", file=sys.stderr)
-        print("try: deploy-studio gui ... (or python -m deploy_studio.gui.launch gui ...)", file=sys.stderr)
+        print(
+            "error: this entry point runs the engine only; the window is opened by `deploy-studio` "
+            "(deploy_studio.gui.launch)",
+            file=sys.stderr,
+        )
+        print(
+            "try: deploy-studio gui ... (or python -m deploy_studio.gui.launch gui ...)",
+            file=sys.stderr,
+        )
         return 2
     return open_window(args)
 
@@ -154,8 +195,19 @@ def _inspect(args) -> int:
         summary = worker.call(LoadModel(spec))["summary"]
     except StudioError as e:
         if args.json:
-            print(json.dumps({"ok": False, "error": e.message, "hint": e.hint, "params": None,
-                              "input_shape": args.input_shape, "output_shape": None, "layer": getattr(e, "layer", None)}))
+            print(
+                json.dumps(
+                    {
+                        "ok": False,
+                        "error": e.message,
+                        "hint": e.hint,
+                        "params": None,
+                        "input_shape": args.input_shape,
+                        "output_shape": None,
+                        "layer": getattr(e, "layer", None),
+                    }
+                )
+            )
             return 2
         raise
     finally:
@@ -175,7 +227,11 @@ def _print_summary(s: dict) -> None:
     print(f"size         {size / 1e6:.2f} MB" if size is not None else "size         n/a")
     print(f"input shape  {s['input_shape']}")
     print(f"output shape {s['output_shape']}")
-    print(f"FLOPs        {flops:,}" if flops is not None else "FLOPs        not countable for this model")
+    print(
+        f"FLOPs        {flops:,}"
+        if flops is not None
+        else "FLOPs        not countable for this model"
+    )
     for n in s["notes"]:
         print(f"note         {n}")
     if s["layers"]:
@@ -212,7 +268,9 @@ def _print_results(report: dict, out: Path) -> None:
     if origin:
         print(f"preprocessing: {origin}")
     w = max([22, *(len(v["name"]) for v in report["variants"])])  # long tune names stay aligned
-    print(f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8} {'SNR dB':>7}")
+    print(
+        f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8} {'SNR dB':>7}"
+    )
     for v in report["variants"]:
         if v.get("error"):
             print(f"{v['name']:<{w}} {v['format']:<7} FAILED: {v['error']}")
@@ -221,9 +279,11 @@ def _print_results(report: dict, out: Path) -> None:
         acc = (v.get("accuracy") or {}).get("top1")
         agr = (v.get("parity") or {}).get("top1_agreement")
         snr = (v.get("parity") or {}).get("snr_db")
-        print(f"{v['name']:<{w}} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
-              f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
-              f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}")
+        print(
+            f"{v['name']:<{w}} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
+            f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
+            f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
+        )
     for g in report["gates"]:
         status = g.get("status", "passed" if g["passed"] else "failed")
         if status == "passed":
@@ -232,7 +292,9 @@ def _print_results(report: dict, out: Path) -> None:
         reason = f": {g['reason']}" if g.get("reason") else ""
         print(f"gate {status.upper()}: {g['name']} = {value} (limit {g['limit']}){reason}")
     for t in report.get("templates", []):
-        print(f"app: {t['platform']} ({t['runtime']}): {t.get('path') or 'FAILED: ' + t.get('error', '')}")
+        print(
+            f"app: {t['platform']} ({t['runtime']}): {t.get('path') or 'FAILED: ' + t.get('error', '')}"
+        )
     print(f"report: {out / 'report.html'}")
 
 
@@ -246,8 +308,14 @@ def _tune(args) -> int:
     recipe = load_recipe(args.recipe)
     progress = TerminalProgress()
     try:
-        report = tune(recipe, Path(args.out), max_accuracy_drop=args.max_accuracy_drop, reporter=Reporter(progress),
-                      min_agreement=args.min_agreement, cache=not args.no_cache)
+        report = tune(
+            recipe,
+            Path(args.out),
+            max_accuracy_drop=args.max_accuracy_drop,
+            reporter=Reporter(progress),
+            min_agreement=args.min_agreement,
+            cache=not args.no_cache,
+        )
     finally:
         progress.finish()
     _print_results(report, Path(args.out))

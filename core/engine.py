@@ -47,7 +47,11 @@ def new_report(recipe: Recipe, info: SessionInfo) -> Report:
     return Report(
         name=recipe.name,
         created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        host={"platform": platform.platform(), "python": platform.python_version(), "torch": torch_version},
+        host={
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "torch": torch_version,
+        },
         model=ModelInfo(**info.model),
         dataset=DatasetInfo(**info.dataset),
         baseline_accuracy=info.baseline_accuracy,
@@ -63,8 +67,15 @@ def prepare(recipe: Recipe, worker, reporter: Reporter) -> SessionInfo:
     return worker.call(Prepare(recipe), reporter.emit, reporter.cancel)
 
 
-def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, reporter: Reporter, worker,
-                 overall: tuple[int, int] | None = None, cache: bool = True) -> list[VariantResult]:
+def run_variants(
+    recipe: Recipe,
+    variants: list[VariantSpec],
+    out_dir: Path,
+    reporter: Reporter,
+    worker,
+    overall: tuple[int, int] | None = None,
+    cache: bool = True,
+) -> list[VariantResult]:
     """Build and measure ``variants`` in ``worker``; a failing variant keeps its row with ``error``.
 
     With ``cache`` (and the build cache enabled), a variant whose inputs did not change since
@@ -78,17 +89,40 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
     rows: list[VariantResult] = []
     done, total = overall or (0, len(variants))
     for i, v in enumerate(variants):
-        reporter.emit(Event("progress", stage="overall", fraction=(done + i) / max(total, 1), message=f"building {v.name}", variant=None))
-        reporter.emit(Event("log", stage="overall", message=f"[{done + i + 1}/{total}] {v.name}: {v.format}", variant=v.name))
+        reporter.emit(
+            Event(
+                "progress",
+                stage="overall",
+                fraction=(done + i) / max(total, 1),
+                message=f"building {v.name}",
+                variant=None,
+            )
+        )
+        reporter.emit(
+            Event(
+                "log",
+                stage="overall",
+                message=f"[{done + i + 1}/{total}] {v.name}: {v.format}",
+                variant=v.name,
+            )
+        )
         key = build_cache.variant_key(recipe, v, recipe.preprocess) if cache else None
         cached = build_cache.lookup(key, Path(out_dir)) if key else None
         if cached is not None:
             row = VariantResult.from_dict(cached)
-            reporter.emit(Event("log", stage="overall", variant=v.name,
-                                message=f"[{v.name}] unchanged since {row.cached.get('built')}: reused, not rebuilt"))
+            reporter.emit(
+                Event(
+                    "log",
+                    stage="overall",
+                    variant=v.name,
+                    message=f"[{v.name}] unchanged since {row.cached.get('built')}: reused, not rebuilt",
+                )
+            )
         else:
             try:
-                data = worker.call(BuildVariant(recipe, v.name, str(out_dir)), reporter.emit, reporter.cancel)
+                data = worker.call(
+                    BuildVariant(recipe, v.name, str(out_dir)), reporter.emit, reporter.cancel
+                )
                 row = VariantResult.from_dict(data)
             except Cancelled:
                 remove_partials(Path(out_dir) / "artifacts")
@@ -100,8 +134,17 @@ def run_variants(recipe: Recipe, variants: list[VariantSpec], out_dir: Path, rep
             if key:
                 build_cache.store(key, row.to_dict(), Path(out_dir))
         rows.append(row)
-        reporter.emit(Event("result", stage="variant", variant=v.name, data=row.to_dict(samples=True)))
-    reporter.emit(Event("progress", stage="overall", fraction=(done + len(variants)) / max(total, 1), variant=None))
+        reporter.emit(
+            Event("result", stage="variant", variant=v.name, data=row.to_dict(samples=True))
+        )
+    reporter.emit(
+        Event(
+            "progress",
+            stage="overall",
+            fraction=(done + len(variants)) / max(total, 1),
+            variant=None,
+        )
+    )
     return rows
 
 
@@ -118,13 +161,23 @@ def evaluate_gates(recipe: Recipe, report: Report | dict) -> list[dict]:
 
 def render_apps(recipe: Recipe, report: Report, out: Path, reporter: Reporter, worker) -> None:
     """Render ``[export] templates`` in the worker; rows it built for the apps join the report."""
-    apps, extra = worker.call(RenderApps(recipe, report.to_dict(), str(out)), reporter.emit, reporter.cancel)
+    apps, extra = worker.call(
+        RenderApps(recipe, report.to_dict(), str(out)), reporter.emit, reporter.cancel
+    )
     report.variants.extend(VariantResult.from_dict(r) for r in extra)
     report.templates = [AppResult.from_dict(a) for a in apps]
 
 
-def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None = None,
-               isolate: bool = True, templates: bool = True, cache: bool = True, worker=None) -> dict:
+def run_recipe(
+    recipe: Recipe,
+    out_dir: str | Path,
+    *,
+    reporter: Reporter | None = None,
+    isolate: bool = True,
+    templates: bool = True,
+    cache: bool = True,
+    worker=None,
+) -> dict:
     """Build, measure, gate, render templates and write ``report.json``/``report.html``.
 
     ``worker`` is the window's own worker (kept between runs); without one, a worker is started
@@ -154,16 +207,32 @@ def run_recipe(recipe: Recipe, out_dir: str | Path, *, reporter: Reporter | None
         report = new_report(recipe, info)
         variants = recipe.enabled_variants()
         extra_apps = 1 if (templates and recipe.export.templates) else 0
-        report.variants = run_variants(recipe, variants, out, reporter, worker,
-                                       overall=(0, len(variants) + extra_apps), cache=cache)
+        report.variants = run_variants(
+            recipe,
+            variants,
+            out,
+            reporter,
+            worker,
+            overall=(0, len(variants) + extra_apps),
+            cache=cache,
+        )
         report.gates = [GateVerdict.from_dict(g) for g in evaluate_gates(recipe, report)]
         if templates and recipe.export.templates:
-            reporter.emit(Event("progress", stage="overall", fraction=len(variants) / (len(variants) + 1),
-                                message="rendering app projects", variant=None))
+            reporter.emit(
+                Event(
+                    "progress",
+                    stage="overall",
+                    fraction=len(variants) / (len(variants) + 1),
+                    message="rendering app projects",
+                    variant=None,
+                )
+            )
             render_apps(recipe, report, out, reporter, worker)
         data = report.to_dict()
         write_report(data, out)
-        reporter.emit(Event("progress", stage="overall", fraction=1.0, message="done", variant=None))
+        reporter.emit(
+            Event("progress", stage="overall", fraction=1.0, message="done", variant=None)
+        )
         return data
     except BaseException:
         failed = True

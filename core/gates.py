@@ -43,11 +43,18 @@ def _accuracy_drop(row: dict, baseline: float | None) -> float | None:
 RULES: dict[str, GateRule] = {
     "max_accuracy_drop": GateRule("max_accuracy_drop", "accuracy drop", _accuracy_drop, False),
     "max_size_bytes": GateRule("max_size_bytes", "size", lambda r, _b: r.get("size_bytes"), False),
-    "max_latency_ms": GateRule("max_latency_ms", "p50 latency",
-                               lambda r, _b: (r.get("latency_ms") or {}).get("p50"), False),
-    "min_top1_agreement": GateRule("min_top1_agreement", "top-1 agreement",
-                                   lambda r, _b: (r.get("parity") or {}).get("top1_agreement"), True),
-    "min_snr_db": GateRule("min_snr_db", "output SNR", lambda r, _b: (r.get("parity") or {}).get("snr_db"), True),
+    "max_latency_ms": GateRule(
+        "max_latency_ms", "p50 latency", lambda r, _b: (r.get("latency_ms") or {}).get("p50"), False
+    ),
+    "min_top1_agreement": GateRule(
+        "min_top1_agreement",
+        "top-1 agreement",
+        lambda r, _b: (r.get("parity") or {}).get("top1_agreement"),
+        True,
+    ),
+    "min_snr_db": GateRule(
+        "min_snr_db", "output SNR", lambda r, _b: (r.get("parity") or {}).get("snr_db"), True
+    ),
 }
 GATE_KEYS = tuple(RULES)
 
@@ -76,16 +83,27 @@ def effective_limits(gates: Any) -> dict[str, tuple[float, bool]]:
     return out
 
 
-def _verdict(key: str, row: dict, limit: float, value: float | None, status: str, reason: str = "") -> dict:
+def _verdict(
+    key: str, row: dict, limit: float, value: float | None, status: str, reason: str = ""
+) -> dict:
     passed = {"passed": True, "failed": False}.get(status)
-    entry = {"name": f"{key}:{row['name']}", "gate": key, "variant": row["name"], "limit": limit,
-             "value": value, "passed": passed, "status": status}
+    entry = {
+        "name": f"{key}:{row['name']}",
+        "gate": key,
+        "variant": row["name"],
+        "limit": limit,
+        "value": value,
+        "passed": passed,
+        "status": status,
+    }
     if reason:
         entry["reason"] = reason
     return entry
 
 
-def judge(key: str, row: dict, limit: float, baseline: float | None, explicit: bool = True) -> dict | None:
+def judge(
+    key: str, row: dict, limit: float, baseline: float | None, explicit: bool = True
+) -> dict | None:
     """The verdict of gate ``key`` on one variant row (None when the gate does not apply)."""
     rule = RULES[key]
     if row.get("error"):
@@ -101,9 +119,15 @@ def judge(key: str, row: dict, limit: float, baseline: float | None, explicit: b
     if key == "max_latency_ms":
         ci = (row.get("latency_ms") or {}).get("p50_ci")
         if ci and ci[0] <= limit <= ci[1]:
-            return _verdict(key, row, limit, value, "uncertain",
-                            f"the limit {limit:g} ms lies inside the p50's 95% interval "
-                            f"[{ci[0]:.4g}, {ci[1]:.4g}] ms: measure with more runs or threads pinned")
+            return _verdict(
+                key,
+                row,
+                limit,
+                value,
+                "uncertain",
+                f"the limit {limit:g} ms lies inside the p50's 95% interval "
+                f"[{ci[0]:.4g}, {ci[1]:.4g}] ms: measure with more runs or threads pinned",
+            )
     ok = value >= limit if rule.higher_is_better else value <= limit
     return _verdict(key, row, limit, value, "passed" if ok else "failed")
 
@@ -121,7 +145,11 @@ def evaluate_gates(gates: Any, rows: list[dict], baseline: float | None) -> list
 
 def failed_variants(verdicts: list[dict]) -> set[str]:
     """Names of the variants with at least one failed gate."""
-    return {g["variant"] for g in verdicts if g.get("status", "passed" if g.get("passed") else "failed") == "failed"}
+    return {
+        g["variant"]
+        for g in verdicts
+        if g.get("status", "passed" if g.get("passed") else "failed") == "failed"
+    }
 
 
 def any_failed(verdicts: list[dict]) -> bool:

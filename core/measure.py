@@ -51,8 +51,16 @@ def ci_relative(ci: tuple[float, float] | None, p50: float | None) -> float | No
     return (ci[1] - ci[0]) / 2.0 / p50
 
 
-def measure_latency(runner: Runner, x, *, warmup: int, runs: int, threads: int, reporter: Reporter,
-                    ci_target: float | None = CI_TARGET) -> dict:
+def measure_latency(
+    runner: Runner,
+    x,
+    *,
+    warmup: int,
+    runs: int,
+    threads: int,
+    reporter: Reporter,
+    ci_target: float | None = CI_TARGET,
+) -> dict:
     """Time single-input calls after ``warmup`` untimed ones, until the p50 is known.
 
     ``runs`` timed calls first; then, while the 95% confidence interval of the p50 is wider
@@ -80,7 +88,13 @@ def measure_latency(runner: Runner, x, *, warmup: int, runs: int, threads: int, 
             samples.append((time.perf_counter() - t0) * 1000.0)
             if (i + 1) % every == 0 or i + 1 == runs:
                 reporter.progress("benchmark", 0.1 + 0.9 * min(1.0, len(samples) / runs))
-                reporter.emit(Event("latency", stage="benchmark", data={"samples_ms": list(samples), **percentiles(samples)}))
+                reporter.emit(
+                    Event(
+                        "latency",
+                        stage="benchmark",
+                        data={"samples_ms": list(samples), **percentiles(samples)},
+                    )
+                )
         stats = percentiles(samples)
         rel = ci_relative(median_ci(samples), stats["p50"])
         if not ci_target or (rel is not None and rel <= ci_target) or len(samples) >= limit:
@@ -92,14 +106,21 @@ def measure_latency(runner: Runner, x, *, warmup: int, runs: int, threads: int, 
     ci = median_ci(samples)
     rel = ci_relative(ci, stats["p50"])
     return {
-        **stats, "runs": len(samples), "requested_runs": runs, "threads": threads, "warmup": warmup,
-        "p50_ci": list(ci) if ci else None, "ci_rel": rel,
+        **stats,
+        "runs": len(samples),
+        "requested_runs": runs,
+        "threads": threads,
+        "warmup": warmup,
+        "p50_ci": list(ci) if ci else None,
+        "ci_rel": rel,
         "stable": bool(rel is not None and ci_target is not None and rel <= ci_target),
         "samples_ms": samples,
     }
 
 
-def run_outputs(runner: Runner, xs: np.ndarray, reporter: Reporter, stage: str = "evaluate") -> np.ndarray:
+def run_outputs(
+    runner: Runner, xs: np.ndarray, reporter: Reporter, stage: str = "evaluate"
+) -> np.ndarray:
     """Outputs for every sample, one batch-1 call each (artifacts are specialised to batch 1)."""
     outs = []
     n = len(xs)
@@ -135,8 +156,10 @@ def degenerate_outputs(reference: np.ndarray) -> str | None:
     spread = rows.max(1) - rows.min(1)
     tied = spread <= 1e-6 * (1.0 + np.abs(rows).max(1))
     if tied.mean() > 0.5:
-        return (f"the original model gives every output the same value on {tied.mean():.0%} of the "
-                "samples (random or untrained weights?): agreement with it is meaningless")
+        return (
+            f"the original model gives every output the same value on {tied.mean():.0%} of the "
+            "samples (random or untrained weights?): agreement with it is meaningless"
+        )
     return None
 
 
@@ -163,18 +186,36 @@ def parity_of(outputs: np.ndarray, reference: np.ndarray) -> dict:
     """
     n = int(len(outputs))
     if n == 0:
-        return {"max_abs_diff": None, "top1_agreement": None, "snr_db": None, "samples": 0,
-                "meaningful": False, "note": "no held-out samples"}
+        return {
+            "max_abs_diff": None,
+            "top1_agreement": None,
+            "snr_db": None,
+            "samples": 0,
+            "meaningful": False,
+            "note": "no held-out samples",
+        }
     diff = np.abs(np.asarray(outputs, dtype=np.float64) - np.asarray(reference, dtype=np.float64))
     max_diff = float(diff.max()) if np.isfinite(diff).all() else None
     why = degenerate_outputs(reference)
     if why is None and not np.isfinite(outputs).all():
         why = "the artifact's outputs contain NaN or infinity"
-        return {"max_abs_diff": None, "top1_agreement": 0.0, "snr_db": -SNR_CAP_DB, "samples": n,
-                "meaningful": True, "note": why}
+        return {
+            "max_abs_diff": None,
+            "top1_agreement": 0.0,
+            "snr_db": -SNR_CAP_DB,
+            "samples": n,
+            "meaningful": True,
+            "note": why,
+        }
     if why is not None:
-        return {"max_abs_diff": max_diff, "top1_agreement": None, "snr_db": None, "samples": n,
-                "meaningful": False, "note": why}
+        return {
+            "max_abs_diff": max_diff,
+            "top1_agreement": None,
+            "snr_db": None,
+            "samples": n,
+            "meaningful": False,
+            "note": why,
+        }
     out2, ref2 = outputs.reshape(n, -1), reference.reshape(n, -1)
     return {
         "max_abs_diff": max_diff,

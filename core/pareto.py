@@ -23,14 +23,18 @@ OBJECTIVES = {
 def candidates(rows: Sequence[dict]) -> list[dict]:
     """Rows that built and have a p50 latency and a size (and an accuracy, when any row has one)."""
     get_lat, get_size, get_acc = (OBJECTIVES[k][0] for k in ("latency", "size", "accuracy"))
-    built = [r for r in rows if not r.get("error") and get_lat(r) is not None and get_size(r) is not None]
+    built = [
+        r for r in rows if not r.get("error") and get_lat(r) is not None and get_size(r) is not None
+    ]
     with_acc = [r for r in built if get_acc(r) is not None]
     return with_acc or built
 
 
 def usable_objectives(rows: Sequence[dict]) -> list[str]:
     """The objectives every candidate row has a number for."""
-    return [k for k, (get, _) in OBJECTIVES.items() if rows and all(get(r) is not None for r in rows)]
+    return [
+        k for k, (get, _) in OBJECTIVES.items() if rows and all(get(r) is not None for r in rows)
+    ]
 
 
 def dominates(a: dict, b: dict, objectives: Sequence[str]) -> bool:
@@ -90,25 +94,42 @@ class Budget:
     reason: str
 
 
-def budget_for(data_source: str, labelled: bool, baseline: float | None, degenerate: str | None,
-               max_accuracy_drop: float, min_agreement: float | None = None) -> Budget:
+def budget_for(
+    data_source: str,
+    labelled: bool,
+    baseline: float | None,
+    degenerate: str | None,
+    max_accuracy_drop: float,
+    min_agreement: float | None = None,
+) -> Budget:
     """The budget a recommendation can honestly be made against on this data."""
     if data_source == "random":
-        return Budget(None, None, (
-            "no variant is recommended: the 'random' data source has neither labels (no accuracy) "
-            "nor real inputs (agreement on noise says nothing about real inputs), so no variant can "
-            "be vouched for. Use labelled data for an accuracy budget, or real unlabelled images "
-            "(imagefolder:DIR with the images directly inside) for a fidelity budget"))
+        return Budget(
+            None,
+            None,
+            (
+                "no variant is recommended: the 'random' data source has neither labels (no accuracy) "
+                "nor real inputs (agreement on noise says nothing about real inputs), so no variant can "
+                "be vouched for. Use labelled data for an accuracy budget, or real unlabelled images "
+                "(imagefolder:DIR with the images directly inside) for a fidelity budget"
+            ),
+        )
     if degenerate:
         return Budget(None, None, f"no variant is recommended: {degenerate}")
     if labelled and baseline is not None:
-        return Budget("accuracy", max_accuracy_drop,
-                      f"fastest variant losing at most {max_accuracy_drop:.2%} top-1 accuracy vs the original "
-                      "on held-out labelled samples")
+        return Budget(
+            "accuracy",
+            max_accuracy_drop,
+            f"fastest variant losing at most {max_accuracy_drop:.2%} top-1 accuracy vs the original "
+            "on held-out labelled samples",
+        )
     limit = min_agreement if min_agreement is not None else round(1.0 - max_accuracy_drop, 6)
-    return Budget("fidelity", limit,
-                  f"the data has no labels, so there is no accuracy budget: fastest variant whose top-1 "
-                  f"agrees with the original on at least {limit:.2%} of the real held-out samples")
+    return Budget(
+        "fidelity",
+        limit,
+        f"the data has no labels, so there is no accuracy budget: fastest variant whose top-1 "
+        f"agrees with the original on at least {limit:.2%} of the real held-out samples",
+    )
 
 
 def within_budget(row: dict, budget: Budget, baseline_accuracy: float | None) -> bool:
@@ -121,8 +142,12 @@ def within_budget(row: dict, budget: Budget, baseline_accuracy: float | None) ->
     return False
 
 
-def recommend(rows: Sequence[dict], baseline_accuracy: float | None, budget: Budget | float,
-              failed: set[str] | frozenset[str] = frozenset()) -> str | None:
+def recommend(
+    rows: Sequence[dict],
+    baseline_accuracy: float | None,
+    budget: Budget | float,
+    failed: set[str] | frozenset[str] = frozenset(),
+) -> str | None:
     """The fastest variant within ``budget`` that failed no gate (None when none qualifies).
 
     ``budget`` is a :class:`Budget`, or a float: a max accuracy drop on labelled data.
@@ -132,7 +157,11 @@ def recommend(rows: Sequence[dict], baseline_accuracy: float | None, budget: Bud
         budget = Budget("accuracy", float(budget), "")
     if budget.basis is None:
         return None
-    ok = [r for r in candidates(rows) if r["name"] not in failed and within_budget(r, budget, baseline_accuracy)]
+    ok = [
+        r
+        for r in candidates(rows)
+        if r["name"] not in failed and within_budget(r, budget, baseline_accuracy)
+    ]
     return min(ok, key=_speed_key)["name"] if ok else None
 
 
@@ -151,7 +180,9 @@ def within_noise(row: dict, fastest: dict) -> bool:
     return a["p50"] <= b["p50"] * (1 + NOISE_FALLBACK)
 
 
-def ship_choice(rows: Sequence[dict], fmt: str | Sequence[str], failed: set[str] | frozenset[str] = frozenset()) -> dict | None:
+def ship_choice(
+    rows: Sequence[dict], fmt: str | Sequence[str], failed: set[str] | frozenset[str] = frozenset()
+) -> dict | None:
     """The variant an app ships by default: among built rows in ``fmt`` that failed no gate,
     the smallest whose latency is within the measurement noise of the fastest.
 

@@ -38,7 +38,8 @@ def preflight(recipe, session, reporter: Reporter = NULL_REPORTER) -> None:
         if len(problems) == 1:
             raise RecipeError(problems[0], hints[0])
         raise RecipeError(
-            f"{len(problems)} problems found before building anything:\n  - " + "\n  - ".join(problems),
+            f"{len(problems)} problems found before building anything:\n  - "
+            + "\n  - ".join(problems),
             "; ".join(dict.fromkeys(h for h in hints if h)),
         )
 
@@ -50,14 +51,20 @@ def _check_step(variant, step, session, students: dict, reporter: Reporter) -> N
     if step.kind == "quantize":
         keep = list(opts.get("keep_fp32") or [])
         if keep:
-            names = {n for n, _ in session.model.module.named_modules() if n} if hasattr(session.model.module, "named_modules") else set()
-            inner = {n[len("inner."):] for n in names if n.startswith("inner.")}
+            names = (
+                {n for n, _ in session.model.module.named_modules() if n}
+                if hasattr(session.model.module, "named_modules")
+                else set()
+            )
+            inner = {n[len("inner.") :] for n in names if n.startswith("inner.")}
             missing = [k for k in keep if k not in names and k not in inner]
             if missing:
                 from deploy_studio.core.steps._common import weight_layer_names
 
                 layers = weight_layer_names(session.model.module)
-                shown = ", ".join(repr(n) for n in layers[:12]) + (" ..." if len(layers) > 12 else "")
+                shown = ", ".join(repr(n) for n in layers[:12]) + (
+                    " ..." if len(layers) > 12 else ""
+                )
                 raise RecipeError(
                     f"{where}: keep_fp32 names layers the model does not have: {', '.join(map(repr, missing))}",
                     f"use qualified module names such as {shown}",
@@ -80,9 +87,11 @@ def _check_step(variant, step, session, students: dict, reporter: Reporter) -> N
         if source not in students:
             students[source] = _student_problem(source, session, reporter)
         if students[source]:
-            raise RecipeError(f"{where}: {students[source]}",
-                              "give the student as builtin:NAME, torchvision:ARCH or file.py:Class; a "
-                              "relative path is read from the recipe's folder")
+            raise RecipeError(
+                f"{where}: {students[source]}",
+                "give the student as builtin:NAME, torchvision:ARCH or file.py:Class; a "
+                "relative path is read from the recipe's folder",
+            )
 
 
 def _student_problem(source: str, session, reporter: Reporter) -> str | None:
@@ -90,12 +99,16 @@ def _student_problem(source: str, session, reporter: Reporter) -> str | None:
     from deploy_studio.core.models import ModelSpec, load_model
 
     try:
-        student = load_model(ModelSpec(source, input_shape=list(session.model.input_shape)), reporter)
+        student = load_model(
+            ModelSpec(source, input_shape=list(session.model.input_shape)), reporter
+        )
     except StudioError as e:
         return f"the distill student {source} cannot be loaded: {e.message}"
     if not student.is_module:
         return f"the distill student {source} is a {student.kind} archive and cannot be trained"
     if list(student.output_shape) != list(session.model.output_shape):
-        return (f"the distill student {source} outputs {student.output_shape}, the teacher "
-                f"{session.model.output_shape}: pick a student with the same number of classes")
+        return (
+            f"the distill student {source} outputs {student.output_shape}, the teacher "
+            f"{session.model.output_shape}: pick a student with the same number of classes"
+        )
     return None

@@ -27,8 +27,12 @@ class DataSpec:
     """``[data]``: where samples come from and how they are split."""
 
     source: str = field(default="builtin:digits", metadata=rule(DATA_SOURCES_HINT))
-    calibration_samples: int = field(default=128, metadata=rule("samples for calibration and training", minimum=0))
-    eval_samples: int = field(default=500, metadata=rule("held-out samples for accuracy and parity", minimum=0))
+    calibration_samples: int = field(
+        default=128, metadata=rule("samples for calibration and training", minimum=0)
+    )
+    eval_samples: int = field(
+        default=500, metadata=rule("held-out samples for accuracy and parity", minimum=0)
+    )
 
 
 @dataclass
@@ -37,7 +41,9 @@ class BenchmarkSpec:
 
     threads: int = field(default=1, metadata=rule("threads of every runtime", minimum=1))
     warmup: int = field(default=10, metadata=rule("untimed runs first", minimum=0))
-    runs: int = field(default=50, metadata=rule("timed runs (more while the p50 is not known to +-2%)", minimum=1))
+    runs: int = field(
+        default=50, metadata=rule("timed runs (more while the p50 is not known to +-2%)", minimum=1)
+    )
 
 
 @dataclass
@@ -104,12 +110,27 @@ class Gates:
     """``[gates]``: limits per variant; None means "not set" (the fidelity gates then use
     their defaults, see :mod:`deploy_studio.core.gates`; ``false`` turns a default gate off)."""
 
-    max_accuracy_drop: float | None = field(default=None, metadata=rule("fraction of top-1, e.g. 0.01", minimum=0))
-    max_size_bytes: int | None = field(default=None, metadata=rule("bytes the app ships", minimum=1))
-    max_latency_ms: float | None = field(default=None, metadata=rule("p50 in ms", minimum=0, exclusive_minimum=True))
-    min_top1_agreement: float | None = field(default=None, metadata=rule(
-        "fraction of samples with the original's top-1, e.g. 0.95", minimum=0, maximum=1, allow_false=True))
-    min_snr_db: float | None = field(default=None, metadata=rule("output SNR in dB, e.g. 20", allow_false=True))
+    max_accuracy_drop: float | None = field(
+        default=None, metadata=rule("fraction of top-1, e.g. 0.01", minimum=0)
+    )
+    max_size_bytes: int | None = field(
+        default=None, metadata=rule("bytes the app ships", minimum=1)
+    )
+    max_latency_ms: float | None = field(
+        default=None, metadata=rule("p50 in ms", minimum=0, exclusive_minimum=True)
+    )
+    min_top1_agreement: float | None = field(
+        default=None,
+        metadata=rule(
+            "fraction of samples with the original's top-1, e.g. 0.95",
+            minimum=0,
+            maximum=1,
+            allow_false=True,
+        ),
+    )
+    min_snr_db: float | None = field(
+        default=None, metadata=rule("output SNR in dB, e.g. 20", allow_false=True)
+    )
 
 
 @dataclass
@@ -194,8 +215,12 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
     preprocess = parse_overrides(d.get("preprocess", {}))
     data = parse_table(DataSpec, d.get("data", {}), "[data]")
     kind, _, arg = data.source.partition(":")
-    if not (data.source in ("builtin:digits", "random") or (kind in ("mnist", "imagefolder") and arg)):
-        raise RecipeError(f"[data].source {data.source!r} is not a data source", f"use {DATA_SOURCES_HINT}")
+    if not (
+        data.source in ("builtin:digits", "random") or (kind in ("mnist", "imagefolder") and arg)
+    ):
+        raise RecipeError(
+            f"[data].source {data.source!r} is not a data source", f"use {DATA_SOURCES_HINT}"
+        )
     if kind in ("mnist", "imagefolder") and base_dir is not None:
         data.source = f"{kind}:{_rebase(arg, base_dir)}"
     bench = parse_table(BenchmarkSpec, d.get("benchmark", {}), "[benchmark]")
@@ -218,17 +243,25 @@ def _parse_variants(raw: Any, base_dir: Path | None) -> list[VariantSpec]:
             raise RecipeError(f"{where} needs a name", 'e.g. name = "int8-pte"')
         where = f"variant {v['name']!r}"
         if any(x.name == v["name"] for x in variants):
-            raise RecipeError(f"two variants are named {v['name']!r}", "give each variant its own name")
+            raise RecipeError(
+                f"two variants are named {v['name']!r}", "give each variant its own name"
+            )
         raw_steps = v.get("steps", [])
         if not isinstance(raw_steps, list):
-            raise RecipeError(f"{where}: steps must be a list of inline tables",
-                              'e.g. steps = [{ kind = "quantize", mode = "int8-static" }]')
+            raise RecipeError(
+                f"{where}: steps must be a list of inline tables",
+                'e.g. steps = [{ kind = "quantize", mode = "int8-static" }]',
+            )
         steps = []
         for s in raw_steps:
             if not isinstance(s, dict) or "kind" not in s:
-                raise RecipeError(f"{where}: each step needs a kind", f"allowed kinds: {', '.join(STEPS.keys())}")
+                raise RecipeError(
+                    f"{where}: each step needs a kind", f"allowed kinds: {', '.join(STEPS.keys())}"
+                )
             entry = STEPS.get(s["kind"], where)
-            opts = entry.resolve_options({k: val for k, val in s.items() if k != "kind"}, f"{where} step {s['kind']}")
+            opts = entry.resolve_options(
+                {k: val for k, val in s.items() if k != "kind"}, f"{where} step {s['kind']}"
+            )
             if base_dir is not None:
                 for o in entry.options:
                     if o.path and isinstance(opts.get(o.key), str) and opts[o.key]:
@@ -239,9 +272,13 @@ def _parse_variants(raw: Any, base_dir: Path | None) -> list[VariantSpec]:
         CONVERTERS.get(spec.convert, where)
         options = getattr(fmt, "options", ())
         if options:
-            spec.format_options = fmt.resolve_options(spec.format_options, f"{where} format_options")
+            spec.format_options = fmt.resolve_options(
+                spec.format_options, f"{where} format_options"
+            )
         elif spec.format_options:
-            raise RecipeError(f"{where}: format {spec.format!r} takes no format_options", "remove format_options")
+            raise RecipeError(
+                f"{where}: format {spec.format!r} takes no format_options", "remove format_options"
+            )
         check_variant(spec)
         variants.append(spec)
     return variants
@@ -251,7 +288,10 @@ def _parse_export(table: Any, variants: list[VariantSpec]) -> ExportSpec:
     e = check_keys(table, keys_of(ExportSpec), "[export]")
     raw = e.get("templates", [])
     if not isinstance(raw, list):
-        raise RecipeError(f"[export].templates must be a list, got {raw!r}", 'e.g. templates = ["android", "ios", "web"]')
+        raise RecipeError(
+            f"[export].templates must be a list, got {raw!r}",
+            'e.g. templates = ["android", "ios", "web"]',
+        )
     templates = []
     for t in raw:
         if isinstance(t, str):
@@ -259,15 +299,22 @@ def _parse_export(table: Any, variants: list[VariantSpec]) -> ExportSpec:
         elif isinstance(t, dict):
             templates.append(parse_table(TemplateSpec, t, "[export].templates entry"))
         else:
-            raise RecipeError(f"[export].templates entry {t!r} is not valid",
-                              'use "android", "ios", "web" or { platform = "android", runtime = "pytorch-lite" }')
+            raise RecipeError(
+                f"[export].templates entry {t!r} is not valid",
+                'use "android", "ios", "web" or { platform = "android", runtime = "pytorch-lite" }',
+            )
     for t in templates:
         check_template(t)
     export = parse_table(ExportSpec, e, "[export]", skip=("templates",), templates=templates)
     names = [v.name for v in variants]
-    for chosen, where in [(export.variant, "[export].variant")] + [(t.variant, f"[export].templates {t.platform}") for t in templates]:
+    for chosen, where in [(export.variant, "[export].variant")] + [
+        (t.variant, f"[export].templates {t.platform}") for t in templates
+    ]:
         if chosen and chosen not in names:
-            raise RecipeError(f"{where}: {chosen!r} is not a variant of this recipe", f"variants: {', '.join(names)}")
+            raise RecipeError(
+                f"{where}: {chosen!r} is not a variant of this recipe",
+                f"variants: {', '.join(names)}",
+            )
     for t in templates:
         if t.variant:
             from deploy_studio.core.templates import PLATFORMS
@@ -309,7 +356,10 @@ def check_template(t: TemplateSpec) -> None:
     from deploy_studio.core.templates import PLATFORMS, default_runtime
 
     if t.platform not in PLATFORMS:
-        raise RecipeError(f"[export].templates: unknown platform {t.platform!r}", f"platforms: {', '.join(PLATFORMS)}")
+        raise RecipeError(
+            f"[export].templates: unknown platform {t.platform!r}",
+            f"platforms: {', '.join(PLATFORMS)}",
+        )
     if t.runtime is None:
         t.runtime = default_runtime(t.platform)
     if t.runtime not in PLATFORMS[t.platform]:
@@ -337,7 +387,9 @@ def load_recipe(path: str | Path) -> Recipe:
     """Read and validate a recipe TOML file."""
     path = Path(path)
     if path.is_dir():
-        raise RecipeError(f"recipe {path} is a folder, not a file", "pass the path of a .toml recipe")
+        raise RecipeError(
+            f"recipe {path} is a folder, not a file", "pass the path of a .toml recipe"
+        )
     if not path.is_file():
         raise RecipeError(f"recipe {path} does not exist", "pass the path of a .toml recipe")
     import tomli  # TOML 1.1: the multi-line inline tables recipes use for steps

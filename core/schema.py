@@ -18,12 +18,28 @@ from typing import Any
 from deploy_studio.core.errors import RecipeError
 
 
-def rule(help: str = "", *, minimum: float | None = None, maximum: float | None = None,
-         exclusive_minimum: bool = False, choices: tuple | None = None, allow_false: bool = False,
-         required: bool = False, example: str = "") -> dict:
+def rule(
+    help: str = "",
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive_minimum: bool = False,
+    choices: tuple | None = None,
+    allow_false: bool = False,
+    required: bool = False,
+    example: str = "",
+) -> dict:
     """Field metadata for :func:`parse_table` (``dataclasses.field(metadata=rule(...))``)."""
-    return {"help": help, "minimum": minimum, "maximum": maximum, "exclusive_minimum": exclusive_minimum,
-            "choices": choices, "allow_false": allow_false, "required": required, "example": example}
+    return {
+        "help": help,
+        "minimum": minimum,
+        "maximum": maximum,
+        "exclusive_minimum": exclusive_minimum,
+        "choices": choices,
+        "allow_false": allow_false,
+        "required": required,
+        "example": example,
+    }
 
 
 def _hints(cls) -> dict[str, Any]:
@@ -41,7 +57,13 @@ def _type_name(t) -> str:
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if typing.get_origin(t) is list:
         return f"a list of {_type_name(args[0])}s" if args else "a list"
-    return {int: "an integer", float: "a number", str: "text", bool: "true or false", dict: "a table"}.get(t, str(t))
+    return {
+        int: "an integer",
+        float: "a number",
+        str: "text",
+        bool: "true or false",
+        dict: "a table",
+    }.get(t, str(t))
 
 
 def _matches(value, t) -> bool:
@@ -72,23 +94,39 @@ def coerce(value, t, meta: dict, where: str):
         return False
     if not _matches(value, t):
         example = f" (e.g. {meta['example']})" if meta.get("example") else ""
-        raise RecipeError(f"{where} must be {_type_name(t)}, got {value!r}", (meta.get("help") or "") + example)
+        raise RecipeError(
+            f"{where} must be {_type_name(t)}, got {value!r}", (meta.get("help") or "") + example
+        )
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if numeric and float in (typing.get_args(t) or (t,)) and int not in (typing.get_args(t) or (t,)):
+    if (
+        numeric
+        and float in (typing.get_args(t) or (t,))
+        and int not in (typing.get_args(t) or (t,))
+    ):
         value = float(value)
     lo, hi = meta.get("minimum"), meta.get("maximum")
-    if numeric and lo is not None and (value < lo or (meta.get("exclusive_minimum") and value == lo)):
-        raise RecipeError(f"{where} must be {'>' if meta.get('exclusive_minimum') else '>='} {lo:g}, got {value}",
-                          meta.get("help") or "")
+    if (
+        numeric
+        and lo is not None
+        and (value < lo or (meta.get("exclusive_minimum") and value == lo))
+    ):
+        raise RecipeError(
+            f"{where} must be {'>' if meta.get('exclusive_minimum') else '>='} {lo:g}, got {value}",
+            meta.get("help") or "",
+        )
     if numeric and hi is not None and value > hi:
         raise RecipeError(f"{where} must be <= {hi:g}, got {value}", meta.get("help") or "")
     if isinstance(value, list) and numeric is False and lo is not None:
         for v in value:
             if isinstance(v, (int, float)) and v < lo:
-                raise RecipeError(f"{where} values must be >= {lo:g}, got {value!r}", meta.get("help") or "")
+                raise RecipeError(
+                    f"{where} values must be >= {lo:g}, got {value!r}", meta.get("help") or ""
+                )
     choices = meta.get("choices")
     if choices is not None and value is not None and value not in choices:
-        raise RecipeError(f"{where} = {value!r} is not allowed", f"allowed values: {', '.join(map(str, choices))}")
+        raise RecipeError(
+            f"{where} = {value!r} is not allowed", f"allowed values: {', '.join(map(str, choices))}"
+        )
     return value
 
 
@@ -99,7 +137,9 @@ def check_keys(table: Any, allowed, where: str) -> dict:
     allowed = list(allowed)
     for k in table:
         if k not in allowed:
-            raise RecipeError(f"unknown key {k!r} in {where}", f"allowed keys: {', '.join(sorted(allowed))}")
+            raise RecipeError(
+                f"unknown key {k!r} in {where}", f"allowed keys: {', '.join(sorted(allowed))}"
+            )
     return table
 
 

@@ -70,15 +70,30 @@ class Session:
 
         m, ds = self.model, self.dataset
         return SessionInfo(
-            model={"spec": m.spec.source, "weights": m.spec.weights, "params": m.params,
-                   "input_shape": m.input_shape, "output_shape": m.output_shape, "kind": m.kind,
-                   "output": m.output_key},
-            dataset={"name": ds.name, "eval_samples": int(len(self.eval_idx)),
-                     "calibration_samples": int(min(recipe.data.calibration_samples, len(self.train_idx))),
-                     "labelled": ds.labelled, "notes": list(ds.notes)},
+            model={
+                "spec": m.spec.source,
+                "weights": m.spec.weights,
+                "params": m.params,
+                "input_shape": m.input_shape,
+                "output_shape": m.output_shape,
+                "kind": m.kind,
+                "output": m.output_key,
+            },
+            dataset={
+                "name": ds.name,
+                "eval_samples": int(len(self.eval_idx)),
+                "calibration_samples": int(
+                    min(recipe.data.calibration_samples, len(self.train_idx))
+                ),
+                "labelled": ds.labelled,
+                "notes": list(ds.notes),
+            },
             preprocess={**self.preprocess.to_dict(), "origin": self.preprocess_origin},
-            labels=self.labels, baseline_accuracy=self.baseline_accuracy, degenerate=self.degenerate,
-            warnings=list(self.warnings), model_loads=model_loads,
+            labels=self.labels,
+            baseline_accuracy=self.baseline_accuracy,
+            degenerate=self.degenerate,
+            warnings=list(self.warnings),
+            model_loads=model_loads,
         )
 
 
@@ -92,8 +107,9 @@ def effective_preprocess(model: LoadedModel, overrides: dict | None) -> tuple[Pr
     return model.preprocess.with_overrides(overrides), origin
 
 
-def build_session(model: LoadedModel, data: DataSpec, overrides: dict | None,
-                  reporter: Reporter = NULL_REPORTER) -> Session:
+def build_session(
+    model: LoadedModel, data: DataSpec, overrides: dict | None, reporter: Reporter = NULL_REPORTER
+) -> Session:
     """The data stage: preprocessing, dataset and split for an already loaded model."""
     shape = model.input_shape
     if Preprocess.image_dims(shape) is None:
@@ -111,17 +127,26 @@ def build_session(model: LoadedModel, data: DataSpec, overrides: dict | None,
             "set [preprocess] layout to match the model's input (NCHW: [N, C, H, W]; NHWC: [N, H, W, C])",
         )
     reporter.progress("load data", 0.0, data.source)
-    limit = max(RANDOM_SAMPLES, data.calibration_samples + data.eval_samples) if data.source == "random" else None
+    limit = (
+        max(RANDOM_SAMPLES, data.calibration_samples + data.eval_samples)
+        if data.source == "random"
+        else None
+    )
     dataset = load_dataset(data.source, pre, limit=limit)
     train_idx, eval_idx = dataset.split(data.calibration_samples, data.eval_samples)
-    eval_x = pre.apply(dataset.images[eval_idx]) if len(eval_idx) else np.zeros((0, *shape[1:]), np.float32)
+    eval_x = (
+        pre.apply(dataset.images[eval_idx])
+        if len(eval_idx)
+        else np.zeros((0, *shape[1:]), np.float32)
+    )
     eval_y = dataset.labels[eval_idx] if dataset.labelled else None
     reporter.progress("load data", 1.0)
     return Session(model, data, pre, origin, dataset, train_idx, eval_idx, eval_x, eval_y)
 
 
-def open_session(model_spec, data: DataSpec, reporter: Reporter = NULL_REPORTER,
-                 preprocess: dict | None = None) -> Session:
+def open_session(
+    model_spec, data: DataSpec, reporter: Reporter = NULL_REPORTER, preprocess: dict | None = None
+) -> Session:
     """Load the model and build its full session in this process (tests and notebooks; the
     engine's runs go through the worker, which keeps the model loaded between requests)."""
     from deploy_studio.core.models.sources import load_model
@@ -138,7 +163,9 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
     from deploy_studio.core.runtimes import open_runner
 
     model, dataset, data = s.model, s.dataset, s.data
-    runner = open_runner("eager", None, threads=max(1, torch.get_num_threads()), module=model.module)
+    runner = open_runner(
+        "eager", None, threads=max(1, torch.get_num_threads()), module=model.module
+    )
     reference = run_outputs(runner, s.eval_x, reporter, stage="reference outputs")
     if reference.ndim != 2:
         raise DataError(
@@ -146,8 +173,16 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
             "use a classifier that returns [N, classes] logits",
         )
     eval_y = s.eval_y
-    baseline = float((reference.argmax(1) == eval_y).mean()) if eval_y is not None and len(eval_y) else None
-    n_classes = len(dataset.classes) if dataset.classes else (int(eval_y.max()) + 1 if eval_y is not None and len(eval_y) else 0)
+    baseline = (
+        float((reference.argmax(1) == eval_y).mean())
+        if eval_y is not None and len(eval_y)
+        else None
+    )
+    n_classes = (
+        len(dataset.classes)
+        if dataset.classes
+        else (int(eval_y.max()) + 1 if eval_y is not None and len(eval_y) else 0)
+    )
     if eval_y is not None and reference.shape[1] < n_classes:
         raise DataError(
             f"the data has {n_classes} classes but the model outputs {reference.shape[1]}",
@@ -166,8 +201,10 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
     if degenerate:
         warnings.append(degenerate + "; accuracy, agreement and SNR gates are not judged")
     if data.source == "random":
-        warnings.append("random data: accuracy cannot be measured and agreement is measured on noise; "
-                        "use real samples (even unlabelled ones, imagefolder:DIR) to judge fidelity")
+        warnings.append(
+            "random data: accuracy cannot be measured and agreement is measured on noise; "
+            "use real samples (even unlabelled ones, imagefolder:DIR) to judge fidelity"
+        )
     if s.preprocess_origin == GUESSED:
         warnings.append(
             f"preprocessing was GUESSED from the input shape ({s.preprocess.describe()}): "
@@ -180,7 +217,12 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
                 warnings.append(better)
     if baseline is not None and n_classes and not degenerate:
         warnings.extend(_low_accuracy_notes(model, data, baseline, max(n_classes, 2)))
-    s.reference, s.baseline_accuracy, s.warnings, s.degenerate = reference, baseline, warnings, degenerate
+    s.reference, s.baseline_accuracy, s.warnings, s.degenerate = (
+        reference,
+        baseline,
+        warnings,
+        degenerate,
+    )
 
 
 def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) -> list[dict]:
@@ -201,10 +243,18 @@ def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) 
     for name, spec in [("current", s.preprocess), *candidates(s.preprocess)]:
         x = torch.from_numpy(spec.apply(pixels))
         with torch.no_grad():
-            out = torch.cat([_logits(s.model.module(x[i:i + 32])) for i in range(0, len(x), 32)])
+            out = torch.cat([_logits(s.model.module(x[i : i + 32])) for i in range(0, len(x), 32)])
         acc = float((out.argmax(1).numpy() == y).mean())
-        rows.append({"name": name, "mean": spec.mean, "std": spec.std, "scale": spec.scale,
-                     "accuracy": acc, "current": name == "current"})
+        rows.append(
+            {
+                "name": name,
+                "mean": spec.mean,
+                "std": spec.std,
+                "scale": spec.scale,
+                "accuracy": acc,
+                "current": name == "current",
+            }
+        )
     rows.sort(key=lambda r: -r["accuracy"])
     return rows
 
@@ -227,13 +277,17 @@ def compare_normalisations(s: Session, baseline: float) -> str | None:
         return None
     mean = ", ".join(f"{v:.4g}" for v in best["mean"])
     std = ", ".join(f"{v:.4g}" for v in best["std"])
-    return (f"the model scores {best['accuracy']:.1%} with {best['name']} but {current['accuracy']:.1%} "
-            f"with the guessed preprocessing (first {len(s.eval_idx[:NORMALISATION_CHECK_SAMPLES])} held-out "
-            f"samples): if it was trained that way, set [preprocess] mean = [{mean}], std = [{std}], "
-            f"scale = {best['scale']:.10g}")
+    return (
+        f"the model scores {best['accuracy']:.1%} with {best['name']} but {current['accuracy']:.1%} "
+        f"with the guessed preprocessing (first {len(s.eval_idx[:NORMALISATION_CHECK_SAMPLES])} held-out "
+        f"samples): if it was trained that way, set [preprocess] mean = [{mean}], std = [{std}], "
+        f"scale = {best['scale']:.10g}"
+    )
 
 
-def _low_accuracy_notes(model: LoadedModel, data: DataSpec, baseline: float, n_classes: int) -> list[str]:
+def _low_accuracy_notes(
+    model: LoadedModel, data: DataSpec, baseline: float, n_classes: int
+) -> list[str]:
     chance = 1.0 / n_classes
     notes = []
     if model.trained_on and model.trained_on != data.source:

@@ -27,9 +27,16 @@ def _copy_atomic(src: Path, dst: Path) -> None:
             shutil.copy2(src, tmp)
 
 
-def ship_results(recipe: Recipe, out_dir: str | Path, *, built_rows: dict[str, dict] | None = None,
-                   built_dir: str | Path | None = None, reporter: Reporter | None = None,
-                   isolate: bool = True, worker=None) -> dict:
+def ship_results(
+    recipe: Recipe,
+    out_dir: str | Path,
+    *,
+    built_rows: dict[str, dict] | None = None,
+    built_dir: str | Path | None = None,
+    reporter: Reporter | None = None,
+    isolate: bool = True,
+    worker=None,
+) -> dict:
     """Ship ``recipe``'s variants and render its ``[export] templates`` into ``out_dir``.
 
     Variants in ``built_rows`` (report rows whose artifacts live under ``built_dir``) are

@@ -29,7 +29,10 @@ class TerminalProgress:
                 self._overall = e.fraction
                 return
             if e.kind == "log":
-                self._print(f"{'[' + e.variant + '] ' if e.variant and e.stage != 'overall' else ''}{e.message}", final=True)
+                self._print(
+                    f"{'[' + e.variant + '] ' if e.variant and e.stage != 'overall' else ''}{e.message}",
+                    final=True,
+                )
             elif e.kind == "progress":
                 pct = f" {e.fraction * 100:3.0f}%" if e.fraction is not None else ""
                 who = f"[{e.variant}] " if e.variant else ""

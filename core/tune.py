@@ -75,8 +75,14 @@ def search_space(
             for mode in modes:
                 steps = []
                 if amount:
-                    steps.append(_step("prune", method="structured-l1", amount=float(amount),
-                                       finetune_epochs=finetune_epochs))
+                    steps.append(
+                        _step(
+                            "prune",
+                            method="structured-l1",
+                            amount=float(amount),
+                            finetune_epochs=finetune_epochs,
+                        )
+                    )
                 if mode:
                     steps.append(_step("quantize", mode=mode))
                 v = VariantSpec(variant_name(fmt, mode, amount), fmt, convert, steps)
@@ -143,26 +149,44 @@ def tune(
     started = time.perf_counter()
     budget = max_accuracy_drop
     if budget is None:
-        budget = recipe.gates.max_accuracy_drop if recipe.gates.max_accuracy_drop is not None else DEFAULT_BUDGET
+        budget = (
+            recipe.gates.max_accuracy_drop
+            if recipe.gates.max_accuracy_drop is not None
+            else DEFAULT_BUDGET
+        )
     if budget < 0:
-        raise RecipeError(f"--max-accuracy-drop must be >= 0, got {budget}", "e.g. 0.01 for one point")
+        raise RecipeError(
+            f"--max-accuracy-drop must be >= 0, got {budget}", "e.g. 0.01 for one point"
+        )
     if min_agreement is not None and not 0 <= min_agreement <= 1:
-        raise RecipeError(f"--min-agreement must be between 0 and 1, got {min_agreement}", "e.g. 0.99")
+        raise RecipeError(
+            f"--min-agreement must be between 0 and 1, got {min_agreement}", "e.g. 0.99"
+        )
     variants = search_space(recipe, formats=formats, modes=modes, amounts=amounts)
     search = recipe.copy()
     search.name = f"{recipe.name} (tune)"
     search.variants = variants
     search.export.variant = None
     search.export.templates = []
-    report = run_recipe(search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache)
+    report = run_recipe(
+        search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache
+    )
     rows = report["variants"]
     baseline = (report.get("baseline") or {}).get("accuracy")
-    budget = budget_for(recipe.data.source, bool(report["dataset"].get("labelled")), baseline,
-                        (report.get("baseline") or {}).get("degenerate"), budget, min_agreement)
+    budget = budget_for(
+        recipe.data.source,
+        bool(report["dataset"].get("labelled")),
+        baseline,
+        (report.get("baseline") or {}).get("degenerate"),
+        budget,
+        min_agreement,
+    )
     from deploy_studio.core.gates import failed_variants
 
     report["pareto"] = pareto_front(rows)
-    report["recommended"] = recommend(rows, baseline, budget, failed_variants(report.get("gates") or []))
+    report["recommended"] = recommend(
+        rows, baseline, budget, failed_variants(report.get("gates") or [])
+    )
     report["tune"] = {
         "max_accuracy_drop": budget.limit if budget.basis == "accuracy" else None,
         "min_top1_agreement": budget.limit if budget.basis == "fidelity" else None,
@@ -173,8 +197,9 @@ def tune(
         "variants": len(variants),
         "failed": [r["name"] for r in rows if r.get("error")],
         "seconds": round(time.perf_counter() - started, 1),
-        "note": budget.reason if report["recommended"] or budget.basis is None else
-        budget.reason + ": no variant qualifies",
+        "note": budget.reason
+        if report["recommended"] or budget.basis is None
+        else budget.reason + ": no variant qualifies",
     }
     write_report(report, Path(out_dir))
     return report

@@ -107,7 +107,9 @@ class ScriptedSession(QObject):
             self._finish_soon(2)
             return
         names = [v["name"] for v in report.get("variants", []) if not v.get("error")]
-        stepped = [v["name"] for v in report.get("variants", []) if v.get("steps") and not v.get("error")]
+        stepped = [
+            v["name"] for v in report.get("variants", []) if v.get("steps") and not v.get("error")
+        ]
         if names:  # show a variant's form in the screenshot
             self.window.variants_panel.select((stepped or names)[0])
         self._finish_soon(1 if any(v.get("error") for v in report.get("variants", [])) else 0)
@@ -122,8 +124,12 @@ class ScriptedSession(QObject):
         w = self.window
         if w.doc.recipe is None:
             return True
-        return (w.doc.model_summary is not None and not w.runner.busy and not w.sample_runner.busy
-                and w.samples_panel.preds.rowCount() > 0)
+        return (
+            w.doc.model_summary is not None
+            and not w.runner.busy
+            and not w.sample_runner.busy
+            and w.samples_panel.preds.rowCount() > 0
+        )
 
     def _poll(self) -> None:
         if not self._settled() and time.monotonic() < self._deadline:
@@ -177,4 +183,3 @@ def main(args=None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main(None))
-

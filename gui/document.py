@@ -75,7 +75,9 @@ class Document(QObject):
     def has_recipe(self) -> bool:
         return self.recipe is not None
 
-    def set_recipe(self, recipe: Recipe | None, dirty: bool = False, copy_of: Path | None = None) -> None:
+    def set_recipe(
+        self, recipe: Recipe | None, dirty: bool = False, copy_of: Path | None = None
+    ) -> None:
         """Replace the whole recipe (results, previous results and colours start over).
 
         ``copy_of``: the built-in recipe file this untitled recipe is a copy of (for the title).
@@ -184,7 +186,13 @@ class Document(QObject):
             slot = self._colour_slots.pop(old_name, None)
             if slot is not None:
                 self._colour_slots[spec.name] = slot
-            for d in (self.results, self.previous_results, self.live, self.progress, self.sensitivity):
+            for d in (
+                self.results,
+                self.previous_results,
+                self.live,
+                self.progress,
+                self.sensitivity,
+            ):
                 if old_name in d:
                     d[spec.name] = d.pop(old_name)
         old = self.results.pop(spec.name, None)  # its numbers no longer describe it
@@ -244,7 +252,9 @@ class Document(QObject):
         """A run starts: its rows replace the results. Each variant's last measured row moves
         to ``previous_results`` to compare the new one with (a variant the last run did not
         measure keeps its older row)."""
-        measured = {n: r for n, r in self.results.items() if r.get("artifact") and not r.get("error")}
+        measured = {
+            n: r for n, r in self.results.items() if r.get("artifact") and not r.get("error")
+        }
         self.previous_results = {**self.previous_results, **measured}
         self.clear_results()
         self.report = None
@@ -293,7 +303,11 @@ class Document(QObject):
         if self.report is not None:
             from deploy_studio.core.engine import evaluate_gates
 
-            rows = [self.results[r["name"]] for r in self.report.get("variants", []) if r["name"] in self.results]
+            rows = [
+                self.results[r["name"]]
+                for r in self.report.get("variants", [])
+                if r["name"] in self.results
+            ]
             self.gate_results = evaluate_gates(self.recipe, {**self.report, "variants": rows})
         self.settings_edited()
         self.gates_changed.emit()

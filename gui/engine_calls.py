@@ -21,9 +21,17 @@ BUILTIN_MODELS = {
 """The Built-in menu's own models (spec -> menu text)."""
 
 TORCHVISION_COMMON = [
-    "mobilenet_v3_small", "mobilenet_v3_large", "mobilenet_v2", "resnet18", "resnet50",
-    "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x0_5", "regnet_y_400mf",
-    "convnext_tiny", "vit_b_16",
+    "mobilenet_v3_small",
+    "mobilenet_v3_large",
+    "mobilenet_v2",
+    "resnet18",
+    "resnet50",
+    "efficientnet_b0",
+    "squeezenet1_1",
+    "shufflenet_v2_x0_5",
+    "regnet_y_400mf",
+    "convnext_tiny",
+    "vit_b_16",
 ]
 """torchvision architectures shown first in the Built-in menu."""
 
@@ -60,7 +68,9 @@ def warm_up(reporter) -> EngineInfo:
     reporter.progress("starting engine", 0.5, "discovering steps and formats")
     from deploy_studio.core.registry import CONVERTERS, FORMATS, STEPS
 
-    info = EngineInfo(steps=STEPS.entries(), formats=FORMATS.entries(), converters=CONVERTERS.entries())
+    info = EngineInfo(
+        steps=STEPS.entries(), formats=FORMATS.entries(), converters=CONVERTERS.entries()
+    )
     try:
         from deploy_studio.core.templates import PLATFORMS, default_runtime
 
@@ -90,9 +100,15 @@ def preload(reporter) -> None:
     """
     import importlib
 
-    for name in ("PIL.Image", "deploy_studio.core.report", "deploy_studio.core.worker",
-                 "deploy_studio.core.worker.requests", "deploy_studio.core.shipping",
-                 "multiprocessing.popen_spawn_posix", "jinja2"):
+    for name in (
+        "PIL.Image",
+        "deploy_studio.core.report",
+        "deploy_studio.core.worker",
+        "deploy_studio.core.worker.requests",
+        "deploy_studio.core.shipping",
+        "multiprocessing.popen_spawn_posix",
+        "jinja2",
+    ):
         reporter.check()
         try:
             importlib.import_module(name)
@@ -151,13 +167,22 @@ def check_normalisation_job(reporter, worker, recipe) -> list[dict]:
     return worker.call(CheckNormalisation(recipe), reporter.emit, reporter.cancel)
 
 
-def predict_job(reporter, worker, recipe, pixels: np.ndarray, rows: list[dict], out_dir: str | None,
-                labels: list[str]):
+def predict_job(
+    reporter,
+    worker,
+    recipe,
+    pixels: np.ndarray,
+    rows: list[dict],
+    out_dir: str | None,
+    labels: list[str],
+):
     """The original model's and each built variant's top-3 for one sample, each artifact in
     its own runtime, in the worker (``(original top-3, [requests.Prediction])``)."""
     from deploy_studio.core.worker.requests import Predict
 
-    return worker.call(Predict(recipe, pixels, rows, out_dir, labels), reporter.emit, reporter.cancel)
+    return worker.call(
+        Predict(recipe, pixels, rows, out_dir, labels), reporter.emit, reporter.cancel
+    )
 
 
 # --- runs and exports ------------------------------------------------------------------
@@ -178,8 +203,17 @@ class ExportResult:
     apps: list[dict]
 
 
-def export_job(reporter, worker, recipe, variant_names: list[str], templates: list[tuple],
-               app_name: str, out_dir: str, built_dir: str | None, built_rows: dict[str, dict]) -> ExportResult:
+def export_job(
+    reporter,
+    worker,
+    recipe,
+    variant_names: list[str],
+    templates: list[tuple],
+    app_name: str,
+    out_dir: str,
+    built_dir: str | None,
+    built_rows: dict[str, dict],
+) -> ExportResult:
     """Ship chosen variants and render app projects into ``out_dir`` (``deploy_studio.core.shipping``).
 
     ``templates`` holds ``(platform, runtime)`` or ``(platform, runtime, variant)``: the
@@ -198,8 +232,9 @@ def export_job(reporter, worker, recipe, variant_names: list[str], templates: li
         check_template(t)
         rec.export.templates.append(t)
     rec.export.app_name = app_name
-    report = ship_results(rec, out_dir, built_rows=built_rows, built_dir=built_dir, reporter=reporter,
-                            worker=worker)
+    report = ship_results(
+        rec, out_dir, built_rows=built_rows, built_dir=built_dir, reporter=reporter, worker=worker
+    )
     out = Path(out_dir)
     artifacts = [r["artifact"] for r in report["variants"] if r.get("artifact")]
     return ExportResult(str(out), report, artifacts, list(report.get("templates", [])))

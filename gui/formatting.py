@@ -47,8 +47,13 @@ def fmt_shape(shape) -> str:
     return NA if not shape else " × ".join(str(s) for s in shape)
 
 
-GATE_LABELS = {"max_accuracy_drop": "accuracy", "max_size_bytes": "size", "max_latency_ms": "latency",
-               "min_top1_agreement": "agreement", "min_snr_db": "SNR"}
+GATE_LABELS = {
+    "max_accuracy_drop": "accuracy",
+    "max_size_bytes": "size",
+    "max_latency_ms": "latency",
+    "min_top1_agreement": "agreement",
+    "min_snr_db": "SNR",
+}
 """Short names of the recipe's ``[gates]`` keys, as the Gates column writes them."""
 
 STATUS_MARKS = {"passed": "✓", "failed": "✗", "uncertain": "?", "n/a": "–"}
@@ -82,8 +87,12 @@ def fmt_gate(gate: dict) -> str:
     label = GATE_LABELS.get(key, key)
     if gate.get("value") is None:
         return f"{mark} {label}: {gate.get('reason') or 'not measured'}"
-    what = {"max_accuracy_drop": "accuracy drop", "max_latency_ms": "p50 latency",
-            "min_top1_agreement": "top-1 agreement", "min_snr_db": "output SNR"}.get(key, label)
+    what = {
+        "max_accuracy_drop": "accuracy drop",
+        "max_latency_ms": "p50 latency",
+        "min_top1_agreement": "top-1 agreement",
+        "min_snr_db": "output SNR",
+    }.get(key, label)
     op = "≥" if key.startswith("min_") else "≤"
     text = f"{mark} {what} {fmt_gate_limit(key, gate['value'])} {op} {fmt_gate_limit(key, gate.get('limit'))}"
     if status == "uncertain":
@@ -96,8 +105,16 @@ def gates_cell(gates: list[dict]) -> str:
     measurement noise) or ``""``."""
     if not gates:
         return ""
-    failed = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if gate_status(g) == "failed"]
-    unsure = [GATE_LABELS.get(g.get("gate", ""), g.get("gate", "")) for g in gates if gate_status(g) == "uncertain"]
+    failed = [
+        GATE_LABELS.get(g.get("gate", ""), g.get("gate", ""))
+        for g in gates
+        if gate_status(g) == "failed"
+    ]
+    unsure = [
+        GATE_LABELS.get(g.get("gate", ""), g.get("gate", ""))
+        for g in gates
+        if gate_status(g) == "uncertain"
+    ]
     if failed:
         return "✗ " + ", ".join(dict.fromkeys(failed))
     if unsure:

@@ -135,8 +135,11 @@ class MainWindow(QMainWindow):
         d = QDockWidget(title, self)
         d.setObjectName(name)
         d.setWidget(widget)
-        d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                      | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        d.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, d)
         return d
 
@@ -145,25 +148,32 @@ class MainWindow(QMainWindow):
         self.model_dock = self._dock("Model", self.model_panel, left, "modelDock")
         self.samples_dock = self._dock("Samples", self.samples_panel, left, "samplesDock")
         self.tabifyDockWidget(self.model_dock, self.samples_dock)
-        self.variant_side = QSplitter(Qt.Orientation.Vertical)  # the editor over its sensitivity table
+        self.variant_side = QSplitter(
+            Qt.Orientation.Vertical
+        )  # the editor over its sensitivity table
         self.variant_side.addWidget(self.editor)
         self.variant_side.addWidget(self.sensitivity)
         self.variant_side.setStretchFactor(0, 3)
         self.variant_side.setStretchFactor(1, 2)
         self.variant_side.setChildrenCollapsible(False)
-        self.editor_dock = self._dock("Variant", self.variant_side, Qt.DockWidgetArea.RightDockWidgetArea,
-                                      "variantDock")
+        self.editor_dock = self._dock(
+            "Variant", self.variant_side, Qt.DockWidgetArea.RightDockWidgetArea, "variantDock"
+        )
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.problems, "Problems")
         self.bottom_tabs.addTab(self.log, "Log")
-        self.problems_dock = self._dock("Problems", self.bottom_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "problemsDock")
+        self.problems_dock = self._dock(
+            "Problems", self.bottom_tabs, Qt.DockWidgetArea.BottomDockWidgetArea, "problemsDock"
+        )
         self.problems_dock.setTitleBarWidget(QLabel(""))
         self.problems_dock.hide()  # shown when a problem arrives, or from the status bar / View menu
         for d in (self.model_dock, self.samples_dock, self.editor_dock):
             d.hide()  # the empty state stands alone; the docks appear with the first recipe
 
-    def _act(self, text: str, slot, shortcut=None, icon=None, tip: str = "", name: str = "") -> QAction:
+    def _act(
+        self, text: str, slot, shortcut=None, icon=None, tip: str = "", name: str = ""
+    ) -> QAction:
         a = QAction(text, self)
         if shortcut:
             a.setShortcut(shortcut)
@@ -178,20 +188,58 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         SP = QStyle.StandardPixmap
-        self.new_action = self._act("&New Recipe", self.files.new, QKeySequence.StandardKey.New, SP.SP_FileIcon, name="new")
-        self.open_recipe_action = self._act("&Open Recipe…", self.files.open_dialog, QKeySequence.StandardKey.Open,
-                                            SP.SP_DialogOpenButton, "open a .toml recipe", "openRecipe")
-        self.save_action = self._act("&Save", self.files.save, QKeySequence.StandardKey.Save, SP.SP_DialogSaveButton,
-                                     "save the recipe (.toml)", "save")
-        self.save_as_action = self._act("Save &As…", self.files.save_as, QKeySequence.StandardKey.SaveAs, name="saveAs")
-        self.open_model_action = self._act("Open &Model…", self.loader.open_dialog, "Ctrl+M", SP.SP_DirOpenIcon,
-                                           "open a .pt/.pth/.ptl/.pt2 file or a .py model class", "openModel")
-        self.export_action = self._act("&Export…", self._on_export, "Ctrl+E", SP.SP_DialogApplyButton,
-                                       "export artifacts and Android / iOS / Web projects", "export")
-        self.quit_action = self._act("&Quit", self.close, QKeySequence.StandardKey.Quit, name="quit")
-        self.run_action = self._act("&Build && Measure", self._on_run, "Ctrl+R", SP.SP_MediaPlay,
-                                    "build every included variant and measure size, latency and accuracy", "run")
-        self.cancel_action = self._act("&Cancel", self.run.cancel, "Esc", SP.SP_MediaStop, "stop the run", "cancel")
+        self.new_action = self._act(
+            "&New Recipe", self.files.new, QKeySequence.StandardKey.New, SP.SP_FileIcon, name="new"
+        )
+        self.open_recipe_action = self._act(
+            "&Open Recipe…",
+            self.files.open_dialog,
+            QKeySequence.StandardKey.Open,
+            SP.SP_DialogOpenButton,
+            "open a .toml recipe",
+            "openRecipe",
+        )
+        self.save_action = self._act(
+            "&Save",
+            self.files.save,
+            QKeySequence.StandardKey.Save,
+            SP.SP_DialogSaveButton,
+            "save the recipe (.toml)",
+            "save",
+        )
+        self.save_as_action = self._act(
+            "Save &As…", self.files.save_as, QKeySequence.StandardKey.SaveAs, name="saveAs"
+        )
+        self.open_model_action = self._act(
+            "Open &Model…",
+            self.loader.open_dialog,
+            "Ctrl+M",
+            SP.SP_DirOpenIcon,
+            "open a .pt/.pth/.ptl/.pt2 file or a .py model class",
+            "openModel",
+        )
+        self.export_action = self._act(
+            "&Export…",
+            self._on_export,
+            "Ctrl+E",
+            SP.SP_DialogApplyButton,
+            "export artifacts and Android / iOS / Web projects",
+            "export",
+        )
+        self.quit_action = self._act(
+            "&Quit", self.close, QKeySequence.StandardKey.Quit, name="quit"
+        )
+        self.run_action = self._act(
+            "&Build && Measure",
+            self._on_run,
+            "Ctrl+R",
+            SP.SP_MediaPlay,
+            "build every included variant and measure size, latency and accuracy",
+            "run",
+        )
+        self.cancel_action = self._act(
+            "&Cancel", self.run.cancel, "Esc", SP.SP_MediaStop, "stop the run", "cancel"
+        )
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -241,12 +289,16 @@ class MainWindow(QMainWindow):
         names = list(TORCHVISION_COMMON)
         for n in names:
             a = tv.addAction(n)
-            a.triggered.connect(lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"}))
+            a.triggered.connect(
+                lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"})
+            )
         if self.info is not None and self.info.torchvision:
             more = tv.addMenu("All architectures")
             for n in self.info.torchvision:
                 a = more.addAction(n)
-                a.triggered.connect(lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"}))
+                a.triggered.connect(
+                    lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"})
+                )
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
@@ -277,9 +329,13 @@ class MainWindow(QMainWindow):
         self.problems_button = QPushButton("No problems")
         self.problems_button.setObjectName("problemsButton")
         self.problems_button.setFlat(True)
-        self.problems_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation))
+        self.problems_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+        )
         self.problems_button.setToolTip("show or hide Problems and Log")
-        self.problems_button.clicked.connect(lambda: self.problems_dock.setVisible(not self.problems_dock.isVisible()))
+        self.problems_button.clicked.connect(
+            lambda: self.problems_dock.setVisible(not self.problems_dock.isVisible())
+        )
         sb.addWidget(self.status_label, 1)
         sb.addPermanentWidget(self.overall_bar)
         sb.addPermanentWidget(self.cancel_button)
@@ -318,9 +374,12 @@ class MainWindow(QMainWindow):
         """Import the engine in a worker (called once the window is visible)."""
         from deploy_studio.gui import engine_calls
 
-        self.runner.start(engine_calls.warm_up, on_result=self._on_engine_ready,
-                          on_progress=lambda e: self._on_busy(e.message and f"Starting the engine: {e.message}…"),
-                          on_error=lambda e, d: (self.log.append(d), self.report_error(e, "engine start")))
+        self.runner.start(
+            engine_calls.warm_up,
+            on_result=self._on_engine_ready,
+            on_progress=lambda e: self._on_busy(e.message and f"Starting the engine: {e.message}…"),
+            on_error=lambda e, d: (self.log.append(d), self.report_error(e, "engine start")),
+        )
 
     def _on_engine_ready(self, info) -> None:
         from deploy_studio.gui.presets import presets
@@ -352,8 +411,12 @@ class MainWindow(QMainWindow):
 
     def open_model_spec(self, spec: dict) -> None:
         """Load a model from a spec dict (``source``, optional ``weights``/``input_shape``/``trust``)."""
-        full = {"source": spec["source"], "weights": spec.get("weights"),
-                "input_shape": spec.get("input_shape"), "trust": bool(spec.get("trust"))}
+        full = {
+            "source": spec["source"],
+            "weights": spec.get("weights"),
+            "input_shape": spec.get("input_shape"),
+            "trust": bool(spec.get("trust")),
+        }
         self.when_ready(lambda: self.loader.open_spec(full))  # a new recipe for it, after asking
 
     def open_model_path(self, path: str) -> None:
@@ -425,7 +488,11 @@ class MainWindow(QMainWindow):
 
     def _on_recipe_opened(self, recipe) -> None:
         copy = self.doc.copy_of
-        self.log.append(f"opened a copy of {copy} (Save asks where to keep it)" if copy else f"opened {recipe.path}")
+        self.log.append(
+            f"opened a copy of {copy} (Save asks where to keep it)"
+            if copy
+            else f"opened {recipe.path}"
+        )
         self.loader.load(recipe.model.to_dict(), into=recipe)  # the recipe's own model
 
     def _on_run(self) -> None:
@@ -469,19 +536,28 @@ class MainWindow(QMainWindow):
         rows = report.get("variants", [])
         bad = sum(1 for r in rows if r.get("error"))
         reused = sum(1 for r in rows if r.get("cached") and not r.get("error"))
-        text = (f"Done: {len(rows) - bad} variant(s) built" + (f" ({reused} reused, unchanged)" if reused else "")
-                + (f", {bad} failed" if bad else ""))
+        text = (
+            f"Done: {len(rows) - bad} variant(s) built"
+            + (f" ({reused} reused, unchanged)" if reused else "")
+            + (f", {bad} failed" if bad else "")
+        )
         gates = self.doc.gate_results
         if gates:
             judged = {g["variant"] for g in gates}
             failed = sorted(failed_variants(gates))
-            unsure = sorted({g["variant"] for g in gates if g.get("status") == "uncertain"} - set(failed))
+            unsure = sorted(
+                {g["variant"] for g in gates if g.get("status") == "uncertain"} - set(failed)
+            )
             parts = [f"{len(judged) - len(failed) - len(unsure)} passed"]
             if failed:
                 parts.append(f"{len(failed)} failed ({', '.join(failed)})")
             if unsure:
                 parts.append(f"{len(unsure)} uncertain ({', '.join(unsure)})")
-            text += f" · gates: {', '.join(parts)}" if failed or unsure else f" · gates: all {len(judged)} passed"
+            text += (
+                f" · gates: {', '.join(parts)}"
+                if failed or unsure
+                else f" · gates: all {len(judged)} passed"
+            )
         self.status_label.setText(text + f" · report in {self.doc.out_dir}")
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -503,7 +579,11 @@ class MainWindow(QMainWindow):
     def _on_problem_count(self, n: int) -> None:
         self.bottom_tabs.setTabText(0, f"Problems ({n})" if n else "Problems")
         self.problems_button.setText(f"{n} problem{'s' if n != 1 else ''}" if n else "No problems")
-        icon = QStyle.StandardPixmap.SP_MessageBoxWarning if n else QStyle.StandardPixmap.SP_MessageBoxInformation
+        icon = (
+            QStyle.StandardPixmap.SP_MessageBoxWarning
+            if n
+            else QStyle.StandardPixmap.SP_MessageBoxInformation
+        )
         self.problems_button.setIcon(self.style().standardIcon(icon))
 
     def _on_export(self) -> None:
@@ -520,7 +600,9 @@ class MainWindow(QMainWindow):
         dlg.open()
 
     def _on_about(self) -> None:
-        QMessageBox.about(self, "Deploy Studio", "<b>Deploy Studio</b><br>Take a trained PyTorch model to phones.")
+        QMessageBox.about(
+            self, "Deploy Studio", "<b>Deploy Studio</b><br>Take a trained PyTorch model to phones."
+        )
 
     def _update_presets(self) -> None:
         """The Add-variant presets; the distillation student fits the current model."""
@@ -528,14 +610,18 @@ class MainWindow(QMainWindow):
         from deploy_studio.gui.presets import presets
 
         if self.info is not None:
-            self.variants_panel.set_presets(presets(student_for(self.doc.model_summary)), self._on_add_preset)
+            self.variants_panel.set_presets(
+                presets(student_for(self.doc.model_summary)), self._on_add_preset
+            )
 
     def _update_title(self) -> None:
         r = self.doc.recipe
         name = (self.doc.path.name if self.doc.path else (r.name if r else "")) if r else ""
         if r is not None and self.doc.path is None and self.doc.copy_of is not None:
             name = f"{r.name} (copy)"
-        self.setWindowTitle(f"{name}{'*' if self.doc.dirty else ''} — Deploy Studio" if name else "Deploy Studio")
+        self.setWindowTitle(
+            f"{name}{'*' if self.doc.dirty else ''} — Deploy Studio" if name else "Deploy Studio"
+        )
 
     def _update_actions(self) -> None:
         ready = self.info is not None
@@ -557,7 +643,9 @@ class MainWindow(QMainWindow):
         for p in items:
             a = self.recent_menu.addAction(Path(p).name)
             a.setToolTip(p)
-            a.triggered.connect(lambda _=False, p=p: self.when_ready(lambda: self.files.open_path(p)))
+            a.triggered.connect(
+                lambda _=False, p=p: self.when_ready(lambda: self.files.open_path(p))
+            )
         self.recent_menu.setEnabled(bool(items))
 
     # --- drag and drop / close ---------------------------------------------------------
@@ -581,8 +669,13 @@ class MainWindow(QMainWindow):
         elif p.suffix.lower() in MODEL_SUFFIXES or p.is_file():
             self.open_model_path(str(p))
         else:
-            self.report_error(StudioError(f"{p.name} is not a model or a recipe",
-                                          "drop a .pt/.pth/.ptl/.pt2/.py model or a .toml recipe"), "drop")
+            self.report_error(
+                StudioError(
+                    f"{p.name} is not a model or a recipe",
+                    "drop a .pt/.pth/.ptl/.pt2/.py model or a .toml recipe",
+                ),
+                "drop",
+            )
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if not self.files.confirm_discard():
@@ -596,4 +689,3 @@ class MainWindow(QMainWindow):
         self.sample_runner.wait(3000)
         self.worker.close()
         event.accept()
-

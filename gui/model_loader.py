@@ -23,14 +23,16 @@ from deploy_studio.gui.dialogs.trust_dialog import confirm_trust
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.job_runner import JobRunner
 
-MODEL_FILTERS = ";;".join([
-    "All models (*.pt *.pth *.ptl *.pt2 *.py)",
-    "TorchScript / pickled module (*.pt *.pth)",
-    "TorchScript-lite (*.ptl)",
-    "ExportedProgram (*.pt2)",
-    "Python file with an nn.Module class (*.py)",
-    "All files (*)",
-])
+MODEL_FILTERS = ";;".join(
+    [
+        "All models (*.pt *.pth *.ptl *.pt2 *.py)",
+        "TorchScript / pickled module (*.pt *.pth)",
+        "TorchScript-lite (*.ptl)",
+        "ExportedProgram (*.pt2)",
+        "Python file with an nn.Module class (*.py)",
+        "All files (*)",
+    ]
+)
 MODEL_SUFFIXES = (".pt", ".pth", ".ptl", ".pt2", ".py")
 
 
@@ -80,7 +82,12 @@ def student_for(summary: dict | None) -> str:
     out = (summary.get("output_shape") or [0])[-1]
     if fits_digits(summary) and len(inp) == 4 and inp[1] == 1:
         return "builtin:digits-cnn-small"
-    if len(inp) == 4 and inp[1] == 3 and out == 1000 and summary.get("spec") != "torchvision:mobilenet_v3_small":
+    if (
+        len(inp) == 4
+        and inp[1] == 3
+        and out == 1000
+        and summary.get("spec") != "torchvision:mobilenet_v3_small"
+    ):
         return "torchvision:mobilenet_v3_small"
     return ""
 
@@ -150,7 +157,9 @@ class ModelLoader(QObject):
             if answer is None:
                 return
             cls, shape, weights = answer
-            self.load({"source": f"{p}:{cls}", "weights": weights, "input_shape": shape, "trust": False})
+            self.load(
+                {"source": f"{p}:{cls}", "weights": weights, "input_shape": shape, "trust": False}
+            )
         else:
             self.load({"source": str(p), "weights": None, "input_shape": None, "trust": False})
 
@@ -172,10 +181,13 @@ class ModelLoader(QObject):
         self.busy.emit(f"Loading {spec['source']}…")
         self.window.model_panel.set_loading(spec["source"], replacing=into is None)
         self.job = self.runner.start(
-            engine_calls.load_model_job, self.runner.worker, spec,
+            engine_calls.load_model_job,
+            self.runner.worker,
+            spec,
             on_result=lambda info: seq == self._seq and self._on_loaded(info, spec, into),
             on_error=lambda e, d: seq == self._seq and self._on_error(spec, into, e, d),
-            on_finished=lambda: seq == self._seq and self._on_finished())
+            on_finished=lambda: seq == self._seq and self._on_finished(),
+        )
 
     @property
     def loading(self) -> bool:
@@ -195,11 +207,15 @@ class ModelLoader(QObject):
                 doc.set_dirty(True)
         else:  # a model the user opened: a new recipe made for it
             if doc.dirty and not self._dirty_at_request and not self._confirm():
-                self._failure = (f"{info.spec['source']} was not opened: the recipe was edited while it loaded; "
-                                 f"{self.current_model_text()}.")
+                self._failure = (
+                    f"{info.spec['source']} was not opened: the recipe was edited while it loaded; "
+                    f"{self.current_model_text()}."
+                )
                 self.window.model_panel.hide_notice()
                 return  # edited while the model loaded, and the user keeps the edits
-            doc.set_recipe(new_recipe_for(ModelSpec.from_dict(info.spec), info.summary), dirty=False)
+            doc.set_recipe(
+                new_recipe_for(ModelSpec.from_dict(info.spec), info.summary), dirty=False
+            )
         doc.set_model_summary(info.summary)
         self.loaded.emit(info)
 
@@ -215,11 +231,19 @@ class ModelLoader(QObject):
         from deploy_studio.core.errors import UntrustedPickleError
 
         message = getattr(error, "message", str(error))
-        if isinstance(error, UntrustedPickleError) and not spec.get("trust") and "pickled whole module" in message:
+        if (
+            isinstance(error, UntrustedPickleError)
+            and not spec.get("trust")
+            and "pickled whole module" in message
+        ):
             if self.ask_trust(spec["source"], message):
                 self.load({**spec, "trust": True}, into)
                 return
-        elif "input shape" in message and "cannot be known" in message and not spec.get("input_shape"):
+        elif (
+            "input shape" in message
+            and "cannot be known" in message
+            and not spec.get("input_shape")
+        ):
             answer = self.ask_shape(spec["source"], None, None)
             if answer is not None:
                 self.load({**spec, "input_shape": answer[1]}, into)

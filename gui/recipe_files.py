@@ -37,7 +37,9 @@ def is_bundled(path: str | Path) -> bool:
 
 def settings() -> QSettings:
     """The window's settings (an INI file in the user's config folder)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "deploy-studio", "studio")
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "deploy-studio", "studio"
+    )
 
 
 class RecipeFiles(QObject):
@@ -70,7 +72,9 @@ class RecipeFiles(QObject):
         return [p for p in (v or []) if Path(p).exists()]
 
     def _remember(self, path: Path) -> None:
-        items = [str(Path(path).resolve())] + [p for p in self.recent() if p != str(Path(path).resolve())]
+        items = [str(Path(path).resolve())] + [
+            p for p in self.recent() if p != str(Path(path).resolve())
+        ]
         s = settings()
         s.setValue("recent", items[:MAX_RECENT])
         s.sync()
@@ -78,18 +82,27 @@ class RecipeFiles(QObject):
 
     # --- unsaved changes ---------------------------------------------------------------
     def _ask_unsaved(self) -> str:
-        name = self.doc.path.name if self.doc.path else (self.doc.recipe.name if self.doc.recipe else "the recipe")
+        name = (
+            self.doc.path.name
+            if self.doc.path
+            else (self.doc.recipe.name if self.doc.recipe else "the recipe")
+        )
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Unsaved changes")
         box.setText(f"Save the changes to {name}?")
         box.setInformativeText("Your changes are lost if you don't save them.")
-        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                               | QMessageBox.StandardButton.Cancel)
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         answer = box.exec()
-        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
-            QMessageBox.StandardButton(answer), "cancel")
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(QMessageBox.StandardButton(answer), "cancel")
 
     def confirm_discard(self) -> bool:
         """True when it is fine to replace the document (saved, discarded or unchanged)."""
@@ -128,9 +141,12 @@ class RecipeFiles(QObject):
 
         if not confirmed and not self.confirm_discard():
             return
-        self.runner.start(engine_calls.load_recipe_job, str(path),
-                          on_result=lambda r: self._on_opened(r, on_done),
-                          on_error=lambda e, d: self._on_open_error(e, path, on_done))
+        self.runner.start(
+            engine_calls.load_recipe_job,
+            str(path),
+            on_result=lambda r: self._on_opened(r, on_done),
+            on_error=lambda e, d: self._on_open_error(e, path, on_done),
+        )
 
     def _on_opened(self, recipe, on_done) -> None:
         if is_bundled(recipe.path):  # a built-in recipe: an untitled copy (Save asks where)
@@ -175,18 +191,25 @@ class RecipeFiles(QObject):
         if is_bundled(path):
             from deploy_studio.core.errors import StudioError
 
-            self.failed.emit(StudioError(
-                f"not saved: {path} is inside Deploy Studio's own resources folder ({resources_dir()}), "
-                "which holds the built-in recipes and is replaced when the package is updated",
-                "use File ▸ Save As… and choose a folder of your own"), "save")
+            self.failed.emit(
+                StudioError(
+                    f"not saved: {path} is inside Deploy Studio's own resources folder ({resources_dir()}), "
+                    "which holds the built-in recipes and is replaced when the package is updated",
+                    "use File ▸ Save As… and choose a folder of your own",
+                ),
+                "save",
+            )
             return False
         try:
             self.doc.recipe.save(path)
         except Exception as e:  # noqa: BLE001 - a write error is the user's to fix, not a crash
             from deploy_studio.core.errors import StudioError
 
-            err = e if isinstance(e, StudioError) else StudioError(
-                f"could not save {path}: {e}", "choose a folder you can write to")
+            err = (
+                e
+                if isinstance(e, StudioError)
+                else StudioError(f"could not save {path}: {e}", "choose a folder you can write to")
+            )
             self.failed.emit(err, "save")
             return False
         self.doc.saved(path)

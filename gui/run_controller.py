@@ -95,7 +95,10 @@ class RunController(QObject):
                 self.failed.emit(RecipeError(msg, hint), f"variant {name}")
             return False
         if not self.doc.recipe.enabled_variants():
-            self.failed.emit(RecipeError("no variant is included", "tick at least one variant in the table"), "run")
+            self.failed.emit(
+                RecipeError("no variant is included", "tick at least one variant in the table"),
+                "run",
+            )
             return False
         out = Path(out_dir) if out_dir else default_out_dir(self.doc.recipe.name)
         self.report = None
@@ -105,9 +108,17 @@ class RunController(QObject):
         self.started.emit(str(out))
         self.log.emit(f"build & measure → {out}")
         self.job = self.runner.start(
-            engine_calls.run_job, self.runner.worker, self.doc.recipe.copy(), str(out), templates,
-            on_progress=self._on_event, on_result=self._on_report, on_error=self._on_error,
-            on_cancelled=self._on_cancelled, on_finished=self._on_finished)
+            engine_calls.run_job,
+            self.runner.worker,
+            self.doc.recipe.copy(),
+            str(out),
+            templates,
+            on_progress=self._on_event,
+            on_result=self._on_report,
+            on_error=self._on_error,
+            on_cancelled=self._on_cancelled,
+            on_finished=self._on_finished,
+        )
         return True
 
     def cancel(self) -> None:
@@ -126,7 +137,9 @@ class RunController(QObject):
                     self.overall.emit(-1.0, f"{e.stage} {e.message}".strip())
             elif e.variant is not None:
                 prev = self.doc.progress.get(e.variant, (0.0, ""))[0]
-                self.doc.set_progress(e.variant, variant_fraction(e.stage, e.fraction, prev), e.stage)
+                self.doc.set_progress(
+                    e.variant, variant_fraction(e.stage, e.fraction, prev), e.stage
+                )
         elif e.kind == "log":
             self.log.emit((f"[{e.variant}] " if e.variant else "") + e.message)
         elif e.kind == "latency" and e.variant:
@@ -137,8 +150,10 @@ class RunController(QObject):
             if row.get("error"):
                 self.log.emit(f"[{e.variant}] FAILED: {row['error']}")
             else:
-                self.log.emit(f"[{e.variant}] done: {row.get('size_bytes')} bytes, "
-                              f"p50 {(row.get('latency_ms') or {}).get('p50')} ms")
+                self.log.emit(
+                    f"[{e.variant}] done: {row.get('size_bytes')} bytes, "
+                    f"p50 {(row.get('latency_ms') or {}).get('p50')} ms"
+                )
         elif e.kind == "error":
             self.log.emit(f"error: {e.message}")
 
@@ -169,5 +184,8 @@ class RunController(QObject):
 
     def _on_finished(self) -> None:
         self._active = False
-        self.overall.emit(1.0 if self.report else 0.0, "done" if self.report else ("cancelled" if self.cancelled else "failed"))
+        self.overall.emit(
+            1.0 if self.report else 0.0,
+            "done" if self.report else ("cancelled" if self.cancelled else "failed"),
+        )
         self.finished.emit(self.report)

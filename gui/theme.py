@@ -8,12 +8,26 @@ from PySide6.QtWidgets import QApplication
 ACCENT = "#3d7be0"
 
 _LIGHT = {
-    "window": "#f3f4f6", "base": "#ffffff", "alt": "#f6f7f9", "text": "#1f2328", "muted": "#6b7280",
-    "button": "#fbfbfc", "border": "#d5d8de", "highlight": ACCENT, "tooltip": "#ffffff",
+    "window": "#f3f4f6",
+    "base": "#ffffff",
+    "alt": "#f6f7f9",
+    "text": "#1f2328",
+    "muted": "#6b7280",
+    "button": "#fbfbfc",
+    "border": "#d5d8de",
+    "highlight": ACCENT,
+    "tooltip": "#ffffff",
 }
 _DARK = {
-    "window": "#24272d", "base": "#1b1d22", "alt": "#22252b", "text": "#e3e6eb", "muted": "#9aa1ad",
-    "button": "#2f333a", "border": "#3b4048", "highlight": "#4f8cf0", "tooltip": "#2f333a",
+    "window": "#24272d",
+    "base": "#1b1d22",
+    "alt": "#22252b",
+    "text": "#e3e6eb",
+    "muted": "#9aa1ad",
+    "button": "#2f333a",
+    "border": "#3b4048",
+    "highlight": "#4f8cf0",
+    "tooltip": "#2f333a",
 }
 
 
@@ -58,26 +72,26 @@ def stylesheet(dark: bool) -> str:
     return f"""
     QLabel#sectionTitle {{ font-size: 11pt; font-weight: 600; }}
     QLabel#subTitle {{ font-weight: 600; margin-top: 4px; }}
-    QLabel#muted {{ color: {c['muted']}; }}
+    QLabel#muted {{ color: {c["muted"]}; }}
     QLabel#errorText {{ color: #d64545; }}
-    QLabel#variantProblem[state="error"] {{ color: #d64545; background: {'#3a2526' if dark else '#fdecec'};
-        border: 1px solid {'#6b3435' if dark else '#f3b9b9'}; border-radius: 4px; padding: 6px; }}
-    QLabel#variantProblem[state="ok"] {{ color: {'#6fcf97' if dark else '#1e7a46'}; padding: 4px 2px; }}
-    QFrame#emptyCard {{ background: {c['base']}; border: 1px solid {c['border']}; border-radius: 10px; }}
+    QLabel#variantProblem[state="error"] {{ color: #d64545; background: {"#3a2526" if dark else "#fdecec"};
+        border: 1px solid {"#6b3435" if dark else "#f3b9b9"}; border-radius: 4px; padding: 6px; }}
+    QLabel#variantProblem[state="ok"] {{ color: {"#6fcf97" if dark else "#1e7a46"}; padding: 4px 2px; }}
+    QFrame#emptyCard {{ background: {c["base"]}; border: 1px solid {c["border"]}; border-radius: 10px; }}
     QLabel#emptyTitle {{ font-size: 20pt; font-weight: 600; }}
-    QLabel#emptySubtitle {{ color: {c['muted']}; font-size: 11pt; }}
+    QLabel#emptySubtitle {{ color: {c["muted"]}; font-size: 11pt; }}
     QPushButton#emptyAction {{ padding: 10px 18px; font-size: 11pt; text-align: left; }}
-    QPushButton#primary, QPushButton#emptyAction[primary="true"] {{ background: {c['highlight']}; color: white;
-        border: 1px solid {c['highlight']}; border-radius: 4px; }}
-    QGroupBox {{ font-weight: 600; border: 1px solid {c['border']}; border-radius: 6px; margin-top: 14px;
+    QPushButton#primary, QPushButton#emptyAction[primary="true"] {{ background: {c["highlight"]}; color: white;
+        border: 1px solid {c["highlight"]}; border-radius: 4px; }}
+    QGroupBox {{ font-weight: 600; border: 1px solid {c["border"]}; border-radius: 6px; margin-top: 14px;
         padding-top: 6px; }}
     QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
-    QDockWidget::title {{ padding: 4px 8px; background: {c['window']}; font-weight: 600; }}
-    QTableView, QTreeView, QListView {{ gridline-color: {c['border']}; }}
-    QHeaderView::section {{ padding: 3px 6px; border: none; border-bottom: 1px solid {c['border']};
-        background: {c['alt']}; font-weight: 600; }}
-    QToolBar {{ spacing: 4px; padding: 3px; border-bottom: 1px solid {c['border']}; }}
-    QStatusBar {{ border-top: 1px solid {c['border']}; }}
+    QDockWidget::title {{ padding: 4px 8px; background: {c["window"]}; font-weight: 600; }}
+    QTableView, QTreeView, QListView {{ gridline-color: {c["border"]}; }}
+    QHeaderView::section {{ padding: 3px 6px; border: none; border-bottom: 1px solid {c["border"]};
+        background: {c["alt"]}; font-weight: 600; }}
+    QToolBar {{ spacing: 4px; padding: 3px; border-bottom: 1px solid {c["border"]}; }}
+    QStatusBar {{ border-top: 1px solid {c["border"]}; }}
     """
 
 

@@ -133,5 +133,9 @@ def run_cli(*args: str, timeout: int = 300):
     import subprocess
 
     return subprocess.run(
-        [sys.executable, "-m", "deploy_studio.core.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        [sys.executable, "-m", "deploy_studio.core.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
     )

@@ -7,7 +7,9 @@ import traceback
 
 from deploy_studio.core.errors import ConversionError
 
-_OP = re.compile(r"\b(aten\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?|torch\.ops\.[A-Za-z0-9_.]+|prim::[A-Za-z0-9_]+|aten::[A-Za-z0-9_]+)")
+_OP = re.compile(
+    r"\b(aten\.[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?|torch\.ops\.[A-Za-z0-9_.]+|prim::[A-Za-z0-9_]+|aten::[A-Za-z0-9_]+)"
+)
 _FILE = re.compile(r'File "([^"]+)", line (\d+)')
 _INTERNAL = ("site-packages", "/torch/", "<frozen", "/core/converters/", "/core/pipeline/")
 

@@ -74,15 +74,18 @@ def check_trace(ctx, module, traced, caught) -> None:
     if worst <= 1.0:
         return
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
-    where = [f"{w.filename}:{w.lineno}: {str(w.message).splitlines()[0][:160]}"
-             for w in tracer if "site-packages" not in w.filename and "/torch/" not in w.filename]
+    where = [
+        f"{w.filename}:{w.lineno}: {str(w.message).splitlines()[0][:160]}"
+        for w in tracer
+        if "site-packages" not in w.filename and "/torch/" not in w.filename
+    ]
     if not where and tracer:
         where = [str(tracer[0].message).splitlines()[0][:200]]
     raise ConversionError(
         "torch.jit.trace froze one branch of the model's code: the traced model gives different "
         "outputs than the model itself on other inputs"
         + (f" (torch warned at {where[0]})" if where else ""),
-        "control flow that depends on tensor values cannot be traced; use convert = \"script\" "
+        'control flow that depends on tensor values cannot be traced; use convert = "script" '
         "(keeps the branch), or rewrite it with torch.where",
     )
 

@@ -8,7 +8,9 @@ from deploy_studio.core.converters._diagnose import conversion_error
 from deploy_studio.core.registry import CONVERTERS
 
 
-@CONVERTERS.register("export", label="torch.export", help="torch.export.export: the modern, supported path")
+@CONVERTERS.register(
+    "export", label="torch.export", help="torch.export.export: the modern, supported path"
+)
 class ExportConverter:
     @staticmethod
     def convert(ctx) -> torch.export.ExportedProgram:

@@ -8,8 +8,14 @@ from deploy_studio.core.converters._torchscript import to_torchscript
 from deploy_studio.core.registry import CONVERTERS
 
 
-@CONVERTERS.register("script", label="torch.jit.script", help="TorchScript by compiling the code (keeps control flow)")
+@CONVERTERS.register(
+    "script",
+    label="torch.jit.script",
+    help="TorchScript by compiling the code (keeps control flow)",
+)
 class ScriptConverter:
     @staticmethod
     def convert(ctx):
-        return to_torchscript(ctx, "script", lambda m, x: torch.jit.script(m), '"export" or "trace"')
+        return to_torchscript(
+            ctx, "script", lambda m, x: torch.jit.script(m), '"export" or "trace"'
+        )

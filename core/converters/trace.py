@@ -8,8 +8,15 @@ from deploy_studio.core.converters._torchscript import to_torchscript
 from deploy_studio.core.registry import CONVERTERS
 
 
-@CONVERTERS.register("trace", label="torch.jit.trace", help="TorchScript by tracing (for .ptl apps)")
+@CONVERTERS.register(
+    "trace", label="torch.jit.trace", help="TorchScript by tracing (for .ptl apps)"
+)
 class TraceConverter:
     @staticmethod
     def convert(ctx):
-        return to_torchscript(ctx, "trace", lambda m, x: torch.jit.trace(m, x, check_trace=False), '"export" or "script"')
+        return to_torchscript(
+            ctx,
+            "trace",
+            lambda m, x: torch.jit.trace(m, x, check_trace=False),
+            '"export" or "script"',
+        )

@@ -54,7 +54,7 @@ class Dataset:
         n = len(self)
         order = np.random.default_rng(SPLIT_SEED).permutation(n)
         n_eval = min(int(eval_samples), n // 2) if n > 1 else 0
-        eval_idx = order[n - n_eval:] if n_eval else order[:0]
+        eval_idx = order[n - n_eval :] if n_eval else order[:0]
         train_idx = order[: n - n_eval]
         return train_idx, eval_idx
 
@@ -150,7 +150,9 @@ def _find(folder: Path, pattern: str) -> Path | None:
 
 def _mnist(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:
     if not folder.is_dir():
-        raise DataError(f"MNIST folder {folder} does not exist", "pass mnist:DIR with the IDX files")
+        raise DataError(
+            f"MNIST folder {folder} does not exist", "pass mnist:DIR with the IDX files"
+        )
     images = _find(folder, "*images-idx3-ubyte*")
     labels = _find(folder, "*labels-idx1-ubyte*")
     if images is None or labels is None:
@@ -164,8 +166,11 @@ def _mnist(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:
     if limit:
         x, y = x[:limit], y[:limit]
     return Dataset(
-        name=f"mnist:{folder}", images=_adapt(x, preprocess), labels=y.astype(np.int64),
-        classes=[str(i) for i in range(10)], preprocess=preprocess,
+        name=f"mnist:{folder}",
+        images=_adapt(x, preprocess),
+        labels=y.astype(np.int64),
+        classes=[str(i) for i in range(10)],
+        preprocess=preprocess,
         notes=[f"MNIST {images.name} ({len(x)} images)"],
     )
 
@@ -181,7 +186,9 @@ def _imagefolder(folder: Path, preprocess: Preprocess, limit: int | None) -> Dat
             "pass imagefolder:DIR with one sub-folder of images per class (or the images themselves)",
         )
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    loose = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+    loose = sorted(
+        f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+    )
     warnings: list[str] = []
     if classes:
         files = [
@@ -190,15 +197,21 @@ def _imagefolder(folder: Path, preprocess: Preprocess, limit: int | None) -> Dat
             for f in sorted((folder / c).iterdir())
             if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
         ]
-        nested = [f"{c}/{d.name}" for c in classes for d in sorted((folder / c).iterdir())
-                  if d.is_dir() and not d.name.startswith(".")]
+        nested = [
+            f"{c}/{d.name}"
+            for c in classes
+            for d in sorted((folder / c).iterdir())
+            if d.is_dir() and not d.name.startswith(".")
+        ]
         if nested:
             warnings.append(
                 f"ignored {len(nested)} nested folder(s) inside the class folders (e.g. {nested[0]}): "
                 "only images directly inside DIR/<class>/ are read"
             )
         if loose:
-            warnings.append(f"ignored {len(loose)} image(s) lying directly in {folder.name}/, outside any class folder")
+            warnings.append(
+                f"ignored {len(loose)} image(s) lying directly in {folder.name}/, outside any class folder"
+            )
         empty = [c for ci, c in enumerate(classes) if not any(k == ci for _f, k in files)]
         if empty:
             warnings.append(f"{len(empty)} class folder(s) hold no images: {', '.join(empty[:5])}")
@@ -218,20 +231,33 @@ def _imagefolder(folder: Path, preprocess: Preprocess, limit: int | None) -> Dat
             with Image.open(f) as im:
                 images.append(preprocess.to_uint8(im))
             labels.append(ci)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except (
+            UnidentifiedImageError,
+            OSError,
+            ValueError,
+            SyntaxError,
+            Image.DecompressionBombError,
+        ):
             skipped.append(f.name)
     if not images:
         raise DataError(f"none of the images in {folder} could be read", "check the files")
     labelled = bool(classes)
-    notes = [f"{len(images)} images in {len(classes)} classes" if labelled else
-             f"{len(images)} unlabelled images (no class folders): accuracy is n/a; agreement "
-             "and fidelity are measured on them"]
+    notes = [
+        f"{len(images)} images in {len(classes)} classes"
+        if labelled
+        else f"{len(images)} unlabelled images (no class folders): accuracy is n/a; agreement "
+        "and fidelity are measured on them"
+    ]
     if skipped:
         warnings.append(f"skipped {len(skipped)} unreadable image file(s), e.g. {skipped[0]}")
     return Dataset(
-        name=f"imagefolder:{folder}", images=np.stack(images),
+        name=f"imagefolder:{folder}",
+        images=np.stack(images),
         labels=np.asarray(labels) if labelled else None,
-        classes=classes if labelled else [], preprocess=preprocess, notes=notes, warnings=warnings,
+        classes=classes if labelled else [],
+        preprocess=preprocess,
+        notes=notes,
+        warnings=warnings,
     )
 
 
@@ -239,6 +265,10 @@ def _random(preprocess: Preprocess, n: int) -> Dataset:
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(n, *preprocess.size, preprocess.channels), dtype=np.uint8)
     return Dataset(
-        name="random", images=images, labels=None, classes=[], preprocess=preprocess,
+        name="random",
+        images=images,
+        labels=None,
+        classes=[],
+        preprocess=preprocess,
         notes=["random pixels: latency only, accuracy is n/a"],
     )

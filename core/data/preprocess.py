@@ -33,7 +33,16 @@ RESIZE_MODES = ("stretch", "center-crop")
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
 LAYOUTS = ("NCHW", "NHWC")
 CHANNEL_ORDERS = ("RGB", "BGR")
-EDITABLE = ("resize", "resize_size", "interpolation", "channel_order", "scale", "mean", "std", "layout")
+EDITABLE = (
+    "resize",
+    "resize_size",
+    "interpolation",
+    "channel_order",
+    "scale",
+    "mean",
+    "std",
+    "layout",
+)
 """Keys a recipe's ``[preprocess]`` table may set (size and channels follow the input shape)."""
 
 GUESSED = "guessed"
@@ -86,13 +95,17 @@ class Preprocess:
                 f"mean/std need {self.channels} values each (got {self.mean} / {self.std})"
             )
         if any(s == 0 for s in self.std):
-            raise DataError(f"std must not be 0 (got {self.std})", "e.g. std = [0.5] for Normalize(0.5, 0.5)")
+            raise DataError(
+                f"std must not be 0 (got {self.std})", "e.g. std = [0.5] for Normalize(0.5, 0.5)"
+            )
         if self.resize not in RESIZE_MODES:
             raise DataError(f"unknown resize mode {self.resize!r}", "use stretch or center-crop")
         if self.layout not in LAYOUTS:
             raise DataError(f"unsupported layout {self.layout!r}", "use NCHW or NHWC")
         if self.interpolation not in INTERPOLATIONS:
-            raise DataError(f"unknown interpolation {self.interpolation!r}", f"use {', '.join(INTERPOLATIONS)}")
+            raise DataError(
+                f"unknown interpolation {self.interpolation!r}", f"use {', '.join(INTERPOLATIONS)}"
+            )
         if self.channel_order not in CHANNEL_ORDERS:
             raise DataError(f"unknown channel order {self.channel_order!r}", "use RGB or BGR")
         if self.resize_size is not None and self.resize_size < min(self.size):
@@ -132,9 +145,17 @@ class Preprocess:
             )
         layout, c, h, w = dims
         if c == 1:
-            return cls(size=[h, w], channels=1, mean=list(MNIST_MEAN), std=list(MNIST_STD), layout=layout)
-        return cls(size=[h, w], channels=c, resize="center-crop", layout=layout,
-                   mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD))
+            return cls(
+                size=[h, w], channels=1, mean=list(MNIST_MEAN), std=list(MNIST_STD), layout=layout
+            )
+        return cls(
+            size=[h, w],
+            channels=c,
+            resize="center-crop",
+            layout=layout,
+            mean=list(IMAGENET_MEAN),
+            std=list(IMAGENET_STD),
+        )
 
     def input_shape(self) -> list[int]:
         """The batch-1 input shape this spec produces."""
@@ -158,10 +179,17 @@ class Preprocess:
     def describe(self) -> str:
         """One line for terminals and tooltips."""
         norm = f"(x*{self.scale:.6g} - {_short(self.mean)}) / {_short(self.std)}"
-        fit = self.resize if self.resize == "stretch" else (
-            f"center-crop{f' after resizing to {self.resize_size}' if self.resize_size else ''}")
-        return f"{self.size[0]}x{self.size[1]} {fit} ({self.interpolation}), {norm}, {self.layout}" + (
-            f", {self.channel_order}" if self.channels == 3 else ", grayscale")
+        fit = (
+            self.resize
+            if self.resize == "stretch"
+            else (
+                f"center-crop{f' after resizing to {self.resize_size}' if self.resize_size else ''}"
+            )
+        )
+        return (
+            f"{self.size[0]}x{self.size[1]} {fit} ({self.interpolation}), {norm}, {self.layout}"
+            + (f", {self.channel_order}" if self.channels == 3 else ", grayscale")
+        )
 
     # --- images -------------------------------------------------------------------------
     def resize_image(self, img):  # PIL.Image -> PIL.Image at model size, right mode
@@ -252,24 +280,42 @@ def parse_overrides(table: Any, where: str = "[preprocess]") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in table.items():
         if key not in EDITABLE:
-            raise RecipeError(f"unknown key {key!r} in {where}", f"allowed keys: {', '.join(EDITABLE)}")
-        choices = {"resize": RESIZE_MODES, "interpolation": INTERPOLATIONS, "layout": LAYOUTS,
-                   "channel_order": CHANNEL_ORDERS}.get(key)
+            raise RecipeError(
+                f"unknown key {key!r} in {where}", f"allowed keys: {', '.join(EDITABLE)}"
+            )
+        choices = {
+            "resize": RESIZE_MODES,
+            "interpolation": INTERPOLATIONS,
+            "layout": LAYOUTS,
+            "channel_order": CHANNEL_ORDERS,
+        }.get(key)
         if choices is not None:
             if value not in choices:
-                raise RecipeError(f"{where}.{key} = {value!r} is not allowed", f"allowed values: {', '.join(choices)}")
+                raise RecipeError(
+                    f"{where}.{key} = {value!r} is not allowed",
+                    f"allowed values: {', '.join(choices)}",
+                )
         elif key == "resize_size":
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise RecipeError(f"{where}.resize_size must be a positive int, got {value!r}", "e.g. 256")
+                raise RecipeError(
+                    f"{where}.resize_size must be a positive int, got {value!r}", "e.g. 256"
+                )
         elif key == "scale":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise RecipeError(f"{where}.scale must be a positive number, got {value!r}", "e.g. 0.00392156862745098 (1/255)")
+                raise RecipeError(
+                    f"{where}.scale must be a positive number, got {value!r}",
+                    "e.g. 0.00392156862745098 (1/255)",
+                )
             value = float(value)
         else:  # mean, std
             vals = value if isinstance(value, list) else [value]
-            if not vals or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-                raise RecipeError(f"{where}.{key} must be a number or a list of numbers, got {value!r}",
-                                  "e.g. [0.485, 0.456, 0.406] or 0.5")
+            if not vals or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals
+            ):
+                raise RecipeError(
+                    f"{where}.{key} must be a number or a list of numbers, got {value!r}",
+                    "e.g. [0.485, 0.456, 0.406] or 0.5",
+                )
             if key == "std" and any(v <= 0 for v in vals):
                 raise RecipeError(f"{where}.std values must be > 0, got {value!r}")
             value = [float(v) for v in vals]
@@ -284,8 +330,13 @@ def candidates(base: Preprocess) -> list[tuple[str, Preprocess]]:
     c = base.channels
 
     def spec(mean, std, scale=1.0 / 255.0):
-        return base.with_overrides({"mean": list(mean) * (c if len(mean) == 1 else 1),
-                                    "std": list(std) * (c if len(std) == 1 else 1), "scale": scale})
+        return base.with_overrides(
+            {
+                "mean": list(mean) * (c if len(mean) == 1 else 1),
+                "std": list(std) * (c if len(std) == 1 else 1),
+                "scale": scale,
+            }
+        )
 
     out = [
         ("0..1 (ToTensor only)", spec([0.0], [1.0])),

@@ -12,11 +12,20 @@ from deploy_studio.core.fsutil import atomic_dir
 from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
-NOT_RUN = "Core ML cannot run on this host (Linux): converted and structurally validated only, not run"
+NOT_RUN = (
+    "Core ML cannot run on this host (Linux): converted and structurally validated only, not run"
+)
 
 
-@FORMATS.register("coreml", label="Core ML (.mlpackage)", help="for iOS; validated structurally on Linux", suffix=".mlpackage", runtime=None, converters=("export", "trace"),
-                  not_runnable="Core ML runs only on Apple platforms: converted and structurally validated here, not run")
+@FORMATS.register(
+    "coreml",
+    label="Core ML (.mlpackage)",
+    help="for iOS; validated structurally on Linux",
+    suffix=".mlpackage",
+    runtime=None,
+    converters=("export", "trace"),
+    not_runnable="Core ML runs only on Apple platforms: converted and structurally validated here, not run",
+)
 class CoreMLFormat:
     @staticmethod
     def write(ctx, path) -> Artifact:
@@ -33,15 +42,21 @@ class CoreMLFormat:
                 src = ctx.converted
                 if hasattr(src, "run_decompositions"):
                     src = src.run_decompositions({})
-                    mlmodel = ct.convert(src, minimum_deployment_target=ct.target.iOS17, compute_precision=precision)
+                    mlmodel = ct.convert(
+                        src, minimum_deployment_target=ct.target.iOS17, compute_precision=precision
+                    )
                 else:
                     mlmodel = ct.convert(
-                        src, inputs=[ct.TensorType(name="input", shape=tuple(ctx.example.shape))],
-                        minimum_deployment_target=ct.target.iOS17, compute_precision=precision,
+                        src,
+                        inputs=[ct.TensorType(name="input", shape=tuple(ctx.example.shape))],
+                        minimum_deployment_target=ct.target.iOS17,
+                        compute_precision=precision,
                     )
         except Exception as e:  # noqa: BLE001
-            raise ExportError(f"Core ML conversion failed: {str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__}",
-                              "try convert = \"trace\" (or \"export\"), or ship the .pte to iOS with ExecuTorch") from None
+            raise ExportError(
+                f"Core ML conversion failed: {str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__}",
+                'try convert = "trace" (or "export"), or ship the .pte to iOS with ExecuTorch',
+            ) from None
         ctx.reporter.progress("convert to Core ML", 0.8)
         with atomic_dir(path) as tmp:
             mlmodel.save(str(tmp / "m.mlpackage"))
@@ -62,8 +77,14 @@ def validate_mlpackage(path, input_shape: list[int]) -> dict:
     inputs = list(spec.description.input)
     outputs = list(spec.description.output)
     if len(inputs) != 1 or not outputs:
-        raise ExportError(f"{path}: expected one input and at least one output, got {len(inputs)}/{len(outputs)}")
+        raise ExportError(
+            f"{path}: expected one input and at least one output, got {len(inputs)}/{len(outputs)}"
+        )
     shape = list(inputs[0].type.multiArrayType.shape)
     if shape and shape != list(input_shape):
         raise ExportError(f"{path}: input shape {shape} differs from the model's {input_shape}")
-    return {"input": inputs[0].name, "outputs": [o.name for o in outputs], "spec_version": spec.specificationVersion}
+    return {
+        "input": inputs[0].name,
+        "outputs": [o.name for o in outputs],
+        "spec_version": spec.specificationVersion,
+    }

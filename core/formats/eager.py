@@ -11,7 +11,14 @@ from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 
-@FORMATS.register("eager", label="PyTorch eager", help="the model in PyTorch (baseline)", suffix=".pt", runtime="eager", converters=None)
+@FORMATS.register(
+    "eager",
+    label="PyTorch eager",
+    help="the model in PyTorch (baseline)",
+    suffix=".pt",
+    runtime="eager",
+    converters=None,
+)
 class EagerFormat:
     @staticmethod
     def write(ctx, path) -> Artifact:

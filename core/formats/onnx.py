@@ -14,7 +14,14 @@ from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 
-@FORMATS.register("onnx", label="ONNX", help="ONNX model for ONNX Runtime (desktop, Android, Web)", suffix=".onnx", runtime="onnxruntime", converters=("export",))
+@FORMATS.register(
+    "onnx",
+    label="ONNX",
+    help="ONNX model for ONNX Runtime (desktop, Android, Web)",
+    suffix=".onnx",
+    runtime="onnxruntime",
+    converters=("export",),
+)
 class OnnxFormat:
     @staticmethod
     def write(ctx, path) -> Artifact:
@@ -28,11 +35,24 @@ class OnnxFormat:
             module = ctx.converted  # the ExportedProgram from the export converter
             with contextlib.redirect_stdout(io.StringIO()):
                 try:
-                    torch.onnx.export(module, (ctx.example,), str(tmp), dynamo=True, external_data=False,
-                                      input_names=["input"], output_names=["logits"])
+                    torch.onnx.export(
+                        module,
+                        (ctx.example,),
+                        str(tmp),
+                        dynamo=True,
+                        external_data=False,
+                        input_names=["input"],
+                        output_names=["logits"],
+                    )
                 except Exception:  # noqa: BLE001 - models over 2 GB need external data
-                    torch.onnx.export(module, (ctx.example,), str(tmp), dynamo=True,
-                                      input_names=["input"], output_names=["logits"])
+                    torch.onnx.export(
+                        module,
+                        (ctx.example,),
+                        str(tmp),
+                        dynamo=True,
+                        input_names=["input"],
+                        output_names=["logits"],
+                    )
             files = [path]
             data = tmpdir / (path.name + ".data")
             if data.exists():
@@ -44,7 +64,9 @@ class OnnxFormat:
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
-            err = conversion_error("ONNX export", e, '"export" after rewriting that op, or format = "pte"')
+            err = conversion_error(
+                "ONNX export", e, '"export" after rewriting that op, or format = "pte"'
+            )
             raise ExportError(err.message, err.hint, op=err.op) from None
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)

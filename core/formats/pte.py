@@ -17,7 +17,14 @@ def _partitioners(ctx) -> list:
     return [XnnpackPartitioner()]
 
 
-@FORMATS.register("pte", label="ExecuTorch (.pte)", help="ExecuTorch program lowered to XNNPACK", suffix=".pte", runtime="executorch", converters=("export",))
+@FORMATS.register(
+    "pte",
+    label="ExecuTorch (.pte)",
+    help="ExecuTorch program lowered to XNNPACK",
+    suffix=".pte",
+    runtime="executorch",
+    converters=("export",),
+)
 class PteFormat:
     @staticmethod
     def write(ctx, path) -> Artifact:
@@ -25,12 +32,22 @@ class PteFormat:
 
         ctx.reporter.progress("lower to ExecuTorch (XNNPACK)", 0.1)
         try:
-            prog = to_edge_transform_and_lower(ctx.converted, partitioner=_partitioners(ctx)).to_executorch()
+            prog = to_edge_transform_and_lower(
+                ctx.converted, partitioner=_partitioners(ctx)
+            ).to_executorch()
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
-            err = conversion_error("ExecuTorch lowering", e, '"export" with a different model structure, or format = "onnx"')
-            raise ExportError(err.message, "this op may not be supported by ExecuTorch's portable kernels; try the onnx or ptl format", op=err.op) from None
+            err = conversion_error(
+                "ExecuTorch lowering",
+                e,
+                '"export" with a different model structure, or format = "onnx"',
+            )
+            raise ExportError(
+                err.message,
+                "this op may not be supported by ExecuTorch's portable kernels; try the onnx or ptl format",
+                op=err.op,
+            ) from None
         ctx.reporter.progress("lower to ExecuTorch (XNNPACK)", 0.9)
         write_bytes_atomic(path, prog.buffer)
         return Artifact("pte", path, [path], "executorch", ["lowered to XNNPACK"])

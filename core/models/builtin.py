@@ -34,8 +34,14 @@ def builtin_names() -> dict[str, str]:
 
 def builtin_preprocess(name: str, guess: Preprocess) -> tuple[Preprocess, str] | None:
     """The preprocessing a built-in model was trained with, and where that is said."""
-    if name in ("digits-cnn", "digits-cnn-small") and list(guess.size) == DIGITS_SHAPE[2:] and guess.channels == 1:
-        return Preprocess.for_input_shape(DIGITS_SHAPE), f"builtin:{name} (trained with these MNIST statistics)"
+    if (
+        name in ("digits-cnn", "digits-cnn-small")
+        and list(guess.size) == DIGITS_SHAPE[2:]
+        and guess.channels == 1
+    ):
+        return Preprocess.for_input_shape(
+            DIGITS_SHAPE
+        ), f"builtin:{name} (trained with these MNIST statistics)"
     return None
 
 
@@ -44,7 +50,9 @@ def builtin_trained_on(name: str) -> str | None:
     return "builtin:digits" if name == "digits-cnn" else None
 
 
-def load_builtin(name: str, reporter: Reporter = NULL_REPORTER) -> tuple[torch.nn.Module, list[int], list[str], list[str]]:
+def load_builtin(
+    name: str, reporter: Reporter = NULL_REPORTER
+) -> tuple[torch.nn.Module, list[int], list[str], list[str]]:
     """Return (module, input_shape, labels, notes) for ``builtin:NAME``."""
     if name == "digits-cnn":
         model, note = _trained_digits_cnn(reporter)
@@ -52,7 +60,9 @@ def load_builtin(name: str, reporter: Reporter = NULL_REPORTER) -> tuple[torch.n
     if name == "digits-cnn-small":
         torch.manual_seed(0)
         return (
-            DigitsCNNSmall().eval(), list(DIGITS_SHAPE), list(DIGITS_LABELS),
+            DigitsCNNSmall().eval(),
+            list(DIGITS_SHAPE),
+            list(DIGITS_LABELS),
             ["untrained: use it as a distill student (random init, seed 0)"],
         )
     raise ModelLoadError(
@@ -102,8 +112,16 @@ def train_digits_cnn(model: torch.nn.Module, reporter: Reporter = NULL_REPORTER)
     model.load_state_dict(fresh.state_dict())
     with _deterministic():
         history = fit(
-            model, x, y, epochs=TRAIN_EPOCHS, lr=1e-3, batch_size=32, seed=0,
-            eval_data=(xe, ye), stage="train builtin:digits-cnn", reporter=reporter,
+            model,
+            x,
+            y,
+            epochs=TRAIN_EPOCHS,
+            lr=1e-3,
+            batch_size=32,
+            seed=0,
+            eval_data=(xe, ye),
+            stage="train builtin:digits-cnn",
+            reporter=reporter,
         )
     return {"version": TRAIN_VERSION, "train_samples": len(train_idx), "history": history}
 

@@ -19,19 +19,34 @@ class ModelSpec:
     the output of a model that returns a tuple (an index) or a dict (a key).
     """
 
-    source: str = field(default="", metadata=rule("a MODEL spec", required=True, example='"builtin:digits-cnn"'))
-    weights: str | None = field(default=None, metadata=rule("a state_dict file for the model's class"))
-    input_shape: list[int] | None = field(default=None, metadata=rule("e.g. [1, 3, 224, 224]", minimum=1))
-    trust: bool = field(default=False, metadata=rule("allow a pickled whole module to run its code"))
-    output: str | int | None = field(default=None, metadata=rule(
-        "which output of a tuple (an index) or dict (a key) is the model's", example='"logits"'))
+    source: str = field(
+        default="", metadata=rule("a MODEL spec", required=True, example='"builtin:digits-cnn"')
+    )
+    weights: str | None = field(
+        default=None, metadata=rule("a state_dict file for the model's class")
+    )
+    input_shape: list[int] | None = field(
+        default=None, metadata=rule("e.g. [1, 3, 224, 224]", minimum=1)
+    )
+    trust: bool = field(
+        default=False, metadata=rule("allow a pickled whole module to run its code")
+    )
+    output: str | int | None = field(
+        default=None,
+        metadata=rule(
+            "which output of a tuple (an index) or dict (a key) is the model's", example='"logits"'
+        ),
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
-        return cls(**{k: d.get(k) for k in ("source", "weights", "input_shape", "output")}, trust=bool(d.get("trust")))
+        return cls(
+            **{k: d.get(k) for k in ("source", "weights", "input_shape", "output")},
+            trust=bool(d.get("trust")),
+        )
 
 
 @dataclass
@@ -53,7 +68,9 @@ class LoadedModel:
     labels: list[str] | None = None
     notes: list[str] = field(default_factory=list)
     exported_program: Any = None
-    preprocess_origin: str = "guessed"  # "guessed", or where the model says it (see core.data.preprocess)
+    preprocess_origin: str = (
+        "guessed"  # "guessed", or where the model says it (see core.data.preprocess)
+    )
     output_key: str | int | None = None  # which entry of a tuple/dict output is the model's output
     output_note: str | None = None  # said in every run and report when output_key is set
     trained_on: str | None = None  # a built-in's training data (for data-mismatch notes)

@@ -82,8 +82,11 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         raise
     except ModelLoadError as e:
         if kind in ("lite", "torchscript", "exported"):  # a saved graph that fails may be damaged
-            raise ModelLoadError(e.message, (e.hint + "; " if e.hint else "")
-                                 + "if the shape is right, the file may be damaged: re-save or re-download it") from None
+            raise ModelLoadError(
+                e.message,
+                (e.hint + "; " if e.hint else "")
+                + "if the shape is right, the file may be damaged: re-save or re-download it",
+            ) from None
         raise
     check_inference_mode(src, kind, module, exported, x)
     out, key = select_output(raw, spec.output)
@@ -100,14 +103,26 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         labels = [str(i) for i in range(out.shape[1])]
     reporter.progress("load model", 1.0)
     return LoadedModel(
-        spec=ModelSpec(src, spec.weights, shape, spec.trust, spec.output), module=module, kind=kind,
-        input_shape=shape, output_shape=list(out.shape), params=params, preprocess=preprocess,
-        labels=labels, notes=notes, exported_program=exported, preprocess_origin=origin,
-        output_key=key, output_note=out_note, trained_on=_trained_on(src),
+        spec=ModelSpec(src, spec.weights, shape, spec.trust, spec.output),
+        module=module,
+        kind=kind,
+        input_shape=shape,
+        output_shape=list(out.shape),
+        params=params,
+        preprocess=preprocess,
+        labels=labels,
+        notes=notes,
+        exported_program=exported,
+        preprocess_origin=origin,
+        output_key=key,
+        output_note=out_note,
+        trained_on=_trained_on(src),
     )
 
 
-def _default_preprocess(src: str, spec: ModelSpec, shape: list[int]) -> tuple[Preprocess | None, str]:
+def _default_preprocess(
+    src: str, spec: ModelSpec, shape: list[int]
+) -> tuple[Preprocess | None, str]:
     """The preprocessing the model itself says it needs, else a guess from the input shape.
 
     Returns (spec, origin); origin is :data:`deploy_studio.core.data.preprocess.GUESSED` for a guess.
@@ -144,10 +159,15 @@ def _torchvision_transforms(arch: str, guess: Preprocess) -> tuple[Preprocess, s
         return None
     if guess.channels != 3 or list(guess.size) != [crop, crop]:
         return None  # the user changed the input size: the published transforms do not apply
-    pp = guess.with_overrides({
-        "resize": "center-crop", "resize_size": resize, "mean": list(t.mean), "std": list(t.std),
-        "interpolation": interp if interp in ("bilinear", "nearest", "bicubic") else "bilinear",
-    })
+    pp = guess.with_overrides(
+        {
+            "resize": "center-crop",
+            "resize_size": resize,
+            "mean": list(t.mean),
+            "std": list(t.std),
+            "interpolation": interp if interp in ("bilinear", "nearest", "bicubic") else "bilinear",
+        }
+    )
     return pp, f"torchvision {arch} {weights.name} weights' transforms"
 
 
@@ -188,8 +208,11 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
     names = _zip_names(path)  # a damaged zip is reported before torch's reader sees it
     kind = "lite" if _head(path)[4:8] == _FLATBUFFER_ID else _zip_kind(names) if names else None
     if kind in ("pt2", "lite", "torchscript"):
-        what = {"pt2": "an ExportedProgram (.pt2)", "lite": "a lite-interpreter archive",
-                "torchscript": "a TorchScript archive"}[kind]
+        what = {
+            "pt2": "an ExportedProgram (.pt2)",
+            "lite": "a lite-interpreter archive",
+            "torchscript": "a TorchScript archive",
+        }[kind]
         raise ModelLoadError(
             f"{path.name} is {what} with its own architecture and weights, not a state_dict",
             f"load it directly as the model ({path}) without --weights",
@@ -211,7 +234,9 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
         damage = _pickle_damage(path, names) if names or _head(path)[:1] == b"\x80" else None
         if damage:
             raise _damaged(path, damage) from None
-        if kind == "pickle":  # a torch.save archive whose zip and pickle are fine: its records are not
+        if (
+            kind == "pickle"
+        ):  # a torch.save archive whose zip and pickle are fine: its records are not
             raise _damaged(path, f"PyTorch cannot read it ({_reason(e)})") from None
         raise ModelLoadError(
             f"{path} could not be read as a state_dict ({_reason(e)})",
@@ -247,7 +272,9 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
     try:
         module.load_state_dict(state)
     except Exception as e:  # noqa: BLE001 - e.g. a value that is not a tensor, a bad dtype
-        raise _damaged(path, f"its weights cannot be copied into the model ({_reason(e)})") from None
+        raise _damaged(
+            path, f"its weights cannot be copied into the model ({_reason(e)})"
+        ) from None
 
 
 def _unwrap_checkpoint(state):
@@ -258,8 +285,12 @@ def _unwrap_checkpoint(state):
             if isinstance(state.get(key), dict):
                 state = state[key]
                 break
-    if isinstance(state, dict) and state and all(isinstance(k, str) and k.startswith("module.") for k in state):
-        state = {k[len("module."):]: v for k, v in state.items()}
+    if (
+        isinstance(state, dict)
+        and state
+        and all(isinstance(k, str) and k.startswith("module.") for k in state)
+    ):
+        state = {k[len("module.") :]: v for k, v in state.items()}
     return state
 
 
@@ -271,7 +302,9 @@ def _torchvision(arch: str, spec: ModelSpec):
         close = [n for n in names if arch.lower()[:4] in n][:6]
         raise ModelLoadError(
             f"torchvision has no classification architecture {arch!r}",
-            "try one of: " + ", ".join(close or names[:8]) + " (deploy-studio lists them in the Built-in menu)",
+            "try one of: "
+            + ", ".join(close or names[:8])
+            + " (deploy-studio lists them in the Built-in menu)",
         )
     torch.manual_seed(0)
     module = torchvision.models.get_model(arch, weights=None)
@@ -299,7 +332,9 @@ def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
         finally:
             sys.path.remove(str(path.parent))
     except SyntaxError as e:
-        raise ModelLoadError(f"{path}:{e.lineno}: syntax error: {e.msg}", "fix the Python file") from None
+        raise ModelLoadError(
+            f"{path}:{e.lineno}: syntax error: {e.msg}", "fix the Python file"
+        ) from None
     except Exception as e:  # noqa: BLE001
         raise ModelLoadError(
             f"importing {path} failed: {type(e).__name__}: {_first_line(e)}",
@@ -307,7 +342,11 @@ def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
         ) from None
     cls = getattr(mod, cls_name, None)
     if cls is None:
-        classes = [n for n, v in vars(mod).items() if isinstance(v, type) and issubclass(v, torch.nn.Module)]
+        classes = [
+            n
+            for n, v in vars(mod).items()
+            if isinstance(v, type) and issubclass(v, torch.nn.Module)
+        ]
         raise ModelLoadError(
             f"{path} has no class {cls_name!r}",
             f"nn.Module classes in that file: {', '.join(classes) or 'none'}",
@@ -343,7 +382,9 @@ def _unsafe_reason(e: Exception) -> str:
 
 _TORCH_BOILERPLATE = re.compile(
     r"[\s.]*(This is an internal miniz error|If you are seeing this error|please report a bug"
-    r"|Exception raised from ).*$", re.IGNORECASE)
+    r"|Exception raised from ).*$",
+    re.IGNORECASE,
+)
 
 
 def _reason(e: BaseException) -> str:
@@ -364,14 +405,18 @@ def _archive(path: Path, spec: ModelSpec):
     if not path.exists():
         raise ModelLoadError(f"{path} does not exist", f"accepted models: {ACCEPTED}")
     if path.is_dir():
-        raise ModelLoadError(f"{path} is a folder, not a model file", f"accepted models: {ACCEPTED}")
+        raise ModelLoadError(
+            f"{path} is a folder, not a model file", f"accepted models: {ACCEPTED}"
+        )
     if path.suffix.lower() not in ARCHIVE_SUFFIXES:
         raise ModelLoadError(
             f"{path.name} is not a model format Deploy Studio reads ({path.suffix or 'no suffix'})",
             f"accepted models: {ACCEPTED}",
         )
     if path.stat().st_size == 0:
-        raise ModelLoadError(f"{path} is empty (0 bytes)", f"re-save the model; accepted: {ACCEPTED}")
+        raise ModelLoadError(
+            f"{path} is empty (0 bytes)", f"re-save the model; accepted: {ACCEPTED}"
+        )
     head = _head(path)
     if head[4:8] == _FLATBUFFER_ID:  # lite-interpreter archive saved as a flatbuffer
         return _lite(path, spec)
@@ -421,7 +466,9 @@ def _head(path: Path, n: int = 8) -> bytes:
         with path.open("rb") as f:
             return f.read(n)
     except OSError as e:
-        raise ModelLoadError(f"{path} cannot be read ({e.strerror or e})", "check the file's permissions") from None
+        raise ModelLoadError(
+            f"{path} cannot be read ({e.strerror or e})", "check the file's permissions"
+        ) from None
 
 
 def _damaged(path: Path, what: str) -> ModelLoadError:
@@ -508,8 +555,11 @@ def _zip_pickle_problem(z: zipfile.ZipFile, nested: bool = True) -> str | None:
                     f.seek(0)
                     with zipfile.ZipFile(f) as inner:
                         bad = inner.testzip()
-                        problem = (f"member {bad} fails its checksum" if bad is not None
-                                   else _zip_pickle_problem(inner, nested=False))
+                        problem = (
+                            f"member {bad} fails its checksum"
+                            if bad is not None
+                            else _zip_pickle_problem(inner, nested=False)
+                        )
                 except Exception as e:  # noqa: BLE001 - zipfile raises a dozen types on damage
                     problem = f"its zip structure is broken ({_reason(e)})"
             if problem:
@@ -576,14 +626,22 @@ def _storage_problem(path: Path) -> str | None:
                 if not (isinstance(ref, tuple) and len(ref) >= 5 and ref[0] == "storage"):
                     continue
                 key, numel = str(ref[2]), ref[4]
-                record = next((f"{prefix}/{d}/{key}" for d in (base[:-4], "data", "constants", ".data")
-                               if f"{prefix}/{d}/{key}" in sizes), None)
+                record = next(
+                    (
+                        f"{prefix}/{d}/{key}"
+                        for d in (base[:-4], "data", "constants", ".data")
+                        if f"{prefix}/{d}/{key}" in sizes
+                    ),
+                    None,
+                )
                 if record is None or not isinstance(numel, int):
                     continue
                 need = numel * _element_size(getattr(ref[1], "name", ""))
                 if sizes[record] < need:
-                    return (f"record {record.split('/', 1)[-1]} holds {sizes[record]} bytes but its "
-                            f"tensor needs {need}")
+                    return (
+                        f"record {record.split('/', 1)[-1]} holds {sizes[record]} bytes but its "
+                        f"tensor needs {need}"
+                    )
     return None
 
 
@@ -620,7 +678,9 @@ def _zip_names(path: Path) -> list[str] | None:
     size = path.stat().st_size
     for i in infos:
         if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or i.flag_bits & 0x1:
-            raise _damaged(path, f"member {i.filename} uses a compression or encryption PyTorch never writes")
+            raise _damaged(
+                path, f"member {i.filename} uses a compression or encryption PyTorch never writes"
+            )
         if i.header_offset + i.compress_size > size:
             raise _damaged(path, f"member {i.filename} runs past the end of the file")
     return names
@@ -669,7 +729,13 @@ def _lite(path: Path, spec: ModelSpec):
             f"saved by an incompatible torch ({_reason(e)})",
             "re-save it with _save_for_lite_interpreter on this torch version, or re-download it",
         ) from None
-    return module, "lite", None, None, ["lite-interpreter archive: it can be run and measured, not converted"]
+    return (
+        module,
+        "lite",
+        None,
+        None,
+        ["lite-interpreter archive: it can be run and measured, not converted"],
+    )
 
 
 # Seconds the probe may take to load a lite archive and validate it before it counts as hung.
@@ -736,15 +802,26 @@ def _lite_probe(path: Path, spec: ModelSpec) -> None:
             os.close(r)
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     else:
-        code = ("import json, sys; from deploy_studio.core.models.loaded import ModelSpec; "
-                "from deploy_studio.core.models.sources import _lite_probe_run; "
-                "print(json.dumps(_lite_probe_run(ModelSpec.from_dict(json.loads(sys.argv[1])))))")
+        code = (
+            "import json, sys; from deploy_studio.core.models.loaded import ModelSpec; "
+            "from deploy_studio.core.models.sources import _lite_probe_run; "
+            "print(json.dumps(_lite_probe_run(ModelSpec.from_dict(json.loads(sys.argv[1])))))"
+        )
         root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
-               "MALLOC_PERTURB_": "165", "MallocScribble": "1", "MallocPreScribble": "1"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+            "MALLOC_PERTURB_": "165",
+            "MallocScribble": "1",
+            "MallocPreScribble": "1",
+        }
         try:
-            res = subprocess.run([sys.executable, "-c", code, json.dumps(spec.to_dict())],
-                                 capture_output=True, timeout=LITE_PROBE_TIMEOUT, env=env)
+            res = subprocess.run(
+                [sys.executable, "-c", code, json.dumps(spec.to_dict())],
+                capture_output=True,
+                timeout=LITE_PROBE_TIMEOUT,
+                env=env,
+            )
         except subprocess.TimeoutExpired:
             hung = True
         else:
@@ -759,14 +836,23 @@ def _lite_probe(path: Path, spec: ModelSpec) -> None:
     if result.get("result") == "error":
         raise _probe_error(path, result)
     if result.get("result") == "memory":
-        raise _damaged(path, f"loading it asks for more than {budget / 2**30:.0f} GB of memory (a "
-                             "damaged size or count; nothing was loaded here)")
+        raise _damaged(
+            path,
+            f"loading it asks for more than {budget / 2**30:.0f} GB of memory (a "
+            "damaged size or count; nothing was loaded here)",
+        )
     if hung:
-        raise _damaged(path, f"loading and running it did not finish in {LITE_PROBE_TIMEOUT:.0f} s "
-                             "(damaged bytecode can loop forever)")
+        raise _damaged(
+            path,
+            f"loading and running it did not finish in {LITE_PROBE_TIMEOUT:.0f} s "
+            "(damaged bytecode can loop forever)",
+        )
     how = signal.Signals(sig).name if sig else "an abort"
-    raise _damaged(path, f"PyTorch's lite interpreter crashes on it ({how} in a test process; "
-                         "nothing was loaded here)")
+    raise _damaged(
+        path,
+        f"PyTorch's lite interpreter crashes on it ({how} in a test process; "
+        "nothing was loaded here)",
+    )
 
 
 def _probe_error(path: Path, result: dict) -> Exception:
@@ -811,7 +897,9 @@ def _lite_probe_run(spec: ModelSpec) -> dict:
             out = {"result": "error", "type": type(e).__name__, "message": text[:2000]}
             if isinstance(e, StudioError):
                 out["hint"] = e.hint
-                out.update({k: getattr(e, k) for k in ("layer", "op") if getattr(e, k, None) is not None})
+                out.update(
+                    {k: getattr(e, k) for k in ("layer", "op") if getattr(e, k, None) is not None}
+                )
             return out
     return {"result": "done"}
 
@@ -875,8 +963,11 @@ def _pt2_code_globals(path: Path) -> list[str]:
     import torch._weights_only_unpickler as wo
 
     allowed = set(wo._get_allowed_globals())
-    allowed |= {f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', g)}"
-                for g in torch.serialization.get_safe_globals() if not isinstance(g, tuple)}
+    allowed |= {
+        f"{getattr(g, '__module__', '')}.{getattr(g, '__qualname__', g)}"
+        for g in torch.serialization.get_safe_globals()
+        if not isinstance(g, tuple)
+    }
     found: list[str] = []
 
     def scan(data: bytes) -> None:
@@ -966,7 +1057,9 @@ def _pt2_module(ep):
                 if 0 in dynamic:
                     shape[0] = 1
                 if dynamic:
-                    notes.append(f"dynamic dimension(s) {dynamic} in the saved program; measured at {shape}")
+                    notes.append(
+                        f"dynamic dimension(s) {dynamic} in the saved program; measured at {shape}"
+                    )
             break
     return ep.module(), "exported", shape, ep, notes
 

@@ -32,8 +32,14 @@ def layer_table(model: LoadedModel) -> list[dict]:
         if not name or list(m.children()):
             continue
         own = sum(p.numel() for p in m.parameters(recurse=False)) if hasattr(m, "parameters") else 0
-        rows[name] = {"name": name, "type": getattr(m, "original_name", type(m).__name__), "params": int(own), "output_shape": None}
+        rows[name] = {
+            "name": name,
+            "type": getattr(m, "original_name", type(m).__name__),
+            "params": int(own),
+            "output_shape": None,
+        }
         if isinstance(m, nn.Module) and not isinstance(m, torch.jit.ScriptModule):
+
             def hook(mod, args, out, _name=name):
                 rows[_name]["output_shape"] = _out_shape(out)
 

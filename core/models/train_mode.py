@@ -118,7 +118,9 @@ def check_inference_mode(src: str, kind: str, module, exported_program, x: torch
 
 def _same(a, b) -> bool:
     if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-        return a.shape == b.shape and bool(torch.equal(a, b) or torch.allclose(a, b, rtol=0, atol=1e-6))
+        return a.shape == b.shape and bool(
+            torch.equal(a, b) or torch.allclose(a, b, rtol=0, atol=1e-6)
+        )
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):

@@ -34,6 +34,7 @@ def forward_checked(module, x: torch.Tensor, raw: bool = False):
     handles = []
     if isinstance(module, nn.Module) and not isinstance(module, torch.jit.ScriptModule):
         for name, m in _leaf_modules(module):
+
             def pre(mod, args, _name=name):
                 trail.append((_name, mod, _shape(args[0]) if args else None, None))
 
@@ -60,7 +61,9 @@ def _tensor_entries(out) -> list[tuple[object, torch.Tensor]]:
     if isinstance(out, (tuple, list)):
         return [(i, v) for i, v in enumerate(out) if isinstance(v, torch.Tensor)]
     if isinstance(out, dict):
-        return [(k, v) for k, v in out.items() if isinstance(v, torch.Tensor) and isinstance(k, str)]
+        return [
+            (k, v) for k, v in out.items() if isinstance(v, torch.Tensor) and isinstance(k, str)
+        ]
     return []
 
 
@@ -87,7 +90,11 @@ def select_output(out, wanted: str | int | None = None):
             )
         return out, None
     if wanted not in (None, ""):
-        want = int(wanted) if isinstance(out, (tuple, list)) and str(wanted).lstrip("-").isdigit() else wanted
+        want = (
+            int(wanted)
+            if isinstance(out, (tuple, list)) and str(wanted).lstrip("-").isdigit()
+            else wanted
+        )
         for k, v in entries:
             if k == want:
                 return v, k
@@ -112,11 +119,19 @@ def output_note(out, key, wanted) -> str | None:
     if key is None:
         return None
     what = "dict" if isinstance(out, dict) else type(out).__name__
-    how = ("as [model] output says" if wanted not in (None, "") else
-           ("its 'logits' entry" if key == "logits" else
-            "the first tensor (set [model] output to choose another)"))
-    return (f"forward() returns a {what} with {describe_outputs(out)}: using {key!r} as the model's "
-            f"output ({how})")
+    how = (
+        "as [model] output says"
+        if wanted not in (None, "")
+        else (
+            "its 'logits' entry"
+            if key == "logits"
+            else "the first tensor (set [model] output to choose another)"
+        )
+    )
+    return (
+        f"forward() returns a {what} with {describe_outputs(out)}: using {key!r} as the model's "
+        f"output ({how})"
+    )
 
 
 class SelectOutput(nn.Module):
@@ -167,7 +182,9 @@ def _explain(err: Exception, trail, input_shape: list[int]) -> Exception:
         want_f = mod.in_features
         got_f = got[-1]
         # Describe where the flat features came from (the last 4-D output before flatten).
-        spatial = next((t[3] for t in reversed(trail[: trail.index(failed)]) if t[3] and len(t[3]) == 4), None)
+        spatial = next(
+            (t[3] for t in reversed(trail[: trail.index(failed)]) if t[3] and len(t[3]) == 4), None
+        )
         got_txt = _factor(got_f, spatial)
         want_txt = _factor(want_f, None)
         if spatial and want_f % spatial[1] == 0:
@@ -183,7 +200,12 @@ def _explain(err: Exception, trail, input_shape: list[int]) -> Exception:
             "use the input size the model was designed for (--input-shape)",
             layer=name,
         )
-    if isinstance(mod, nn.modules.conv._ConvNd) and got and len(got) >= 2 and got[1] != mod.in_channels:
+    if (
+        isinstance(mod, nn.modules.conv._ConvNd)
+        and got
+        and len(got) >= 2
+        and got[1] != mod.in_channels
+    ):
         return ShapeMismatchError(
             f"layer '{name}' ({type(mod).__name__}) expects {mod.in_channels} input channel(s) "
             f"but receives {got[1]}: input {got}",

@@ -47,22 +47,38 @@ def check_model_kind(variant: VariantSpec, kind: str) -> None:
         )
 
 
-def build_variant(session: Session, variant: VariantSpec, workdir: Path, calibration_samples: int, reporter: Reporter) -> tuple[Artifact, BuildContext]:
+def build_variant(
+    session: Session,
+    variant: VariantSpec,
+    workdir: Path,
+    calibration_samples: int,
+    reporter: Reporter,
+) -> tuple[Artifact, BuildContext]:
     """Build ``variant``'s artifact into ``workdir`` and return it with its context."""
     check_variant(variant)
     check_model_kind(variant, session.model.kind)
     module = session.model.module
     if session.model.kind == "module":
         module = copy.deepcopy(module).eval()
-    example = torch.from_numpy(session.preprocess.apply(session.dataset.images[session.eval_idx[:1]])) \
-        if len(session.eval_idx) else session.model.example_input()
+    example = (
+        torch.from_numpy(session.preprocess.apply(session.dataset.images[session.eval_idx[:1]]))
+        if len(session.eval_idx)
+        else session.model.example_input()
+    )
     if list(example.shape) != list(session.model.input_shape):
         example = session.model.example_input()
     example = example.clone(memory_format=torch.contiguous_format)
     ctx = BuildContext(
-        model=session.model, module=module, example=example, dataset=session.dataset,
-        train_idx=session.train_idx, eval_idx=session.eval_idx, variant=variant,
-        workdir=workdir, reporter=reporter, calibration_samples=calibration_samples,
+        model=session.model,
+        module=module,
+        example=example,
+        dataset=session.dataset,
+        train_idx=session.train_idx,
+        eval_idx=session.eval_idx,
+        variant=variant,
+        workdir=workdir,
+        reporter=reporter,
+        calibration_samples=calibration_samples,
         params=session.model.params,
     )
     for i, step in enumerate(variant.steps):

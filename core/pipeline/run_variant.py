@@ -19,7 +19,8 @@ from deploy_studio.core.runtimes import open_runner, run_scope
 def empty_result(variant) -> VariantResult:
     """The row of a variant before (or without) a build: its recipe, no measurements."""
     return VariantResult(
-        name=variant.name, format=variant.format,
+        name=variant.name,
+        format=variant.format,
         convert=variant.convert if variant.format != "eager" else None,
         steps=[s.to_dict() for s in variant.steps],
         format_options=dict(getattr(variant, "format_options", {}) or {}),
@@ -36,7 +37,9 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     row = empty_result(variant)
     session.ensure_reference(reporter)
     t0 = time.perf_counter()
-    artifact, ctx = build_variant(session, variant, workdir, recipe.data.calibration_samples, reporter)
+    artifact, ctx = build_variant(
+        session, variant, workdir, recipe.data.calibration_samples, reporter
+    )
     row.build_seconds = round(time.perf_counter() - t0, 2)
     row.artifact = artifact.path.relative_to(out).as_posix()
     row.files = [f.relative_to(out).as_posix() for f in artifact.files]
@@ -53,15 +56,23 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     with run_scope(artifact.runtime, bench.threads):
         runner = open_runner(artifact.runtime, artifact.path, bench.threads, module=ctx.module)
         try:
-            lat = measure_latency(runner, x1, warmup=bench.warmup, runs=bench.runs, threads=bench.threads,
-                                  reporter=reporter)
+            lat = measure_latency(
+                runner,
+                x1,
+                warmup=bench.warmup,
+                runs=bench.runs,
+                threads=bench.threads,
+                reporter=reporter,
+            )
             outputs = run_outputs(runner, session.eval_x, reporter)
         finally:
             runner.close()
     row.latency_ms = Latency(**lat)
     if outputs.shape[1:] != session.reference.shape[1:]:
-        raise StudioError(f"the {artifact.format} artifact outputs shape {list(outputs.shape[1:])}, "
-                          f"the model {list(session.reference.shape[1:])}")
+        raise StudioError(
+            f"the {artifact.format} artifact outputs shape {list(outputs.shape[1:])}, "
+            f"the model {list(session.reference.shape[1:])}"
+        )
     row.accuracy = Accuracy(**accuracy_of(outputs, session.eval_y))
     row.parity = Parity(**parity_of(outputs, session.reference))
     return row

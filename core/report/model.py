@@ -138,13 +138,20 @@ class VariantResult:
 
     def to_dict(self, samples: bool = False) -> dict:
         d: dict[str, Any] = {
-            "name": self.name, "format": self.format, "convert": self.convert, "steps": list(self.steps),
-            "artifact": self.artifact, "files": list(self.files), "size_bytes": self.size_bytes,
-            "params": self.params, "runtime": self.runtime,
+            "name": self.name,
+            "format": self.format,
+            "convert": self.convert,
+            "steps": list(self.steps),
+            "artifact": self.artifact,
+            "files": list(self.files),
+            "size_bytes": self.size_bytes,
+            "params": self.params,
+            "runtime": self.runtime,
             "latency_ms": self.latency_ms.to_dict(samples) if self.latency_ms else None,
             "accuracy": self.accuracy.to_dict() if self.accuracy else None,
             "parity": self.parity.to_dict() if self.parity else None,
-            "error": self.error, "notes": list(self.notes),
+            "error": self.error,
+            "notes": list(self.notes),
         }
         if self.format_options:
             d["format_options"] = dict(self.format_options)
@@ -271,10 +278,16 @@ class Report:
 
     def to_dict(self, samples: bool = False) -> dict:
         d: dict[str, Any] = {
-            "schema": SCHEMA, "name": self.name, "created": self.created, "host": self.host,
-            "model": self.model.to_dict(), "dataset": self.dataset.to_dict(),
+            "schema": SCHEMA,
+            "name": self.name,
+            "created": self.created,
+            "host": self.host,
+            "model": self.model.to_dict(),
+            "dataset": self.dataset.to_dict(),
             "baseline": {"accuracy": self.baseline_accuracy, "degenerate": self.degenerate},
-            "benchmark": dict(self.benchmark), "preprocess": dict(self.preprocess), "notes": list(self.notes),
+            "benchmark": dict(self.benchmark),
+            "preprocess": dict(self.preprocess),
+            "notes": list(self.notes),
             "variants": [v.to_dict(samples) for v in self.variants],
             "gates": [g.to_dict() for g in self.gates],
             "templates": [t.to_dict() for t in self.templates],
@@ -290,12 +303,20 @@ class Report:
     def from_dict(cls, d: dict) -> Report:
         base = d.get("baseline") or {}
         return cls(
-            name=d.get("name", ""), created=d.get("created", ""), host=d.get("host") or {},
-            model=ModelInfo(**_known(ModelInfo, d["model"])), dataset=DatasetInfo(**_known(DatasetInfo, d["dataset"])),
-            baseline_accuracy=base.get("accuracy"), degenerate=base.get("degenerate"),
-            benchmark=d.get("benchmark") or {}, preprocess=d.get("preprocess") or {}, notes=list(d.get("notes") or []),
+            name=d.get("name", ""),
+            created=d.get("created", ""),
+            host=d.get("host") or {},
+            model=ModelInfo(**_known(ModelInfo, d["model"])),
+            dataset=DatasetInfo(**_known(DatasetInfo, d["dataset"])),
+            baseline_accuracy=base.get("accuracy"),
+            degenerate=base.get("degenerate"),
+            benchmark=d.get("benchmark") or {},
+            preprocess=d.get("preprocess") or {},
+            notes=list(d.get("notes") or []),
             variants=[VariantResult.from_dict(v) for v in d.get("variants") or []],
             gates=[GateVerdict.from_dict(g) for g in d.get("gates") or []],
             templates=[AppResult.from_dict(t) for t in d.get("templates") or []],
-            pareto=d.get("pareto"), recommended=d.get("recommended"), tune=d.get("tune"),
+            pareto=d.get("pareto"),
+            recommended=d.get("recommended"),
+            tune=d.get("tune"),
         )

@@ -38,15 +38,32 @@ def write_report(report: dict, out_dir: str | Path) -> None:
     names = [r["name"] for r in rows]
     sizes = [r["size_bytes"] / 1e6 if r.get("size_bytes") is not None else None for r in rows]
     p50 = [(r.get("latency_ms") or {}).get("p50") for r in rows]
-    whisk = [((r["latency_ms"].get("p10") or 0), r["latency_ms"].get("p90") or 0) if r.get("latency_ms") else None for r in rows]
+    whisk = [
+        ((r["latency_ms"].get("p10") or 0), r["latency_ms"].get("p90") or 0)
+        if r.get("latency_ms")
+        else None
+        for r in rows
+    ]
     acc = [((r.get("accuracy") or {}).get("top1")) for r in rows]
     acc = [a * 100 if a is not None else None for a in acc]
     base = (report.get("baseline") or {}).get("accuracy")
     svgs = {
         "size.svg": bar_chart("Size on disk (everything the app ships)", names, sizes, "MB"),
-        "latency.svg": bar_chart(f"Latency p50 (whiskers p10-p90), {report.get('benchmark', {}).get('threads', 1)} thread(s)", names, p50, "ms", whiskers=whisk),
-        "accuracy.svg": bar_chart("Top-1 accuracy on held-out data", names, acc, "%", fmt="{:.2f}",
-                                  line=(base * 100, f"original {base * 100:.2f}%") if base is not None else None),
+        "latency.svg": bar_chart(
+            f"Latency p50 (whiskers p10-p90), {report.get('benchmark', {}).get('threads', 1)} thread(s)",
+            names,
+            p50,
+            "ms",
+            whiskers=whisk,
+        ),
+        "accuracy.svg": bar_chart(
+            "Top-1 accuracy on held-out data",
+            names,
+            acc,
+            "%",
+            fmt="{:.2f}",
+            line=(base * 100, f"original {base * 100:.2f}%") if base is not None else None,
+        ),
     }
     for name, svg in svgs.items():
         write_text_atomic(charts / name, svg)
@@ -72,7 +89,11 @@ def _notes_box(report: dict) -> str:
     if report.get("pareto") is not None and not report.get("recommended") and tune.get("note"):
         notes.insert(0, tune["note"])
     pp = report.get("preprocess") or {}
-    origin = f'<p class="meta">Preprocessing: {escape(str(pp.get("origin", "")))}</p>' if pp.get("origin") else ""
+    origin = (
+        f'<p class="meta">Preprocessing: {escape(str(pp.get("origin", "")))}</p>'
+        if pp.get("origin")
+        else ""
+    )
     if not notes:
         return origin
     items = "".join(f"<li>{escape(n)}</li>" for n in notes)
@@ -98,28 +119,43 @@ def render_html(report: dict) -> str:
             badge = ' <span class="badge">recommended</span>'
         elif r["name"] in (report.get("pareto") or []):
             badge = ' <span class="badge pareto">pareto</span>'
-        artifact = f'<a href="{escape(r["artifact"])}">{escape(r["artifact"])}</a>' if r.get("artifact") else "—"
+        artifact = (
+            f'<a href="{escape(r["artifact"])}">{escape(r["artifact"])}</a>'
+            if r.get("artifact")
+            else "—"
+        )
         trs.append(
             f'<tr><td><span class="sw" style="background:{colour(i)}"></span>{escape(r["name"])}{badge}{extra}</td>'
-            f'<td>{escape(r["format"])}</td><td>{artifact}</td>'
+            f"<td>{escape(r['format'])}</td><td>{artifact}</td>"
             f'<td class="n">{_fmt(r.get("size_bytes"), ",.0f")}</td><td class="n">{_fmt(r.get("params"), ",.0f")}</td>'
             f'<td class="n">{_fmt(lat.get("p50"), ".3f")}</td><td class="n">{_fmt(lat.get("p90"), ".3f")}</td>'
             f'<td class="n">{_fmt(acc, ".2f", 100)}</td>'
             f'<td class="n">{_fmt(par.get("max_abs_diff"), ".2e")}</td><td class="n">{_fmt(par.get("top1_agreement"), ".2f", 100)}</td>'
             f'<td class="n">{_fmt(par.get("snr_db"), ".1f")}</td></tr>'
         )
-    gates = "".join(
-        f'<tr><td>{escape(g["name"])}</td><td class="n">{g["limit"]}</td><td class="n">{_fmt(g.get("value"), ".4g")}</td>'
-        f'<td class="{_GATE_CLASS.get(_status(g), "")}">{escape(_status(g) if _status(g) != "failed" else "FAILED")}'
-        + (f'<div class="note">{escape(g["reason"])}</div>' if g.get("reason") else "") + "</td></tr>"
-        for g in report.get("gates", [])
-    ) or '<tr><td colspan="4">no gates set</td></tr>'
-    apps = "".join(
-        f'<li>{escape(t["platform"])} ({escape(t["runtime"])}): '
-        + (f'<a href="{escape(t["path"])}/README.md">{escape(t["path"])}</a>' if t.get("path") else f'<span class="err">{escape(t.get("error", ""))}</span>')
-        + "</li>"
-        for t in report.get("templates", [])
-    ) or "<li>none requested</li>"
+    gates = (
+        "".join(
+            f'<tr><td>{escape(g["name"])}</td><td class="n">{g["limit"]}</td><td class="n">{_fmt(g.get("value"), ".4g")}</td>'
+            f'<td class="{_GATE_CLASS.get(_status(g), "")}">{escape(_status(g) if _status(g) != "failed" else "FAILED")}'
+            + (f'<div class="note">{escape(g["reason"])}</div>' if g.get("reason") else "")
+            + "</td></tr>"
+            for g in report.get("gates", [])
+        )
+        or '<tr><td colspan="4">no gates set</td></tr>'
+    )
+    apps = (
+        "".join(
+            f"<li>{escape(t['platform'])} ({escape(t['runtime'])}): "
+            + (
+                f'<a href="{escape(t["path"])}/README.md">{escape(t["path"])}</a>'
+                if t.get("path")
+                else f'<span class="err">{escape(t.get("error", ""))}</span>'
+            )
+            + "</li>"
+            for t in report.get("templates", [])
+        )
+        or "<li>none requested</li>"
+    )
     extra_sections = ""
     for r in rows:
         sens = ((r.get("step_data") or {}).get("quantize") or {}).get("sensitivity")
@@ -129,14 +165,18 @@ def render_html(report: dict) -> str:
                 f'<td class="n">{_fmt(s.get("accuracy_drop"), ".2f", 100)}</td><td class="n">{_fmt(s.get("max_abs_diff"), ".3g")}</td></tr>'
                 for s in sens
             )
-            extra_sections += (f'<h2>Quantization sensitivity: {escape(r["name"])}</h2><p>Each layer quantized alone '
-                               '(others float). Put sensitive layers in <code>keep_fp32</code>.</p>'
-                               f'<table><tr><th>layer</th><th>accuracy %</th><th>drop (points)</th><th>max abs diff</th></tr>{srows}</table>')
+            extra_sections += (
+                f"<h2>Quantization sensitivity: {escape(r['name'])}</h2><p>Each layer quantized alone "
+                "(others float). Put sensitive layers in <code>keep_fp32</code>.</p>"
+                f"<table><tr><th>layer</th><th>accuracy %</th><th>drop (points)</th><th>max abs diff</th></tr>{srows}</table>"
+            )
     tune = ""
     if report.get("pareto") is not None:
-        tune = (f'<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(", ".join(report["pareto"]))}.<br>'
-                f'Recommended: <b>{escape(str(report.get("recommended") or "none"))}</b> '
-                f'({escape(str((report.get("tune") or {}).get("note", "")))})</p>')
+        tune = (
+            f"<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(', '.join(report['pareto']))}.<br>"
+            f"Recommended: <b>{escape(str(report.get('recommended') or 'none'))}</b> "
+            f"({escape(str((report.get('tune') or {}).get('note', '')))})</p>"
+        )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Deploy Studio report: {escape(report.get("name", ""))}</title>
 <style>

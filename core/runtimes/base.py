@@ -19,7 +19,6 @@ class Runner:
     runtime = ""
     threads = 1
 
-
     def run(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 

@@ -90,7 +90,9 @@ def unknown_layer_error(ctx, key: str, names: list[str], module: nn.Module) -> R
     )
 
 
-def batched_outputs(fn, x: torch.Tensor, batch1: bool = False, batch_size: int = 256) -> torch.Tensor:
+def batched_outputs(
+    fn, x: torch.Tensor, batch1: bool = False, batch_size: int = 256
+) -> torch.Tensor:
     """Run ``fn`` over ``x`` (sample by sample when ``batch1``) and stack the outputs."""
     outs = []
     step = 1 if batch1 else batch_size

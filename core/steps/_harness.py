@@ -24,14 +24,19 @@ from deploy_studio.core.recipe import StepSpec, VariantSpec
 from deploy_studio.core.registry import STEPS
 
 
-def loaded_module(module: torch.nn.Module, input_shape: list[int], source: str = "test:module") -> LoadedModel:
+def loaded_module(
+    module: torch.nn.Module, input_shape: list[int], source: str = "test:module"
+) -> LoadedModel:
     """Wrap an in-memory nn.Module as a LoadedModel (one forward pass for the output shape)."""
     module = module.eval()
     with torch.no_grad():
         out = module(torch.zeros(*input_shape))
     return LoadedModel(
-        spec=ModelSpec(source, input_shape=list(input_shape)), module=module, kind="module",
-        input_shape=list(input_shape), output_shape=list(out.shape),
+        spec=ModelSpec(source, input_shape=list(input_shape)),
+        module=module,
+        kind="module",
+        input_shape=list(input_shape),
+        output_shape=list(out.shape),
         params=sum(p.numel() for p in module.parameters()),
         preprocess=Preprocess.for_input_shape(input_shape),
     )
@@ -51,9 +56,16 @@ def make_context(
     dataset = data if isinstance(data, Dataset) else load_dataset(data, model.preprocess)
     train_idx, eval_idx = dataset.split(calibration_samples, eval_samples)
     return BuildContext(
-        model=model, module=copy.deepcopy(model.module), example=model.example_input(),
-        dataset=dataset, train_idx=train_idx, eval_idx=eval_idx, variant=variant,
-        workdir=Path(workdir), reporter=reporter, calibration_samples=calibration_samples,
+        model=model,
+        module=copy.deepcopy(model.module),
+        example=model.example_input(),
+        dataset=dataset,
+        train_idx=train_idx,
+        eval_idx=eval_idx,
+        variant=variant,
+        workdir=Path(workdir),
+        reporter=reporter,
+        calibration_samples=calibration_samples,
     )
 
 
@@ -72,9 +84,14 @@ def variant(name: str, fmt: str, *steps: dict, convert: str | None = None) -> Va
     specs = []
     for s in steps:
         entry = STEPS.get(s["kind"])
-        specs.append(StepSpec(s["kind"], entry.resolve_options(
-            {k: v for k, v in s.items() if k != "kind"}, f"variant {name!r}"
-        )))
+        specs.append(
+            StepSpec(
+                s["kind"],
+                entry.resolve_options(
+                    {k: v for k, v in s.items() if k != "kind"}, f"variant {name!r}"
+                ),
+            )
+        )
     if convert is None:
         convert = "trace" if fmt == "ptl" else "export"
     return VariantSpec(name, fmt, convert, specs)
@@ -131,7 +148,9 @@ def runner(artifact: Artifact, threads: int = 1):
         so.inter_op_num_threads = 1
         session = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
         name = session.get_inputs()[0].name
-        return lambda x: torch.from_numpy(session.run(None, {name: np.ascontiguousarray(x.numpy())})[0])
+        return lambda x: torch.from_numpy(
+            session.run(None, {name: np.ascontiguousarray(x.numpy())})[0]
+        )
     if artifact.format == "ptl":
         from torch.jit.mobile import _load_for_lite_interpreter
 

@@ -16,7 +16,9 @@ from deploy_studio.core.steps._common import batched_outputs, execution_order
 CALIBRATION_CAP = 32  # per-layer calibration samples: enough for one layer's ranges
 
 
-def layer_sensitivity(ctx, module: nn.Module, calibration: torch.Tensor, max_samples: int) -> list[dict]:
+def layer_sensitivity(
+    ctx, module: nn.Module, calibration: torch.Tensor, max_samples: int
+) -> list[dict]:
     """Rows ``{"layer", "accuracy", "accuracy_drop", "max_abs_diff", "top1_agreement"}``.
 
     Parameters
@@ -58,13 +60,15 @@ def layer_sensitivity(ctx, module: nn.Module, calibration: torch.Tensor, max_sam
         out = batched_outputs(quantized, x, batch1=True)
         top1 = out.argmax(1)
         acc = float((top1 == y).float().mean()) if y is not None else None
-        rows.append({
-            "layer": name,
-            "accuracy": acc,
-            "accuracy_drop": (float_acc - acc) if acc is not None else None,
-            "max_abs_diff": float((out - reference).abs().max()),
-            "top1_agreement": float((top1 == ref_top1).float().mean()),
-        })
+        rows.append(
+            {
+                "layer": name,
+                "accuracy": acc,
+                "accuracy_drop": (float_acc - acc) if acc is not None else None,
+                "max_abs_diff": float((out - reference).abs().max()),
+                "top1_agreement": float((top1 == ref_top1).float().mean()),
+            }
+        )
     ctx.reporter.progress("quantization sensitivity", 1.0)
     rows.sort(key=lambda r: (-(r["accuracy_drop"] or 0.0), -r["max_abs_diff"]))
     return rows

@@ -20,17 +20,29 @@ from deploy_studio.core.steps._common import (
 
 OPTIONS = [
     Option(
-        "student", "str", "", required=True, path=True,
-        help="a MODEL spec for the student, e.g. \"builtin:digits-cnn-small\", "
-        "\"torchvision:mobilenet_v3_small\" or \"student.py:Small\"",
+        "student",
+        "str",
+        "",
+        required=True,
+        path=True,
+        help='a MODEL spec for the student, e.g. "builtin:digits-cnn-small", '
+        '"torchvision:mobilenet_v3_small" or "student.py:Small"',
     ),
     Option("epochs", "int", 3, minimum=1, maximum=1000, help="training epochs"),
     Option(
-        "temperature", "float", 4.0, minimum=0.05, maximum=100.0,
+        "temperature",
+        "float",
+        4.0,
+        minimum=0.05,
+        maximum=100.0,
         help="softmax temperature T of the KD loss (higher: softer teacher targets)",
     ),
     Option(
-        "alpha", "float", 0.7, minimum=0.0, maximum=1.0,
+        "alpha",
+        "float",
+        0.7,
+        minimum=0.0,
+        maximum=1.0,
         help="weight of the KD term; 1 - alpha weighs cross-entropy with the labels",
     ),
     Option("lr", "float", 5e-3, minimum=0.0, help="Adam learning rate (small students learn fast)"),
@@ -54,7 +66,7 @@ class Distill:
         if not str(options.get("student", "")).strip():
             raise RecipeError(
                 f"{where}: distill needs a student model",
-                "e.g. student = \"builtin:digits-cnn-small\"",
+                'e.g. student = "builtin:digits-cnn-small"',
             )
         if index != 0:
             raise RecipeError(
@@ -72,7 +84,9 @@ class Distill:
         teacher = working_module(ctx, "distill").eval()
         x, y = labelled_training_data(ctx, "distill")
         source = options["student"].strip()
-        student = load_model(ModelSpec(source, input_shape=list(ctx.model.input_shape)), ctx.reporter)
+        student = load_model(
+            ModelSpec(source, input_shape=list(ctx.model.input_shape)), ctx.reporter
+        )
         if not student.is_module:
             raise RecipeError(
                 f"variant {ctx.variant.name!r}: the student {source} is a {student.kind} archive "
@@ -89,16 +103,26 @@ class Distill:
         teacher_acc = accuracy(teacher, *data) if data else None
         module = student.module
         history = fit(
-            module, x, y, epochs=options["epochs"], lr=options["lr"],
-            batch_size=options["batch_size"], teacher=teacher,
-            temperature=options["temperature"], alpha=options["alpha"],
-            eval_data=data, stage="distill", reporter=ctx.reporter,
+            module,
+            x,
+            y,
+            epochs=options["epochs"],
+            lr=options["lr"],
+            batch_size=options["batch_size"],
+            teacher=teacher,
+            temperature=options["temperature"],
+            alpha=options["alpha"],
+            eval_data=data,
+            stage="distill",
+            reporter=ctx.reporter,
         )
         ctx.module = module.eval()
         t_params, s_params = count_params(teacher), count_params(module)
         ctx.state["distill"] = {
             "history": history,
-            "student": source, "teacher_params": t_params, "student_params": s_params,
+            "student": source,
+            "teacher_params": t_params,
+            "student_params": s_params,
             "teacher_accuracy": teacher_acc,
             "student_accuracy": history[-1].get("eval_accuracy") if history else None,
         }

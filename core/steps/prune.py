@@ -33,16 +33,27 @@ METHODS = ("structured-l1", "l1-unstructured")
 
 OPTIONS = [
     Option(
-        "method", "str", "structured-l1", choices=METHODS,
+        "method",
+        "str",
+        "structured-l1",
+        choices=METHODS,
         help="structured-l1 removes channels (fewer params, smaller and faster artifacts); "
         "l1-unstructured zeroes weights (only the compressed size shrinks)",
     ),
     Option(
-        "amount", "float", 0.5, minimum=0.0, maximum=0.95,
+        "amount",
+        "float",
+        0.5,
+        minimum=0.0,
+        maximum=0.95,
         help="fraction of channels (structured-l1) or weights (l1-unstructured) to remove",
     ),
     Option(
-        "finetune_epochs", "int", 0, minimum=0, maximum=1000,
+        "finetune_epochs",
+        "int",
+        0,
+        minimum=0,
+        maximum=1000,
         help="epochs of training on the training side after pruning (needs labelled data)",
     ),
     Option("finetune_lr", "float", 1e-3, minimum=0.0, help="Adam learning rate for finetuning"),
@@ -95,7 +106,12 @@ class Prune:
         Prune._apply(ctx, options)
         if key is not None:
             state = {k: v for k, v in ctx.state.items() if k not in state_before}
-            _MEMO[key] = (ctx.model, copy.deepcopy(ctx.module), copy.deepcopy(state), ctx.notes[notes_before:])
+            _MEMO[key] = (
+                ctx.model,
+                copy.deepcopy(ctx.module),
+                copy.deepcopy(state),
+                ctx.notes[notes_before:],
+            )
             while len(_MEMO) > MEMO_SIZE:
                 _MEMO.pop(next(iter(_MEMO)))
 
@@ -122,8 +138,14 @@ class Prune:
 
             x, y = labelled_training_data(ctx, "prune finetuning")
             history = fit(
-                module, x, y, epochs=epochs, lr=float(options.get("finetune_lr", 1e-3)),
-                eval_data=data, stage="finetune", reporter=ctx.reporter,
+                module,
+                x,
+                y,
+                epochs=epochs,
+                lr=float(options.get("finetune_lr", 1e-3)),
+                eval_data=data,
+                stage="finetune",
+                reporter=ctx.reporter,
             )
         if method == "l1-unstructured":
             for m in masked:
@@ -133,9 +155,12 @@ class Prune:
         after_params = count_params(module)
         final_acc = _accuracy(module, data)
         info = {
-            "method": method, "amount": amount,
-            "params_before": before_params, "params_after": after_params,
-            "accuracy_before": before_acc, "accuracy_pruned": pruned_acc,
+            "method": method,
+            "amount": amount,
+            "params_before": before_params,
+            "params_after": after_params,
+            "accuracy_before": before_acc,
+            "accuracy_pruned": pruned_acc,
             "accuracy_after": final_acc,
         }
         if method == "structured-l1":
@@ -177,7 +202,10 @@ def _memo_key(ctx, options: dict):
     if not first or "prune" in ctx.state or not isinstance(ctx.model.module, nn.Module):
         return None
     return (
-        id(ctx.model), ctx.dataset.name, len(ctx.train_idx), len(ctx.eval_idx),
+        id(ctx.model),
+        ctx.dataset.name,
+        len(ctx.train_idx),
+        len(ctx.eval_idx),
         tuple(sorted((k, repr(v)) for k, v in options.items())),
     )
 
@@ -205,7 +233,9 @@ def _recalibrate(ctx, module: nn.Module) -> int:
         return 0
     x, _ = ctx.training_tensors()
     n = recalibrate_batchnorm(module, x, reporter=ctx.reporter, stage="recalibrate BatchNorm")
-    ctx.notes.append(f"recalibrated {n} BatchNorm layer(s) on {min(len(x), RECALIBRATION_CAP)} training-side samples after pruning")
+    ctx.notes.append(
+        f"recalibrated {n} BatchNorm layer(s) on {min(len(x), RECALIBRATION_CAP)} training-side samples after pruning"
+    )
     return n
 
 
@@ -248,15 +278,19 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
     before = module(example).shape
     try:
         pruner = tp.pruner.BasePruner(
-            module, example, importance=tp.importance.MagnitudeImportance(p=1),
-            pruning_ratio=amount, ignored_layers=ignored, round_to=round_to,
+            module,
+            example,
+            importance=tp.importance.MagnitudeImportance(p=1),
+            pruning_ratio=amount,
+            ignored_layers=ignored,
+            round_to=round_to,
         )
         pruner.step()
     except Exception as e:  # noqa: BLE001 - torch-pruning fails in many ways on odd graphs
         raise RecipeError(
             f"variant {ctx.variant.name!r}: structured pruning could not trace the model's "
             f"channel dependencies ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})",
-            "use method = \"l1-unstructured\", or a smaller amount",
+            'use method = "l1-unstructured", or a smaller amount',
         ) from e
     with torch.no_grad():
         after = module(example).shape
@@ -264,7 +298,7 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
         raise RecipeError(
             f"variant {ctx.variant.name!r}: structured pruning changed the output shape "
             f"{tuple(before)} -> {tuple(after)}",
-            "use method = \"l1-unstructured\"",
+            'use method = "l1-unstructured"',
         )
     return module
 

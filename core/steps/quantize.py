@@ -76,24 +76,34 @@ WHY_NOT: dict[tuple[str, str], str] = {
     ("int8-dynamic", "coreml"): "Core ML has no dynamic activation quantization",
     ("int8-weight-only", "pte"): "XNNPACK mis-lowers torchao weight-only int8 graphs on this stack",
     ("int8-weight-only", "onnx"): "ONNX Runtime has no int8 weight-only quantizer for these ops",
-    ("int8-weight-only", "ptl"): "torchao weight-only tensors cannot be traced for the lite interpreter",
+    (
+        "int8-weight-only",
+        "ptl",
+    ): "torchao weight-only tensors cannot be traced for the lite interpreter",
 }
 
 SENSITIVITY_SAMPLES = 200  # held-out samples the per-layer table is measured on
 
 OPTIONS = [
     Option(
-        "mode", "str", "int8-static", choices=MODES,
+        "mode",
+        "str",
+        "int8-static",
+        choices=MODES,
         help="int8-static (calibrated, fastest on XNNPACK/ONNX Runtime), int8-dynamic, "
         "int8-weight-only, or fp16",
     ),
     Option(
-        "keep_fp32", "list[str]", [],
-        help="int8-static: layer names (e.g. \"fc2\", \"features.0.0\") left in float to win "
+        "keep_fp32",
+        "list[str]",
+        [],
+        help='int8-static: layer names (e.g. "fc2", "features.0.0") left in float to win '
         "accuracy back; see the sensitivity table",
     ),
     Option(
-        "sensitivity", "bool", False,
+        "sensitivity",
+        "bool",
+        False,
         help="int8-static: measure each layer's accuracy and output error when it alone is "
         "quantized (slower build)",
     ),
@@ -127,9 +137,7 @@ class Quantize:
         where = f"variant {variant.name!r}"
         later = [s.kind for s in variant.steps[index + 1 :]]
         if "quantize" in later:
-            raise RecipeError(
-                f"{where} quantizes twice", "keep one quantize step per variant"
-            )
+            raise RecipeError(f"{where} quantizes twice", "keep one quantize step per variant")
         if any(k in ("prune", "distill") for k in later):
             raise RecipeError(
                 f"{where}: quantize must come after prune and distill",
@@ -143,17 +151,21 @@ class Quantize:
                 f"{where}: quantize mode {mode!r} is not supported for format {fmt!r}"
                 + (f" ({reason})" if reason else ""),
                 f"{mode} works with format {formats}"
-                + (f"; for {fmt} use mode {', '.join(modes)}" if modes else f"; {fmt} takes no quantize step"),
+                + (
+                    f"; for {fmt} use mode {', '.join(modes)}"
+                    if modes
+                    else f"; {fmt} takes no quantize step"
+                ),
             )
         if options.get("keep_fp32") and mode != "int8-static":
             raise RecipeError(
                 f"{where}: keep_fp32 applies to mode 'int8-static' only, not {mode!r}",
-                "remove keep_fp32, or use mode = \"int8-static\"",
+                'remove keep_fp32, or use mode = "int8-static"',
             )
         if options.get("sensitivity") and mode != "int8-static":
             raise RecipeError(
                 f"{where}: sensitivity applies to mode 'int8-static' only, not {mode!r}",
-                "remove sensitivity, or use mode = \"int8-static\"",
+                'remove sensitivity, or use mode = "int8-static"',
             )
 
     @staticmethod
@@ -303,13 +315,22 @@ def capture(module: nn.Module, example: torch.Tensor) -> torch.fx.GraphModule:
     try:
         return torch.export.export(module, (example,)).module()
     except Exception as e:  # noqa: BLE001 - every export failure becomes a user message
-        err = conversion_error("torch.export (needed by int8-static quantization)", e,
-                               '"trace" with format = "ptl" and mode = "int8-dynamic", or no quantize step')
+        err = conversion_error(
+            "torch.export (needed by int8-static quantization)",
+            e,
+            '"trace" with format = "ptl" and mode = "int8-dynamic", or no quantize step',
+        )
         raise type(err)(err.message, err.hint, op=err.op) from None
 
 
-def pt2e_quantize(module, example: torch.Tensor, calibration: torch.Tensor, quantizer,
-                  reporter=None, stage: str = "calibrate"):
+def pt2e_quantize(
+    module,
+    example: torch.Tensor,
+    calibration: torch.Tensor,
+    quantizer,
+    reporter=None,
+    stage: str = "calibrate",
+):
     """PT2E: export (batch 1), prepare, calibrate one sample at a time, convert.
 
     ``module`` is an nn.Module, or a GraphModule already captured with
@@ -320,7 +341,11 @@ def pt2e_quantize(module, example: torch.Tensor, calibration: torch.Tensor, quan
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     with _quiet():
-        graph = copy.deepcopy(module) if isinstance(module, torch.fx.GraphModule) else capture(module, example)
+        graph = (
+            copy.deepcopy(module)
+            if isinstance(module, torch.fx.GraphModule)
+            else capture(module, example)
+        )
         prepared = prepare_pt2e(graph, quantizer)
     n = len(calibration)
     with torch.no_grad():
@@ -336,7 +361,10 @@ def _int8_static(ctx, module: nn.Module, options: dict) -> None:
     names = {n for n, _ in module.named_modules() if n}
     # a model whose tuple/dict output was selected is wrapped (SelectOutput): its layers
     # live under "inner."; users write the names they see in their own code
-    keep = [k if k in names or f"inner.{k}" not in names else f"inner.{k}" for k in options.get("keep_fp32") or []]
+    keep = [
+        k if k in names or f"inner.{k}" not in names else f"inner.{k}"
+        for k in options.get("keep_fp32") or []
+    ]
     missing = [k for k in keep if k not in names]
     if missing:
         raise unknown_layer_error(ctx, "keep_fp32", missing, module)
@@ -351,12 +379,15 @@ def _int8_static(ctx, module: nn.Module, options: dict) -> None:
             ctx.notes.append(
                 f"most quantization-sensitive layer: {rows[0]['layer']} (accuracy drop "
                 f"{rows[0]['accuracy_drop']:.2%} when quantized alone); try keep_fp32 = "
-                f"[\"{rows[0]['layer']}\"]"
+                f'["{rows[0]["layer"]}"]'
             )
     note = _data_note(ctx, n)
     if ctx.variant.format == "onnx":
         ctx.post_export.append(_OnnxStatic(keep))
-        ctx.notes.append(note + " (ONNX Runtime static QDQ, per-channel int8 weights in the 7-bit range, uint8 activations)")
+        ctx.notes.append(
+            note
+            + " (ONNX Runtime static QDQ, per-channel int8 weights in the 7-bit range, uint8 activations)"
+        )
         return
     ctx.module = pt2e_quantize(
         module, ctx.example, calibration, xnnpack_quantizer(keep), ctx.reporter
@@ -386,7 +417,7 @@ def _torchao(module: nn.Module, kind: str) -> None:
     if not any(isinstance(m, nn.Linear) for m in module.modules()):
         raise RecipeError(
             f"torchao int8 {kind} quantization changes Linear layers, and this model has none",
-            "use mode = \"int8-static\" (quantizes convolutions too)",
+            'use mode = "int8-static" (quantizes convolutions too)',
         )
     with _quiet():
         quantize_(module, config)
@@ -395,7 +426,9 @@ def _torchao(module: nn.Module, kind: str) -> None:
 def _int8_dynamic(ctx, module: nn.Module, fmt: str) -> None:
     if fmt == "onnx":
         ctx.post_export.append(_onnx_dynamic_hook)
-        ctx.notes.append("int8 dynamic (ONNX Runtime): int8 weights, activations quantized at run time")
+        ctx.notes.append(
+            "int8 dynamic (ONNX Runtime): int8 weights, activations quantized at run time"
+        )
         return
     if fmt == "ptl":
         with _quiet():
@@ -441,7 +474,9 @@ def _replace_onnx(artifact, write) -> object:
     for f in stale:
         if f.exists() and f != path:
             f.unlink()
-    artifact.files = [path] + [f for f in artifact.files if Path(f) != path and Path(f) not in stale and Path(f).exists()]
+    artifact.files = [path] + [
+        f for f in artifact.files if Path(f) != path and Path(f) not in stale and Path(f).exists()
+    ]
     return artifact
 
 
@@ -510,14 +545,22 @@ class _OnnxStatic:
         def write(tmp: Path) -> None:
             with _quiet():
                 quantize_static(
-                    str(path), str(tmp), Reader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QUInt8,
-                    weight_type=QuantType.QInt8, nodes_to_exclude=exclude, reduce_range=True,
+                    str(path),
+                    str(tmp),
+                    Reader(),
+                    quant_format=QuantFormat.QDQ,
+                    per_channel=True,
+                    activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8,
+                    nodes_to_exclude=exclude,
+                    reduce_range=True,
                 )
 
         artifact = _replace_onnx(artifact, write)
         if self.keep_fp32:
-            artifact.notes.append(f"kept in float32: {', '.join(self.keep_fp32)} ({len(exclude)} ONNX nodes)")
+            artifact.notes.append(
+                f"kept in float32: {', '.join(self.keep_fp32)} ({len(exclude)} ONNX nodes)"
+            )
         return artifact
 
 
@@ -530,8 +573,12 @@ def _onnx_dynamic_hook(artifact, ctx):
     def write(tmp: Path) -> None:
         with _quiet():
             quantize_dynamic(
-                str(path), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                op_types_to_quantize=["MatMul", "Gemm"], reduce_range=True,
+                str(path),
+                str(tmp),
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul", "Gemm"],
+                reduce_range=True,
             )
 
     artifact = _replace_onnx(artifact, write)

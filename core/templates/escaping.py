@@ -118,8 +118,13 @@ def js_value(value) -> str:
         JSON with ``<``, ``>``, ``&``, U+2028 and U+2029 written as ``\\u`` escapes.
     """
     text = json.dumps(value, ensure_ascii=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(ch, esc)
     return text
 
@@ -139,9 +144,14 @@ def xml_text(text: str) -> str:
     """
     text = _control_free(text)
     return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace('"', "&quot;").replace("'", "&#39;")
-        .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
     )
 
 
@@ -361,6 +371,7 @@ def labels_txt(labels: list[str]) -> str:
     str
         The file content (apps read ``labels.json``; this file is for people and tools).
     """
+
     def esc(label: str) -> str:
         return label.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
 

@@ -139,8 +139,11 @@ def load_manifest(platform: str) -> TemplateManifest:
         model_dir=model.get("dir", "."),
         model_stem=model.get("stem", "model"),
         rename=dict(files.get("rename", {})),
-        extra={k: v for k, v in data.items() if k not in
-               {"platform", "default_runtime", "runtimes", "variables", "files", "model"}},
+        extra={
+            k: v
+            for k, v in data.items()
+            if k not in {"platform", "default_runtime", "runtimes", "variables", "files", "model"}
+        },
     )
 
 

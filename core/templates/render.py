@@ -200,15 +200,18 @@ def render_project(
             f"unknown template option(s): {', '.join(unknown)}",
             f"use any of: {', '.join(sorted(known))}",
         )
-    variables = {**manifest.variables, **{k: v for k, v in options.items()
-                                          if k in manifest.variables}}
+    variables = {
+        **manifest.variables,
+        **{k: v for k, v in options.items() if k in manifest.variables},
+    }
 
     artifact = Path(bundle.artifact)
     model_file = manifest.model_stem + FORMAT_SUFFIX[spec.format]
     model_extra = [Path(p).name for p in bundle.artifact_extra]
     ort = find_ort_web() if platform == "web" else None
-    ctx = base_context(manifest, spec, bundle, variables, model_file, model_extra,
-                       ort.version if ort else None)
+    ctx = base_context(
+        manifest, spec, bundle, variables, model_file, model_extra, ort.version if ort else None
+    )
     path_vars = {"__package_path__": ctx["package_path"], "__app__": ctx["type_name"]}
 
     planned = _plan_templates(manifest, spec.name, path_vars)
@@ -261,12 +264,15 @@ def _write_data(folder: Path, bundle) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     labels = [str(label) for label in bundle.labels]
     (folder / "labels.json").write_text(
-        json.dumps(labels, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        json.dumps(labels, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     (folder / "labels.txt").write_text(escaping.labels_txt(labels), encoding="utf-8")
     (folder / "preprocess.json").write_text(
-        json.dumps(bundle.preprocess.to_dict(), indent=2) + "\n", encoding="utf-8")
+        json.dumps(bundle.preprocess.to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
     (folder / "expected.json").write_text(
-        json.dumps(bundle.expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        json.dumps(bundle.expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     # Re-encode so the app decodes exactly the pixels Python used (no alpha, no ICC profile).
     with Image.open(bundle.sample_png) as img:
         img = img.convert("L" if bundle.preprocess.channels == 1 else "RGB")

@@ -57,7 +57,11 @@ def error_from(d: dict) -> Exception:
 def error_dict(e: BaseException) -> dict:
     if isinstance(e, StudioError):
         d = e.to_dict()
-        d["fields"] = {k: v for k, v in vars(e).items() if k not in ("message", "hint") and not k.startswith("_")}
+        d["fields"] = {
+            k: v
+            for k, v in vars(e).items()
+            if k not in ("message", "hint") and not k.startswith("_")
+        }
         return d
     return {
         "type": "JobFailed",
@@ -68,7 +72,11 @@ def error_dict(e: BaseException) -> dict:
 
 
 def _request_variant(request: Any) -> str | None:
-    return getattr(request, "variant", None) if isinstance(getattr(request, "variant", None), str) else None
+    return (
+        getattr(request, "variant", None)
+        if isinstance(getattr(request, "variant", None), str)
+        else None
+    )
 
 
 def _child_main(conn, log_path: str | None = None) -> None:
@@ -97,7 +105,9 @@ def _child_main(conn, log_path: str | None = None) -> None:
             return
         if request is None:
             return
-        reporter = Reporter(lambda e: conn.send(("event", asdict(e))), CancelToken(), _request_variant(request))
+        reporter = Reporter(
+            lambda e: conn.send(("event", asdict(e))), CancelToken(), _request_variant(request)
+        )
         try:
             result = service.handle(request, reporter)
             conn.send(("result", result))
@@ -131,7 +141,9 @@ class Worker:
 
     def _start(self, on_event: EventCallback | None) -> None:
         parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_child_main, args=(child, self.log_path), daemon=True, name=WORKER_NAME)
+        self._proc = self._ctx.Process(
+            target=_child_main, args=(child, self.log_path), daemon=True, name=WORKER_NAME
+        )
         self._proc.start()
         child.close()
         self._conn = parent
@@ -139,7 +151,9 @@ class Worker:
         if on_event is not None:
             on_event(Event("log", stage="worker", message=f"worker started (pid {self._proc.pid})"))
 
-    def call(self, request: Any, on_event: EventCallback | None = None, cancel: CancelToken | None = None) -> Any:
+    def call(
+        self, request: Any, on_event: EventCallback | None = None, cancel: CancelToken | None = None
+    ) -> Any:
         """Serve ``request`` in the worker; raise its typed error, JobCrashed or Cancelled."""
         cancel = cancel or CancelToken()
         while not self._lock.acquire(timeout=0.05):  # another thread's request is being served
@@ -222,7 +236,9 @@ class InlineWorker:
 
     alive = True
 
-    def call(self, request: Any, on_event: EventCallback | None = None, cancel: CancelToken | None = None) -> Any:
+    def call(
+        self, request: Any, on_event: EventCallback | None = None, cancel: CancelToken | None = None
+    ) -> Any:
         with self._lock:
             reporter = Reporter(on_event, cancel or CancelToken(), _request_variant(request))
             return self.service.handle(request, reporter)

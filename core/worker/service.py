@@ -48,8 +48,12 @@ class SessionService:
     def handle(self, request: Any, reporter: Reporter) -> Any:
         """Answer one request (see :mod:`deploy_studio.core.worker.requests`)."""
         handler = {
-            LoadModel: self.load_model, Prepare: self.prepare, BuildVariant: self.build,
-            LoadSamples: self.samples, Predict: self.predict, CheckNormalisation: self.check_normalisation,
+            LoadModel: self.load_model,
+            Prepare: self.prepare,
+            BuildVariant: self.build,
+            LoadSamples: self.samples,
+            Predict: self.predict,
+            CheckNormalisation: self.check_normalisation,
             RenderApps: self.render_apps,
         }.get(type(request))
         if handler is None:
@@ -105,14 +109,22 @@ class SessionService:
 
         session = self.session(req.recipe, reporter)
         variant = next(v for v in req.recipe.variants if v.name == req.variant)
-        return build_and_measure(session, req.recipe, variant, Path(req.out_dir), reporter).to_dict(samples=True)
+        return build_and_measure(session, req.recipe, variant, Path(req.out_dir), reporter).to_dict(
+            samples=True
+        )
 
     def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
         s = self.session(req.recipe, reporter, reference=False)
         ds = s.dataset
         idx = s.eval_idx[: req.limit] if len(s.eval_idx) else np.arange(min(req.limit, len(ds)))
-        return Samples(ds.name, ds.images[idx].copy(), None if ds.labels is None else ds.labels[idx].copy(),
-                       list(ds.classes), idx, list(ds.notes))
+        return Samples(
+            ds.name,
+            ds.images[idx].copy(),
+            None if ds.labels is None else ds.labels[idx].copy(),
+            list(ds.classes),
+            idx,
+            list(ds.notes),
+        )
 
     def predict(self, req: Predict, reporter: Reporter):
         from deploy_studio.core.measure import topk
@@ -137,8 +149,13 @@ class SessionService:
         if row.get("runtime") is None:
             return Prediction(name, None, None, not_runnable_reason(row.get("format", "")))
         if row["runtime"] == "eager" and row.get("steps"):
-            return Prediction(name, None, None, "an optimized eager model is not saved as a file; "
-                                                "export it as pte/onnx to compare it here")
+            return Prediction(
+                name,
+                None,
+                None,
+                "an optimized eager model is not saved as a file; "
+                "export it as pte/onnx to compare it here",
+            )
         try:
             if row["runtime"] == "eager":
                 out = ref
@@ -150,8 +167,15 @@ class SessionService:
                     finally:
                         runner.close()
         except Exception as e:  # noqa: BLE001 - one failing runtime must not hide the others
-            return Prediction(name, None, None, f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}")
-        return Prediction(name, topk(out, req.labels, 3), int(np.argmax(out)) == int(np.argmax(ref)))
+            return Prediction(
+                name,
+                None,
+                None,
+                f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}",
+            )
+        return Prediction(
+            name, topk(out, req.labels, 3), int(np.argmax(out)) == int(np.argmax(ref))
+        )
 
     def check_normalisation(self, req: CheckNormalisation, reporter: Reporter) -> list[dict]:
         from deploy_studio.core.errors import DataError
@@ -159,8 +183,10 @@ class SessionService:
 
         s = self.session(req.recipe, reporter, reference=False)
         if s.dataset.labels is None:
-            raise DataError(f"{s.dataset.name} has no labels: accuracy under each normalisation cannot be compared",
-                            "choose a labelled data source (built-in digits, MNIST, an image folder with class folders)")
+            raise DataError(
+                f"{s.dataset.name} has no labels: accuracy under each normalisation cannot be compared",
+                "choose a labelled data source (built-in digits, MNIST, an image folder with class folders)",
+            )
         reporter.progress("check normalisation", 0.0)
         rows = normalisation_table(s)
         reporter.progress("check normalisation", 1.0)

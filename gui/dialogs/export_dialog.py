@@ -42,11 +42,14 @@ LEGACY_RUNTIMES = {
     ("android", "pytorch-lite"): (
         "pytorch_android_lite 2.1.0 is a legacy option: its native libraries are not 16 KB-page "
         "aligned, and Google Play rejects apps with them for targetSdk 35. Prefer ExecuTorch or "
-        "ONNX Runtime for a new app."),
+        "ONNX Runtime for a new app."
+    ),
 }
 """(platform, runtime) -> why the runtime is legacy (shown under its row)."""
-LEGACY_STYLE = ("QLabel#legacyNote { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
-                " border-radius: 4px; padding: 4px 6px; }")
+LEGACY_STYLE = (
+    "QLabel#legacyNote { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
+    " border-radius: 4px; padding: 4px 6px; }"
+)
 
 
 def _p50(row: dict) -> float | None:
@@ -72,25 +75,39 @@ def ship_reason(rows: list[dict], fmt: str, failed: set[str], chosen: str | None
     if not built:
         if chosen:
             return f"{chosen} is built with the export."
-        return (f"No {fmt} variant is built yet: the export builds them and ships the smallest one within the "
-                "latency noise of the fastest, among those passing every gate (an fp32 one when the recipe has none).")
+        return (
+            f"No {fmt} variant is built yet: the export builds them and ships the smallest one within the "
+            "latency noise of the fastest, among those passing every gate (an fp32 one when the recipe has none)."
+        )
     engine = ship_choice(rows, fmt, failed)
     if chosen != engine["name"]:
         return f"Your choice; the engine's rule would ship {engine['name']}."
     passing = [r for r in built if r["name"] not in failed]
     pool = passing or built
-    fastest = min(pool, key=lambda r: (_p50(r) if _p50(r) is not None else float("inf"),
-                                       r.get("size_bytes") or float("inf")))
+    fastest = min(
+        pool,
+        key=lambda r: (
+            _p50(r) if _p50(r) is not None else float("inf"),
+            r.get("size_bytes") or float("inf"),
+        ),
+    )
     smallest = min(r.get("size_bytes") or float("inf") for r in pool)
     if len(pool) == 1:
-        why = f"The only {fmt} variant built" + (" that passes every gate" if len(built) > 1 else "")
+        why = f"The only {fmt} variant built" + (
+            " that passes every gate" if len(built) > 1 else ""
+        )
     elif engine["name"] == fastest["name"]:
-        why = (f"The fastest and smallest {fmt} variant" if (engine.get("size_bytes") or 0) <= smallest else
-               f"The fastest {fmt} variant: no smaller one is within its latency noise")
+        why = (
+            f"The fastest and smallest {fmt} variant"
+            if (engine.get("size_bytes") or 0) <= smallest
+            else f"The fastest {fmt} variant: no smaller one is within its latency noise"
+        )
     else:
         close = [r for r in pool if within_noise(r, fastest)]
-        why = (f"The smallest of the {len(close)} {fmt} variants within the latency noise of the fastest "
-               f"({fastest['name']}, p50 {fmt_ms(_p50(fastest))} ms)")
+        why = (
+            f"The smallest of the {len(close)} {fmt} variants within the latency noise of the fastest "
+            f"({fastest['name']}, p50 {fmt_ms(_p50(fastest))} ms)"
+        )
     if not passing:
         return f"{why}; every {fmt} variant failed a gate, so the gates could not decide."
     if len(passing) < len(built):
@@ -121,8 +138,14 @@ class ExportDialog(QDialog):
     exported = Signal(object)
     failed = Signal(object, str)
 
-    def __init__(self, doc: Document, info, runner: JobRunner, default_dir: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        info,
+        runner: JobRunner,
+        default_dir: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.doc, self.info, self.runner = doc, info, runner
         self.job = None
@@ -138,11 +161,19 @@ class ExportDialog(QDialog):
         for v in doc.variants:
             row = doc.results.get(v.name) or {}
             built = bool(row.get("artifact")) and not row.get("error")
-            state = f"built, {fmt_bytes(row.get('size_bytes'))}" if built else ("failed" if row.get("error") else "will be built")
+            state = (
+                f"built, {fmt_bytes(row.get('size_bytes'))}"
+                if built
+                else ("failed" if row.get("error") else "will be built")
+            )
             it = QListWidgetItem(swatch(doc.color(v.name)), f"{v.name}    {v.format}  ·  {state}")
             it.setData(Qt.ItemDataRole.UserRole, v.name)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Checked if (v.enabled and not row.get("error")) else Qt.CheckState.Unchecked)
+            it.setCheckState(
+                Qt.CheckState.Checked
+                if (v.enabled and not row.get("error"))
+                else Qt.CheckState.Unchecked
+            )
             self.variant_list.addItem(it)
             if v.format not in formats:
                 formats.append(v.format)
@@ -180,8 +211,13 @@ class ExportDialog(QDialog):
         self.legacy_labels: dict[str, QLabel] = {}
         export = doc.recipe.export if doc.recipe else None
         saved = {t.platform: t for t in (export.templates if export else [])}
-        self._saved_variant = {p: t.variant or (export.variant if export else None) for p, t in saved.items()}
-        platforms = sorted(info.platforms, key=lambda p: list(PLATFORM_LABELS).index(p) if p in PLATFORM_LABELS else 9)
+        self._saved_variant = {
+            p: t.variant or (export.variant if export else None) for p, t in saved.items()
+        }
+        platforms = sorted(
+            info.platforms,
+            key=lambda p: list(PLATFORM_LABELS).index(p) if p in PLATFORM_LABELS else 9,
+        )
         row_i = 1
         for p in platforms:
             cb = QCheckBox(PLATFORM_LABELS.get(p, p))
@@ -196,7 +232,9 @@ class ExportDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findData(rt)))
             vcombo = QComboBox()
             vcombo.setObjectName(f"variant_{p}")
-            vcombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            vcombo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             vcombo.setMinimumContentsLength(22)
             reason = QLabel("")
             reason.setObjectName("muted")
@@ -206,7 +244,11 @@ class ExportDialog(QDialog):
             legacy_note.setStyleSheet(LEGACY_STYLE)
             legacy_note.setWordWrap(True)
             legacy_note.setVisible(False)
-            self.platform_boxes[p], self.runtime_combos[p], self.variant_combos[p] = cb, combo, vcombo
+            self.platform_boxes[p], self.runtime_combos[p], self.variant_combos[p] = (
+                cb,
+                combo,
+                vcombo,
+            )
             self.reason_labels[p], self.legacy_labels[p] = reason, legacy_note
             grid.addWidget(cb, row_i, 0)
             grid.addWidget(combo, row_i, 1)
@@ -304,7 +346,10 @@ class ExportDialog(QDialog):
                 combo.model().item(combo.count() - 1).setEnabled(False)
         if not fitting:
             combo.addItem(f"fp32 {fmt}, built for the app (the recipe has no {fmt} variant)", None)
-        elif not any(r.get("artifact") and not r.get("error") for r in (self.doc.results.get(v.name) or {} for v in fitting)):
+        elif not any(
+            r.get("artifact") and not r.get("error")
+            for r in (self.doc.results.get(v.name) or {} for v in fitting)
+        ):
             combo.insertItem(0, "automatic: chosen after building", None)
         pick = self._saved_variant.get(platform) if first else None
         i = combo.findData(pick) if pick else -1
@@ -326,8 +371,9 @@ class ExportDialog(QDialog):
                 box.blockSignals(True)
                 box.setChecked(True)
                 box.blockSignals(False)
-        self.reason_labels[platform].setText(ship_reason(self._rows(), self.format_of(platform),
-                                                         self.failed_gates, name))
+        self.reason_labels[platform].setText(
+            ship_reason(self._rows(), self.format_of(platform), self.failed_gates, name)
+        )
         self._update_row(platform)
 
     def _update_row(self, platform: str) -> None:
@@ -365,7 +411,9 @@ class ExportDialog(QDialog):
     # --- choices -----------------------------------------------------------------------
     def _items_of_format(self, fmt: str) -> list[QListWidgetItem]:
         items = [self.variant_list.item(i) for i in range(self.variant_list.count())]
-        return [it for it in items if self.doc.variant(it.data(Qt.ItemDataRole.UserRole)).format == fmt]
+        return [
+            it for it in items if self.doc.variant(it.data(Qt.ItemDataRole.UserRole)).format == fmt
+        ]
 
     @staticmethod
     def _item_checked(it: QListWidgetItem) -> bool:
@@ -376,13 +424,19 @@ class ExportDialog(QDialog):
             it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def chosen_variants(self) -> list[str]:
-        return [self.variant_list.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(self.variant_list.count()) if self._item_checked(self.variant_list.item(i))]
+        return [
+            self.variant_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.variant_list.count())
+            if self._item_checked(self.variant_list.item(i))
+        ]
 
     def chosen_templates(self) -> list[tuple[str, str, str | None]]:
         """(platform, runtime, variant or None) of every ticked app."""
-        return [(p, self.runtime_combos[p].currentData(), self.chosen_variant(p))
-                for p, cb in self.platform_boxes.items() if cb.isChecked()]
+        return [
+            (p, self.runtime_combos[p].currentData(), self.chosen_variant(p))
+            for p, cb in self.platform_boxes.items()
+            if cb.isChecked()
+        ]
 
     def set_output_dir(self, path: str) -> None:
         self.out_edit.setText(str(path))
@@ -407,7 +461,9 @@ class ExportDialog(QDialog):
             return
         self.save_choices()  # the recipe remembers them (deploy-studio run renders the same apps)
         shipped = [v for _p, _rt, v in templates if v]
-        names = self.chosen_variants() + [v for v in dict.fromkeys(shipped) if v not in self.chosen_variants()]
+        names = self.chosen_variants() + [
+            v for v in dict.fromkeys(shipped) if v not in self.chosen_variants()
+        ]
         self.export_button.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setValue(0)
@@ -417,17 +473,31 @@ class ExportDialog(QDialog):
         self.status.setText("Exporting…")
         self.result = None
         self.job = self.runner.start(
-            engine_calls.export_job, self.runner.worker, self.doc.recipe, names, templates,
-            self.app_name.text().strip() or "Deploy Studio App", out,
-            str(self.doc.out_dir) if self.doc.out_dir else None, dict(self.doc.results),
-            on_progress=self._on_progress, on_result=self._on_result, on_error=self._on_error,
-            on_cancelled=self._on_cancelled, on_finished=self._on_finished)
+            engine_calls.export_job,
+            self.runner.worker,
+            self.doc.recipe,
+            names,
+            templates,
+            self.app_name.text().strip() or "Deploy Studio App",
+            out,
+            str(self.doc.out_dir) if self.doc.out_dir else None,
+            dict(self.doc.results),
+            on_progress=self._on_progress,
+            on_result=self._on_result,
+            on_error=self._on_error,
+            on_cancelled=self._on_cancelled,
+            on_finished=self._on_finished,
+        )
 
     def _on_progress(self, e) -> None:
         if e.kind == "progress" and e.stage == "overall" and e.fraction is not None:
             self.progress.setValue(int(e.fraction * 100))
         if e.message and e.kind in ("progress", "log"):
-            self.status.setText((f"[{e.variant}] " if e.variant else "") + f"{e.stage}: {e.message}" if e.stage else e.message)
+            self.status.setText(
+                (f"[{e.variant}] " if e.variant else "") + f"{e.stage}: {e.message}"
+                if e.stage
+                else e.message
+            )
 
     def _on_result(self, result) -> None:
         self.result = result
@@ -440,13 +510,19 @@ class ExportDialog(QDialog):
         for t in result.apps:
             if t.get("path"):
                 ok += 1
-                self.summary.addItem(f"app        {t['platform']} ({t['runtime']}): {t['path']}  ← {t.get('variant', '')}")
+                self.summary.addItem(
+                    f"app        {t['platform']} ({t['runtime']}): {t['path']}  ← {t.get('variant', '')}"
+                )
             else:
-                self.summary.addItem(f"app FAILED {t['platform']} ({t['runtime']}): {t.get('error', '')}")
+                self.summary.addItem(
+                    f"app FAILED {t['platform']} ({t['runtime']}): {t.get('error', '')}"
+                )
         self.summary.addItem(f"report     {out / 'report.html'}")
         failed = [t for t in result.apps if not t.get("path")]
-        self.status.setText(f"Exported {len(result.artifacts)} artifact(s) and {ok} app project(s) to {out}"
-                            + (f"; {len(failed)} app(s) failed (see Problems)" if failed else "."))
+        self.status.setText(
+            f"Exported {len(result.artifacts)} artifact(s) and {ok} app project(s) to {out}"
+            + (f"; {len(failed)} app(s) failed (see Problems)" if failed else ".")
+        )
         for t in failed:
             from deploy_studio.core.errors import TemplateError
 
@@ -457,7 +533,9 @@ class ExportDialog(QDialog):
         self.exported.emit(result)
 
     def _on_error(self, error, details: str) -> None:
-        self.status.setText(f"Export failed: {getattr(error, 'message', str(error))} (details in Problems)")
+        self.status.setText(
+            f"Export failed: {getattr(error, 'message', str(error))} (details in Problems)"
+        )
         self.failed.emit(error, "export")
 
     def _on_cancelled(self) -> None:

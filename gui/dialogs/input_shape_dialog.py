@@ -38,13 +38,20 @@ class InputShapeDialog(QDialog):
         The initial shape.
     """
 
-    def __init__(self, source: str, classes: list[str] | None = None, shape: list[int] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        classes: list[str] | None = None,
+        shape: list[int] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Model input")
         self.setMinimumWidth(420)
-        why = QLabel(f"The input shape of <b>{source}</b> cannot be read from the file. "
-                     "Deploy Studio runs one forward pass with it to validate the model.")
+        why = QLabel(
+            f"The input shape of <b>{source}</b> cannot be read from the file. "
+            "Deploy Studio runs one forward pass with it to validate the model."
+        )
         why.setWordWrap(True)
         self.shape_combo = QComboBox()
         self.shape_combo.setEditable(True)
@@ -65,7 +72,9 @@ class InputShapeDialog(QDialog):
         form.addRow("Input shape", self.shape_combo)
         self.error = QLabel("")
         self.error.setObjectName("errorText")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -87,7 +96,9 @@ class InputShapeDialog(QDialog):
 
     def _on_accept(self) -> None:
         if self.shape() is None:
-            self.error.setText("Write the shape as numbers separated by commas, e.g. 1, 3, 224, 224.")
+            self.error.setText(
+                "Write the shape as numbers separated by commas, e.g. 1, 3, 224, 224."
+            )
             return
         if self.class_combo is not None and not (self.class_name() or "").isidentifier():
             self.error.setText("Choose the nn.Module class to load.")

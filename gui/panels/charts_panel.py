@@ -36,11 +36,21 @@ def pareto_front(points: list[tuple[str, float, float]]) -> list[str]:
     return front
 
 
-def set_bars(item: pg.BarGraphItem, ys: np.ndarray, widths: np.ndarray, brushes: list, pens: list) -> None:
+def set_bars(
+    item: pg.BarGraphItem, ys: np.ndarray, widths: np.ndarray, brushes: list, pens: list
+) -> None:
     """Update horizontal bars in place (pyqtgraph 0.14 cannot take empty pen lists)."""
     if len(ys) == 0:
-        item.setOpts(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0), height=BAR_H,
-                     pens=None, pen=None, brushes=None, brush=None)
+        item.setOpts(
+            x0=np.zeros(0),
+            y=np.zeros(0),
+            width=np.zeros(0),
+            height=BAR_H,
+            pens=None,
+            pen=None,
+            brushes=None,
+            brush=None,
+        )
         return
     item.setOpts(x0=np.zeros(len(ys)), y=ys, width=widths, height=BAR_H, brushes=brushes, pens=pens)
 
@@ -64,7 +74,7 @@ class _Labels:
             t.setText(text, color=self.color)
             t.setPos(x, y)
             t.setVisible(True)
-        for t in self.items[len(entries):]:
+        for t in self.items[len(entries) :]:
             t.setVisible(False)
 
     def set_color(self, color: QColor) -> None:
@@ -119,31 +129,44 @@ class ChartsPanel(QWidget):
 
         self.size_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
         self.size_plot.addItem(self.size_bars)
-        self.int8_floor = pg.InfiniteLine(angle=90, movable=False, label="int8 floor",
-                                          labelOpts={"position": 0.03, "anchors": [(0, 0.5), (0, 0.5)]})
+        self.int8_floor = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            label="int8 floor",
+            labelOpts={"position": 0.03, "anchors": [(0, 0.5), (0, 0.5)]},
+        )
         self.int8_floor.setVisible(False)
         self.size_plot.addItem(self.int8_floor, ignoreBounds=False)
         self.size_labels = _Labels(self.size_plot)
 
         self.latency_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
-        self.latency_whiskers = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), left=np.zeros(0),
-                                                right=np.zeros(0), beam=0.28)
+        self.latency_whiskers = pg.ErrorBarItem(
+            x=np.zeros(0), y=np.zeros(0), left=np.zeros(0), right=np.zeros(0), beam=0.28
+        )
         self.latency_plot.addItem(self.latency_bars)
         self.latency_plot.addItem(self.latency_whiskers)
         self.latency_labels = _Labels(self.latency_plot)
 
         self.accuracy_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
         self.accuracy_plot.addItem(self.accuracy_bars)
-        self.baseline_line = pg.InfiniteLine(angle=90, movable=False, label="original",
-                                             labelOpts={"position": 0.03, "anchors": [(1, 0.5), (1, 0.5)]})
+        self.baseline_line = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            label="original",
+            labelOpts={"position": 0.03, "anchors": [(1, 0.5), (1, 0.5)]},
+        )
         self.baseline_line.setVisible(False)
         self.accuracy_plot.addItem(self.baseline_line)
         self.accuracy_labels = _Labels(self.accuracy_plot, anchor=(1, 0.5))
         self.accuracy_labels_out = _Labels(self.accuracy_plot, anchor=(0, 0.5))
 
-        self.pareto_front_line = pg.PlotDataItem([], [], pen=pg.mkPen("#888", width=1.2, style=Qt.PenStyle.DashLine))
+        self.pareto_front_line = pg.PlotDataItem(
+            [], [], pen=pg.mkPen("#888", width=1.2, style=Qt.PenStyle.DashLine)
+        )
         self.pareto_plot.addItem(self.pareto_front_line)
-        self.pareto_scatter = pg.ScatterPlotItem(hoverable=True, tip=self._tip, hoverPen=pg.mkPen("w", width=2))
+        self.pareto_scatter = pg.ScatterPlotItem(
+            hoverable=True, tip=self._tip, hoverPen=pg.mkPen("w", width=2)
+        )
         self.pareto_scatter.sigClicked.connect(self._on_scatter_clicked)
         self.pareto_plot.addItem(self.pareto_scatter)
         self.pareto_plot.showGrid(x=True, y=True, alpha=0.25)
@@ -241,7 +264,9 @@ class ChartsPanel(QWidget):
 
     def _update_size(self, rows, ys, brushes) -> None:
         sizes = [r.get("size_bytes") for r in rows]
-        params = (self.doc.report or {}).get("model", {}).get("params") or (self.doc.model_summary or {}).get("params")
+        params = (self.doc.report or {}).get("model", {}).get("params") or (
+            self.doc.model_summary or {}
+        ).get("params")
         if self._unchanged("size", (self.names, sizes, params, [b.rgba() for b in brushes])):
             return
         mb = np.array([s / 1e6 if s is not None else 0.0 for s in sizes])
@@ -264,7 +289,9 @@ class ChartsPanel(QWidget):
                 continue
             x = m + top * 0.01
             if floor is not None and x < floor + top * 0.01 and x + label_w > floor - top * 0.005:
-                x = max(x, floor + top * 0.012)  # the label would cross the dashed floor: start after it
+                x = max(
+                    x, floor + top * 0.012
+                )  # the label would cross the dashed floor: start after it
             entries.append((x, y, fmt_bytes(size)))
         self.size_labels.show(entries)
 
@@ -277,23 +304,54 @@ class ChartsPanel(QWidget):
     def _update_latency(self, rows, ys, brushes) -> None:
         lats = [self._latency(r) for r in rows]
         p50 = np.array([lat.get("p50") or 0.0 for lat in lats])
-        p10 = np.array([lat.get("p10") if lat.get("p10") is not None else lat.get("p50") or 0.0 for lat in lats])
-        p90 = np.array([lat.get("p90") if lat.get("p90") is not None else lat.get("p50") or 0.0 for lat in lats])
+        p10 = np.array(
+            [
+                lat.get("p10") if lat.get("p10") is not None else lat.get("p50") or 0.0
+                for lat in lats
+            ]
+        )
+        p90 = np.array(
+            [
+                lat.get("p90") if lat.get("p90") is not None else lat.get("p50") or 0.0
+                for lat in lats
+            ]
+        )
         live = [r["name"] in self.doc.live and not r.get("latency_ms") for r in rows]
-        if self._unchanged("latency", (self.names, [(lat.get("p10"), lat.get("p50"), lat.get("p90")) for lat in lats], live, [b.rgba() for b in brushes])):
+        if self._unchanged(
+            "latency",
+            (
+                self.names,
+                [(lat.get("p10"), lat.get("p50"), lat.get("p90")) for lat in lats],
+                live,
+                [b.rgba() for b in brushes],
+            ),
+        ):
             return
-        set_bars(self.latency_bars, ys, p50,
-                 [with_alpha(b, 130) if lv else b for b, lv in zip(brushes, live, strict=True)],
-                 [pg.mkPen(c.darker(125)) for c in brushes])
-        self.latency_whiskers.setData(x=p50, y=ys, left=np.maximum(p50 - p10, 0), right=np.maximum(p90 - p50, 0), beam=0.28)
+        set_bars(
+            self.latency_bars,
+            ys,
+            p50,
+            [with_alpha(b, 130) if lv else b for b, lv in zip(brushes, live, strict=True)],
+            [pg.mkPen(c.darker(125)) for c in brushes],
+        )
+        self.latency_whiskers.setData(
+            x=p50, y=ys, left=np.maximum(p50 - p10, 0), right=np.maximum(p90 - p50, 0), beam=0.28
+        )
         top = max([*p90, 1e-3])
         self._set_range(self.latency_plot, "x", 0, top * 1.35)
-        self.latency_labels.show([(hi + top * 0.02, y, fmt_ms(lat.get("p50")) + (" …" if lv else ""))
-                                  for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True) if lat.get("p50") is not None])
+        self.latency_labels.show(
+            [
+                (hi + top * 0.02, y, fmt_ms(lat.get("p50")) + (" …" if lv else ""))
+                for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True)
+                if lat.get("p50") is not None
+            ]
+        )
 
     def _update_accuracy(self, rows, ys, brushes) -> None:
         accs = [(r.get("accuracy") or {}).get("top1") for r in rows]
-        if self._unchanged("accuracy", (self.names, accs, self.doc.baseline_accuracy, [b.rgba() for b in brushes])):
+        if self._unchanged(
+            "accuracy", (self.names, accs, self.doc.baseline_accuracy, [b.rgba() for b in brushes])
+        ):
             return
         pct = np.array([a * 100 if a is not None else 0.0 for a in accs])
         set_bars(self.accuracy_bars, ys, pct, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
@@ -304,8 +362,14 @@ class ChartsPanel(QWidget):
             self.baseline_line.label.setFormat(f"original {base * 100:.2f} %")
         else:
             self.baseline_line.setVisible(False)
-        known = [a * 100 for a in accs if a is not None] + ([base * 100] if base is not None else [])
-        lo = max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6))) if known else 0.0
+        known = [a * 100 for a in accs if a is not None] + (
+            [base * 100] if base is not None else []
+        )
+        lo = (
+            max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6)))
+            if known
+            else 0.0
+        )
         hi = 100.5 if known else 100
         self._set_range(self.accuracy_plot, "x", lo, hi)
         label_w = self._data_per_px(self.accuracy_plot, hi - lo) * 56  # "97.80 %" at 8 pt
@@ -316,13 +380,23 @@ class ChartsPanel(QWidget):
             crosses = base is not None and p - 0.2 - label_w < base * 100 < p
             # inside the bar's end, unless it would sit on the dashed "original" line
             (outside if crosses and p + label_w < hi else inside).append(
-                (p + 0.15, y, fmt_pct(a)) if crosses and p + label_w < hi else (p - 0.2, y, fmt_pct(a)))
+                (p + 0.15, y, fmt_pct(a))
+                if crosses and p + label_w < hi
+                else (p - 0.2, y, fmt_pct(a))
+            )
         self.accuracy_labels.show(inside)
         self.accuracy_labels_out.show(outside)
 
     def _update_pareto(self, rows, brushes) -> None:
-        key = [(r["name"], (r.get("latency_ms") or {}).get("p50"), (r.get("accuracy") or {}).get("top1"),
-                r.get("size_bytes")) for r in rows]
+        key = [
+            (
+                r["name"],
+                (r.get("latency_ms") or {}).get("p50"),
+                (r.get("accuracy") or {}).get("top1"),
+                r.get("size_bytes"),
+            )
+            for r in rows
+        ]
         if self._unchanged("pareto", (key, [b.rgba() for b in brushes])):
             return
         spots, pts = [], []
@@ -334,8 +408,15 @@ class ChartsPanel(QWidget):
             if lat is None or acc is None:
                 continue
             d = 10 + 30 * math.sqrt((r.get("size_bytes") or 0) / smax)  # marker area ∝ size
-            spots.append({"pos": (lat, acc * 100), "size": d, "brush": with_alpha(b, 200),
-                          "pen": pg.mkPen(b.darker(140), width=1.2), "data": r["name"]})
+            spots.append(
+                {
+                    "pos": (lat, acc * 100),
+                    "size": d,
+                    "brush": with_alpha(b, 200),
+                    "pen": pg.mkPen(b.darker(140), width=1.2),
+                    "data": r["name"],
+                }
+            )
             pts.append((r["name"], lat, acc * 100))
         self.pareto_scatter.setData(spots)
         front = sorted((p for p in pts if p[0] in pareto_front(pts)), key=lambda p: p[1])
@@ -343,18 +424,24 @@ class ChartsPanel(QWidget):
         # name the points on the Pareto front (the others: hover tooltip, colour as in the table);
         # alternate above / below so neighbours do not overlap
         self.pareto_labels.show([(x, y, n) for i, (n, x, y) in enumerate(front) if i % 2 == 0])
-        self.pareto_labels_below.show([(x, y, n) for i, (n, x, y) in enumerate(front) if i % 2 == 1])
+        self.pareto_labels_below.show(
+            [(x, y, n) for i, (n, x, y) in enumerate(front) if i % 2 == 1]
+        )
         if pts:
             xs, ys = [p[1] for p in pts], [p[2] for p in pts]
             dx = (max(xs) - min(xs)) or max(xs) * 0.2 or 1
             dy = (max(ys) - min(ys)) or 1.0
             self._set_range(self.pareto_plot, "x", max(0, min(xs) - dx * 0.45), max(xs) + dx * 0.45)
-            self._set_range(self.pareto_plot, "y", min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7))
+            self._set_range(
+                self.pareto_plot, "y", min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7)
+            )
 
     def _tip(self, x, y, data) -> str:
         r = self.doc.results.get(data) or {}
-        return (f"{data}\nlatency p50 {x:.3f} ms\naccuracy {y:.2f} %\nsize {fmt_bytes(r.get('size_bytes'))}"
-                f"\nformat {r.get('format', '')}")
+        return (
+            f"{data}\nlatency p50 {x:.3f} ms\naccuracy {y:.2f} %\nsize {fmt_bytes(r.get('size_bytes'))}"
+            f"\nformat {r.get('format', '')}"
+        )
 
     def _on_scatter_clicked(self, _item, points, *_args) -> None:
         if len(points):
@@ -373,8 +460,12 @@ class ChartsPanel(QWidget):
         bg = QColor("#1f2227") if dark else QColor("#ffffff")
         fg = QColor("#c9ced6") if dark else QColor("#3a3f47")
         line = QColor("#e6e6e6") if dark else QColor("#222222")
-        titles = {self.size_widget: "Size on disk", self.latency_widget: "Latency",
-                  self.accuracy_widget: "Accuracy", self.pareto_widget: "Latency vs accuracy (area = size)"}
+        titles = {
+            self.size_widget: "Size on disk",
+            self.latency_widget: "Latency",
+            self.accuracy_widget: "Accuracy",
+            self.pareto_widget: "Latency vs accuracy (area = size)",
+        }
         for w, title in titles.items():
             w.setBackground(bg)
             p = w.getPlotItem()
@@ -383,8 +474,14 @@ class ChartsPanel(QWidget):
                 a = p.getAxis(ax)
                 a.setPen(pg.mkPen(fg))
                 a.setTextPen(pg.mkPen(fg))
-        for lab in (self.size_labels, self.latency_labels, self.accuracy_labels, self.accuracy_labels_out,
-                    self.pareto_labels, self.pareto_labels_below):
+        for lab in (
+            self.size_labels,
+            self.latency_labels,
+            self.accuracy_labels,
+            self.accuracy_labels_out,
+            self.pareto_labels,
+            self.pareto_labels_below,
+        ):
             lab.set_color(fg)
         pen = pg.mkPen(line, width=1.5, style=Qt.PenStyle.DashLine)
         for inf in (self.int8_floor, self.baseline_line):

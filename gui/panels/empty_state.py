@@ -36,8 +36,10 @@ class EmptyState(QWidget):
         head.setSpacing(12)
         head.addWidget(logo)
         head.addWidget(title, 1)
-        sub = QLabel("Take a trained PyTorch model to phones: convert, optimize, measure and compare "
-                     "variants side by side, then export Android, iOS and Web projects.")
+        sub = QLabel(
+            "Take a trained PyTorch model to phones: convert, optimize, measure and compare "
+            "variants side by side, then export Android, iOS and Web projects."
+        )
         sub.setObjectName("emptySubtitle")
         sub.setWordWrap(True)
         self.model_button = QPushButton("Open model…      .pt  .pth  .ptl  .pt2  .py")
@@ -45,9 +47,11 @@ class EmptyState(QWidget):
         self.demo_button = QPushButton("Try the digits demo      8 variants of a digits CNN")
         self.demo_button.setToolTip("open the demo recipe and build & measure it")
         self.demo_button.setProperty("primary", True)
-        for b, sig, name in ((self.demo_button, self.try_demo, "tryDemoButton"),
-                             (self.model_button, self.open_model, "openModelButton"),
-                             (self.recipe_button, self.open_recipe, "openRecipeButton")):
+        for b, sig, name in (
+            (self.demo_button, self.try_demo, "tryDemoButton"),
+            (self.model_button, self.open_model, "openModelButton"),
+            (self.recipe_button, self.open_recipe, "openRecipeButton"),
+        ):
             b.setObjectName("emptyAction")
             b.setAccessibleName(name)
             b.setCursor(Qt.CursorShape.PointingHandCursor)

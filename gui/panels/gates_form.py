@@ -17,24 +17,68 @@ from deploy_studio.gui.document import Document
 
 # recipe key -> (check box text, suffix, decimals, minimum, maximum, to recipe, from recipe, tooltip)
 FIELDS = {
-    "max_accuracy_drop": ("Max accuracy drop", " points", 2, 0.0, 100.0, lambda v: round(v / 100, 6),
-                          lambda v: v * 100,
-                          "top-1 accuracy may fall at most this many percentage points below the original "
-                          "model's (1 point = 0.01 in the recipe's [gates].max_accuracy_drop)"),
-    "max_size_bytes": ("Max size", " MB", 3, 0.001, 1e6, lambda v: int(round(v * 1e6)), lambda v: v / 1e6,
-                       "everything the app must ship, in MB (10^6 bytes; stored in bytes)"),
-    "max_latency_ms": ("Max p50 latency", " ms", 3, 0.001, 1e6, lambda v: round(v, 6), lambda v: v,
-                       "median latency of one batch-1 call in the artifact's own runtime; a limit inside "
-                       "the p50's 95% interval is reported as uncertain, not passed or failed"),
-    "min_top1_agreement": ("Min agreement", " %", 1, 0.0, 100.0, lambda v: round(v / 100, 6), lambda v: v * 100,
-                           "the variant's top-1 must equal the original model's on at least this share of the "
-                           "held-out samples (on by default: catches broken artifacts on unlabelled data too)"),
-    "min_snr_db": ("Min output SNR", " dB", 1, -150.0, 150.0, lambda v: round(v, 3), lambda v: v,
-                   "signal-to-noise ratio of the variant's outputs against the original's (on by default; "
-                   "by default not applied to retrained variants: distill, or prune with finetuning)"),
+    "max_accuracy_drop": (
+        "Max accuracy drop",
+        " points",
+        2,
+        0.0,
+        100.0,
+        lambda v: round(v / 100, 6),
+        lambda v: v * 100,
+        "top-1 accuracy may fall at most this many percentage points below the original "
+        "model's (1 point = 0.01 in the recipe's [gates].max_accuracy_drop)",
+    ),
+    "max_size_bytes": (
+        "Max size",
+        " MB",
+        3,
+        0.001,
+        1e6,
+        lambda v: int(round(v * 1e6)),
+        lambda v: v / 1e6,
+        "everything the app must ship, in MB (10^6 bytes; stored in bytes)",
+    ),
+    "max_latency_ms": (
+        "Max p50 latency",
+        " ms",
+        3,
+        0.001,
+        1e6,
+        lambda v: round(v, 6),
+        lambda v: v,
+        "median latency of one batch-1 call in the artifact's own runtime; a limit inside "
+        "the p50's 95% interval is reported as uncertain, not passed or failed",
+    ),
+    "min_top1_agreement": (
+        "Min agreement",
+        " %",
+        1,
+        0.0,
+        100.0,
+        lambda v: round(v / 100, 6),
+        lambda v: v * 100,
+        "the variant's top-1 must equal the original model's on at least this share of the "
+        "held-out samples (on by default: catches broken artifacts on unlabelled data too)",
+    ),
+    "min_snr_db": (
+        "Min output SNR",
+        " dB",
+        1,
+        -150.0,
+        150.0,
+        lambda v: round(v, 3),
+        lambda v: v,
+        "signal-to-noise ratio of the variant's outputs against the original's (on by default; "
+        "by default not applied to retrained variants: distill, or prune with finetuning)",
+    ),
 }
-DEFAULTS = {"max_accuracy_drop": 0.01, "max_size_bytes": 5_000_000, "max_latency_ms": 5.0,
-            "min_top1_agreement": 0.9, "min_snr_db": 10.0}
+DEFAULTS = {
+    "max_accuracy_drop": 0.01,
+    "max_size_bytes": 5_000_000,
+    "max_latency_ms": 5.0,
+    "min_top1_agreement": 0.9,
+    "min_snr_db": 10.0,
+}
 ON_BY_DEFAULT = ("min_top1_agreement", "min_snr_db")
 
 
@@ -51,7 +95,9 @@ class GatesForm(QGroupBox):
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(3)
-        for row, (key, (text, suffix, decimals, lo, hi, _to, _from, tip)) in enumerate(FIELDS.items()):
+        for row, (key, (text, suffix, decimals, lo, hi, _to, _from, tip)) in enumerate(
+            FIELDS.items()
+        ):
             box = QCheckBox(text)
             box.setObjectName(f"gate_{key}")
             box.setToolTip(tip)
@@ -102,7 +148,9 @@ class GatesForm(QGroupBox):
             if key in ON_BY_DEFAULT:
                 if not self.boxes[key].isChecked():
                     out[key] = False
-                elif getattr(current, key, None) is None and value == FIELDS[key][5](FIELDS[key][6](DEFAULTS[key])):
+                elif getattr(current, key, None) is None and value == FIELDS[key][5](
+                    FIELDS[key][6](DEFAULTS[key])
+                ):
                     out[key] = None  # still the default: the recipe keeps saying nothing
                 else:
                     out[key] = value
@@ -133,7 +181,9 @@ class GatesForm(QGroupBox):
             return
         variants = {g["variant"] for g in results}
         failed = sorted(failed_variants(results))
-        unsure = sorted({g["variant"] for g in results if g.get("status") == "uncertain"} - set(failed))
+        unsure = sorted(
+            {g["variant"] for g in results if g.get("status") == "uncertain"} - set(failed)
+        )
         text = f"Last run: {len(variants) - len(failed)} of {len(variants)} variant(s) passed"
         text += f"; failed: {', '.join(failed)}" if failed else ""
         text += f"; uncertain (within noise): {', '.join(unsure)}" if unsure else ""

@@ -29,9 +29,9 @@ from deploy_studio.gui.formatting import fmt_bytes, fmt_count, fmt_shape
 
 NOTICE_STYLE = {
     "info": "#modelNotice { background: rgba(61, 123, 224, 0.10); border: 1px solid rgba(61, 123, 224, 0.45);"
-            " border-radius: 4px; }",
+    " border-radius: 4px; }",
     "error": "#modelNotice { background: rgba(214, 69, 69, 0.10); border: 1px solid rgba(214, 69, 69, 0.55);"
-             " border-radius: 4px; }",
+    " border-radius: 4px; }",
 }
 DEFAULT_STATUS = "Open a model (File ▸ Open Model…, drop a file here, or Built-in)."
 
@@ -134,8 +134,10 @@ class ModelPanel(QWidget):
         has loaded; the header keeps naming the current model meanwhile.
         """
         if replacing and self._has_current_model():
-            self.show_notice(f"Loading {_short(source)}… The current model below stays until it has loaded.",
-                             dismissable=False)
+            self.show_notice(
+                f"Loading {_short(source)}… The current model below stays until it has loaded.",
+                dismissable=False,
+            )
             return
         self.hide_notice()
         self.title.setText(source)
@@ -144,8 +146,11 @@ class ModelPanel(QWidget):
     def set_failed(self, source: str, message: str, replacing: bool = False) -> None:
         """``source`` could not be loaded; with ``replacing`` the current model stays current."""
         if replacing and self._has_current_model():
-            self.show_notice(f"Could not load {_short(source)}: {message}\nNothing changed: the model below is still "
-                             "the current one (details in Problems).", kind="error")
+            self.show_notice(
+                f"Could not load {_short(source)}: {message}\nNothing changed: the model below is still "
+                "the current one (details in Problems).",
+                kind="error",
+            )
             return
         self.hide_notice()
         if replacing:  # nothing was open
@@ -179,8 +184,14 @@ class ModelPanel(QWidget):
         self.hide_notice()
         self.title.setText(s["spec"])
         self.status.setText("Loaded and validated with a forward pass.")
-        self.fields["Kind"].setText({"module": "nn.Module", "torchscript": "TorchScript archive",
-                                     "exported": "ExportedProgram (.pt2)", "lite": "lite archive (.ptl)"}.get(s["kind"], s["kind"]))
+        self.fields["Kind"].setText(
+            {
+                "module": "nn.Module",
+                "torchscript": "TorchScript archive",
+                "exported": "ExportedProgram (.pt2)",
+                "lite": "lite archive (.ptl)",
+            }.get(s["kind"], s["kind"])
+        )
         self.fields["Parameters"].setText(fmt_count(s.get("params")))
         self.fields["Weights size"].setText(fmt_bytes(s.get("size_bytes")))
         self.fields["Input"].setText(fmt_shape(s.get("input_shape")))
@@ -188,7 +199,11 @@ class ModelPanel(QWidget):
         flops = s.get("flops")
         self.fields["FLOPs"].setText(f"{flops / 1e6:,.1f} M" if flops else "not countable")
         labels = s.get("labels") or []
-        self.fields["Classes"].setText(f"{len(labels)}: {', '.join(labels[:10])}{'…' if len(labels) > 10 else ''}" if labels else "—")
+        self.fields["Classes"].setText(
+            f"{len(labels)}: {', '.join(labels[:10])}{'…' if len(labels) > 10 else ''}"
+            if labels
+            else "—"
+        )
         self.notes.setText("\n".join(f"• {n}" for n in s.get("notes") or []))
         rows = s.get("layers") or []
         self.layers.setRowCount(len(rows))

@@ -16,10 +16,14 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from deploy_studio.gui.document import Document
 
-WARN_STYLE = ("#notesBanner { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
-              " border-radius: 4px; }")
-OK_STYLE = ("#notesBanner { background: rgba(60, 170, 100, 0.12); border: 1px solid rgba(40, 140, 80, 0.45);"
-            " border-radius: 4px; }")
+WARN_STYLE = (
+    "#notesBanner { background: rgba(240, 180, 60, 0.16); border: 1px solid rgba(200, 140, 30, 0.55);"
+    " border-radius: 4px; }"
+)
+OK_STYLE = (
+    "#notesBanner { background: rgba(60, 170, 100, 0.12); border: 1px solid rgba(40, 140, 80, 0.45);"
+    " border-radius: 4px; }"
+)
 
 
 def recommendation(doc: Document) -> tuple[str | None, str]:
@@ -33,9 +37,13 @@ def recommendation(doc: Document) -> tuple[str | None, str]:
     rows = [doc.results[r["name"]] for r in report.get("variants", []) if r["name"] in doc.results]
     baseline = (report.get("baseline") or {}).get("accuracy")
     gates = doc.recipe.gates
-    budget = budget_for(doc.recipe.data.source, bool(report.get("dataset", {}).get("labelled")), baseline,
-                        (report.get("baseline") or {}).get("degenerate"),
-                        gates.max_accuracy_drop if gates.max_accuracy_drop is not None else 0.01)
+    budget = budget_for(
+        doc.recipe.data.source,
+        bool(report.get("dataset", {}).get("labelled")),
+        baseline,
+        (report.get("baseline") or {}).get("degenerate"),
+        gates.max_accuracy_drop if gates.max_accuracy_drop is not None else 0.01,
+    )
     name = recommend(rows, baseline, budget, failed_variants(doc.gate_results))
     if budget.basis is not None and name is None:
         return None, budget.reason + ": no variant qualifies"
@@ -60,8 +68,14 @@ class NotesBanner(QFrame):
         self.notes: list[str] = []
         self.recommended: str | None = None
         self.reason = ""
-        for sig in (doc.report_changed, doc.results_cleared, doc.model_changed, doc.recipe_replaced,
-                    doc.gates_changed, doc.settings_changed):
+        for sig in (
+            doc.report_changed,
+            doc.results_cleared,
+            doc.model_changed,
+            doc.recipe_replaced,
+            doc.gates_changed,
+            doc.settings_changed,
+        ):
             sig.connect(self.refresh)
         self.refresh()
 
@@ -74,22 +88,33 @@ class NotesBanner(QFrame):
         else:
             self.recommended, self.reason = None, ""
             s = self.doc.model_summary or {}
-            if self.doc.recipe is not None and s.get("preprocess") and s.get("preprocess_origin") == "guessed" \
-                    and not self.doc.recipe.preprocess:
-                notes.append("Preprocessing is guessed from the input shape: check it in the Samples tab "
-                             "before trusting any accuracy.")
+            if (
+                self.doc.recipe is not None
+                and s.get("preprocess")
+                and s.get("preprocess_origin") == "guessed"
+                and not self.doc.recipe.preprocess
+            ):
+                notes.append(
+                    "Preprocessing is guessed from the input shape: check it in the Samples tab "
+                    "before trusting any accuracy."
+                )
             if s.get("output_note"):
                 notes.append(s["output_note"])
         self.notes = notes
         parts = []
         if report is not None:
             if self.recommended:
-                parts.append(f"<b>Recommended: {escape(self.recommended)}</b> — {escape(self.reason)}.")
+                parts.append(
+                    f"<b>Recommended: {escape(self.recommended)}</b> — {escape(self.reason)}."
+                )
             elif self.reason:
                 parts.append(f"<b>No variant recommended.</b> {escape(self.reason)}.")
         if notes:
-            parts.append("<b>Before trusting these numbers:</b><ul style='margin:2px 0 0 -20px'>"
-                         + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
+            parts.append(
+                "<b>Before trusting these numbers:</b><ul style='margin:2px 0 0 -20px'>"
+                + "".join(f"<li>{escape(n)}</li>" for n in notes)
+                + "</ul>"
+            )
         self.label.setText("".join(parts))
         warn = bool(notes) or (report is not None and not self.recommended)
         self.setStyleSheet(WARN_STYLE if warn else OK_STYLE)

@@ -69,16 +69,20 @@ class OptionForm(QWidget):
             w.toggled.connect(self._emit)
         elif t == "int":
             w = QSpinBox()
-            w.setRange(int(opt.minimum) if opt.minimum is not None else -1_000_000,
-                       int(opt.maximum) if opt.maximum is not None else 1_000_000)
+            w.setRange(
+                int(opt.minimum) if opt.minimum is not None else -1_000_000,
+                int(opt.maximum) if opt.maximum is not None else 1_000_000,
+            )
             w.setValue(int(value))
             w.valueChanged.connect(self._emit)
         elif t == "float":
             w = QDoubleSpinBox()
             w.setDecimals(_decimals(opt))
             w.setSingleStep(10 ** -w.decimals() if w.decimals() > 2 else 0.05)
-            w.setRange(float(opt.minimum) if opt.minimum is not None else -1e9,
-                       float(opt.maximum) if opt.maximum is not None else 1e9)
+            w.setRange(
+                float(opt.minimum) if opt.minimum is not None else -1e9,
+                float(opt.maximum) if opt.maximum is not None else 1e9,
+            )
             w.setValue(float(value))
             w.valueChanged.connect(self._emit)
         elif t == "str" and opt.choices:

@@ -79,22 +79,36 @@ class PreprocessForm(QGroupBox):
         self.resize_spin = QSpinBox()
         self.resize_spin.setRange(0, 4096)
         self.resize_spin.setSpecialValueText("crop size")
-        self.resize_spin.setToolTip("center-crop: the short side is resized to this first (torchvision: 256 for a 224 crop)")
-        self.interp_combo = self._combo(INTERPOLATIONS, "resampling of images that are not at model size")
+        self.resize_spin.setToolTip(
+            "center-crop: the short side is resized to this first (torchvision: 256 for a 224 crop)"
+        )
+        self.interp_combo = self._combo(
+            INTERPOLATIONS, "resampling of images that are not at model size"
+        )
         self.order_combo = self._combo(ORDERS, "channel order of 3-channel inputs")
-        self.layout_combo = self._combo(LAYOUTS, "NCHW: channels first (PyTorch); NHWC: channels last")
-        self.scale_edit = self._edit("multiplier of the 0..255 pixel before mean/std (1/255 = 0.00392157)")
-        self.mean_edit = self._edit("per-channel mean, e.g. 0.485, 0.456, 0.406 (or one value for every channel)")
+        self.layout_combo = self._combo(
+            LAYOUTS, "NCHW: channels first (PyTorch); NHWC: channels last"
+        )
+        self.scale_edit = self._edit(
+            "multiplier of the 0..255 pixel before mean/std (1/255 = 0.00392157)"
+        )
+        self.mean_edit = self._edit(
+            "per-channel mean, e.g. 0.485, 0.456, 0.406 (or one value for every channel)"
+        )
         self.std_edit = self._edit("per-channel std, e.g. 0.229, 0.224, 0.225 (or one value)")
         self.check_button = QPushButton("Check normalisation")
         self.check_button.setObjectName("checkNormalisation")
-        self.check_button.setToolTip("compare held-out accuracy under 0..1, -1..1, MNIST, ImageNet and raw pixels")
+        self.check_button.setToolTip(
+            "compare held-out accuracy under 0..1, -1..1, MNIST, ImageNet and raw pixels"
+        )
         self.check_button.clicked.connect(self.check_requested)
         self.preview = QLabel()
         self.preview.setObjectName("preprocessPreview")
         self.preview.setFixedSize(72, 72)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setToolTip("the selected sample as the model sees it (its values mapped min..max to black..white)")
+        self.preview.setToolTip(
+            "the selected sample as the model sees it (its values mapped min..max to black..white)"
+        )
         self.stats = QLabel("")
         self.stats.setObjectName("muted")
         self.stats.setWordWrap(True)
@@ -113,11 +127,13 @@ class PreprocessForm(QGroupBox):
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(3)
         grid.addWidget(self.origin, 0, 0, 1, 4)
-        rows = [("Resize", self.resize_combo, "to", self.resize_spin),
-                ("Interp.", self.interp_combo, "Order", self.order_combo),
-                ("Scale", self.scale_edit, "Layout", self.layout_combo),
-                ("Mean", self.mean_edit, None, None),
-                ("Std", self.std_edit, None, None)]
+        rows = [
+            ("Resize", self.resize_combo, "to", self.resize_spin),
+            ("Interp.", self.interp_combo, "Order", self.order_combo),
+            ("Scale", self.scale_edit, "Layout", self.layout_combo),
+            ("Mean", self.mean_edit, None, None),
+            ("Std", self.std_edit, None, None),
+        ]
         for r, (a, wa, b, wb) in enumerate(rows, start=1):
             grid.addWidget(QLabel(a), r, 0)
             if wb is None:
@@ -181,10 +197,15 @@ class PreprocessForm(QGroupBox):
         overrides = self.doc.recipe.preprocess if self.doc.recipe is not None else {}
         if overrides:
             keys = ", ".join(sorted(overrides))
-            return f"From the recipe ({keys}) over {'a guess' if origin == GUESSED else origin}.", False
+            return (
+                f"From the recipe ({keys}) over {'a guess' if origin == GUESSED else origin}.",
+                False,
+            )
         if origin == GUESSED:
-            return ("⚠ Guessed from the input shape: accuracy is only right if the model was trained with "
-                    "this normalisation. Check it, or set the values used in training."), True
+            return (
+                "⚠ Guessed from the input shape: accuracy is only right if the model was trained with "
+                "this normalisation. Check it, or set the values used in training."
+            ), True
         return f"From {origin}.", False
 
     def refresh(self) -> None:
@@ -197,8 +218,12 @@ class PreprocessForm(QGroupBox):
         self.origin.setText(text)
         self.origin.setProperty("guessed", guessed)
         self.origin.setStyleSheet("color: #b26a00; font-weight: 600;" if guessed else "")
-        for combo, value in ((self.resize_combo, eff["resize"]), (self.interp_combo, eff.get("interpolation", "bilinear")),
-                             (self.order_combo, eff.get("channel_order", "RGB")), (self.layout_combo, eff.get("layout", "NCHW"))):
+        for combo, value in (
+            (self.resize_combo, eff["resize"]),
+            (self.interp_combo, eff.get("interpolation", "bilinear")),
+            (self.order_combo, eff.get("channel_order", "RGB")),
+            (self.layout_combo, eff.get("layout", "NCHW")),
+        ):
             combo.setCurrentText(value)
         self.order_combo.setEnabled(int(eff["channels"]) == 3)
         self.resize_spin.setValue(int(eff.get("resize_size") or 0))
@@ -223,7 +248,9 @@ class PreprocessForm(QGroupBox):
             "interpolation": self.interp_combo.currentText(),
             "channel_order": self.order_combo.currentText(),
             "layout": self.layout_combo.currentText(),
-            "scale": scale[0], "mean": mean, "std": std,
+            "scale": scale[0],
+            "mean": mean,
+            "std": std,
         }
         self.apply(edited)
 
@@ -284,8 +311,10 @@ class PreprocessForm(QGroupBox):
 
         self.preview.setPixmap(to_pixmap(pre.view(x), 72))
         shape = "×".join(str(v) for v in x.shape)
-        self.stats.setText(f"model input {shape} {eff['layout']}: min {x.min():.3g}, max {x.max():.3g}, "
-                           f"mean {x.mean():.3g}")
+        self.stats.setText(
+            f"model input {shape} {eff['layout']}: min {x.min():.3g}, max {x.max():.3g}, "
+            f"mean {x.mean():.3g}"
+        )
 
     # --- normalisation check -----------------------------------------------------------
     def show_check(self, rows: list[dict]) -> None:
@@ -294,7 +323,9 @@ class PreprocessForm(QGroupBox):
         for i, row in enumerate(rows):
             name = "current" if row["current"] else row["name"]
             it = QTableWidgetItem(name)
-            it.setToolTip(f"scale {row['scale']:.6g}, mean {_fmt(row['mean'])}, std {_fmt(row['std'])}")
+            it.setToolTip(
+                f"scale {row['scale']:.6g}, mean {_fmt(row['mean'])}, std {_fmt(row['std'])}"
+            )
             self.table.setItem(i, 0, it)
             self.table.setItem(i, 1, QTableWidgetItem(f"{row['accuracy'] * 100:.1f} %"))
             if row["current"]:
@@ -302,7 +333,11 @@ class PreprocessForm(QGroupBox):
                 continue
             b = QPushButton("Use")
             b.setObjectName(f"useNormalisation{i}")
-            b.clicked.connect(lambda _=False, r=row: self.apply({"scale": r["scale"], "mean": r["mean"], "std": r["std"]}))
+            b.clicked.connect(
+                lambda _=False, r=row: self.apply(
+                    {"scale": r["scale"], "mean": r["mean"], "std": r["std"]}
+                )
+            )
             self.table.setCellWidget(i, 2, b)
         self.table.setVisible(True)
 

@@ -69,8 +69,14 @@ class ProblemsPanel(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.tree, 1)
 
-    def add(self, message: str, hint: str = "", source: str = "", severity: str = "error",
-            details: str = "") -> QTreeWidgetItem:
+    def add(
+        self,
+        message: str,
+        hint: str = "",
+        source: str = "",
+        severity: str = "error",
+        details: str = "",
+    ) -> QTreeWidgetItem:
         """Add a row; the newest row is shown first."""
         item = QTreeWidgetItem([message, hint, source, _dt.datetime.now().strftime("%H:%M:%S")])
         item.setIcon(0, QApplication.style().standardIcon(ICONS.get(severity, ICONS["error"])))
@@ -81,7 +87,9 @@ class ProblemsPanel(QWidget):
         self._update_count()
         return item
 
-    def add_error(self, error: BaseException, source: str = "", details: str = "") -> QTreeWidgetItem:
+    def add_error(
+        self, error: BaseException, source: str = "", details: str = ""
+    ) -> QTreeWidgetItem:
         """A row for an exception: a StudioError's message and hint, or an internal error."""
         message = getattr(error, "message", None)
         if message is not None:
@@ -90,13 +98,21 @@ class ProblemsPanel(QWidget):
         return self.add(
             f"Internal error: {type(error).__name__}{': ' + text[:300] if text else ''}",
             "this is a bug in Deploy Studio; the Log tab has the details. Your work is unchanged.",
-            source, "error", details,
+            source,
+            "error",
+            details,
         )
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(message, hint, source) of every row, newest first (for tests)."""
-        return [(self.tree.topLevelItem(i).text(0), self.tree.topLevelItem(i).text(1),
-                 self.tree.topLevelItem(i).text(2)) for i in range(self.tree.topLevelItemCount())]
+        return [
+            (
+                self.tree.topLevelItem(i).text(0),
+                self.tree.topLevelItem(i).text(1),
+                self.tree.topLevelItem(i).text(2),
+            )
+            for i in range(self.tree.topLevelItemCount())
+        ]
 
     def clear(self) -> None:
         self.tree.clear()

@@ -52,8 +52,9 @@ def to_pixmap(img: np.ndarray, size: int = THUMB) -> QPixmap:
     data = np.ascontiguousarray(img if c == 3 else img[:, :, 0])
     fmt = QImage.Format.Format_RGB888 if c == 3 else QImage.Format.Format_Grayscale8
     qimg = QImage(data.data, w, h, data.strides[0], fmt).copy()
-    return QPixmap.fromImage(qimg).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                          Qt.TransformationMode.FastTransformation)
+    return QPixmap.fromImage(qimg).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+    )
 
 
 class SamplesPanel(QWidget):
@@ -78,7 +79,9 @@ class SamplesPanel(QWidget):
         data_box = QGroupBox("Data")
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("dataSource")
-        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.source_combo.setMinimumContentsLength(12)
         for label, spec in SOURCES:
             self.source_combo.addItem(label, spec)
@@ -97,9 +100,15 @@ class SamplesPanel(QWidget):
         grid.addWidget(QLabel("Source"), 0, 0)
         grid.addWidget(self.source_combo, 0, 1, 1, 3)
         grid.addWidget(self.source_label, 1, 1, 1, 3)
-        for i, (text, spin) in enumerate((("Eval samples", self.eval_spin), ("Calibration", self.calib_spin),
-                                          ("Runs", self.runs_spin), ("Warm-up", self.warmup_spin),
-                                          ("Threads", self.threads_spin))):
+        for i, (text, spin) in enumerate(
+            (
+                ("Eval samples", self.eval_spin),
+                ("Calibration", self.calib_spin),
+                ("Runs", self.runs_spin),
+                ("Warm-up", self.warmup_spin),
+                ("Threads", self.threads_spin),
+            )
+        ):
             r, c = 2 + i // 2, (i % 2) * 2
             grid.addWidget(QLabel(text), r, c)
             grid.addWidget(spin, r, c + 1)
@@ -124,7 +133,9 @@ class SamplesPanel(QWidget):
         self.preds = QTableWidget(0, 3)
         self.preds.setObjectName("predictionTable")
         self.preds.setHorizontalHeaderLabels(["Variant", "Top-3 (probability)", "="])
-        self.preds.horizontalHeaderItem(2).setToolTip("✓ when the variant's top-1 equals the original model's")
+        self.preds.horizontalHeaderItem(2).setToolTip(
+            "✓ when the variant's top-1 equals the original model's"
+        )
         self.preds.verticalHeader().setVisible(False)
         self.preds.verticalHeader().setDefaultSectionSize(22)
         self.preds.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -165,7 +176,13 @@ class SamplesPanel(QWidget):
         lay.addWidget(self.pred_hint)
         lay.addWidget(self.preds, 3)
 
-        for spin in (self.eval_spin, self.calib_spin, self.runs_spin, self.warmup_spin, self.threads_spin):
+        for spin in (
+            self.eval_spin,
+            self.calib_spin,
+            self.runs_spin,
+            self.warmup_spin,
+            self.threads_spin,
+        ):
             spin.editingFinished.connect(self._on_settings_edited)
         doc.recipe_replaced.connect(self._update_settings)
         doc.model_changed.connect(self.reload)
@@ -188,16 +205,22 @@ class SamplesPanel(QWidget):
         self.setEnabled(r is not None)
         if r is None:
             return
-        for spin, value in ((self.eval_spin, r.data.eval_samples), (self.calib_spin, r.data.calibration_samples),
-                            (self.runs_spin, r.benchmark.runs), (self.warmup_spin, r.benchmark.warmup),
-                            (self.threads_spin, r.benchmark.threads)):
+        for spin, value in (
+            (self.eval_spin, r.data.eval_samples),
+            (self.calib_spin, r.data.calibration_samples),
+            (self.runs_spin, r.benchmark.runs),
+            (self.warmup_spin, r.benchmark.warmup),
+            (self.threads_spin, r.benchmark.threads),
+        ):
             spin.blockSignals(True)
             spin.setValue(int(value))
             spin.blockSignals(False)
         self._show_source(r.data.source)
 
     def _show_source(self, source: str) -> None:
-        kind = source.split(":", 1)[0] + (":" if ":" in source and source != "builtin:digits" else "")
+        kind = source.split(":", 1)[0] + (
+            ":" if ":" in source and source != "builtin:digits" else ""
+        )
         i = self.source_combo.findData(source if source in ("builtin:digits", "random") else kind)
         self.source_combo.setCurrentIndex(max(0, i))
         folder = source.split(":", 1)[1] if source.startswith(("mnist:", "imagefolder:")) else ""
@@ -208,13 +231,29 @@ class SamplesPanel(QWidget):
         r = self.doc.recipe
         if r is None:
             return
-        new = (self.eval_spin.value(), self.calib_spin.value(), self.runs_spin.value(),
-               self.warmup_spin.value(), self.threads_spin.value())
-        old = (r.data.eval_samples, r.data.calibration_samples, r.benchmark.runs, r.benchmark.warmup, r.benchmark.threads)
+        new = (
+            self.eval_spin.value(),
+            self.calib_spin.value(),
+            self.runs_spin.value(),
+            self.warmup_spin.value(),
+            self.threads_spin.value(),
+        )
+        old = (
+            r.data.eval_samples,
+            r.data.calibration_samples,
+            r.benchmark.runs,
+            r.benchmark.warmup,
+            r.benchmark.threads,
+        )
         if new == old:
             return
-        (r.data.eval_samples, r.data.calibration_samples, r.benchmark.runs,
-         r.benchmark.warmup, r.benchmark.threads) = new
+        (
+            r.data.eval_samples,
+            r.data.calibration_samples,
+            r.benchmark.runs,
+            r.benchmark.warmup,
+            r.benchmark.threads,
+        ) = new
         self.doc.settings_edited()
         if new[:2] != old[:2]:
             self.reload()
@@ -222,7 +261,9 @@ class SamplesPanel(QWidget):
     def _on_source_activated(self, _i: int) -> None:
         spec = self.source_combo.currentData()
         if spec in ("mnist:", "imagefolder:"):
-            folder = QFileDialog.getExistingDirectory(self, "Choose the MNIST folder" if spec == "mnist:" else "Choose the image folder")
+            folder = QFileDialog.getExistingDirectory(
+                self, "Choose the MNIST folder" if spec == "mnist:" else "Choose the image folder"
+            )
             if not folder:
                 self._show_source(self.doc.recipe.data.source)
                 return
@@ -259,9 +300,13 @@ class SamplesPanel(QWidget):
         self._loading = True
         self.grid_title.setText("Held-out samples (loading…)")
         gen = self._generation
-        self.runner.start(engine_calls.load_samples_job, self.runner.worker, r.copy(),
-                          on_result=lambda samples: self._on_samples(samples, gen),
-                          on_error=lambda e, d: gen == self._generation and self._on_samples_error(e, d))
+        self.runner.start(
+            engine_calls.load_samples_job,
+            self.runner.worker,
+            r.copy(),
+            on_result=lambda samples: self._on_samples(samples, gen),
+            on_error=lambda e, d: gen == self._generation and self._on_samples_error(e, d),
+        )
 
     def _on_samples(self, samples, generation: int | None = None) -> None:
         if generation is not None and generation != self._generation:
@@ -273,7 +318,9 @@ class SamplesPanel(QWidget):
         for i, img in enumerate(samples.images):
             label = classes[int(samples.labels[i])] if samples.labels is not None else ""
             item = QListWidgetItem(QIcon(to_pixmap(img)), label)
-            item.setToolTip(f"sample #{int(samples.indices[i])}" + (f", label {label}" if label else ""))
+            item.setToolTip(
+                f"sample #{int(samples.indices[i])}" + (f", label {label}" if label else "")
+            )
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.grid.addItem(item)
         note = "; ".join(samples.notes)
@@ -310,14 +357,23 @@ class SamplesPanel(QWidget):
             self.preprocess.check_button.setEnabled(True)
             self.preprocess.check_button.setText("Check normalisation")
 
-        self.runner.start(engine_calls.check_normalisation_job, self.runner.worker, r.copy(),
-                          on_result=self.preprocess.show_check,
-                          on_error=lambda e, d: self.failed.emit(e, "normalisation check"), on_finished=done)
+        self.runner.start(
+            engine_calls.check_normalisation_job,
+            self.runner.worker,
+            r.copy(),
+            on_result=self.preprocess.show_check,
+            on_error=lambda e, d: self.failed.emit(e, "normalisation check"),
+            on_finished=done,
+        )
 
     def _labels(self) -> list[str]:
         s = self.doc.model_summary or {}
         labels = s.get("labels") or []
-        if self.samples is not None and self.samples.classes and len(self.samples.classes) == len(labels):
+        if (
+            self.samples is not None
+            and self.samples.classes
+            and len(self.samples.classes) == len(labels)
+        ):
             return list(self.samples.classes)
         return list(labels)
 
@@ -325,21 +381,39 @@ class SamplesPanel(QWidget):
         from deploy_studio.gui import engine_calls
 
         row = self.grid.currentRow()
-        if self.samples is None or row < 0 or row >= len(self.samples.images) or not self.doc.model_summary:
+        if (
+            self.samples is None
+            or row < 0
+            or row >= len(self.samples.images)
+            or not self.doc.model_summary
+        ):
             return
         if self._predict_job is not None and not self._predict_job.done:
             self._predict_job.cancel()
         rows = [r for r in self.doc.result_rows() if r.get("artifact") or r.get("error")]
         out = str(self.doc.out_dir) if self.doc.out_dir else None
-        truth = self.samples.classes[int(self.samples.labels[row])] if self.samples.labels is not None else None
-        self.pred_hint.setText(f"Sample #{int(self.samples.indices[row])}" + (f" — label {truth}" if truth else "")
-                               + ("" if rows else ". Build & measure to compare the variants."))
+        truth = (
+            self.samples.classes[int(self.samples.labels[row])]
+            if self.samples.labels is not None
+            else None
+        )
+        self.pred_hint.setText(
+            f"Sample #{int(self.samples.indices[row])}"
+            + (f" — label {truth}" if truth else "")
+            + ("" if rows else ". Build & measure to compare the variants.")
+        )
         gen = self._generation
         self._predict_job = self.runner.start(
-            engine_calls.predict_job, self.runner.worker, self.doc.recipe.copy(), self.samples.images[row], rows, out,
+            engine_calls.predict_job,
+            self.runner.worker,
+            self.doc.recipe.copy(),
+            self.samples.images[row],
+            rows,
+            out,
             self._labels(),
             on_result=lambda result: self._on_predictions(result, gen),
-            on_error=lambda e, d: gen == self._generation and self.failed.emit(e, "predictions"))
+            on_error=lambda e, d: gen == self._generation and self.failed.emit(e, "predictions"),
+        )
 
     def _on_predictions(self, result, generation: int | None = None) -> None:
         if generation is not None and generation != self._generation:
@@ -355,8 +429,14 @@ class SamplesPanel(QWidget):
         if color is not None:
             it.setIcon(swatch(color))
         self.preds.setItem(i, 0, it)
-        text = "  ".join(f"{lab} {p * 100:.0f}%" if p >= 0.995 or p < 0.005 else f"{lab} {p * 100:.1f}%"
-                         for lab, p in top) if top else note
+        text = (
+            "  ".join(
+                f"{lab} {p * 100:.0f}%" if p >= 0.995 or p < 0.005 else f"{lab} {p * 100:.1f}%"
+                for lab, p in top
+            )
+            if top
+            else note
+        )
         cell = QTableWidgetItem(text)
         if not top and note:
             cell.setToolTip(note)
@@ -368,10 +448,16 @@ class SamplesPanel(QWidget):
             dark = QApplication.palette().base().color().lightness() < 128
             good, bad = ("#6fcf97", "#ff7b72") if dark else ("#1e7a46", "#c62828")
             mark.setForeground(QColor(good if agrees else bad))
-            mark.setToolTip("same top-1 as the original model" if agrees else "top-1 differs from the original model")
+            mark.setToolTip(
+                "same top-1 as the original model"
+                if agrees
+                else "top-1 differs from the original model"
+            )
         self.preds.setItem(i, 2, mark)
 
     def prediction_rows(self) -> list[tuple[str, str, str]]:
         """(variant, top-3 text, agrees mark) per row (for tests)."""
-        return [tuple(self.preds.item(r, c).text() if self.preds.item(r, c) else "" for c in range(3))
-                for r in range(self.preds.rowCount())]
+        return [
+            tuple(self.preds.item(r, c).text() if self.preds.item(r, c) else "" for c in range(3))
+            for r in range(self.preds.rowCount())
+        ]

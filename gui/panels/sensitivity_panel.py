@@ -68,9 +68,12 @@ class SensitivityPanel(QWidget):
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setObjectName("sensitivityTable")
         self.table.setHorizontalHeaderLabels(HEADERS)
-        tips = ["keep this layer in float32 (the quantize step's keep_fp32)", "Conv / Linear layer",
-                "top-1 accuracy lost, in percentage points, when only this layer is int8",
-                "largest absolute output difference from the float model (agreement in the tooltip)"]
+        tips = [
+            "keep this layer in float32 (the quantize step's keep_fp32)",
+            "Conv / Linear layer",
+            "top-1 accuracy lost, in percentage points, when only this layer is int8",
+            "largest absolute output difference from the float model (agreement in the tooltip)",
+        ]
         for i, tip in enumerate(tips):
             self.table.horizontalHeaderItem(i).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
@@ -121,35 +124,55 @@ class SensitivityPanel(QWidget):
         self.setVisible(bool(rows) or step is not None)
         keep = set(step.options.get("keep_fp32") or []) if step is not None else set()
         measured = bool(step is not None and step.options.get("sensitivity"))
-        self.title.setText(f"Quantization sensitivity — {self.name}" if self.name else "Quantization sensitivity")
+        self.title.setText(
+            f"Quantization sensitivity — {self.name}" if self.name else "Quantization sensitivity"
+        )
         if rows:
             fresh = self.name in self.doc.results
-            self.caption.setText("Each layer quantized alone (the others float), most sensitive first. "
-                                 "Tick a layer to keep it in float32."
-                                 + ("" if fresh else " From the last build: build again to measure the change."))
+            self.caption.setText(
+                "Each layer quantized alone (the others float), most sensitive first. "
+                "Tick a layer to keep it in float32."
+                + ("" if fresh else " From the last build: build again to measure the change.")
+            )
         elif measured:
-            self.caption.setText("Build & measure to see which layers lose accuracy when quantized.")
+            self.caption.setText(
+                "Build & measure to see which layers lose accuracy when quantized."
+            )
         else:
-            self.caption.setText("Not measured: turn on sensitivity in the quantize step to see which "
-                                 "layers lose accuracy when quantized alone.")
+            self.caption.setText(
+                "Not measured: turn on sensitivity in the quantize step to see which "
+                "layers lose accuracy when quantized alone."
+            )
         self.turn_on.setVisible(not rows and step is not None and not measured)
         self.table.setVisible(bool(rows))
         # only as tall as its rows (a few layers): the editor above keeps the rest of the height
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + ROW_H * min(len(rows), 12) + 6)
+        self.table.setFixedHeight(
+            self.table.horizontalHeader().sizeHint().height() + ROW_H * min(len(rows), 12) + 6
+        )
         self.setMaximumHeight(self.sizeHint().height() + 8)
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             box = QTableWidgetItem("")
-            box.setFlags(Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.ItemIsUserCheckable if step is not None
-                                                       else Qt.ItemFlag.NoItemFlags))
-            box.setCheckState(Qt.CheckState.Checked if r["layer"] in keep else Qt.CheckState.Unchecked)
+            box.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | (Qt.ItemFlag.ItemIsUserCheckable if step is not None else Qt.ItemFlag.NoItemFlags)
+            )
+            box.setCheckState(
+                Qt.CheckState.Checked if r["layer"] in keep else Qt.CheckState.Unchecked
+            )
             box.setData(Qt.ItemDataRole.UserRole, r["layer"])
             box.setToolTip(f"keep {r['layer']} in float32")
-            cells = [box, QTableWidgetItem(r["layer"]), QTableWidgetItem(fmt_drop(r.get("accuracy_drop"))),
-                     QTableWidgetItem(fmt_sci(r.get("max_abs_diff")))]
-            tip = (f"{r['layer']} alone in int8: accuracy {fmt_pct(r.get('accuracy'))}, "
-                   f"top-1 agreement with float {fmt_pct(r.get('top1_agreement'), 1)}")
+            cells = [
+                box,
+                QTableWidgetItem(r["layer"]),
+                QTableWidgetItem(fmt_drop(r.get("accuracy_drop"))),
+                QTableWidgetItem(fmt_sci(r.get("max_abs_diff"))),
+            ]
+            tip = (
+                f"{r['layer']} alone in int8: accuracy {fmt_pct(r.get('accuracy'))}, "
+                f"top-1 agreement with float {fmt_pct(r.get('top1_agreement'), 1)}"
+            )
             for it in cells[COL_LAYER:]:
                 it.setToolTip(tip)
             for col, it in enumerate(cells):
@@ -160,7 +183,9 @@ class SensitivityPanel(QWidget):
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() == COL_KEEP:
-            self.set_keep_fp32(item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked)
+            self.set_keep_fp32(
+                item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked
+            )
 
     def set_keep_fp32(self, layer: str, keep: bool) -> None:
         """Add ``layer`` to (or remove it from) the variant's ``keep_fp32`` option."""
@@ -185,6 +210,10 @@ class SensitivityPanel(QWidget):
 
     def keep_states(self) -> dict[str, bool]:
         """Layer -> whether its fp32 box is ticked (for tests)."""
-        return {self.table.item(i, COL_KEEP).data(Qt.ItemDataRole.UserRole):
-                self.table.item(i, COL_KEEP).checkState() == Qt.CheckState.Checked
-                for i in range(self.table.rowCount())}
+        return {
+            self.table.item(i, COL_KEEP).data(Qt.ItemDataRole.UserRole): self.table.item(
+                i, COL_KEEP
+            ).checkState()
+            == Qt.CheckState.Checked
+            for i in range(self.table.rowCount())
+        }

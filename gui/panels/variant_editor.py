@@ -70,9 +70,12 @@ class VariantEditor(QWidget):
         v.setSpacing(8)
         self.forms = []
         if spec is None or self.info is None:
-            hint = QLabel("Select a variant in the table to edit its format, converter and "
-                          "optimization steps." if self.doc.has_recipe else
-                          "Open a model or a recipe to define variants.")
+            hint = QLabel(
+                "Select a variant in the table to edit its format, converter and "
+                "optimization steps."
+                if self.doc.has_recipe
+                else "Open a model or a recipe to define variants."
+            )
             hint.setObjectName("muted")
             hint.setWordWrap(True)
             v.addWidget(hint)
@@ -101,26 +104,38 @@ class VariantEditor(QWidget):
         form.addRow("Include", self.enabled_box)
         self.format_combo = QComboBox()
         self.format_combo.setObjectName("variantFormat")
-        self.format_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.format_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.format_combo.setMinimumContentsLength(8)
         for e in self.info.formats:
             self.format_combo.addItem(e.label, e.key)
-            self.format_combo.setItemData(self.format_combo.count() - 1, e.help, Qt.ItemDataRole.ToolTipRole)
+            self.format_combo.setItemData(
+                self.format_combo.count() - 1, e.help, Qt.ItemDataRole.ToolTipRole
+            )
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(spec.format)))
         self.format_combo.currentIndexChanged.connect(self._on_format)
         form.addRow("Format", self.format_combo)
         self.convert_combo = QComboBox()
         self.convert_combo.setObjectName("variantConvert")
-        self.convert_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.convert_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.convert_combo.setMinimumContentsLength(8)
         for e in self.info.converters:
             self.convert_combo.addItem(e.label, e.key)
-            self.convert_combo.setItemData(self.convert_combo.count() - 1, e.help, Qt.ItemDataRole.ToolTipRole)
+            self.convert_combo.setItemData(
+                self.convert_combo.count() - 1, e.help, Qt.ItemDataRole.ToolTipRole
+            )
         self.convert_combo.setCurrentIndex(max(0, self.convert_combo.findData(spec.convert)))
         self.convert_combo.currentIndexChanged.connect(self._on_convert)
         self.convert_combo.setEnabled(spec.format != "eager")
         form.addRow("Converter", self.convert_combo)
-        fmt_help = QLabel(self.info.fmt(spec.format).help if spec.format in [f.key for f in self.info.formats] else "")
+        fmt_help = QLabel(
+            self.info.fmt(spec.format).help
+            if spec.format in [f.key for f in self.info.formats]
+            else ""
+        )
         fmt_help.setObjectName("muted")
         fmt_help.setWordWrap(True)
         form.addRow("", fmt_help)
@@ -220,7 +235,9 @@ class VariantEditor(QWidget):
             return
         if not new or self.doc.variant(new) is not None:
             self.name_edit.setText(spec.name)
-            self.problem.setText(f"⚠ The name {new!r} is {'empty' if not new else 'taken'}: kept {spec.name!r}.")
+            self.problem.setText(
+                f"⚠ The name {new!r} is {'empty' if not new else 'taken'}: kept {spec.name!r}."
+            )
             return
         old = spec.name
         spec.name = new
@@ -258,7 +275,9 @@ class VariantEditor(QWidget):
         if kind == "distill":
             spec.steps.insert(0, step)
         elif kind == "prune" and any(s.kind == "quantize" for s in spec.steps):
-            spec.steps.insert(next(i for i, s in enumerate(spec.steps) if s.kind == "quantize"), step)
+            spec.steps.insert(
+                next(i for i, s in enumerate(spec.steps) if s.kind == "quantize"), step
+            )
         else:
             spec.steps.append(step)
         self._commit(rebuild=True)

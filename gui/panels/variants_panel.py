@@ -40,14 +40,40 @@ from deploy_studio.gui.formatting import (
     gates_cell,
 )
 
-COLUMNS = ["", "Variant", "Format", "Steps", "Status", "Size", "Params", "p50 ms", "Δ p50", "p90 ms",
-           "Accuracy", "Agree", "Max |Δ|", "Gates"]
+COLUMNS = [
+    "",
+    "Variant",
+    "Format",
+    "Steps",
+    "Status",
+    "Size",
+    "Params",
+    "p50 ms",
+    "Δ p50",
+    "p90 ms",
+    "Accuracy",
+    "Agree",
+    "Max |Δ|",
+    "Gates",
+]
 COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
-COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = 5, 6, 7, 8, 9, 10, 11, 12, 13
+COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = (
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+)
 NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
 REUSED = "reused"
 """The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
-NOISE_FALLBACK = 0.05  # relative p50 change treated as noise when a row has no interval (core.pareto)
+NOISE_FALLBACK = (
+    0.05  # relative p50 change treated as noise when a row has no interval (core.pareto)
+)
 AMBER = "#c98a00"
 
 
@@ -103,21 +129,32 @@ def prev_tip(prev: dict | None, row: dict | None) -> str | None:
         return None
     lat = prev.get("latency_ms") or {}
     ci = lat.get("p50_ci")
-    lines = [f"previous run: p50 {fmt_ms(lat.get('p50'))} ms"
-             + (f" (95% interval {fmt_ms(ci[0])}–{fmt_ms(ci[1])})" if ci else "")
-             + f", size {fmt_bytes(prev.get('size_bytes'))}"
-             + (f", accuracy {fmt_pct((prev.get('accuracy') or {}).get('top1'))}"
-                if (prev.get("accuracy") or {}).get("top1") is not None else "")]
+    lines = [
+        f"previous run: p50 {fmt_ms(lat.get('p50'))} ms"
+        + (f" (95% interval {fmt_ms(ci[0])}–{fmt_ms(ci[1])})" if ci else "")
+        + f", size {fmt_bytes(prev.get('size_bytes'))}"
+        + (
+            f", accuracy {fmt_pct((prev.get('accuracy') or {}).get('top1'))}"
+            if (prev.get("accuracy") or {}).get("top1") is not None
+            else ""
+        )
+    ]
     change = p50_change(prev, row)
     if change is not None:
         cur = row["latency_ms"]
         cci = cur.get("p50_ci")
-        lines.append(f"this run: p50 {fmt_ms(cur.get('p50'))} ms"
-                     + (f" (95% interval {fmt_ms(cci[0])}–{fmt_ms(cci[1])})" if cci else ""))
+        lines.append(
+            f"this run: p50 {fmt_ms(cur.get('p50'))} ms"
+            + (f" (95% interval {fmt_ms(cci[0])}–{fmt_ms(cci[1])})" if cci else "")
+        )
         rel, noise = change
-        lines.append("within the measurement noise: the two 95% intervals overlap" if noise and ci and cci else
-                     "within the measurement noise (under 5%)" if noise else
-                     f"{'faster' if rel < 0 else 'slower'} by {abs(rel) * 100:.1f} %, beyond the measurement noise")
+        lines.append(
+            "within the measurement noise: the two 95% intervals overlap"
+            if noise and ci and cci
+            else "within the measurement noise (under 5%)"
+            if noise
+            else f"{'faster' if rel < 0 else 'slower'} by {abs(rel) * 100:.1f} %, beyond the measurement noise"
+        )
     elif not row or not row.get("latency_ms"):
         lines.append("not measured in this run yet")
     return "\n".join(lines)
@@ -210,7 +247,9 @@ class VariantsModel(QAbstractTableModel):
 
     def _on_gates_changed(self) -> None:
         if self._names:
-            self.dataChanged.emit(self.index(0, COL_GATES), self.index(len(self._names) - 1, COL_GATES))
+            self.dataChanged.emit(
+                self.index(0, COL_GATES), self.index(len(self._names) - 1, COL_GATES)
+            )
 
     def _on_progress(self, name: str) -> None:
         self._stale.add(name)
@@ -246,7 +285,7 @@ class VariantsModel(QAbstractTableModel):
                     COL_SIZE: "everything the app must ship",
                     COL_P50: "median latency of one batch-1 call in the artifact's own runtime",
                     COL_PREV: "p50 change against the variant's previous run (▼ faster, ▲ slower, "
-                              "≈ within the measurement noise); its tooltip has the previous numbers",
+                    "≈ within the measurement noise); its tooltip has the previous numbers",
                     COL_ACC: "top-1 accuracy on held-out samples",
                     COL_AGREE: "parity: top-1 agreement with the original model on the same samples",
                     COL_P90: "90th percentile latency (ms)",
@@ -282,9 +321,14 @@ class VariantsModel(QAbstractTableModel):
         if row.get("artifact"):
             notes = "\n".join(row.get("notes") or [])
             if row.get("cached"):
-                built = (row["cached"] or {}).get("built") if isinstance(row["cached"], dict) else None
-                why = ("nothing it depends on changed since it was built" + (f" ({built})" if built else "")
-                       + ": its artifact and measurements were reused from the build cache")
+                built = (
+                    (row["cached"] or {}).get("built") if isinstance(row["cached"], dict) else None
+                )
+                why = (
+                    "nothing it depends on changed since it was built"
+                    + (f" ({built})" if built else "")
+                    + ": its artifact and measurements were reused from the build cache"
+                )
                 return REUSED, "Reused (unchanged): " + why + (f"\n{notes}" if notes else "")
             return "done", notes
         if name in self.doc.progress:
@@ -347,7 +391,15 @@ class VariantsModel(QAbstractTableModel):
                 states = {gate_state(g) for g in self.doc.gates_of(name)}
                 if not states:
                     return None
-                return QBrush(QColor("#d64545" if "failed" in states else AMBER if "uncertain" in states else "#2e9d5b"))
+                return QBrush(
+                    QColor(
+                        "#d64545"
+                        if "failed" in states
+                        else AMBER
+                        if "uncertain" in states
+                        else "#2e9d5b"
+                    )
+                )
             if col == COL_PREV:
                 change = p50_change(self.doc.previous_of(name), row)
                 if change is None:
@@ -373,7 +425,16 @@ class StatusDelegate(QStyledItemDelegate):
     def paint(self, painter, option, index) -> None:
         prog = index.data(Qt.ItemDataRole.UserRole)
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        if prog and text not in ("done", REUSED, "failed", "invalid", "excluded", "queued", "cancelled", "—"):
+        if prog and text not in (
+            "done",
+            REUSED,
+            "failed",
+            "invalid",
+            "excluded",
+            "queued",
+            "cancelled",
+            "—",
+        ):
             frac, stage = prog
             bar = QStyleOptionProgressBar()
             bar.rect = QRect(option.rect.adjusted(3, 4, -3, -4))
@@ -422,9 +483,22 @@ class VariantsPanel(QWidget):
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(False)
         h.setHighlightSections(False)
-        for col, width in {COL_ON: 24, COL_NAME: 112, COL_FORMAT: 64, COL_STEPS: 110, COL_STATUS: 64,
-                           COL_SIZE: 72, COL_PARAMS: 74, COL_P50: 66, COL_PREV: 56, COL_P90: 66, COL_ACC: 78,
-                           COL_AGREE: 62, COL_DIFF: 66, COL_GATES: 74}.items():
+        for col, width in {
+            COL_ON: 24,
+            COL_NAME: 112,
+            COL_FORMAT: 64,
+            COL_STEPS: 110,
+            COL_STATUS: 64,
+            COL_SIZE: 72,
+            COL_PARAMS: 74,
+            COL_P50: 66,
+            COL_PREV: 56,
+            COL_P90: 66,
+            COL_ACC: 78,
+            COL_AGREE: 62,
+            COL_DIFF: 66,
+            COL_GATES: 74,
+        }.items():
             self.table.setColumnWidth(col, width)
         h.setSectionResizeMode(COL_STEPS, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnHidden(COL_PREV, True)  # shown once a previous run can be compared
@@ -497,7 +571,9 @@ class VariantsPanel(QWidget):
 
     def _on_model_reset(self) -> None:
         self._update_summary()
-        self.table.setColumnHidden(COL_PREV, not self.doc.previous_results)  # nothing to compare yet
+        self.table.setColumnHidden(
+            COL_PREV, not self.doc.previous_results
+        )  # nothing to compare yet
         if self._selected and self.model.row_of(self._selected) >= 0:
             sm = self.table.selectionModel()
             sm.blockSignals(True)

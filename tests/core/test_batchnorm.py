@@ -30,8 +30,11 @@ class BNNet(nn.Module):
         super().__init__()
 
         def block(cin, cout):
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-                                 nn.BatchNorm2d(cout, momentum=0.01), nn.ReLU())
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                nn.BatchNorm2d(cout, momentum=0.01),
+                nn.ReLU(),
+            )
 
         self.features = nn.Sequential(block(1, 16), block(16, 32), nn.MaxPool2d(2), block(32, 32))
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -79,13 +82,19 @@ def test_fit_recalibrates_batchnorm_so_eval_matches_training(trained_bn, digits)
     assert not model.training and all(not m.training for m in model.modules())
 
 
-def test_recalibration_restores_momentum_mode_and_leaves_weights_and_dropout_alone(trained_bn, digits):
+def test_recalibration_restores_momentum_mode_and_leaves_weights_and_dropout_alone(
+    trained_bn, digits
+):
     import copy
 
     model, _ = trained_bn
     _, (x, _y), (xe, _ye) = digits
     m = copy.deepcopy(model)
-    weights = {k: v.clone() for k, v in m.state_dict().items() if "running" not in k and "num_batches" not in k}
+    weights = {
+        k: v.clone()
+        for k, v in m.state_dict().items()
+        if "running" not in k and "num_batches" not in k
+    }
     n = recalibrate_batchnorm(m, x)
     assert n == 3
     assert all(b.momentum == 0.01 and not b.training for b in batchnorm_layers(m))
@@ -100,9 +109,16 @@ def test_structured_prune_keeps_accuracy_of_a_batchnorm_model(trained_bn, digits
     dataset, _, (xe, ye) = digits
     loaded = h.loaded_module(model, h.TINY_SHAPE)
     base = accuracy(model, xe, ye)
-    ctx = h.make_context(loaded, h.variant("p", "pte", {"kind": "prune", "method": "structured-l1",
-                                                       "amount": 0.5, "finetune_epochs": 3}),
-                         tmp_path, data=dataset)
+    ctx = h.make_context(
+        loaded,
+        h.variant(
+            "p",
+            "pte",
+            {"kind": "prune", "method": "structured-l1", "amount": 0.5, "finetune_epochs": 3},
+        ),
+        tmp_path,
+        data=dataset,
+    )
     h.run_steps(ctx)
     info = ctx.state["prune"]
     assert info["batchnorm_recalibrated"] == 3
@@ -118,8 +134,12 @@ def test_structured_prune_keeps_accuracy_of_a_batchnorm_model(trained_bn, digits
 def test_prune_on_random_data_says_statistics_were_not_recalibrated(trained_bn, tmp_path):
     model, _ = trained_bn
     loaded = h.loaded_module(model, h.TINY_SHAPE)
-    ctx = h.make_context(loaded, h.variant("p", "pte", {"kind": "prune", "method": "l1-unstructured",
-                                                       "amount": 0.3}), tmp_path, data="random")
+    ctx = h.make_context(
+        loaded,
+        h.variant("p", "pte", {"kind": "prune", "method": "l1-unstructured", "amount": 0.3}),
+        tmp_path,
+        data="random",
+    )
     h.run_steps(ctx)
     assert any("NOT recalibrated" in n for n in ctx.notes)
 
@@ -148,10 +168,23 @@ def test_mobilenet_v3_small_on_real_mnist_keeps_accuracy_after_structured_prune(
     assert base >= 0.9
     loaded = h.loaded_module(model, shape)
     loaded.preprocess = pp
-    ctx = h.make_context(loaded, h.variant("p", "pte", {"kind": "prune", "method": "structured-l1",
-                                                       "amount": 0.5, "finetune_epochs": 1,
-                                                       "finetune_lr": 3e-3}),
-                         tmp_path, data=dataset, eval_samples=1000)
+    ctx = h.make_context(
+        loaded,
+        h.variant(
+            "p",
+            "pte",
+            {
+                "kind": "prune",
+                "method": "structured-l1",
+                "amount": 0.5,
+                "finetune_epochs": 1,
+                "finetune_lr": 3e-3,
+            },
+        ),
+        tmp_path,
+        data=dataset,
+        eval_samples=1000,
+    )
     h.run_steps(ctx)
     info = ctx.state["prune"]
     assert info["params_after"] <= 0.35 * info["params_before"]

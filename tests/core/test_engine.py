@@ -21,17 +21,34 @@ VARIANTS = [
 def test_report_schema_and_values(tiny_recipe, tmp_path):
     recipe = tiny_recipe(VARIANTS, gates={"max_accuracy_drop": 0.0, "max_size_bytes": 1})
     events = []
-    report = run_recipe(recipe, tmp_path, reporter=Reporter(events.append), isolate=True, templates=False)
+    report = run_recipe(
+        recipe, tmp_path, reporter=Reporter(events.append), isolate=True, templates=False
+    )
     on_disk = json.loads((tmp_path / "report.json").read_text())
     assert on_disk["schema"] == 1
     assert set(on_disk["model"]) >= {"spec", "params", "input_shape"}
     assert on_disk["dataset"]["eval_samples"] == 60
     for v in on_disk["variants"]:
-        assert set(v) >= {"name", "format", "artifact", "size_bytes", "params", "latency_ms", "accuracy", "parity", "error"}
+        assert set(v) >= {
+            "name",
+            "format",
+            "artifact",
+            "size_bytes",
+            "params",
+            "latency_ms",
+            "accuracy",
+            "parity",
+            "error",
+        }
         assert v["error"] is None
         assert (tmp_path / v["artifact"]).exists()
         lat = v["latency_ms"]
-        assert lat["requested_runs"] == 5 and 5 <= lat["runs"] <= 40 and lat["threads"] == 1 and lat["p50"] > 0
+        assert (
+            lat["requested_runs"] == 5
+            and 5 <= lat["runs"] <= 40
+            and lat["threads"] == 1
+            and lat["p50"] > 0
+        )
         assert lat["p50_ci"][0] <= lat["p50"] <= lat["p50_ci"][1] and lat["ci_rel"] >= 0
         assert 0 <= v["accuracy"]["top1"] <= 1 and v["accuracy"]["samples"] == 60
         assert v["parity"]["top1_agreement"] == 1.0 and v["parity"]["max_abs_diff"] < 1e-4
@@ -39,7 +56,11 @@ def test_report_schema_and_values(tiny_recipe, tmp_path):
     size_gates = [g for g in on_disk["gates"] if g["gate"] == "max_size_bytes"]
     assert len(size_gates) == 3 and not any(g["passed"] for g in size_gates)
     assert report_exit_code(report) == 1
-    assert {e.variant for e in events if e.kind == "result"} == {"fp32-eager", "fp32-pte", "fp32-onnx"}
+    assert {e.variant for e in events if e.kind == "result"} == {
+        "fp32-eager",
+        "fp32-pte",
+        "fp32-onnx",
+    }
     assert any(e.kind == "latency" for e in events)
     html = (tmp_path / "report.html").read_text()
     assert "fp32-pte" in html and "charts/latency.svg" in html
@@ -47,7 +68,9 @@ def test_report_schema_and_values(tiny_recipe, tmp_path):
 
 
 def test_random_data_gives_no_accuracy_number(tiny_recipe, tmp_path):
-    recipe = tiny_recipe([VARIANTS[0]], data={"source": "random", "eval_samples": 10, "calibration_samples": 4})
+    recipe = tiny_recipe(
+        [VARIANTS[0]], data={"source": "random", "eval_samples": 10, "calibration_samples": 4}
+    )
     report = run_recipe(recipe, tmp_path, isolate=False, templates=False)
     v = report["variants"][0]
     assert v["accuracy"]["top1"] is None and report["baseline"]["accuracy"] is None
@@ -57,8 +80,10 @@ def test_random_data_gives_no_accuracy_number(tiny_recipe, tmp_path):
 def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path):
     import time
 
-    recipe = tiny_recipe(VARIANTS + [{"name": "more-pte", "format": "pte"}],
-                         benchmark={"threads": 1, "warmup": 2, "runs": 100000})
+    recipe = tiny_recipe(
+        VARIANTS + [{"name": "more-pte", "format": "pte"}],
+        benchmark={"threads": 1, "warmup": 2, "runs": 100000},
+    )
     cancel = CancelToken()
     seen = threading.Event()
 
@@ -71,7 +96,9 @@ def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path)
     t0 = None
     with pytest.raises(Cancelled):
         try:
-            run_recipe(recipe, tmp_path, reporter=Reporter(on_event, cancel), isolate=True, templates=False)
+            run_recipe(
+                recipe, tmp_path, reporter=Reporter(on_event, cancel), isolate=True, templates=False
+            )
         finally:
             t0 = time.monotonic()
     t.join()
@@ -87,14 +114,21 @@ def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
     for the next one (and loads the model again: its session died with it)."""
     from deploy_studio.core.recipe import parse_recipe
 
-    recipe = parse_recipe({
-        "model": {"source": f"{tiny_model_file}:Crashes", "input_shape": [1, 1, 28, 28]},
-        "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
-        "benchmark": {"warmup": 1, "runs": 2},
-        "variant": [{"name": "traced", "format": "ptl", "convert": "trace"}, {"name": "a", "format": "eager"}],
-    })
+    recipe = parse_recipe(
+        {
+            "model": {"source": f"{tiny_model_file}:Crashes", "input_shape": [1, 1, 28, 28]},
+            "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
+            "benchmark": {"warmup": 1, "runs": 2},
+            "variant": [
+                {"name": "traced", "format": "ptl", "convert": "trace"},
+                {"name": "a", "format": "eager"},
+            ],
+        }
+    )
     events = []
-    report = run_recipe(recipe, tmp_path, reporter=Reporter(events.append), isolate=True, templates=False)
+    report = run_recipe(
+        recipe, tmp_path, reporter=Reporter(events.append), isolate=True, templates=False
+    )
     crashed, fine = report["variants"]
     assert "crashed" in crashed["error"] and "SIGSEGV" in crashed["error"]
     assert crashed["size_bytes"] is None and crashed["latency_ms"] is None
@@ -106,11 +140,13 @@ def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
 def test_a_model_that_crashes_while_loading_fails_the_run_cleanly(tiny_model_file, tmp_path):
     from deploy_studio.core.recipe import parse_recipe
 
-    recipe = parse_recipe({
-        "model": {"source": f"{tiny_model_file}:CrashesOnLoad", "input_shape": [1, 1, 28, 28]},
-        "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
-        "variant": [{"name": "a", "format": "eager"}],
-    })
+    recipe = parse_recipe(
+        {
+            "model": {"source": f"{tiny_model_file}:CrashesOnLoad", "input_shape": [1, 1, 28, 28]},
+            "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
+            "variant": [{"name": "a", "format": "eager"}],
+        }
+    )
     with pytest.raises(StudioError, match="crashed with exit code -11 .SIGSEGV."):
         run_recipe(recipe, tmp_path / "out", isolate=True, templates=False)
     assert not (tmp_path / "out").exists()  # nothing was written

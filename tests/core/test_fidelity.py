@@ -29,28 +29,45 @@ class AllEqual(nn.Module):
 
 
 def _row(name, agreement=None, snr=None, steps=(), p50=None, ci=None, **extra):
-    return {"name": name, "format": "pte", "artifact": f"{name}.pte", "size_bytes": 10, "error": None,
-            "steps": list(steps), "parity": {"top1_agreement": agreement, "snr_db": snr, "meaningful": True},
-            "latency_ms": {"p50": p50, "p50_ci": ci} if p50 is not None else None, **extra}
+    return {
+        "name": name,
+        "format": "pte",
+        "artifact": f"{name}.pte",
+        "size_bytes": 10,
+        "error": None,
+        "steps": list(steps),
+        "parity": {"top1_agreement": agreement, "snr_db": snr, "meaningful": True},
+        "latency_ms": {"p50": p50, "p50_ci": ci} if p50 is not None else None,
+        **extra,
+    }
 
 
 def test_fidelity_gates_are_on_by_default_and_fail_a_broken_int8_variant():
-    rows = [_row("fp32", 1.0, 120.0), _row("int8-broken", 0.21, 1.5, [{"kind": "quantize"}]),
-            _row("int8-ok", 0.99, 31.0, [{"kind": "quantize"}])]
+    rows = [
+        _row("fp32", 1.0, 120.0),
+        _row("int8-broken", 0.21, 1.5, [{"kind": "quantize"}]),
+        _row("int8-ok", 0.99, 31.0, [{"kind": "quantize"}]),
+    ]
     verdicts = evaluate_gates(Gates(), rows, None)
     assert {g["gate"] for g in verdicts} == set(DEFAULT_LIMITS)
     assert failed_variants(verdicts) == {"int8-broken"}
     broken = {g["gate"]: g for g in verdicts if g["variant"] == "int8-broken"}
-    assert broken["min_top1_agreement"]["status"] == "failed" and broken["min_snr_db"]["value"] == 1.5
+    assert (
+        broken["min_top1_agreement"]["status"] == "failed" and broken["min_snr_db"]["value"] == 1.5
+    )
 
 
 def test_snr_gate_skips_retrained_variants_unless_set_and_false_turns_a_gate_off():
     student = _row("student", 0.97, 1.1, [{"kind": "distill"}])
     pruned = _row("pruned", 0.98, 6.9, [{"kind": "prune", "finetune_epochs": 1}])
-    cut = _row("cut", 0.5, 2.0, [{"kind": "prune", "finetune_epochs": 0}])  # pruned, not retrained: judged
+    cut = _row(
+        "cut", 0.5, 2.0, [{"kind": "prune", "finetune_epochs": 0}]
+    )  # pruned, not retrained: judged
     verdicts = evaluate_gates(Gates(), [student, pruned, cut], None)
     assert failed_variants(verdicts) == {"cut"}
-    assert not any(g["gate"] == "min_snr_db" and g["variant"] in ("student", "pruned") for g in verdicts)
+    assert not any(
+        g["gate"] == "min_snr_db" and g["variant"] in ("student", "pruned") for g in verdicts
+    )
     explicit = evaluate_gates(Gates(min_snr_db=5.0), [student, pruned], None)
     assert failed_variants(explicit) == {"student"}  # a recipe's own value applies to every variant
     off = evaluate_gates(Gates(min_snr_db=False, min_top1_agreement=False), [cut], None)
@@ -58,8 +75,15 @@ def test_snr_gate_skips_retrained_variants_unless_set_and_false_turns_a_gate_off
 
 
 def test_latency_gate_within_the_noise_is_uncertain_not_failed():
-    rows = [_row("a", 1.0, 99.0, p50=0.066, ci=[0.061, 0.072]), _row("b", 1.0, 99.0, p50=0.090, ci=[0.085, 0.094])]
-    verdicts = [g for g in evaluate_gates(Gates(max_latency_ms=0.07), rows, None) if g["gate"] == "max_latency_ms"]
+    rows = [
+        _row("a", 1.0, 99.0, p50=0.066, ci=[0.061, 0.072]),
+        _row("b", 1.0, 99.0, p50=0.090, ci=[0.085, 0.094]),
+    ]
+    verdicts = [
+        g
+        for g in evaluate_gates(Gates(max_latency_ms=0.07), rows, None)
+        if g["gate"] == "max_latency_ms"
+    ]
     a, b = (next(g for g in verdicts if g["variant"] == n) for n in ("a", "b"))
     assert a["status"] == "uncertain" and a["passed"] is None and "95% interval" in a["reason"]
     assert b["status"] == "failed" and b["passed"] is False
@@ -91,13 +115,21 @@ def test_snr_and_median_interval():
 
 def test_a_degenerate_model_gets_no_fidelity_verdicts_and_says_why(tmp_path):
     (tmp_path / "m.py").write_text(DEGENERATE_SRC)
-    recipe = parse_recipe({
-        "name": "degenerate",
-        "model": {"source": f"{tmp_path / 'm.py'}:AllEqual", "input_shape": [1, 1, 28, 28]},
-        "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
-        "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
-        "variant": [{"name": "int8-pte", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]}],
-    })
+    recipe = parse_recipe(
+        {
+            "name": "degenerate",
+            "model": {"source": f"{tmp_path / 'm.py'}:AllEqual", "input_shape": [1, 1, 28, 28]},
+            "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
+            "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
+            "variant": [
+                {
+                    "name": "int8-pte",
+                    "format": "pte",
+                    "steps": [{"kind": "quantize", "mode": "int8-static"}],
+                }
+            ],
+        }
+    )
     report = run_recipe(recipe, tmp_path / "out", isolate=False)
     row = report["variants"][0]
     assert row["error"] is None and row["parity"]["meaningful"] is False

@@ -20,16 +20,22 @@ from deploy_studio.core.session import open_session
 def session(tiny_model_file):
     from deploy_studio.core.models import ModelSpec
 
-    return open_session(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 16, 40))
+    return open_session(
+        ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]),
+        DataSpec("builtin:digits", 16, 40),
+    )
 
 
-@pytest.mark.parametrize("fmt,convert,runtime,tol", [
-    ("eager", "export", "eager", 0.0),
-    ("pte", "export", "executorch", 1e-4),
-    ("ptl", "trace", "torchscript-lite", 1e-5),
-    ("ptl", "script", "torchscript-lite", 1e-5),
-    ("onnx", "export", "onnxruntime", 1e-4),
-])
+@pytest.mark.parametrize(
+    "fmt,convert,runtime,tol",
+    [
+        ("eager", "export", "eager", 0.0),
+        ("pte", "export", "executorch", 1e-4),
+        ("ptl", "trace", "torchscript-lite", 1e-5),
+        ("ptl", "script", "torchscript-lite", 1e-5),
+        ("onnx", "export", "onnxruntime", 1e-4),
+    ],
+)
 def test_artifact_matches_eager_in_its_runtime(session, tmp_path, fmt, convert, runtime, tol):
     artifact, ctx = build_variant(session, VariantSpec("v", fmt, convert), tmp_path, 16, Reporter())
     assert artifact.path.exists() and artifact.size_bytes > 0 and artifact.runtime == runtime
@@ -41,13 +47,17 @@ def test_artifact_matches_eager_in_its_runtime(session, tmp_path, fmt, convert, 
 
 
 def test_onnx_size_counts_every_shipped_file(session, tmp_path):
-    artifact, _ = build_variant(session, VariantSpec("o", "onnx", "export"), tmp_path, 16, Reporter())
+    artifact, _ = build_variant(
+        session, VariantSpec("o", "onnx", "export"), tmp_path, 16, Reporter()
+    )
     assert artifact.size_bytes == sum(f.stat().st_size for f in artifact.files)
     assert all(f.exists() for f in artifact.files)
 
 
 def test_coreml_is_converted_and_validated_not_run(session, tmp_path):
-    artifact, _ = build_variant(session, VariantSpec("c", "coreml", "export"), tmp_path, 16, Reporter())
+    artifact, _ = build_variant(
+        session, VariantSpec("c", "coreml", "export"), tmp_path, 16, Reporter()
+    )
     assert artifact.path.suffix == ".mlpackage" and (artifact.path / "Manifest.json").exists()
     assert artifact.runtime is None and any("not run" in n for n in artifact.notes)
     from deploy_studio.core.formats.coreml import validate_mlpackage
@@ -59,7 +69,10 @@ def test_coreml_is_converted_and_validated_not_run(session, tmp_path):
 def test_export_failure_names_user_line_and_suggests_other_converters(tiny_model_file, tmp_path):
     from deploy_studio.core.models import ModelSpec
 
-    s = open_session(ModelSpec(f"{tiny_model_file}:DataDependent", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10))
+    s = open_session(
+        ModelSpec(f"{tiny_model_file}:DataDependent", input_shape=[1, 1, 28, 28]),
+        DataSpec("builtin:digits", 8, 10),
+    )
     with pytest.raises(ConversionError) as e:
         build_variant(s, VariantSpec("x", "pte", "export"), tmp_path, 8, Reporter())
     assert "tiny.py" in e.value.message and "if y.sum() > 0" in e.value.message
@@ -70,7 +83,10 @@ def test_export_failure_names_user_line_and_suggests_other_converters(tiny_model
 def test_script_failure_names_the_line_and_suggests_trace(tiny_model_file, tmp_path):
     from deploy_studio.core.models import ModelSpec
 
-    s = open_session(ModelSpec(f"{tiny_model_file}:Unscriptable", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10))
+    s = open_session(
+        ModelSpec(f"{tiny_model_file}:Unscriptable", input_shape=[1, 1, 28, 28]),
+        DataSpec("builtin:digits", 8, 10),
+    )
     with pytest.raises(ConversionError) as e:
         build_variant(s, VariantSpec("x", "ptl", "script"), tmp_path, 8, Reporter())
     assert "torch.jit.script" in e.value.message and "tiny.py" in e.value.message
@@ -87,7 +103,9 @@ def test_lite_model_cannot_be_converted(tiny_model_file, tmp_path):
     m = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     ptl = tmp_path / "m.ptl"
     torch.jit.trace(m.module, torch.randn(1, 1, 28, 28))._save_for_lite_interpreter(str(ptl))
-    s = open_session(ModelSpec(str(ptl), input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10))
+    s = open_session(
+        ModelSpec(str(ptl), input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 8, 10)
+    )
     with pytest.raises(RecipeError, match="can only be run and measured as is"):
         build_variant(s, VariantSpec("x", "pte", "export"), tmp_path, 8, Reporter())
     artifact, _ = build_variant(s, VariantSpec("e", "eager"), tmp_path, 8, Reporter())
@@ -95,6 +113,8 @@ def test_lite_model_cannot_be_converted(tiny_model_file, tmp_path):
 
 
 def test_thread_count_reaches_the_runtime(session, tmp_path):
-    artifact, _ = build_variant(session, VariantSpec("o", "onnx", "export"), tmp_path, 16, Reporter())
+    artifact, _ = build_variant(
+        session, VariantSpec("o", "onnx", "export"), tmp_path, 16, Reporter()
+    )
     runner = open_runner("onnxruntime", artifact.path, threads=2)
     assert runner.session.get_session_options().intra_op_num_threads == 2

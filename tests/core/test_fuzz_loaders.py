@@ -54,9 +54,13 @@ def test_damaged_files_end_in_typed_errors(cases, fmt, capfd):
         outcome, detail = fc.try_load(case, data)
         seen[outcome] += 1
         if outcome == "untyped":
-            failures.append(f"{fmt} try {i} [{what}]: {detail}\n"
-                            f"    replay: python benchmarks/fuzz_loaders.py --replay {fmt}:{i}")
+            failures.append(
+                f"{fmt} try {i} [{what}]: {detail}\n"
+                f"    replay: python benchmarks/fuzz_loaders.py --replay {fmt}:{i}"
+            )
     assert not failures, f"{len(failures)} untyped exception(s):\n" + "\n".join(failures)
     assert seen["typed"] > 0
     err = capfd.readouterr().err
-    assert "Traceback" not in err, f"a traceback reached the console while loading {fmt}:\n{err[-2000:]}"
+    assert "Traceback" not in err, (
+        f"a traceback reached the console while loading {fmt}:\n{err[-2000:]}"
+    )

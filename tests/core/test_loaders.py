@@ -55,7 +55,9 @@ def test_torchvision_random_and_weights(tmp_path):
     assert m.output_shape == [1, 1000] and m.params > 1_000_000
     sd = tmp_path / "sq.pth"
     torch.save(m.module.state_dict(), sd)
-    m2 = load_model(ModelSpec("torchvision:squeezenet1_1", weights=str(sd), input_shape=[1, 3, 64, 64]))
+    m2 = load_model(
+        ModelSpec("torchvision:squeezenet1_1", weights=str(sd), input_shape=[1, 3, 64, 64])
+    )
     x = torch.randn(1, 3, 64, 64)
     assert torch.allclose(m.module(x), m2.module(x))
 
@@ -69,7 +71,9 @@ def test_python_class_with_weights(tiny_model_file, tmp_path):
     m = _tiny(tiny_model_file)
     sd = tmp_path / "w.pth"
     torch.save(m.module.state_dict(), sd)
-    m2 = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(sd), input_shape=[1, 1, 28, 28]))
+    m2 = load_model(
+        ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(sd), input_shape=[1, 1, 28, 28])
+    )
     x = torch.randn(1, 1, 28, 28)
     assert torch.equal(m.module(x), m2.module(x))
 
@@ -77,8 +81,16 @@ def test_python_class_with_weights(tiny_model_file, tmp_path):
 def test_training_checkpoint_and_dataparallel_prefix(tiny_model_file, tmp_path):
     m = _tiny(tiny_model_file)
     ckpt = tmp_path / "ckpt.pth"
-    torch.save({"epoch": 3, "model_state_dict": {f"module.{k}": v for k, v in m.module.state_dict().items()}}, ckpt)
-    m2 = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(ckpt), input_shape=[1, 1, 28, 28]))
+    torch.save(
+        {
+            "epoch": 3,
+            "model_state_dict": {f"module.{k}": v for k, v in m.module.state_dict().items()},
+        },
+        ckpt,
+    )
+    m2 = load_model(
+        ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(ckpt), input_shape=[1, 1, 28, 28])
+    )
     x = torch.randn(1, 1, 28, 28)
     assert torch.equal(m.module(x), m2.module(x))
 
@@ -87,7 +99,9 @@ def test_weights_that_do_not_fit(tiny_model_file, tmp_path):
     sd = tmp_path / "w.pth"
     torch.save({"fc.weight": torch.zeros(3, 3)}, sd)
     with pytest.raises(ModelLoadError, match=r"fc.weight: file \[3, 3\] vs model \[10, 676\]"):
-        load_model(ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(sd), input_shape=[1, 1, 28, 28]))
+        load_model(
+            ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(sd), input_shape=[1, 1, 28, 28])
+        )
 
 
 def test_python_class_errors(tiny_model_file):
@@ -100,7 +114,12 @@ def test_python_class_errors(tiny_model_file):
 
 def test_seed_simple_cnn_names_layer_and_shapes():
     with pytest.raises(ShapeMismatchError) as e:
-        load_model(ModelSpec(str(ROOT / "resources/examples/seed_simple_cnn.py") + ":SimpleCNN", input_shape=[1, 1, 28, 28]))
+        load_model(
+            ModelSpec(
+                str(ROOT / "resources/examples/seed_simple_cnn.py") + ":SimpleCNN",
+                input_shape=[1, 1, 28, 28],
+            )
+        )
     err = e.value
     assert err.layer == "fc1"
     assert "32*14*14" in err.message and "32*26*26" in err.message
@@ -175,15 +194,20 @@ def test_state_dict_given_as_model(tiny_model_file, tmp_path):
     assert "--weights" in e.value.hint
 
 
-@pytest.mark.parametrize("content,expect", [
-    (b"", "empty"),
-    (b"this is not a model at all" * 10, "not a PyTorch archive"),
-    ("truncate", "damaged|truncated"),
-])
+@pytest.mark.parametrize(
+    "content,expect",
+    [
+        (b"", "empty"),
+        (b"this is not a model at all" * 10, "not a PyTorch archive"),
+        ("truncate", "damaged|truncated"),
+    ],
+)
 def test_garbage_truncated_and_empty_files(tiny_model_file, tmp_path, content, expect):
     path = tmp_path / "m.pt"
     if content == "truncate":
-        torch.jit.save(torch.jit.trace(_tiny(tiny_model_file).module, torch.randn(1, 1, 28, 28)), str(path))
+        torch.jit.save(
+            torch.jit.trace(_tiny(tiny_model_file).module, torch.randn(1, 1, 28, 28)), str(path)
+        )
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
     else:
@@ -218,15 +242,28 @@ def test_inspect_cli_json_ok_and_bad(tiny_model_file, tmp_path):
     d = json.loads(ok.stdout)
     assert d["ok"] is True and d["error"] is None and d["params"] == 4 * 9 + 4 + 6770
     assert d["input_shape"] == [1, 1, 28, 28] and d["output_shape"] == [1, 10]
-    bad = run_cli("inspect", str(ROOT / "resources/examples/seed_simple_cnn.py") + ":SimpleCNN", "--input-shape", "1,1,28,28")
+    bad = run_cli(
+        "inspect",
+        str(ROOT / "resources/examples/seed_simple_cnn.py") + ":SimpleCNN",
+        "--input-shape",
+        "1,1,28,28",
+    )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr and "fc1" in bad.stderr and "32*26*26" in bad.stderr
     bad_json = run_cli("inspect", str(tmp_path / "missing.pt"), "--json")
     assert bad_json.returncode == 2 and json.loads(bad_json.stdout)["ok"] is False
     evil = tmp_path / "evil.pt"
-    evil.write_bytes(pickle.dumps(_Evil.__new__(_Evil), protocol=2) if False else b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.")
+    evil.write_bytes(
+        pickle.dumps(_Evil.__new__(_Evil), protocol=2)
+        if False
+        else b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03."
+    )
     refused = run_cli("inspect", str(evil), "--input-shape", "1,1,28,28")
-    assert refused.returncode == 2 and "--trust" in refused.stderr and "Traceback" not in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "--trust" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
 
 
 def test_random_init_is_the_same_in_every_process(tiny_model_file):
@@ -240,7 +277,11 @@ def test_random_init_is_the_same_in_every_process(tiny_model_file):
         "print(float(m.module.fc.weight.sum()))"
     )
     here = float(_tiny(tiny_model_file).module.fc.weight.sum())
-    there = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    there = float(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout
+    )
     assert here == there
 
 
@@ -277,7 +318,11 @@ def test_pt2_with_code_running_pickles_inside_is_refused_without_trust(tmp_path)
     torch.save(_EvilSampleInput(marker), buf)
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w") as dst:
         for info in src.infolist():
-            data = buf.getvalue() if info.filename.endswith("sample_inputs/model.pt") else src.read(info)
+            data = (
+                buf.getvalue()
+                if info.filename.endswith("sample_inputs/model.pt")
+                else src.read(info)
+            )
             dst.writestr(info, data)
     with pytest.raises(UntrustedPickleError, match="posix.system|os.system") as e:
         load_model(ModelSpec(str(evil), input_shape=[1, 4]))

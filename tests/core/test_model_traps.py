@@ -66,21 +66,30 @@ def _recipe(source, variants, output=None):
     model = {"source": source, "input_shape": [1, 1, 28, 28]}
     if output is not None:
         model["output"] = output
-    return parse_recipe({
-        "name": "traps", "model": model,
-        "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
-        "benchmark": {"threads": 1, "warmup": 1, "runs": 3}, "variant": variants,
-    })
+    return parse_recipe(
+        {
+            "name": "traps",
+            "model": model,
+            "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
+            "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
+            "variant": variants,
+        }
+    )
 
 
 def test_first_tensor_of_a_tuple_is_said_and_output_chooses_another(models, tmp_path):
     first = load_model(ModelSpec(f"{models}:FeaturesFirst", input_shape=[1, 1, 28, 28]))
     assert first.output_key == 0 and first.output_shape == [1, 676]
     assert "using 0 as the model's output (the first tensor" in first.output_note
-    chosen = load_model(ModelSpec(f"{models}:FeaturesFirst", input_shape=[1, 1, 28, 28], output="1"))
+    chosen = load_model(
+        ModelSpec(f"{models}:FeaturesFirst", input_shape=[1, 1, 28, 28], output="1")
+    )
     assert chosen.output_key == 1 and chosen.output_shape == [1, 10]
-    report = run_recipe(_recipe(f"{models}:Scores", [{"name": "onnx", "format": "onnx"}], output="scores"),
-                        tmp_path, isolate=False)
+    report = run_recipe(
+        _recipe(f"{models}:Scores", [{"name": "onnx", "format": "onnx"}], output="scores"),
+        tmp_path,
+        isolate=False,
+    )
     assert report["model"]["output"] == "scores" and report["model"]["output_shape"] == [1, 10]
     assert any("using 'scores'" in n and "'embedding' [1, 676]" in n for n in report["notes"])
     assert report["variants"][0]["parity"]["top1_agreement"] == 1.0
@@ -92,16 +101,30 @@ def test_a_wrong_output_name_lists_the_real_ones(models):
 
 
 def test_a_trace_that_froze_a_branch_fails_with_the_users_line(models, tmp_path):
-    report = run_recipe(_recipe(f"{models}:Branchy", [{"name": "ptl", "format": "ptl", "convert": "trace"}]),
-                        tmp_path, isolate=False)
+    report = run_recipe(
+        _recipe(f"{models}:Branchy", [{"name": "ptl", "format": "ptl", "convert": "trace"}]),
+        tmp_path,
+        isolate=False,
+    )
     err = report["variants"][0]["error"]
     assert "froze one branch" in err and "traps.py" in err and 'convert = "script"' in err
 
 
 def test_int8_on_data_dependent_control_flow_gives_a_clean_message(models, tmp_path):
-    report = run_recipe(_recipe(f"{models}:Branchy", [
-        {"name": "int8", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]}]),
-        tmp_path, isolate=True)
+    report = run_recipe(
+        _recipe(
+            f"{models}:Branchy",
+            [
+                {
+                    "name": "int8",
+                    "format": "pte",
+                    "steps": [{"kind": "quantize", "mode": "int8-static"}],
+                }
+            ],
+        ),
+        tmp_path,
+        isolate=True,
+    )
     err = report["variants"][0]["error"]
     assert "internal error" not in err and "bug in Deploy Studio" not in err
     assert "torch.export (needed by int8-static quantization) could not convert the model" in err
@@ -109,8 +132,10 @@ def test_int8_on_data_dependent_control_flow_gives_a_clean_message(models, tmp_p
     with pytest.raises(ConversionError):
         from deploy_studio.core.steps.quantize import capture
 
-        capture(load_model(ModelSpec(f"{models}:Branchy", input_shape=[1, 1, 28, 28])).module,
-                torch.randn(1, 1, 28, 28))
+        capture(
+            load_model(ModelSpec(f"{models}:Branchy", input_shape=[1, 1, 28, 28])).module,
+            torch.randn(1, 1, 28, 28),
+        )
 
 
 class _TrainNet(nn.Module):
@@ -135,10 +160,17 @@ def test_archives_saved_in_training_mode_are_refused_at_load(tmp_path, how):
         if how == "pt2":
             torch.export.save(torch.export.export(net, (x,)), str(path))
         else:
-            (torch.jit.trace(net, x, check_trace=False) if how == "trace" else torch.jit.script(net)).save(str(path))
+            (
+                torch.jit.trace(net, x, check_trace=False)
+                if how == "trace"
+                else torch.jit.script(net)
+            ).save(str(path))
         if train:
             with pytest.raises(ModelLoadError, match="training mode") as e:
                 load_model(ModelSpec(str(path), input_shape=[1, 1, 28, 28]))
             assert "model.eval()" in e.value.hint
         else:
-            assert load_model(ModelSpec(str(path), input_shape=[1, 1, 28, 28])).output_shape == [1, 10]
+            assert load_model(ModelSpec(str(path), input_shape=[1, 1, 28, 28])).output_shape == [
+                1,
+                10,
+            ]

@@ -7,7 +7,9 @@ from deploy_studio.core.pareto import budget_for, dominates, pareto_front, recom
 
 def row(name, p50, size, acc, error=None):
     return {
-        "name": name, "error": error, "size_bytes": size,
+        "name": name,
+        "error": error,
+        "size_bytes": size,
         "latency_ms": None if p50 is None else {"p50": p50},
         "accuracy": None if acc is None else {"top1": acc},
     }
@@ -15,10 +17,10 @@ def row(name, p50, size, acc, error=None):
 
 ROWS = [
     row("fp32", 1.0, 1000, 0.98),
-    row("int8", 0.3, 250, 0.975),       # faster and smaller, slightly less accurate
-    row("fp16", 0.8, 500, 0.98),        # smaller than fp32, same accuracy, faster: dominates fp32
+    row("int8", 0.3, 250, 0.975),  # faster and smaller, slightly less accurate
+    row("fp16", 0.8, 500, 0.98),  # smaller than fp32, same accuracy, faster: dominates fp32
     row("pruned-int8", 0.2, 120, 0.95),
-    row("worse", 0.9, 900, 0.90),       # dominated by fp16
+    row("worse", 0.9, 900, 0.90),  # dominated by fp16
     row("broken", 0.01, 1, 1.0, error="lowering failed"),
 ]
 
@@ -44,14 +46,20 @@ def test_missing_accuracy_drops_that_objective_for_everyone():
     assert recommend(rows, None, 0.01) is None  # an accuracy budget needs accuracy
     unlabelled = budget_for("imagefolder:x", False, None, None, 0.01)
     assert unlabelled.basis == "fidelity" and unlabelled.limit == 0.99
-    agreeing = [{**r, "parity": {"top1_agreement": a}} for r, a in zip(rows, (0.95, 1.0, 1.0), strict=True)]
+    agreeing = [
+        {**r, "parity": {"top1_agreement": a}} for r, a in zip(rows, (0.95, 1.0, 1.0), strict=True)
+    ]
     assert recommend(agreeing, None, unlabelled) == "b"  # fastest that agrees on >= 99%
     refused = budget_for("random", False, None, None, 0.01)
-    assert refused.basis is None and "random" in refused.reason and recommend(agreeing, None, refused) is None
+    assert (
+        refused.basis is None
+        and "random" in refused.reason
+        and recommend(agreeing, None, refused) is None
+    )
 
 
 def test_recommended_is_fastest_within_budget():
-    assert recommend(ROWS, 0.98, 0.01) == "int8"      # pruned-int8 lost 3 points
+    assert recommend(ROWS, 0.98, 0.01) == "int8"  # pruned-int8 lost 3 points
     assert recommend(ROWS, 0.98, 0.03) == "pruned-int8"
     assert recommend(ROWS, 0.98, 0.0) == "fp16"
     assert recommend([row("x", 1.0, 1, 0.5)], 0.98, 0.01) is None
@@ -64,8 +72,14 @@ def test_rows_without_latency_are_not_recommended():
 
 
 def _lat(name, p50, lo, hi, size, fmt="pte"):
-    return {"name": name, "format": fmt, "artifact": f"{name}.{fmt}", "size_bytes": size,
-            "latency_ms": {"p50": p50, "p50_ci": [lo, hi]}, "accuracy": {"top1": 0.98}}
+    return {
+        "name": name,
+        "format": fmt,
+        "artifact": f"{name}.{fmt}",
+        "size_bytes": size,
+        "latency_ms": {"p50": p50, "p50_ci": [lo, hi]},
+        "accuracy": {"top1": 0.98},
+    }
 
 
 def test_apps_ship_the_smallest_variant_within_the_latency_noise_of_the_fastest():
@@ -73,7 +87,9 @@ def test_apps_ship_the_smallest_variant_within_the_latency_noise_of_the_fastest(
     int8 = _lat("int8-pte", 0.066, 0.063, 0.070, 2_800_000)  # slower by noise only, 4x smaller
     slow = _lat("big-slow", 0.200, 0.190, 0.210, 1_000)
     assert ship_choice([fp32, int8, slow], "pte")["name"] == "int8-pte"
-    assert ship_choice([fp32, int8, slow], "pte", failed={"int8-pte"})["name"] == "fp32-pte"  # gates first
+    assert (
+        ship_choice([fp32, int8, slow], "pte", failed={"int8-pte"})["name"] == "fp32-pte"
+    )  # gates first
     clearly_slower = _lat("int8-pte", 0.090, 0.085, 0.095, 2_800_000)
     assert ship_choice([fp32, clearly_slower], "pte")["name"] == "fp32-pte"
     assert ship_choice([fp32, int8], "onnx") is None

@@ -21,7 +21,7 @@ from deploy_studio.core.recipe import parse_recipe
 from deploy_studio.core.session import open_session
 from deploy_studio.core.training import accuracy, fit
 
-MODEL_SRC = '''
+MODEL_SRC = """
 import torch.nn as nn
 
 
@@ -34,7 +34,7 @@ class Net(nn.Module):
 
     def forward(self, x):
         return self.fc(self.relu(self.conv(x)).flatten(1))
-'''
+"""
 OWN = {"mean": [0.5], "std": [0.5]}
 
 
@@ -61,7 +61,11 @@ def own_normalisation_model(tmp_path_factory):
 def _recipe(model_py, weights, preprocess=None, **extra):
     d = {
         "name": "own-norm",
-        "model": {"source": f"{model_py}:Net", "weights": str(weights), "input_shape": [1, 1, 8, 8]},
+        "model": {
+            "source": f"{model_py}:Net",
+            "weights": str(weights),
+            "input_shape": [1, 1, 8, 8],
+        },
         "data": {"source": "builtin:digits", "calibration_samples": 64, "eval_samples": 200},
         "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
         "variant": [{"name": "fp32-onnx", "format": "onnx"}],
@@ -72,12 +76,16 @@ def _recipe(model_py, weights, preprocess=None, **extra):
     return parse_recipe(d)
 
 
-def test_guessed_preprocessing_is_marked_and_a_better_normalisation_is_named(own_normalisation_model):
+def test_guessed_preprocessing_is_marked_and_a_better_normalisation_is_named(
+    own_normalisation_model,
+):
     model_py, weights, true_acc = own_normalisation_model
     recipe = _recipe(model_py, weights)
     session = open_session(recipe.model, recipe.data, preprocess=recipe.preprocess)
     assert session.preprocess_origin == GUESSED
-    assert session.baseline_accuracy < true_acc - 0.03  # the guess costs points that are not the model's
+    assert (
+        session.baseline_accuracy < true_acc - 0.03
+    )  # the guess costs points that are not the model's
     text = "\n".join(session.warnings)
     assert "preprocessing was GUESSED" in text
     assert "-1..1 (Normalize(0.5, 0.5))" in text and "mean = [0.5], std = [0.5]" in text
@@ -111,24 +119,44 @@ def test_torchvision_architectures_take_their_published_transforms():
     assert m.preprocess.resize == "center-crop" and m.preprocess.resize_size == 256
     assert m.preprocess.mean == pytest.approx([0.485, 0.456, 0.406])
     small = load_model(ModelSpec("torchvision:mobilenet_v3_small", input_shape=[1, 3, 64, 64]))
-    assert small.preprocess_origin == GUESSED  # another input size: the published transforms do not apply
+    assert (
+        small.preprocess_origin == GUESSED
+    )  # another input size: the published transforms do not apply
 
 
 def test_preprocess_table_is_validated():
-    assert parse_overrides({"mean": 0.5, "scale": 1, "layout": "NHWC"}) == {"mean": [0.5], "scale": 1.0, "layout": "NHWC"}
-    for bad, word in [({"size": [3, 3]}, "unknown key 'size'"), ({"std": [0.0]}, "std values must be > 0"),
-                      ({"resize": "zoom"}, "allowed values"), ({"resize_size": -1}, "positive int")]:
+    assert parse_overrides({"mean": 0.5, "scale": 1, "layout": "NHWC"}) == {
+        "mean": [0.5],
+        "scale": 1.0,
+        "layout": "NHWC",
+    }
+    for bad, word in [
+        ({"size": [3, 3]}, "unknown key 'size'"),
+        ({"std": [0.0]}, "std values must be > 0"),
+        ({"resize": "zoom"}, "allowed values"),
+        ({"resize_size": -1}, "positive int"),
+    ]:
         with pytest.raises(RecipeError, match=word):
             parse_overrides(bad)
     with pytest.raises(DataError, match="smaller than the crop"):
-        Preprocess(size=[32, 32], channels=3, mean=[0.5], std=[0.5], resize="center-crop", resize_size=16)
+        Preprocess(
+            size=[32, 32], channels=3, mean=[0.5], std=[0.5], resize="center-crop", resize_size=16
+        )
 
 
 def test_nhwc_layout_and_resize_before_crop():
     from PIL import Image
 
-    pp = Preprocess(size=[4, 4], channels=3, mean=[0.0], std=[1.0], layout="NHWC", resize="center-crop",
-                    resize_size=8, interpolation="nearest")
+    pp = Preprocess(
+        size=[4, 4],
+        channels=3,
+        mean=[0.0],
+        std=[1.0],
+        layout="NHWC",
+        resize="center-crop",
+        resize_size=8,
+        interpolation="nearest",
+    )
     img = Image.fromarray(np.arange(16 * 24 * 3, dtype=np.uint8).reshape(16, 24, 3) % 250)
     px = pp.to_uint8(img)
     assert px.shape == (4, 4, 3)

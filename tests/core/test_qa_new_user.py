@@ -16,7 +16,7 @@ from deploy_studio.core.errors import ModelLoadError, RecipeError, StudioError, 
 from deploy_studio.core.models import ModelSpec, load_model
 from deploy_studio.core.recipe import parse_recipe
 
-MODELS_SRC = '''
+MODELS_SRC = """
 import torch
 import torch.nn as nn
 
@@ -59,7 +59,7 @@ class Tabular(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +70,15 @@ def models_file(tmp_path_factory):
 
 
 def _recipe(source, variants, data="builtin:digits", shape=(1, 1, 28, 28)):
-    return parse_recipe({
-        "name": "qa",
-        "model": {"source": source, "input_shape": list(shape)},
-        "data": {"source": data, "calibration_samples": 8, "eval_samples": 12},
-        "benchmark": {"threads": 1, "warmup": 1, "runs": 2},
-        "variant": variants,
-    })
+    return parse_recipe(
+        {
+            "name": "qa",
+            "model": {"source": source, "input_shape": list(shape)},
+            "data": {"source": data, "calibration_samples": 8, "eval_samples": 12},
+            "benchmark": {"threads": 1, "warmup": 1, "runs": 2},
+            "variant": variants,
+        }
+    )
 
 
 @pytest.mark.parametrize("cls", ["ReturnsTuple", "ReturnsDict"])
@@ -84,7 +86,10 @@ def test_tuple_and_dict_outputs_become_one_logits_tensor(models_file, cls):
     m = load_model(ModelSpec(f"{models_file}:{cls}", input_shape=[1, 1, 28, 28]))
     assert m.output_shape == [1, 10]
     out = m.module(torch.zeros(1, 1, 28, 28))
-    assert isinstance(out, torch.Tensor) and list(out.shape) == [1, 10]  # the dict's "logits", not "features"
+    assert isinstance(out, torch.Tensor) and list(out.shape) == [
+        1,
+        10,
+    ]  # the dict's "logits", not "features"
     assert m.output_key == (0 if cls == "ReturnsTuple" else "logits")
     assert any(f"using {m.output_key!r} as the model's output" in n for n in m.notes), m.notes
     from deploy_studio.core.models.summary import layer_table
@@ -94,7 +99,10 @@ def test_tuple_and_dict_outputs_become_one_logits_tensor(models_file, cls):
 
 def test_dict_output_model_runs_end_to_end(models_file, tmp_path):
     # Used to crash the eager runtime with "float() argument must be ... not 'dict'".
-    recipe = _recipe(f"{models_file}:ReturnsDict", [{"name": "e", "format": "eager"}, {"name": "o", "format": "onnx"}])
+    recipe = _recipe(
+        f"{models_file}:ReturnsDict",
+        [{"name": "e", "format": "eager"}, {"name": "o", "format": "onnx"}],
+    )
     report = run_recipe(recipe, tmp_path / "out", isolate=False)
     assert [v["error"] for v in report["variants"]] == [None, None]
     assert report["variants"][1]["parity"]["top1_agreement"] == 1.0
@@ -109,7 +117,9 @@ def test_two_input_model_says_so(models_file):
 @pytest.mark.parametrize("data", ["random", "builtin:digits"])
 def test_non_image_model_run_is_a_user_error(models_file, tmp_path, data):
     # Used to end in a traceback from inside the eager runtime (28x28 pixels fed to Linear(20)).
-    recipe = _recipe(f"{models_file}:Tabular", [{"name": "e", "format": "eager"}], data=data, shape=(1, 20))
+    recipe = _recipe(
+        f"{models_file}:Tabular", [{"name": "e", "format": "eager"}], data=data, shape=(1, 20)
+    )
     with pytest.raises(StudioError, match=r"not an image") as e:
         run_recipe(recipe, tmp_path / "out", isolate=False)
     assert e.value.exit_code == 2
@@ -121,12 +131,16 @@ def test_state_dict_errors_name_the_real_problem(tmp_path, tiny_model_file):
     ts = tmp_path / "ts.pt"
     torch.jit.trace(tiny.module, torch.zeros(1, 1, 28, 28)).save(str(ts))
     with pytest.raises(ModelLoadError, match="TorchScript archive .* not a state_dict") as e:
-        load_model(ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(ts), input_shape=[1, 1, 28, 28]))
+        load_model(
+            ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(ts), input_shape=[1, 1, 28, 28])
+        )
     assert "without --weights" in e.value.hint
     not_torch = tmp_path / "photos.pt"
     with zipfile.ZipFile(not_torch, "w") as z:
         z.writestr("hello.txt", "hi")
-    with pytest.raises(ModelLoadError, match=r"zip archive but not a PyTorch file \(it holds hello.txt\)"):
+    with pytest.raises(
+        ModelLoadError, match=r"zip archive but not a PyTorch file \(it holds hello.txt\)"
+    ):
         load_model(ModelSpec(str(not_torch), input_shape=[1, 1, 28, 28]))
 
 
@@ -145,9 +159,15 @@ def test_code_running_pickles_never_run_and_the_message_says_why(tmp_path, tiny_
     raw = tmp_path / "raw.pt"
     raw.write_bytes(pickle.dumps(_WritesAFile(str(marker))))
     with pytest.raises(UntrustedPickleError) as e:
-        load_model(ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(weights), input_shape=[1, 1, 28, 28]))
+        load_model(
+            ModelSpec(
+                f"{tiny_model_file}:TinyNet", weights=str(weights), input_shape=[1, 1, 28, 28]
+            )
+        )
     assert "references io.open" in e.value.message
-    assert "weights_only" not in e.value.message and "\x1b" not in e.value.message  # not torch's advice
+    assert (
+        "weights_only" not in e.value.message and "\x1b" not in e.value.message
+    )  # not torch's advice
     with pytest.raises(UntrustedPickleError, match="It was not loaded"):
         load_model(ModelSpec(str(raw), input_shape=[1, 1, 28, 28]))
     assert not marker.exists()
@@ -155,8 +175,11 @@ def test_code_running_pickles_never_run_and_the_message_says_why(tmp_path, tiny_
 
 def test_pt2_with_dynamic_batch_is_measured_at_batch_1(tmp_path, tiny_model_file):
     tiny = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
-    ep = torch.export.export(tiny.module, (torch.zeros(4, 1, 28, 28),),
-                             dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=64)},))
+    ep = torch.export.export(
+        tiny.module,
+        (torch.zeros(4, 1, 28, 28),),
+        dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=64)},),
+    )
     path = tmp_path / "dyn.pt2"
     torch.export.save(ep, str(path))
     m = load_model(ModelSpec(str(path)))
@@ -170,15 +193,20 @@ def test_pt2_with_steps_or_script_fails_before_any_build(tmp_path, tiny_model_fi
     tiny = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     path = tmp_path / "m.pt2"
     torch.export.save(torch.export.export(tiny.module, (torch.zeros(1, 1, 28, 28),)), str(path))
-    recipe = _recipe(str(path), [
-        {"name": "e", "format": "eager"},
-        {"name": "q", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]},
-        {"name": "s", "format": "ptl", "convert": "script"},
-    ])
+    recipe = _recipe(
+        str(path),
+        [
+            {"name": "e", "format": "eager"},
+            {"name": "q", "format": "pte", "steps": [{"kind": "quantize", "mode": "int8-static"}]},
+            {"name": "s", "format": "ptl", "convert": "script"},
+        ],
+    )
     with pytest.raises(RecipeError) as e:  # all problems at once, before minutes of other builds
         run_recipe(recipe, tmp_path / "out", isolate=False)
     assert "2 problems found before building anything" in e.value.message
-    assert "frozen graph; the quantize step needs" in e.value.message  # was "internal error: ... eval()"
+    assert (
+        "frozen graph; the quantize step needs" in e.value.message
+    )  # was "internal error: ... eval()"
     assert "torch.jit.script cannot compile a .pt2" in e.value.message
     assert not (tmp_path / "out" / "artifacts").exists()
 
@@ -193,7 +221,9 @@ def test_atomic_writes_keep_normal_permissions(tmp_path):
             (d / "inner.txt").write_text("y")
     finally:
         os.umask(old)
-    assert stat.S_IMODE(f.stat().st_mode) == 0o644  # was 0600 (mkstemp): unreadable to CI/web servers
+    assert (
+        stat.S_IMODE(f.stat().st_mode) == 0o644
+    )  # was 0600 (mkstemp): unreadable to CI/web servers
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755
 
 
@@ -209,8 +239,12 @@ def test_output_folder_problems_are_user_errors(tmp_path, tiny_model_file):
 
 def test_recipe_shape_mistakes(tiny_model_file, tmp_path):
     with pytest.raises(RecipeError, match=r"\[export\].templates must be a list"):
-        parse_recipe({"model": {"source": "builtin:digits-cnn"}, "export": {"templates": "android"}})
-    empty = parse_recipe({"model": {"source": f"{tiny_model_file}:TinyNet", "input_shape": [1, 1, 28, 28]}})
+        parse_recipe(
+            {"model": {"source": "builtin:digits-cnn"}, "export": {"templates": "android"}}
+        )
+    empty = parse_recipe(
+        {"model": {"source": f"{tiny_model_file}:TinyNet", "input_shape": [1, 1, 28, 28]}}
+    )
     with pytest.raises(RecipeError, match="no enabled variant"):
         run_recipe(empty, tmp_path / "out", isolate=False)
     from deploy_studio.core.recipe import load_recipe
@@ -236,7 +270,11 @@ def test_fewer_data_classes_than_outputs_is_said_in_the_report(tmp_path, tiny_mo
         (tmp_path / "imgs" / c).mkdir(parents=True)
         for i in range(3):
             Image.new("RGB", (40, 30), (i * 60, 10, 200)).save(tmp_path / "imgs" / c / f"{i}.png")
-    recipe = _recipe(f"{tiny_model_file}:TinyNet", [{"name": "e", "format": "eager"}], data=f"imagefolder:{tmp_path / 'imgs'}")
+    recipe = _recipe(
+        f"{tiny_model_file}:TinyNet",
+        [{"name": "e", "format": "eager"}],
+        data=f"imagefolder:{tmp_path / 'imgs'}",
+    )
     session = open_session(recipe.model, recipe.data)
     assert any("2 classes and the model 10 outputs" in n for n in session.warnings)
 

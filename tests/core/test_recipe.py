@@ -23,26 +23,53 @@ def test_demo_recipe_parses_with_defaults():
     assert [t.platform for t in r.export.templates] == ["android", "ios", "web"]
 
 
-@pytest.mark.parametrize("d,match,hint", [
-    ({"modle": {}}, "unknown key 'modle'", "model"),
-    ({"data": {"source": "builtin:digits", "eval": 5}}, "unknown key 'eval' in \\[data\\]", "eval_samples"),
-    ({"data": {"source": "hub:x"}}, "not a data source", "mnist:DIR"),
-    ({"benchmark": {"threads": "two"}}, "threads must be an integer", None),
-    ({"benchmark": {"runs": 0}}, "runs must be >= 1", None),
-    ({"gates": {"min_top1_agreement": 1.5}}, "min_top1_agreement must be <= 1", None),
-    ({"gates": {"max_latency_ms": 0}}, "max_latency_ms must be > 0", None),
-    ({"model": {"source": "builtin:digits-cnn", "output": [1]}}, "output must be text or an integer", None),
-    ({"variant": [{"name": "a", "format": "tflite"}]}, "unknown format 'tflite'", "pte"),
-    ({"variant": [{"name": "a", "format": "pte", "convert": "trace"}]}, "cannot be made with convert = 'trace'", "export"),
-    ({"variant": [{"name": "a", "format": "ptl", "convert": "export"}]}, "cannot be made with convert = 'export'", "trace"),
-    ({"variant": [{"name": "a"}, {"name": "a"}]}, "two variants are named 'a'", None),
-    ({"variant": [{"name": "a", "colour": 1}]}, "unknown key 'colour'", "format"),
-    ({"variant": [{"name": "a", "format": "pte", "steps": [{"kind": "sparsify"}]}]}, "unknown step kind 'sparsify'", None),
-    ({"export": {"templates": ["symbian"]}}, "unknown platform 'symbian'", "android"),
-    ({"export": {"templates": [{"platform": "web", "runtime": "executorch"}]}}, "web has no runtime 'executorch'", "onnxruntime-web"),
-    ({"gates": {"max_acc_drop": 0.1}}, "unknown key 'max_acc_drop'", "max_accuracy_drop"),
-    ({"model": {"source": "builtin:digits-cnn", "input_shape": [1, -1]}}, "input_shape", None),
-])
+@pytest.mark.parametrize(
+    "d,match,hint",
+    [
+        ({"modle": {}}, "unknown key 'modle'", "model"),
+        (
+            {"data": {"source": "builtin:digits", "eval": 5}},
+            "unknown key 'eval' in \\[data\\]",
+            "eval_samples",
+        ),
+        ({"data": {"source": "hub:x"}}, "not a data source", "mnist:DIR"),
+        ({"benchmark": {"threads": "two"}}, "threads must be an integer", None),
+        ({"benchmark": {"runs": 0}}, "runs must be >= 1", None),
+        ({"gates": {"min_top1_agreement": 1.5}}, "min_top1_agreement must be <= 1", None),
+        ({"gates": {"max_latency_ms": 0}}, "max_latency_ms must be > 0", None),
+        (
+            {"model": {"source": "builtin:digits-cnn", "output": [1]}},
+            "output must be text or an integer",
+            None,
+        ),
+        ({"variant": [{"name": "a", "format": "tflite"}]}, "unknown format 'tflite'", "pte"),
+        (
+            {"variant": [{"name": "a", "format": "pte", "convert": "trace"}]},
+            "cannot be made with convert = 'trace'",
+            "export",
+        ),
+        (
+            {"variant": [{"name": "a", "format": "ptl", "convert": "export"}]},
+            "cannot be made with convert = 'export'",
+            "trace",
+        ),
+        ({"variant": [{"name": "a"}, {"name": "a"}]}, "two variants are named 'a'", None),
+        ({"variant": [{"name": "a", "colour": 1}]}, "unknown key 'colour'", "format"),
+        (
+            {"variant": [{"name": "a", "format": "pte", "steps": [{"kind": "sparsify"}]}]},
+            "unknown step kind 'sparsify'",
+            None,
+        ),
+        ({"export": {"templates": ["symbian"]}}, "unknown platform 'symbian'", "android"),
+        (
+            {"export": {"templates": [{"platform": "web", "runtime": "executorch"}]}},
+            "web has no runtime 'executorch'",
+            "onnxruntime-web",
+        ),
+        ({"gates": {"max_acc_drop": 0.1}}, "unknown key 'max_acc_drop'", "max_accuracy_drop"),
+        ({"model": {"source": "builtin:digits-cnn", "input_shape": [1, -1]}}, "input_shape", None),
+    ],
+)
 def test_bad_recipes_name_the_key_and_alternatives(d, match, hint):
     with pytest.raises(RecipeError, match=match) as e:
         recipe(**d)
@@ -83,7 +110,12 @@ def test_the_design_documents_recipe_parses_verbatim(tmp_path):
     block = text.split("```toml", 1)[1].split("```", 1)[0]
     (tmp_path / "design.toml").write_text(block)
     r = load_recipe(tmp_path / "design.toml")
-    assert [v.name for v in r.variants] == ["fp32-eager", "int8-pte", "pruned-int8-pte", "student-pte"]
+    assert [v.name for v in r.variants] == [
+        "fp32-eager",
+        "int8-pte",
+        "pruned-int8-pte",
+        "student-pte",
+    ]
     assert r.variants[2].steps[0].options["amount"] == 0.5
     assert r.gates.max_latency_ms == 5.0
 
@@ -95,17 +127,31 @@ def test_to_dict_and_parse_are_symmetric():
     again = parse_recipe(demo.to_dict())
     again.path = demo.path
     assert again == demo
-    custom = parse_recipe({
-        "name": "all keys",
-        "model": {"source": "builtin:digits-cnn", "input_shape": [1, 1, 28, 28], "output": "0"},
-        "data": {"source": "random", "calibration_samples": 3, "eval_samples": 4},
-        "preprocess": {"mean": [0.5], "std": [0.5]},
-        "benchmark": {"threads": 2, "warmup": 0, "runs": 7},
-        "variant": [{"name": "a", "format": "pte", "enabled": False,
-                     "steps": [{"kind": "quantize", "mode": "int8-static"}]}],
-        "export": {"templates": ["web", {"platform": "android", "runtime": "executorch", "variant": "a"}],
-                   "app_name": "X", "ios_branch": "swiftpm-1.5.1"},
-        "gates": {"max_accuracy_drop": 0.02, "min_snr_db": False, "min_top1_agreement": 0.8},
-    })
+    custom = parse_recipe(
+        {
+            "name": "all keys",
+            "model": {"source": "builtin:digits-cnn", "input_shape": [1, 1, 28, 28], "output": "0"},
+            "data": {"source": "random", "calibration_samples": 3, "eval_samples": 4},
+            "preprocess": {"mean": [0.5], "std": [0.5]},
+            "benchmark": {"threads": 2, "warmup": 0, "runs": 7},
+            "variant": [
+                {
+                    "name": "a",
+                    "format": "pte",
+                    "enabled": False,
+                    "steps": [{"kind": "quantize", "mode": "int8-static"}],
+                }
+            ],
+            "export": {
+                "templates": [
+                    "web",
+                    {"platform": "android", "runtime": "executorch", "variant": "a"},
+                ],
+                "app_name": "X",
+                "ios_branch": "swiftpm-1.5.1",
+            },
+            "gates": {"max_accuracy_drop": 0.02, "min_snr_db": False, "min_top1_agreement": 0.8},
+        }
+    )
     assert parse_recipe(custom.to_dict()) == custom
     assert custom.gates.min_snr_db is False and custom.to_dict()["gates"]["min_snr_db"] is False

@@ -63,17 +63,31 @@ def student_file(tmp_path_factory):
 def _ctx(tiny, tmp_path, step, data=None, reporter=None):
     model, dataset = tiny
     return h.make_context(
-        model, h.variant("student", "pte", step), tmp_path, data=data or dataset,
-        eval_samples=300, **({"reporter": reporter} if reporter else {}),
+        model,
+        h.variant("student", "pte", step),
+        tmp_path,
+        data=data or dataset,
+        eval_samples=300,
+        **({"reporter": reporter} if reporter else {}),
     )
 
 
 def test_student_is_small_accurate_and_reports_each_epoch(tiny, tmp_path, student_file):
     model, _ = tiny
     events = []
-    ctx = _ctx(tiny, tmp_path, {"kind": "distill", "student": f"{student_file}:Student",
-                                "epochs": 8, "temperature": 4.0, "alpha": 0.7, "lr": 0.005},
-               reporter=Reporter(events.append))
+    ctx = _ctx(
+        tiny,
+        tmp_path,
+        {
+            "kind": "distill",
+            "student": f"{student_file}:Student",
+            "epochs": 8,
+            "temperature": 4.0,
+            "alpha": 0.7,
+            "lr": 0.005,
+        },
+        reporter=Reporter(events.append),
+    )
     h.run_steps(ctx)
     student_params = sum(p.numel() for p in ctx.module.parameters())
     assert student_params <= 0.15 * model.params
@@ -96,7 +110,9 @@ def test_student_is_small_accurate_and_reports_each_epoch(tiny, tmp_path, studen
 
 
 def test_distill_on_random_data_is_a_clear_error(tiny, tmp_path, student_file):
-    ctx = _ctx(tiny, tmp_path, {"kind": "distill", "student": f"{student_file}:Student"}, data="random")
+    ctx = _ctx(
+        tiny, tmp_path, {"kind": "distill", "student": f"{student_file}:Student"}, data="random"
+    )
     with pytest.raises(RecipeError, match="no labels"):
         h.run_steps(ctx)
 
@@ -120,8 +136,12 @@ def test_cancel_stops_distillation(tiny, tmp_path, student_file):
         if e.kind == "progress" and e.stage == "distill" and (e.fraction or 0) > 0.1:
             token.cancel()
 
-    ctx = _ctx(tiny, tmp_path, {"kind": "distill", "student": f"{student_file}:Student", "epochs": 20},
-               reporter=Reporter(on_event, token))
+    ctx = _ctx(
+        tiny,
+        tmp_path,
+        {"kind": "distill", "student": f"{student_file}:Student", "epochs": 20},
+        reporter=Reporter(on_event, token),
+    )
     with pytest.raises(Cancelled):
         h.run_steps(ctx)
 
@@ -140,6 +160,10 @@ def test_recipe_errors():
     with pytest.raises(RecipeError, match="quantize must come after prune and distill"):
         parse_recipe(variant({"kind": "quantize", "mode": "fp16"}, d))
     with pytest.raises(RecipeError, match="alpha must be <= 1.0"):
-        parse_recipe(variant({"kind": "distill", "student": "builtin:digits-cnn-small", "alpha": 1.5}))
+        parse_recipe(
+            variant({"kind": "distill", "student": "builtin:digits-cnn-small", "alpha": 1.5})
+        )
     with pytest.raises(RecipeError, match="unknown option 'teacher'"):
-        parse_recipe(variant({"kind": "distill", "student": "builtin:digits-cnn-small", "teacher": "x"}))
+        parse_recipe(
+            variant({"kind": "distill", "student": "builtin:digits-cnn-small", "teacher": "x"})
+        )

@@ -33,8 +33,13 @@ def tiny():
 def _build(tiny, tmp_path, fmt, *steps, data=None, reporter=None):
     model, dataset = tiny
     ctx = h.make_context(
-        model, h.variant(f"v-{fmt}", fmt, *steps), tmp_path, data=data or dataset,
-        calibration_samples=64, eval_samples=EVAL, **({"reporter": reporter} if reporter else {}),
+        model,
+        h.variant(f"v-{fmt}", fmt, *steps),
+        tmp_path,
+        data=data or dataset,
+        calibration_samples=64,
+        eval_samples=EVAL,
+        **({"reporter": reporter} if reporter else {}),
     )
     h.run_steps(ctx)
     return ctx, h.write_artifact(ctx)
@@ -88,7 +93,9 @@ def test_keep_fp32_leaves_the_named_layer_float(tiny, tmp_path):
         if node.op == "call_function" and "linear" in str(node.target):
             stack = [v[0] for v in node.meta.get("nn_module_stack", {}).values()]
             weight = node.args[1]
-            quantized_linears.append((stack[-1] if stack else "", "dequantize" in str(weight.target)))
+            quantized_linears.append(
+                (stack[-1] if stack else "", "dequantize" in str(weight.target))
+            )
     assert ("fc1", False) in quantized_linears and ("fc2", True) in quantized_linears
     full = _build(tiny, tmp_path / "full", "pte", {"kind": "quantize", "mode": "int8-static"})[1]
     assert art.size_bytes > full.size_bytes  # fc1 (the biggest layer) kept its float weights
@@ -96,20 +103,26 @@ def test_keep_fp32_leaves_the_named_layer_float(tiny, tmp_path):
 
     # the same option on ONNX excludes the layer's nodes from QDQ
     _, onnx_art = _build(
-        tiny, tmp_path / "o", "onnx", {"kind": "quantize", "mode": "int8-static", "keep_fp32": ["fc1"]}
+        tiny,
+        tmp_path / "o",
+        "onnx",
+        {"kind": "quantize", "mode": "int8-static", "keep_fp32": ["fc1"]},
     )
     graph = onnx.load(str(onnx_art.path)).graph
     producers = {o: n for n in graph.node for o in n.output}
     gemms = [n for n in graph.node if n.op_type in ("Gemm", "MatMul")]
     weight_is_int8 = [
-        producers.get(n.input[1]) is not None and producers[n.input[1]].op_type == "DequantizeLinear"
+        producers.get(n.input[1]) is not None
+        and producers[n.input[1]].op_type == "DequantizeLinear"
         for n in gemms
     ]
     assert weight_is_int8.count(False) == 1 and weight_is_int8.count(True) == len(gemms) - 1
 
 
 def test_sensitivity_table_lists_every_layer(tiny, tmp_path):
-    ctx, _ = _build(tiny, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static", "sensitivity": True})
+    ctx, _ = _build(
+        tiny, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static", "sensitivity": True}
+    )
     rows = ctx.state["quantize"]["sensitivity"]
     assert {r["layer"] for r in rows} == {"conv1", "conv2", "fc1", "fc2"}
     for r in rows:
@@ -122,8 +135,14 @@ def test_sensitivity_table_lists_every_layer(tiny, tmp_path):
 
 def test_random_data_is_said(tiny, tmp_path):
     model, _ = tiny
-    ctx = h.make_context(model, h.variant("r", "pte", {"kind": "quantize"}), tmp_path,
-                         data="random", calibration_samples=16, eval_samples=8)
+    ctx = h.make_context(
+        model,
+        h.variant("r", "pte", {"kind": "quantize"}),
+        tmp_path,
+        data="random",
+        calibration_samples=16,
+        eval_samples=8,
+    )
     h.run_steps(ctx)
     assert any("random data" in n for n in ctx.notes)
 
@@ -156,8 +175,13 @@ def test_fp16_halves_the_artifact(tiny, tmp_path, fmt):
 
 def test_int8_weight_only_eager_agrees(tiny, tmp_path):
     model, dataset = tiny
-    ctx = h.make_context(model, h.variant("w", "eager", {"kind": "quantize", "mode": "int8-weight-only"}),
-                         tmp_path, data=dataset, eval_samples=EVAL)
+    ctx = h.make_context(
+        model,
+        h.variant("w", "eager", {"kind": "quantize", "mode": "int8-weight-only"}),
+        tmp_path,
+        data=dataset,
+        eval_samples=EVAL,
+    )
     h.run_steps(ctx)
     x, _ = ctx.eval_tensors()
     ref, out = h.outputs(model.module, x), h.outputs(ctx.module, x)
@@ -189,7 +213,9 @@ def test_cancel_stops_calibration(tiny, tmp_path):
     ],
 )
 def test_unsupported_combinations_are_rejected_up_front(fmt, options, words):
-    v = h.variant("bad", fmt, {"kind": "quantize", **options}, convert="trace" if fmt == "ptl" else "export")
+    v = h.variant(
+        "bad", fmt, {"kind": "quantize", **options}, convert="trace" if fmt == "ptl" else "export"
+    )
     with pytest.raises(RecipeError) as e:
         Quantize.check(v, 0, v.steps[0].options)
     text = str(e.value)
@@ -200,14 +226,39 @@ def test_unsupported_combinations_are_rejected_up_front(fmt, options, words):
 def test_recipe_rejects_bad_quantize_steps():
     base = {"name": "r", "model": {"source": "builtin:digits-cnn"}}
     with pytest.raises(RecipeError, match="allowed values: int8-static"):
-        parse_recipe({**base, "variant": [{"name": "a", "format": "pte",
-                                           "steps": [{"kind": "quantize", "mode": "int4"}]}]})
+        parse_recipe(
+            {
+                **base,
+                "variant": [
+                    {"name": "a", "format": "pte", "steps": [{"kind": "quantize", "mode": "int4"}]}
+                ],
+            }
+        )
     with pytest.raises(RecipeError, match="quantize must come after prune"):
-        parse_recipe({**base, "variant": [{"name": "a", "format": "pte", "steps": [
-            {"kind": "quantize"}, {"kind": "prune", "method": "structured-l1"}]}]})
+        parse_recipe(
+            {
+                **base,
+                "variant": [
+                    {
+                        "name": "a",
+                        "format": "pte",
+                        "steps": [
+                            {"kind": "quantize"},
+                            {"kind": "prune", "method": "structured-l1"},
+                        ],
+                    }
+                ],
+            }
+        )
     with pytest.raises(RecipeError, match="unknown option 'bits'"):
-        parse_recipe({**base, "variant": [{"name": "a", "format": "pte",
-                                           "steps": [{"kind": "quantize", "bits": 4}]}]})
+        parse_recipe(
+            {
+                **base,
+                "variant": [
+                    {"name": "a", "format": "pte", "steps": [{"kind": "quantize", "bits": 4}]}
+                ],
+            }
+        )
 
 
 def test_unknown_keep_fp32_layer_names_real_layers(tiny, tmp_path):

@@ -85,7 +85,7 @@ def test_js_value_round_trips_and_is_safe_in_script_tags(text):
 @pytest.mark.parametrize("text", HOSTILE)
 def test_xml_text_round_trips_in_content_and_attributes(text):
     escaped = esc.xml_text(text)
-    root = ET.fromstring(f'<a x="{escaped}" y=\'{escaped}\'>{escaped}</a>')
+    root = ET.fromstring(f"<a x=\"{escaped}\" y='{escaped}'>{escaped}</a>")
     expected = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", "\ufffd", text)
     assert root.get("x") == root.get("y") == expected
     assert (root.text or "") == expected
@@ -145,8 +145,14 @@ def test_package_id_is_sanitised(app_name, requested, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Digit Reader", "DigitReader"), ('Digit "Reader" ${x}', "DigitReaderX"),
-     ("", "App"), ("✓", "App"), ("3d viewer", "App3dViewer"), ("Zähler", "Zahler")],
+    [
+        ("Digit Reader", "DigitReader"),
+        ('Digit "Reader" ${x}', "DigitReaderX"),
+        ("", "App"),
+        ("✓", "App"),
+        ("3d viewer", "App3dViewer"),
+        ("Zähler", "Zahler"),
+    ],
 )
 def test_type_name_is_an_ascii_identifier(text, expected):
     assert esc.type_name(text) == expected
@@ -192,10 +198,19 @@ def bundle(tmp_path):
     artifact.write_bytes(b"not run here")
     labels = [str(i) for i in range(10)]
     return AppBundle(
-        app_name="Digit Reader", artifact=artifact, artifact_extra=[], preprocess=pp,
-        labels=labels, sample_png=sample,
-        expected={"top1": "0", "top1_index": 0, "topk": [["0", 1.0]],
-                  "logits": [0.0] * 10, "probs": [0.1] * 10},
+        app_name="Digit Reader",
+        artifact=artifact,
+        artifact_extra=[],
+        preprocess=pp,
+        labels=labels,
+        sample_png=sample,
+        expected={
+            "top1": "0",
+            "top1_index": 0,
+            "topk": [["0", 1.0]],
+            "logits": [0.0] * 10,
+            "probs": [0.1] * 10,
+        },
         input_shape=[1, 1, 28, 28],
     )
 
@@ -239,8 +254,9 @@ def test_render_is_atomic_and_reports_progress(bundle, tmp_path):
     from deploy_studio.core.progress import Reporter
 
     events = []
-    out = render_project("web", None, bundle, tmp_path / "web",
-                         reporter=Reporter(callback=events.append))
+    out = render_project(
+        "web", None, bundle, tmp_path / "web", reporter=Reporter(callback=events.append)
+    )
     assert (out / "index.html").is_file()
     assert events[0].fraction == 0.0 and events[-1].fraction == 1.0
     assert all(e.stage == "render web" for e in events)

@@ -30,14 +30,19 @@ def recipe(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tune-model")
     torch.save(model.module.state_dict(), folder / "tiny.pth")
     (folder / "tiny.py").write_text(MODEL_SRC)
-    return parse_recipe({
-        "name": "tiny tune",
-        "model": {"source": f"{folder / 'tiny.py'}:TinyDigitsNet", "weights": str(folder / "tiny.pth"),
-                  "input_shape": h.TINY_SHAPE},
-        "data": {"source": "builtin:digits", "calibration_samples": 32, "eval_samples": 200},
-        "benchmark": {"threads": 1, "warmup": 3, "runs": 15},
-        "variant": [{"name": "a", "format": "pte"}, {"name": "b", "format": "onnx"}],
-    })
+    return parse_recipe(
+        {
+            "name": "tiny tune",
+            "model": {
+                "source": f"{folder / 'tiny.py'}:TinyDigitsNet",
+                "weights": str(folder / "tiny.pth"),
+                "input_shape": h.TINY_SHAPE,
+            },
+            "data": {"source": "builtin:digits", "calibration_samples": 32, "eval_samples": 200},
+            "benchmark": {"threads": 1, "warmup": 3, "runs": 15},
+            "variant": [{"name": "a", "format": "pte"}, {"name": "b", "format": "onnx"}],
+        }
+    )
 
 
 def test_search_space_is_bounded_and_skips_unsupported(recipe):
@@ -53,13 +58,28 @@ def test_search_space_is_bounded_and_skips_unsupported(recipe):
 
 
 def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
-    report = tune(recipe, tmp_path, max_accuracy_drop=0.02, formats=["pte", "onnx"],
-                  modes=[None, "int8-static"], amounts=[0.0, 0.5], isolate=False)
+    report = tune(
+        recipe,
+        tmp_path,
+        max_accuracy_drop=0.02,
+        formats=["pte", "onnx"],
+        modes=[None, "int8-static"],
+        amounts=[0.0, 0.5],
+        isolate=False,
+    )
 
     rows = {r["name"]: r for r in report["variants"]}
-    assert set(rows) == {"original-eager", "pte-fp32", "pte-int8-static", "pte-fp32-pruned50",
-                         "pte-int8-static-pruned50", "onnx-fp32", "onnx-int8-static",
-                         "onnx-fp32-pruned50", "onnx-int8-static-pruned50"}
+    assert set(rows) == {
+        "original-eager",
+        "pte-fp32",
+        "pte-int8-static",
+        "pte-fp32-pruned50",
+        "pte-int8-static-pruned50",
+        "onnx-fp32",
+        "onnx-int8-static",
+        "onnx-fp32-pruned50",
+        "onnx-int8-static-pruned50",
+    }
     assert not [n for n, r in rows.items() if r["error"]]
     # optimizations had real effects in the measurements
     assert rows["pte-int8-static"]["size_bytes"] < 0.5 * rows["pte-fp32"]["size_bytes"]
@@ -68,13 +88,18 @@ def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
     front = report["pareto"]
     assert front and set(front) <= set(rows)
     for name in front:  # nothing on the front is dominated
-        assert not any(dominates(o, rows[name], ["latency", "size", "accuracy"])
-                       for o in rows.values() if o["name"] != name)
+        assert not any(
+            dominates(o, rows[name], ["latency", "size", "accuracy"])
+            for o in rows.values()
+            if o["name"] != name
+        )
     baseline = report["baseline"]["accuracy"]
     best = report["recommended"]
     assert best in rows and accuracy_drop(rows[best], baseline) <= 0.02
     failed = failed_variants(report["gates"])
-    within = [r for r in rows.values() if accuracy_drop(r, baseline) <= 0.02 and r["name"] not in failed]
+    within = [
+        r for r in rows.values() if accuracy_drop(r, baseline) <= 0.02 and r["name"] not in failed
+    ]
     assert rows[best]["latency_ms"]["p50"] == min(r["latency_ms"]["p50"] for r in within)
 
     saved = json.loads((tmp_path / "report.json").read_text())
@@ -89,9 +114,13 @@ def test_tune_on_random_data_recommends_nothing_and_says_why(recipe, tmp_path):
     accuracy budget". Without labels and without real inputs nothing can be vouched for."""
     rnd = recipe.copy()
     rnd.data.source = "random"
-    report = tune(rnd, tmp_path, formats=["onnx"], modes=[None, "int8-dynamic"], amounts=[0.0], isolate=False)
+    report = tune(
+        rnd, tmp_path, formats=["onnx"], modes=[None, "int8-dynamic"], amounts=[0.0], isolate=False
+    )
     assert report["recommended"] is None and report["tune"]["basis"] is None
-    assert "no variant is recommended" in report["tune"]["note"] and "random" in report["tune"]["note"]
+    assert (
+        "no variant is recommended" in report["tune"]["note"] and "random" in report["tune"]["note"]
+    )
     assert report["tune"]["max_accuracy_drop"] is None  # never claims an accuracy budget
     html = (tmp_path / "report.html").read_text()
     assert "No variant is recommended" in html or "no variant is recommended" in html
@@ -112,8 +141,14 @@ def test_tune_on_unlabelled_real_images_uses_a_fidelity_budget(recipe, tmp_path)
     real = recipe.copy()
     real.data.source = f"imagefolder:{folder}"
     real.data.eval_samples = 60
-    report = tune(real, tmp_path / "out", formats=["onnx"], modes=[None, "int8-static"], amounts=[0.0],
-                  isolate=False)
+    report = tune(
+        real,
+        tmp_path / "out",
+        formats=["onnx"],
+        modes=[None, "int8-static"],
+        amounts=[0.0],
+        isolate=False,
+    )
     assert report["dataset"]["labelled"] is False and report["baseline"]["accuracy"] is None
     assert report["tune"]["basis"] == "fidelity" and report["tune"]["min_top1_agreement"] == 0.99
     assert report["tune"]["max_accuracy_drop"] is None

@@ -15,17 +15,24 @@ from deploy_studio.core.worker import InlineWorker, Worker
 from deploy_studio.core.worker.requests import LoadModel, Prepare
 from tests.conftest import run_cli
 
-VARIANTS = [{"name": "fp32-eager", "format": "eager"}, {"name": "fp32-pte", "format": "pte"},
-            {"name": "fp32-onnx", "format": "onnx"}]
+VARIANTS = [
+    {"name": "fp32-eager", "format": "eager"},
+    {"name": "fp32-pte", "format": "pte"},
+    {"name": "fp32-onnx", "format": "onnx"},
+]
 
 
 def _loads(events) -> int:
-    return sum(1 for e in events if e.kind == "progress" and e.stage == "load model" and e.fraction == 0.0)
+    return sum(
+        1 for e in events if e.kind == "progress" and e.stage == "load model" and e.fraction == 0.0
+    )
 
 
 def test_a_run_starts_one_worker_and_loads_the_model_once_in_it(tiny_recipe, tmp_path):
     events = []
-    report = run_recipe(tiny_recipe(VARIANTS), tmp_path, reporter=Reporter(events.append), templates=False)
+    report = run_recipe(
+        tiny_recipe(VARIANTS), tmp_path, reporter=Reporter(events.append), templates=False
+    )
     assert [v["error"] for v in report["variants"]] == [None, None, None]
     assert sum(1 for e in events if e.kind == "log" and "worker started" in e.message) == 1
     assert _loads(events) == 1
@@ -60,7 +67,9 @@ def test_the_worker_restarts_after_a_cancel_and_rebuilds_its_session(tiny_recipe
             worker.call(Prepare(recipe), lambda e: started.set(), cancel)
         assert not worker.alive
         info = worker.call(Prepare(recipe))  # a new process, the same answer
-        assert worker.starts == 2 and info.model["output_shape"] == [1, 10] and info.model_loads == 1
+        assert (
+            worker.starts == 2 and info.model["output_shape"] == [1, 10] and info.model_loads == 1
+        )
         assert worker.call(LoadModel(recipe.model))["summary"]["params"] == info.model["params"]
     finally:
         worker.close()
@@ -74,4 +83,8 @@ def test_inline_and_process_workers_answer_alike(tiny_recipe):
     finally:
         worker.close()
     b = InlineWorker().call(Prepare(recipe))
-    assert a.baseline_accuracy == b.baseline_accuracy and a.warnings == b.warnings and a.model == b.model
+    assert (
+        a.baseline_accuracy == b.baseline_accuracy
+        and a.warnings == b.warnings
+        and a.model == b.model
+    )

@@ -18,10 +18,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(os.environ.get("DEPLOY_STUDIO_TOOLS") or REPO / ".tools")
 NODE_MODULES = TOOLS / "node_modules"
-INSTALL_HINT = "run `bash scripts/install-verify-tools.sh` (installs the offline verification tools)"
+INSTALL_HINT = (
+    "run `bash scripts/install-verify-tools.sh` (installs the offline verification tools)"
+)
 
 DIGIT_LABELS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-HOSTILE_APP_NAME = 'Digit "Reader" \\ ${x}\n</string> Zähler ✓ \'quoted\' @home'
+HOSTILE_APP_NAME = "Digit \"Reader\" \\ ${x}\n</string> Zähler ✓ 'quoted' @home"
 HOSTILE_LABELS = [
     'zero "0"',
     "one \\ backslash",
@@ -67,8 +69,11 @@ class TinyDigitsCNN:
         from torch import nn
 
         return nn.Sequential(
-            nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(4 * 13 * 13, 10),
+            nn.Conv2d(1, 4, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(4 * 13 * 13, 10),
         )
 
 
@@ -89,7 +94,7 @@ def trained_model_and_sample():
     for _epoch in range(3):
         perm = torch.randperm(len(x))
         for i in range(0, len(x) - 64, 64):
-            idx = perm[i:i + 64]
+            idx = perm[i : i + 64]
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
             loss.backward()
@@ -170,8 +175,7 @@ def export_artifact(fmt: str, kind: str = "digits") -> Path:
     path = folder / f"model.{fmt}"
     if fmt in ("onnx", "onnx-external"):
         path = folder / "model.onnx"
-        torch.onnx.export(model, (x,), str(path), dynamo=True,
-                          external_data=fmt == "onnx-external")
+        torch.onnx.export(model, (x,), str(path), dynamo=True, external_data=fmt == "onnx-external")
     elif fmt == "pte":
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
         from executorch.exir import to_edge_transform_and_lower
@@ -211,8 +215,16 @@ def expected_for(onnx_path: Path, pp, sample: np.ndarray, labels: list[str]) -> 
     }
 
 
-def make_bundle(folder: Path, fmt: str, app_name: str, labels: list[str], package_id=None,
-                kind: str = "digits", channel_order: str = "RGB", preprocess: dict | None = None):
+def make_bundle(
+    folder: Path,
+    fmt: str,
+    app_name: str,
+    labels: list[str],
+    package_id=None,
+    kind: str = "digits",
+    channel_order: str = "RGB",
+    preprocess: dict | None = None,
+):
     """An AppBundle for a test model in artifact format ``fmt``.
 
     ``kind`` is ``digits`` (1x28x28, a real handwritten digit), ``rgb`` (3x32x32 centre
@@ -267,5 +279,6 @@ def Preprocess_for_rgb(channel_order: str):  # noqa: N802 - reads as a construct
 
 def run(cmd: list, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
     """Run a tool; return the completed process (the caller asserts on it)."""
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                          timeout=timeout, **kw)
+    return subprocess.run(
+        [str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, **kw
+    )

@@ -17,7 +17,7 @@ def _recipe(tmp_path, tiny_model_file, extra=""):
     path.write_text(
         f'name = "t"\n[model]\nsource = "{tiny_model_file}:TinyNet"\ninput_shape = [1, 1, 28, 28]\n'
         '[data]\nsource = "builtin:digits"\ncalibration_samples = 16\neval_samples = 40\n'
-        '[benchmark]\nthreads = 1\nwarmup = 2\nruns = 5\n'
+        "[benchmark]\nthreads = 1\nwarmup = 2\nruns = 5\n"
         '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n'
         '[[variant]]\nname = "fp32-onnx"\nformat = "onnx"\n' + extra
     )
@@ -25,21 +25,38 @@ def _recipe(tmp_path, tiny_model_file, extra=""):
 
 
 def test_run_passes_then_fails_a_gate(tmp_path, tiny_model_file):
-    ok = run_cli("run", str(_recipe(tmp_path, tiny_model_file, "[gates]\nmax_size_bytes = 10000000\n")), "--out", str(tmp_path / "a"))
+    ok = run_cli(
+        "run",
+        str(_recipe(tmp_path, tiny_model_file, "[gates]\nmax_size_bytes = 10000000\n")),
+        "--out",
+        str(tmp_path / "a"),
+    )
     assert ok.returncode == 0, ok.stderr
     report = json.loads((tmp_path / "a" / "report.json").read_text())
     assert [g["passed"] for g in report["gates"] if g["gate"] == "max_size_bytes"] == [True, True]
     # the fidelity gates are on by default: fp32 artifacts reproduce the model exactly
-    assert {g["gate"] for g in report["gates"]} == {"max_size_bytes", "min_top1_agreement", "min_snr_db"}
+    assert {g["gate"] for g in report["gates"]} == {
+        "max_size_bytes",
+        "min_top1_agreement",
+        "min_snr_db",
+    }
     assert all(g["passed"] for g in report["gates"])
-    bad = run_cli("run", str(_recipe(tmp_path, tiny_model_file, "[gates]\nmax_size_bytes = 100\n")), "--out", str(tmp_path / "b"))
+    bad = run_cli(
+        "run",
+        str(_recipe(tmp_path, tiny_model_file, "[gates]\nmax_size_bytes = 100\n")),
+        "--out",
+        str(tmp_path / "b"),
+    )
     assert bad.returncode == 1
     assert "gate FAILED: max_size_bytes:fp32-onnx" in bad.stdout
 
 
 def test_bad_recipes_exit_2_without_traceback(tmp_path, tiny_model_file):
     cases = {
-        "unknown key": (_recipe(tmp_path, tiny_model_file, '[gates]\nmax_acc = 1\n'), "unknown key 'max_acc'"),
+        "unknown key": (
+            _recipe(tmp_path, tiny_model_file, "[gates]\nmax_acc = 1\n"),
+            "unknown key 'max_acc'",
+        ),
         "missing file": (tmp_path / "missing.toml", "does not exist"),
     }
     for name, (path, message) in cases.items():
@@ -53,8 +70,21 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
     recipe = _recipe(tmp_path, tiny_model_file).read_text().replace("runs = 5", "runs = 1000000")
     (tmp_path / "slow.toml").write_text(recipe)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "deploy_studio.core.cli", "run", str(tmp_path / "slow.toml"), "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "deploy_studio.core.cli",
+            "run",
+            str(tmp_path / "slow.toml"),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / "artifacts" / "fp32-eager.pt").exists():
         time.sleep(0.2)
@@ -88,8 +118,20 @@ def test_inspect_every_bad_input_kind_exits_2(tmp_path):
 
 def test_inspect_piped_into_a_closed_reader_is_not_a_traceback(tiny_model_file):
     # `deploy-studio inspect MODEL | head -3` used to end in a BrokenPipeError traceback.
-    proc = subprocess.Popen([sys.executable, "-m", "deploy_studio.core.cli", "inspect", f"{tiny_model_file}:TinyNet",
-                             "--input-shape", "1,1,28,28"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "deploy_studio.core.cli",
+            "inspect",
+            f"{tiny_model_file}:TinyNet",
+            "--input-shape",
+            "1,1,28,28",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.close()  # the reader is gone before the summary is printed
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
@@ -103,7 +145,9 @@ def test_run_into_a_file_or_with_no_variants_exits_2(tmp_path, tiny_model_file):
     r = run_cli("run", str(recipe), "--out", str(a_file))
     assert r.returncode == 2 and "is a file" in r.stderr and "Traceback" not in r.stderr
     empty = tmp_path / "empty.toml"
-    empty.write_text(f'[model]\nsource = "{tiny_model_file}:TinyNet"\ninput_shape = [1, 1, 28, 28]\n')
+    empty.write_text(
+        f'[model]\nsource = "{tiny_model_file}:TinyNet"\ninput_shape = [1, 1, 28, 28]\n'
+    )
     r = run_cli("run", str(empty), "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "no enabled variant" in r.stderr
     assert not (tmp_path / "o").exists()

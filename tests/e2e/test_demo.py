@@ -23,8 +23,18 @@ def demo_out(tmp_path_factory):
 def test_demo_report(demo_out):
     report = json.loads((demo_out / "report.json").read_text())
     names = {v["name"] for v in report["variants"]}
-    assert {"fp32-eager", "fp32-pte", "fp32-ptl", "fp32-onnx", "int8-pte", "pruned-int8-pte", "student-pte"} <= names
-    assert report["model"]["spec"] == "builtin:digits-cnn" and report["dataset"]["eval_samples"] == 500
+    assert {
+        "fp32-eager",
+        "fp32-pte",
+        "fp32-ptl",
+        "fp32-onnx",
+        "int8-pte",
+        "pruned-int8-pte",
+        "student-pte",
+    } <= names
+    assert (
+        report["model"]["spec"] == "builtin:digits-cnn" and report["dataset"]["eval_samples"] == 500
+    )
     assert report["baseline"]["accuracy"] > 0.95
     for v in report["variants"]:
         assert v["error"] is None, v
@@ -51,7 +61,10 @@ def test_demo_artifacts_agree_in_their_own_runtimes(demo_out):
     from deploy_studio.core.session import open_session
 
     report = json.loads((demo_out / "report.json").read_text())
-    session = open_session(ModelSpec("builtin:digits-cnn", input_shape=[1, 1, 28, 28]), DataSpec("builtin:digits", 128, 500))
+    session = open_session(
+        ModelSpec("builtin:digits-cnn", input_shape=[1, 1, 28, 28]),
+        DataSpec("builtin:digits", 128, 500),
+    )
     xs = session.eval_x[:100]
     outputs = {}
     for v in report["variants"]:

@@ -30,21 +30,62 @@ KOTLIN_STDLIB = ts.NODE_MODULES / "kotlin-compiler" / "lib" / "kotlin-stdlib.jar
 
 # name -> (runtime, artifact format, package id, app name, labels, test model kind, channel order)
 PROJECTS = {
-    "executorch": ("executorch", "pte", "com.example.digits.et", "Digit Reader",
-                   ts.DIGIT_LABELS, "digits", "RGB"),
-    "pytorch-lite": ("pytorch-lite", "ptl", "com.example.digits.lite", "Digit Reader",
-                     ts.DIGIT_LABELS, "digits", "RGB"),
-    "onnxruntime": ("onnxruntime", "onnx-external", "com.example.digits.ort", "Digit Reader",
-                    ts.DIGIT_LABELS, "digits", "RGB"),
+    "executorch": (
+        "executorch",
+        "pte",
+        "com.example.digits.et",
+        "Digit Reader",
+        ts.DIGIT_LABELS,
+        "digits",
+        "RGB",
+    ),
+    "pytorch-lite": (
+        "pytorch-lite",
+        "ptl",
+        "com.example.digits.lite",
+        "Digit Reader",
+        ts.DIGIT_LABELS,
+        "digits",
+        "RGB",
+    ),
+    "onnxruntime": (
+        "onnxruntime",
+        "onnx-external",
+        "com.example.digits.ort",
+        "Digit Reader",
+        ts.DIGIT_LABELS,
+        "digits",
+        "RGB",
+    ),
     "hostile": ("executorch", "pte", None, ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits", "RGB"),
-    "rgb-bgr": ("onnxruntime", "onnx", "com.example.colours", "Colour Reader",
-                ts.HOSTILE_LABELS[:5], "rgb", "BGR"),
-    "own-normalisation-nhwc": ("onnxruntime", "onnx", "com.example.colours.nhwc", "Colour Reader",
-                               ts.HOSTILE_LABELS[:5], "rgb-nhwc", "RGB"),
+    "rgb-bgr": (
+        "onnxruntime",
+        "onnx",
+        "com.example.colours",
+        "Colour Reader",
+        ts.HOSTILE_LABELS[:5],
+        "rgb",
+        "BGR",
+    ),
+    "own-normalisation-nhwc": (
+        "onnxruntime",
+        "onnx",
+        "com.example.colours.nhwc",
+        "Colour Reader",
+        ts.HOSTILE_LABELS[:5],
+        "rgb-nhwc",
+        "RGB",
+    ),
 }
 # a recipe's [preprocess]: Normalize(0.5, 0.5), resize to 40 px before the crop, channels last
-PREPROCESS = {"own-normalisation-nhwc": {"mean": [0.5], "std": [0.5], "resize_size": 40,
-                                         "interpolation": "nearest"}}
+PREPROCESS = {
+    "own-normalisation-nhwc": {
+        "mean": [0.5],
+        "std": [0.5],
+        "resize_size": 40,
+        "interpolation": "nearest",
+    }
+}
 
 HARNESS = """\
 package {harness}
@@ -89,8 +130,16 @@ def projects(tmp_path_factory) -> dict[str, tuple[Path, object]]:
     root = tmp_path_factory.mktemp("android")
     out = {}
     for name, (runtime, fmt, pkg, app_name, labels, kind, order) in PROJECTS.items():
-        bundle = ts.make_bundle(root / "data", fmt, app_name, labels, package_id=pkg,
-                                kind=kind, channel_order=order, preprocess=PREPROCESS.get(name))
+        bundle = ts.make_bundle(
+            root / "data",
+            fmt,
+            app_name,
+            labels,
+            package_id=pkg,
+            kind=kind,
+            channel_order=order,
+            preprocess=PREPROCESS.get(name),
+        )
         out[name] = (render_project("android", runtime, bundle, root / name), bundle)
     return out
 
@@ -101,14 +150,33 @@ def _aapt(project: Path, work: Path) -> tuple:
     ts.require_tool(FRAMEWORK_RES, "framework-res.apk (Debian package android-framework-res)")
     main = project / "app" / "src" / "main"
     # AGP writes the namespace into the merged manifest; aapt needs it there too.
-    manifest = main.joinpath("AndroidManifest.xml").read_text("utf-8").replace(
-        "<manifest ", f'<manifest package="{_package(project)}" ', 1)
+    manifest = (
+        main.joinpath("AndroidManifest.xml")
+        .read_text("utf-8")
+        .replace("<manifest ", f'<manifest package="{_package(project)}" ', 1)
+    )
     work.mkdir(parents=True, exist_ok=True)
     (work / "AndroidManifest.xml").write_text(manifest, "utf-8")
     gen, apk = work / "gen", work / "resources.apk"
     gen.mkdir(exist_ok=True)
-    proc = ts.run(["aapt", "package", "-f", "-m", "-J", gen, "-M", work / "AndroidManifest.xml",
-                   "-S", main / "res", "-I", FRAMEWORK_RES, "-F", apk])
+    proc = ts.run(
+        [
+            "aapt",
+            "package",
+            "-f",
+            "-m",
+            "-J",
+            gen,
+            "-M",
+            work / "AndroidManifest.xml",
+            "-S",
+            main / "res",
+            "-I",
+            FRAMEWORK_RES,
+            "-F",
+            apk,
+        ]
+    )
     return proc, gen, apk
 
 
@@ -125,15 +193,19 @@ def compiled(projects, tmp_path_factory):
         assert proc.returncode == 0, f"aapt failed for {name}:\n{proc.stderr}"
         sources += sorted(project.rglob("*.kt")) + sorted(gen.rglob("R.java"))
         harness = work / name / "Harness.kt"
-        harness.write_text(HARNESS.format(package=_package(project), harness=_harness(name)),
-                           "utf-8")
+        harness.write_text(
+            HARNESS.format(package=_package(project), harness=_harness(name)), "utf-8"
+        )
         sources.append(harness)
     classes = work / "classes"
     stubs = sorted(STUBS.rglob("*.java"))
     # C1-only JIT: kotlinc is a short-lived JVM, this takes a third off its run time.
     env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
-    proc = ts.run([KOTLINC, "-d", classes, "-jvm-target", "11", "-no-reflect",
-                   *sources, *stubs], timeout=600, env=env)
+    proc = ts.run(
+        [KOTLINC, "-d", classes, "-jvm-target", "11", "-no-reflect", *sources, *stubs],
+        timeout=600,
+        env=env,
+    )
     return {"kotlinc": proc, "classes": classes, "aapt": aapt_results, "work": work}
 
 
@@ -142,7 +214,7 @@ def _syntax_errors(parser, source: bytes) -> list:
 
     def walk(node):
         if node.type == "ERROR" or node.is_missing:
-            errors.append((node.start_point, source[node.start_byte:node.end_byte][:60]))
+            errors.append((node.start_point, source[node.start_byte : node.end_byte][:60]))
         for child in node.children:
             walk(child)
 
@@ -167,20 +239,39 @@ def test_android_project_has_the_build_files(projects, name):
     project, bundle = projects[name]
     runtime = PROJECTS[name][0]
     fmt = Path(bundle.artifact).suffix[1:]
-    for rel in ["settings.gradle.kts", "build.gradle.kts", "gradle.properties",
-                "gradle/libs.versions.toml", "gradle/wrapper/gradle-wrapper.properties",
-                "gradlew", "gradlew.bat", "app/build.gradle.kts", "app/proguard-rules.pro",
-                "app/src/main/AndroidManifest.xml", "app/src/main/res/layout/activity_main.xml",
-                "app/src/main/res/values/strings.xml", ".gitignore", "README.md"]:
+    for rel in [
+        "settings.gradle.kts",
+        "build.gradle.kts",
+        "gradle.properties",
+        "gradle/libs.versions.toml",
+        "gradle/wrapper/gradle-wrapper.properties",
+        "gradlew",
+        "gradlew.bat",
+        "app/build.gradle.kts",
+        "app/proguard-rules.pro",
+        "app/src/main/AndroidManifest.xml",
+        "app/src/main/res/layout/activity_main.xml",
+        "app/src/main/res/values/strings.xml",
+        ".gitignore",
+        "README.md",
+    ]:
         assert (project / rel).is_file(), rel
     assert os.access(project / "gradlew", os.X_OK)
-    assert not (project / "gradle/wrapper/gradle-wrapper.jar").exists()  # created by `gradle wrapper`
+    assert not (
+        project / "gradle/wrapper/gradle-wrapper.jar"
+    ).exists()  # created by `gradle wrapper`
     assert "gradle wrapper --gradle-version 8.11.1" in (project / "gradlew").read_text()
     assert subprocess.run(["sh", "-n", str(project / "gradlew")]).returncode == 0
     assert "android.useAndroidX=true" in (project / "gradle.properties").read_text()
     assets = project / "app/src/main/assets"
-    for rel in ["labels.json", "labels.txt", "sample.png", "preprocess.json", "expected.json",
-                f"model.{fmt}"]:
+    for rel in [
+        "labels.json",
+        "labels.txt",
+        "sample.png",
+        "preprocess.json",
+        "expected.json",
+        f"model.{fmt}",
+    ]:
         assert (assets / rel).is_file(), rel
     assert (assets / f"model.{fmt}").read_bytes() == Path(bundle.artifact).read_bytes()
     for extra in bundle.artifact_extra:  # e.g. model.onnx.data keeps the name the model uses
@@ -241,11 +332,13 @@ def test_android_preprocess_on_jvm_matches_python(projects, compiled, name):
     assets = project / "app/src/main/assets"
     out = compiled["work"] / name / "harness.txt"
     cp = os.pathsep.join([str(compiled["classes"]), str(KOTLIN_STDLIB)])
-    proc = ts.run(["java", "-cp", cp, f"{_harness(name)}.HarnessKt", assets / "sample.png", out], timeout=120)
+    proc = ts.run(
+        ["java", "-cp", cp, f"{_harness(name)}.HarnessKt", assets / "sample.png", out], timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     text = out.read_text("utf-8")
     length, rest = text.split("\n", 1)
-    app_name, floats = rest[: int(length)], rest[int(length) + 1:]
+    app_name, floats = rest[: int(length)], rest[int(length) + 1 :]
     # Kotlin's string literal reads back as the original app name.
     assert app_name == bundle.app_name
     bits = np.array([int(v) for v in floats.split()], dtype=np.int64).astype(np.uint32)

@@ -104,8 +104,11 @@ def test_ios_pbxproj_references_resolve(projects, name):
             assert ref in objects, f"{obj['isa']} {oid} references missing object {ref}"
     project_obj = objects[tree["rootObject"]]
     files = _file_paths(objects, project_obj["mainGroup"])
-    refs = [oid for oid, o in objects.items() if o["isa"] == "PBXFileReference"
-            and o.get("sourceTree") == "<group>"]
+    refs = [
+        oid
+        for oid, o in objects.items()
+        if o["isa"] == "PBXFileReference" and o.get("sourceTree") == "<group>"
+    ]
     assert sorted(refs) == sorted(files), "every file reference sits in a group"
     for rel in files.values():
         assert (project / rel).exists(), f"{rel} is referenced but missing"
@@ -114,14 +117,21 @@ def test_ios_pbxproj_references_resolve(projects, name):
     assert on_disk == {rel for rel in files.values() if rel.suffix == ".swift"}
     (target_id,) = project_obj["targets"]
     target = objects[target_id]
-    phases = {objects[p]["isa"]: [objects[objects[b]["fileRef"]]["path"]
-                                  for b in objects[p]["files"] if "fileRef" in objects[b]]
-              for p in target["buildPhases"]}
+    phases = {
+        objects[p]["isa"]: [
+            objects[objects[b]["fileRef"]]["path"]
+            for b in objects[p]["files"]
+            if "fileRef" in objects[b]
+        ]
+        for p in target["buildPhases"]
+    }
     assert "ContentView.swift" in phases["PBXSourcesBuildPhase"]
     for data in ["labels.json", "labels.txt", "sample.png", "expected.json", "preprocess.json"]:
         assert data in phases["PBXResourcesBuildPhase"], data
-    configs = [objects[c]["buildSettings"] for c in
-               objects[target["buildConfigurationList"]]["buildConfigurations"]]
+    configs = [
+        objects[c]["buildSettings"]
+        for c in objects[target["buildConfigurationList"]]["buildConfigurations"]
+    ]
     for settings in configs:
         # Names are data: the display name reads back exactly.
         assert settings["INFOPLIST_KEY_CFBundleDisplayName"] == bundle.app_name
@@ -207,7 +217,7 @@ def _swift_unescape(literal: str) -> str:
         nxt = body[i + 1]
         if nxt == "u":
             end = body.index("}", i)
-            out.append(chr(int(body[i + 3:end], 16)))
+            out.append(chr(int(body[i + 3 : end], 16)))
             i = end + 1
         elif nxt in simple:
             out.append(simple[nxt])
@@ -219,8 +229,12 @@ def _swift_unescape(literal: str) -> str:
 
 def test_ios_generation_options_reach_the_project(tmp_path):
     bundle = ts.make_bundle(tmp_path, "pte", "Digit Reader", ts.DIGIT_LABELS)
-    options = {"executorch_ios_branch": "swiftpm-1.5.0", "executorch_kernels_quantized": True,
-               "development_team": "ABCDE12345", "benchmark_runs": 50}
+    options = {
+        "executorch_ios_branch": "swiftpm-1.5.0",
+        "executorch_kernels_quantized": True,
+        "development_team": "ABCDE12345",
+        "benchmark_runs": 50,
+    }
     project = render_project("ios", "executorch", bundle, tmp_path / "ios", options=options)
     _path, tree = _parse_pbxproj(project)
     objects = tree["objects"]

@@ -42,11 +42,13 @@ def _serve(folder: Path):
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def _open_in_chromium(folder: Path, screenshot: Path | None = None,
-                      choose: Path | None = None) -> dict:
+def _open_in_chromium(
+    folder: Path, screenshot: Path | None = None, choose: Path | None = None
+) -> dict:
     ts.require_tool(CHROMIUM, "Chromium")
-    playwright = ts.require_tool(ts.NODE_MODULES / "playwright-core" / "package.json",
-                                 "playwright-core").parent
+    playwright = ts.require_tool(
+        ts.NODE_MODULES / "playwright-core" / "package.json", "playwright-core"
+    ).parent
     server, url = _serve(folder)
     try:
         env = {**os.environ, "PLAYWRIGHT_CORE": str(playwright), "CHROMIUM": CHROMIUM}
@@ -83,12 +85,14 @@ OWN_NORMALISATION = {"mean": [0.5], "std": [0.5], "resize_size": 40, "interpolat
     ],
     ids=["plain", "hostile", "external-data", "rgb-centre-crop-bgr", "own-normalisation-nhwc"],
 )
-def test_web_project_matches_python_in_chromium(tmp_path, ort_web, app_name, labels, fmt, kind,
-                                                order, pp):
+def test_web_project_matches_python_in_chromium(
+    tmp_path, ort_web, app_name, labels, fmt, kind, order, pp
+):
     """A recipe's [preprocess] (here Normalize(0.5, 0.5), a 40-px resize before the crop and a
     channels-last model) reaches the app: the page computes Python's input exactly."""
-    bundle = ts.make_bundle(tmp_path, fmt, app_name, labels, kind=kind, channel_order=order,
-                            preprocess=pp)
+    bundle = ts.make_bundle(
+        tmp_path, fmt, app_name, labels, kind=kind, channel_order=order, preprocess=pp
+    )
     project = render_project("web", None, bundle, tmp_path / "web")
 
     page = _open_in_chromium(project, tmp_path / "page.png")
@@ -109,8 +113,9 @@ def test_web_project_matches_python_in_chromium(tmp_path, ort_web, app_name, lab
     assert page["labels"] == labels
     assert page["appName"] == app_name
     assert page["heading"] == app_name
-    assert page["top3"] == [labels[i] for i in np.argsort(-np.asarray(expected["probs"]),
-                                                          kind="stable")[:3]]
+    assert page["top3"] == [
+        labels[i] for i in np.argsort(-np.asarray(expected["probs"]), kind="stable")[:3]
+    ]
     assert json.loads((project / "assets" / "labels.json").read_text("utf-8")) == labels
     for extra in bundle.artifact_extra:
         assert (project / "model" / extra.name).is_file()
@@ -148,7 +153,7 @@ def test_web_explains_missing_runtime_files(tmp_path, monkeypatch):
 
 
 def test_web_classifies_a_chosen_image(tmp_path, ort_web):
-    """"Choose image" with a full-size photo: the page fits it to the model and classifies it."""
+    """ "Choose image" with a full-size photo: the page fits it to the model and classifies it."""
     from PIL import Image
     from sklearn.datasets import load_sample_image
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 _ROOT = Path(tempfile.mkdtemp(prefix="deploy-studio-gui-tests-"))
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ.setdefault("DEPLOY_STUDIO_CACHE", str(_ROOT / "cache"))  # tests/conftest.py sets one per session
+os.environ.setdefault(
+    "DEPLOY_STUDIO_CACHE", str(_ROOT / "cache")
+)  # tests/conftest.py sets one per session
 os.environ["XDG_CONFIG_HOME"] = str(_ROOT / "config")
 os.environ["DEPLOY_STUDIO_THEME"] = "light"
 
@@ -61,7 +63,7 @@ app_name = "Tiny Reader"
 '''
 
 
-FOUR_VARIANTS = '''
+FOUR_VARIANTS = """
 [[variant]]
 name = "fp32-eager"
 format = "eager"
@@ -77,7 +79,7 @@ format = "onnx"
 name = "fp32-ptl"
 convert = "trace"
 format = "ptl"
-'''
+"""
 
 
 @pytest.fixture(scope="session")

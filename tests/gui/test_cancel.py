@@ -6,7 +6,7 @@ import time
 
 from tests.gui.conftest import open_recipe, tiny_recipe_text, wait_until
 
-VARIANTS = '''
+VARIANTS = """
 [[variant]]
 name = "fp32-eager"
 format = "eager"
@@ -18,7 +18,7 @@ format = "pte"
 name = "fp32-onnx"
 convert = "export"
 format = "onnx"
-'''
+"""
 
 
 def test_cancel_mid_run_stops_fast_and_leaves_no_partial_files(window, tmp_path, tiny_model):
@@ -28,8 +28,15 @@ def test_cancel_mid_run_stops_fast_and_leaves_no_partial_files(window, tmp_path,
     out = tmp_path / "out"
     assert window.start_run(str(out))
     # wait until the second variant is being built (after the first finished)
-    wait_until(lambda: "fp32-eager" in window.doc.results and "fp32-pte" in window.doc.progress
-               and window.doc.progress["fp32-pte"][1] not in ("queued",), 180, "the second variant to start")
+    wait_until(
+        lambda: (
+            "fp32-eager" in window.doc.results
+            and "fp32-pte" in window.doc.progress
+            and window.doc.progress["fp32-pte"][1] not in ("queued",)
+        ),
+        180,
+        "the second variant to start",
+    )
     t0 = time.monotonic()
     window.cancel_button.click()
     wait_until(lambda: not window.run.running, 5, "the run to stop")

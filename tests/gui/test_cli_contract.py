@@ -11,7 +11,7 @@ import pytest
 
 from tests.gui.conftest import tiny_recipe_text
 
-VARIANTS = '''
+VARIANTS = """
 [[variant]]
 name = "fp32-eager"
 format = "eager"
@@ -19,13 +19,18 @@ format = "eager"
 name = "fp32-onnx"
 convert = "export"
 format = "onnx"
-'''
+"""
 
 
 def _gui(*args, timeout=600):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "deploy_studio.gui.launch", "gui", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "deploy_studio.gui.launch", "gui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.mark.slow
@@ -36,7 +41,10 @@ def test_gui_run_writes_the_cli_report_and_a_screenshot(tmp_path, tiny_model):
     r = _gui(str(recipe), "--run", "--out", str(out), "--screenshot", str(png), "--exit-when-done")
     assert r.returncode == 0, r.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
-    assert report["schema"] == 1 and [v["name"] for v in report["variants"]] == ["fp32-eager", "fp32-onnx"]
+    assert report["schema"] == 1 and [v["name"] for v in report["variants"]] == [
+        "fp32-eager",
+        "fp32-onnx",
+    ]
     assert all(v["error"] is None for v in report["variants"])
     assert (out / "report.html").exists()
     assert png.stat().st_size > 20_000

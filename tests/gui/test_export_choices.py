@@ -16,7 +16,7 @@ from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import load_recipe
 from tests.gui.conftest import close_window, make_window, open_recipe, tiny_recipe_text, wait_until
 
-VARIANTS = '''
+VARIANTS = """
 [[variant]]
 name = "fp32-eager"
 format = "eager"
@@ -37,7 +37,7 @@ format = "onnx"
 name = "fp32-ptl"
 convert = "trace"
 format = "ptl"
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,9 @@ def test_each_app_defaults_to_the_engines_ship_choice_and_says_why(built):
         combo = dlg.variant_combos[platform]
         assert combo.currentData() == expected["name"], platform
         # only the variants in the runtime's format, with their size and p50
-        assert [combo.itemData(i) for i in range(combo.count())] == [v.name for v in w.doc.variants if v.format == fmt]
+        assert [combo.itemData(i) for i in range(combo.count())] == [
+            v.name for v in w.doc.variants if v.format == fmt
+        ]
         text = combo.currentText()
         assert text.startswith(expected["name"]) and " kB" in text and "p50" in text
         assert f"{expected['latency_ms']['p50']:.3f} ms" in text
@@ -83,7 +85,9 @@ def test_each_app_defaults_to_the_engines_ship_choice_and_says_why(built):
     rule = combo.currentData()
     other = next(combo.itemData(i) for i in range(combo.count()) if combo.itemData(i) != rule)
     combo.setCurrentIndex(combo.findData(other))
-    assert dlg.reason_labels["android"].text() == f"Your choice; the engine's rule would ship {rule}."
+    assert (
+        dlg.reason_labels["android"].text() == f"Your choice; the engine's rule would ship {rule}."
+    )
     dlg.reject()
 
 
@@ -95,7 +99,11 @@ def test_pytorch_lite_is_marked_legacy(built):
     runtime = dlg.runtime_combos["android"]
     runtime.setCurrentIndex(runtime.findData("pytorch-lite"))
     assert note.isVisibleTo(dlg)
-    assert "pytorch_android_lite 2.1.0" in note.text() and "16 KB" in note.text() and "targetSdk 35" in note.text()
+    assert (
+        "pytorch_android_lite 2.1.0" in note.text()
+        and "16 KB" in note.text()
+        and "targetSdk 35" in note.text()
+    )
     assert "legacy" in runtime.currentText()
     # the variants follow the runtime's format (ptl)
     combo = dlg.variant_combos["android"]
@@ -116,7 +124,9 @@ def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_pa
         cb.setChecked(p in ("android", "web"))
     combo = dlg.variant_combos["android"]
     rule = combo.currentData()
-    chosen = "fp32-pte" if rule != "fp32-pte" else "int8-pte"  # not the default: the choice must travel
+    chosen = (
+        "fp32-pte" if rule != "fp32-pte" else "int8-pte"
+    )  # not the default: the choice must travel
     combo.setCurrentIndex(combo.findData(chosen))
     web_variant = dlg.variant_combos["web"].currentData()
     assert web_variant == "fp32-onnx"
@@ -126,9 +136,16 @@ def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_pa
     dlg.grab().save("/tmp/export_dialog.png")
     dlg.export_button.click()
     wait_until(lambda: dlg.job is not None and dlg.job.done, 300, "the export")
-    wait_until(lambda: dlg.result is not None or dlg.status.text().startswith("Export failed"), 30, "the summary")
+    wait_until(
+        lambda: dlg.result is not None or dlg.status.text().startswith("Export failed"),
+        30,
+        "the summary",
+    )
     assert dlg.result is not None, (dlg.status.text(), w.problems.rows())
-    apps = {t["platform"]: t for t in json.loads((tmp_path / "export" / "report.json").read_text())["templates"]}
+    apps = {
+        t["platform"]: t
+        for t in json.loads((tmp_path / "export" / "report.json").read_text())["templates"]
+    }
     assert apps["android"]["variant"] == chosen and apps["android"]["path"]
     assert apps["web"]["variant"] == "fp32-onnx"
     dlg.grab().save("/tmp/export_dialog_done.png")
@@ -137,7 +154,9 @@ def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_pa
     # the choices are in the recipe (and the document is dirty until saved)
     ex = w.doc.recipe.export
     assert [(t.platform, t.runtime, t.variant) for t in ex.templates] == [
-        ("android", "executorch", chosen), ("web", "onnxruntime-web", "fp32-onnx")]
+        ("android", "executorch", chosen),
+        ("web", "onnxruntime-web", "fp32-onnx"),
+    ]
     assert ex.app_name == "Digit Checker" and w.doc.dirty
 
     # reopened, the dialog starts from what the recipe says
@@ -153,7 +172,9 @@ def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_pa
     assert w.files.save_as()
     back = load_recipe(saved)
     assert [(t.platform, t.runtime, t.variant) for t in back.export.templates] == [
-        ("android", "executorch", chosen), ("web", "onnxruntime-web", "fp32-onnx")]
+        ("android", "executorch", chosen),
+        ("web", "onnxruntime-web", "fp32-onnx"),
+    ]
     assert back.export.app_name == "Digit Checker"
 
     # deploy-studio run of the saved recipe renders the apps with the chosen variants

@@ -25,7 +25,11 @@ def test_builtin_model_shows_summary_and_layers(window):
     # a new recipe was made around the model: the workspace replaces the empty state
     assert window.stack.currentWidget() is window.workspace
     assert window.doc.recipe.model.source == "builtin:digits-cnn-small"
-    assert [v.name for v in window.doc.variants] == ["fp32-eager", "fp32-pte", "int8-pte"]  # an nn.Module
+    assert [v.name for v in window.doc.variants] == [
+        "fp32-eager",
+        "fp32-pte",
+        "int8-pte",
+    ]  # an nn.Module
     assert window.problems.rows() == []
 
 
@@ -62,8 +66,12 @@ def test_unknown_suffix_and_missing_file_are_problems_too(window, tmp_path):
 
 
 def _pickled_module(tmp_path):
-    module = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, stride=2), torch.nn.ReLU(), torch.nn.Flatten(),
-                                 torch.nn.Linear(4 * 13 * 13, 10))
+    module = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, stride=2),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 13 * 13, 10),
+    )
     path = tmp_path / "whole.pt"
     torch.save(module, path)
     return path
@@ -85,7 +93,9 @@ def test_trusted_pickle_loads_after_the_warning(window, tmp_path):
     window.loader.ask_trust = lambda source, message: True
     window.loader.ask_shape = lambda source, classes, shape: (None, [1, 1, 28, 28], None)
     window.open_model_path(str(path))
-    wait_until(lambda: window.doc.model_summary is not None or window.problems.rows(), 60, "the model")
+    wait_until(
+        lambda: window.doc.model_summary is not None or window.problems.rows(), 60, "the model"
+    )
     assert window.problems.rows() == []
     assert window.doc.recipe.model.trust is True
     assert window.doc.model_summary["output_shape"] == [1, 10]
@@ -100,9 +110,13 @@ def test_torchscript_archive_asks_for_the_input_shape(window, tmp_path):
     path = tmp_path / "scripted.pt"
     traced.save(str(path))
     asked = []
-    window.loader.ask_shape = lambda source, classes, shape: asked.append(source) or (None, [1, 1, 28, 28], None)
+    window.loader.ask_shape = lambda source, classes, shape: (
+        asked.append(source) or (None, [1, 1, 28, 28], None)
+    )
     window.open_model_path(str(path))
-    wait_until(lambda: window.doc.model_summary is not None or window.problems.rows(), 60, "the model")
+    wait_until(
+        lambda: window.doc.model_summary is not None or window.problems.rows(), 60, "the model"
+    )
     assert window.problems.rows() == []
     assert asked == [str(path)]
     assert window.doc.model_summary["input_shape"] == [1, 1, 28, 28]
@@ -118,7 +132,9 @@ def test_python_file_asks_for_class_and_shape(window, tiny_model):
 
     window.loader.ask_shape = ask
     window.open_model_path(str(tiny_model))
-    wait_until(lambda: window.doc.model_summary is not None or window.problems.rows(), 60, "the model")
+    wait_until(
+        lambda: window.doc.model_summary is not None or window.problems.rows(), 60, "the model"
+    )
     assert seen == [["Tiny"]]
     assert window.doc.recipe.model.source == f"{tiny_model}:Tiny"
 

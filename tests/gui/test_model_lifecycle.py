@@ -13,13 +13,13 @@ from deploy_studio.gui.main_window import DEMO_RECIPE
 from deploy_studio.gui.recipe_files import resources_dir
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
-DISTILL = '''
+DISTILL = """
 [[variant]]
 name = "student-pte"
 format = "pte"
 convert = "export"
 steps = [{ kind = "distill", student = "builtin:digits-cnn-small", epochs = 1 }]
-'''
+"""
 
 
 def _builtin_action(window, spec: str):
@@ -32,36 +32,52 @@ def _torchvision_action(window, arch: str):
 
 
 def _preset(window, name):
-    return next(a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}")
+    return next(
+        a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}"
+    )
 
 
 def _digits_recipe(window, tmp_path, tiny_model) -> Path:
     """The tiny model on builtin:digits with four variants, a distilled student and apps."""
     src = tmp_path / "digits.toml"
     text = tiny_recipe_text(tiny_model, FOUR_VARIANTS + DISTILL).replace(
-        'templates = []\napp_name = "Tiny Reader"', 'templates = ["android"]\napp_name = "Tiny Reader"')
+        'templates = []\napp_name = "Tiny Reader"',
+        'templates = ["android"]\napp_name = "Tiny Reader"',
+    )
     src.write_text(text)
     open_recipe(window, src)
     return src
 
 
-def test_torchvision_model_after_the_digits_recipe_gets_a_new_recipe_that_fits_it(window, tmp_path, tiny_model):
+def test_torchvision_model_after_the_digits_recipe_gets_a_new_recipe_that_fits_it(
+    window, tmp_path, tiny_model
+):
     _digits_recipe(window, tmp_path, tiny_model)
     doc, samples = window.doc, window.samples_panel
     assert doc.recipe.data.source == "builtin:digits" and doc.variant("student-pte") is not None
-    wait_until(lambda: samples.grid.count() > 0 and samples.preds.rowCount() > 0, 60, "the digits samples")
+    wait_until(
+        lambda: samples.grid.count() > 0 and samples.preds.rowCount() > 0, 60, "the digits samples"
+    )
     at_load = []
-    window.loader.loaded.connect(lambda _info: at_load.append((samples.grid.count(), samples.preds.rowCount())))
+    window.loader.loaded.connect(
+        lambda _info: at_load.append((samples.grid.count(), samples.preds.rowCount()))
+    )
 
     _torchvision_action(window, "mobilenet_v3_small").trigger()
-    wait_until(lambda: (doc.model_summary or {}).get("spec") == "torchvision:mobilenet_v3_small", 120, "mobilenet")
+    wait_until(
+        lambda: (doc.model_summary or {}).get("spec") == "torchvision:mobilenet_v3_small",
+        120,
+        "mobilenet",
+    )
 
     r = doc.recipe
     assert r.model.source == "torchvision:mobilenet_v3_small"
     assert r.name == "mobilenet_v3_small" and r.path is None and not doc.dirty
     assert r.data.source == "random"  # 1000 ImageNet classes: the digits do not fit it
     assert [v.name for v in r.variants] == ["fp32-eager", "fp32-pte", "int8-pte"]
-    assert not any(s.kind == "distill" for v in r.variants for s in v.steps)  # no student of the old recipe
+    assert not any(
+        s.kind == "distill" for v in r.variants for s in v.steps
+    )  # no student of the old recipe
     assert vars(r.export) == vars(ExportSpec())  # export settings start over
     assert doc.results == {} and doc.previous_results == {}
     assert samples.source_combo.currentData() == "random"  # the Samples panel shows it
@@ -70,7 +86,9 @@ def test_torchvision_model_after_the_digits_recipe_gets_a_new_recipe_that_fits_i
     assert window.windowTitle().startswith("mobilenet_v3_small")
     # the digits samples and their predictions were gone the moment the new model was taken
     assert at_load == [(0, 0)]
-    wait_until(lambda: samples.samples is not None and samples.grid.count() > 0, 120, "the new samples")
+    wait_until(
+        lambda: samples.samples is not None and samples.grid.count() > 0, 120, "the new samples"
+    )
     assert samples.samples.images.shape[1:3] == (224, 224)
     # the distillation preset no longer offers the digits student either
     _preset(window, "student-pte").trigger()
@@ -92,7 +110,13 @@ def test_recipe_from_a_file_loads_its_own_model_into_it(window, tmp_path, tiny_m
     src = _digits_recipe(window, tmp_path, tiny_model)
     r = window.doc.recipe
     assert r.path == src and not window.doc.dirty
-    assert [v.name for v in r.variants] == ["fp32-eager", "fp32-pte", "fp32-onnx", "fp32-ptl", "student-pte"]
+    assert [v.name for v in r.variants] == [
+        "fp32-eager",
+        "fp32-pte",
+        "fp32-onnx",
+        "fp32-ptl",
+        "student-pte",
+    ]
     assert window.doc.model_summary["spec"].endswith("tiny.py:Tiny")
     assert [(t.platform, t.runtime) for t in r.export.templates] == [("android", "executorch")]
 
@@ -110,13 +134,21 @@ def test_failed_load_leaves_recipe_model_and_build_target_unchanged(window, tmp_
     wait_until(lambda: window.problems.rows() and not window.loader.loading, 60, "the failure")
 
     assert "broken.pt" in window.problems.rows()[0][0]
-    assert doc.recipe is recipe and doc.recipe.to_dict() == before and doc.path == src and not doc.dirty
+    assert (
+        doc.recipe is recipe
+        and doc.recipe.to_dict() == before
+        and doc.path == src
+        and not doc.dirty
+    )
     assert doc.model_summary is summary
     assert panel.title.text() == title == summary["spec"]  # the header names the current model
     assert panel.layers.rowCount() == layers > 0
     assert panel.status.text() == "Loaded and validated with a forward pass."
     assert panel.notice.isVisibleTo(panel)
-    assert "could not load" in panel.notice_text.text().lower() and "broken.pt" in panel.notice_text.text()
+    assert (
+        "could not load" in panel.notice_text.text().lower()
+        and "broken.pt" in panel.notice_text.text()
+    )
     status = window.status_label.text()
     assert "broken.pt" in status and summary["spec"] in status  # which model is current
     window.model_dock.raise_()
@@ -143,10 +175,15 @@ def test_failed_load_with_nothing_open_says_so(window, tmp_path):
     wait_until(lambda: window.problems.rows() and not window.loader.loading, 60, "the failure")
     assert window.doc.recipe is None and window.doc.model_summary is None
     assert window.model_panel.title.text() == "No model"
-    assert "garbage.pt" in window.status_label.text() and "no model is open" in window.status_label.text()
+    assert (
+        "garbage.pt" in window.status_label.text()
+        and "no model is open" in window.status_label.text()
+    )
 
 
-def test_unsaved_changes_are_asked_about_before_a_model_replaces_the_recipe(window, tmp_path, tiny_model):
+def test_unsaved_changes_are_asked_about_before_a_model_replaces_the_recipe(
+    window, tmp_path, tiny_model
+):
     _digits_recipe(window, tmp_path, tiny_model)
     _preset(window, "int8-onnx").trigger()
     assert window.doc.dirty
@@ -157,25 +194,39 @@ def test_unsaved_changes_are_asked_about_before_a_model_replaces_the_recipe(wind
     window.open_model_path(str(tiny_model))  # a drop or File ▸ Open Model asks too
     assert answers == ["asked", "asked"]
     assert window.loader.job is job  # nothing was even loaded
-    assert window.doc.recipe is recipe and window.doc.variant("int8-onnx") is not None and window.doc.dirty
+    assert (
+        window.doc.recipe is recipe
+        and window.doc.variant("int8-onnx") is not None
+        and window.doc.dirty
+    )
 
     window.files.ask_unsaved = lambda: answers.append("asked") or "discard"
     _builtin_action(window, "builtin:digits-cnn-small").trigger()
-    wait_until(lambda: window.doc.recipe is not recipe and window.doc.model_summary is not None, 60, "the new recipe")
+    wait_until(
+        lambda: window.doc.recipe is not recipe and window.doc.model_summary is not None,
+        60,
+        "the new recipe",
+    )
     assert len(answers) == 3
     assert window.doc.recipe.model.source == "builtin:digits-cnn-small"
     assert window.doc.variant("int8-onnx") is None and window.doc.variant("student-pte") is None
 
 
 def _resource_state() -> dict[str, tuple[int, int]]:
-    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in resources_dir().rglob("*") if p.is_file()}
+    return {
+        str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in resources_dir().rglob("*")
+        if p.is_file()
+    }
 
 
 def test_demo_opens_as_an_untitled_copy_and_is_never_written(window, tmp_path):
     demo_bytes = DEMO_RECIPE.read_bytes()
     resources = _resource_state()
     runs = []
-    window.start_run = lambda *a, **k: runs.append(a) or False  # the demo's own run is not the point here
+    window.start_run = lambda *a, **k: (
+        runs.append(a) or False
+    )  # the demo's own run is not the point here
     window.try_demo()
     wait_until(lambda: runs, 60, "the demo recipe")
     doc = window.doc
@@ -183,7 +234,9 @@ def test_demo_opens_as_an_untitled_copy_and_is_never_written(window, tmp_path):
     assert doc.recipe.name == "digits demo"
     assert window.windowTitle().startswith("digits demo (copy)")
     assert str(DEMO_RECIPE.resolve()) not in window.files.recent()
-    wait_until(lambda: doc.model_summary is not None or window.problems.rows(), 300, "the demo model")
+    wait_until(
+        lambda: doc.model_summary is not None or window.problems.rows(), 300, "the demo model"
+    )
     assert window.problems.rows() == []
 
     _preset(window, "fp32-onnx").trigger()

@@ -8,7 +8,9 @@ from deploy_studio.core.recipe import load_recipe
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
 
-def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_candidates(window, tmp_path, tiny_model):
+def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_candidates(
+    window, tmp_path, tiny_model
+):
     src = tmp_path / "r.toml"
     src.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS))
     open_recipe(window, src)
@@ -16,7 +18,11 @@ def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_ca
     assert form.origin.property("guessed") is True and "Guessed" in form.origin.text()
     assert "Preprocessing is guessed" in window.notes_banner.label.text()
     wait_until(lambda: window.samples_panel.samples is not None, 60, "samples")
-    wait_until(lambda: form.preview.pixmap() is not None and not form.preview.pixmap().isNull(), 30, "preview")
+    wait_until(
+        lambda: form.preview.pixmap() is not None and not form.preview.pixmap().isNull(),
+        30,
+        "preview",
+    )
     assert "model input 1×28×28" in form.stats.text()
     before = form.stats.text()
 
@@ -30,10 +36,17 @@ def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_ca
     saved = tmp_path / "saved.toml"
     window.files.ask_save_path = lambda: str(saved)
     assert window.files.save_as()
-    assert load_recipe(saved).preprocess == {"mean": [0.5], "std": [0.5]}  # what `deploy-studio run` uses
+    assert load_recipe(saved).preprocess == {
+        "mean": [0.5],
+        "std": [0.5],
+    }  # what `deploy-studio run` uses
 
     form.check_button.click()
-    wait_until(lambda: form.table.isVisible() and form.table.rowCount() >= 5, 120, "the normalisation check")
+    wait_until(
+        lambda: form.table.isVisible() and form.table.rowCount() >= 5,
+        120,
+        "the normalisation check",
+    )
     names = [form.table.item(r, 0).text() for r in range(form.table.rowCount())]
     assert "current" in names and "MNIST statistics" in names and "0..1 (ToTensor only)" in names
     row = names.index("MNIST statistics")
@@ -43,7 +56,11 @@ def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_ca
 
 def test_random_data_run_says_no_variant_is_recommended(window, tmp_path, tiny_model):
     src = tmp_path / "r.toml"
-    src.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS).replace('source = "builtin:digits"', 'source = "random"'))
+    src.write_text(
+        tiny_recipe_text(tiny_model, FOUR_VARIANTS).replace(
+            'source = "builtin:digits"', 'source = "random"'
+        )
+    )
     open_recipe(window, src)
     assert window.start_run(str(tmp_path / "out"))
     wait_until(lambda: not window.run.running and window.doc.report is not None, 300, "the run")
@@ -52,8 +69,13 @@ def test_random_data_run_says_no_variant_is_recommended(window, tmp_path, tiny_m
     assert "No variant recommended" in banner.label.text() and "random" in banner.label.text()
     assert any("random data" in n for n in banner.notes)
     form = window.samples_panel.gates
-    assert form.boxes["min_top1_agreement"].isChecked() and form.spins["min_top1_agreement"].value() == 90.0
-    assert window.doc.recipe.gates.min_top1_agreement is None  # the default: the recipe says nothing
+    assert (
+        form.boxes["min_top1_agreement"].isChecked()
+        and form.spins["min_top1_agreement"].value() == 90.0
+    )
+    assert (
+        window.doc.recipe.gates.min_top1_agreement is None
+    )  # the default: the recipe says nothing
     form.boxes["min_snr_db"].setChecked(False)
     assert window.doc.recipe.gates.min_snr_db is False
     assert all(g["gate"] != "min_snr_db" for g in window.doc.gate_results)

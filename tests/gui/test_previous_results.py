@@ -22,7 +22,7 @@ from deploy_studio.gui.panels.variants_panel import (
 )
 from tests.gui.conftest import open_recipe, tiny_recipe_text, wait_until
 
-TWO = '''
+TWO = """
 [[variant]]
 name = "fp32-eager"
 format = "eager"
@@ -30,7 +30,7 @@ format = "eager"
 name = "fp32-pte"
 convert = "export"
 format = "pte"
-'''
+"""
 NAMES = ["fp32-eager", "fp32-pte"]
 
 
@@ -62,13 +62,17 @@ def test_second_run_is_compared_with_the_first(window, tmp_path, tiny_model, mon
     assert window.start_run(str(tmp_path / "run2"))
     assert set(window.doc.previous_results) == set(NAMES)
     assert not window.variants_panel.table.isColumnHidden(COL_PREV)
-    assert "not measured in this run yet" in _cell(window, "fp32-pte", COL_PREV, Qt.ItemDataRole.ToolTipRole)
+    assert "not measured in this run yet" in _cell(
+        window, "fp32-pte", COL_PREV, Qt.ItemDataRole.ToolTipRole
+    )
     wait_until(lambda: not window.run.running, 300, "the second run")
     second = json.loads((tmp_path / "run2" / "report.json").read_text())
     for row in second["variants"]:  # nothing changed: the build cache reused both
         assert row.get("cached"), row["name"]
         assert window.variants_panel.cell(row["name"], COL_STATUS) == REUSED
-        assert _cell(window, row["name"], COL_STATUS, Qt.ItemDataRole.ToolTipRole).startswith("Reused (unchanged)")
+        assert _cell(window, row["name"], COL_STATUS, Qt.ItemDataRole.ToolTipRole).startswith(
+            "Reused (unchanged)"
+        )
         assert window.variants_panel.cell(row["name"], COL_PREV) == "same"
     assert "(2 reused, unchanged)" in window.status_label.text()
     window.resize(1600, 960)
@@ -110,9 +114,15 @@ def test_second_run_is_compared_with_the_first(window, tmp_path, tiny_model, mon
     lo, hi = row["latency_ms"]["p50_ci"]
     window.doc.set_gates(Gates(max_latency_ms=row["latency_ms"]["p50"]))
     verdict = next(g for g in window.doc.gates_of("fp32-pte") if g["gate"] == "max_latency_ms")
-    assert lo <= verdict["limit"] <= hi and verdict["status"] == "uncertain" and verdict["passed"] is None
+    assert (
+        lo <= verdict["limit"] <= hi
+        and verdict["status"] == "uncertain"
+        and verdict["passed"] is None
+    )
     assert window.variants_panel.cell("fp32-pte", COL_GATES).startswith("?")
-    assert _cell(window, "fp32-pte", COL_GATES, Qt.ItemDataRole.ForegroundRole).color().name() == AMBER
+    assert (
+        _cell(window, "fp32-pte", COL_GATES, Qt.ItemDataRole.ForegroundRole).color().name() == AMBER
+    )
     status = window.status_label.text()
     assert "uncertain (" in status and "fp32-pte" in status.split("uncertain (")[1]
     assert "failed (fp32-pte" not in status

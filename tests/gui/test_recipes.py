@@ -14,7 +14,9 @@ from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wai
 
 
 def _preset(window, name):
-    return next(a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}")
+    return next(
+        a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}"
+    )
 
 
 def test_save_as_writes_a_recipe_the_engine_reads_back(window, tmp_path, tiny_recipe_file):
@@ -78,8 +80,12 @@ def test_window_saved_recipe_gives_the_same_numbers_in_the_cli(window, tmp_path,
     wait_until(lambda: not window.run.running, 600, "the window's run")
     gui = json.loads((gui_out / "report.json").read_text())
     cli_out = tmp_path / "cli"
-    r = subprocess.run([sys.executable, "-m", "deploy_studio.core.cli", "run", str(saved), "--out", str(cli_out)],
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "deploy_studio.core.cli", "run", str(saved), "--out", str(cli_out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode in (0, 1), r.stderr[-2000:]
     cli = json.loads((cli_out / "report.json").read_text())
     assert [v["name"] for v in gui["variants"]] == [v["name"] for v in cli["variants"]]
@@ -87,4 +93,6 @@ def test_window_saved_recipe_gives_the_same_numbers_in_the_cli(window, tmp_path,
         assert g["format"] == c["format"] and g["params"] == c["params"]
         assert g["accuracy"]["top1"] == pytest.approx(c["accuracy"]["top1"], abs=0.021)
         assert g["size_bytes"] == pytest.approx(c["size_bytes"], rel=0.02)
-        assert g["parity"]["top1_agreement"] == pytest.approx(c["parity"]["top1_agreement"], abs=0.021)
+        assert g["parity"]["top1_agreement"] == pytest.approx(
+            c["parity"]["top1_agreement"], abs=0.021
+        )

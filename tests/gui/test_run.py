@@ -64,13 +64,16 @@ class Heartbeat:
         self.timer.stop()
 
 
-RUN_VARIANTS = FOUR_VARIANTS + '''
+RUN_VARIANTS = (
+    FOUR_VARIANTS
+    + """
 [[variant]]
 name = "int8-onnx"
 convert = "export"
 format = "onnx"
 steps = [{ kind = "quantize", mode = "int8-static", sensitivity = true }]
-'''
+"""
+)
 NAMES = ["fp32-eager", "fp32-pte", "fp32-onnx", "fp32-ptl", "int8-onnx"]
 GENEROUS_GATES = "\n[gates]\nmax_size_bytes = 50000000\nmax_latency_ms = 1000.0\n"
 
@@ -120,9 +123,15 @@ def test_chart_items_hold_the_reports_values(ran):
     np.testing.assert_allclose(c.size_bars.opts["width"], [r["size_bytes"] / 1e6 for r in rows])
     np.testing.assert_allclose(c.latency_bars.opts["width"], [r["latency_ms"]["p50"] for r in rows])
     whisk = c.latency_whiskers.opts
-    np.testing.assert_allclose(np.asarray(whisk["x"]) - np.asarray(whisk["left"]), [r["latency_ms"]["p10"] for r in rows])
-    np.testing.assert_allclose(np.asarray(whisk["x"]) + np.asarray(whisk["right"]), [r["latency_ms"]["p90"] for r in rows])
-    np.testing.assert_allclose(c.accuracy_bars.opts["width"], [r["accuracy"]["top1"] * 100 for r in rows])
+    np.testing.assert_allclose(
+        np.asarray(whisk["x"]) - np.asarray(whisk["left"]), [r["latency_ms"]["p10"] for r in rows]
+    )
+    np.testing.assert_allclose(
+        np.asarray(whisk["x"]) + np.asarray(whisk["right"]), [r["latency_ms"]["p90"] for r in rows]
+    )
+    np.testing.assert_allclose(
+        c.accuracy_bars.opts["width"], [r["accuracy"]["top1"] * 100 for r in rows]
+    )
     assert c.baseline_line.value() == pytest.approx(report["baseline"]["accuracy"] * 100)
     assert c.int8_floor.value() == pytest.approx(report["model"]["params"] / 1e6)
     xs, ys = c.pareto_scatter.getData()
@@ -160,7 +169,11 @@ def test_samples_show_each_variants_top3_and_agreement(ran):
     w, report, _out, _hb, _live = ran
     panel = w.samples_panel
     assert panel.grid.count() > 0
-    wait_until(lambda: panel.preds.rowCount() == 1 + len(report["variants"]), 60, "predictions for every variant")
+    wait_until(
+        lambda: panel.preds.rowCount() == 1 + len(report["variants"]),
+        60,
+        "predictions for every variant",
+    )
     rows = panel.prediction_rows()
     assert rows[0][0] == "original model"
     assert [r[0] for r in rows[1:]] == [v["name"] for v in report["variants"]]
@@ -183,7 +196,11 @@ def test_export_dialog_writes_artifacts_and_apps(ran, tmp_path):
     assert "fp32-ptl" not in dlg.chosen_variants()
     dlg.export_button.click()
     wait_until(lambda: dlg.job is not None and dlg.job.done, 300, "the export")
-    wait_until(lambda: dlg.result is not None or dlg.status.text().startswith("Export failed"), 10, "the summary")
+    wait_until(
+        lambda: dlg.result is not None or dlg.status.text().startswith("Export failed"),
+        10,
+        "the summary",
+    )
     assert dlg.result is not None, (dlg.status.text(), w.problems.rows())
     export = tmp_path / "export"
     exported = json.loads((export / "report.json").read_text())
@@ -225,10 +242,11 @@ def test_accuracy_formatting_matches_report(ran):
     assert fmt_pct(report["variants"][0]["accuracy"]["top1"]).endswith(" %")
 
 
-
 def test_gate_results_show_per_variant_and_in_the_status_bar(ran):
     w, report, _out, _hb, _live = ran
-    assert {g["variant"] for g in report["gates"]} == set(NAMES) and all(g["passed"] for g in report["gates"])
+    assert {g["variant"] for g in report["gates"]} == set(NAMES) and all(
+        g["passed"] for g in report["gates"]
+    )
     for name in NAMES:
         assert w.variants_panel.cell(name, COL_GATES) == "✓ passed"
     assert "gates: all 5 passed" in w.status_label.text()
@@ -239,12 +257,19 @@ def test_gate_results_show_per_variant_and_in_the_status_bar(ran):
     smallest = min(v["size_bytes"] for v in report["variants"])
     form.spins["max_size_bytes"].setValue(smallest / 1e6 + 0.001)  # MB with 3 decimals: 1 kB steps
     limit = w.doc.recipe.gates.max_size_bytes
-    assert limit == int(round(form.spins["max_size_bytes"].value() * 1e6)) and smallest < limit < smallest + 1500
+    assert (
+        limit == int(round(form.spins["max_size_bytes"].value() * 1e6))
+        and smallest < limit < smallest + 1500
+    )
     failed = [v["name"] for v in report["variants"] if v["size_bytes"] > limit]
     assert failed
     for name in NAMES:
-        assert w.variants_panel.cell(name, COL_GATES) == ("✗ size" if name in failed else "✓ passed")
-    tip = w.variants_panel.model.index(w.variants_panel.model.row_of(failed[0]), COL_GATES).data(Qt.ItemDataRole.ToolTipRole)
+        assert w.variants_panel.cell(name, COL_GATES) == (
+            "✗ size" if name in failed else "✓ passed"
+        )
+    tip = w.variants_panel.model.index(w.variants_panel.model.row_of(failed[0]), COL_GATES).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
     assert tip.startswith("✗ size") or "\n✗ size" in tip
     assert f"{len(failed)} failed" in w.status_label.text() and failed[0] in w.status_label.text()
     assert "failed: " in form.result.text()
@@ -257,26 +282,49 @@ def test_samples_say_plainly_why_a_variant_is_not_run(ran):
     from deploy_studio.core.progress import Reporter
     from deploy_studio.gui import engine_calls
 
-    rows = [{"name": "q-eager", "artifact": "artifacts/q.pt", "runtime": "eager", "format": "eager",
-             "steps": [{"kind": "quantize", "mode": "int8-dynamic"}]},
-            {"name": "ios", "artifact": "artifacts/m.mlpackage", "runtime": None, "format": "coreml"}]
-    _ref, preds = engine_calls.predict_job(Reporter(), w.worker, w.doc.recipe, w.samples_panel.samples.images[0], rows,
-                                   str(out), w.samples_panel._labels())
+    rows = [
+        {
+            "name": "q-eager",
+            "artifact": "artifacts/q.pt",
+            "runtime": "eager",
+            "format": "eager",
+            "steps": [{"kind": "quantize", "mode": "int8-dynamic"}],
+        },
+        {"name": "ios", "artifact": "artifacts/m.mlpackage", "runtime": None, "format": "coreml"},
+    ]
+    _ref, preds = engine_calls.predict_job(
+        Reporter(),
+        w.worker,
+        w.doc.recipe,
+        w.samples_panel.samples.images[0],
+        rows,
+        str(out),
+        w.samples_panel._labels(),
+    )
     assert preds[0].note.startswith("an optimized eager model is not saved as a file")
     assert preds[1].note.startswith("Core ML runs only on Apple platforms")
 
 
 def test_sensitivity_table_adds_a_layer_to_keep_fp32_in_one_click(ran, tmp_path):
     w, report, _out, _hb, _live = ran
-    sens = next(v for v in report["variants"] if v["name"] == "int8-onnx")["step_data"]["quantize"]["sensitivity"]
-    assert [r["layer"] for r in sens] and set(sens[0]) >= {"layer", "accuracy", "accuracy_drop", "max_abs_diff",
-                                                             "top1_agreement"}
+    sens = next(v for v in report["variants"] if v["name"] == "int8-onnx")["step_data"]["quantize"][
+        "sensitivity"
+    ]
+    assert [r["layer"] for r in sens] and set(sens[0]) >= {
+        "layer",
+        "accuracy",
+        "accuracy_drop",
+        "max_abs_diff",
+        "top1_agreement",
+    }
     w.variants_panel.select("fp32-onnx")
     assert w.sensitivity.isHidden()  # no int8-static step, no table
     w.variants_panel.select("int8-onnx")
     panel = w.sensitivity
     assert not panel.isHidden() and panel.name == "int8-onnx"
-    assert [panel.table.item(i, 1).text() for i in range(panel.table.rowCount())] == [r["layer"] for r in sens]
+    assert [panel.table.item(i, 1).text() for i in range(panel.table.rowCount())] == [
+        r["layer"] for r in sens
+    ]
     assert panel.table.item(0, 2).text() == f"{sens[0]['accuracy_drop'] * 100:.2f} pt"
     assert panel.keep_states() == {r["layer"]: False for r in sens}
     layer = sens[0]["layer"]

@@ -12,7 +12,7 @@ from PySide6.QtGui import QPalette
 
 from tests.gui.conftest import wait_until
 
-PROBE = textwrap.dedent('''
+PROBE = textwrap.dedent("""
     import json, sys, time
     t0 = time.perf_counter()
     from PySide6.QtWidgets import QApplication
@@ -32,7 +32,7 @@ PROBE = textwrap.dedent('''
         time.sleep(0.01)
     print(json.dumps({"shown": shown, "torch_before_show": torch_loaded, "ready": w.info is not None,
                       "empty_state": w.stack.currentWidget() is w.empty}))
-''')
+""")
 
 
 def test_window_is_visible_fast_and_torch_loads_in_the_background():
@@ -46,7 +46,10 @@ def test_window_is_visible_fast_and_torch_loads_in_the_background():
 
 def test_empty_state_offers_three_ways_to_start(window):
     assert window.stack.currentWidget() is window.empty
-    texts = [b.text() for b in (window.empty.model_button, window.empty.recipe_button, window.empty.demo_button)]
+    texts = [
+        b.text()
+        for b in (window.empty.model_button, window.empty.recipe_button, window.empty.demo_button)
+    ]
     assert texts[0].startswith("Open model…")
     assert texts[1].startswith("Open recipe…")
     assert texts[2].startswith("Try the digits demo")

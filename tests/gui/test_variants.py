@@ -8,18 +8,32 @@ from tests.gui.conftest import open_recipe, tiny_recipe_text
 
 
 def _preset(window, name):
-    return next(a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}")
+    return next(
+        a for a in window.variants_panel.add_menu.actions() if a.objectName() == f"preset_{name}"
+    )
 
 
 def _open(window, tmp_path, tiny_model, variants=""):
     p = tmp_path / "r.toml"
-    p.write_text(tiny_recipe_text(tiny_model, variants or '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n'))
+    p.write_text(
+        tiny_recipe_text(
+            tiny_model, variants or '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n'
+        )
+    )
     open_recipe(window, p)
 
 
 def test_every_preset_adds_a_valid_variant(window, tmp_path, tiny_model):
     _open(window, tmp_path, tiny_model)
-    names = ["fp32-pte", "int8-pte", "pruned-int8-pte", "student-pte", "fp32-onnx", "fp32-ptl", "fp32-coreml"]
+    names = [
+        "fp32-pte",
+        "int8-pte",
+        "pruned-int8-pte",
+        "student-pte",
+        "fp32-onnx",
+        "fp32-ptl",
+        "fp32-coreml",
+    ]
     for n in names:
         _preset(window, n).trigger()
     assert [v.name for v in window.doc.variants] == ["fp32-eager", *names]
@@ -27,7 +41,10 @@ def test_every_preset_adds_a_valid_variant(window, tmp_path, tiny_model):
         assert window.doc.problem_of(v) is None, (v.name, window.doc.problem_of(v))
     pruned = window.doc.variant("pruned-int8-pte")
     assert [s.kind for s in pruned.steps] == ["prune", "quantize"]
-    assert pruned.steps[0].options["amount"] == 0.5 and pruned.steps[1].options["mode"] == "int8-static"
+    assert (
+        pruned.steps[0].options["amount"] == 0.5
+        and pruned.steps[1].options["mode"] == "int8-static"
+    )
     # adding the same preset twice gets a unique name
     _preset(window, "int8-pte").trigger()
     assert window.doc.variants[-1].name == "int8-pte-2"
@@ -46,7 +63,9 @@ def test_form_is_generated_from_the_steps_options(window, tmp_path, tiny_model):
     amount = prune_form.widget("amount")
     assert isinstance(amount, QDoubleSpinBox) and amount.maximum() == 0.95
     mode = quant_form.widget("mode")
-    assert isinstance(mode, QComboBox) and mode.count() == len(STEPS.get("quantize").options[0].choices)
+    assert isinstance(mode, QComboBox) and mode.count() == len(
+        STEPS.get("quantize").options[0].choices
+    )
     amount.setValue(0.3)
     assert window.doc.variant("pruned-int8-pte").steps[0].options["amount"] == 0.3
 
@@ -57,7 +76,9 @@ def test_invalid_combination_is_explained_inline_before_running(window, tmp_path
     window.variants_panel.select("int8-pte")
     ed = window.editor
     assert ed.problem.text().startswith("✓")
-    ed.format_combo.setCurrentIndex(ed.format_combo.findData("ptl"))  # int8-static cannot go to .ptl
+    ed.format_combo.setCurrentIndex(
+        ed.format_combo.findData("ptl")
+    )  # int8-static cannot go to .ptl
     spec = window.doc.variant("int8-pte")
     assert spec.format == "ptl" and spec.convert == "trace"
     assert ed.problem.text().startswith("⚠") and "ptl" in ed.problem.text()

@@ -11,7 +11,7 @@ import textwrap
 from tests.conftest import ROOT
 from tests.gui.conftest import FOUR_VARIANTS, tiny_recipe_text
 
-PROBE = textwrap.dedent('''
+PROBE = textwrap.dedent("""
     import json, sys, time
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
@@ -41,18 +41,25 @@ PROBE = textwrap.dedent('''
                       "variants": [r["name"] for r in w.run.report["variants"]]}))
     w.doc.set_dirty(False)
     w.close()
-''')
+""")
 
 
 def test_a_full_run_with_predictions_loads_no_runtime_library_in_the_window(tmp_path, tiny_model):
     recipe = tmp_path / "tiny.toml"
     recipe.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS))
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(recipe), str(tmp_path / "out")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(recipe), str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["variants"] == ["fp32-eager", "fp32-pte", "fp32-onnx", "fp32-ptl"]
     assert out["native"] == [] and out["modules"] == []
     assert out["worker"] is not None  # the work happened in the worker process
     by_name = {r[0]: r for r in out["rows"]}
-    assert by_name["fp32-pte"][2] == "✓" and by_name["fp32-onnx"][2] == "✓"  # ran there, in their runtimes
+    assert (
+        by_name["fp32-pte"][2] == "✓" and by_name["fp32-onnx"][2] == "✓"
+    )  # ran there, in their runtimes
