@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from deploy_studio.core.errors import Cancelled, StudioError
+from deploy_studio.core.report.model import Report
 
 
 def _shape(text: str) -> list[int]:
@@ -258,43 +259,37 @@ def _run(recipe, out: Path, isolate: bool = True, cache: bool = True) -> int:
     return report_exit_code(report)
 
 
-def _print_results(report: dict, out: Path) -> None:
-    notes = report.get("notes") or []
-    if notes:
+def _print_results(report_data: dict, out: Path) -> None:
+    report = Report.from_dict(report_data)
+    if report.notes:
         print("\nbefore trusting these numbers:")
-        for n in notes:
+        for n in report.notes:
             print(f"  ! {n}")
-    origin = (report.get("preprocess") or {}).get("origin")
+    origin = report.preprocess.get("origin")
     if origin:
         print(f"preprocessing: {origin}")
-    w = max([22, *(len(v["name"]) for v in report["variants"])])  # long tune names stay aligned
+    w = max([22, *(len(v.name) for v in report.variants)])  # long tune names stay aligned
     print(
         f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8} {'SNR dB':>7}"
     )
-    for v in report["variants"]:
-        if v.get("error"):
-            print(f"{v['name']:<{w}} {v['format']:<7} FAILED: {v['error']}")
+    for v in report.variants:
+        if v.error:
+            print(f"{v.name:<{w}} {v.format:<7} FAILED: {v.error}")
             continue
-        lat = (v.get("latency_ms") or {}).get("p50")
-        acc = (v.get("accuracy") or {}).get("top1")
-        agr = (v.get("parity") or {}).get("top1_agreement")
-        snr = (v.get("parity") or {}).get("snr_db")
+        lat, acc, agr, snr = v.p50, v.top1, v.agreement, v.snr_db
         print(
-            f"{v['name']:<{w}} {v['format']:<7} {v['size_bytes'] / 1e6:>9.3f} "
+            f"{v.name:<{w}} {v.format:<7} {(v.size_bytes or 0) / 1e6:>9.3f} "
             f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
             f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
         )
-    for g in report["gates"]:
-        status = g.get("status", "passed" if g["passed"] else "failed")
-        if status == "passed":
+    for g in report.gates:
+        if g.status == "passed":
             continue
-        value = f"{g['value']:.6g}" if isinstance(g["value"], float) else g["value"]
-        reason = f": {g['reason']}" if g.get("reason") else ""
-        print(f"gate {status.upper()}: {g['name']} = {value} (limit {g['limit']}){reason}")
-    for t in report.get("templates", []):
-        print(
-            f"app: {t['platform']} ({t['runtime']}): {t.get('path') or 'FAILED: ' + t.get('error', '')}"
-        )
+        value = f"{g.value:.6g}" if isinstance(g.value, float) else g.value
+        reason = f": {g.reason}" if g.reason else ""
+        print(f"gate {g.status.upper()}: {g.name} = {value} (limit {g.limit}){reason}")
+    for t in report.templates:
+        print(f"app: {t.platform} ({t.runtime}): {t.path or 'FAILED: ' + (t.error or '')}")
     print(f"report: {out / 'report.html'}")
 
 

@@ -25,6 +25,8 @@ from deploy_studio.core.report.model import (
     ModelInfo,
     Report,
     VariantResult,
+    as_row,
+    as_verdict,
 )
 from deploy_studio.core.worker.requests import BuildVariant, Prepare, RenderApps, SessionInfo
 
@@ -148,15 +150,11 @@ def run_variants(
     return rows
 
 
-def evaluate_gates(recipe: Recipe, report: Report | dict) -> list[dict]:
-    """One verdict per (gate, variant), see :mod:`.gates` (plain dicts, as report.json holds)."""
+def evaluate_gates(recipe: Recipe, report: Report) -> list[GateVerdict]:
+    """One verdict per (gate, variant) on the report's rows, see :mod:`.gates`."""
     from deploy_studio.core.gates import evaluate_gates as judge_all
 
-    if isinstance(report, Report):
-        rows, base = [v.to_dict() for v in report.variants], report.baseline_accuracy
-    else:
-        rows, base = report["variants"], (report.get("baseline") or {}).get("accuracy")
-    return judge_all(recipe.gates, rows, base)
+    return judge_all(recipe.gates, report.variants, report.baseline_accuracy)
 
 
 def render_apps(recipe: Recipe, report: Report, out: Path, reporter: Reporter, worker) -> None:
@@ -216,7 +214,7 @@ def run_recipe(
             overall=(0, len(variants) + extra_apps),
             cache=cache,
         )
-        report.gates = [GateVerdict.from_dict(g) for g in evaluate_gates(recipe, report)]
+        report.gates = evaluate_gates(recipe, report)
         if templates and recipe.export.templates:
             reporter.emit(
                 Event(
@@ -244,14 +242,19 @@ def run_recipe(
             worker.close()
 
 
-def report_exit_code(report: dict) -> int:
-    """0 when every variant built and every gate passed (uncertain is not failed), else 1."""
+def report_exit_code(report: Report | dict) -> int:
+    """0 when every variant built and every gate passed (uncertain is not failed), else 1.
+
+    The one rule for the CLI's exit code and the window's verdict line.
+    """
     from deploy_studio.core.gates import any_failed
 
-    if any(v.get("error") for v in report["variants"]):
-        return 1
-    if any_failed(report["gates"]):
-        return 1
-    if any(t.get("error") for t in report.get("templates", [])):
+    if isinstance(report, Report):
+        rows, gates, apps = report.variants, report.gates, report.templates
+    else:
+        rows = [as_row(v) for v in report["variants"]]
+        gates = [as_verdict(g) for g in report.get("gates") or []]
+        apps = [AppResult.from_dict(t) for t in report.get("templates") or []]
+    if any(not v.ok for v in rows) or any_failed(gates) or any(t.error for t in apps):
         return 1
     return 0

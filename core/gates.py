@@ -18,9 +18,11 @@ to judge, e.g. agreement with a model whose outputs are degenerate; the reason s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from deploy_studio.core.report.model import GateVerdict, VariantResult, as_row, as_verdict
 
 DEFAULT_LIMITS: dict[str, float] = {"min_top1_agreement": 0.9, "min_snr_db": 10.0}
 
@@ -31,37 +33,30 @@ class GateRule:
 
     key: str
     label: str
-    read: Callable[[dict, float | None], float | None]
+    read: Callable[[VariantResult, float | None], float | None]
     higher_is_better: bool
 
 
-def _accuracy_drop(row: dict, baseline: float | None) -> float | None:
-    acc = (row.get("accuracy") or {}).get("top1")
+def _accuracy_drop(row: VariantResult, baseline: float | None) -> float | None:
+    acc = row.top1
     return None if acc is None or baseline is None else round(baseline - acc, 6)
 
 
 RULES: dict[str, GateRule] = {
     "max_accuracy_drop": GateRule("max_accuracy_drop", "accuracy drop", _accuracy_drop, False),
-    "max_size_bytes": GateRule("max_size_bytes", "size", lambda r, _b: r.get("size_bytes"), False),
-    "max_latency_ms": GateRule(
-        "max_latency_ms", "p50 latency", lambda r, _b: (r.get("latency_ms") or {}).get("p50"), False
-    ),
+    "max_size_bytes": GateRule("max_size_bytes", "size", lambda r, _b: r.size_bytes, False),
+    "max_latency_ms": GateRule("max_latency_ms", "p50 latency", lambda r, _b: r.p50, False),
     "min_top1_agreement": GateRule(
-        "min_top1_agreement",
-        "top-1 agreement",
-        lambda r, _b: (r.get("parity") or {}).get("top1_agreement"),
-        True,
+        "min_top1_agreement", "top-1 agreement", lambda r, _b: r.agreement, True
     ),
-    "min_snr_db": GateRule(
-        "min_snr_db", "output SNR", lambda r, _b: (r.get("parity") or {}).get("snr_db"), True
-    ),
+    "min_snr_db": GateRule("min_snr_db", "output SNR", lambda r, _b: r.snr_db, True),
 }
 GATE_KEYS = tuple(RULES)
 
 
-def retrained(row: dict) -> bool:
+def retrained(row: VariantResult | dict) -> bool:
     """True when the variant's steps train the model again (distill, or prune + finetune)."""
-    for step in row.get("steps") or []:
+    for step in as_row(row).steps:
         if step.get("kind") == "distill":
             return True
         if step.get("kind") == "prune" and (step.get("finetune_epochs") or 0) > 0:
@@ -84,40 +79,41 @@ def effective_limits(gates: Any) -> dict[str, tuple[float, bool]]:
 
 
 def _verdict(
-    key: str, row: dict, limit: float, value: float | None, status: str, reason: str = ""
-) -> dict:
-    passed = {"passed": True, "failed": False}.get(status)
-    entry = {
-        "name": f"{key}:{row['name']}",
-        "gate": key,
-        "variant": row["name"],
-        "limit": limit,
-        "value": value,
-        "passed": passed,
-        "status": status,
-    }
-    if reason:
-        entry["reason"] = reason
-    return entry
+    key: str, row: VariantResult, limit: float, value: float | None, status: str, reason: str = ""
+) -> GateVerdict:
+    return GateVerdict(
+        name=f"{key}:{row.name}",
+        gate=key,
+        variant=row.name,
+        limit=limit,
+        value=value,
+        passed={"passed": True, "failed": False}.get(status),
+        status=status,
+        reason=reason or None,
+    )
 
 
 def judge(
-    key: str, row: dict, limit: float, baseline: float | None, explicit: bool = True
-) -> dict | None:
+    key: str,
+    row: VariantResult | dict,
+    limit: float,
+    baseline: float | None,
+    explicit: bool = True,
+) -> GateVerdict | None:
     """The verdict of gate ``key`` on one variant row (None when the gate does not apply)."""
     rule = RULES[key]
-    if row.get("error"):
+    row = as_row(row)
+    if row.error:
         return _verdict(key, row, limit, None, "failed", "variant failed")
     if key == "min_snr_db" and not explicit and retrained(row):
         return None  # retrained on purpose: judged by accuracy and agreement
     value = rule.read(row, baseline)
     if value is None:
-        parity = row.get("parity") or {}
-        if key.startswith("min_") and parity.get("meaningful") is False:
-            return _verdict(key, row, limit, None, "n/a", parity.get("note", "not measurable"))
+        if key.startswith("min_") and row.parity is not None and not row.parity.meaningful:
+            return _verdict(key, row, limit, None, "n/a", row.parity.note or "not measurable")
         return None  # not measurable here (Core ML latency on Linux, accuracy on random data)
     if key == "max_latency_ms":
-        ci = (row.get("latency_ms") or {}).get("p50_ci")
+        ci = row.latency_ms.p50_ci if row.latency_ms else None
         if ci and ci[0] <= limit <= ci[1]:
             return _verdict(
                 key,
@@ -132,25 +128,24 @@ def judge(
     return _verdict(key, row, limit, value, "passed" if ok else "failed")
 
 
-def evaluate_gates(gates: Any, rows: list[dict], baseline: float | None) -> list[dict]:
+def evaluate_gates(
+    gates: Any, rows: Iterable[VariantResult | dict], baseline: float | None
+) -> list[GateVerdict]:
     """Every (gate, variant) verdict; a failed variant fails every gate it has."""
+    typed = [as_row(r) for r in rows]
     out = []
     for key, (limit, explicit) in effective_limits(gates).items():
-        for row in rows:
+        for row in typed:
             v = judge(key, row, limit, baseline, explicit)
             if v is not None:
                 out.append(v)
     return out
 
 
-def failed_variants(verdicts: list[dict]) -> set[str]:
+def failed_variants(verdicts: Iterable[GateVerdict | dict]) -> set[str]:
     """Names of the variants with at least one failed gate."""
-    return {
-        g["variant"]
-        for g in verdicts
-        if g.get("status", "passed" if g.get("passed") else "failed") == "failed"
-    }
+    return {v.variant for v in map(as_verdict, verdicts) if v.failed}
 
 
-def any_failed(verdicts: list[dict]) -> bool:
+def any_failed(verdicts: Iterable[GateVerdict | dict]) -> bool:
     return bool(failed_variants(verdicts))

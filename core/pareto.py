@@ -9,40 +9,50 @@ one, and the front is over latency and size only. A missing number never decides
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+from deploy_studio.core.report.model import VariantResult, as_row
+
+Row = TypeVar("Row", VariantResult, dict)  # every function takes typed rows or schema-1 dicts
 
 # objective name -> (how to read it from a row, +1 to maximise / -1 to minimise)
-OBJECTIVES = {
-    "latency": (lambda r: (r.get("latency_ms") or {}).get("p50"), -1),
-    "size": (lambda r: r.get("size_bytes"), -1),
-    "accuracy": (lambda r: (r.get("accuracy") or {}).get("top1"), +1),
+OBJECTIVES: dict[str, tuple[Callable[[VariantResult], float | None], int]] = {
+    "latency": (lambda r: r.p50, -1),
+    "size": (lambda r: r.size_bytes, -1),
+    "accuracy": (lambda r: r.top1, +1),
 }
 
 
-def candidates(rows: Sequence[dict]) -> list[dict]:
+def _typed(rows: Sequence[Row]) -> list[tuple[Row, VariantResult]]:
+    return [(r, as_row(r)) for r in rows]
+
+
+def candidates(rows: Sequence[Row]) -> list[Row]:
     """Rows that built and have a p50 latency and a size (and an accuracy, when any row has one)."""
-    get_lat, get_size, get_acc = (OBJECTIVES[k][0] for k in ("latency", "size", "accuracy"))
     built = [
-        r for r in rows if not r.get("error") and get_lat(r) is not None and get_size(r) is not None
+        (r, t) for r, t in _typed(rows) if t.ok and t.p50 is not None and t.size_bytes is not None
     ]
-    with_acc = [r for r in built if get_acc(r) is not None]
-    return with_acc or built
+    with_acc = [(r, t) for r, t in built if t.top1 is not None]
+    return [r for r, _ in with_acc or built]
 
 
-def usable_objectives(rows: Sequence[dict]) -> list[str]:
+def usable_objectives(rows: Sequence[Row]) -> list[str]:
     """The objectives every candidate row has a number for."""
+    typed = [as_row(r) for r in rows]
     return [
-        k for k, (get, _) in OBJECTIVES.items() if rows and all(get(r) is not None for r in rows)
+        k for k, (get, _) in OBJECTIVES.items() if typed and all(get(r) is not None for r in typed)
     ]
 
 
-def dominates(a: dict, b: dict, objectives: Sequence[str]) -> bool:
+def dominates(a: Row, b: Row, objectives: Sequence[str]) -> bool:
     """True when ``a`` is at least as good as ``b`` on every objective and better on one."""
+    ta, tb = as_row(a), as_row(b)
     better = False
     for k in objectives:
         get, sign = OBJECTIVES[k]
-        va, vb = sign * get(a), sign * get(b)
+        va, vb = sign * get(ta), sign * get(tb)  # type: ignore[operator]  # candidates have them
         if va < vb:
             return False
         if va > vb:
@@ -50,31 +60,30 @@ def dominates(a: dict, b: dict, objectives: Sequence[str]) -> bool:
     return better
 
 
-def pareto_front(rows: Sequence[dict]) -> list[str]:
+def pareto_front(rows: Sequence[Row]) -> list[str]:
     """Names of the non-dominated variants, fastest first.
 
     Parameters
     ----------
-    rows : sequence of dict
-        Variant rows of a report (``name``, ``latency_ms.p50``, ``size_bytes``,
-        ``accuracy.top1``, ``error``).
+    rows : sequence of VariantResult (or schema-1 dicts)
+        Variant rows of a report.
 
     Returns
     -------
     list of str
         Names on the front, ordered by p50 latency (then size).
     """
-    cands = candidates(rows)
+    cands = [as_row(r) for r in candidates(rows)]
     objectives = usable_objectives(cands)
     if not objectives:
         return []
     front = [r for r in cands if not any(dominates(o, r, objectives) for o in cands if o is not r)]
-    return [r["name"] for r in sorted(front, key=_speed_key)]
+    return [r.name for r in sorted(front, key=_speed_key)]
 
 
-def accuracy_drop(row: dict, baseline: float | None) -> float | None:
+def accuracy_drop(row: Row, baseline: float | None) -> float | None:
     """How much top-1 accuracy ``row`` lost against the original model (None if unknown)."""
-    acc = (row.get("accuracy") or {}).get("top1")
+    acc = as_row(row).top1
     if acc is None or baseline is None:
         return None
     return baseline - acc
@@ -132,18 +141,20 @@ def budget_for(
     )
 
 
-def within_budget(row: dict, budget: Budget, baseline_accuracy: float | None) -> bool:
+def within_budget(row: Row, budget: Budget, baseline_accuracy: float | None) -> bool:
+    if budget.limit is None:
+        return False
     if budget.basis == "accuracy":
         drop = accuracy_drop(row, baseline_accuracy)
         return drop is not None and drop <= budget.limit + 1e-12
     if budget.basis == "fidelity":
-        agreement = (row.get("parity") or {}).get("top1_agreement")
+        agreement = as_row(row).agreement
         return agreement is not None and agreement >= budget.limit - 1e-12
     return False
 
 
 def recommend(
-    rows: Sequence[dict],
+    rows: Sequence[Row],
     baseline_accuracy: float | None,
     budget: Budget | float,
     failed: set[str] | frozenset[str] = frozenset(),
@@ -159,30 +170,29 @@ def recommend(
         return None
     ok = [
         r
-        for r in candidates(rows)
-        if r["name"] not in failed and within_budget(r, budget, baseline_accuracy)
+        for r in map(as_row, candidates(rows))
+        if r.name not in failed and within_budget(r, budget, baseline_accuracy)
     ]
-    return min(ok, key=_speed_key)["name"] if ok else None
+    return min(ok, key=_speed_key).name if ok else None
 
 
 NOISE_FALLBACK = 0.05  # relative p50 difference treated as noise when no interval was measured
 
 
-def within_noise(row: dict, fastest: dict) -> bool:
+def within_noise(row: Row, fastest: Row) -> bool:
     """True when ``row``'s p50 cannot be told apart from ``fastest``'s (their 95% intervals
     overlap; without intervals, within 5%)."""
-    a, b = row.get("latency_ms") or {}, fastest.get("latency_ms") or {}
-    if a.get("p50") is None or b.get("p50") is None:
-        return a.get("p50") is None and b.get("p50") is None
-    ci_a, ci_b = a.get("p50_ci"), b.get("p50_ci")
-    if ci_a and ci_b:
-        return ci_a[0] <= ci_b[1]
-    return a["p50"] <= b["p50"] * (1 + NOISE_FALLBACK)
+    a, b = as_row(row).latency_ms, as_row(fastest).latency_ms
+    if a is None or b is None or a.p50 is None or b.p50 is None:
+        return (a is None or a.p50 is None) and (b is None or b.p50 is None)
+    if a.p50_ci and b.p50_ci:
+        return a.p50_ci[0] <= b.p50_ci[1]
+    return a.p50 <= b.p50 * (1 + NOISE_FALLBACK)
 
 
 def ship_choice(
-    rows: Sequence[dict], fmt: str | Sequence[str], failed: set[str] | frozenset[str] = frozenset()
-) -> dict | None:
+    rows: Sequence[Row], fmt: str | Sequence[str], failed: set[str] | frozenset[str] = frozenset()
+) -> Row | None:
     """The variant an app ships by default: among built rows in ``fmt`` that failed no gate,
     the smallest whose latency is within the measurement noise of the fastest.
 
@@ -191,16 +201,18 @@ def ship_choice(
     (the export dialog and the report say so).
     """
     fmts = {fmt} if isinstance(fmt, str) else set(fmt)
-    ok = [r for r in rows if r.get("format") in fmts and not r.get("error") and r.get("artifact")]
+    ok = [(r, t) for r, t in _typed(rows) if t.format in fmts and t.ok and t.artifact]
     if not ok:
         return None
-    passing = [r for r in ok if r["name"] not in failed] or ok
-    fastest = min(passing, key=_speed_key)
-    close = [r for r in passing if within_noise(r, fastest)] or [fastest]
-    return min(close, key=lambda r: (r.get("size_bytes") or float("inf"), _speed_key(r)))
+    passing = [(r, t) for r, t in ok if t.name not in failed] or ok
+    fastest = min((t for _, t in passing), key=_speed_key)
+    close = [(r, t) for r, t in passing if within_noise(t, fastest)]
+    if not close:
+        close = [(r, t) for r, t in passing if t is fastest]
+    best = min(close, key=lambda rt: (rt[1].size_bytes or float("inf"), _speed_key(rt[1])))
+    return best[0]
 
 
-def _speed_key(r: dict):
-    p50 = (r.get("latency_ms") or {}).get("p50")
-    size = r.get("size_bytes")
+def _speed_key(r: VariantResult) -> tuple[float, float]:
+    p50, size = r.p50, r.size_bytes
     return (p50 if p50 is not None else float("inf"), size if size is not None else float("inf"))

@@ -13,7 +13,7 @@ from pathlib import Path
 from deploy_studio.core.fsutil import atomic_dir, atomic_path, remove_partials
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import Recipe
-from deploy_studio.core.report.model import GateVerdict, VariantResult
+from deploy_studio.core.report.model import VariantResult, as_row
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:
@@ -31,7 +31,7 @@ def ship_results(
     recipe: Recipe,
     out_dir: str | Path,
     *,
-    built_rows: dict[str, dict] | None = None,
+    built_rows: dict[str, VariantResult | dict] | None = None,
     built_dir: str | Path | None = None,
     reporter: Reporter | None = None,
     isolate: bool = True,
@@ -65,12 +65,13 @@ def ship_results(
         rows: list[VariantResult] = []
         missing = []
         for v in recipe.variants:
-            row = built_rows.get(v.name)
-            if row and not row.get("error") and built_dir and row.get("artifact"):
-                reporter.log(f"copying {v.name} ({row['format']})")
-                for rel in row.get("files") or [row["artifact"]]:
+            given = built_rows.get(v.name)
+            row = as_row(given) if given is not None else None
+            if row and row.ok and built_dir and row.artifact:
+                reporter.log(f"copying {v.name} ({row.format})")
+                for rel in row.files or [row.artifact]:
                     _copy_atomic(Path(built_dir) / rel, out / rel)
-                rows.append(VariantResult.from_dict(row))
+                rows.append(row)
             else:
                 missing.append(v)
         if missing:
@@ -78,7 +79,7 @@ def ship_results(
         order = {v.name: i for i, v in enumerate(recipe.variants)}
         rows.sort(key=lambda r: order.get(r.name, len(order)))
         report.variants = rows
-        report.gates = [GateVerdict.from_dict(g) for g in evaluate_gates(recipe, report)]
+        report.gates = evaluate_gates(recipe, report)
         if recipe.export.templates:
             reporter.progress("overall", 0.8, "rendering app projects")
             render_apps(recipe, report, out, reporter, worker)

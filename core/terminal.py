@@ -7,6 +7,7 @@ import threading
 import time
 
 from deploy_studio.core.progress import Event
+from deploy_studio.core.report.model import as_row
 
 
 class TerminalProgress:
@@ -38,13 +39,11 @@ class TerminalProgress:
                 who = f"[{e.variant}] " if e.variant else ""
                 self._print(f"[{self._overall * 100:3.0f}% overall] {who}{e.stage}{pct}")
             elif e.kind == "result":
-                d = e.data
-                if d.get("error"):
-                    self._print(f"[{e.variant}] FAILED: {d['error']}", final=True)
+                row = as_row(e.data)
+                if row.error:
+                    self._print(f"[{e.variant}] FAILED: {row.error}", final=True)
                 else:
-                    lat = (d.get("latency_ms") or {}).get("p50")
-                    acc = (d.get("accuracy") or {}).get("top1")
-                    size = d.get("size_bytes") or 0
+                    lat, acc, size = row.p50, row.top1, row.size_bytes or 0
                     self._print(
                         f"[{e.variant}] done: {size / 1e6:.2f} MB"
                         + (f", p50 {lat:.3f} ms" if lat is not None else ", not run on this host")

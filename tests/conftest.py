@@ -16,6 +16,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DEPLOY_STUDIO_CACHE", tempfile.mkdtemp(prefix="ds-test-cache-"))
 # Every test builds for real unless it turns the build cache on itself (tests/core/test_build_cache.py).
 os.environ["DEPLOY_STUDIO_BUILD_CACHE"] = "0"
+# Every report.json a test writes is validated against core/report/report.schema.json.
+os.environ["DEPLOY_STUDIO_VALIDATE_REPORTS"] = "1"
 
 TINY_MODEL_SRC = '''
 import torch

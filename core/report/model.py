@@ -45,7 +45,10 @@ class Latency:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Latency | None:
-        return None if d is None else cls(**_known(cls, d))
+        if d is None:
+            return None
+        partial = {"p10": None, "p50": None, "p90": None, "mean": None, "runs": 0, "threads": 1}
+        return cls(**{**partial, "warmup": 0, **_known(cls, d)})
 
 
 @dataclass
@@ -60,7 +63,7 @@ class Accuracy:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Accuracy | None:
-        return None if d is None else cls(**_known(cls, d))
+        return None if d is None else cls(**{"top1": None, "samples": 0, **_known(cls, d)})
 
 
 @dataclass
@@ -82,7 +85,10 @@ class Parity:
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Parity | None:
-        return None if d is None else cls(**{"snr_db": None, **_known(cls, d)})
+        if d is None:
+            return None
+        partial = {"max_abs_diff": None, "top1_agreement": None, "snr_db": None, "samples": 0}
+        return cls(**{**partial, **_known(cls, d)})
 
 
 @dataclass
@@ -178,6 +184,11 @@ class VariantResult:
         return cls(**kw)
 
 
+def as_row(row: VariantResult | dict) -> VariantResult:
+    """A typed row from either a :class:`VariantResult` or its schema-1 dict."""
+    return row if isinstance(row, VariantResult) else VariantResult.from_dict(row)
+
+
 @dataclass
 class GateVerdict:
     """One gate on one variant (see core.gates for the statuses)."""
@@ -191,6 +202,10 @@ class GateVerdict:
     status: str
     reason: str | None = None
 
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
     def to_dict(self) -> dict:
         d = asdict(self)
         if d["reason"] is None:
@@ -201,6 +216,10 @@ class GateVerdict:
     def from_dict(cls, d: dict) -> GateVerdict:
         status = d.get("status") or ("passed" if d.get("passed") else "failed")
         return cls(**{**_known(cls, d), "status": status})
+
+
+def as_verdict(v: GateVerdict | dict) -> GateVerdict:
+    return v if isinstance(v, GateVerdict) else GateVerdict.from_dict(v)
 
 
 @dataclass

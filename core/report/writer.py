@@ -8,6 +8,7 @@ from pathlib import Path
 
 from deploy_studio.core.fsutil import write_text_atomic
 from deploy_studio.core.report.charts import bar_chart, colour
+from deploy_studio.core.report.model import Report
 
 
 def _json_default(o):
@@ -29,28 +30,28 @@ def report_json(report: dict) -> str:
     return json.dumps(slim, indent=2, ensure_ascii=False)
 
 
-def write_report(report: dict, out_dir: str | Path) -> None:
+def write_report(report: Report | dict, out_dir: str | Path) -> None:
     """Write ``report.json``, ``report.html`` and ``charts/*.svg`` into ``out_dir``."""
+    data = report.to_dict(samples=True) if isinstance(report, Report) else report
+    typed = report if isinstance(report, Report) else Report.from_dict(report)
+    from deploy_studio.core.report.validate import validate_report, validation_requested
+
+    if validation_requested():
+        validate_report(json.loads(report_json(data)))
     out = Path(out_dir)
     charts = out / "charts"
     charts.mkdir(parents=True, exist_ok=True)
-    rows = report["variants"]
-    names = [r["name"] for r in rows]
-    sizes = [r["size_bytes"] / 1e6 if r.get("size_bytes") is not None else None for r in rows]
-    p50 = [(r.get("latency_ms") or {}).get("p50") for r in rows]
-    whisk = [
-        ((r["latency_ms"].get("p10") or 0), r["latency_ms"].get("p90") or 0)
-        if r.get("latency_ms")
-        else None
-        for r in rows
-    ]
-    acc = [((r.get("accuracy") or {}).get("top1")) for r in rows]
-    acc = [a * 100 if a is not None else None for a in acc]
-    base = (report.get("baseline") or {}).get("accuracy")
+    rows = typed.variants
+    names = [r.name for r in rows]
+    sizes = [r.size_bytes / 1e6 if r.size_bytes is not None else None for r in rows]
+    p50 = [r.p50 for r in rows]
+    whisk = [(r.latency_ms.p10 or 0, r.latency_ms.p90 or 0) if r.latency_ms else None for r in rows]
+    acc = [r.top1 * 100 if r.top1 is not None else None for r in rows]
+    base = typed.baseline_accuracy
     svgs = {
         "size.svg": bar_chart("Size on disk (everything the app ships)", names, sizes, "MB"),
         "latency.svg": bar_chart(
-            f"Latency p50 (whiskers p10-p90), {report.get('benchmark', {}).get('threads', 1)} thread(s)",
+            f"Latency p50 (whiskers p10-p90), {typed.benchmark.get('threads', 1)} thread(s)",
             names,
             p50,
             "ms",
@@ -67,28 +68,24 @@ def write_report(report: dict, out_dir: str | Path) -> None:
     }
     for name, svg in svgs.items():
         write_text_atomic(charts / name, svg)
-    write_text_atomic(out / "report.json", report_json(report))
-    write_text_atomic(out / "report.html", render_html(report))
+    write_text_atomic(out / "report.json", report_json(data))
+    write_text_atomic(out / "report.html", render_html(typed))
 
 
 _GATE_CLASS = {"passed": "ok", "failed": "bad", "uncertain": "warn", "n/a": "muted"}
-
-
-def _status(g: dict) -> str:
-    return g.get("status") or ("passed" if g.get("passed") else "failed")
 
 
 def _fmt(v, spec: str, scale: float = 1.0, none: str = "n/a") -> str:
     return none if v is None else format(v * scale, spec)
 
 
-def _notes_box(report: dict) -> str:
+def _notes_box(report: Report) -> str:
     """What a reader must know before trusting the numbers: at the top of the page."""
-    notes = list(report.get("notes") or [])
-    tune = report.get("tune") or {}
-    if report.get("pareto") is not None and not report.get("recommended") and tune.get("note"):
+    notes = list(report.notes)
+    tune = report.tune or {}
+    if report.pareto is not None and not report.recommended and tune.get("note"):
         notes.insert(0, tune["note"])
-    pp = report.get("preprocess") or {}
+    pp = report.preprocess
     origin = (
         f'<p class="meta">Preprocessing: {escape(str(pp.get("origin", "")))}</p>'
         if pp.get("origin")
@@ -100,65 +97,61 @@ def _notes_box(report: dict) -> str:
     return f'<div class="notes"><b>Before trusting these numbers</b><ul>{items}</ul></div>{origin}'
 
 
-def render_html(report: dict) -> str:
-    rows = report["variants"]
-    m, d = report["model"], report["dataset"]
-    base = (report.get("baseline") or {}).get("accuracy")
+def render_html(report: Report | dict) -> str:
+    if not isinstance(report, Report):
+        report = Report.from_dict(report)
+    rows = report.variants
+    m, d = report.model, report.dataset
+    base = report.baseline_accuracy
     trs = []
     for i, r in enumerate(rows):
-        lat = r.get("latency_ms") or {}
-        acc = (r.get("accuracy") or {}).get("top1")
-        par = r.get("parity") or {}
+        lat, par = r.latency_ms, r.parity
         extra = ""
-        if r.get("error"):
-            extra = f'<div class="err">{escape(r["error"])}</div>'
-        elif r.get("notes"):
-            extra = "".join(f'<div class="note">{escape(n)}</div>' for n in r["notes"])
+        if r.error:
+            extra = f'<div class="err">{escape(r.error)}</div>'
+        elif r.notes:
+            extra = "".join(f'<div class="note">{escape(n)}</div>' for n in r.notes)
         badge = ""
-        if report.get("recommended") == r["name"]:
+        if report.recommended == r.name:
             badge = ' <span class="badge">recommended</span>'
-        elif r["name"] in (report.get("pareto") or []):
+        elif r.name in (report.pareto or []):
             badge = ' <span class="badge pareto">pareto</span>'
-        artifact = (
-            f'<a href="{escape(r["artifact"])}">{escape(r["artifact"])}</a>'
-            if r.get("artifact")
-            else "—"
-        )
+        artifact = f'<a href="{escape(r.artifact)}">{escape(r.artifact)}</a>' if r.artifact else "—"
         trs.append(
-            f'<tr><td><span class="sw" style="background:{colour(i)}"></span>{escape(r["name"])}{badge}{extra}</td>'
-            f"<td>{escape(r['format'])}</td><td>{artifact}</td>"
-            f'<td class="n">{_fmt(r.get("size_bytes"), ",.0f")}</td><td class="n">{_fmt(r.get("params"), ",.0f")}</td>'
-            f'<td class="n">{_fmt(lat.get("p50"), ".3f")}</td><td class="n">{_fmt(lat.get("p90"), ".3f")}</td>'
-            f'<td class="n">{_fmt(acc, ".2f", 100)}</td>'
-            f'<td class="n">{_fmt(par.get("max_abs_diff"), ".2e")}</td><td class="n">{_fmt(par.get("top1_agreement"), ".2f", 100)}</td>'
-            f'<td class="n">{_fmt(par.get("snr_db"), ".1f")}</td></tr>'
+            f'<tr><td><span class="sw" style="background:{colour(i)}"></span>{escape(r.name)}{badge}{extra}</td>'
+            f"<td>{escape(r.format)}</td><td>{artifact}</td>"
+            f'<td class="n">{_fmt(r.size_bytes, ",.0f")}</td><td class="n">{_fmt(r.params, ",.0f")}</td>'
+            f'<td class="n">{_fmt(r.p50, ".3f")}</td><td class="n">{_fmt(lat.p90 if lat else None, ".3f")}</td>'
+            f'<td class="n">{_fmt(r.top1, ".2f", 100)}</td>'
+            f'<td class="n">{_fmt(par.max_abs_diff if par else None, ".2e")}</td><td class="n">{_fmt(r.agreement, ".2f", 100)}</td>'
+            f'<td class="n">{_fmt(r.snr_db, ".1f")}</td></tr>'
         )
     gates = (
         "".join(
-            f'<tr><td>{escape(g["name"])}</td><td class="n">{g["limit"]}</td><td class="n">{_fmt(g.get("value"), ".4g")}</td>'
-            f'<td class="{_GATE_CLASS.get(_status(g), "")}">{escape(_status(g) if _status(g) != "failed" else "FAILED")}'
-            + (f'<div class="note">{escape(g["reason"])}</div>' if g.get("reason") else "")
+            f'<tr><td>{escape(g.name)}</td><td class="n">{g.limit}</td><td class="n">{_fmt(g.value, ".4g")}</td>'
+            f'<td class="{_GATE_CLASS.get(g.status, "")}">{escape(g.status if g.status != "failed" else "FAILED")}'
+            + (f'<div class="note">{escape(g.reason)}</div>' if g.reason else "")
             + "</td></tr>"
-            for g in report.get("gates", [])
+            for g in report.gates
         )
         or '<tr><td colspan="4">no gates set</td></tr>'
     )
     apps = (
         "".join(
-            f"<li>{escape(t['platform'])} ({escape(t['runtime'])}): "
+            f"<li>{escape(t.platform)} ({escape(t.runtime)}): "
             + (
-                f'<a href="{escape(t["path"])}/README.md">{escape(t["path"])}</a>'
-                if t.get("path")
-                else f'<span class="err">{escape(t.get("error", ""))}</span>'
+                f'<a href="{escape(t.path)}/README.md">{escape(t.path)}</a>'
+                if t.path
+                else f'<span class="err">{escape(t.error or "")}</span>'
             )
             + "</li>"
-            for t in report.get("templates", [])
+            for t in report.templates
         )
         or "<li>none requested</li>"
     )
     extra_sections = ""
     for r in rows:
-        sens = ((r.get("step_data") or {}).get("quantize") or {}).get("sensitivity")
+        sens = r.step("quantize").get("sensitivity")
         if sens:
             srows = "".join(
                 f'<tr><td>{escape(str(s.get("layer")))}</td><td class="n">{_fmt(s.get("accuracy"), ".2f", 100)}</td>'
@@ -166,19 +159,20 @@ def render_html(report: dict) -> str:
                 for s in sens
             )
             extra_sections += (
-                f"<h2>Quantization sensitivity: {escape(r['name'])}</h2><p>Each layer quantized alone "
+                f"<h2>Quantization sensitivity: {escape(r.name)}</h2><p>Each layer quantized alone "
                 "(others float). Put sensitive layers in <code>keep_fp32</code>.</p>"
                 f"<table><tr><th>layer</th><th>accuracy %</th><th>drop (points)</th><th>max abs diff</th></tr>{srows}</table>"
             )
     tune = ""
-    if report.get("pareto") is not None:
+    if report.pareto is not None:
         tune = (
-            f"<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(', '.join(report['pareto']))}.<br>"
-            f"Recommended: <b>{escape(str(report.get('recommended') or 'none'))}</b> "
-            f"({escape(str((report.get('tune') or {}).get('note', '')))})</p>"
+            f"<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(', '.join(report.pareto))}.<br>"
+            f"Recommended: <b>{escape(str(report.recommended or 'none'))}</b> "
+            f"({escape(str((report.tune or {}).get('note', '')))})</p>"
         )
+    bench = report.benchmark
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Deploy Studio report: {escape(report.get("name", ""))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Deploy Studio report: {escape(report.name)}</title>
 <style>
 body{{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px 32px;color:#222;max-width:1200px}}
 h1{{font-size:22px;margin-bottom:4px}} h2{{font-size:17px;margin-top:28px}}
@@ -192,11 +186,11 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .sw{{display:inline-b
 .notes{{background:#fff6e5;border:1px solid #f0c36d;border-radius:4px;padding:8px 14px;margin-top:14px;font-size:13px}}
 .notes ul{{margin:6px 0 0 0;padding-left:20px}}
 </style></head><body>
-<h1>{escape(report.get("name", "Deploy Studio report"))}</h1>
-<div class="meta">model <b>{escape(str(m["spec"]))}</b> · {m["params"]:,} parameters · input {m["input_shape"]} ·
-data {escape(d["name"])} ({d["eval_samples"]} held-out samples) · original accuracy {_fmt(base, ".2f", 100) + "%" if base is not None else "n/a (unlabelled data)"} ·
-benchmark {report.get("benchmark", {}).get("runs")} runs after {report.get("benchmark", {}).get("warmup")} warm-up, {report.get("benchmark", {}).get("threads")} thread(s) ·
-{escape(report.get("created", ""))}</div>
+<h1>{escape(report.name or "Deploy Studio report")}</h1>
+<div class="meta">model <b>{escape(str(m.spec))}</b> · {m.params:,} parameters · input {m.input_shape} ·
+data {escape(d.name)} ({d.eval_samples} held-out samples) · original accuracy {_fmt(base, ".2f", 100) + "%" if base is not None else "n/a (unlabelled data)"} ·
+benchmark {bench.get("runs")} runs after {bench.get("warmup")} warm-up, {bench.get("threads")} thread(s) ·
+{escape(report.created)}</div>
 {_notes_box(report)}
 <h2>Variants</h2>
 <table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>accuracy %</th><th>max abs diff</th><th>top-1 agreement %</th><th>SNR dB</th></tr>

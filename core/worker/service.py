@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from deploy_studio.core.progress import Reporter
+from deploy_studio.core.report.model import as_row
 from deploy_studio.core.worker.requests import (
     BuildVariant,
     CheckNormalisation,
@@ -140,15 +141,16 @@ class SessionService:
             preds.append(self._prediction(row, x, ref, req, topk))
         return topk(ref, req.labels, 3), preds
 
-    def _prediction(self, row: dict, x, ref, req: Predict, topk) -> Prediction:
+    def _prediction(self, data: dict, x, ref, req: Predict, topk) -> Prediction:
         from deploy_studio.core.runtimes import not_runnable_reason, open_runner, run_scope
 
-        name = row["name"]
-        if row.get("error") or not row.get("artifact"):
+        row = as_row(data)
+        name = row.name
+        if row.error or not row.artifact:
             return Prediction(name, None, None, "not built")
-        if row.get("runtime") is None:
-            return Prediction(name, None, None, not_runnable_reason(row.get("format", "")))
-        if row["runtime"] == "eager" and row.get("steps"):
+        if row.runtime is None:
+            return Prediction(name, None, None, not_runnable_reason(row.format))
+        if row.runtime == "eager" and row.steps:
             return Prediction(
                 name,
                 None,
@@ -157,11 +159,11 @@ class SessionService:
                 "export it as pte/onnx to compare it here",
             )
         try:
-            if row["runtime"] == "eager":
+            if row.runtime == "eager":
                 out = ref
             else:
-                with run_scope(row["runtime"], 1):
-                    runner = open_runner(row["runtime"], Path(req.out_dir) / row["artifact"], 1)
+                with run_scope(row.runtime, 1):
+                    runner = open_runner(row.runtime, Path(req.out_dir) / row.artifact, 1)
                     try:
                         out = runner.run(x)[0]
                     finally:

@@ -10,6 +10,7 @@ from deploy_studio.core.engine import report_exit_code, run_recipe
 from deploy_studio.core.gates import DEFAULT_LIMITS, evaluate_gates, failed_variants
 from deploy_studio.core.measure import SNR_CAP_DB, degenerate_outputs, median_ci, parity_of, snr_db
 from deploy_studio.core.recipe import Gates, parse_recipe
+from deploy_studio.core.report.model import GateVerdict
 
 DEGENERATE_SRC = '''
 import torch
@@ -48,7 +49,7 @@ def test_fidelity_gates_are_on_by_default_and_fail_a_broken_int8_variant():
         _row("int8-broken", 0.21, 1.5, [{"kind": "quantize"}]),
         _row("int8-ok", 0.99, 31.0, [{"kind": "quantize"}]),
     ]
-    verdicts = evaluate_gates(Gates(), rows, None)
+    verdicts = [g.to_dict() for g in evaluate_gates(Gates(), rows, None)]
     assert {g["gate"] for g in verdicts} == set(DEFAULT_LIMITS)
     assert failed_variants(verdicts) == {"int8-broken"}
     broken = {g["gate"]: g for g in verdicts if g["variant"] == "int8-broken"}
@@ -63,14 +64,17 @@ def test_snr_gate_skips_retrained_variants_unless_set_and_false_turns_a_gate_off
     cut = _row(
         "cut", 0.5, 2.0, [{"kind": "prune", "finetune_epochs": 0}]
     )  # pruned, not retrained: judged
-    verdicts = evaluate_gates(Gates(), [student, pruned, cut], None)
+    verdicts = [g.to_dict() for g in evaluate_gates(Gates(), [student, pruned, cut], None)]
     assert failed_variants(verdicts) == {"cut"}
     assert not any(
         g["gate"] == "min_snr_db" and g["variant"] in ("student", "pruned") for g in verdicts
     )
-    explicit = evaluate_gates(Gates(min_snr_db=5.0), [student, pruned], None)
+    explicit = [g.to_dict() for g in evaluate_gates(Gates(min_snr_db=5.0), [student, pruned], None)]
     assert failed_variants(explicit) == {"student"}  # a recipe's own value applies to every variant
-    off = evaluate_gates(Gates(min_snr_db=False, min_top1_agreement=False), [cut], None)
+    off = [
+        g.to_dict()
+        for g in evaluate_gates(Gates(min_snr_db=False, min_top1_agreement=False), [cut], None)
+    ]
     assert off == []
 
 
@@ -81,7 +85,7 @@ def test_latency_gate_within_the_noise_is_uncertain_not_failed():
     ]
     verdicts = [
         g
-        for g in evaluate_gates(Gates(max_latency_ms=0.07), rows, None)
+        for g in map(GateVerdict.to_dict, evaluate_gates(Gates(max_latency_ms=0.07), rows, None))
         if g["gate"] == "max_latency_ms"
     ]
     a, b = (next(g for g in verdicts if g["variant"] == n) for n in ("a", "b"))
