@@ -73,7 +73,7 @@ def model_fingerprint(spec) -> dict:
 
 def data_fingerprint(source: str) -> dict:
     kind, _, arg = source.partition(":")
-    d = {"source": source}
+    d: dict[str, object] = {"source": source}
     if kind in ("mnist", "imagefolder", "npz", "tabular", "audiofolder", "coco") and arg:
         d["files"] = _path_fingerprint(arg)
     return d
@@ -82,7 +82,7 @@ def data_fingerprint(source: str) -> dict:
 def _versions() -> dict:
     from importlib import metadata
 
-    out = {"cache": CACHE_VERSION}
+    out: dict[str, object] = {"cache": CACHE_VERSION}
     for dist in (
         "deploy-studio",
         "torch",

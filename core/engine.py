@@ -117,7 +117,7 @@ def run_variants(
                     "log",
                     stage="overall",
                     variant=v.name,
-                    message=f"[{v.name}] unchanged since {row.cached.get('built')}: reused, not rebuilt",
+                    message=f"[{v.name}] unchanged since {(row.cached or {}).get('built')}: reused, not rebuilt",
                 )
             )
         else:

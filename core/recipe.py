@@ -319,7 +319,7 @@ def _parse_export(table: Any, variants: list[VariantSpec]) -> ExportSpec:
         if t.variant:
             from deploy_studio.core.templates import PLATFORMS
 
-            fmt = PLATFORMS[t.platform][t.runtime]
+            fmt = PLATFORMS[t.platform][str(t.runtime)]
             v = next(v for v in variants if v.name == t.variant)
             if v.format != fmt:
                 fitting = [x.name for x in variants if x.format == fmt]

@@ -139,7 +139,7 @@ def build_session(
         if len(eval_idx)
         else np.zeros((0, *shape[1:]), np.float32)
     )
-    eval_y = dataset.labels[eval_idx] if dataset.labelled else None
+    eval_y = dataset.labels[eval_idx] if dataset.labels is not None and dataset.labelled else None
     reporter.progress("load data", 1.0)
     return Session(model, data, pre, origin, dataset, train_idx, eval_idx, eval_x, eval_y)
 
@@ -255,7 +255,7 @@ def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) 
                 "current": name == "current",
             }
         )
-    rows.sort(key=lambda r: -r["accuracy"])
+    rows.sort(key=lambda r: -float(r["accuracy"]))  # type: ignore[arg-type]
     return rows
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,7 @@ def accuracy(model: Callable, x: torch.Tensor, y: torch.Tensor, batch_size: int 
     return correct / len(x)
 
 
-def batchnorm_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
+def batchnorm_layers(model: torch.nn.Module) -> list[Any]:
     """The BatchNorm layers of ``model`` (1d, 2d, 3d and SyncBatchNorm) that track statistics."""
     from torch.nn.modules.batchnorm import _BatchNorm
 

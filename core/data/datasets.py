@@ -63,7 +63,11 @@ class Dataset:
         import torch
 
         x = torch.from_numpy(self.preprocess.apply(self.images[idx]))
-        y = torch.from_numpy(self.labels[idx].astype(np.int64)) if self.labelled else None
+        y = (
+            torch.from_numpy(self.labels[idx].astype(np.int64))
+            if self.labels is not None and self.labelled
+            else None
+        )
         return x, y
 
     def sample_image(self, i: int):
@@ -145,7 +149,8 @@ def _read_idx(path: Path) -> np.ndarray:
 def _find(folder: Path, pattern: str) -> Path | None:
     hits = sorted(folder.glob(pattern))
     t10k = [h for h in hits if h.name.startswith("t10k")]
-    return (t10k or hits or [None])[0]
+    found = t10k or hits
+    return found[0] if found else None
 
 
 def _mnist(folder: Path, preprocess: Preprocess, limit: int | None) -> Dataset:

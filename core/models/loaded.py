@@ -44,7 +44,10 @@ class ModelSpec:
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
         return cls(
-            **{k: d.get(k) for k in ("source", "weights", "input_shape", "output")},
+            source=d["source"],
+            weights=d.get("weights"),
+            input_shape=d.get("input_shape"),
+            output=d.get("output"),
             trust=bool(d.get("trust")),
         )
 

@@ -91,7 +91,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
     check_inference_mode(src, kind, module, exported, x)
     out, key = select_output(raw, spec.output)
     out_note = output_note(raw, key, spec.output)
-    if key is not None and isinstance(module, torch.nn.Module):
+    if key is not None and out_note and isinstance(module, torch.nn.Module):
         notes.append(out_note)
         module = SelectOutput(module, key).eval()
     params = _count_params(module) if kind != "lite" else _lite_params(Path(src).expanduser())
@@ -324,6 +324,8 @@ def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
     mod_name = f"_deploy_studio_user_{abs(hash(str(path.resolve())))}"
     try:
         mspec = importlib.util.spec_from_file_location(mod_name, path)
+        if mspec is None or mspec.loader is None:
+            raise ModelLoadError(f"{path} cannot be imported as a Python module", "")
         mod = importlib.util.module_from_spec(mspec)
         sys.modules[mod_name] = mod
         sys.path.insert(0, str(path.parent))
@@ -501,8 +503,10 @@ def _pickle_damage(path: Path, names: list[str] | None) -> str | None:
                 break
             pickletools.dis(stream, out=io.StringIO())
         for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
-            if op.name == "GLOBAL" and not all(p.isidentifier() for p in re.split(r"[. ]", arg)):
-                return f"its pickled data names a class that cannot exist ({arg[:60]!r})"
+            if op.name == "GLOBAL" and not all(
+                p.isidentifier() for p in re.split(r"[. ]", str(arg))
+            ):
+                return f"its pickled data names a class that cannot exist ({str(arg)[:60]!r})"
     except Exception as e:  # noqa: BLE001 - any parse failure is the answer
         return f"its pickled data is corrupt ({_reason(e)})"
     return None
@@ -596,7 +600,7 @@ class _StorageRefs(pickle.Unpickler):
         import io
 
         super().__init__(io.BytesIO(data))
-        self.refs: list[tuple] = []
+        self.refs: list[tuple | None] = []
 
     def find_class(self, module: str, name: str):
         return type("Stand", (_Stand,), {"name": f"{module}.{name}"})
@@ -977,7 +981,7 @@ def _pt2_code_globals(path: Path) -> list[str]:
                 if isinstance(arg, str) and "UNICODE" in op.name:
                     strings.append(arg)
                 if op.name == "GLOBAL":
-                    name = ".".join(arg.split(" ", 1))
+                    name = ".".join(str(arg).split(" ", 1))
                 elif op.name == "STACK_GLOBAL":
                     name = ".".join(strings[-2:]) if len(strings) >= 2 else "<unknown>"
                 elif op.name in ("INST", "OBJ"):

@@ -58,8 +58,9 @@ def bar_chart(
             f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{colour(i)}" rx="2"/>'
         )
         label_x = left + w + 4
-        if whiskers and whiskers[i]:
-            lo, hi = whiskers[i]
+        whisker = whiskers[i] if whiskers else None
+        if whisker:
+            lo, hi = whisker
             x0, x1 = left + plot_w * lo / vmax, left + plot_w * hi / vmax
             cy = y + row_h / 2 - 1
             parts.append(

@@ -304,7 +304,7 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
 
 
 def _unstructured(module: nn.Module, amount: float) -> list[nn.Module]:
-    layers = [m for m in module.modules() if isinstance(m, WEIGHT_LAYERS)]
+    layers: list[nn.Module] = [m for m in module.modules() if isinstance(m, WEIGHT_LAYERS)]
     for m in layers:
         prune.l1_unstructured(m, "weight", amount=amount)
     return layers

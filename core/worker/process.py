@@ -120,8 +120,8 @@ class Worker:
 
     def __init__(self, log_path: str | os.PathLike | None = None) -> None:
         self._ctx = mp.get_context("spawn")
-        self._proc = None
-        self._conn = None
+        self._proc: Any = None  # a SpawnProcess while the worker runs
+        self._conn: Any = None  # its Connection
         self._lock = threading.Lock()
         self.starts = 0
         if log_path is None:

@@ -40,15 +40,15 @@ class SessionService:
 
     def __init__(self) -> None:
         self._model_key: str | None = None
-        self._model = None
+        self._model: Any = None  # LoadedModel
         self._session_key: str | None = None
-        self._session = None
+        self._session: Any = None  # Session
         self.model_loads = 0
 
     # --- dispatch ----------------------------------------------------------------------
     def handle(self, request: Any, reporter: Reporter) -> Any:
         """Answer one request (see :mod:`deploy_studio.core.worker.requests`)."""
-        handler = {
+        handler: Any = {
             LoadModel: self.load_model,
             Prepare: self.prepare,
             BuildVariant: self.build,
@@ -146,7 +146,7 @@ class SessionService:
 
         row = as_row(data)
         name = row.name
-        if row.error or not row.artifact:
+        if row.error or not row.artifact or req.out_dir is None:
             return Prediction(name, None, None, "not built")
         if row.runtime is None:
             return Prediction(name, None, None, not_runnable_reason(row.format))
