@@ -22,8 +22,14 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/deploy-studio demo --out $(OUT)
 
+# ruff (rules and formatting), import contracts (pyproject [tool.importlinter]), no import
+# cycles in the engine, mypy on the engine.
 lint: $(STAMP)
-	$(BIN)/ruff check core gui tests benchmarks
+	$(BIN)/ruff check core gui tests benchmarks scripts
+	$(BIN)/ruff format --check core gui tests benchmarks scripts
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_import_cycles.py
+	BIN=$(BIN) bash scripts/typecheck.sh
 
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
