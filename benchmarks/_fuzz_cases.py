@@ -363,7 +363,7 @@ def _flatbuffer(case: Case, rng: random.Random) -> tuple[str, bytes]:
         )
     elif r < 0.8:  # 32-bit offsets and lengths anywhere
         i = rng.randrange(0, len(buf) - 4) & ~3
-        val = rng.choice(INTERESTING[8:14] + [struct.pack("<I", rng.randrange(len(buf) * 2))])[:4]
+        val = rng.choice([*INTERESTING[8:14], struct.pack("<I", rng.randrange(len(buf) * 2))])[:4]
         buf[i : i + 4] = val.ljust(4, b"\x00")
         what = f"u32 {val[:4].hex()} at {i}"
     else:

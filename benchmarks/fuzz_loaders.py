@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _fuzz_cases as fc  # noqa: E402
+import _fuzz_cases as fc
 
 HERE = Path(__file__).resolve()
 
@@ -273,6 +273,11 @@ def main() -> None:
     print(
         f"fuzz_loaders: seed {args.seed}, {args.tries} tries per format, {time.monotonic() - t0:.0f} s wall\n"
     )
+    sys.exit(_print_tally(tally, formats, args))
+
+
+def _print_tally(tally: Tally, formats: list[str], args) -> int:
+    """The table, the untyped / slow examples; returns the exit code (1 when any went wrong)."""
     head = (
         f"{'format':24} {'tries':>6} {'ok':>6} {'typed':>6} {'untyped':>8} {'share':>8} {'crashes':>7} "
         f"{'hangs':>5} {'slow':>5} {'ms/try':>7}"
@@ -309,7 +314,7 @@ def main() -> None:
                 print(f"  {n:6d}  {msg}")
     total = sum(sum(c.values()) for c in tally.counts.values())
     print(f"\ntotal: {total} tries, {bad} untyped/crashed/hung")
-    sys.exit(1 if bad else 0)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

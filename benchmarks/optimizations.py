@@ -310,7 +310,7 @@ def torchvision_arch(arch: str, out: Path, runs: int) -> None:
         ],
     }
     folder = out / arch
-    report, rows = run_engine(recipe, folder)
+    _report, rows = run_engine(recipe, folder)
     from deploy_studio.core.models import ModelSpec
     from deploy_studio.core.session import open_session
 

@@ -18,7 +18,12 @@ from pathlib import Path
 import torch
 
 from deploy_studio.core.data.preprocess import Preprocess
-from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError, UntrustedPickleError
+from deploy_studio.core.errors import (
+    InputShapeUnknown,
+    ModelLoadError,
+    ShapeMismatchError,
+    UntrustedPickleError,
+)
 from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
 from deploy_studio.core.models.train_mode import check_inference_mode, check_saved_mode
 from deploy_studio.core.models.validate import (
@@ -65,7 +70,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         )
     shape = list(spec.input_shape or default_shape or [])
     if not shape:
-        raise ModelLoadError(
+        raise InputShapeUnknown(
             f"the input shape of {src} cannot be known from the file",
             "pass --input-shape, e.g. --input-shape 1,3,224,224",
         )
@@ -229,6 +234,7 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
             "weights are always read without running code: re-save them with "
             "torch.save(model.state_dict(), path); if the file is a whole pickled model you "
             "trust, load it as the MODEL (not --weights) with --trust",
+            trust_helps=False,
         ) from None
     except Exception as e:  # noqa: BLE001 - torch and its unpickler raise a dozen types
         damage = _pickle_damage(path, names) if names or _head(path)[:1] == b"\x80" else None
@@ -402,8 +408,8 @@ def _first_line(e: Exception) -> str:
     return (s.splitlines()[0] if s else type(e).__name__)[:300]
 
 
-def _archive(path: Path, spec: ModelSpec):
-    """Load a file: returns (module, kind, default_shape, exported_program, notes)."""
+def _check_model_file(path: Path) -> None:
+    """Refuse what cannot be a model file before reading it (missing, folder, suffix, empty)."""
     if not path.exists():
         raise ModelLoadError(f"{path} does not exist", f"accepted models: {ACCEPTED}")
     if path.is_dir():
@@ -419,6 +425,11 @@ def _archive(path: Path, spec: ModelSpec):
         raise ModelLoadError(
             f"{path} is empty (0 bytes)", f"re-save the model; accepted: {ACCEPTED}"
         )
+
+
+def _archive(path: Path, spec: ModelSpec):
+    """Load a file: returns (module, kind, default_shape, exported_program, notes)."""
+    _check_model_file(path)
     head = _head(path)
     if head[4:8] == _FLATBUFFER_ID:  # lite-interpreter archive saved as a flatbuffer
         return _lite(path, spec)
@@ -926,7 +937,7 @@ def _limit_memory(budget: int) -> None:
     try:
         with open("/proc/self/status") as f:
             vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = vm + budget if hard == resource.RLIM_INFINITY else min(vm + budget, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     except (OSError, ValueError, StopIteration):  # no /proc or no limit: the timeout still holds
@@ -956,13 +967,34 @@ class _HeldLogErrors:
         self.logger.removeFilter(self)
 
 
+def _pickle_globals(data: bytes) -> list[str]:
+    """The globals a pickle would import (read with pickletools: nothing is imported or run)."""
+    import io
+    import pickletools
+
+    names: list[str] = []
+    strings: list[str] = []
+    try:
+        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            if isinstance(arg, str) and "UNICODE" in op.name:
+                strings.append(arg)
+            if op.name == "GLOBAL":
+                names.append(".".join(str(arg).split(" ", 1)))
+            elif op.name == "STACK_GLOBAL":
+                names.append(".".join(strings[-2:]) if len(strings) >= 2 else "<unknown>")
+            elif op.name in ("INST", "OBJ"):
+                names.append("<object construction>")
+    except Exception:  # noqa: BLE001 - damage is reported by the loaders that follow
+        pass
+    return names
+
+
 def _pt2_code_globals(path: Path) -> list[str]:
     """Globals that pickles inside a .pt2 would import and call, beyond what weights-only
     loading allows. ``torch.export.load`` unpickles some records (weights and constants saved
     with ``use_pickle``, sample inputs) without the weights-only restriction, so these records
     are read with pickletools first: nothing is imported or run."""
     import io
-    import pickletools
 
     import torch._weights_only_unpickler as wo
 
@@ -975,23 +1007,7 @@ def _pt2_code_globals(path: Path) -> list[str]:
     found: list[str] = []
 
     def scan(data: bytes) -> None:
-        strings: list[str] = []
-        try:
-            for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
-                if isinstance(arg, str) and "UNICODE" in op.name:
-                    strings.append(arg)
-                if op.name == "GLOBAL":
-                    name = ".".join(str(arg).split(" ", 1))
-                elif op.name == "STACK_GLOBAL":
-                    name = ".".join(strings[-2:]) if len(strings) >= 2 else "<unknown>"
-                elif op.name in ("INST", "OBJ"):
-                    name = "<object construction>"
-                else:
-                    continue
-                if name not in allowed:
-                    found.append(name)
-        except Exception:  # noqa: BLE001 - damage is reported by the loaders that follow
-            return
+        found.extend(n for n in _pickle_globals(data) if n not in allowed)
 
     def walk(z: zipfile.ZipFile, depth: int) -> None:
         for info in z.infolist():
