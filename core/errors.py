@@ -37,7 +37,18 @@ class ModelLoadError(StudioError):
 
 
 class UntrustedPickleError(ModelLoadError):
-    """A pickled whole module was refused because the user did not trust it."""
+    """A file was refused because loading it would run code from it and the user did not
+    trust it. ``trust_helps``: loading it again with ``trust`` would load it (a pickled whole
+    module, a .pt2 whose records run code); False for weights, which are never read that way."""
+
+    def __init__(self, message: str, hint: str = "", trust_helps: bool = True) -> None:
+        super().__init__(message, hint)
+        self.trust_helps = trust_helps
+
+
+class InputShapeUnknown(ModelLoadError):
+    """The model's input shape cannot be read from its file: the caller must give one
+    (``--input-shape`` on the command line; the window asks for it)."""
 
 
 class ShapeMismatchError(ModelLoadError):
@@ -78,6 +89,18 @@ class RuntimeRunError(StudioError):
 
 class TemplateError(StudioError):
     """A mobile project could not be rendered."""
+
+
+def error_type(name: str) -> type[StudioError] | None:
+    """The :class:`StudioError` subclass called ``name`` (defined in any imported module), to
+    rebuild an error that crossed a process boundary with its type."""
+    todo: list[type[StudioError]] = [StudioError]
+    while todo:
+        cls = todo.pop()
+        if cls.__name__ == name:
+            return cls
+        todo.extend(cls.__subclasses__())
+    return None
 
 
 class Cancelled(Exception):  # noqa: N818 - reads better at call sites

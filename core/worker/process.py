@@ -41,11 +41,12 @@ class JobFailed(StudioError):
 
 
 def error_from(d: dict) -> Exception:
-    """Rebuild a typed error sent by the worker (its class, message, hint and fields)."""
-    import deploy_studio.core.errors as errors
+    """Rebuild a typed error sent by the worker (its class, message, hint and fields): a
+    caller catches it by type (e.g. :class:`~deploy_studio.core.errors.InputShapeUnknown`)."""
+    from deploy_studio.core.errors import error_type
 
-    cls = getattr(errors, d.get("type", ""), None)
-    if isinstance(cls, type) and issubclass(cls, StudioError):
+    cls = error_type(d.get("type", "")) if "traceback" not in d else None
+    if cls is not None:
         err = cls.__new__(cls)
         StudioError.__init__(err, d["message"], d.get("hint", ""))
         for k, v in (d.get("fields") or {}).items():

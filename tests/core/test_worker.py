@@ -88,3 +88,33 @@ def test_inline_and_process_workers_answer_alike(tiny_recipe):
         and a.warnings == b.warnings
         and a.model == b.model
     )
+
+
+def test_typed_errors_keep_their_type_and_fields_across_the_process_boundary(tmp_path):
+    """A caller recognises an error by its type, never by its wording: the worker sends the
+    class name and fields, the parent rebuilds the same class."""
+    from deploy_studio.core.errors import InputShapeUnknown, ModelLoadError, UntrustedPickleError
+    from deploy_studio.core.models.loaded import ModelSpec
+    from deploy_studio.core.worker.process import JobFailed, error_dict, error_from
+
+    weights = error_from(error_dict(UntrustedPickleError("m", "h", trust_helps=False)))
+    assert type(weights) is UntrustedPickleError and weights.trust_helps is False
+    assert (weights.message, weights.hint) == ("m", "h")
+    try:
+        raise ValueError("a bug")
+    except ValueError as e:
+        bug = error_from(error_dict(e))
+    assert type(bug) is JobFailed and "ValueError" in bug.traceback_text
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2)).eval()
+    archive = tmp_path / "scripted.pt"
+    torch.jit.trace(net, torch.zeros(1, 4)).save(str(archive))
+    worker = Worker()
+    try:
+        with pytest.raises(InputShapeUnknown) as e:  # a TorchScript archive does not say
+            worker.call(LoadModel(ModelSpec(str(archive))))
+        assert isinstance(e.value, ModelLoadError) and "--input-shape" in e.value.hint
+        summary = worker.call(LoadModel(ModelSpec(str(archive), input_shape=[1, 4])))["summary"]
+        assert summary["output_shape"] == [1, 2]
+    finally:
+        worker.close()
