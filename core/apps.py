@@ -130,6 +130,7 @@ def export_apps(
                     expected=expected_output(row, out_dir, session, pixels, labels),
                     input_shape=list(session.model.input_shape),
                     variant=row["name"],
+                    delegates=list(row.get("delegates") or []),
                 )
                 target = out_dir / "apps" / f"{t.platform}-{runtime}"
                 options = (
@@ -162,8 +163,7 @@ def _build_for_app(
 
     name = f"app-{fmt}"
     reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {platform} app")
-    converters = FORMATS.get(fmt).extra.get("converters") or ("export",)
-    spec = VariantSpec(name, fmt, converters[0])
+    spec = VariantSpec(name, fmt, FORMATS.get(fmt).obj.default_converter or "export")
     with_app = recipe.copy()
     with_app.variants = [*with_app.variants, spec]
     try:

@@ -3,10 +3,11 @@
 The key is a hash of everything a variant's result depends on: the variant's own recipe
 (format, converter, steps and options), the model (spec and the content of its files), the
 data (spec and its files' names, sizes and times), the preprocessing, the split sizes, the
-benchmark settings and the versions of the engine and its libraries. Anything else a user
-edits (other variants, gates, app settings) leaves the key alone, so the next run rebuilds
-only what changed. Entries live in the user cache (``builds/``), written atomically, and the
-least recently used are dropped beyond :data:`MAX_BYTES`.
+benchmark settings and the versions of the engine, torch and the libraries the variant's
+format names (``Format.packages``). Anything else a user edits (other variants, gates, app
+settings) leaves the key alone, so the next run rebuilds only what changed. Entries live in
+the user cache (``builds/``), written atomically, and the least recently used are dropped
+beyond :data:`MAX_BYTES`.
 
 ``DEPLOY_STUDIO_BUILD_CACHE=0`` (or ``--no-cache``) turns it off.
 """
@@ -79,19 +80,14 @@ def data_fingerprint(source: str) -> dict:
     return d
 
 
-def _versions() -> dict:
+def _versions(fmt: str) -> dict:
+    """Versions of the engine, torch and the packages format ``fmt`` depends on."""
     from importlib import metadata
 
+    from deploy_studio.core.registry import FORMATS
+
     out: dict[str, object] = {"cache": CACHE_VERSION}
-    for dist in (
-        "deploy-studio",
-        "torch",
-        "executorch",
-        "onnxruntime",
-        "torchao",
-        "coremltools",
-        "onnx",
-    ):
+    for dist in ("deploy-studio", "torch", *FORMATS.get(fmt).obj.packages):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -102,7 +98,7 @@ def _versions() -> dict:
 def variant_key(recipe, variant, preprocess: dict) -> str:
     """The cache key of one variant of ``recipe`` (``preprocess``: the effective spec)."""
     payload = {
-        "versions": _versions(),
+        "versions": _versions(variant.format),
         "model": model_fingerprint(recipe.model),
         "data": {
             **data_fingerprint(recipe.data.source),

@@ -69,8 +69,10 @@ class VariantSpec:
     format_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        from deploy_studio.core.formats.contract import converts
+
         d: dict[str, Any] = {"name": self.name, "format": self.format}
-        if self.format != "eager":
+        if converts(self.format):
             d["convert"] = self.convert
         if self.steps:
             d["steps"] = [s.to_dict() for s in self.steps]
@@ -270,10 +272,9 @@ def _parse_variants(raw: Any, base_dir: Path | None) -> list[VariantSpec]:
         spec = parse_table(VariantSpec, v, where, skip=("steps",), steps=steps)
         fmt = FORMATS.get(spec.format, where)
         CONVERTERS.get(spec.convert, where)
-        options = getattr(fmt, "options", ())
-        if options:
+        if fmt.options:  # checked here; the format fills in its defaults when it builds
             spec.format_options = fmt.resolve_options(
-                spec.format_options, f"{where} format_options"
+                spec.format_options, f"{where} format_options", defaults=False
             )
         elif spec.format_options:
             raise RecipeError(
@@ -336,20 +337,64 @@ def check_variant(spec: VariantSpec) -> None:
     from deploy_studio.core.registry import FORMATS, STEPS
 
     where = f"variant {spec.name!r}"
-    fmt = FORMATS.get(spec.format, where)
-    converters = fmt.extra.get("converters")
-    if spec.format == "eager" and spec.convert not in ("export",):
-        pass  # eager ignores the converter
-    elif converters and spec.convert not in converters:
+    fmt = FORMATS.get(spec.format, where).obj
+    converters = fmt.converters  # none: the format takes the module as it is
+    if converters and spec.convert not in converters:
         raise RecipeError(
             f"{where}: format {spec.format!r} cannot be made with convert = {spec.convert!r}",
             f"for {spec.format} use convert = {' or '.join(repr(c) for c in converters)}",
         )
+    fmt.options_for(spec)  # format_options: known keys, typed values
+    check_step_order(spec)
     for i, step in enumerate(spec.steps):
         entry = STEPS.get(step.kind, where)
         check = getattr(entry.obj, "check", None)
         if check is not None:
             check(spec, i, step.options)
+
+
+def step_order(kind: str) -> int | None:
+    """Where a step of ``kind`` runs among a variant's steps: the ``order`` its registration
+    declares (``@STEPS.register("prune", order=20, ...)``; lower runs first), None when free."""
+    from deploy_studio.core.registry import STEPS
+
+    return STEPS.get(kind).extra.get("order")
+
+
+def step_insert_index(steps: list[StepSpec], kind: str) -> int:
+    """Where a new step of ``kind`` goes in ``steps``: before the first step that must run
+    after it (at the end when none must, or when its order is free)."""
+    order = step_order(kind)
+    if order is not None:
+        for i, s in enumerate(steps):
+            later = step_order(s.kind)
+            if later is not None and later > order:
+                return i
+    return len(steps)
+
+
+def check_step_order(spec: VariantSpec) -> None:
+    """Reject steps out of their declared order (quantize before prune, prune before distill)."""
+    from deploy_studio.core.registry import STEPS
+
+    where = f"variant {spec.name!r}"
+    ordered = sorted(
+        (e for e in STEPS.entries() if e.extra.get("order") is not None),
+        key=lambda e: e.extra["order"],
+    )
+    orders = [STEPS.get(s.kind, where).extra.get("order") for s in spec.steps]
+    for i, (step, order) in enumerate(zip(spec.steps, orders, strict=True)):
+        for later, later_order in zip(spec.steps[i + 1 :], orders[i + 1 :], strict=True):
+            if order is None or later_order is None or later_order >= order:
+                continue
+            first = [e.key for e in reversed(ordered) if e.extra["order"] < order]
+            why = STEPS.get(later.kind).extra.get("order_reason")
+            raise RecipeError(
+                f"{where}: {step.kind} must come after "
+                + " and ".join(filter(None, [", ".join(first[:-1]), first[-1]])),
+                f"steps run in the order {' → '.join(e.key for e in ordered)}: move {step.kind} "
+                f"after {later.kind}" + (f" ({why})" if why else ""),
+            )
 
 
 def check_template(t: TemplateSpec) -> None:

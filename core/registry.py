@@ -2,7 +2,9 @@
 
 Each plugin lives in its own module, decorated with ``@STEPS.register("quantize", ...)`` (or
 CONVERTERS / FORMATS / RUNTIMES). Keys are the stable strings users type in recipes; typed
-:class:`Option` lists are what the GUI renders as forms and the recipe file stores.
+:class:`Option` lists are what the GUI renders as forms and the recipe file stores. A format
+is a class implementing :class:`deploy_studio.core.formats.contract.Format`, checked when it
+registers (see docs/adding-a-format.md).
 Modules in ``core.steps``, ``core.converters``, ``core.formats`` and ``core.runtimes`` are
 discovered with ``pkgutil`` on first use.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +33,7 @@ class Option:
     type: str
     default: Any
     help: str = ""
-    choices: tuple | None = None
+    choices: Sequence | None = None
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
@@ -83,41 +86,63 @@ class Entry:
     help: str = ""
     extra: dict = field(default_factory=dict)
 
-    def resolve_options(self, given: dict, where: str) -> dict:
-        """Fill defaults, coerce values, and reject unknown keys (naming the allowed ones)."""
-        allowed = {o.key: o for o in self.options}
-        unknown = [k for k in given if k not in allowed]
-        if unknown:
-            raise RecipeError(
-                f"{where}: unknown option {unknown[0]!r} for {self.key}",
-                f"allowed options: {', '.join(allowed) or 'none'}",
-            )
-        out = {}
-        for o in self.options:
-            if o.key in given:
-                out[o.key] = o.coerce(given[o.key], where)
-            elif o.required:
-                raise RecipeError(f"{where}: {self.key} needs the option {o.key!r}", o.help)
-            else:
-                out[o.key] = o.default
-        return out
+    def resolve_options(self, given: dict, where: str, *, defaults: bool = True) -> dict:
+        """Coerce values and reject unknown keys (naming the allowed ones); with ``defaults``
+        also fill in every option not given (else only the given ones are returned)."""
+        return resolve_options(self.key, self.options, given, where, defaults=defaults)
+
+
+def resolve_options(
+    owner: str, options: tuple[Option, ...], given: dict, where: str, *, defaults: bool = True
+) -> dict:
+    """Check ``given`` against ``options`` (see :meth:`Entry.resolve_options`)."""
+    allowed = {o.key: o for o in options}
+    unknown = [k for k in given if k not in allowed]
+    if unknown:
+        raise RecipeError(
+            f"{where}: unknown option {unknown[0]!r} for {owner}",
+            f"allowed options: {', '.join(allowed) or 'none'}",
+        )
+    out = {}
+    for o in options:
+        if o.key in given:
+            out[o.key] = o.coerce(given[o.key], where)
+        elif o.required:
+            raise RecipeError(f"{where}: {owner} needs the option {o.key!r}", o.help)
+        elif defaults:
+            out[o.key] = o.default
+    return out
 
 
 class Registry:
-    """A named table of plugins with lazy discovery of its package's modules."""
+    """A named table of plugins with lazy discovery of its package's modules.
 
-    def __init__(self, kind: str, package: str) -> None:
+    ``contract`` (``"module:function"``, imported on the first registration) checks each new
+    :class:`Entry` and returns the entry to store: a plugin that does not implement its kind's
+    contract fails when it registers, not when a user first picks it.
+    """
+
+    def __init__(self, kind: str, package: str, contract: str | None = None) -> None:
         self.kind = kind
         self.package = package
+        self.contract = contract
         self._entries: dict[str, Entry] = {}
         self._loaded = False
 
     def register(self, key: str, *, options=(), label: str = "", help: str = "", **extra):
         def deco(obj):
-            self._entries[key] = Entry(key, obj, tuple(options), label or key, help, extra)
+            entry = Entry(key, obj, tuple(options), label or key, help, extra)
+            if self.contract is not None:
+                module, _, name = self.contract.partition(":")
+                entry = getattr(importlib.import_module(module), name)(entry)
+            self._entries[key] = entry
             return obj
 
         return deco
+
+    def unregister(self, key: str) -> None:
+        """Forget ``key`` (for tests that register a throwaway plugin)."""
+        self._entries.pop(key, None)
 
     def _discover(self) -> None:
         if self._loaded:
@@ -148,5 +173,9 @@ class Registry:
 
 STEPS = Registry("step kind", "deploy_studio.core.steps")
 CONVERTERS = Registry("converter", "deploy_studio.core.converters")
-FORMATS = Registry("format", "deploy_studio.core.formats")
+FORMATS = Registry(
+    "format",
+    "deploy_studio.core.formats",
+    contract="deploy_studio.core.formats.contract:format_entry",
+)
 RUNTIMES = Registry("runtime", "deploy_studio.core.runtimes")

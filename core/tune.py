@@ -17,14 +17,19 @@ from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.pareto import budget_for, pareto_front, recommend
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import Recipe, StepSpec, VariantSpec, check_variant
-from deploy_studio.core.registry import STEPS
+from deploy_studio.core.registry import FORMATS, STEPS
 
-TUNE_FORMATS = ("pte", "onnx", "ptl")
-DEFAULT_FORMATS = ("pte", "onnx")
+DEFAULT_FORMATS = ("pte", "onnx")  # searched when the recipe has no tunable format
 DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "fp16")
 DEFAULT_AMOUNTS = (0.0, 0.3, 0.5)
 DEFAULT_BUDGET = 0.01
 MAX_VARIANTS = 40
+
+
+def tune_formats() -> list[str]:
+    """The formats tune can search: converted from the model (not the eager baseline) and
+    run on this host, so they can be measured (read from the formats' contract)."""
+    return [e.key for e in FORMATS.entries() if e.obj.converters and e.obj.runtime]
 
 
 def variant_name(fmt: str, mode: str | None, amount: float) -> str:
@@ -46,9 +51,9 @@ def search_space(
     Parameters
     ----------
     recipe : Recipe
-        Gives the formats to search (those of its variants among pte/onnx/ptl; pte and onnx
-        when it has none) and whether data is labelled (pruned variants are finetuned for one
-        epoch on labelled data).
+        Gives the formats to search (those of its variants that :func:`tune_formats` allows;
+        pte and onnx when it has none) and whether data is labelled (pruned variants are
+        finetuned for one epoch on labelled data).
     formats, modes, amounts : sequences, optional
         Override the space. ``None`` in ``modes`` means "not quantized"; ``0`` in
         ``amounts`` means "not pruned". Unsupported combinations are skipped.
@@ -60,17 +65,18 @@ def search_space(
     list of VariantSpec
         At most ``MAX_VARIANTS``; a RecipeError when the space is larger.
     """
+    tunable = tune_formats()
     if formats is None:
-        formats = list(dict.fromkeys(v.format for v in recipe.variants if v.format in TUNE_FORMATS))
-        formats = formats or list(DEFAULT_FORMATS)
-    bad = [f for f in formats if f not in TUNE_FORMATS]
+        formats = list(dict.fromkeys(v.format for v in recipe.variants if v.format in tunable))
+        formats = formats or [f for f in DEFAULT_FORMATS if f in tunable]
+    bad = [f for f in formats if f not in tunable]
     if bad:
-        raise RecipeError(f"tune searches formats {', '.join(TUNE_FORMATS)}, not {', '.join(bad)}")
+        raise RecipeError(f"tune searches formats {', '.join(tunable)}, not {', '.join(bad)}")
     if finetune_epochs is None:
         finetune_epochs = 0 if recipe.data.source == "random" else 1
     variants = [VariantSpec("original-eager", "eager")]
     for fmt in formats:
-        convert = "trace" if fmt == "ptl" else "export"
+        convert = FORMATS.get(fmt).obj.default_converter
         for amount in amounts:
             for mode in modes:
                 steps = []
@@ -191,7 +197,7 @@ def tune(
         "max_accuracy_drop": budget.limit if budget.basis == "accuracy" else None,
         "min_top1_agreement": budget.limit if budget.basis == "fidelity" else None,
         "basis": budget.basis,
-        "formats": sorted({v.format for v in variants if v.format != "eager"}),
+        "formats": sorted({v.format for v in variants if FORMATS.get(v.format).obj.converters}),
         "quantize_modes": [m or "none" for m in modes],
         "prune_amounts": list(amounts),
         "variants": len(variants),

@@ -1,5 +1,7 @@
 """Export formats: eager (weights), ExecuTorch .pte, TorchScript-lite .ptl, ONNX, Core ML.
 
-Each module registers one format with the converters it accepts, its file suffix and the
-host runtime that runs it. ``export(ctx, path)`` writes atomically and returns an Artifact.
+Each module registers one :class:`~deploy_studio.core.formats.contract.Format`: its file
+suffix, host runtime, converters, ``format_options``, the quantize modes it implements and
+``write(ctx, path) -> Artifact``. ``contract.py`` is the contract, ``pte_delegates.py`` the
+ExecuTorch delegates; docs/adding-a-format.md walks through adding one.
 """

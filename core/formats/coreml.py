@@ -1,4 +1,8 @@
-"""Core ML ``.mlpackage`` via coremltools; structurally validated only (it cannot run on Linux)."""
+"""Core ML ``.mlpackage`` via coremltools; structurally validated only (it cannot run on Linux).
+
+fp16 is the converter's FLOAT16 compute precision; int8-weight-only is coremltools'
+``linear_quantize_weights`` on the written package.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import contextlib
 import io
 import logging
 import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
 
 from deploy_studio.core.errors import ExportError
+from deploy_studio.core.formats.contract import Artifact, Format, QuantizerPlan
 from deploy_studio.core.fsutil import atomic_dir
-from deploy_studio.core.pipeline.context import Artifact
 from deploy_studio.core.registry import FORMATS
 
 NOT_RUN = (
@@ -17,23 +24,85 @@ NOT_RUN = (
 )
 
 
-@FORMATS.register(
-    "coreml",
-    label="Core ML (.mlpackage)",
-    help="for iOS; validated structurally on Linux",
-    suffix=".mlpackage",
-    runtime=None,
-    converters=("export", "trace"),
-    not_runnable="Core ML runs only on Apple platforms: converted and structurally validated here, not run",
-)
-class CoreMLFormat:
-    @staticmethod
-    def write(ctx, path) -> Artifact:
+def compute_precision(ctx):
+    """The ``compute_precision`` for ``coremltools.convert``: FLOAT16 only for mode fp16.
+
+    coremltools defaults ML programs to FLOAT16, so an unquantized variant must pass FLOAT32
+    explicitly to really be float32.
+    """
+    import coremltools as ct
+
+    q = ctx.quantization or {}
+    return ct.precision.FLOAT16 if q.get("mode") == "fp16" else ct.precision.FLOAT32
+
+
+def _fp16_note(ctx, module, options: dict) -> None:
+    ctx.notes.append("fp16: Core ML converts with FLOAT16 compute precision")
+
+
+def _save_mlpackage(model, path) -> None:
+    """Save an MLModel to the folder ``path`` atomically."""
+    with atomic_dir(path) as tmp:
+        model.save(str(tmp / "m.mlpackage"))
+        for p in (tmp / "m.mlpackage").iterdir():
+            p.rename(tmp / p.name)
+        (tmp / "m.mlpackage").rmdir()
+
+
+def _weights_int8(artifact, ctx, options: dict):
+    """finish: int8 per-channel weights in the .mlpackage (coremltools)."""
+    import coremltools as ct
+    import coremltools.optimize.coreml as cto
+
+    from deploy_studio.core.quantizers import quiet
+
+    path = Path(artifact.path)
+    ctx.reporter.progress("quantize weights (coremltools)", 0.0)
+    logging.getLogger("coremltools").setLevel(logging.ERROR)
+    model = ct.models.MLModel(str(path), skip_model_load=True)
+    config = cto.OptimizationConfig(
+        global_config=cto.OpLinearQuantizerConfig(
+            mode="linear_symmetric", dtype="int8", granularity="per_channel"
+        )
+    )
+    with quiet():
+        quantized = cto.linear_quantize_weights(model, config)
+    _save_mlpackage(quantized, path)
+    artifact.notes.append("int8 per-channel weights (coremltools linear_quantize_weights)")
+    ctx.reporter.progress("quantize weights (coremltools)", 1.0)
+    return artifact
+
+
+@FORMATS.register("coreml")
+class CoreMLFormat(Format):
+    label = "Core ML (.mlpackage)"
+    help = "for iOS; validated structurally on Linux"
+    suffix = ".mlpackage"
+    runtime = None
+    not_runnable_reason = (
+        "Core ML runs only on Apple platforms: converted and structurally validated here, not run"
+    )
+    converters = ("export", "trace")
+    quantization: ClassVar[Mapping[str, QuantizerPlan]] = {
+        "int8-weight-only": QuantizerPlan(
+            "coremltools int8 per-channel weight quantization",
+            finish=_weights_int8,
+            needs_module=False,
+        ),
+        "fp16": QuantizerPlan(
+            "Core ML FLOAT16 compute precision", prepare=_fp16_note, needs_module=False
+        ),
+    }
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "int8-static": "the Core ML converter does not take XNNPACK-quantized graphs",
+        "int8-dynamic": "Core ML has no dynamic activation quantization",
+    }
+    packages = ("coremltools",)
+
+    def write(self, ctx, path) -> Artifact:
         import coremltools as ct
 
-        from deploy_studio.core.steps.quantize import coreml_compute_precision
-
-        precision = coreml_compute_precision(ctx)
+        precision = compute_precision(ctx)
         ctx.reporter.progress("convert to Core ML", 0.1)
         logging.getLogger("coremltools").setLevel(logging.ERROR)
         try:
@@ -58,13 +127,9 @@ class CoreMLFormat:
                 'try convert = "trace" (or "export"), or ship the .pte to iOS with ExecuTorch',
             ) from None
         ctx.reporter.progress("convert to Core ML", 0.8)
-        with atomic_dir(path) as tmp:
-            mlmodel.save(str(tmp / "m.mlpackage"))
-            for p in (tmp / "m.mlpackage").iterdir():
-                p.rename(tmp / p.name)
-            (tmp / "m.mlpackage").rmdir()
+        _save_mlpackage(mlmodel, path)
         validate_mlpackage(path, list(ctx.example.shape))
-        return Artifact("coreml", path, [path], None, [NOT_RUN])
+        return Artifact(self.key, path, [path], None, [NOT_RUN])
 
 
 def validate_mlpackage(path, input_shape: list[int]) -> dict:

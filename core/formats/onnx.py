@@ -1,4 +1,7 @@
-"""ONNX via ``torch.onnx.export(dynamo=True)``; an external ``.data`` file is shipped and counted."""
+"""ONNX via ``torch.onnx.export(dynamo=True)``; an external ``.data`` file is shipped and counted.
+
+int8 is applied to the written file by ONNX Runtime's quantizers (``_onnx_quant.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +10,43 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 from deploy_studio.core.errors import ExportError
-from deploy_studio.core.pipeline.context import Artifact
+from deploy_studio.core.formats.contract import FLOAT16, Artifact, Format, QuantizerPlan, lazy
 from deploy_studio.core.registry import FORMATS
 
+_QUANT = "deploy_studio.core.formats._onnx_quant"
 
-@FORMATS.register(
-    "onnx",
-    label="ONNX",
-    help="ONNX model for ONNX Runtime (desktop, Android, Web)",
-    suffix=".onnx",
-    runtime="onnxruntime",
-    converters=("export",),
-)
-class OnnxFormat:
-    @staticmethod
-    def write(ctx, path) -> Artifact:
+
+@FORMATS.register("onnx")
+class OnnxFormat(Format):
+    label = "ONNX"
+    help = "ONNX model for ONNX Runtime (desktop, Android, Web)"
+    suffix = ".onnx"
+    runtime = "onnxruntime"
+    converters = ("export",)
+    quantization: ClassVar[Mapping[str, QuantizerPlan]] = {
+        "int8-static": QuantizerPlan(
+            "ONNX Runtime static QDQ (per-channel, U8S8, 7-bit weight range)",
+            prepare=lazy(f"{_QUANT}:static_note"),
+            finish=lazy(f"{_QUANT}:static"),
+        ),
+        "int8-dynamic": QuantizerPlan(
+            "ONNX Runtime dynamic quantization",
+            prepare=lazy(f"{_QUANT}:dynamic_note"),
+            finish=lazy(f"{_QUANT}:dynamic"),
+        ),
+        "fp16": FLOAT16,
+    }
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "int8-weight-only": "ONNX Runtime has no int8 weight-only quantizer for these ops",
+    }
+    packages = ("onnx", "onnxscript", "onnxruntime")
+
+    def write(self, ctx, path) -> Artifact:
         import torch
 
         path = Path(path)
@@ -70,4 +92,4 @@ class OnnxFormat:
             raise ExportError(err.message, err.hint, op=err.op) from None
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
-        return Artifact("onnx", path, files, "onnxruntime")
+        return Artifact(self.key, path, files, self.runtime)

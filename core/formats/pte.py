@@ -1,39 +1,110 @@
-"""ExecuTorch ``.pte``: torch.export -> to_edge_transform_and_lower(XNNPACK) -> to_executorch."""
+"""ExecuTorch ``.pte``: torch.export -> to_edge_transform_and_lower(delegate) -> to_executorch.
+
+The delegate (``format_options = { delegate = "xnnpack" }``, see ``pte_delegates.py``)
+supplies the partitioners and the int8-static quantizer; the artifact records it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import ClassVar
+
 from deploy_studio.core.errors import ExportError
-from deploy_studio.core.fsutil import write_bytes_atomic
-from deploy_studio.core.pipeline.context import Artifact
-from deploy_studio.core.registry import FORMATS
-
-
-def _partitioners(ctx) -> list:
-    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-
-    custom = (ctx.quantization or {}).get("pte_partitioners")
-    if callable(custom):
-        return custom(ctx)
-    return [XnnpackPartitioner()]
-
-
-@FORMATS.register(
-    "pte",
-    label="ExecuTorch (.pte)",
-    help="ExecuTorch program lowered to XNNPACK",
-    suffix=".pte",
-    runtime="executorch",
-    converters=("export",),
+from deploy_studio.core.formats.contract import (
+    FLOAT16,
+    TORCHAO_INT8_DYNAMIC,
+    Artifact,
+    Format,
+    QuantizerPlan,
 )
-class PteFormat:
-    @staticmethod
-    def write(ctx, path) -> Artifact:
+from deploy_studio.core.formats.pte_delegates import Delegate, DelegateKeys, delegate
+from deploy_studio.core.fsutil import write_bytes_atomic
+from deploy_studio.core.registry import FORMATS, Option
+
+
+def _delegate(ctx) -> Delegate:
+    """The delegate ``ctx.variant`` is lowered to (its format_options, defaults filled)."""
+    return delegate(FORMATS.get(ctx.variant.format).obj.options_for(ctx.variant)["delegate"])
+
+
+def partitioners(ctx) -> list:
+    """The partitioners that lower ``ctx.converted`` for ``ctx.variant``'s delegate."""
+    return _delegate(ctx).partitioners(ctx)
+
+
+def _int8_static(ctx, module, options: dict) -> None:
+    """PT2E with the delegate's quantizer, calibrated sample by sample on the training side."""
+    from deploy_studio.core.quantizers import calibration_note, pt2e_quantize
+
+    chosen = _delegate(ctx)
+    keep = list(options.get("keep_fp32") or [])
+    calibration = ctx.calibration_tensors()
+    quantizer = chosen.int8_quantizer(keep)
+    ctx.module = pt2e_quantize(module, ctx.example, calibration, quantizer, ctx.reporter)
+    ctx.notes.append(calibration_note(ctx, len(calibration)) + f" ({chosen.int8_note})")
+    if keep:
+        ctx.notes.append(f"kept in float32: {', '.join(keep)}")
+
+
+@FORMATS.register("pte")
+class PteFormat(Format):
+    label = "ExecuTorch (.pte)"
+    help = "ExecuTorch program lowered to XNNPACK"
+    suffix = ".pte"
+    runtime = "executorch"
+    converters = ("export",)
+    options = (
+        Option(
+            "delegate",
+            "str",
+            "xnnpack",
+            choices=DelegateKeys(),
+            help="the backend the program is lowered to (xnnpack: CPU on Android, iOS, desktop)",
+        ),
+    )
+    quantization: ClassVar[Mapping[str, QuantizerPlan]] = {
+        "int8-static": QuantizerPlan("PT2E + the delegate's int8 quantizer", _int8_static),
+        "int8-dynamic": TORCHAO_INT8_DYNAMIC,
+        "fp16": replace(FLOAT16, description=FLOAT16.description + " (delegate fp16 kernels)"),
+    }
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "int8-weight-only": "XNNPACK mis-lowers torchao weight-only int8 graphs on this stack",
+    }
+    packages = ("executorch", "torchao")
+
+    def quantizer(self, mode: str, options: dict | None = None) -> QuantizerPlan | None:
+        chosen = delegate(self.resolve_options(options)["delegate"])
+        plan = self.quantization.get(mode)
+        if plan is None or mode not in chosen.modes:
+            return None
+        if mode == "int8-static":
+            return replace(plan, description=chosen.int8_description)
+        return plan
+
+    def unsupported_reason(self, mode: str, options: dict | None = None) -> str:
+        chosen = delegate(self.resolve_options(options)["delegate"])
+        if mode in self.quantization and mode not in chosen.modes:
+            return f"the {chosen.label} delegate does not lower {mode} graphs"
+        return super().unsupported_reason(mode, options)
+
+    def app_libraries(self, platform: str, delegates: list[str]) -> list[str]:
+        libraries: list[str] = []
+        for key in delegates:
+            for lib in delegate(key).app_libraries.get(platform, ()):
+                if lib not in libraries:
+                    libraries.append(lib)
+        return libraries
+
+    def write(self, ctx, path) -> Artifact:
         from executorch.exir import to_edge_transform_and_lower
 
-        ctx.reporter.progress("lower to ExecuTorch (XNNPACK)", 0.1)
+        chosen = _delegate(ctx)
+        stage = f"lower to ExecuTorch ({chosen.label})"
+        ctx.reporter.progress(stage, 0.1)
         try:
             prog = to_edge_transform_and_lower(
-                ctx.converted, partitioner=_partitioners(ctx)
+                ctx.converted, partitioner=chosen.partitioners(ctx)
             ).to_executorch()
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
@@ -48,6 +119,13 @@ class PteFormat:
                 "this op may not be supported by ExecuTorch's portable kernels; try the onnx or ptl format",
                 op=err.op,
             ) from None
-        ctx.reporter.progress("lower to ExecuTorch (XNNPACK)", 0.9)
+        ctx.reporter.progress(stage, 0.9)
         write_bytes_atomic(path, prog.buffer)
-        return Artifact("pte", path, [path], "executorch", ["lowered to XNNPACK"])
+        return Artifact(
+            self.key,
+            path,
+            [path],
+            self.runtime,
+            [f"lowered to {chosen.label}"],
+            delegates=[chosen.key],
+        )

@@ -1,4 +1,9 @@
-"""Build one variant: steps (in recipe order) -> converter -> format exporter -> post-export hooks."""
+"""Build one variant: steps (in recipe order) -> converter -> format writer -> post-export hooks.
+
+Everything format-specific comes from the variant's format (``core/formats/contract.py``):
+whether it is converted, the artifact's suffix, the writer, and (through the quantize step)
+the post-export quantizer.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 import torch
 
 from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.formats.contract import converts
 from deploy_studio.core.pipeline.context import Artifact, BuildContext
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import VariantSpec, check_variant
@@ -24,12 +30,13 @@ def artifact_name(variant: str, suffix: str) -> str:
 
 def check_model_kind(variant: VariantSpec, kind: str) -> None:
     """Reject formats the loaded model's kind cannot produce, before any work."""
-    if kind == "lite" and (variant.format != "eager" or variant.steps):
+    converted = converts(variant.format)
+    if kind == "lite" and (converted or variant.steps):
         raise RecipeError(
             f"variant {variant.name!r}: a .ptl lite archive can only be run and measured as is",
             "load the original nn.Module (file.py:Class + --weights) or a .pt2 to convert and optimize it",
         )
-    if kind == "torchscript" and variant.format != "eager" and variant.convert == "export":
+    if kind == "torchscript" and converted and variant.convert == "export":
         raise RecipeError(
             f"variant {variant.name!r}: torch.export cannot read a TorchScript archive",
             'use convert = "trace" with format = "ptl", or load the nn.Module source to export it',
@@ -40,7 +47,7 @@ def check_model_kind(variant: VariantSpec, kind: str) -> None:
             f"{variant.steps[0].kind} step needs the model's nn.Module",
             "load the original nn.Module (file.py:Class + --weights) to optimize it, or drop the step",
         )
-    if kind == "exported" and variant.format != "eager" and variant.convert == "script":
+    if kind == "exported" and converted and variant.convert == "script":
         raise RecipeError(
             f"variant {variant.name!r}: torch.jit.script cannot compile a .pt2 ExportedProgram",
             'use convert = "export" (or "trace" for format = "ptl")',
@@ -86,12 +93,12 @@ def build_variant(
         STEPS.get(step.kind).obj.apply(ctx, step.options)
         if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
             ctx.params = count_params(ctx.module, ctx.params)
-    fmt = FORMATS.get(variant.format)
-    if variant.format != "eager":
+    fmt = FORMATS.get(variant.format).obj
+    if fmt.converters:
         ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
     reporter.progress(f"export {variant.format}", 0.0)
-    path = workdir / artifact_name(variant.name, fmt.extra["suffix"])
-    artifact = fmt.obj.write(ctx, path)
+    path = workdir / artifact_name(variant.name, fmt.suffix)
+    artifact = fmt.write(ctx, path)
     for hook in ctx.post_export:
         artifact = hook(artifact, ctx)
     artifact.notes = [*artifact.notes, *ctx.notes]

@@ -1,4 +1,4 @@
-"""The state a variant's build passes from step to step."""
+"""The state a variant's build passes from step to step (and the Artifact it ends with)."""
 
 from __future__ import annotations
 
@@ -10,30 +10,12 @@ from typing import Any
 import torch
 
 from deploy_studio.core.data.datasets import Dataset
+from deploy_studio.core.formats.contract import Artifact
 from deploy_studio.core.models.loaded import LoadedModel
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import VariantSpec
 
-
-@dataclass
-class Artifact:
-    """A built artifact on disk: ``files`` are everything an app must ship (path first)."""
-
-    format: str
-    path: Path
-    files: list[Path]
-    runtime: str | None  # the host runtime that runs it, None when it cannot run here
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def size_bytes(self) -> int:
-        total = 0
-        for f in self.files:
-            if f.is_dir():
-                total += sum(p.stat().st_size for p in f.rglob("*") if p.is_file())
-            elif f.exists():
-                total += f.stat().st_size
-        return total
+__all__ = ["Artifact", "BuildContext"]
 
 
 @dataclass
@@ -50,9 +32,11 @@ class BuildContext:
     workdir: where the artifact is written (``DIR/artifacts``).
     reporter: progress + cancellation.
     converted: set by the converter (an ExportedProgram or a ScriptModule).
-    quantization: set by the quantize step for exporters that quantize themselves
-        (e.g. ONNX Runtime QDQ after ONNX export); ``None`` when not quantized.
-    post_export: callbacks ``(artifact, ctx) -> artifact`` run after the format exporter.
+    quantization: set by the quantize step (``mode``, ``format``, ``method``) for formats
+        whose writer depends on it (Core ML's fp16 compute precision); ``None`` when not
+        quantized.
+    post_export: callbacks ``(artifact, ctx) -> artifact`` run after the format wrote the
+        artifact (the quantize step puts its format's ``QuantizerPlan.finish`` here).
     notes: user-visible remarks for the report (e.g. "calibrated on random data").
     state: free-form data steps leave for later stages or the report (e.g. sensitivity).
     params: parameter count of the working model, updated after every step (quantization

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from deploy_studio.core.errors import StudioError
+from deploy_studio.core.formats.contract import converts
 from deploy_studio.core.measure import accuracy_of, measure_latency, parity_of, run_outputs
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.report.model import Accuracy, Latency, Parity, VariantResult
@@ -21,7 +22,7 @@ def empty_result(variant) -> VariantResult:
     return VariantResult(
         name=variant.name,
         format=variant.format,
-        convert=variant.convert if variant.format != "eager" else None,
+        convert=variant.convert if converts(variant.format) else None,
         steps=[s.to_dict() for s in variant.steps],
         format_options=dict(getattr(variant, "format_options", {}) or {}),
     )
@@ -46,7 +47,7 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     row.size_bytes = artifact.size_bytes
     row.params = ctx.params
     row.runtime = artifact.runtime
-    row.delegates = list(getattr(artifact, "delegates", []) or [])
+    row.delegates = list(artifact.delegates)
     row.notes = list(dict.fromkeys(artifact.notes))
     row.step_data = dict(ctx.state)
     if artifact.runtime is None:

@@ -58,7 +58,7 @@ def not_runnable_reason(fmt: str) -> str:
     from deploy_studio.core.registry import FORMATS
 
     try:
-        reason = FORMATS.get(fmt).extra.get("not_runnable")
+        reason = FORMATS.get(fmt).obj.not_runnable_reason
     except Exception:  # noqa: BLE001 - an unknown format: say so plainly
         reason = None
     return reason or f"{fmt}: no runtime on this host ({platform.system() or 'unknown'})"

@@ -108,7 +108,7 @@ def write_artifact(ctx: BuildContext) -> Artifact:
     if fmt == "pte":
         from executorch.exir import to_edge_transform_and_lower
 
-        from deploy_studio.core.steps.quantize import pte_partitioners
+        from deploy_studio.core.formats.pte import partitioners as pte_partitioners
 
         ep = torch.export.export(module, (example,))
         program = to_edge_transform_and_lower(ep, partitioner=pte_partitioners(ctx)).to_executorch()

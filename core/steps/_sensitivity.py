@@ -1,9 +1,10 @@
 """Per-layer int8 sensitivity: quantize one layer at a time and measure what it costs.
 
-Each Conv/Linear layer is quantized alone (PT2E + XNNPACKQuantizer, the int8-static recipe)
-and the result is compared with the float model on held-out samples: top-1 accuracy, its
-drop, the largest absolute output difference, and top-1 agreement with float. The table,
-most sensitive first, tells users which layers to keep in float (``keep_fp32``).
+Each Conv/Linear layer is quantized alone (PT2E + XNNPACKQuantizer: the int8-static recipe of
+the pte format's default delegate, whatever the variant's format) and the result is compared
+with the float model on held-out samples: top-1 accuracy, its drop, the largest absolute
+output difference, and top-1 agreement with float. The table, most sensitive first, tells
+users which layers to keep in float (``keep_fp32``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def layer_sensitivity(
         Sorted by accuracy drop (then output error), largest first. ``accuracy`` and
         ``accuracy_drop`` are None when the data has no labels.
     """
-    from deploy_studio.core.steps.quantize import capture, pt2e_quantize, xnnpack_quantizer
+    from deploy_studio.core.formats.pte_delegates import xnnpack_quantizer
+    from deploy_studio.core.quantizers import capture, pt2e_quantize
 
     x, y = ctx.eval_tensors()
     if len(x) == 0:

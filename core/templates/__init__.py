@@ -13,7 +13,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy_studio.core.errors import TemplateError
@@ -46,6 +46,8 @@ class AppBundle:
     input_shape: the model input shape, e.g. ``[1, 1, 28, 28]``.
     package_id: Android applicationId / iOS bundle id; derived from ``app_name`` when None.
     variant: the variant name, for the README.
+    delegates: the backends the artifact was lowered to (``["xnnpack"]``): the project
+        links their libraries (``Format.app_libraries``).
     """
 
     app_name: str
@@ -58,6 +60,7 @@ class AppBundle:
     input_shape: list[int]
     package_id: str | None = None
     variant: str = ""
+    delegates: list[str] = field(default_factory=list)
 
 
 def _platforms() -> dict[str, dict[str, str]]:

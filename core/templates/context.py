@@ -86,7 +86,10 @@ def base_context(
     ort_web_version: str | None,
 ) -> dict:
     """The variables every template gets (see the template READMEs for their use)."""
+    from deploy_studio.core.registry import FORMATS
+
     pp = bundle.preprocess.to_dict()
+    delegates = list(getattr(bundle, "delegates", None) or [])
     tolerance = float(variables.get("selftest_tolerance") or spec.tolerance)
     return {
         **variables,
@@ -109,6 +112,10 @@ def base_context(
         "tolerance_literal": float32_literal(tolerance),
         "benchmark_runs": int(variables.get("benchmark_runs", 20)),
         "variant": bundle.variant,
+        "delegates": delegates,
+        "delegate_libraries": FORMATS.get(spec.format).obj.app_libraries(
+            manifest.platform, delegates
+        ),
         "generator": f"Deploy Studio {__version__}",
         "ort_web_version": ort_web_version,
     }
@@ -124,7 +131,8 @@ def ios_context(ctx: dict, plan: list[PlannedFile]) -> dict:
 
     Files under ``<App>/`` become file references of the app group (or of its
     ``Resources`` subgroup); Swift files and a Core ML package go to the Sources phase,
-    everything in ``Resources`` to the Resources phase.
+    everything in ``Resources`` to the Resources phase. ExecuTorch runs link the manifest's
+    ``executorch_products`` plus the libraries the artifact's delegates need.
     """
     app = ctx["type_name"]
     files = []
@@ -161,6 +169,8 @@ def ios_context(ctx: dict, plan: list[PlannedFile]) -> dict:
     products = list(ctx.get("executorch_products", []))
     if ctx.get("executorch_kernels_quantized"):
         products.append("kernels_quantized")
+    # the artifact's delegates may need more than the template always links
+    products += [p for p in ctx.get("delegate_libraries", []) if p not in products]
     return {
         "files": files,
         "uses_executorch": ctx["runtime"] == "executorch",

@@ -19,8 +19,12 @@ from deploy_studio.core.fsutil import templates_dir
 # Never part of a generated project (editor and interpreter droppings in a template folder).
 _ALWAYS_IGNORED = ("manifest.toml", "*__pycache__*", "*.pyc", "*.DS_Store", "*.swp", "*~")
 
-# Artifact format key -> the file name suffix an artifact of that format has.
-FORMAT_SUFFIX = {"pte": ".pte", "ptl": ".ptl", "onnx": ".onnx", "coreml": ".mlpackage"}
+
+def format_suffix(fmt: str) -> str:
+    """The file name suffix of an artifact of format ``fmt`` (from the format's contract)."""
+    from deploy_studio.core.registry import FORMATS
+
+    return FORMATS.get(fmt).obj.suffix
 
 
 @dataclass(frozen=True)
@@ -110,10 +114,12 @@ def load_manifest(platform: str) -> TemplateManifest:
     """
     root = template_root(platform)
     data = tomllib.loads((root / "manifest.toml").read_text(encoding="utf-8"))
+    from deploy_studio.core.registry import FORMATS
+
     runtimes = {}
     for name, spec in data["runtimes"].items():
         fmt = spec["format"]
-        if fmt not in FORMAT_SUFFIX:
+        if fmt not in FORMATS.keys():
             raise ValueError(f"{platform} manifest: runtime {name} has unknown format {fmt!r}")
         runtimes[name] = RuntimeSpec(
             name=name,

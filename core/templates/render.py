@@ -19,9 +19,9 @@ from deploy_studio.core.fsutil import atomic_dir
 from deploy_studio.core.templates import escaping
 from deploy_studio.core.templates.context import PlannedFile, base_context, ios_context
 from deploy_studio.core.templates.manifest import (
-    FORMAT_SUFFIX,
     TemplateManifest,
     available_platforms,
+    format_suffix,
     load_manifest,
 )
 from deploy_studio.core.templates.web_runtime import ORT_WEB_FILES, find_ort_web
@@ -69,14 +69,14 @@ def _check_combination(platform: str, runtime: str | None, artifact: Path) -> tu
     spec = manifest.runtimes[runtime]
     artifact = Path(artifact)
     suffix = artifact.suffix.lower()
-    wanted = FORMAT_SUFFIX[spec.format]
+    wanted = format_suffix(spec.format)
     if suffix != wanted:
-        fitting = [r for r, s in manifest.runtimes.items() if FORMAT_SUFFIX[s.format] == suffix]
+        fitting = [r for r, s in manifest.runtimes.items() if format_suffix(s.format) == suffix]
         hint = (
             f"use runtime {' or '.join(fitting)} for a {suffix} artifact on {platform}"
             if fitting
             else f"export a {wanted} variant for {platform}/{runtime} "
-            f"(offered: {', '.join(f'{r} needs {FORMAT_SUFFIX[s.format]}' for r, s in manifest.runtimes.items())})"
+            f"(offered: {', '.join(f'{r} needs {format_suffix(s.format)}' for r, s in manifest.runtimes.items())})"
         )
         raise TemplateError(
             f"{platform}/{runtime} needs a {wanted} artifact, got {artifact.name!r}", hint
@@ -206,7 +206,7 @@ def render_project(
     }
 
     artifact = Path(bundle.artifact)
-    model_file = manifest.model_stem + FORMAT_SUFFIX[spec.format]
+    model_file = manifest.model_stem + format_suffix(spec.format)
     model_extra = [Path(p).name for p in bundle.artifact_extra]
     ort = find_ort_web() if platform == "web" else None
     ctx = base_context(
