@@ -29,12 +29,14 @@ DEFAULT_LIMITS: dict[str, float] = {"min_top1_agreement": 0.9, "min_snr_db": 10.
 
 @dataclass(frozen=True)
 class GateRule:
-    """How one gate reads a row and compares it with its limit."""
+    """How one gate reads a row and compares it with its limit; ``label`` names what it
+    measures (``"p50 latency"``), ``short`` names the gate in a narrow column (``"latency"``)."""
 
     key: str
     label: str
     read: Callable[[VariantResult, float | None], float | None]
     higher_is_better: bool
+    short: str = ""
 
 
 def _accuracy_drop(row: VariantResult, baseline: float | None) -> float | None:
@@ -43,13 +45,17 @@ def _accuracy_drop(row: VariantResult, baseline: float | None) -> float | None:
 
 
 RULES: dict[str, GateRule] = {
-    "max_accuracy_drop": GateRule("max_accuracy_drop", "accuracy drop", _accuracy_drop, False),
-    "max_size_bytes": GateRule("max_size_bytes", "size", lambda r, _b: r.size_bytes, False),
-    "max_latency_ms": GateRule("max_latency_ms", "p50 latency", lambda r, _b: r.p50, False),
-    "min_top1_agreement": GateRule(
-        "min_top1_agreement", "top-1 agreement", lambda r, _b: r.agreement, True
+    "max_accuracy_drop": GateRule(
+        "max_accuracy_drop", "accuracy drop", _accuracy_drop, False, "accuracy"
     ),
-    "min_snr_db": GateRule("min_snr_db", "output SNR", lambda r, _b: r.snr_db, True),
+    "max_size_bytes": GateRule("max_size_bytes", "size", lambda r, _b: r.size_bytes, False, "size"),
+    "max_latency_ms": GateRule(
+        "max_latency_ms", "p50 latency", lambda r, _b: r.p50, False, "latency"
+    ),
+    "min_top1_agreement": GateRule(
+        "min_top1_agreement", "top-1 agreement", lambda r, _b: r.agreement, True, "agreement"
+    ),
+    "min_snr_db": GateRule("min_snr_db", "output SNR", lambda r, _b: r.snr_db, True, "SNR"),
 }
 GATE_KEYS = tuple(RULES)
 

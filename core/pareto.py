@@ -60,13 +60,17 @@ def dominates(a: Row, b: Row, objectives: Sequence[str]) -> bool:
     return better
 
 
-def pareto_front(rows: Sequence[Row]) -> list[str]:
+def pareto_front(rows: Sequence[Row], objectives: Sequence[str] | None = None) -> list[str]:
     """Names of the non-dominated variants, fastest first.
 
     Parameters
     ----------
     rows : sequence of VariantResult (or schema-1 dicts)
         Variant rows of a report.
+    objectives : sequence of str, optional
+        Keys of :data:`OBJECTIVES` to judge on (the window's latency-vs-accuracy chart draws
+        the front of ``("latency", "accuracy")``); default: all of them. Only those every
+        candidate has a number for count.
 
     Returns
     -------
@@ -74,7 +78,8 @@ def pareto_front(rows: Sequence[Row]) -> list[str]:
         Names on the front, ordered by p50 latency (then size).
     """
     cands = [as_row(r) for r in candidates(rows)]
-    objectives = usable_objectives(cands)
+    usable = usable_objectives(cands)
+    objectives = [k for k in (objectives or OBJECTIVES) if k in usable]
     if not objectives:
         return []
     front = [r for r in cands if not any(dominates(o, r, objectives) for o in cands if o is not r)]
@@ -188,6 +193,25 @@ def within_noise(row: Row, fastest: Row) -> bool:
     if a.p50_ci and b.p50_ci:
         return a.p50_ci[0] <= b.p50_ci[1]
     return a.p50 <= b.p50 * (1 + NOISE_FALLBACK)
+
+
+def latency_change(before: Row | None, after: Row | None) -> tuple[float, bool] | None:
+    """(relative p50 change, within noise) of ``after`` against ``before`` (None when either
+    has no p50 to compare).
+
+    Within noise when the two p50 95% intervals overlap; rows without intervals count a
+    change under ``NOISE_FALLBACK`` (5%) as noise.
+    """
+    a = as_row(before).latency_ms if before is not None else None
+    b = as_row(after).latency_ms if after is not None else None
+    if a is None or b is None or not a.p50 or b.p50 is None:
+        return None
+    rel = b.p50 / a.p50 - 1.0
+    if a.p50_ci and b.p50_ci:
+        noise = a.p50_ci[0] <= b.p50_ci[1] and b.p50_ci[0] <= a.p50_ci[1]
+    else:
+        noise = abs(rel) < NOISE_FALLBACK
+    return rel, noise
 
 
 def ship_choice(

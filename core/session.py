@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deploy_studio.core.data.datasets import Dataset, load_dataset
+from deploy_studio.core.data.datasets import Dataset, load_dataset, random_sample_count
 from deploy_studio.core.data.preprocess import GUESSED, Preprocess
 from deploy_studio.core.errors import DataError
 from deploy_studio.core.models.loaded import LoadedModel
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
 from deploy_studio.core.recipe import DataSpec
 
-RANDOM_SAMPLES = 64
-"""How many random inputs the ``random`` data source makes at least."""
 NORMALISATION_CHECK_SAMPLES = 128
 NORMALISATION_MARGIN = 0.02  # a candidate this much better than the spec in use is reported
 
@@ -128,7 +126,7 @@ def build_session(
         )
     reporter.progress("load data", 0.0, data.source)
     limit = (
-        max(RANDOM_SAMPLES, data.calibration_samples + data.eval_samples)
+        random_sample_count(data.calibration_samples, data.eval_samples)
         if data.source == "random"
         else None
     )

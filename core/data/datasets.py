@@ -20,6 +20,14 @@ from deploy_studio.core.errors import DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 SPLIT_SEED = 20240601
+RANDOM_SAMPLES = 64
+"""How many random inputs the ``random`` data source makes at least."""
+
+
+def random_sample_count(calibration: int, evaluation: int) -> int:
+    """How many inputs the ``random`` source makes for ``calibration`` + ``evaluation`` samples
+    (at least :data:`RANDOM_SAMPLES`)."""
+    return max(RANDOM_SAMPLES, calibration + evaluation)
 
 
 @dataclass
@@ -95,7 +103,7 @@ def load_dataset(spec: str, preprocess: Preprocess, limit: int | None = None) ->
     if kind == "imagefolder":
         return _imagefolder(Path(arg).expanduser(), preprocess, limit)
     if spec == "random":
-        return _random(preprocess, limit or 64)
+        return _random(preprocess, limit or RANDOM_SAMPLES)
     raise DataError(
         f"unknown data source {spec!r}",
         "use builtin:digits, mnist:DIR, imagefolder:DIR or random",

@@ -52,6 +52,9 @@ OPTIONS = [
 
 @STEPS.register(
     "distill",
+    order=10,
+    order_reason="distill replaces the model with a student trained on it: steps before it "
+    "would be thrown away",
     label="Distill",
     help="Train a smaller student model on the loaded model's outputs (the teacher).",
     options=OPTIONS,
@@ -61,18 +64,17 @@ class Distill:
 
     @staticmethod
     def check(variant, index: int, options: dict) -> None:
-        """Distill must be the first step (the loaded model is the teacher) and name a student."""
+        """Distill names a student and runs once (its place, first, is its declared order)."""
         where = f"variant {variant.name!r}"
         if not str(options.get("student", "")).strip():
             raise RecipeError(
                 f"{where}: distill needs a student model",
                 'e.g. student = "builtin:digits-cnn-small"',
             )
-        if index != 0:
+        if any(s.kind == "distill" for s in variant.steps[:index]):
             raise RecipeError(
-                f"{where}: distill must be the first step (the loaded model is the teacher; "
-                f"steps before it would be thrown away)",
-                "move distill to the front of steps",
+                f"{where} distills twice (the loaded model is the one teacher)",
+                "keep one distill step per variant",
             )
 
     @staticmethod

@@ -62,6 +62,7 @@ OPTIONS = [
 
 @STEPS.register(
     "prune",
+    order=20,
     label="Prune",
     help="Remove channels (structured-l1) or zero weights (l1-unstructured), then optionally "
     "finetune.",
@@ -72,18 +73,12 @@ class Prune:
 
     @staticmethod
     def check(variant, index: int, options: dict) -> None:
-        """Reject a zero amount and a prune that a later distill would throw away."""
+        """Reject a zero amount (its place, after distill, is its declared order)."""
         where = f"variant {variant.name!r}"
         if options.get("amount", 0.5) <= 0:
             raise RecipeError(
                 f"{where}: prune amount must be > 0, got {options.get('amount')}",
                 "e.g. amount = 0.3 (30% of channels) or remove the prune step",
-            )
-        if any(s.kind == "distill" for s in variant.steps[index + 1 :]):
-            raise RecipeError(
-                f"{where}: prune before distill has no effect (distill replaces the model "
-                "with the student)",
-                "put distill first to prune the student, or drop one of them",
             )
 
     @staticmethod

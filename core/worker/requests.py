@@ -45,12 +45,16 @@ class BuildVariant:
     out_dir: str
 
 
+SAMPLES_SHOWN = 96
+"""How many held-out samples the window shows (thumbnails to pick a prediction from)."""
+
+
 @dataclass(frozen=True)
 class LoadSamples:
     """The first ``limit`` held-out samples at model size (thumbnails); answers :class:`Samples`."""
 
     recipe: Recipe
-    limit: int = 96
+    limit: int = SAMPLES_SHOWN
 
 
 @dataclass(frozen=True)

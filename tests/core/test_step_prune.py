@@ -154,7 +154,7 @@ def test_recipe_errors():
         parse_recipe(variant({"kind": "prune", "amount": 0.0}))
     with pytest.raises(RecipeError, match="amount must be <= 0.95"):
         parse_recipe(variant({"kind": "prune", "amount": 1.0}))
-    with pytest.raises(RecipeError, match="prune before distill has no effect"):
+    with pytest.raises(RecipeError, match="prune must come after distill"):
         parse_recipe(
             variant({"kind": "prune"}, {"kind": "distill", "student": "builtin:digits-cnn-small"})
         )
