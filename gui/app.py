@@ -3,8 +3,9 @@
 ``main`` implements the CLI contract ``deploy-studio gui [RECIPE] [--run] [--out DIR]
 [--screenshot PNG] [--exit-when-done]``: the window is shown first (torch is imported by a
 worker afterwards), then the recipe is opened, run through the window's own workers, the
-window saved as a PNG once every chart is filled, and the application quits with 0, or 1 if
-a variant failed (2 when the recipe could not be opened or the run could not start).
+window saved as a PNG once every chart is filled, and the application quits with the CLI's
+exit code (``core.engine.report_exit_code``: 0, or 1 when a variant, a gate or an app failed;
+2 when the recipe could not be opened or the run could not start).
 """
 
 from __future__ import annotations
@@ -103,16 +104,17 @@ class ScriptedSession(QObject):
             self._finish_soon(0)
 
     def _on_run_finished(self, report) -> None:
+        """``report``: the run's :class:`~deploy_studio.core.report.model.Report` (None: failed)."""
+        from deploy_studio.core.engine import report_exit_code
+
         if report is None:
             self._finish_soon(2)
             return
-        names = [v["name"] for v in report.get("variants", []) if not v.get("error")]
-        stepped = [
-            v["name"] for v in report.get("variants", []) if v.get("steps") and not v.get("error")
-        ]
+        names = [v.name for v in report.variants if v.ok]
+        stepped = [v.name for v in report.variants if v.steps and v.ok]
         if names:  # show a variant's form in the screenshot
             self.window.variants_panel.select((stepped or names)[0])
-        self._finish_soon(1 if any(v.get("error") for v in report.get("variants", [])) else 0)
+        self._finish_soon(report_exit_code(report))
 
     def _finish_soon(self, code: int) -> None:
         """Wait (bounded) for the model summary, samples and predictions, then finish."""

@@ -3,16 +3,29 @@
 Panels receive one :class:`Document` and listen to its signals; they change the recipe only
 through its methods, which keep the dirty flag, the variant colours and the results in step.
 ``core.recipe`` is imported lazily (it pulls in torch) so the window can appear first.
+
+Results are typed (:mod:`deploy_studio.core.report.model`): rows are
+:class:`~deploy_studio.core.report.model.VariantResult`, the finished run a
+:class:`~deploy_studio.core.report.model.Report`, gate results
+:class:`~deploy_studio.core.report.model.GateVerdict`. The engine sends them as plain data
+(events and report.json); the setters here are where they become typed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
+from deploy_studio.core.report.model import (
+    GateVerdict,
+    Latency,
+    Report,
+    VariantResult,
+    as_row,
+)
 from deploy_studio.gui.colors import variant_color
 
 if TYPE_CHECKING:
@@ -55,12 +68,12 @@ class Document(QObject):
         self.dirty = False
         self.model_summary: dict | None = None
         self.model_kind: str | None = None
-        self.results: dict[str, dict] = {}
-        self.previous_results: dict[str, dict] = {}  # each variant's row before the current run
-        self.live: dict[str, dict] = {}
+        self.results: dict[str, VariantResult] = {}
+        self.previous_results: dict[str, VariantResult] = {}  # each variant's row before this run
+        self.live: dict[str, Latency] = {}  # latency of a variant being measured, so far
         self.progress: dict[str, tuple[float, str]] = {}
-        self.report: dict | None = None
-        self.gate_results: list[dict] = []  # report["gates"] entries, re-checked when limits change
+        self.report: Report | None = None
+        self.gate_results: list[GateVerdict] = []  # the report's, re-checked when limits change
         self.sensitivity: dict[str, list[dict]] = {}  # variant -> per-layer rows of its last build
         self.out_dir: Path | None = None
         self.copy_of: Path | None = None  # a built-in recipe this untitled document was copied from
@@ -196,7 +209,7 @@ class Document(QObject):
                 if old_name in d:
                     d[spec.name] = d.pop(old_name)
         old = self.results.pop(spec.name, None)  # its numbers no longer describe it
-        if old and old.get("artifact") and not old.get("error"):
+        if old is not None and old.artifact and old.ok:
             self.previous_results[spec.name] = old  # but stay to compare the next build with
         self.live.pop(spec.name, None)
         self.variants_changed.emit()
@@ -252,9 +265,7 @@ class Document(QObject):
         """A run starts: its rows replace the results. Each variant's last measured row moves
         to ``previous_results`` to compare the new one with (a variant the last run did not
         measure keeps its older row)."""
-        measured = {
-            n: r for n, r in self.results.items() if r.get("artifact") and not r.get("error")
-        }
+        measured = {n: r for n, r in self.results.items() if r.artifact and r.ok}
         self.previous_results = {**self.previous_results, **measured}
         self.clear_results()
         self.report = None
@@ -268,27 +279,32 @@ class Document(QObject):
         self.progress[name] = (fraction, stage)
         self.variant_progress.emit(name)
 
-    def set_live_latency(self, name: str, data: dict) -> None:
-        self.live[name] = data
+    def set_live_latency(self, name: str, latency: Latency | dict) -> None:
+        """The latency measured so far of a variant being benchmarked (a ``latency`` event)."""
+        self.live[name] = latency if isinstance(latency, Latency) else Latency.from_dict(latency)
         self.live_latency.emit(name)
 
-    def set_result(self, name: str, row: dict) -> None:
+    def set_result(self, name: str, row: VariantResult | dict) -> None:
+        """A variant's finished row (a ``result`` event's data, or already typed)."""
+        row = as_row(row)
         self._slot(name)
         self.results[name] = row
-        sens = ((row.get("step_data") or {}).get("quantize") or {}).get("sensitivity")
+        sens = row.step("quantize").get("sensitivity")
         if sens:
             self.sensitivity[name] = sens
-        self.progress[name] = (1.0, "failed" if row.get("error") else "done")
+        self.progress[name] = (1.0, "done" if row.ok else "failed")
         self.result_changed.emit(name)
 
-    def set_report(self, report: dict, out_dir: Path | None = None) -> None:
-        """A finished run: its rows become the results (same numbers as report.json)."""
+    def set_report(self, report: Report | dict, out_dir: Path | None = None) -> None:
+        """A finished run (typed, or report.json's data): its rows become the results (same
+        numbers as report.json)."""
+        report = report if isinstance(report, Report) else Report.from_dict(report)
         self.report = report
         if out_dir is not None:
             self.out_dir = Path(out_dir)
-        for row in report.get("variants", []):
-            self.set_result(row["name"], row)
-        self.gate_results = list(report.get("gates") or [])
+        for row in report.variants:
+            self.set_result(row.name, row)
+        self.gate_results = list(report.gates)
         self.report_changed.emit()
         self.gates_changed.emit()
 
@@ -301,33 +317,41 @@ class Document(QObject):
         """
         self.recipe.gates = gates
         if self.report is not None:
+            from dataclasses import replace
+
             from deploy_studio.core.engine import evaluate_gates
 
-            rows = [
-                self.results[r["name"]]
-                for r in self.report.get("variants", [])
-                if r["name"] in self.results
-            ]
-            self.gate_results = evaluate_gates(self.recipe, {**self.report, "variants": rows})
+            self.gate_results = evaluate_gates(
+                self.recipe, replace(self.report, variants=self.report_rows())
+            )
         self.settings_edited()
         self.gates_changed.emit()
 
-    def previous_of(self, name: str) -> dict | None:
+    def previous_of(self, name: str) -> VariantResult | None:
         """Variant ``name``'s last measured row before the current run (None when there is none)."""
         return self.previous_results.get(name)
 
-    def gates_of(self, name: str) -> list[dict]:
+    def gates_of(self, name: str) -> list[GateVerdict]:
         """The gate results of variant ``name`` (empty when no gate applies or no run yet)."""
         if name not in self.results:  # edited since the run: its old verdicts no longer apply
             return []
-        return [g for g in self.gate_results if g.get("variant") == name]
+        return [g for g in self.gate_results if g.variant == name]
 
-    def result_rows(self) -> list[dict[str, Any]]:
-        """Rows to show: every recipe variant in order, then rows added by the run (apps)."""
+    def report_rows(self) -> list[VariantResult]:
+        """The last run's rows that still describe their variant (edited ones are gone)."""
+        if self.report is None:
+            return []
+        return [self.results[r.name] for r in self.report.variants if r.name in self.results]
+
+    def result_names(self) -> list[str]:
+        """Rows to show, by name: every recipe variant in order, then rows added by the run (apps)."""
         names = [v.name for v in self.variants]
-        extra = [n for n in self.results if n not in names]
-        return [self.results.get(n) or {"name": n} for n in names + extra]
+        return names + [n for n in self.results if n not in names]
+
+    def result_rows(self) -> list[VariantResult]:
+        """The results in :meth:`result_names` order (variants without a result left out)."""
+        return [self.results[n] for n in self.result_names() if n in self.results]
 
     @property
     def baseline_accuracy(self) -> float | None:
-        return ((self.report or {}).get("baseline") or {}).get("accuracy")
+        return self.report.baseline_accuracy if self.report is not None else None

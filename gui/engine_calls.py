@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from deploy_studio.core.report.model import AppResult, Report, VariantResult
 
 BUILTIN_MODELS = {
     "builtin:digits-cnn": "Digits demo (SimpleCNN, trained on scikit-learn digits)",
@@ -62,7 +66,7 @@ def warm_up(reporter) -> EngineInfo:
     window's worker process (:mod:`deploy_studio.core.worker`).
     """
     reporter.progress("starting engine", 0.1, "importing torch")
-    import deploy_studio.core.engine  # noqa: F401 - the import is the point
+    import deploy_studio.core.engine
     import deploy_studio.core.recipe  # noqa: F401
 
     reporter.progress("starting engine", 0.5, "discovering steps and formats")
@@ -150,13 +154,15 @@ def load_recipe_job(reporter, path: str):
 
 
 # --- samples ---------------------------------------------------------------------------
-def load_samples_job(reporter, worker, recipe, limit: int = 96):
-    """The first ``limit`` held-out samples of the recipe's data (the split the engine
-    evaluates on), fitted to model size with its preprocessing (``requests.Samples``)."""
+def load_samples_job(reporter, worker, recipe, limit: int | None = None):
+    """The first ``limit`` (default ``requests.SAMPLES_SHOWN``) held-out samples of the
+    recipe's data (the split the engine evaluates on), fitted to model size with its
+    preprocessing (``requests.Samples``)."""
     from deploy_studio.core.worker.requests import LoadSamples
 
     reporter.progress("load samples", 0.0, recipe.data.source)
-    return worker.call(LoadSamples(recipe, limit), reporter.emit, reporter.cancel)
+    request = LoadSamples(recipe) if limit is None else LoadSamples(recipe, limit)
+    return worker.call(request, reporter.emit, reporter.cancel)
 
 
 def check_normalisation_job(reporter, worker, recipe) -> list[dict]:
@@ -172,35 +178,43 @@ def predict_job(
     worker,
     recipe,
     pixels: np.ndarray,
-    rows: list[dict],
+    rows: list[VariantResult | dict],
     out_dir: str | None,
     labels: list[str],
 ):
     """The original model's and each built variant's top-3 for one sample, each artifact in
-    its own runtime, in the worker (``(original top-3, [requests.Prediction])``)."""
+    its own runtime, in the worker (``(original top-3, [requests.Prediction])``). The rows
+    cross to the worker process as plain data, as every request does."""
+    from deploy_studio.core.report.model import as_row
     from deploy_studio.core.worker.requests import Predict
 
+    plain = [as_row(r).to_dict() for r in rows]
     return worker.call(
-        Predict(recipe, pixels, rows, out_dir, labels), reporter.emit, reporter.cancel
+        Predict(recipe, pixels, plain, out_dir, labels), reporter.emit, reporter.cancel
     )
 
 
 # --- runs and exports ------------------------------------------------------------------
-def run_job(reporter, worker, recipe, out_dir: str, templates: bool) -> dict:
-    """``core.engine.run_recipe`` in the window's worker: the report (also in ``out_dir``)."""
+def run_job(reporter, worker, recipe, out_dir: str, templates: bool) -> Report:
+    """``core.engine.run_recipe`` in the window's worker: the typed report (also written to
+    ``out_dir`` as report.json)."""
     from deploy_studio.core.engine import run_recipe
+    from deploy_studio.core.report.model import Report
 
-    return run_recipe(recipe, out_dir, reporter=reporter, templates=templates, worker=worker)
+    return Report.from_dict(
+        run_recipe(recipe, out_dir, reporter=reporter, templates=templates, worker=worker)
+    )
 
 
 @dataclass
 class ExportResult:
-    """What an export wrote: the report, the artifacts and the app projects."""
+    """What an export wrote: the report (``core.report.model.Report``), the artifacts and the
+    app projects (``AppResult``)."""
 
     out_dir: str
-    report: dict
+    report: Report
     artifacts: list[str]
-    apps: list[dict]
+    apps: list[AppResult]
 
 
 def export_job(
@@ -212,16 +226,17 @@ def export_job(
     app_name: str,
     out_dir: str,
     built_dir: str | None,
-    built_rows: dict[str, dict],
+    built_rows: dict[str, VariantResult],
 ) -> ExportResult:
     """Ship chosen variants and render app projects into ``out_dir`` (``deploy_studio.core.shipping``).
 
     ``templates`` holds ``(platform, runtime)`` or ``(platform, runtime, variant)``: the
     variant the app ships (None: the engine's ``ship_choice``). Variants already built by
-    this window are copied from ``built_dir`` with their measured rows; the others are built
-    by the engine.
+    this window (``built_rows``: name -> ``VariantResult``) are copied from ``built_dir`` with
+    their measured rows; the others are built by the engine.
     """
     from deploy_studio.core.recipe import TemplateSpec, check_template
+    from deploy_studio.core.report.model import Report
     from deploy_studio.core.shipping import ship_results
 
     rec = recipe.copy()
@@ -232,9 +247,15 @@ def export_job(
         check_template(t)
         rec.export.templates.append(t)
     rec.export.app_name = app_name
-    report = ship_results(
-        rec, out_dir, built_rows=built_rows, built_dir=built_dir, reporter=reporter, worker=worker
+    report = Report.from_dict(
+        ship_results(
+            rec,
+            out_dir,
+            built_rows=built_rows,
+            built_dir=built_dir,
+            reporter=reporter,
+            worker=worker,
+        )
     )
-    out = Path(out_dir)
-    artifacts = [r["artifact"] for r in report["variants"] if r.get("artifact")]
-    return ExportResult(str(out), report, artifacts, list(report.get("templates", [])))
+    artifacts = [r.artifact for r in report.variants if r.artifact]
+    return ExportResult(str(Path(out_dir)), report, artifacts, list(report.templates))

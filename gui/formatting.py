@@ -6,6 +6,11 @@ table's cell text, so the window and the report cannot drift apart silently.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deploy_studio.core.report.model import GateVerdict
+
 NA = "n/a"
 
 
@@ -47,21 +52,18 @@ def fmt_shape(shape) -> str:
     return NA if not shape else " × ".join(str(s) for s in shape)
 
 
-GATE_LABELS = {
-    "max_accuracy_drop": "accuracy",
-    "max_size_bytes": "size",
-    "max_latency_ms": "latency",
-    "min_top1_agreement": "agreement",
-    "min_snr_db": "SNR",
-}
-"""Short names of the recipe's ``[gates]`` keys, as the Gates column writes them."""
-
 STATUS_MARKS = {"passed": "✓", "failed": "✗", "uncertain": "?", "n/a": "–"}
 
 
-def gate_status(gate: dict) -> str:
-    """``passed``, ``failed``, ``uncertain`` or ``n/a`` (older reports only have ``passed``)."""
-    return gate.get("status") or ("passed" if gate.get("passed") else "failed")
+def gate_label(key: str, short: bool = False) -> str:
+    """What gate ``key`` measures (``"p50 latency"``), or its short name for the Gates column
+    (``"latency"``): the engine's labels, :data:`deploy_studio.core.gates.RULES`."""
+    from deploy_studio.core.gates import RULES
+
+    rule = RULES.get(key)
+    if rule is None:
+        return key
+    return (rule.short or rule.label) if short else rule.label
 
 
 def fmt_gate_limit(key: str, limit: float | None) -> str:
@@ -79,42 +81,31 @@ def fmt_gate_limit(key: str, limit: float | None) -> str:
     return f"{limit:.3f} ms"
 
 
-def fmt_gate(gate: dict) -> str:
-    """One ``report["gates"]`` entry: ``"✓ size 102.4 kB ≤ 5.00 MB"``."""
-    key = gate.get("gate", "")
-    status = gate_status(gate)
-    mark = STATUS_MARKS.get(status, "?")
-    label = GATE_LABELS.get(key, key)
-    if gate.get("value") is None:
-        return f"{mark} {label}: {gate.get('reason') or 'not measured'}"
-    what = {
-        "max_accuracy_drop": "accuracy drop",
-        "max_latency_ms": "p50 latency",
-        "min_top1_agreement": "top-1 agreement",
-        "min_snr_db": "output SNR",
-    }.get(key, label)
-    op = "≥" if key.startswith("min_") else "≤"
-    text = f"{mark} {what} {fmt_gate_limit(key, gate['value'])} {op} {fmt_gate_limit(key, gate.get('limit'))}"
-    if status == "uncertain":
+def fmt_gate(gate: GateVerdict) -> str:
+    """One gate verdict: ``"✓ size 102.4 kB ≤ 5.00 MB"``."""
+    from deploy_studio.core.gates import RULES
+
+    mark = STATUS_MARKS.get(gate.status, "?")
+    if gate.value is None:
+        return f"{mark} {gate_label(gate.gate, short=True)}: {gate.reason or 'not measured'}"
+    rule = RULES.get(gate.gate)
+    op = "≥" if rule is not None and rule.higher_is_better else "≤"
+    text = (
+        f"{mark} {gate_label(gate.gate)} {fmt_gate_limit(gate.gate, gate.value)} {op} "
+        f"{fmt_gate_limit(gate.gate, gate.limit)}"
+    )
+    if gate.status == "uncertain":
         text += " (within the measurement noise)"
     return text
 
 
-def gates_cell(gates: list[dict]) -> str:
+def gates_cell(gates: list[GateVerdict]) -> str:
     """The Gates column: ``"✓ passed"``, ``"✗ size, latency"``, ``"? latency"`` (within the
     measurement noise) or ``""``."""
     if not gates:
         return ""
-    failed = [
-        GATE_LABELS.get(g.get("gate", ""), g.get("gate", ""))
-        for g in gates
-        if gate_status(g) == "failed"
-    ]
-    unsure = [
-        GATE_LABELS.get(g.get("gate", ""), g.get("gate", ""))
-        for g in gates
-        if gate_status(g) == "uncertain"
-    ]
+    failed = [gate_label(g.gate, short=True) for g in gates if g.status == "failed"]
+    unsure = [gate_label(g.gate, short=True) for g in gates if g.status == "uncertain"]
     if failed:
         return "✗ " + ", ".join(dict.fromkeys(failed))
     if unsure:

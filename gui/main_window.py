@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
         )
 
     def _on_engine_ready(self, info) -> None:
-        from deploy_studio.gui.presets import presets
+        from deploy_studio.core.recipe_defaults import presets
 
         self.info = info
         self.editor.set_engine(info)
@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
 
     # --- handlers ----------------------------------------------------------------------
     def _on_add_preset(self, preset) -> None:
-        from deploy_studio.gui.presets import make_variant
+        from deploy_studio.core.recipe_defaults import make_variant
 
         if self.doc.recipe is None:
             return
@@ -533,9 +533,9 @@ class MainWindow(QMainWindow):
             return
         from deploy_studio.core.gates import failed_variants
 
-        rows = report.get("variants", [])
-        bad = sum(1 for r in rows if r.get("error"))
-        reused = sum(1 for r in rows if r.get("cached") and not r.get("error"))
+        rows = report.variants
+        bad = sum(1 for r in rows if not r.ok)
+        reused = sum(1 for r in rows if r.cached and r.ok)
         text = (
             f"Done: {len(rows) - bad} variant(s) built"
             + (f" ({reused} reused, unchanged)" if reused else "")
@@ -543,11 +543,9 @@ class MainWindow(QMainWindow):
         )
         gates = self.doc.gate_results
         if gates:
-            judged = {g["variant"] for g in gates}
+            judged = {g.variant for g in gates}
             failed = sorted(failed_variants(gates))
-            unsure = sorted(
-                {g["variant"] for g in gates if g.get("status") == "uncertain"} - set(failed)
-            )
+            unsure = sorted({g.variant for g in gates if g.status == "uncertain"} - set(failed))
             parts = [f"{len(judged) - len(failed) - len(unsure)} passed"]
             if failed:
                 parts.append(f"{len(failed)} failed ({', '.join(failed)})")
@@ -560,7 +558,7 @@ class MainWindow(QMainWindow):
             )
         self.status_label.setText(text + f" · report in {self.doc.out_dir}")
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not getattr(self, "_sized", False):  # dock sizes only stick once the window has a size
             self._sized = True
@@ -606,8 +604,7 @@ class MainWindow(QMainWindow):
 
     def _update_presets(self) -> None:
         """The Add-variant presets; the distillation student fits the current model."""
-        from deploy_studio.gui.model_loader import student_for
-        from deploy_studio.gui.presets import presets
+        from deploy_studio.core.recipe_defaults import presets, student_for
 
         if self.info is not None:
             self.variants_panel.set_presets(
@@ -649,12 +646,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(items))
 
     # --- drag and drop / close ---------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
         if urls and all(u.isLocalFile() for u in urls):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event) -> None:
         for url in event.mimeData().urls()[:1]:
             self.open_dropped(url.toLocalFile())
         event.acceptProposedAction()
@@ -677,7 +674,7 @@ class MainWindow(QMainWindow):
                 "drop",
             )
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event) -> None:
         if not self.files.confirm_discard():
             event.ignore()
             return

@@ -1,11 +1,14 @@
 """Opening a model: file dialog, drag and drop, Built-in menu, input-shape and trust prompts.
 
 Loading (a real forward pass) and summarising run in a worker. A failure becomes a row in
-the Problems panel; two failures are answered with a question instead: an unknown input
-shape (ask for it) and a pickled whole module (ask whether to trust it).
+the Problems panel; two failures, recognised by their type, are answered with a question
+instead: :class:`~deploy_studio.core.errors.InputShapeUnknown` (ask for the shape) and an
+:class:`~deploy_studio.core.errors.UntrustedPickleError` that trust would load (ask whether
+to trust it).
 
 A load is one of two cases. A model the user opens (File ▸ Open Model, Built-in, a drop)
-starts a NEW recipe made for it (data and variants that fit it), after the unsaved-changes
+starts a NEW recipe made for it (data and variants that fit it, the engine's
+:func:`deploy_studio.core.recipe_defaults.new_recipe_for`), after the unsaved-changes
 prompt; until it has loaded, and if it fails, the document keeps its recipe and model. The
 model of a recipe opened from a file loads into that recipe.
 """
@@ -34,62 +37,6 @@ MODEL_FILTERS = ";;".join(
     ]
 )
 MODEL_SUFFIXES = (".pt", ".pth", ".ptl", ".pt2", ".py")
-
-
-def recipe_name_for(source: str) -> str:
-    """A new recipe's name from its model source (``torchvision:resnet18`` -> ``resnet18``)."""
-    if source.startswith(("builtin:", "torchvision:")):
-        return source.split(":", 1)[1] or "untitled"
-    head, sep, _cls = source.rpartition(":")
-    path = head if sep and head.endswith(".py") else source
-    return Path(path).stem or "untitled"
-
-
-def fits_digits(summary: dict) -> bool:
-    """True when the model takes an image (N, C, H, W) and has 10 outputs: the built-in digits fit."""
-    inp = summary.get("input_shape") or []
-    out = summary.get("output_shape") or []
-    return len(inp) == 4 and bool(out) and isinstance(out[-1], int) and out[-1] == 10
-
-
-def starting_variants(kind: str | None) -> list[str]:
-    """Preset names a new recipe starts with for a model of ``kind`` (all buildable from it)."""
-    if kind == "lite":
-        return ["fp32-eager"]  # a .ptl is run and measured as is
-    if kind == "torchscript":
-        return ["fp32-eager", "fp32-ptl"]  # torch.export cannot read TorchScript; tracing can
-    return ["fp32-eager", "fp32-pte"] + (["int8-pte"] if kind == "module" else [])
-
-
-def new_recipe_for(spec, summary: dict):
-    """A new recipe around a just-loaded model: data and variants that fit it, nothing else
-    carried over (no data source, variants, student, gates or export settings of another recipe)."""
-    from deploy_studio.core.recipe import Recipe
-    from deploy_studio.gui.presets import make_variant, presets
-
-    recipe = Recipe(name=recipe_name_for(spec.source), model=spec)
-    recipe.data.source = "builtin:digits" if fits_digits(summary) else "random"
-    by_name = {p.name: p for p in presets()}
-    recipe.variants = [make_variant(by_name[n]) for n in starting_variants(summary.get("kind"))]
-    return recipe
-
-
-def student_for(summary: dict | None) -> str:
-    """The distillation preset's student for this model ('' when none fits: the editor asks)."""
-    if not summary:
-        return ""
-    inp = summary.get("input_shape") or []
-    out = (summary.get("output_shape") or [0])[-1]
-    if fits_digits(summary) and len(inp) == 4 and inp[1] == 1:
-        return "builtin:digits-cnn-small"
-    if (
-        len(inp) == 4
-        and inp[1] == 3
-        and out == 1000
-        and summary.get("spec") != "torchvision:mobilenet_v3_small"
-    ):
-        return "torchvision:mobilenet_v3_small"
-    return ""
 
 
 def module_classes(path: Path) -> list[str]:
@@ -196,6 +143,7 @@ class ModelLoader(QObject):
     # --- results -----------------------------------------------------------------------
     def _on_loaded(self, info, requested: dict, into) -> None:
         from deploy_studio.core.models import ModelSpec
+        from deploy_studio.core.recipe_defaults import new_recipe_for
 
         doc = self.doc
         if into is not None:  # the model of the recipe opened from a file
@@ -228,22 +176,14 @@ class ModelLoader(QObject):
         return "no model is open"
 
     def _on_error(self, spec: dict, into, error, details: str) -> None:
-        from deploy_studio.core.errors import UntrustedPickleError
+        from deploy_studio.core.errors import InputShapeUnknown, UntrustedPickleError
 
         message = getattr(error, "message", str(error))
-        if (
-            isinstance(error, UntrustedPickleError)
-            and not spec.get("trust")
-            and "pickled whole module" in message
-        ):
+        if isinstance(error, UntrustedPickleError) and error.trust_helps and not spec.get("trust"):
             if self.ask_trust(spec["source"], message):
                 self.load({**spec, "trust": True}, into)
                 return
-        elif (
-            "input shape" in message
-            and "cannot be known" in message
-            and not spec.get("input_shape")
-        ):
+        elif isinstance(error, InputShapeUnknown) and not spec.get("input_shape"):
             answer = self.ask_shape(spec["source"], None, None)
             if answer is not None:
                 self.load({**spec, "input_shape": answer[1]}, into)

@@ -2,7 +2,8 @@
 
 The worker calls ``core.engine.run_recipe`` (builds run in a child process); its events
 arrive queued on the main thread and become per-variant progress, live latency samples and
-result rows. Cancel sets the job's token: the engine kills its child within ~0.1 s and
+result rows: the events carry plain data, the document keeps it typed
+(:class:`~deploy_studio.core.report.model.VariantResult`, ``Latency``, ``Report``). Cancel sets the job's token: the engine kills its child within ~0.1 s and
 removes partial files.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from deploy_studio.core.report.model import Latency, Report, VariantResult
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.job_runner import JobRunner
 
@@ -48,7 +50,8 @@ class RunController(QObject):
     started(str) : the output folder.
     overall(float, str) : overall fraction and message.
     log(str) : a line for the Log panel.
-    finished(object) : the report dict, or None when cancelled / failed.
+    finished(object) : the :class:`~deploy_studio.core.report.model.Report`, or None when
+        cancelled / failed.
     failed(object, str) : an error for the Problems panel.
     """
 
@@ -63,7 +66,7 @@ class RunController(QObject):
         self.doc = doc
         self.runner = runner
         self.job = None
-        self.report: dict | None = None
+        self.report: Report | None = None
         self.cancelled = False
         self._active = False  # main-thread view: true from start() until `finished` arrived
 
@@ -143,33 +146,28 @@ class RunController(QObject):
         elif e.kind == "log":
             self.log.emit((f"[{e.variant}] " if e.variant else "") + e.message)
         elif e.kind == "latency" and e.variant:
-            self.doc.set_live_latency(e.variant, e.data)
+            self.doc.set_live_latency(e.variant, Latency.from_dict(e.data))
         elif e.kind == "result" and e.variant:
-            self.doc.set_result(e.variant, e.data)
-            row = e.data
-            if row.get("error"):
-                self.log.emit(f"[{e.variant}] FAILED: {row['error']}")
+            row = VariantResult.from_dict(e.data)
+            self.doc.set_result(e.variant, row)
+            if row.error:
+                self.log.emit(f"[{e.variant}] FAILED: {row.error}")
             else:
-                self.log.emit(
-                    f"[{e.variant}] done: {row.get('size_bytes')} bytes, "
-                    f"p50 {(row.get('latency_ms') or {}).get('p50')} ms"
-                )
+                self.log.emit(f"[{e.variant}] done: {row.size_bytes} bytes, p50 {row.p50} ms")
         elif e.kind == "error":
             self.log.emit(f"error: {e.message}")
 
-    def _on_report(self, report: dict) -> None:
+    def _on_report(self, report: Report) -> None:
+        from deploy_studio.core.errors import StudioError, TemplateError
+
         self.report = report
         self.doc.set_report(report)
-        for row in report.get("variants", []):
-            if row.get("error"):
-                from deploy_studio.core.errors import StudioError
-
-                self.failed.emit(StudioError(row["error"]), f"variant {row['name']}")
-        for t in report.get("templates", []):
-            if t.get("error"):
-                from deploy_studio.core.errors import TemplateError
-
-                self.failed.emit(TemplateError(f"{t['platform']} app: {t['error']}"), "apps")
+        for row in report.variants:
+            if row.error:
+                self.failed.emit(StudioError(row.error), f"variant {row.name}")
+        for t in report.templates:
+            if t.error:
+                self.failed.emit(TemplateError(f"{t.platform} app: {t.error}"), "apps")
 
     def _on_error(self, error, details: str) -> None:
         self.log.emit(details)

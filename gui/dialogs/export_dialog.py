@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.core.report.model import VariantResult
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_ms
 from deploy_studio.gui.job_runner import JobRunner
@@ -52,26 +53,21 @@ LEGACY_STYLE = (
 )
 
 
-def _p50(row: dict) -> float | None:
-    return (row.get("latency_ms") or {}).get("p50")
-
-
-def variant_choice_text(name: str, row: dict | None) -> str:
+def variant_choice_text(name: str, row: VariantResult | None) -> str:
     """A variant combo entry: ``"int8-pte · 27.3 kB · p50 0.061 ms"`` (or why it has no numbers)."""
-    row = row or {}
-    if row.get("error"):
+    if row is not None and row.error:
         return f"{name} · failed"
-    if not row.get("artifact"):
+    if row is None or not row.artifact:
         return f"{name} · not built yet"
-    lat = f" · p50 {fmt_ms(_p50(row))} ms" if _p50(row) is not None else " · no latency here"
-    return f"{name} · {fmt_bytes(row.get('size_bytes'))}{lat}"
+    lat = f" · p50 {fmt_ms(row.p50)} ms" if row.p50 is not None else " · no latency here"
+    return f"{name} · {fmt_bytes(row.size_bytes)}{lat}"
 
 
-def ship_reason(rows: list[dict], fmt: str, failed: set[str], chosen: str | None) -> str:
+def ship_reason(rows: list[VariantResult], fmt: str, failed: set[str], chosen: str | None) -> str:
     """One line: why ``chosen`` is the variant the app ships (the engine's ``ship_choice`` rule)."""
     from deploy_studio.core.pareto import ship_choice, within_noise
 
-    built = [r for r in rows if r.get("format") == fmt and not r.get("error") and r.get("artifact")]
+    built = [r for r in rows if r.format == fmt and r.ok and r.artifact]
     if not built:
         if chosen:
             return f"{chosen} is built with the export."
@@ -80,33 +76,33 @@ def ship_reason(rows: list[dict], fmt: str, failed: set[str], chosen: str | None
             "latency noise of the fastest, among those passing every gate (an fp32 one when the recipe has none)."
         )
     engine = ship_choice(rows, fmt, failed)
-    if chosen != engine["name"]:
-        return f"Your choice; the engine's rule would ship {engine['name']}."
-    passing = [r for r in built if r["name"] not in failed]
+    if engine is None or chosen != engine.name:
+        return f"Your choice; the engine's rule would ship {engine.name if engine else 'none'}."
+    passing = [r for r in built if r.name not in failed]
     pool = passing or built
     fastest = min(
         pool,
         key=lambda r: (
-            _p50(r) if _p50(r) is not None else float("inf"),
-            r.get("size_bytes") or float("inf"),
+            r.p50 if r.p50 is not None else float("inf"),
+            r.size_bytes or float("inf"),
         ),
     )
-    smallest = min(r.get("size_bytes") or float("inf") for r in pool)
+    smallest = min(r.size_bytes or float("inf") for r in pool)
     if len(pool) == 1:
         why = f"The only {fmt} variant built" + (
             " that passes every gate" if len(built) > 1 else ""
         )
-    elif engine["name"] == fastest["name"]:
+    elif engine.name == fastest.name:
         why = (
             f"The fastest and smallest {fmt} variant"
-            if (engine.get("size_bytes") or 0) <= smallest
+            if (engine.size_bytes or 0) <= smallest
             else f"The fastest {fmt} variant: no smaller one is within its latency noise"
         )
     else:
         close = [r for r in pool if within_noise(r, fastest)]
         why = (
             f"The smallest of the {len(close)} {fmt} variants within the latency noise of the fastest "
-            f"({fastest['name']}, p50 {fmt_ms(_p50(fastest))} ms)"
+            f"({fastest.name}, p50 {fmt_ms(fastest.p50)} ms)"
         )
     if not passing:
         return f"{why}; every {fmt} variant failed a gate, so the gates could not decide."
@@ -159,20 +155,19 @@ class ExportDialog(QDialog):
         self.variant_list.setObjectName("exportVariants")
         formats = []
         for v in doc.variants:
-            row = doc.results.get(v.name) or {}
-            built = bool(row.get("artifact")) and not row.get("error")
+            row = doc.results.get(v.name)
+            failed = row is not None and not row.ok
+            built = row is not None and bool(row.artifact) and row.ok
             state = (
-                f"built, {fmt_bytes(row.get('size_bytes'))}"
-                if built
-                else ("failed" if row.get("error") else "will be built")
+                f"built, {fmt_bytes(row.size_bytes)}"
+                if built and row is not None
+                else ("failed" if failed else "will be built")
             )
             it = QListWidgetItem(swatch(doc.color(v.name)), f"{v.name}    {v.format}  ·  {state}")
             it.setData(Qt.ItemDataRole.UserRole, v.name)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(
-                Qt.CheckState.Checked
-                if (v.enabled and not row.get("error"))
-                else Qt.CheckState.Unchecked
+                Qt.CheckState.Checked if (v.enabled and not failed) else Qt.CheckState.Unchecked
             )
             self.variant_list.addItem(it)
             if v.format not in formats:
@@ -321,7 +316,7 @@ class ExportDialog(QDialog):
         """The artifact format the platform's chosen runtime runs."""
         return self.info.platform_formats[platform][self.runtime_combos[platform].currentData()]
 
-    def _rows(self) -> list[dict]:
+    def _rows(self) -> list[VariantResult]:
         return [self.doc.results[v.name] for v in self.doc.variants if v.name in self.doc.results]
 
     def default_variant(self, platform: str) -> str | None:
@@ -329,7 +324,7 @@ class ExportDialog(QDialog):
         from deploy_studio.core.pareto import ship_choice
 
         row = ship_choice(self._rows(), self.format_of(platform), self.failed_gates)
-        return row["name"] if row else None
+        return row.name if row else None
 
     def _fill_variants(self, platform: str, first: bool = False) -> None:
         """List the recipe's variants in the runtime's format; select the saved one (on first
@@ -342,13 +337,13 @@ class ExportDialog(QDialog):
         for v in fitting:
             row = self.doc.results.get(v.name)
             combo.addItem(swatch(self.doc.color(v.name)), variant_choice_text(v.name, row), v.name)
-            if row and row.get("error"):
+            if row is not None and row.error:
                 combo.model().item(combo.count() - 1).setEnabled(False)
         if not fitting:
             combo.addItem(f"fp32 {fmt}, built for the app (the recipe has no {fmt} variant)", None)
         elif not any(
-            r.get("artifact") and not r.get("error")
-            for r in (self.doc.results.get(v.name) or {} for v in fitting)
+            r is not None and r.artifact and r.ok
+            for r in map(self.doc.results.get, (v.name for v in fitting))
         ):
             combo.insertItem(0, "automatic: chosen after building", None)
         pick = self._saved_variant.get(platform) if first else None
@@ -481,7 +476,7 @@ class ExportDialog(QDialog):
             self.app_name.text().strip() or "Deploy Studio App",
             out,
             str(self.doc.out_dir) if self.doc.out_dir else None,
-            dict(self.doc.results),
+            dict(self.doc.results),  # typed rows: core.shipping copies what they describe
             on_progress=self._on_progress,
             on_result=self._on_result,
             on_error=self._on_error,
@@ -508,17 +503,15 @@ class ExportDialog(QDialog):
             self.summary.addItem(f"artifact   {rel}")
         ok = 0
         for t in result.apps:
-            if t.get("path"):
+            if t.path:
                 ok += 1
                 self.summary.addItem(
-                    f"app        {t['platform']} ({t['runtime']}): {t['path']}  ← {t.get('variant', '')}"
+                    f"app        {t.platform} ({t.runtime}): {t.path}  ← {t.variant or ''}"
                 )
             else:
-                self.summary.addItem(
-                    f"app FAILED {t['platform']} ({t['runtime']}): {t.get('error', '')}"
-                )
+                self.summary.addItem(f"app FAILED {t.platform} ({t.runtime}): {t.error or ''}")
         self.summary.addItem(f"report     {out / 'report.html'}")
-        failed = [t for t in result.apps if not t.get("path")]
+        failed = [t for t in result.apps if not t.path]
         self.status.setText(
             f"Exported {len(result.artifacts)} artifact(s) and {ok} app project(s) to {out}"
             + (f"; {len(failed)} app(s) failed (see Problems)" if failed else ".")
@@ -526,7 +519,7 @@ class ExportDialog(QDialog):
         for t in failed:
             from deploy_studio.core.errors import TemplateError
 
-            self.failed.emit(TemplateError(f"{t['platform']} app: {t.get('error', '')}"), "export")
+            self.failed.emit(TemplateError(f"{t.platform} app: {t.error or ''}"), "export")
         self.summary.setVisible(True)
         self.open_button.setVisible(True)
         self.cancel_button.setText("Close")
@@ -556,7 +549,7 @@ class ExportDialog(QDialog):
         if self.result is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(self.result.out_dir))
 
-    def reject(self) -> None:  # noqa: D401 - closing while running cancels first
+    def reject(self) -> None:
         if self.job is not None and not self.job.done:
             self.job.cancel()
             self.runner.wait(3000)

@@ -19,21 +19,17 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from deploy_studio.core.pareto import pareto_front
+from deploy_studio.core.report.model import Latency, VariantResult
 from deploy_studio.gui.colors import with_alpha
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_ms, fmt_pct
 
 BAR_H = 0.62
 REDRAW_MS = 120  # at most ~8 redraws a second while results stream in
-
-
-def pareto_front(points: list[tuple[str, float, float]]) -> list[str]:
-    """Names of the points no other point beats on both lower x (latency) and higher y."""
-    front = []
-    for n, x, y in points:
-        if not any((x2 <= x and y2 >= y) and (x2 < x or y2 > y) for _, x2, y2 in points):
-            front.append(n)
-    return front
+CHART_OBJECTIVES = ("latency", "accuracy")
+"""The latency-vs-accuracy chart draws the engine's Pareto front over these objectives."""
+NO_LATENCY = Latency(None, None, None, None, 0, 1, 0)
 
 
 def set_bars(
@@ -197,17 +193,21 @@ class ChartsPanel(QWidget):
         return w
 
     # --- data --------------------------------------------------------------------------
-    def _rows(self) -> list[dict]:
-        """Included variants and any with results, in table order."""
+    def _rows(self) -> list[VariantResult]:
+        """Included variants and any with results, in table order (a variant not measured
+        yet is an empty row)."""
         rows = []
-        for r in self.doc.result_rows():
-            spec = self.doc.variant(r["name"])
-            if (spec is not None and spec.enabled) or r["name"] in self.doc.results:
-                rows.append(self.doc.results.get(r["name"]) or {"name": r["name"]})
+        for name in self.doc.result_names():
+            spec = self.doc.variant(name)
+            row = self.doc.results.get(name)
+            if row is not None:
+                rows.append(row)
+            elif spec is not None and spec.enabled:
+                rows.append(VariantResult(name, spec.format))
         return rows
 
-    def _latency(self, row: dict) -> dict:
-        return row.get("latency_ms") or self.doc.live.get(row["name"]) or {}
+    def _latency(self, row: VariantResult) -> Latency:
+        return row.latency_ms or self.doc.live.get(row.name) or NO_LATENCY
 
     def _on_data_changed(self, *_args) -> None:
         self._stale_all = True
@@ -220,7 +220,7 @@ class ChartsPanel(QWidget):
 
     def _on_redraw_due(self) -> None:
         rows = self._rows()
-        if self._stale_all or [r["name"] for r in rows] != self.names:
+        if self._stale_all or [r.name for r in rows] != self.names:
             self.refresh()
             return
         ys = np.arange(len(rows), dtype=float)
@@ -238,7 +238,7 @@ class ChartsPanel(QWidget):
         self._redraw.stop()
         self._stale_all = False
         rows = self._rows()
-        self.names = [r["name"] for r in rows]
+        self.names = [r.name for r in rows]
         ys = np.arange(len(rows), dtype=float)
         brushes = [self.doc.color(n) for n in self.names]
         if self.names != self._tick_names:  # axes repaint only when their labels change
@@ -263,8 +263,8 @@ class ChartsPanel(QWidget):
         (plot.setXRange if axis == "x" else plot.setYRange)(lo, hi, padding=0)
 
     def _update_size(self, rows, ys, brushes) -> None:
-        sizes = [r.get("size_bytes") for r in rows]
-        params = (self.doc.report or {}).get("model", {}).get("params") or (
+        sizes = [r.size_bytes for r in rows]
+        params = (self.doc.report.model.params if self.doc.report else None) or (
             self.doc.model_summary or {}
         ).get("params")
         if self._unchanged("size", (self.names, sizes, params, [b.rgba() for b in brushes])):
@@ -303,25 +303,15 @@ class ChartsPanel(QWidget):
 
     def _update_latency(self, rows, ys, brushes) -> None:
         lats = [self._latency(r) for r in rows]
-        p50 = np.array([lat.get("p50") or 0.0 for lat in lats])
-        p10 = np.array(
-            [
-                lat.get("p10") if lat.get("p10") is not None else lat.get("p50") or 0.0
-                for lat in lats
-            ]
-        )
-        p90 = np.array(
-            [
-                lat.get("p90") if lat.get("p90") is not None else lat.get("p50") or 0.0
-                for lat in lats
-            ]
-        )
-        live = [r["name"] in self.doc.live and not r.get("latency_ms") for r in rows]
+        p50 = np.array([lat.p50 or 0.0 for lat in lats])
+        p10 = np.array([lat.p10 if lat.p10 is not None else lat.p50 or 0.0 for lat in lats])
+        p90 = np.array([lat.p90 if lat.p90 is not None else lat.p50 or 0.0 for lat in lats])
+        live = [r.name in self.doc.live and not r.latency_ms for r in rows]
         if self._unchanged(
             "latency",
             (
                 self.names,
-                [(lat.get("p10"), lat.get("p50"), lat.get("p90")) for lat in lats],
+                [(lat.p10, lat.p50, lat.p90) for lat in lats],
                 live,
                 [b.rgba() for b in brushes],
             ),
@@ -341,14 +331,14 @@ class ChartsPanel(QWidget):
         self._set_range(self.latency_plot, "x", 0, top * 1.35)
         self.latency_labels.show(
             [
-                (hi + top * 0.02, y, fmt_ms(lat.get("p50")) + (" …" if lv else ""))
+                (hi + top * 0.02, y, fmt_ms(lat.p50) + (" …" if lv else ""))
                 for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True)
-                if lat.get("p50") is not None
+                if lat.p50 is not None
             ]
         )
 
     def _update_accuracy(self, rows, ys, brushes) -> None:
-        accs = [(r.get("accuracy") or {}).get("top1") for r in rows]
+        accs = [r.top1 for r in rows]
         if self._unchanged(
             "accuracy", (self.names, accs, self.doc.baseline_accuracy, [b.rgba() for b in brushes])
         ):
@@ -388,38 +378,30 @@ class ChartsPanel(QWidget):
         self.accuracy_labels_out.show(outside)
 
     def _update_pareto(self, rows, brushes) -> None:
-        key = [
-            (
-                r["name"],
-                (r.get("latency_ms") or {}).get("p50"),
-                (r.get("accuracy") or {}).get("top1"),
-                r.get("size_bytes"),
-            )
-            for r in rows
-        ]
+        key = [(r.name, r.p50, r.top1, r.size_bytes, r.ok) for r in rows]
         if self._unchanged("pareto", (key, [b.rgba() for b in brushes])):
             return
         spots, pts = [], []
-        sizes = [r.get("size_bytes") for r in rows if r.get("size_bytes")]
+        sizes = [r.size_bytes for r in rows if r.size_bytes]
         smax = max(sizes) if sizes else 1
         for r, b in zip(rows, brushes, strict=True):
-            lat = (r.get("latency_ms") or {}).get("p50")
-            acc = (r.get("accuracy") or {}).get("top1")
+            lat, acc = r.p50, r.top1
             if lat is None or acc is None:
                 continue
-            d = 10 + 30 * math.sqrt((r.get("size_bytes") or 0) / smax)  # marker area ∝ size
+            d = 10 + 30 * math.sqrt((r.size_bytes or 0) / smax)  # marker area ∝ size
             spots.append(
                 {
                     "pos": (lat, acc * 100),
                     "size": d,
                     "brush": with_alpha(b, 200),
                     "pen": pg.mkPen(b.darker(140), width=1.2),
-                    "data": r["name"],
+                    "data": r.name,
                 }
             )
-            pts.append((r["name"], lat, acc * 100))
+            pts.append((r.name, lat, acc * 100))
         self.pareto_scatter.setData(spots)
-        front = sorted((p for p in pts if p[0] in pareto_front(pts)), key=lambda p: p[1])
+        on_front = set(pareto_front(rows, CHART_OBJECTIVES))  # the engine's rule
+        front = sorted((p for p in pts if p[0] in on_front), key=lambda p: p[1])
         self.pareto_front_line.setData([p[1] for p in front], [p[2] for p in front])
         # name the points on the Pareto front (the others: hover tooltip, colour as in the table);
         # alternate above / below so neighbours do not overlap
@@ -437,17 +419,17 @@ class ChartsPanel(QWidget):
             )
 
     def _tip(self, x, y, data) -> str:
-        r = self.doc.results.get(data) or {}
+        r = self.doc.results.get(data)
         return (
-            f"{data}\nlatency p50 {x:.3f} ms\naccuracy {y:.2f} %\nsize {fmt_bytes(r.get('size_bytes'))}"
-            f"\nformat {r.get('format', '')}"
+            f"{data}\nlatency p50 {x:.3f} ms\naccuracy {y:.2f} %"
+            f"\nsize {fmt_bytes(r.size_bytes if r else None)}\nformat {r.format if r else ''}"
         )
 
     def _on_scatter_clicked(self, _item, points, *_args) -> None:
         if len(points):
             self.variant_clicked.emit(points[0].data())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         for chart in ("size", "accuracy"):  # label positions depend on the plots' pixel widths
             self._drawn.pop(chart, None)

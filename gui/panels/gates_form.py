@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QWidget
 
+from deploy_studio.core.gates import DEFAULT_LIMITS
 from deploy_studio.gui.document import Document
 
 # recipe key -> (check box text, suffix, decimals, minimum, maximum, to recipe, from recipe, tooltip)
@@ -72,14 +73,10 @@ FIELDS = {
         "by default not applied to retrained variants: distill, or prune with finetuning)",
     ),
 }
-DEFAULTS = {
-    "max_accuracy_drop": 0.01,
-    "max_size_bytes": 5_000_000,
-    "max_latency_ms": 5.0,
-    "min_top1_agreement": 0.9,
-    "min_snr_db": 10.0,
-}
-ON_BY_DEFAULT = ("min_top1_agreement", "min_snr_db")
+SUGGESTED = {"max_accuracy_drop": 0.01, "max_size_bytes": 5_000_000, "max_latency_ms": 5.0}
+"""What an optional gate's spin box shows before the user sets a limit (nothing applies)."""
+DEFAULTS = {**SUGGESTED, **DEFAULT_LIMITS}
+ON_BY_DEFAULT = tuple(DEFAULT_LIMITS)  # the engine's default gates (core.gates.DEFAULT_LIMITS)
 
 
 class GatesForm(QGroupBox):
@@ -179,11 +176,9 @@ class GatesForm(QGroupBox):
         if not results:
             self.result.setText("Checked after Build & measure.")
             return
-        variants = {g["variant"] for g in results}
+        variants = {g.variant for g in results}
         failed = sorted(failed_variants(results))
-        unsure = sorted(
-            {g["variant"] for g in results if g.get("status") == "uncertain"} - set(failed)
-        )
+        unsure = sorted({g.variant for g in results if g.status == "uncertain"} - set(failed))
         text = f"Last run: {len(variants) - len(failed)} of {len(variants)} variant(s) passed"
         text += f"; failed: {', '.join(failed)}" if failed else ""
         text += f"; uncertain (within noise): {', '.join(unsure)}" if unsure else ""

@@ -27,24 +27,26 @@ OK_STYLE = (
 
 
 def recommendation(doc: Document) -> tuple[str | None, str]:
-    """(variant name or None, the reason) for the document's last run (``core.pareto``)."""
+    """(variant name or None, the reason) for the document's last run (``core.pareto``, with
+    ``tune``'s default budget when the recipe sets no accuracy gate)."""
     from deploy_studio.core.gates import failed_variants
     from deploy_studio.core.pareto import budget_for, recommend
+    from deploy_studio.core.tune import DEFAULT_BUDGET
 
     report = doc.report
     if report is None or doc.recipe is None:
         return None, ""
-    rows = [doc.results[r["name"]] for r in report.get("variants", []) if r["name"] in doc.results]
-    baseline = (report.get("baseline") or {}).get("accuracy")
     gates = doc.recipe.gates
     budget = budget_for(
         doc.recipe.data.source,
-        bool(report.get("dataset", {}).get("labelled")),
-        baseline,
-        (report.get("baseline") or {}).get("degenerate"),
-        gates.max_accuracy_drop if gates.max_accuracy_drop is not None else 0.01,
+        report.dataset.labelled,
+        report.baseline_accuracy,
+        report.degenerate,
+        gates.max_accuracy_drop if gates.max_accuracy_drop is not None else DEFAULT_BUDGET,
     )
-    name = recommend(rows, baseline, budget, failed_variants(doc.gate_results))
+    name = recommend(
+        doc.report_rows(), report.baseline_accuracy, budget, failed_variants(doc.gate_results)
+    )
     if budget.basis is not None and name is None:
         return None, budget.reason + ": no variant qualifies"
     return name, budget.reason
@@ -83,7 +85,7 @@ class NotesBanner(QFrame):
         report = self.doc.report
         notes: list[str] = []
         if report is not None:
-            notes = list(report.get("notes") or [])
+            notes = list(report.notes)
             self.recommended, self.reason = recommendation(self.doc)
         else:
             self.recommended, self.reason = None, ""

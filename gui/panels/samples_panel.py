@@ -390,7 +390,7 @@ class SamplesPanel(QWidget):
             return
         if self._predict_job is not None and not self._predict_job.done:
             self._predict_job.cancel()
-        rows = [r for r in self.doc.result_rows() if r.get("artifact") or r.get("error")]
+        rows = [r for r in self.doc.result_rows() if r.artifact or r.error]
         out = str(self.doc.out_dir) if self.doc.out_dir else None
         truth = (
             self.samples.classes[int(self.samples.labels[row])]

@@ -1,7 +1,8 @@
 """Per-layer int8 sensitivity of the selected variant, with one-click ``keep_fp32``.
 
-The rows are the engine's (``row["sensitivity"]``, written when an int8-static quantize step
-has ``sensitivity = true``): each Conv/Linear layer quantized alone, most sensitive first.
+The rows are the engine's per-layer step data (``row.step("quantize")["sensitivity"]``,
+written when an int8-static quantize step has ``sensitivity = true``): each Conv/Linear
+layer quantized alone, most sensitive first.
 Ticking a layer's "fp32" box adds it to that step's ``keep_fp32`` option (unticking removes
 it); the table stays, from the last build, until the variant is built again.
 """

@@ -261,25 +261,16 @@ class VariantEditor(QWidget):
             self._commit()
 
     def _on_add_step(self, kind: str) -> None:
-        from deploy_studio.core.recipe import StepSpec
+        from deploy_studio.core.recipe import step_insert_index
+        from deploy_studio.core.recipe_defaults import new_step
 
         spec = self._spec()
         if spec is None:
             return
-        entry = self.info.step(kind)
-        opts = {o.key: o.default for o in entry.options}
-        if kind == "distill" and not opts.get("student"):
-            opts["student"] = "builtin:digits-cnn-small"
-        step = StepSpec(kind, opts)
-        # distill goes first and quantize last: insert where the engine expects them
-        if kind == "distill":
-            spec.steps.insert(0, step)
-        elif kind == "prune" and any(s.kind == "quantize" for s in spec.steps):
-            spec.steps.insert(
-                next(i for i, s in enumerate(spec.steps) if s.kind == "quantize"), step
-            )
-        else:
-            spec.steps.append(step)
+        # the step's defaults (a distill student that fits the model), inserted where its
+        # declared order puts it (distill first, quantize last)
+        step = new_step(kind, self.doc.model_summary)
+        spec.steps.insert(step_insert_index(spec.steps, kind), step)
         self._commit(rebuild=True)
 
     def _on_remove_step(self, i: int) -> None:

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deploy_studio.core.pareto import latency_change
+from deploy_studio.core.report.model import GateVerdict, VariantResult, as_row
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import (
     NA,
@@ -71,18 +73,10 @@ COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, 
 NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
 REUSED = "reused"
 """The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
-NOISE_FALLBACK = (
-    0.05  # relative p50 change treated as noise when a row has no interval (core.pareto)
-)
 AMBER = "#c98a00"
 
 
-def gate_state(g: dict) -> str:
-    """``passed``, ``failed``, ``uncertain`` or ``n/a`` of one gate verdict (older rows: ``passed``)."""
-    return g.get("status") or ("passed" if g.get("passed") else "failed")
-
-
-def gates_text(gates: list[dict]) -> str:
+def gates_text(gates: list[GateVerdict]) -> str:
     """The Gates cell: ``"✓ passed"``, ``"✗ size, latency"`` (failed), ``"? latency"`` (uncertain:
     the measurement cannot tell; the tooltip says why) or ``""`` when no gate applies."""
     text = gates_cell(gates)
@@ -91,60 +85,44 @@ def gates_text(gates: list[dict]) -> str:
     return text
 
 
-def p50_change(prev: dict | None, row: dict | None) -> tuple[float, bool] | None:
-    """(relative p50 change, within noise) of ``row`` against ``prev`` (None: nothing to compare).
-
-    Within noise when the two p50 95% intervals overlap (``latency_ms.p50_ci``); rows without
-    intervals count a change under 5% as noise.
-    """
-    a, b = (prev or {}).get("latency_ms") or {}, (row or {}).get("latency_ms") or {}
-    if not a.get("p50") or b.get("p50") is None:
-        return None
-    rel = b["p50"] / a["p50"] - 1.0
-    ci_a, ci_b = a.get("p50_ci"), b.get("p50_ci")
-    if ci_a and ci_b:
-        noise = ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
-    else:
-        noise = abs(rel) < NOISE_FALLBACK
-    return rel, noise
+def p50_change(
+    prev: VariantResult | dict | None, row: VariantResult | dict | None
+) -> tuple[float, bool] | None:
+    """(relative p50 change, within noise) of ``row`` against ``prev`` (None: nothing to
+    compare): the engine's rule, :func:`deploy_studio.core.pareto.latency_change`."""
+    return latency_change(prev, row)
 
 
-def prev_text(prev: dict | None, row: dict | None) -> str:
+def prev_text(prev: VariantResult | None, row: VariantResult | None) -> str:
     """The "Δ p50" cell: ``"▼12%"`` (faster), ``"▲5.1%"`` (slower), ``"≈1.2%"`` (within noise),
     ``"same"`` (a reused row with the previous numbers), ``""`` (nothing to compare)."""
     change = p50_change(prev, row)
-    if change is None:
+    if change is None or prev is None or row is None:
         return ""
     rel, noise = change
-    if row.get("cached") and (prev.get("latency_ms") or {}).get("p50") == row["latency_ms"]["p50"]:
+    if row.cached and prev.p50 == row.p50:
         return "same"
     pct = abs(rel) * 100
     mark = "≈" if noise else ("▼" if rel < 0 else "▲")
     return f"{mark}{pct:.1f}%" if pct < 10 else f"{mark}{pct:.0f}%"
 
 
-def prev_tip(prev: dict | None, row: dict | None) -> str | None:
+def prev_tip(prev: VariantResult | None, row: VariantResult | None) -> str | None:
     """The "Δ p50" tooltip: the previous run's numbers next to this run's."""
-    if not prev:
+    if prev is None:
         return None
-    lat = prev.get("latency_ms") or {}
-    ci = lat.get("p50_ci")
+    ci = prev.latency_ms.p50_ci if prev.latency_ms else None
     lines = [
-        f"previous run: p50 {fmt_ms(lat.get('p50'))} ms"
+        f"previous run: p50 {fmt_ms(prev.p50)} ms"
         + (f" (95% interval {fmt_ms(ci[0])}–{fmt_ms(ci[1])})" if ci else "")
-        + f", size {fmt_bytes(prev.get('size_bytes'))}"
-        + (
-            f", accuracy {fmt_pct((prev.get('accuracy') or {}).get('top1'))}"
-            if (prev.get("accuracy") or {}).get("top1") is not None
-            else ""
-        )
+        + f", size {fmt_bytes(prev.size_bytes)}"
+        + (f", accuracy {fmt_pct(prev.top1)}" if prev.top1 is not None else "")
     ]
     change = p50_change(prev, row)
-    if change is not None:
-        cur = row["latency_ms"]
-        cci = cur.get("p50_ci")
+    if change is not None and row is not None:
+        cci = row.latency_ms.p50_ci if row.latency_ms else None
         lines.append(
-            f"this run: p50 {fmt_ms(cur.get('p50'))} ms"
+            f"this run: p50 {fmt_ms(row.p50)} ms"
             + (f" (95% interval {fmt_ms(cci[0])}–{fmt_ms(cci[1])})" if cci else "")
         )
         rel, noise = change
@@ -155,7 +133,7 @@ def prev_tip(prev: dict | None, row: dict | None) -> str | None:
             if noise
             else f"{'faster' if rel < 0 else 'slower'} by {abs(rel) * 100:.1f} %, beyond the measurement noise"
         )
-    elif not row or not row.get("latency_ms"):
+    elif row is None or row.latency_ms is None:
         lines.append("not measured in this run yet")
     return "\n".join(lines)
 
@@ -173,23 +151,23 @@ def steps_text(steps) -> str:
     return " → ".join(parts) or "—"
 
 
-def cell_text(row: dict, col: int) -> str:
+def cell_text(row: VariantResult | dict, col: int) -> str:
     """The text of a measurement cell for a report row (the tests use this too)."""
-    lat = row.get("latency_ms") or {}
+    row = as_row(row)
     if col == COL_SIZE:
-        return fmt_bytes(row.get("size_bytes"))
+        return fmt_bytes(row.size_bytes)
     if col == COL_PARAMS:
-        return fmt_count(row.get("params"))
+        return fmt_count(row.params)
     if col == COL_P50:
-        return fmt_ms(lat.get("p50"))
+        return fmt_ms(row.p50)
     if col == COL_P90:
-        return fmt_ms(lat.get("p90"))
+        return fmt_ms(row.latency_ms.p90 if row.latency_ms else None)
     if col == COL_ACC:
-        return fmt_pct((row.get("accuracy") or {}).get("top1"))
+        return fmt_pct(row.top1)
     if col == COL_AGREE:
-        return fmt_pct((row.get("parity") or {}).get("top1_agreement"), 1)
+        return fmt_pct(row.agreement, 1)
     if col == COL_DIFF:
-        return fmt_sci((row.get("parity") or {}).get("max_abs_diff"))
+        return fmt_sci(row.parity.max_abs_diff if row.parity else None)
     return ""
 
 
@@ -230,7 +208,7 @@ class VariantsModel(QAbstractTableModel):
 
     def _reset(self) -> None:
         self.beginResetModel()
-        self._names = [r["name"] for r in self.doc.result_rows()]
+        self._names = self.doc.result_names()
         self._problems = {}
         for v in self.doc.variants:
             p = self.doc.problem_of(v)
@@ -269,13 +247,13 @@ class VariantsModel(QAbstractTableModel):
     def row_of(self, name: str) -> int:
         return self._names.index(name) if name in self._names else -1
 
-    def rowCount(self, parent=None) -> int:  # noqa: N802 - Qt API
+    def rowCount(self, parent=None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self._names)
 
-    def columnCount(self, parent=None) -> int:  # noqa: N802 - Qt API
+    def columnCount(self, parent=None) -> int:
         return len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section]
@@ -304,26 +282,24 @@ class VariantsModel(QAbstractTableModel):
             f |= Qt.ItemFlag.ItemIsUserCheckable
         return f
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if index.column() == COL_ON and role == Qt.ItemDataRole.CheckStateRole:
             name = self._names[index.row()]
             self.doc.set_enabled(name, Qt.CheckState(value) == Qt.CheckState.Checked)
             return True
         return False
 
-    def _status(self, name: str, spec, row: dict) -> tuple[str, str]:
+    def _status(self, name: str, spec, row: VariantResult | None) -> tuple[str, str]:
         if spec is not None:
             problem = self._problems.get(name)
             if problem:
                 return "invalid", problem[0] + (f"\nTry: {problem[1]}" if problem[1] else "")
-        if row.get("error"):
-            return "failed", row["error"]
-        if row.get("artifact"):
-            notes = "\n".join(row.get("notes") or [])
-            if row.get("cached"):
-                built = (
-                    (row["cached"] or {}).get("built") if isinstance(row["cached"], dict) else None
-                )
+        if row is not None and row.error:
+            return "failed", row.error
+        if row is not None and row.artifact:
+            notes = "\n".join(row.notes)
+            if row.cached:
+                built = row.cached.get("built")
                 why = (
                     "nothing it depends on changed since it was built"
                     + (f" ({built})" if built else "")
@@ -332,7 +308,7 @@ class VariantsModel(QAbstractTableModel):
                 return REUSED, "Reused (unchanged): " + why + (f"\n{notes}" if notes else "")
             return "done", notes
         if name in self.doc.progress:
-            frac, stage = self.doc.progress[name]
+            _frac, stage = self.doc.progress[name]
             return stage, ""
         if spec is not None and not spec.enabled:
             return "excluded", "not built: include it to build and measure it"
@@ -342,7 +318,7 @@ class VariantsModel(QAbstractTableModel):
         name = self._names[index.row()]
         col = index.column()
         spec = self.doc.variant(name)
-        row = self.doc.results.get(name) or {}
+        row = self.doc.results.get(name)
         if role == Qt.ItemDataRole.CheckStateRole and col == COL_ON:
             if spec is None:
                 return None
@@ -350,72 +326,79 @@ class VariantsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
             return swatch(self.doc.color(name))
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_NAME:
-                return name
-            if col == COL_FORMAT:
-                return spec.format if spec else row.get("format", "")
-            if col == COL_STEPS:
-                return steps_text(spec.steps if spec else row.get("steps"))
-            if col == COL_STATUS:
-                return self._status(name, spec, row)[0]
-            if col in (COL_P50, COL_P90) and not row.get("latency_ms") and name in self.doc.live:
-                return fmt_ms(self.doc.live[name].get("p50" if col == COL_P50 else "p90"))
-            if col == COL_PREV:
-                return prev_text(self.doc.previous_of(name), row) if row else ""
-            if col in NUMERIC:
-                return cell_text(row, col) if row else ""
-            if col == COL_GATES:
-                return gates_text(self.doc.gates_of(name))
+            return self._display(name, col, spec, row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == COL_GATES:
-                return "\n".join(fmt_gate(g) for g in self.doc.gates_of(name)) or None
-            if col == COL_FORMAT:
-                fmt = spec.format if spec else row.get("format", "")
-                conv = (spec.convert if spec else row.get("convert")) if fmt != "eager" else None
-                return f"{fmt}, converted with {conv}" if conv else fmt
-            if col == COL_STEPS:
-                return steps_text(spec.steps if spec else row.get("steps"))
-            if col in (COL_STATUS, COL_NAME):
-                tip = self._status(name, spec, row)[1]
-                return tip or None
-            if col == COL_PREV:
-                return prev_tip(self.doc.previous_of(name), row)
-            if col == COL_SIZE and row.get("size_bytes") is not None:
-                return f"{row['size_bytes']:,} bytes"
-            if col == COL_ACC and (row.get("accuracy") or {}).get("samples"):
-                return f"on {row['accuracy']['samples']} held-out samples"
+            return self._tooltip(name, col, spec, row)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == COL_GATES:
-                states = {gate_state(g) for g in self.doc.gates_of(name)}
-                if not states:
-                    return None
-                return QBrush(
-                    QColor(
-                        "#d64545"
-                        if "failed" in states
-                        else AMBER
-                        if "uncertain" in states
-                        else "#2e9d5b"
-                    )
-                )
-            if col == COL_PREV:
-                change = p50_change(self.doc.previous_of(name), row)
-                if change is None:
-                    return None
-                if change[1]:
-                    return QBrush(QApplication.palette().placeholderText().color())
-                return QBrush(QColor("#2e9d5b" if change[0] < 0 else "#d64545"))
-            status = self._status(name, spec, row)[0] if col in (COL_STATUS, COL_NAME) else ""
-            if status in ("invalid", "failed"):
-                return QBrush(QColor("#d64545"))
-            if spec is not None and not spec.enabled:
-                return QBrush(QApplication.palette().placeholderText().color())
-            if col in NUMERIC and row.get("error"):
-                return QBrush(QApplication.palette().placeholderText().color())
+            return self._foreground(name, col, spec, row)
         if role == Qt.ItemDataRole.UserRole:
             return self.doc.progress.get(name)
+        return None
+
+    def _display(self, name: str, col: int, spec, row: VariantResult | None):
+        if col == COL_NAME:
+            return name
+        if col == COL_FORMAT:
+            return spec.format if spec else (row.format if row else "")
+        if col == COL_STEPS:
+            return steps_text(spec.steps if spec else (row.steps if row else None))
+        if col == COL_STATUS:
+            return self._status(name, spec, row)[0]
+        live = self.doc.live.get(name)
+        if col in (COL_P50, COL_P90) and (row is None or not row.latency_ms) and live:
+            return fmt_ms(live.p50 if col == COL_P50 else live.p90)
+        if col == COL_PREV:
+            return prev_text(self.doc.previous_of(name), row) if row else ""
+        if col in NUMERIC:
+            return cell_text(row, col) if row else ""
+        if col == COL_GATES:
+            return gates_text(self.doc.gates_of(name))
+        return None
+
+    def _tooltip(self, name: str, col: int, spec, row: VariantResult | None):
+        if col == COL_GATES:
+            return "\n".join(fmt_gate(g) for g in self.doc.gates_of(name)) or None
+        if col == COL_FORMAT:
+            fmt = spec.format if spec else (row.format if row else "")
+            conv = spec.convert if spec else (row.convert if row else None)
+            conv = conv if fmt != "eager" else None
+            return f"{fmt}, converted with {conv}" if conv else fmt
+        if col == COL_STEPS:
+            return steps_text(spec.steps if spec else (row.steps if row else None))
+        if col in (COL_STATUS, COL_NAME):
+            return self._status(name, spec, row)[1] or None
+        if col == COL_PREV:
+            return prev_tip(self.doc.previous_of(name), row)
+        if col == COL_SIZE and row is not None and row.size_bytes is not None:
+            return f"{row.size_bytes:,} bytes"
+        if col == COL_ACC and row is not None and row.accuracy and row.accuracy.samples:
+            return f"on {row.accuracy.samples} held-out samples"
+        return None
+
+    def _foreground(self, name: str, col: int, spec, row: VariantResult | None):
+        muted = QBrush(QApplication.palette().placeholderText().color())
+        if col == COL_GATES:
+            states = {g.status for g in self.doc.gates_of(name)}
+            if not states:
+                return None
+            colour = (
+                "#d64545" if "failed" in states else AMBER if "uncertain" in states else "#2e9d5b"
+            )
+            return QBrush(QColor(colour))
+        if col == COL_PREV:
+            change = p50_change(self.doc.previous_of(name), row)
+            if change is None:
+                return None
+            return muted if change[1] else QBrush(QColor("#2e9d5b" if change[0] < 0 else "#d64545"))
+        status = self._status(name, spec, row)[0] if col in (COL_STATUS, COL_NAME) else ""
+        if status in ("invalid", "failed"):
+            return QBrush(QColor("#d64545"))
+        if spec is not None and not spec.enabled:
+            return muted
+        if col in NUMERIC and row is not None and row.error:
+            return muted
         return None
 
 
@@ -447,7 +430,7 @@ class StatusDelegate(QStyledItemDelegate):
             return
         super().paint(painter, option, index)
 
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt API
+    def sizeHint(self, option, index) -> QSize:
         s = super().sizeHint(option, index)
         return QSize(max(s.width(), 110), s.height())
 

@@ -45,7 +45,7 @@ def test_cancel_mid_run_stops_fast_and_leaves_no_partial_files(window, tmp_path,
     assert "Cancelled" in window.status_label.text()
     # nothing half-written: no temporary names, only artifacts of finished variants, no report
     assert [p for p in out.rglob("*") if p.name.startswith(".")] == []
-    finished = {f for row in window.doc.results.values() for f in row.get("files") or []}
+    finished = {f for row in window.doc.results.values() for f in row.files}
     on_disk = {p.relative_to(out).as_posix() for p in (out / "artifacts").rglob("*") if p.is_file()}
     assert on_disk <= finished, on_disk - finished
     assert not (out / "report.json").exists()

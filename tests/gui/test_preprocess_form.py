@@ -78,4 +78,4 @@ def test_random_data_run_says_no_variant_is_recommended(window, tmp_path, tiny_m
     )  # the default: the recipe says nothing
     form.boxes["min_snr_db"].setChecked(False)
     assert window.doc.recipe.gates.min_snr_db is False
-    assert all(g["gate"] != "min_snr_db" for g in window.doc.gate_results)
+    assert all(g.gate != "min_snr_db" for g in window.doc.gate_results)

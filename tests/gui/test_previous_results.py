@@ -113,12 +113,8 @@ def test_second_run_is_compared_with_the_first(window, tmp_path, tiny_model, mon
     row = next(r for r in third["variants"] if r["name"] == "fp32-pte")
     lo, hi = row["latency_ms"]["p50_ci"]
     window.doc.set_gates(Gates(max_latency_ms=row["latency_ms"]["p50"]))
-    verdict = next(g for g in window.doc.gates_of("fp32-pte") if g["gate"] == "max_latency_ms")
-    assert (
-        lo <= verdict["limit"] <= hi
-        and verdict["status"] == "uncertain"
-        and verdict["passed"] is None
-    )
+    verdict = next(g for g in window.doc.gates_of("fp32-pte") if g.gate == "max_latency_ms")
+    assert lo <= verdict.limit <= hi and verdict.status == "uncertain" and verdict.passed is None
     assert window.variants_panel.cell("fp32-pte", COL_GATES).startswith("?")
     assert (
         _cell(window, "fp32-pte", COL_GATES, Qt.ItemDataRole.ForegroundRole).color().name() == AMBER

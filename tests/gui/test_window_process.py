@@ -38,7 +38,7 @@ PROBE = textwrap.dedent("""
     modules = sorted(m for m in sys.modules if m.split(".")[0] in ("onnxruntime", "executorch"))
     rows = w.samples_panel.prediction_rows()
     print(json.dumps({"native": native, "modules": modules, "worker": w.worker.pid, "rows": rows,
-                      "variants": [r["name"] for r in w.run.report["variants"]]}))
+                      "variants": [r.name for r in w.run.report.variants]}))
     w.doc.set_dirty(False)
     w.close()
 """)
