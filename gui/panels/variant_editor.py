@@ -129,7 +129,9 @@ class VariantEditor(QWidget):
             )
         self.convert_combo.setCurrentIndex(max(0, self.convert_combo.findData(spec.convert)))
         self.convert_combo.currentIndexChanged.connect(self._on_convert)
-        self.convert_combo.setEnabled(spec.format != "eager")
+        from deploy_studio.core.formats.contract import converts
+
+        self.convert_combo.setEnabled(converts(spec.format))  # the eager baseline takes none
         form.addRow("Converter", self.convert_combo)
         fmt_help = QLabel(
             self.info.fmt(spec.format).help

@@ -361,10 +361,11 @@ class VariantsModel(QAbstractTableModel):
         if col == COL_GATES:
             return "\n".join(fmt_gate(g) for g in self.doc.gates_of(name)) or None
         if col == COL_FORMAT:
+            from deploy_studio.core.formats.contract import converts
+
             fmt = spec.format if spec else (row.format if row else "")
             conv = spec.convert if spec else (row.convert if row else None)
-            conv = conv if fmt != "eager" else None
-            return f"{fmt}, converted with {conv}" if conv else fmt
+            return f"{fmt}, converted with {conv}" if conv and converts(fmt) else fmt
         if col == COL_STEPS:
             return steps_text(spec.steps if spec else (row.steps if row else None))
         if col in (COL_STATUS, COL_NAME):
