@@ -17,37 +17,17 @@ from torch import nn
 
 from deploy_studio.core.data.datasets import load_dataset
 from deploy_studio.core.data.preprocess import Preprocess
-from deploy_studio.core.steps import _harness as h
 from deploy_studio.core.training import accuracy, batchnorm_layers, fit, recalibrate_batchnorm
+from tests.support.models import TINY_DIGITS_SHAPE, BNNet
+from tests.support.pipeline import Pipeline, steps_recipe, tiny_digits_model
+from tests.support.recipes import variant
 
 MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 
 
-class BNNet(nn.Module):
-    """Conv-BN-ReLU blocks with torchvision's BatchNorm momentum, on 8x8 digits."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-        def block(cin, cout):
-            return nn.Sequential(
-                nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-                nn.BatchNorm2d(cout, momentum=0.01),
-                nn.ReLU(),
-            )
-
-        self.features = nn.Sequential(block(1, 16), block(16, 32), nn.MaxPool2d(2), block(32, 32))
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.drop = nn.Dropout(0.2)
-        self.fc = nn.Linear(32, 10)
-
-    def forward(self, x):
-        return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
-
-
 @pytest.fixture(scope="module")
 def digits():
-    dataset = load_dataset("builtin:digits", Preprocess.for_input_shape(h.TINY_SHAPE))
+    dataset = load_dataset("builtin:digits", Preprocess.for_input_shape(TINY_DIGITS_SHAPE))
     train_idx, eval_idx = dataset.split(128, 500)
     return dataset, dataset.tensors(train_idx), dataset.tensors(eval_idx)
 
@@ -60,6 +40,25 @@ def trained_bn(digits):
     with torch.random.fork_rng():
         history = fit(model, x, y, epochs=6, lr=3e-3, eval_data=(xe, ye), seed=0)
     return model, history
+
+
+@pytest.fixture(scope="module")
+def bn_weights(trained_bn, tmp_path_factory):
+    """The trained BNNet's state_dict, for the loader (a run loads BNNet from its source)."""
+    path = tmp_path_factory.mktemp("bn") / "bn.pth"
+    torch.save(trained_bn[0].state_dict(), path)
+    return path
+
+
+def _prune(tmp_path, weights, step, data="builtin:digits", fmt="pte"):
+    recipe = steps_recipe(
+        variant("p", fmt, step),
+        model=tiny_digits_model(weights, cls="BNNet"),
+        data=data,
+        calibration_samples=128,
+        eval_samples=500,
+    )
+    return Pipeline().build(recipe, "p", tmp_path)
 
 
 def _stale_statistics_accuracy(model: nn.Module, x, y, xe, ye) -> float:
@@ -104,44 +103,36 @@ def test_recalibration_restores_momentum_mode_and_leaves_weights_and_dropout_alo
     assert recalibrate_batchnorm(nn.Linear(3, 2), x) == 0  # no BatchNorm: nothing to do
 
 
-def test_structured_prune_keeps_accuracy_of_a_batchnorm_model(trained_bn, digits, tmp_path):
+def test_structured_prune_keeps_accuracy_of_a_batchnorm_model(
+    trained_bn, bn_weights, digits, tmp_path
+):
     model, _ = trained_bn
-    dataset, _, (xe, ye) = digits
-    loaded = h.loaded_module(model, h.TINY_SHAPE)
+    _, _, (xe, ye) = digits
     base = accuracy(model, xe, ye)
-    ctx = h.make_context(
-        loaded,
-        h.variant(
-            "p",
-            "pte",
-            {"kind": "prune", "method": "structured-l1", "amount": 0.5, "finetune_epochs": 3},
-        ),
+    built = _prune(
         tmp_path,
-        data=dataset,
+        bn_weights,
+        {"kind": "prune", "method": "structured-l1", "amount": 0.5, "finetune_epochs": 3},
     )
-    h.run_steps(ctx)
-    info = ctx.state["prune"]
+    assert built.session.baseline_accuracy == pytest.approx(base)  # the same model, loaded
+    info = built.state["prune"]
     assert info["batchnorm_recalibrated"] == 3
-    assert info["accuracy_after"] == pytest.approx(accuracy(ctx.module, xe, ye))
-    assert info["accuracy_after"] >= base - 0.04, ctx.notes
-    assert any("recalibrated 3 BatchNorm" in n for n in ctx.notes)
+    assert info["accuracy_after"] == pytest.approx(accuracy(built.module, xe, ye))
+    assert info["accuracy_after"] >= base - 0.04, built.notes
+    assert any("recalibrated 3 BatchNorm" in n for n in built.notes)
     # the artifact keeps what eager measured: ExecuTorch runs the pruned, recalibrated model
-    art = h.write_artifact(ctx)
-    out = h.outputs(h.runner(art), xe[:50])
-    assert (out.argmax(1) == ctx.module(xe[:50]).argmax(1)).float().mean() >= 0.98
+    assert built.agreement(50, against=built.module_outputs(50)) >= 0.98
 
 
-def test_prune_on_random_data_says_statistics_were_not_recalibrated(trained_bn, tmp_path):
-    model, _ = trained_bn
-    loaded = h.loaded_module(model, h.TINY_SHAPE)
-    ctx = h.make_context(
-        loaded,
-        h.variant("p", "pte", {"kind": "prune", "method": "l1-unstructured", "amount": 0.3}),
+def test_prune_on_random_data_says_statistics_were_not_recalibrated(bn_weights, tmp_path):
+    built = _prune(
         tmp_path,
+        bn_weights,
+        {"kind": "prune", "method": "l1-unstructured", "amount": 0.3},
         data="random",
+        fmt="eager",  # the step's note is the point, not an export
     )
-    h.run_steps(ctx)
-    assert any("NOT recalibrated" in n for n in ctx.notes)
+    assert any("NOT recalibrated" in n for n in built.notes)
 
 
 @pytest.mark.slow
@@ -166,11 +157,10 @@ def test_mobilenet_v3_small_on_real_mnist_keeps_accuracy_after_structured_prune(
     fit(model, x, y, epochs=2, lr=3e-3, seed=0)
     base = accuracy(model, xe, ye)
     assert base >= 0.9
-    loaded = h.loaded_module(model, shape)
-    loaded.preprocess = pp
-    ctx = h.make_context(
-        loaded,
-        h.variant(
+    whole = tmp_path / "mobilenet.pt"
+    torch.save(model.eval(), whole)  # a whole pickled module: the loader needs trust
+    recipe = steps_recipe(
+        variant(
             "p",
             "pte",
             {
@@ -181,12 +171,15 @@ def test_mobilenet_v3_small_on_real_mnist_keeps_accuracy_after_structured_prune(
                 "finetune_lr": 3e-3,
             },
         ),
-        tmp_path,
-        data=dataset,
+        model={"source": str(whole), "input_shape": shape, "trust": True},
+        data=f"mnist:{MNIST}",
+        calibration_samples=128,
         eval_samples=1000,
+        preprocess={"resize": "stretch", "mean": [0.5] * 3, "std": [0.5] * 3},  # as trained
     )
-    h.run_steps(ctx)
-    info = ctx.state["prune"]
+    built = Pipeline().build(recipe, "p", tmp_path / "out")
+    assert built.session.baseline_accuracy == pytest.approx(base, abs=0.01)
+    info = built.state["prune"]
     assert info["params_after"] <= 0.35 * info["params_before"]
-    assert info["batchnorm_recalibrated"] == len(batchnorm_layers(ctx.module)) >= 30
-    assert info["accuracy_after"] >= base - 0.02, ctx.notes
+    assert info["batchnorm_recalibrated"] == len(batchnorm_layers(built.module)) >= 30
+    assert info["accuracy_after"] >= base - 0.02, built.notes

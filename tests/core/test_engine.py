@@ -77,11 +77,12 @@ def test_random_data_gives_no_accuracy_number(tiny_recipe, tmp_path):
     assert v["latency_ms"]["p50"] > 0
 
 
-def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path):
-    import time
-
+def test_cancel_stops_the_run_and_leaves_no_partial_files(tiny_recipe, tmp_path):
+    """Cancel while a variant is being measured: the run raises Cancelled and leaves no
+    temporary file and no report. How fast it stops is measured, from the cancel request, by
+    benchmarks/responsiveness.py."""
     recipe = tiny_recipe(
-        VARIANTS + [{"name": "more-pte", "format": "pte"}],
+        [*VARIANTS, {"name": "more-pte", "format": "pte"}],
         benchmark={"threads": 1, "warmup": 2, "runs": 100000},
     )
     cancel = CancelToken()
@@ -91,19 +92,18 @@ def test_cancel_stops_quickly_and_leaves_no_partial_files(tiny_recipe, tmp_path)
         if e.kind == "latency":
             seen.set()
 
-    t = threading.Thread(target=lambda: (seen.wait(120), time.sleep(0.2), cancel.cancel()))
+    t = threading.Thread(target=lambda: (seen.wait(600), cancel.cancel()))
     t.start()
-    t0 = None
-    with pytest.raises(Cancelled):
-        try:
+    try:
+        with pytest.raises(Cancelled):
             run_recipe(
                 recipe, tmp_path, reporter=Reporter(on_event, cancel), isolate=True, templates=False
             )
-        finally:
-            t0 = time.monotonic()
-    t.join()
-    assert seen.is_set()
-    assert time.monotonic() - t0 < 5
+        measured = seen.is_set()  # cancelled mid-measurement, not before it started
+    finally:
+        seen.set()  # the thread ends whatever happened
+        t.join()
+    assert measured
     leftovers = [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
     assert leftovers == []
     assert not (tmp_path / "report.json").exists()
@@ -147,6 +147,6 @@ def test_a_model_that_crashes_while_loading_fails_the_run_cleanly(tiny_model_fil
             "variant": [{"name": "a", "format": "eager"}],
         }
     )
-    with pytest.raises(StudioError, match="crashed with exit code -11 .SIGSEGV."):
+    with pytest.raises(StudioError, match=r"crashed with exit code -11 .SIGSEGV."):
         run_recipe(recipe, tmp_path / "out", isolate=True, templates=False)
     assert not (tmp_path / "out").exists()  # nothing was written

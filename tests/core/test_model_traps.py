@@ -5,75 +5,32 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
 from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.errors import ConversionError, ModelLoadError
 from deploy_studio.core.models import ModelSpec, load_model
-from deploy_studio.core.recipe import parse_recipe
-
-MODELS_SRC = '''
-import torch
-import torch.nn as nn
-
-
-class FeaturesFirst(nn.Module):
-    """Returns (features, logits): the first tensor is NOT the logits."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.conv = nn.Conv2d(1, 4, 3, stride=2)
-        self.fc = nn.Linear(4 * 13 * 13, 10)
-
-    def forward(self, x):
-        f = torch.relu(self.conv(x)).flatten(1)
-        return f, self.fc(f)
-
-
-class Scores(FeaturesFirst):
-    """A dict without a "logits" key."""
-
-    def forward(self, x):
-        f, y = super().forward(x)
-        return {"embedding": f, "scores": y}
-
-
-class Branchy(nn.Module):
-    """Control flow on a tensor value: a trace keeps only the branch its example took."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.fc = nn.Linear(784, 10)
-
-    def forward(self, x):
-        y = self.fc(x.flatten(1))
-        if y.sum() > 0:
-            return y * 2
-        return -y
-'''
+from tests.support.models import TrainModeNet, write_models
+from tests.support.pipeline import Pipeline
+from tests.support.recipes import recipe, variant
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
-    path = tmp_path_factory.mktemp("traps") / "traps.py"
-    path.write_text(MODELS_SRC)
-    return path
+    return write_models(
+        tmp_path_factory.mktemp("traps") / "traps.py", "FeaturesFirst", "Scores", "DataDependent"
+    )
 
 
 def _recipe(source, variants, output=None):
-    model = {"source": source, "input_shape": [1, 1, 28, 28]}
+    model = {"source": source}
     if output is not None:
         model["output"] = output
-    return parse_recipe(
-        {
-            "name": "traps",
-            "model": model,
-            "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
-            "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
-            "variant": variants,
-        }
+    return recipe(
+        model,
+        variants,
+        name="traps",
+        data={"calibration_samples": 16, "eval_samples": 40},
+        benchmark={"warmup": 1, "runs": 3},
     )
 
 
@@ -102,7 +59,7 @@ def test_a_wrong_output_name_lists_the_real_ones(models):
 
 def test_a_trace_that_froze_a_branch_fails_with_the_users_line(models, tmp_path):
     report = run_recipe(
-        _recipe(f"{models}:Branchy", [{"name": "ptl", "format": "ptl", "convert": "trace"}]),
+        _recipe(f"{models}:DataDependent", [{"name": "ptl", "format": "ptl", "convert": "trace"}]),
         tmp_path,
         isolate=False,
     )
@@ -111,49 +68,23 @@ def test_a_trace_that_froze_a_branch_fails_with_the_users_line(models, tmp_path)
 
 
 def test_int8_on_data_dependent_control_flow_gives_a_clean_message(models, tmp_path):
-    report = run_recipe(
-        _recipe(
-            f"{models}:Branchy",
-            [
-                {
-                    "name": "int8",
-                    "format": "pte",
-                    "steps": [{"kind": "quantize", "mode": "int8-static"}],
-                }
-            ],
-        ),
-        tmp_path,
-        isolate=True,
+    int8 = _recipe(
+        f"{models}:DataDependent",
+        [variant("int8", "pte", {"kind": "quantize", "mode": "int8-static"})],
     )
+    report = run_recipe(int8, tmp_path, isolate=True)
     err = report["variants"][0]["error"]
     assert "internal error" not in err and "bug in Deploy Studio" not in err
     assert "torch.export (needed by int8-static quantization) could not convert the model" in err
     assert "traceback" not in report["variants"][0]
-    with pytest.raises(ConversionError):
-        from deploy_studio.core.steps.quantize import capture
-
-        capture(
-            load_model(ModelSpec(f"{models}:Branchy", input_shape=[1, 1, 28, 28])).module,
-            torch.randn(1, 1, 28, 28),
-        )
-
-
-class _TrainNet(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3)
-        self.bn = nn.BatchNorm2d(4)
-        self.drop = nn.Dropout(0.5)
-        self.fc = nn.Linear(4 * 26 * 26, 10)
-
-    def forward(self, x):
-        return self.fc(self.drop(self.bn(self.conv(x))).flatten(1))
+    with pytest.raises(ConversionError):  # a typed error, in this process too
+        Pipeline().build(int8, "int8", tmp_path / "inline")
 
 
 @pytest.mark.parametrize("how", ["pt2", "trace", "script"])
 def test_archives_saved_in_training_mode_are_refused_at_load(tmp_path, how):
     torch.manual_seed(0)
-    net, x = _TrainNet(), torch.randn(1, 1, 28, 28)
+    net, x = TrainModeNet(), torch.randn(1, 1, 28, 28)
     for train in (True, False):
         net.train(train)
         path = tmp_path / f"{how}-{train}.{'pt2' if how == 'pt2' else 'pt'}"

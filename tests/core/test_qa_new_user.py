@@ -15,69 +15,28 @@ from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.errors import ModelLoadError, RecipeError, StudioError, UntrustedPickleError
 from deploy_studio.core.models import ModelSpec, load_model
 from deploy_studio.core.recipe import parse_recipe
-
-MODELS_SRC = """
-import torch
-import torch.nn as nn
-
-
-class _Base(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, stride=2)
-        self.fc = nn.Linear(4 * 13 * 13, 10)
-
-    def features(self, x):
-        return torch.relu(self.conv(x)).flatten(1)
-
-
-class ReturnsTuple(_Base):
-    def forward(self, x):
-        f = self.features(x)
-        return self.fc(f), f
-
-
-class ReturnsDict(_Base):
-    def forward(self, x):
-        f = self.features(x)
-        return {"features": f, "logits": self.fc(f)}
-
-
-class TwoInputs(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(20, 3)
-
-    def forward(self, x, y):
-        return self.fc(x + y)
-
-
-class Tabular(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(20, 5)
-
-    def forward(self, x):
-        return self.fc(x)
-"""
+from tests.support.models import write_models
+from tests.support.recipes import recipe
 
 
 @pytest.fixture(scope="module")
 def models_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("qa") / "qa_models.py"
-    path.write_text(MODELS_SRC)
-    return path
+    return write_models(
+        tmp_path_factory.mktemp("qa") / "qa_models.py",
+        "ReturnsTuple",
+        "ReturnsDict",
+        "TwoInputs",
+        "Tabular",
+    )
 
 
 def _recipe(source, variants, data="builtin:digits", shape=(1, 1, 28, 28)):
-    return parse_recipe(
-        {
-            "name": "qa",
-            "model": {"source": source, "input_shape": list(shape)},
-            "data": {"source": data, "calibration_samples": 8, "eval_samples": 12},
-            "benchmark": {"threads": 1, "warmup": 1, "runs": 2},
-            "variant": variants,
-        }
+    return recipe(
+        {"source": source, "input_shape": list(shape)},
+        variants,
+        name="qa",
+        data={"source": data, "calibration_samples": 8, "eval_samples": 12},
+        benchmark={"warmup": 1, "runs": 2},
     )
 
 
@@ -94,7 +53,7 @@ def test_tuple_and_dict_outputs_become_one_logits_tensor(models_file, cls):
     assert any(f"using {m.output_key!r} as the model's output" in n for n in m.notes), m.notes
     from deploy_studio.core.models.summary import layer_table
 
-    assert [r["name"] for r in layer_table(m)][:2] == ["conv", "fc"]  # the user's layer names
+    assert [r["name"] for r in layer_table(m)] == ["conv", "relu", "fc"]  # the user's layer names
 
 
 def test_dict_output_model_runs_end_to_end(models_file, tmp_path):
@@ -130,7 +89,7 @@ def test_state_dict_errors_name_the_real_problem(tmp_path, tiny_model_file):
     tiny = load_model(ModelSpec(f"{tiny_model_file}:TinyNet", input_shape=[1, 1, 28, 28]))
     ts = tmp_path / "ts.pt"
     torch.jit.trace(tiny.module, torch.zeros(1, 1, 28, 28)).save(str(ts))
-    with pytest.raises(ModelLoadError, match="TorchScript archive .* not a state_dict") as e:
+    with pytest.raises(ModelLoadError, match=r"TorchScript archive .* not a state_dict") as e:
         load_model(
             ModelSpec(f"{tiny_model_file}:TinyNet", weights=str(ts), input_shape=[1, 1, 28, 28])
         )
@@ -283,14 +242,10 @@ def test_trusted_whole_module_finds_its_class_beside_the_file(tmp_path):
     import importlib
     import sys
 
-    (tmp_path / "qa_sibling_net.py").write_text(
-        "import torch.nn as nn\n\nclass SiblingNet(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.fc = nn.Linear(784, 10)\n\n"
-        "    def forward(self, x):\n        return self.fc(x.flatten(1))\n"
-    )
+    write_models(tmp_path / "qa_sibling_net.py", "TinyNet")
     sys.path.insert(0, str(tmp_path))
     try:
-        net = importlib.import_module("qa_sibling_net").SiblingNet()
+        net = importlib.import_module("qa_sibling_net").TinyNet()
         torch.save(net, tmp_path / "whole.pt")
     finally:
         sys.path.remove(str(tmp_path))

@@ -1,5 +1,9 @@
-"""The quantize step on a tiny trained CNN: each mode's artifact runs in its real runtime,
-is smaller than float, and agrees with the float model; bad combinations are rejected."""
+"""The quantize step on a tiny trained CNN, built and measured by the real pipeline: each mode's
+artifact runs in its real runtime, is smaller than float, and agrees with the float model;
+bad combinations are rejected before any work.
+
+The tests read what a run reports (the variant's row: size, parity with the original model,
+notes, step data) and the artifact files, never the quantizer's internals."""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import torch
 from deploy_studio.core.errors import Cancelled, RecipeError
 from deploy_studio.core.progress import CancelToken, Reporter
 from deploy_studio.core.recipe import parse_recipe
-from deploy_studio.core.steps import _harness as h
-from deploy_studio.core.steps.quantize import Quantize
+from tests.support.pipeline import Pipeline, steps_recipe
+from tests.support.recipes import variant
 
 AGREEMENT = 0.95  # top-1 agreement of a quantized artifact with the float model
 EVAL = 150  # held-out samples compared
@@ -26,89 +30,76 @@ def one_thread():
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    return h.trained_tiny_model()
+def pipeline():
+    return Pipeline()
 
 
-def _build(tiny, tmp_path, fmt, *steps, data=None, reporter=None):
-    model, dataset = tiny
-    ctx = h.make_context(
-        model,
-        h.variant(f"v-{fmt}", fmt, *steps),
-        tmp_path,
-        data=data or dataset,
+def _recipe(fmt, *steps, name=None, data="builtin:digits"):
+    name = name or f"v-{fmt}"
+    convert = "trace" if fmt == "ptl" else "export"
+    return steps_recipe(
+        variant(name, fmt, *steps, convert=convert),
+        data=data,
         calibration_samples=64,
         eval_samples=EVAL,
-        **({"reporter": reporter} if reporter else {}),
-    )
-    h.run_steps(ctx)
-    return ctx, h.write_artifact(ctx)
+    ), name
 
 
-def _agreement(tiny, artifact, ctx):
-    model, _ = tiny
-    x, _ = ctx.eval_tensors()
-    x = x[:EVAL]
-    ref = h.outputs(model.module, x)
-    out = h.outputs(h.runner(artifact), x)
-    return float((out.argmax(1) == ref.argmax(1)).float().mean()), float((out - ref).abs().max())
+def _measure(pipeline, tmp_path, fmt, *steps, reporter=None):
+    """The variant's report row (built and measured as a run does)."""
+    recipe, name = _recipe(fmt, *steps)
+    row = pipeline.measure(recipe, name, tmp_path, reporter)
+    assert row.error is None
+    return row
 
 
-_FLOAT: dict = {}
+@pytest.fixture(scope="module")
+def float_row(pipeline, tmp_path_factory):
+    """The unquantized variant's row in a format (built once per format)."""
+    rows: dict = {}
+
+    def get(fmt):
+        if fmt not in rows:
+            rows[fmt] = _measure(pipeline, tmp_path_factory.mktemp(f"float-{fmt}"), fmt)
+        return rows[fmt]
+
+    return get
 
 
-def _float_artifact(tiny, tmp_path, fmt):
-    """The unquantized artifact in ``fmt`` (built once per module)."""
-    if fmt not in _FLOAT:
-        _FLOAT[fmt] = _build(tiny, tmp_path / "float", fmt)[1]
-    return _FLOAT[fmt]
+def _onnx_graph(tmp_path, row):
+    return onnx.load(str(tmp_path / row.artifact)).graph
 
 
-def test_int8_static_pte_is_smaller_and_agrees(tiny, tmp_path):
-    ctx, art = _build(tiny, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static"})
-    fp32 = _float_artifact(tiny, tmp_path, "pte")
-    ratio = art.size_bytes / fp32.size_bytes
+def test_int8_static_pte_is_smaller_and_agrees(pipeline, tmp_path, float_row):
+    row = _measure(pipeline, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static"})
+    ratio = row.size_bytes / float_row("pte").size_bytes
     assert ratio <= 0.45, f"int8 pte is {ratio:.2f}x the float pte"
-    agreement, _ = _agreement(tiny, art, ctx)
-    assert agreement >= AGREEMENT
-    assert any("calibrated on 64 real samples" in n for n in ctx.notes)
+    assert row.parity.samples == EVAL  # run in ExecuTorch on every held-out sample
+    assert row.parity.top1_agreement >= AGREEMENT
+    assert any("calibrated on 64 real samples" in n for n in row.notes)
 
 
-def test_int8_static_onnx_uses_qdq_and_agrees(tiny, tmp_path):
-    ctx, art = _build(tiny, tmp_path, "onnx", {"kind": "quantize", "mode": "int8-static"})
-    fp32 = _float_artifact(tiny, tmp_path, "onnx")
-    ops = {n.op_type for n in onnx.load(str(art.path)).graph.node}
+def test_int8_static_onnx_uses_qdq_and_agrees(pipeline, tmp_path, float_row):
+    row = _measure(pipeline, tmp_path, "onnx", {"kind": "quantize", "mode": "int8-static"})
+    ops = {n.op_type for n in _onnx_graph(tmp_path, row).node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
-    assert art.size_bytes / fp32.size_bytes <= 0.45
-    agreement, _ = _agreement(tiny, art, ctx)
-    assert agreement >= AGREEMENT
+    assert row.size_bytes / float_row("onnx").size_bytes <= 0.45
+    assert row.parity.top1_agreement >= AGREEMENT
 
 
-def test_keep_fp32_leaves_the_named_layer_float(tiny, tmp_path):
-    ctx, art = _build(
-        tiny, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static", "keep_fp32": ["fc1"]}
-    )
-    quantized_linears = []
-    for node in ctx.module.graph.nodes:
-        if node.op == "call_function" and "linear" in str(node.target):
-            stack = [v[0] for v in node.meta.get("nn_module_stack", {}).values()]
-            weight = node.args[1]
-            quantized_linears.append(
-                (stack[-1] if stack else "", "dequantize" in str(weight.target))
-            )
-    assert ("fc1", False) in quantized_linears and ("fc2", True) in quantized_linears
-    full = _build(tiny, tmp_path / "full", "pte", {"kind": "quantize", "mode": "int8-static"})[1]
-    assert art.size_bytes > full.size_bytes  # fc1 (the biggest layer) kept its float weights
-    assert _agreement(tiny, art, ctx)[0] >= AGREEMENT
+def test_keep_fp32_leaves_the_named_layer_float(pipeline, tmp_path, float_row):
+    keep = {"kind": "quantize", "mode": "int8-static", "keep_fp32": ["fc1"]}
+    kept = _measure(pipeline, tmp_path / "keep", "pte", keep)
+    full = _measure(pipeline, tmp_path / "full", "pte", {"kind": "quantize", "mode": "int8-static"})
+    fc1 = pipeline.session(_recipe("pte")[0]).model.module.fc1.weight.numel()
+    # fc1 (the biggest layer) kept its float weights: 4 bytes each instead of 1
+    assert kept.size_bytes - full.size_bytes >= 0.8 * 3 * fc1
+    assert kept.size_bytes < float_row("pte").size_bytes  # the other layers are int8
+    assert kept.parity.top1_agreement >= AGREEMENT
 
     # the same option on ONNX excludes the layer's nodes from QDQ
-    _, onnx_art = _build(
-        tiny,
-        tmp_path / "o",
-        "onnx",
-        {"kind": "quantize", "mode": "int8-static", "keep_fp32": ["fc1"]},
-    )
-    graph = onnx.load(str(onnx_art.path)).graph
+    onnx_row = _measure(pipeline, tmp_path / "o", "onnx", keep)
+    graph = _onnx_graph(tmp_path / "o", onnx_row)
     producers = {o: n for n in graph.node for o in n.output}
     gemms = [n for n in graph.node if n.op_type in ("Gemm", "MatMul")]
     weight_is_int8 = [
@@ -119,11 +110,11 @@ def test_keep_fp32_leaves_the_named_layer_float(tiny, tmp_path):
     assert weight_is_int8.count(False) == 1 and weight_is_int8.count(True) == len(gemms) - 1
 
 
-def test_sensitivity_table_lists_every_layer(tiny, tmp_path):
-    ctx, _ = _build(
-        tiny, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static", "sensitivity": True}
+def test_sensitivity_table_lists_every_layer(pipeline, tmp_path):
+    row = _measure(
+        pipeline, tmp_path, "pte", {"kind": "quantize", "mode": "int8-static", "sensitivity": True}
     )
-    rows = ctx.state["quantize"]["sensitivity"]
+    rows = row.step_data["quantize"]["sensitivity"]  # what report.json and the window show
     assert {r["layer"] for r in rows} == {"conv1", "conv2", "fc1", "fc2"}
     for r in rows:
         assert set(r) >= {"layer", "accuracy", "accuracy_drop", "max_abs_diff", "top1_agreement"}
@@ -133,62 +124,47 @@ def test_sensitivity_table_lists_every_layer(tiny, tmp_path):
     assert drops == sorted(drops, reverse=True)
 
 
-def test_random_data_is_said(tiny, tmp_path):
-    model, _ = tiny
-    ctx = h.make_context(
-        model,
-        h.variant("r", "pte", {"kind": "quantize"}),
-        tmp_path,
+def test_random_data_is_said(pipeline, tmp_path):
+    recipe = steps_recipe(
+        variant("r", "pte", {"kind": "quantize"}),
         data="random",
         calibration_samples=16,
         eval_samples=8,
     )
-    h.run_steps(ctx)
-    assert any("random data" in n for n in ctx.notes)
+    row = pipeline.measure(recipe, "r", tmp_path)
+    assert row.error is None and any("random data" in n for n in row.notes)
 
 
 @pytest.mark.parametrize("fmt", ["pte", "onnx"])
-def test_int8_dynamic_shrinks_linear_weights(tiny, tmp_path, fmt):
-    ctx, art = _build(tiny, tmp_path, fmt, {"kind": "quantize", "mode": "int8-dynamic"})
-    fp32 = _float_artifact(tiny, tmp_path, fmt)
-    assert art.size_bytes / fp32.size_bytes <= 0.5  # Linear layers hold ~90% of the weights
-    assert _agreement(tiny, art, ctx)[0] >= AGREEMENT
+def test_int8_dynamic_shrinks_linear_weights(pipeline, tmp_path, float_row, fmt):
+    row = _measure(pipeline, tmp_path, fmt, {"kind": "quantize", "mode": "int8-dynamic"})
+    assert row.size_bytes / float_row(fmt).size_bytes <= 0.5  # Linear layers: ~90% of weights
+    assert row.parity.top1_agreement >= AGREEMENT
 
 
-def test_int8_dynamic_ptl_runs_in_the_lite_interpreter(tiny, tmp_path):
-    ctx, art = _build(tiny, tmp_path, "ptl", {"kind": "quantize", "mode": "int8-dynamic"})
-    fp32 = _float_artifact(tiny, tmp_path, "ptl")
-    assert art.size_bytes < 0.6 * fp32.size_bytes
-    assert _agreement(tiny, art, ctx)[0] >= AGREEMENT
+def test_int8_dynamic_ptl_runs_in_the_lite_interpreter(pipeline, tmp_path, float_row):
+    row = _measure(pipeline, tmp_path, "ptl", {"kind": "quantize", "mode": "int8-dynamic"})
+    assert row.parity.samples == EVAL  # run in the lite interpreter on every held-out sample
+    assert row.size_bytes < 0.6 * float_row("ptl").size_bytes
+    assert row.parity.top1_agreement >= AGREEMENT
 
 
 @pytest.mark.parametrize("fmt", ["pte", "onnx"])
-def test_fp16_halves_the_artifact(tiny, tmp_path, fmt):
-    ctx, art = _build(tiny, tmp_path, fmt, {"kind": "quantize", "mode": "fp16"})
-    fp32 = _float_artifact(tiny, tmp_path, fmt)
+def test_fp16_halves_the_artifact(pipeline, tmp_path, float_row, fmt):
+    row = _measure(pipeline, tmp_path, fmt, {"kind": "quantize", "mode": "fp16"})
     # fp16 halves the weights; on a model this small, Cast nodes and graph metadata (which
     # holds source paths, so its size varies by machine) add a few kB on top.
-    assert art.size_bytes / fp32.size_bytes <= 0.65
-    agreement, max_diff = _agreement(tiny, art, ctx)
-    assert agreement >= 0.99 and max_diff < 0.05
+    assert row.size_bytes / float_row(fmt).size_bytes <= 0.65
+    assert row.parity.top1_agreement >= 0.99 and row.parity.max_abs_diff < 0.05
 
 
-def test_int8_weight_only_eager_agrees(tiny, tmp_path):
-    model, dataset = tiny
-    ctx = h.make_context(
-        model,
-        h.variant("w", "eager", {"kind": "quantize", "mode": "int8-weight-only"}),
-        tmp_path,
-        data=dataset,
-        eval_samples=EVAL,
-    )
-    h.run_steps(ctx)
-    x, _ = ctx.eval_tensors()
-    ref, out = h.outputs(model.module, x), h.outputs(ctx.module, x)
-    assert float((out.argmax(1) == ref.argmax(1)).float().mean()) >= AGREEMENT
+def test_int8_weight_only_eager_agrees(pipeline, tmp_path):
+    row = _measure(pipeline, tmp_path, "eager", {"kind": "quantize", "mode": "int8-weight-only"})
+    assert row.parity.samples == EVAL
+    assert row.parity.top1_agreement >= AGREEMENT
 
 
-def test_cancel_stops_calibration(tiny, tmp_path):
+def test_cancel_stops_calibration(pipeline, tmp_path):
     token = CancelToken()
     seen = []
 
@@ -198,9 +174,11 @@ def test_cancel_stops_calibration(tiny, tmp_path):
             if len(seen) == 3:
                 token.cancel()
 
+    recipe, name = _recipe("pte", {"kind": "quantize"})
     with pytest.raises(Cancelled):
-        _build(tiny, tmp_path, "pte", {"kind": "quantize"}, reporter=Reporter(on_event, token))
+        pipeline.build(recipe, name, tmp_path, Reporter(on_event, token))
     assert len(seen) == 3
+    assert not list(tmp_path.glob("*.pte"))
 
 
 @pytest.mark.parametrize(
@@ -213,11 +191,16 @@ def test_cancel_stops_calibration(tiny, tmp_path):
     ],
 )
 def test_unsupported_combinations_are_rejected_up_front(fmt, options, words):
-    v = h.variant(
-        "bad", fmt, {"kind": "quantize", **options}, convert="trace" if fmt == "ptl" else "export"
-    )
+    """The recipe is refused when it is read, before any model is loaded."""
+    convert = "trace" if fmt == "ptl" else "export"
     with pytest.raises(RecipeError) as e:
-        Quantize.check(v, 0, v.steps[0].options)
+        parse_recipe(
+            {
+                "name": "r",
+                "model": {"source": "builtin:digits-cnn"},
+                "variant": [variant("bad", fmt, {"kind": "quantize", **options}, convert=convert)],
+            }
+        )
     text = str(e.value)
     for w in words:
         assert w in text
@@ -225,43 +208,22 @@ def test_unsupported_combinations_are_rejected_up_front(fmt, options, words):
 
 def test_recipe_rejects_bad_quantize_steps():
     base = {"name": "r", "model": {"source": "builtin:digits-cnn"}}
+
+    def recipe_with(*steps):
+        return {**base, "variant": [variant("a", "pte", *steps)]}
+
     with pytest.raises(RecipeError, match="allowed values: int8-static"):
-        parse_recipe(
-            {
-                **base,
-                "variant": [
-                    {"name": "a", "format": "pte", "steps": [{"kind": "quantize", "mode": "int4"}]}
-                ],
-            }
-        )
+        parse_recipe(recipe_with({"kind": "quantize", "mode": "int4"}))
     with pytest.raises(RecipeError, match="quantize must come after prune"):
         parse_recipe(
-            {
-                **base,
-                "variant": [
-                    {
-                        "name": "a",
-                        "format": "pte",
-                        "steps": [
-                            {"kind": "quantize"},
-                            {"kind": "prune", "method": "structured-l1"},
-                        ],
-                    }
-                ],
-            }
+            recipe_with({"kind": "quantize"}, {"kind": "prune", "method": "structured-l1"})
         )
     with pytest.raises(RecipeError, match="unknown option 'bits'"):
-        parse_recipe(
-            {
-                **base,
-                "variant": [
-                    {"name": "a", "format": "pte", "steps": [{"kind": "quantize", "bits": 4}]}
-                ],
-            }
-        )
+        parse_recipe(recipe_with({"kind": "quantize", "bits": 4}))
 
 
-def test_unknown_keep_fp32_layer_names_real_layers(tiny, tmp_path):
+def test_unknown_keep_fp32_layer_names_real_layers(pipeline, tmp_path):
+    recipe, name = _recipe("pte", {"kind": "quantize", "keep_fp32": ["classifier"]})
     with pytest.raises(RecipeError) as e:
-        _build(tiny, tmp_path, "pte", {"kind": "quantize", "keep_fp32": ["classifier"]})
+        pipeline.build(recipe, name, tmp_path)
     assert "'classifier'" in str(e.value) and "'fc1'" in str(e.value)

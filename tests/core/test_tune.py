@@ -7,41 +7,26 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.gates import failed_variants
 from deploy_studio.core.pareto import accuracy_drop, dominates
-from deploy_studio.core.recipe import parse_recipe
-from deploy_studio.core.steps import _harness as h
 from deploy_studio.core.tune import search_space, tune
-
-MODEL_SRC = "from deploy_studio.core.steps._harness import TinyDigitsNet  # noqa: F401\n"
+from tests.support.models import TINY_DIGITS_SHAPE
+from tests.support.pipeline import tiny_digits_model
+from tests.support.recipes import recipe as make_recipe
+from tests.support.recipes import variant
 
 
 @pytest.fixture(scope="module")
-def recipe(tmp_path_factory):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        model, _ = h.trained_tiny_model()
-    finally:
-        torch.set_num_threads(threads)
-    folder = tmp_path_factory.mktemp("tune-model")
-    torch.save(model.module.state_dict(), folder / "tiny.pth")
-    (folder / "tiny.py").write_text(MODEL_SRC)
-    return parse_recipe(
-        {
-            "name": "tiny tune",
-            "model": {
-                "source": f"{folder / 'tiny.py'}:TinyDigitsNet",
-                "weights": str(folder / "tiny.pth"),
-                "input_shape": h.TINY_SHAPE,
-            },
-            "data": {"source": "builtin:digits", "calibration_samples": 32, "eval_samples": 200},
-            "benchmark": {"threads": 1, "warmup": 3, "runs": 15},
-            "variant": [{"name": "a", "format": "pte"}, {"name": "b", "format": "onnx"}],
-        }
+def recipe():
+    """The trained tiny digits CNN (tests/support) with two variants tune starts from."""
+    return make_recipe(
+        tiny_digits_model(),
+        [variant("a", "pte"), variant("b", "onnx")],
+        name="tiny tune",
+        data={"calibration_samples": 32, "eval_samples": 200},
+        benchmark={"warmup": 3, "runs": 15},
     )
 
 
@@ -133,7 +118,7 @@ def test_tune_on_unlabelled_real_images_uses_a_fidelity_budget(recipe, tmp_path)
     from deploy_studio.core.data.datasets import load_dataset
     from deploy_studio.core.data.preprocess import Preprocess
 
-    digits = load_dataset("builtin:digits", Preprocess.for_input_shape(h.TINY_SHAPE))
+    digits = load_dataset("builtin:digits", Preprocess.for_input_shape(TINY_DIGITS_SHAPE))
     folder = tmp_path / "unlabelled"
     folder.mkdir()
     for i in range(120):  # real digits, no class folders: no labels

@@ -1,8 +1,9 @@
 """GUI test setup: offscreen Qt, a private cache and config folder, a tiny model and recipe.
 
 ``QT_QPA_PLATFORM`` and the folders are set before anything imports Qt or the engine. Runs
-use a tiny ``nn.Module`` written to a temporary folder, builtin:digits data, 50 held-out
-samples and 5 benchmark runs: real engine, real runtimes, no mocks.
+use the tiny ``TinyNet`` (tests/support/models.py) written to a temporary folder,
+builtin:digits data, 50 held-out samples and 5 benchmark runs: real engine, real runtimes,
+no mocks.
 """
 
 from __future__ import annotations
@@ -22,64 +23,19 @@ os.environ["DEPLOY_STUDIO_THEME"] = "light"
 
 import pytest  # noqa: E402
 
-TINY_MODEL = '''
-import torch
-import torch.nn as nn
+from tests.support.recipes import FP32, recipe_toml  # noqa: E402
+
+FOUR_VARIANTS = FP32
+"""fp32 eager, pte, onnx and ptl."""
 
 
-class Tiny(nn.Module):
-    """A 1x28x28 -> 10 classifier small enough to build in a second."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)  # same weights in every process (the engine does not seed user classes)
-        self.conv = nn.Conv2d(1, 4, 3, stride=2)
-        self.relu = nn.ReLU()
-        self.fc = nn.Linear(4 * 13 * 13, 10)
-
-    def forward(self, x):
-        return self.fc(self.relu(self.conv(x)).flatten(1))
-'''
-
-
-def tiny_recipe_text(model_py: Path, variants: str) -> str:
-    """A recipe on the tiny model with the given ``[[variant]]`` tables."""
-    return f'''name = "tiny"
-[model]
-source = "{model_py}:Tiny"
-input_shape = [1, 1, 28, 28]
-[data]
-source = "builtin:digits"
-calibration_samples = 32
-eval_samples = 50
-[benchmark]
-threads = 1
-warmup = 2
-runs = 5
-{variants}
-[export]
-templates = []
-app_name = "Tiny Reader"
-'''
-
-
-FOUR_VARIANTS = """
-[[variant]]
-name = "fp32-eager"
-format = "eager"
-[[variant]]
-name = "fp32-pte"
-convert = "export"
-format = "pte"
-[[variant]]
-name = "fp32-onnx"
-convert = "export"
-format = "onnx"
-[[variant]]
-name = "fp32-ptl"
-convert = "trace"
-format = "ptl"
-"""
+def tiny_recipe_text(model_py: Path, variants: list[dict], **tables) -> str:
+    """A recipe on the tiny model with ``variants`` (tests/support/recipes.py), 50 held-out
+    samples and no app templates unless ``tables`` say otherwise."""
+    data = tables.pop("data", {})
+    data = {"eval_samples": 50, **({"source": data} if isinstance(data, str) else data)}
+    export = {"templates": [], "app_name": "Tiny Reader", **tables.pop("export", {})}
+    return recipe_toml(model_py, variants, data=data, export=export, **tables)
 
 
 @pytest.fixture(scope="session")
@@ -89,10 +45,9 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(root: Path) -> Path:
-    p = root / "models" / "tiny.py"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(TINY_MODEL)
-    return p
+    from tests.support.models import write_models
+
+    return write_models(root / "models" / "tiny.py", "TinyNet")
 
 
 @pytest.fixture()
@@ -102,7 +57,7 @@ def tiny_recipe_file(tmp_path: Path, tiny_model: Path) -> Path:
     return p
 
 
-def wait_until(predicate, timeout: float = 60.0, what: str = "condition") -> None:
+def wait_until(predicate, timeout: float = 120.0, what: str = "condition") -> None:
     """Process Qt events until ``predicate()`` is true (fails the test after ``timeout`` s)."""
     from PySide6.QtWidgets import QApplication
 
@@ -148,6 +103,6 @@ def open_recipe(w, path: Path) -> None:
     """Open ``path`` and wait for the recipe and the model summary."""
     done = []
     w.open_recipe(str(path), on_done=done.append)
-    wait_until(lambda: done, 60, "the recipe to open")
+    wait_until(lambda: done, 120, "the recipe to open")
     assert done == [True], w.problems.rows()
-    wait_until(lambda: w.doc.model_summary is not None, 60, "the model summary")
+    wait_until(lambda: w.doc.model_summary is not None, 120, "the model summary")

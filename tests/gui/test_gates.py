@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from deploy_studio.core.recipe import load_recipe
 from tests.gui.conftest import open_recipe, tiny_recipe_text
+from tests.support.recipes import EAGER
 
 
 def test_gates_form_edits_saves_and_reopens_the_recipes_gates(window, tmp_path, tiny_model):
     src = tmp_path / "r.toml"
-    src.write_text(
-        tiny_recipe_text(tiny_model, '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n')
-        + "\n[gates]\nmax_accuracy_drop = 0.02\n"
-    )
+    src.write_text(tiny_recipe_text(tiny_model, [EAGER], gates={"max_accuracy_drop": 0.02}))
     open_recipe(window, src)
     form = window.samples_panel.gates
     assert form.boxes["max_accuracy_drop"].isChecked()

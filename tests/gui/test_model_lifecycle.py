@@ -12,14 +12,14 @@ from deploy_studio.core.recipe import ExportSpec, load_recipe
 from deploy_studio.gui.main_window import DEMO_RECIPE
 from deploy_studio.gui.recipe_files import resources_dir
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
+from tests.support.recipes import variant
 
-DISTILL = """
-[[variant]]
-name = "student-pte"
-format = "pte"
-convert = "export"
-steps = [{ kind = "distill", student = "builtin:digits-cnn-small", epochs = 1 }]
-"""
+DISTILL = variant(
+    "student-pte",
+    "pte",
+    {"kind": "distill", "student": "builtin:digits-cnn-small", "epochs": 1},
+    convert="export",
+)
 
 
 def _builtin_action(window, spec: str):
@@ -40,11 +40,9 @@ def _preset(window, name):
 def _digits_recipe(window, tmp_path, tiny_model) -> Path:
     """The tiny model on builtin:digits with four variants, a distilled student and apps."""
     src = tmp_path / "digits.toml"
-    text = tiny_recipe_text(tiny_model, FOUR_VARIANTS + DISTILL).replace(
-        'templates = []\napp_name = "Tiny Reader"',
-        'templates = ["android"]\napp_name = "Tiny Reader"',
+    src.write_text(
+        tiny_recipe_text(tiny_model, [*FOUR_VARIANTS, DISTILL], export={"templates": ["android"]})
     )
-    src.write_text(text)
     open_recipe(window, src)
     return src
 
@@ -56,7 +54,7 @@ def test_torchvision_model_after_the_digits_recipe_gets_a_new_recipe_that_fits_i
     doc, samples = window.doc, window.samples_panel
     assert doc.recipe.data.source == "builtin:digits" and doc.variant("student-pte") is not None
     wait_until(
-        lambda: samples.grid.count() > 0 and samples.preds.rowCount() > 0, 60, "the digits samples"
+        lambda: samples.grid.count() > 0 and samples.preds.rowCount() > 0, 120, "the digits samples"
     )
     at_load = []
     window.loader.loaded.connect(
@@ -99,7 +97,7 @@ def test_torchvision_model_after_the_digits_recipe_gets_a_new_recipe_that_fits_i
 
 def test_builtin_digits_model_gets_digits_data(window):
     _builtin_action(window, "builtin:digits-cnn-small").trigger()
-    wait_until(lambda: window.doc.model_summary is not None, 60, "the model")
+    wait_until(lambda: window.doc.model_summary is not None, 120, "the model")
     r = window.doc.recipe
     assert r.data.source == "builtin:digits"  # takes an image, 10 outputs
     assert [v.name for v in r.variants] == ["fp32-eager", "fp32-pte", "int8-pte"]
@@ -117,7 +115,7 @@ def test_recipe_from_a_file_loads_its_own_model_into_it(window, tmp_path, tiny_m
         "fp32-ptl",
         "student-pte",
     ]
-    assert window.doc.model_summary["spec"].endswith("tiny.py:Tiny")
+    assert window.doc.model_summary["spec"].endswith("tiny.py:TinyNet")
     assert [(t.platform, t.runtime) for t in r.export.templates] == [("android", "executorch")]
 
 
@@ -131,7 +129,7 @@ def test_failed_load_leaves_recipe_model_and_build_target_unchanged(window, tmp_
     bad.write_bytes(b"this is not a model at all")
 
     window.open_dropped(str(bad))  # as a drop does
-    wait_until(lambda: window.problems.rows() and not window.loader.loading, 60, "the failure")
+    wait_until(lambda: window.problems.rows() and not window.loader.loading, 120, "the failure")
 
     assert "broken.pt" in window.problems.rows()[0][0]
     assert (
@@ -172,7 +170,7 @@ def test_failed_load_with_nothing_open_says_so(window, tmp_path):
     bad = tmp_path / "garbage.pt"
     bad.write_bytes(b"\x00garbage")
     window.open_model_path(str(bad))
-    wait_until(lambda: window.problems.rows() and not window.loader.loading, 60, "the failure")
+    wait_until(lambda: window.problems.rows() and not window.loader.loading, 120, "the failure")
     assert window.doc.recipe is None and window.doc.model_summary is None
     assert window.model_panel.title.text() == "No model"
     assert (
@@ -204,7 +202,7 @@ def test_unsaved_changes_are_asked_about_before_a_model_replaces_the_recipe(
     _builtin_action(window, "builtin:digits-cnn-small").trigger()
     wait_until(
         lambda: window.doc.recipe is not recipe and window.doc.model_summary is not None,
-        60,
+        120,
         "the new recipe",
     )
     assert len(answers) == 3
@@ -228,7 +226,7 @@ def test_demo_opens_as_an_untitled_copy_and_is_never_written(window, tmp_path):
         runs.append(a) or False
     )  # the demo's own run is not the point here
     window.try_demo()
-    wait_until(lambda: runs, 60, "the demo recipe")
+    wait_until(lambda: runs, 120, "the demo recipe")
     doc = window.doc
     assert doc.path is None and doc.copy_of == DEMO_RECIPE and not doc.dirty
     assert doc.recipe.name == "digits demo"

@@ -17,10 +17,10 @@ def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_ca
     form = window.samples_panel.preprocess
     assert form.origin.property("guessed") is True and "Guessed" in form.origin.text()
     assert "Preprocessing is guessed" in window.notes_banner.label.text()
-    wait_until(lambda: window.samples_panel.samples is not None, 60, "samples")
+    wait_until(lambda: window.samples_panel.samples is not None, 120, "samples")
     wait_until(
         lambda: form.preview.pixmap() is not None and not form.preview.pixmap().isNull(),
-        30,
+        120,
         "preview",
     )
     assert "model input 1×28×28" in form.stats.text()
@@ -56,11 +56,7 @@ def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_ca
 
 def test_random_data_run_says_no_variant_is_recommended(window, tmp_path, tiny_model):
     src = tmp_path / "r.toml"
-    src.write_text(
-        tiny_recipe_text(tiny_model, FOUR_VARIANTS).replace(
-            'source = "builtin:digits"', 'source = "random"'
-        )
-    )
+    src.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS, data="random"))
     open_recipe(window, src)
     assert window.start_run(str(tmp_path / "out"))
     wait_until(lambda: not window.run.running and window.doc.report is not None, 300, "the run")

@@ -21,16 +21,9 @@ from deploy_studio.gui.panels.variants_panel import (
     p50_change,
 )
 from tests.gui.conftest import open_recipe, tiny_recipe_text, wait_until
+from tests.support.recipes import EAGER, PTE
 
-TWO = """
-[[variant]]
-name = "fp32-eager"
-format = "eager"
-[[variant]]
-name = "fp32-pte"
-convert = "export"
-format = "pte"
-"""
+TWO = [EAGER, PTE]
 NAMES = ["fp32-eager", "fp32-pte"]
 
 
@@ -48,7 +41,7 @@ def _cell(window, name, col, role=Qt.ItemDataRole.DisplayRole):
 
 def test_second_run_is_compared_with_the_first(window, tmp_path, tiny_model, monkeypatch):
     src = tmp_path / "two.toml"
-    src.write_text(tiny_recipe_text(tiny_model, TWO).replace("runs = 5", "runs = 7"))
+    src.write_text(tiny_recipe_text(tiny_model, TWO, benchmark={"runs": 7}))
     open_recipe(window, src)
     monkeypatch.setenv("DEPLOY_STUDIO_BUILD_CACHE", "1")  # the window's builds use the build cache
 

@@ -51,7 +51,7 @@ def test_unsaved_changes_prompt_guards_open_and_new(window, tmp_path, tiny_recip
     window.files.new()
     assert 'name = "fp32-onnx"' in tiny_recipe_file.read_text()
     assert window.doc.variants == [] and not window.doc.dirty
-    assert window.doc.recipe.model.source.endswith(":Tiny")
+    assert window.doc.recipe.model.source.endswith(":TinyNet")
 
 
 def test_bad_recipe_goes_to_problems(window, tmp_path):
@@ -59,7 +59,7 @@ def test_bad_recipe_goes_to_problems(window, tmp_path):
     bad.write_text('name = "x"\n[model]\nsource = "builtin:digits-cnn"\ncolour = "red"\n')
     done = []
     window.open_recipe(str(bad), on_done=done.append)
-    wait_until(lambda: done, 30, "the recipe error")
+    wait_until(lambda: done, 120, "the recipe error")
     assert done == [False]
     message, hint, where = window.problems.rows()[0]
     assert "unknown key 'colour'" in message and "allowed keys" in hint and "bad.toml" in where

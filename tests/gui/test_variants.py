@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
 from tests.gui.conftest import open_recipe, tiny_recipe_text
+from tests.support.recipes import EAGER
 
 
 def _preset(window, name):
@@ -13,13 +14,9 @@ def _preset(window, name):
     )
 
 
-def _open(window, tmp_path, tiny_model, variants=""):
+def _open(window, tmp_path, tiny_model, variants=None):
     p = tmp_path / "r.toml"
-    p.write_text(
-        tiny_recipe_text(
-            tiny_model, variants or '[[variant]]\nname = "fp32-eager"\nformat = "eager"\n'
-        )
-    )
+    p.write_text(tiny_recipe_text(tiny_model, variants or [EAGER]))
     open_recipe(window, p)
 
 

@@ -1,0 +1,298 @@
+"""Every test model, defined once.
+
+:class:`TinyNet` is the tiny 1x28x28 -> 10 digits classifier the pipeline, CLI, window and app
+tests build (small enough to export in a second). :class:`TinyDigitsNet` is the ~18k-parameter
+CNN on scikit-learn's native 8x8 digits that the optimization-step tests train, prune, quantize
+and distil: its two convolutions and two Linear layers give the steps something to act on. The
+others are traps: models that used to break a loader, an exporter or a number.
+
+The loader imports a model from ``file.py:Class``: tests point it at this file
+(:data:`MODELS_PY`) or write its source (:func:`write_models`) where a test needs a file of
+its own (a name that must appear in a message, a path relative to a recipe). So this module
+imports nothing but torch.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class TinyNet(nn.Module):
+    """A 1x28x28 -> 10 classifier small enough for fast tests (6,810 parameters)."""
+
+    def __init__(self):
+        super().__init__()
+        # the same weights in every process (the engine does not seed user classes), without
+        # touching the caller's random state
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.conv = nn.Conv2d(1, 4, 3, stride=2)
+            self.relu = nn.ReLU()
+            self.fc = nn.Linear(4 * 13 * 13, 10)
+
+    def features(self, x):
+        return self.relu(self.conv(x)).flatten(1)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
+
+
+class TinyDigitsNet(nn.Module):
+    """A ~18k-parameter CNN on 8x8 digits (scikit-learn's native size): the step tests' model."""
+
+    def __init__(self, width: int = 16, hidden: int = 64) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, width // 2, 3)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(width // 2, width, 3)
+        self.relu2 = nn.ReLU()
+        self.fc1 = nn.Linear(width * 4 * 4, hidden)
+        self.relu3 = nn.ReLU()
+        self.fc2 = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        x = self.relu2(self.conv2(self.relu1(self.conv1(x))))
+        return self.fc2(self.relu3(self.fc1(x.flatten(1))))
+
+
+TINY_DIGITS_SHAPE = [1, 1, 8, 8]
+
+
+class Student(nn.Module):
+    """A distillation student for either digits model (810 parameters): it sees 8x8 inputs
+    (a 28x28 one is averaged down to 8x8 first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.resize = nn.AdaptiveAvgPool2d(8)  # the identity at 8x8
+        self.conv = nn.Conv2d(1, 8, 3)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(8 * 3 * 3, 10)
+
+    def forward(self, x):
+        return self.fc(self.pool(self.relu(self.conv(self.resize(x)))).flatten(1))
+
+
+class WrongClasses(nn.Module):
+    """A student with 3 outputs where the teacher has 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(8)
+        self.fc = nn.Linear(64, 3)
+
+    def forward(self, x):
+        return self.fc(self.pool(x).flatten(1))
+
+
+class BNNet(nn.Module):
+    """Conv-BN-ReLU blocks with torchvision's BatchNorm momentum (0.01), on 8x8 digits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                nn.BatchNorm2d(cout, momentum=0.01),
+                nn.ReLU(),
+            )
+
+        self.features = nn.Sequential(block(1, 16), block(16, 32), nn.MaxPool2d(2), block(32, 32))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
+
+
+# --- traps ---------------------------------------------------------------------------------
+
+
+class NeedsArgs(nn.Module):
+    """A constructor with a required argument: the loader cannot build it."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.fc = nn.Linear(width, 2)
+
+
+class DataDependent(nn.Module):
+    """Control flow on tensor values: torch.export cannot capture it, and a trace keeps only
+    the branch its example took (the branches give different classes)."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        y = self.fc(x.flatten(1))
+        if y.sum() > 0:
+            return y * 2
+        return -y
+
+
+class Unscriptable(nn.Module):
+    """Python that torch.jit.script cannot compile (variadic arguments)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x, *extra):
+        return self.fc(x.flatten(1))
+
+
+class Crashes(nn.Module):
+    """Kills its own process when traced in the worker (a native crash in one conversion)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        import multiprocessing
+        import os
+        import signal
+
+        if (
+            torch.jit.is_tracing()
+            and multiprocessing.current_process().name == "deploy-studio-worker"
+        ):
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return self.fc(x.flatten(1))
+
+
+class CrashesOnLoad(nn.Module):
+    """Kills its own process on the first forward pass in the worker (while the model loads)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        import multiprocessing
+        import os
+        import signal
+
+        if multiprocessing.current_process().name == "deploy-studio-worker":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return self.fc(x.flatten(1))
+
+
+class FeaturesFirst(TinyNet):
+    """Returns (features, logits): the first tensor is NOT the logits."""
+
+    def forward(self, x):
+        f = self.features(x)
+        return f, self.fc(f)
+
+
+class Scores(FeaturesFirst):
+    """A dict without a "logits" key."""
+
+    def forward(self, x):
+        f, y = super().forward(x)
+        return {"embedding": f, "scores": y}
+
+
+class ReturnsTuple(TinyNet):
+    """Returns (logits, features)."""
+
+    def forward(self, x):
+        f = self.features(x)
+        return self.fc(f), f
+
+
+class ReturnsDict(TinyNet):
+    """Returns {"features", "logits"}."""
+
+    def forward(self, x):
+        f = self.features(x)
+        return {"features": f, "logits": self.fc(f)}
+
+
+class TwoInputs(nn.Module):
+    """forward(x, y): one input is all the studio feeds."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(20, 3)
+
+    def forward(self, x, y):
+        return self.fc(x + y)
+
+
+class Tabular(nn.Module):
+    """Not an image model: a [1, 20] input."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(20, 5)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class AllEqual(nn.Module):
+    """What random or untrained weights sometimes give: every class the same tiny score."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        return self.fc(x.flatten(1)) * 0 + 1e-15
+
+
+class TrainModeNet(nn.Module):
+    """BatchNorm and Dropout: saved in training mode, its outputs are random."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.bn = nn.BatchNorm2d(4)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(4 * 26 * 26, 10)
+
+    def forward(self, x):
+        return self.fc(self.drop(self.bn(self.conv(x))).flatten(1))
+
+
+def _path():
+    from pathlib import Path
+
+    return Path(__file__).resolve()
+
+
+MODELS_PY = _path()
+"""This file: ``f"{MODELS_PY}:TinyNet"`` is a model source the loader imports."""
+
+
+def write_models(path, *names: str):
+    """Write a model file of the test's own to ``path``; returns the path.
+
+    Without ``names``, this whole module; with them, only those classes (and the classes of
+    this module they derive from), so that a file offers exactly the classes a test expects.
+    """
+    import inspect
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not names:
+        path.write_text(MODELS_PY.read_text())
+        return path
+    classes: list[type] = []
+    for name in names:
+        for cls in reversed(globals()[name].__mro__):
+            if cls.__module__ == __name__ and cls not in classes:
+                classes.append(cls)
+    body = "\n\n".join(inspect.getsource(c) for c in classes)
+    path.write_text(f"import torch\nimport torch.nn as nn\n\n\n{body}")
+    return path
