@@ -22,6 +22,12 @@ def accuracy(model: Callable, x: torch.Tensor, y: torch.Tensor, batch_size: int 
     return correct / len(x)
 
 
+# Training runs with one torch thread: a float sum's order depends on the thread count, so a
+# finetuned or distilled model (and every number measured on it) would otherwise differ from one
+# machine to the next. The finetunes and distillations of a recipe are small.
+TRAIN_THREADS = 1
+
+
 def batchnorm_layers(model: torch.nn.Module) -> list[Any]:
     """The BatchNorm layers of ``model`` (1d, 2d, 3d and SyncBatchNorm) that track statistics."""
     from torch.nn.modules.batchnorm import _BatchNorm
@@ -60,8 +66,10 @@ def recalibrate_batchnorm(
         m.momentum = None
         m.train()
     steps = max(1, (len(x) + batch_size - 1) // batch_size)
+    from deploy_studio.core.runtimes.threads import thread_scope
+
     try:
-        with torch.no_grad():
+        with torch.no_grad(), thread_scope(TRAIN_THREADS):
             for b in range(steps):
                 chunk = x[b * batch_size : (b + 1) * batch_size]
                 if len(chunk) < 2 and b:  # a batch of one gives no variance: fold into the last
@@ -101,6 +109,42 @@ def fit(
     are recalibrated on ``x`` at the end of every epoch (:func:`recalibrate_batchnorm`), so
     the held-out accuracy and the returned model use statistics that match the new weights.
     """
+    from deploy_studio.core.runtimes.threads import thread_scope
+
+    with thread_scope(TRAIN_THREADS):
+        return _fit(
+            model,
+            x,
+            y,
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            teacher=teacher,
+            temperature=temperature,
+            alpha=alpha,
+            eval_data=eval_data,
+            stage=stage,
+            reporter=reporter,
+        )
+
+
+def _fit(
+    model: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    teacher: Callable | None,
+    temperature: float,
+    alpha: float,
+    eval_data: tuple[torch.Tensor, torch.Tensor] | None,
+    stage: str,
+    reporter: Reporter,
+) -> list[dict]:
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history: list[dict] = []
