@@ -1,10 +1,11 @@
 """Make the README's Export-dialog screenshot from a finished run (offscreen).
 
-``python -m deploy_studio.gui.screenshots RECIPE RUN_DIR PNG [--dark]`` opens RECIPE, shows the results a
-``deploy-studio gui RECIPE --run --out RUN_DIR`` (or ``deploy-studio run``) wrote to RUN_DIR,
-exports them with every app template into a temporary folder through the Export dialog,
-and saves the dialog, with its summary, as PNG. The main-window screenshots come from the
-CLI contract itself (``deploy-studio gui ... --screenshot``).
+A maintainer's tool, not part of the product. ``python scripts/screenshots.py RECIPE RUN_DIR
+PNG [--dark]`` (the checkout's venv, where deploy_studio is installed) opens RECIPE, shows the
+results a ``deploy-studio gui RECIPE --run --out RUN_DIR`` (or ``deploy-studio run``) wrote to
+RUN_DIR, exports them with every app template into a temporary folder through the Export
+dialog, and saves the dialog, with its summary, as PNG. The main-window screenshots come from
+the CLI contract itself (``deploy-studio gui ... --screenshot``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 when the screenshot was written."""
-    p = argparse.ArgumentParser(prog="python -m deploy_studio.gui.screenshots")
+    p = argparse.ArgumentParser(
+        prog="python scripts/screenshots.py", description=__doc__.split("\n")[0]
+    )
     p.add_argument("recipe")
     p.add_argument("run_dir")
     p.add_argument("png")
