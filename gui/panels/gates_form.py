@@ -35,7 +35,7 @@ FIELDS = {
         3,
         0.001,
         1e6,
-        lambda v: int(round(v * 1e6)),
+        lambda v: round(v * 1e6),
         lambda v: v / 1e6,
         "everything the app must ship, in MB (10^6 bytes; stored in bytes)",
     ),
