@@ -1,8 +1,9 @@
 """Preprocessing is explicit: where it comes from is said, a recipe's ``[preprocess]`` is used
 everywhere, and a guessed spec that scores worse than a common one is pointed out.
 
-The model here was trained on the real digits with ``Normalize(0.5, 0.5)`` (inputs -1..1):
-under the guessed MNIST statistics it reports less than it really scores.
+The model here (the tests' TinyDigitsNet) was trained on the real digits with
+``Normalize(0.5, 0.5)`` (inputs -1..1): under the guessed MNIST statistics it reports less
+than it really scores.
 """
 
 from __future__ import annotations
@@ -20,21 +21,9 @@ from deploy_studio.core.errors import DataError, RecipeError
 from deploy_studio.core.recipe import parse_recipe
 from deploy_studio.core.session import open_session
 from deploy_studio.core.training import accuracy, fit
+from tests.support.models import TinyDigitsNet, write_models
+from tests.support.recipes import ONNX, recipe
 
-MODEL_SRC = """
-import torch.nn as nn
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 8, 3)
-        self.relu = nn.ReLU()
-        self.fc = nn.Linear(8 * 6 * 6, 10)
-
-    def forward(self, x):
-        return self.fc(self.relu(self.conv(x)).flatten(1))
-"""
 OWN = {"mean": [0.5], "std": [0.5]}
 
 
@@ -42,46 +31,40 @@ OWN = {"mean": [0.5], "std": [0.5]}
 def own_normalisation_model(tmp_path_factory):
     """(model.py, weights.pth, true held-out accuracy) of a model trained on -1..1 inputs."""
     folder = tmp_path_factory.mktemp("own-norm")
-    (folder / "net.py").write_text(MODEL_SRC)
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("own_norm_net", folder / "net.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    model_py = write_models(folder / "net.py", "TinyDigitsNet")
     pp = Preprocess(size=[8, 8], channels=1, **OWN)
     ds = load_dataset("builtin:digits", pp)
     train_idx, eval_idx = ds.split(64, 200)
     torch.manual_seed(0)
-    net = mod.Net()
+    net = TinyDigitsNet()
     fit(net, *ds.tensors(train_idx), epochs=8, lr=3e-3, seed=0)
     torch.save(net.state_dict(), folder / "w.pth")
-    return folder / "net.py", folder / "w.pth", accuracy(net.eval(), *ds.tensors(eval_idx))
+    return model_py, folder / "w.pth", accuracy(net.eval(), *ds.tensors(eval_idx))
 
 
-def _recipe(model_py, weights, preprocess=None, **extra):
-    d = {
-        "name": "own-norm",
-        "model": {
-            "source": f"{model_py}:Net",
+def _recipe(model_py, weights, preprocess=None, **tables):
+    if preprocess is not None:
+        tables["preprocess"] = preprocess
+    return recipe(
+        {
+            "source": f"{model_py}:TinyDigitsNet",
             "weights": str(weights),
             "input_shape": [1, 1, 8, 8],
         },
-        "data": {"source": "builtin:digits", "calibration_samples": 64, "eval_samples": 200},
-        "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
-        "variant": [{"name": "fp32-onnx", "format": "onnx"}],
-        **extra,
-    }
-    if preprocess is not None:
-        d["preprocess"] = preprocess
-    return parse_recipe(d)
+        [ONNX],
+        name="own-norm",
+        data={"calibration_samples": 64, "eval_samples": 200},
+        benchmark={"warmup": 1, "runs": 3},
+        **tables,
+    )
 
 
 def test_guessed_preprocessing_is_marked_and_a_better_normalisation_is_named(
     own_normalisation_model,
 ):
     model_py, weights, true_acc = own_normalisation_model
-    recipe = _recipe(model_py, weights)
-    session = open_session(recipe.model, recipe.data, preprocess=recipe.preprocess)
+    guessed = _recipe(model_py, weights)
+    session = open_session(guessed.model, guessed.data, preprocess=guessed.preprocess)
     assert session.preprocess_origin == GUESSED
     assert (
         session.baseline_accuracy < true_acc - 0.03
@@ -93,8 +76,8 @@ def test_guessed_preprocessing_is_marked_and_a_better_normalisation_is_named(
 
 def test_recipe_preprocess_gives_the_true_accuracy_everywhere(own_normalisation_model, tmp_path):
     model_py, weights, true_acc = own_normalisation_model
-    recipe = _recipe(model_py, weights, OWN, export={"templates": ["web"], "app_name": "Own"})
-    report = run_recipe(recipe, tmp_path, isolate=False)
+    own = _recipe(model_py, weights, OWN, export={"templates": ["web"], "app_name": "Own"})
+    report = run_recipe(own, tmp_path, isolate=False)
     assert report["baseline"]["accuracy"] == pytest.approx(true_acc)
     assert report["preprocess"]["origin"] == "recipe [preprocess]"
     assert report["preprocess"]["mean"] == [0.5] and report["preprocess"]["std"] == [0.5]
@@ -107,7 +90,7 @@ def test_recipe_preprocess_gives_the_true_accuracy_everywhere(own_normalisation_
     assert shipped["mean"] == [0.5] and shipped["std"] == [0.5]
     assert "f(0.5)" in (app / "preprocess.js").read_text()
     # the recipe round-trips its [preprocess] table
-    again = parse_recipe(recipe.to_dict())
+    again = parse_recipe(own.to_dict())
     assert again.preprocess == {"mean": [0.5], "std": [0.5]}
 
 

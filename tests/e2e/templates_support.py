@@ -1,8 +1,9 @@
 """Shared pieces of the template tests: a tiny trained digits model, its artifacts, bundles.
 
-The model is a small CNN trained for a few seconds on scikit-learn's real handwritten digits
-(upsampled to 28x28); the sample is a real digit. Expected outputs come from onnxruntime on
-the desktop, exactly as core computes them for a variant.
+The model is the tests' TinyNet (tests/support/models.py) trained for a few seconds on
+scikit-learn's real handwritten digits (upsampled to 28x28); the sample is a real digit.
+Expected outputs come from onnxruntime on the desktop, exactly as core computes them for a
+variant.
 """
 
 from __future__ import annotations
@@ -61,35 +62,20 @@ def _digits_28():
     return np.stack(images), digits.target.astype(np.int64)
 
 
-class TinyDigitsCNN:
-    """Factory of the tiny test model (a torch module built lazily to keep imports cheap)."""
-
-    @staticmethod
-    def build():
-        from torch import nn
-
-        return nn.Sequential(
-            nn.Conv2d(1, 4, 3),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(4 * 13 * 13, 10),
-        )
-
-
 @functools.cache
 def trained_model_and_sample():
     """(model, preprocess, sample uint8 HxWx1 array, true label) — trained once per session."""
     import torch
 
     from deploy_studio.core.data.preprocess import Preprocess
+    from tests.support.models import TinyNet
 
     torch.manual_seed(0)
     pp = Preprocess.for_input_shape([1, 1, 28, 28])
     images, targets = _digits_28()
     x = torch.from_numpy(pp.apply(images[:, :, :, None]))
     y = torch.from_numpy(targets)
-    model = TinyDigitsCNN.build()
+    model = TinyNet()
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     for _epoch in range(3):
         perm = torch.randperm(len(x))
@@ -268,7 +254,7 @@ def make_bundle(
     )
 
 
-def Preprocess_for_rgb(channel_order: str):  # noqa: N802 - reads as a constructor
+def Preprocess_for_rgb(channel_order: str):
     """The RGB test model's preprocessing: centre crop, ImageNet statistics."""
     from deploy_studio.core.data.preprocess import Preprocess
 

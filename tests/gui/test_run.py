@@ -1,9 +1,9 @@
 """A real run of five variants of a tiny model through the window's workers.
 
 One run (module fixture) is checked from every side: table cells and chart items equal
-report.json's values, the main thread keeps processing events while every variant is built
-and measured (a 20 ms heartbeat ticks during each; benchmarks/responsiveness.py measures the
-longest stall), samples show every variant's top-3, the Export dialog writes the artifacts and app projects, gate
+report.json's values, the main thread keeps processing events while the variants are built
+and measured (a 20 ms heartbeat ticks while the slow ones build; benchmarks/responsiveness.py
+measures the longest stall), samples show every variant's top-3, the Export dialog writes the artifacts and app projects, gate
 results show per variant, and the int8 variant's sensitivity table adds layers to keep_fp32.
 """
 
@@ -163,9 +163,12 @@ def test_clicking_a_pareto_point_selects_the_variant(ran):
     assert "fp32-onnx" in w.charts._tip(0.1, 90.0, "fp32-onnx")
 
 
-def test_main_thread_keeps_processing_events_while_every_variant_builds(ran):
+def test_main_thread_keeps_processing_events_while_variants_build(ran):
     _w, _report, _out, hb, _live = ran
-    starved = {name: hb.during[name] for name in NAMES if hb.during[name] < 2}
+    # lowering to ExecuTorch and calibrating + a sensitivity sweep take seconds in the worker;
+    # the window's timer ticks all along (fast variants may come and go between two ticks)
+    heavy = ["fp32-pte", "int8-onnx"]
+    starved = {name: hb.during[name] for name in heavy if hb.during[name] < 2}
     assert not starved, f"(almost) no heartbeat tick while these were in progress: {starved}"
 
 
