@@ -9,24 +9,11 @@ import pytest
 from deploy_studio.core.engine import report_exit_code, run_recipe
 from deploy_studio.core.gates import DEFAULT_LIMITS, evaluate_gates, failed_variants
 from deploy_studio.core.measure import SNR_CAP_DB, degenerate_outputs, median_ci, parity_of, snr_db
-from deploy_studio.core.recipe import Gates, parse_recipe
+from deploy_studio.core.recipe import Gates
 from deploy_studio.core.report.model import GateVerdict
-
-DEGENERATE_SRC = '''
-import torch
-import torch.nn as nn
-
-
-class AllEqual(nn.Module):
-    """What random or untrained weights sometimes give: every class the same tiny score."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(784, 10)
-
-    def forward(self, x):
-        return self.fc(x.flatten(1)) * 0 + 1e-15
-'''
+from tests.support.models import write_models
+from tests.support.recipes import recipe as make_recipe
+from tests.support.recipes import variant
 
 
 def _row(name, agreement=None, snr=None, steps=(), p50=None, ci=None, **extra):
@@ -118,21 +105,13 @@ def test_snr_and_median_interval():
 
 
 def test_a_degenerate_model_gets_no_fidelity_verdicts_and_says_why(tmp_path):
-    (tmp_path / "m.py").write_text(DEGENERATE_SRC)
-    recipe = parse_recipe(
-        {
-            "name": "degenerate",
-            "model": {"source": f"{tmp_path / 'm.py'}:AllEqual", "input_shape": [1, 1, 28, 28]},
-            "data": {"source": "builtin:digits", "calibration_samples": 16, "eval_samples": 40},
-            "benchmark": {"threads": 1, "warmup": 1, "runs": 3},
-            "variant": [
-                {
-                    "name": "int8-pte",
-                    "format": "pte",
-                    "steps": [{"kind": "quantize", "mode": "int8-static"}],
-                }
-            ],
-        }
+    model_py = write_models(tmp_path / "m.py", "AllEqual")
+    recipe = make_recipe(
+        f"{model_py}:AllEqual",
+        [variant("int8-pte", "pte", {"kind": "quantize", "mode": "int8-static"})],
+        name="degenerate",
+        data={"calibration_samples": 16, "eval_samples": 40},
+        benchmark={"warmup": 1, "runs": 3},
     )
     report = run_recipe(recipe, tmp_path / "out", isolate=False)
     row = report["variants"][0]
