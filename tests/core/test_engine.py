@@ -10,6 +10,8 @@ import pytest
 from deploy_studio.core.engine import report_exit_code, run_recipe
 from deploy_studio.core.errors import Cancelled, StudioError
 from deploy_studio.core.progress import CancelToken, Reporter
+from tests.support.recipes import recipe as make_recipe
+from tests.support.recipes import variant
 
 VARIANTS = [
     {"name": "fp32-eager", "format": "eager"},
@@ -112,18 +114,11 @@ def test_cancel_stops_the_run_and_leaves_no_partial_files(tiny_recipe, tmp_path)
 def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
     """A segfault while one variant converts is that variant's error row; the worker restarts
     for the next one (and loads the model again: its session died with it)."""
-    from deploy_studio.core.recipe import parse_recipe
-
-    recipe = parse_recipe(
-        {
-            "model": {"source": f"{tiny_model_file}:Crashes", "input_shape": [1, 1, 28, 28]},
-            "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
-            "benchmark": {"warmup": 1, "runs": 2},
-            "variant": [
-                {"name": "traced", "format": "ptl", "convert": "trace"},
-                {"name": "a", "format": "eager"},
-            ],
-        }
+    recipe = make_recipe(
+        f"{tiny_model_file}:Crashes",
+        [variant("traced", "ptl", convert="trace"), variant("a", "eager")],
+        data={"calibration_samples": 4, "eval_samples": 10},
+        benchmark={"warmup": 1, "runs": 2},
     )
     events = []
     report = run_recipe(
@@ -138,14 +133,10 @@ def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
 
 
 def test_a_model_that_crashes_while_loading_fails_the_run_cleanly(tiny_model_file, tmp_path):
-    from deploy_studio.core.recipe import parse_recipe
-
-    recipe = parse_recipe(
-        {
-            "model": {"source": f"{tiny_model_file}:CrashesOnLoad", "input_shape": [1, 1, 28, 28]},
-            "data": {"source": "builtin:digits", "calibration_samples": 4, "eval_samples": 10},
-            "variant": [{"name": "a", "format": "eager"}],
-        }
+    recipe = make_recipe(
+        f"{tiny_model_file}:CrashesOnLoad",
+        [variant("a", "eager")],
+        data={"calibration_samples": 4, "eval_samples": 10},
     )
     with pytest.raises(StudioError, match=r"crashed with exit code -11 .SIGSEGV."):
         run_recipe(recipe, tmp_path / "out", isolate=True, templates=False)
