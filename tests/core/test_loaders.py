@@ -105,7 +105,7 @@ def test_weights_that_do_not_fit(tiny_model_file, tmp_path):
 
 
 def test_python_class_errors(tiny_model_file):
-    with pytest.raises(ModelLoadError, match="no class 'Nope'.*") as e:
+    with pytest.raises(ModelLoadError, match=r"no class 'Nope'.*") as e:
         load_model(ModelSpec(f"{tiny_model_file}:Nope", input_shape=[1, 1, 28, 28]))
     assert "TinyNet" in e.value.hint
     with pytest.raises(ModelLoadError, match="without arguments"):
@@ -324,7 +324,7 @@ def test_pt2_with_code_running_pickles_inside_is_refused_without_trust(tmp_path)
                 else src.read(info)
             )
             dst.writestr(info, data)
-    with pytest.raises(UntrustedPickleError, match="posix.system|os.system") as e:
+    with pytest.raises(UntrustedPickleError, match=r"posix.system|os.system") as e:
         load_model(ModelSpec(str(evil), input_shape=[1, 4]))
     assert "--trust" in e.value.hint
     assert not marker.exists()

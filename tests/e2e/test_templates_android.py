@@ -309,7 +309,7 @@ def test_android_gradle_and_kotlin_files_parse(projects, kotlin_parser, name):
 
 @pytest.mark.parametrize("name", list(PROJECTS))
 def test_android_resources_compile_with_aapt(projects, compiled, name):
-    project, bundle = projects[name]
+    _project, bundle = projects[name]
     proc, apk = compiled["aapt"][name]
     assert proc.returncode == 0, proc.stderr
     strings = ts.run(["aapt", "dump", "strings", apk]).stdout
