@@ -4,7 +4,7 @@
 # hook, so it reads them through a tree of symlinks with the installed names.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${BIN:-$root/.venv/bin}"
+bin="$(cd "${BIN:-$root/.venv/bin}" && pwd)"
 tree="$root/.venv/typecheck-src"
 mkdir -p "$tree/deploy_studio"
 ln -sfn "$root/core" "$tree/deploy_studio/core"
