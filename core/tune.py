@@ -18,6 +18,7 @@ from deploy_studio.core.pareto import budget_for, pareto_front, recommend
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import Recipe, StepSpec, VariantSpec, check_variant
 from deploy_studio.core.registry import FORMATS, STEPS
+from deploy_studio.core.report.model import Report
 
 DEFAULT_FORMATS = ("pte", "onnx")  # searched when the recipe has no tunable format
 DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "fp16")
@@ -153,16 +154,16 @@ def tune(
     from deploy_studio.core.report import write_report
 
     started = time.perf_counter()
-    budget = max_accuracy_drop
-    if budget is None:
-        budget = (
+    drop = max_accuracy_drop
+    if drop is None:
+        drop = (
             recipe.gates.max_accuracy_drop
             if recipe.gates.max_accuracy_drop is not None
             else DEFAULT_BUDGET
         )
-    if budget < 0:
+    if drop < 0:
         raise RecipeError(
-            f"--max-accuracy-drop must be >= 0, got {budget}", "e.g. 0.01 for one point"
+            f"--max-accuracy-drop must be >= 0, got {drop}", "e.g. 0.01 for one point"
         )
     if min_agreement is not None and not 0 <= min_agreement <= 1:
         raise RecipeError(
@@ -174,26 +175,25 @@ def tune(
     search.variants = variants
     search.export.variant = None
     search.export.templates = []
-    report = run_recipe(
-        search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache
+    report = Report.from_dict(
+        run_recipe(
+            search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache
+        )
     )
-    rows = report["variants"]
-    baseline = (report.get("baseline") or {}).get("accuracy")
+    rows, baseline = report.variants, report.baseline_accuracy
     budget = budget_for(
         recipe.data.source,
-        bool(report["dataset"].get("labelled")),
+        report.dataset.labelled,
         baseline,
-        (report.get("baseline") or {}).get("degenerate"),
-        budget,
+        report.degenerate,
+        drop,
         min_agreement,
     )
     from deploy_studio.core.gates import failed_variants
 
-    report["pareto"] = pareto_front(rows)
-    report["recommended"] = recommend(
-        rows, baseline, budget, failed_variants(report.get("gates") or [])
-    )
-    report["tune"] = {
+    report.pareto = pareto_front(rows)
+    report.recommended = recommend(rows, baseline, budget, failed_variants(report.gates))
+    report.tune = {
         "max_accuracy_drop": budget.limit if budget.basis == "accuracy" else None,
         "min_top1_agreement": budget.limit if budget.basis == "fidelity" else None,
         "basis": budget.basis,
@@ -201,11 +201,12 @@ def tune(
         "quantize_modes": [m or "none" for m in modes],
         "prune_amounts": list(amounts),
         "variants": len(variants),
-        "failed": [r["name"] for r in rows if r.get("error")],
+        "failed": [r.name for r in rows if not r.ok],
         "seconds": round(time.perf_counter() - started, 1),
         "note": budget.reason
-        if report["recommended"] or budget.basis is None
+        if report.recommended or budget.basis is None
         else budget.reason + ": no variant qualifies",
     }
-    write_report(report, Path(out_dir))
-    return report
+    data = report.to_dict()
+    write_report(data, Path(out_dir))
+    return data

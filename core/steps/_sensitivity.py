@@ -51,8 +51,7 @@ def layer_sensitivity(
     ref_top1 = reference.argmax(1)
     float_acc = float((ref_top1 == y).float().mean()) if y is not None else None
     layers = execution_order(module, ctx.example)
-    seen: set[str] = set()
-    layers = [n for n in layers if not (n in seen or seen.add(n))]
+    layers = list(dict.fromkeys(layers))  # each layer once, in execution order
     calib = calibration[:CALIBRATION_CAP]
     captured = capture(module, ctx.example)  # once; copied per layer
     rows = []
@@ -66,11 +65,13 @@ def layer_sensitivity(
             {
                 "layer": name,
                 "accuracy": acc,
-                "accuracy_drop": (float_acc - acc) if acc is not None else None,
+                "accuracy_drop": (float_acc - acc)
+                if acc is not None and float_acc is not None
+                else None,
                 "max_abs_diff": float((out - reference).abs().max()),
                 "top1_agreement": float((top1 == ref_top1).float().mean()),
             }
         )
     ctx.reporter.progress("quantization sensitivity", 1.0)
-    rows.sort(key=lambda r: (-(r["accuracy_drop"] or 0.0), -r["max_abs_diff"]))
+    rows.sort(key=lambda r: (-float(r["accuracy_drop"] or 0.0), -float(r["max_abs_diff"] or 0.0)))
     return rows

@@ -275,8 +275,8 @@ def _write_data(folder: Path, bundle) -> None:
     )
     # Re-encode so the app decodes exactly the pixels Python used (no alpha, no ICC profile).
     with Image.open(bundle.sample_png) as img:
-        img = img.convert("L" if bundle.preprocess.channels == 1 else "RGB")
-        img.save(folder / "sample.png", format="PNG")
+        pixels = img.convert("L" if bundle.preprocess.channels == 1 else "RGB")
+        pixels.save(folder / "sample.png", format="PNG")
 
 
 def _copy_model(folder: Path, artifact: Path, model_file: str, extra: list) -> None:
