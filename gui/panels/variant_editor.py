@@ -142,6 +142,13 @@ class VariantEditor(QWidget):
         fmt_help.setWordWrap(True)
         form.addRow("", fmt_help)
         v.addLayout(form)
+        fmt_entry = next((f for f in self.info.formats if f.key == spec.format), None)
+        if fmt_entry is not None and fmt_entry.options:
+            # The format's typed options (e.g. the ExecuTorch delegate): a form, as for steps.
+            self.format_options_form = OptionForm(fmt_entry.options, spec.format_options)
+            self.format_options_form.setObjectName("formatOptions")
+            self.format_options_form.changed.connect(self._on_format_options)
+            v.addWidget(self.format_options_form)
 
         steps_title = QHBoxLayout()
         st = QLabel("Optimization steps")
@@ -251,10 +258,23 @@ class VariantEditor(QWidget):
         if spec is None:
             return
         spec.format = self.format_combo.currentData()
-        allowed = self.info.fmt(spec.format).extra.get("converters")
+        spec.format_options = {}  # options belong to the format they were chosen for
+        allowed = self.info.fmt(spec.format).obj.converters
         if allowed and spec.convert not in allowed:
-            spec.convert = allowed[0]  # the format's first converter: the usual choice
+            spec.convert = self.info.fmt(spec.format).obj.default_converter
         self._commit(rebuild=True)
+
+    def _on_format_options(self, values: dict) -> None:
+        spec = self._spec()
+        if spec is None:
+            return
+        entry = self.info.fmt(spec.format)
+        defaults = {o.key: o.default for o in entry.options}
+        # The recipe keeps what the user chose, not every default (as it was read).
+        spec.format_options = {
+            k: v for k, v in values.items() if k in spec.format_options or v != defaults.get(k)
+        }
+        self._commit()
 
     def _on_convert(self) -> None:
         spec = self._spec()

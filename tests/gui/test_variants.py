@@ -116,3 +116,28 @@ def test_duplicate_remove_and_rename(window, tmp_path, tiny_model):
     panel.select("baseline-2")
     panel.remove_action.trigger()
     assert [v.name for v in window.doc.variants] == ["fp32-eager"]
+
+
+def test_format_options_are_a_form_from_the_format_contract(window, tmp_path, tiny_model):
+    from PySide6.QtWidgets import QComboBox
+
+    from deploy_studio.core.registry import FORMATS
+    from deploy_studio.gui.panels.option_form import OptionForm
+
+    _open(window, tmp_path, tiny_model)
+    _preset(window, "fp32-pte").trigger()
+    window.variants_panel.select("fp32-pte")
+    form = window.editor.findChild(OptionForm, "formatOptions")
+    assert form is not None
+    assert [o.key for o in form.options] == [o.key for o in FORMATS.get("pte").obj.options]
+    delegate = form.widget("delegate")
+    assert isinstance(delegate, QComboBox) and delegate.currentText() == "xnnpack"
+    assert window.doc.variant("fp32-pte").format_options == {}  # defaults are not written
+    # choosing a value the user wants kept writes it; switching format drops it
+    form.changed.emit({"delegate": "xnnpack"})
+    window.variants_panel.select("fp32-pte")
+    window.editor.format_combo.setCurrentIndex(window.editor.format_combo.findData("onnx"))
+    v = window.doc.variant("fp32-pte")
+    assert v.format == "onnx" and v.format_options == {} and v.convert == "export"
+    assert window.editor.findChild(OptionForm, "formatOptions") is None
+    assert window.doc.problem_of(v) is None
