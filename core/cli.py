@@ -27,6 +27,21 @@ def _shape(text: str) -> list[int]:
     return shape
 
 
+def _init_args(text: str) -> dict:
+    from deploy_studio.core.models.init_args import parse_json
+
+    try:
+        return parse_json(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+INIT_ARGS_HELP = (
+    "the model class's constructor arguments as a JSON object, e.g. '{\"num_classes\": 5}' "
+    "(a recipe's [model] init_args)"
+)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's default is exit 2 too; keep our wording short
         self.print_usage(sys.stderr)
@@ -50,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.add_argument("--weights")
     i.add_argument("--input-shape", type=_shape)
+    i.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP)
     i.add_argument(
         "--trust", action="store_true", help="allow a pickled whole module to run its code"
     )
@@ -58,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="build, measure and export every variant of a recipe")
     r.add_argument("recipe")
     r.add_argument("--out", required=True)
+    r.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP + ", overriding it")
     r.add_argument(
         "--no-isolate", action="store_true", help="build in this process (no child process)"
     )
@@ -74,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tune", help="search quantize x prune x format within an accuracy budget")
     t.add_argument("recipe")
     t.add_argument("--out", required=True)
+    t.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP + ", overriding it")
     t.add_argument(
         "--no-cache", action="store_true", help="rebuild every variant, even unchanged ones"
     )
@@ -108,10 +126,8 @@ def main(argv: list[str] | None = None, open_window=None) -> int:
         if args.command == "inspect":
             return _inspect(args)
         if args.command == "run":
-            from deploy_studio.core.recipe import load_recipe
-
             return _run(
-                load_recipe(args.recipe),
+                _load_recipe(args),
                 Path(args.out),
                 isolate=not args.no_isolate,
                 cache=not args.no_cache,
@@ -142,6 +158,16 @@ def main(argv: list[str] | None = None, open_window=None) -> int:
         return 0
     parser.print_help()
     return 2
+
+
+def _load_recipe(args):
+    """The recipe of ``run``/``tune``, with ``--init-args`` (when given) as its model's."""
+    from deploy_studio.core.recipe import load_recipe
+
+    recipe = load_recipe(args.recipe)
+    if args.init_args is not None:
+        recipe.model.init_args = args.init_args or None
+    return recipe
 
 
 def _quiet_libraries() -> None:
@@ -190,7 +216,9 @@ def _inspect(args) -> int:
     from deploy_studio.core.worker import Worker
     from deploy_studio.core.worker.requests import LoadModel
 
-    spec = ModelSpec(args.model, args.weights, args.input_shape, args.trust)
+    spec = ModelSpec(
+        args.model, args.weights, args.input_shape, args.trust, init_args=args.init_args or None
+    )
     worker = Worker()
     try:
         summary = worker.call(LoadModel(spec))["summary"]
@@ -296,11 +324,10 @@ def _print_results(report_data: dict, out: Path) -> None:
 def _tune(args) -> int:
     from deploy_studio.core.engine import report_exit_code
     from deploy_studio.core.progress import Reporter
-    from deploy_studio.core.recipe import load_recipe
     from deploy_studio.core.terminal import TerminalProgress
     from deploy_studio.core.tune import tune
 
-    recipe = load_recipe(args.recipe)
+    recipe = _load_recipe(args)
     progress = TerminalProgress()
     try:
         report = tune(

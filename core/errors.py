@@ -51,6 +51,19 @@ class InputShapeUnknown(ModelLoadError):
     (``--input-shape`` on the command line; the window asks for it)."""
 
 
+class InitArgsError(ModelLoadError):
+    """A model class's constructor arguments are missing, unknown or of the wrong type.
+    ``missing``: the required ones not given; ``signature``: the constructor as text (the
+    window asks for the arguments with both; the CLI takes ``--init-args JSON``)."""
+
+    def __init__(
+        self, message: str, hint: str = "", missing: list[str] | None = None, signature: str = ""
+    ) -> None:
+        super().__init__(message, hint)
+        self.missing = list(missing or [])
+        self.signature = signature
+
+
 class ShapeMismatchError(ModelLoadError):
     """The forward pass failed on a shape: names the layer and both shapes."""
 

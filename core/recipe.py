@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.models.init_args import check as check_init_args
 from deploy_studio.core.models.loaded import ModelSpec
 from deploy_studio.core.schema import check_keys, keys_of, parse_table, rule, table_of
 
@@ -211,6 +212,7 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
         raise RecipeError("[model] needs source", 'e.g. source = "builtin:digits-cnn"')
     if model.output is not None:
         model.output = str(model.output)
+    model.init_args = check_init_args(model.init_args, "[model].init_args")
     if base_dir is not None:
         model.source = _rebase(model.source, base_dir)
         model.weights = _rebase(model.weights, base_dir) if model.weights else None

@@ -57,6 +57,8 @@ def _type_name(t) -> str:
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if typing.get_origin(t) is list:
         return f"a list of {_type_name(args[0])}s" if args else "a list"
+    if typing.get_origin(t) is dict:
+        return "a table"
     return {
         int: "an integer",
         float: "a number",

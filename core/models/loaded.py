@@ -16,7 +16,9 @@ class ModelSpec:
 
     ``source`` is a MODEL spec as in the CLI: ``builtin:NAME``, ``torchvision:ARCH``,
     ``path/file.py:Class``, or a ``.pt``/``.pth``/``.ptl``/``.pt2`` file. ``output`` picks
-    the output of a model that returns a tuple (an index) or a dict (a key).
+    the output of a model that returns a tuple (an index) or a dict (a key). ``init_args``
+    are the constructor's keyword arguments (JSON values) of a file.py class or a
+    torchvision architecture.
     """
 
     source: str = field(
@@ -37,9 +39,19 @@ class ModelSpec:
             "which output of a tuple (an index) or dict (a key) is the model's", example='"logits"'
         ),
     )
+    init_args: dict[str, Any] | None = field(
+        default=None,
+        metadata=rule(
+            "the constructor's keyword arguments (file.py:Class or torchvision:ARCH)",
+            example="{ num_classes = 5 }",
+        ),
+    )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not self.init_args:  # absent, as in specs written before init_args existed
+            d.pop("init_args")
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
@@ -49,6 +61,7 @@ class ModelSpec:
             input_shape=d.get("input_shape"),
             output=d.get("output"),
             trust=bool(d.get("trust")),
+            init_args=dict(d["init_args"]) if d.get("init_args") else None,
         )
 
 

@@ -19,11 +19,13 @@ import torch
 
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import (
+    InitArgsError,
     InputShapeUnknown,
     ModelLoadError,
     ShapeMismatchError,
     UntrustedPickleError,
 )
+from deploy_studio.core.models.init_args import construct
 from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
 from deploy_studio.core.models.train_mode import check_inference_mode, check_saved_mode
 from deploy_studio.core.models.validate import (
@@ -59,7 +61,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         module, default_shape, notes = _torchvision(src.split(":", 1)[1], spec)
         kind = "module"
     elif _is_python_class(src):
-        module = _python_class(src, spec)
+        module, notes = _python_class(src, spec)
         kind = "module"
     else:
         module, kind, default_shape, exported, notes = _archive(Path(src).expanduser(), spec)
@@ -67,6 +69,13 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         raise ModelLoadError(
             f"--weights applies to module sources, but {src} is a {kind} archive with its own weights",
             "drop --weights, or load the architecture as file.py:Class with --weights",
+        )
+    if spec.init_args and (kind != "module" or src.startswith("builtin:")):
+        what = "a built-in model" if kind == "module" else f"a {kind} archive"
+        raise ModelLoadError(
+            f"init_args apply to file.py:Class and torchvision:ARCH sources, but {src} is {what}"
+            " built already",
+            "drop [model] init_args (--init-args)",
         )
     shape = list(spec.input_shape or default_shape or [])
     if not shape:
@@ -108,7 +117,9 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         labels = [str(i) for i in range(out.shape[1])]
     reporter.progress("load model", 1.0)
     return LoadedModel(
-        spec=ModelSpec(src, spec.weights, shape, spec.trust, spec.output),
+        spec=ModelSpec(
+            src, spec.weights, shape, spec.trust, spec.output, init_args=spec.init_args or None
+        ),
         module=module,
         kind=kind,
         input_shape=shape,
@@ -204,7 +215,9 @@ def _is_python_class(src: str) -> bool:
     return bool(sep) and path.endswith(".py") and cls.isidentifier()
 
 
-def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
+def _load_state_dict(module: torch.nn.Module, weights: str) -> list[str]:
+    """Load the weights file into ``module``; returns load notes (what was unwrapped or
+    ignored in a training checkpoint, see :mod:`deploy_studio.core.models.checkpoints`)."""
     path = Path(weights).expanduser()
     if not path.is_file():
         raise ModelLoadError(f"weights file {path} does not exist", "check the --weights path")
@@ -249,55 +262,16 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> None:
             "the file may be damaged or not a PyTorch file: re-download it, or save it with "
             "torch.save(model.state_dict(), path)",
         ) from None
-    state = _unwrap_checkpoint(state)
-    if not isinstance(state, dict):
-        raise ModelLoadError(
-            f"{path} holds a {type(state).__name__}, not a state_dict",
-            "save it with torch.save(model.state_dict(), path)",
-        )
-    own = module.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    wrong = [
-        f"{k}: file {list(state[k].shape)} vs model {list(own[k].shape)}"
-        for k in own
-        if k in state and hasattr(state[k], "shape") and state[k].shape != own[k].shape
-    ]
-    if missing or unexpected or wrong:
-        parts = []
-        if wrong:
-            parts.append("shape mismatch " + "; ".join(wrong[:3]))
-        if missing:
-            parts.append(f"missing {len(missing)} key(s), e.g. {missing[:3]}")
-        if unexpected:
-            parts.append(f"unexpected {len(unexpected)} key(s), e.g. {unexpected[:3]}")
-        raise ModelLoadError(
-            f"the weights in {path.name} do not fit the model: " + "; ".join(parts),
-            "use the weights saved from this exact architecture (same class and constructor arguments)",
-        )
+    from deploy_studio.core.models.checkpoints import weights_for
+
+    state, notes = weights_for(state, module.state_dict(), path.name)
     try:
         module.load_state_dict(state)
     except Exception as e:  # noqa: BLE001 - e.g. a value that is not a tensor, a bad dtype
         raise _damaged(
             path, f"its weights cannot be copied into the model ({_reason(e)})"
         ) from None
-
-
-def _unwrap_checkpoint(state):
-    """Accept training checkpoints too: {"state_dict"|"model_state_dict"|"model": ...}, and
-    strip the "module." prefix DataParallel adds to every key."""
-    if isinstance(state, dict) and not any(isinstance(v, torch.Tensor) for v in state.values()):
-        for key in ("state_dict", "model_state_dict", "model", "net", "weights"):
-            if isinstance(state.get(key), dict):
-                state = state[key]
-                break
-    if (
-        isinstance(state, dict)
-        and state
-        and all(isinstance(k, str) and k.startswith("module.") for k in state)
-    ):
-        state = {k[len("module.") :]: v for k, v in state.items()}
-    return state
+    return notes
 
 
 def _torchvision(arch: str, spec: ModelSpec):
@@ -313,16 +287,26 @@ def _torchvision(arch: str, spec: ModelSpec):
             + " (deploy-studio lists them in the Built-in menu)",
         )
     torch.manual_seed(0)
-    module = torchvision.models.get_model(arch, weights=None)
-    notes = ["random weights (seed 0)"]
+    try:
+        module = torchvision.models.get_model(arch, weights=None, **(spec.init_args or {}))
+    except Exception as e:  # a wrong argument: TypeError, ValueError, ...
+        if not spec.init_args:
+            raise
+        given = ", ".join(f"{k}={v!r}" for k, v in spec.init_args.items())
+        raise InitArgsError(
+            f"torchvision:{arch}({given}) failed: {type(e).__name__}: {_first_line(e)}",
+            "torchvision passes init_args to the architecture's class (e.g. num_classes = 5); "
+            "check their names and values in [model] init_args (--init-args)",
+        ) from None
+    notes = ["random weights (seed 0)", *_init_args_notes(spec)]
     if spec.weights:
-        _load_state_dict(module, spec.weights)
-        notes = [f"weights from {spec.weights}"]
+        notes = [f"weights from {spec.weights}", *_init_args_notes(spec)]
+        notes += _load_state_dict(module, spec.weights)
     size = 299 if arch.startswith("inception") else 224
     return module, [1, 3, size, size], notes
 
 
-def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
+def _python_class(src: str, spec: ModelSpec) -> tuple[torch.nn.Module, list[str]]:
     path_s, _, cls_name = src.rpartition(":")
     path = Path(path_s).expanduser()
     if not path.is_file():
@@ -359,20 +343,21 @@ def _python_class(src: str, spec: ModelSpec) -> torch.nn.Module:
             f"{path} has no class {cls_name!r}",
             f"nn.Module classes in that file: {', '.join(classes) or 'none'}",
         )
-    try:
-        with torch.random.fork_rng():
-            torch.manual_seed(0)  # without --weights: the same random init in every process
-            module = cls()
-    except TypeError as e:
-        raise ModelLoadError(
-            f"{cls_name}() could not be built without arguments: {_first_line(e)}",
-            "give the constructor's arguments defaults, or add a subclass with them fixed",
-        ) from None
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # without --weights: the same random init in every process
+        module = construct(cls, spec.init_args, cls_name)
     if not isinstance(module, torch.nn.Module):
         raise ModelLoadError(f"{cls_name} is not a torch.nn.Module", "point at the model class")
+    notes = _init_args_notes(spec)
     if spec.weights:
-        _load_state_dict(module, spec.weights)
-    return module
+        notes += _load_state_dict(module, spec.weights)
+    return module, notes
+
+
+def _init_args_notes(spec: ModelSpec) -> list[str]:
+    if not spec.init_args:
+        return []
+    return ["built with " + ", ".join(f"{k}={v!r}" for k, v in spec.init_args.items())]
 
 
 def _unsafe_reason(e: Exception) -> str:

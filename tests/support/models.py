@@ -38,6 +38,21 @@ class TinyNet(nn.Module):
         return self.fc(self.features(x))
 
 
+class Configurable(nn.Module):
+    """TinyNet with constructor arguments (``init_args``): 1x28x28 -> ``num_classes``."""
+
+    def __init__(self, num_classes: int, width: int = 4):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.conv = nn.Conv2d(1, width, 3, stride=2)
+            self.relu = nn.ReLU()
+            self.fc = nn.Linear(width * 13 * 13, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.relu(self.conv(x)).flatten(1))
+
+
 class TinyDigitsNet(nn.Module):
     """A ~18k-parameter CNN on 8x8 digits (scikit-learn's native size): the step tests' model."""
 
