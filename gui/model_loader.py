@@ -2,9 +2,10 @@
 
 Loading (a real forward pass) and summarising run in a worker. A failure becomes a row in
 the Problems panel; two failures, recognised by their type, are answered with a question
-instead: :class:`~deploy_studio.core.errors.InputShapeUnknown` (ask for the shape) and an
+instead: :class:`~deploy_studio.core.errors.InputShapeUnknown` (ask for the shape), an
 :class:`~deploy_studio.core.errors.UntrustedPickleError` that trust would load (ask whether
-to trust it).
+to trust it) and an :class:`~deploy_studio.core.errors.InitArgsError` (ask for the class's
+constructor arguments, kept in the recipe as ``[model] init_args``).
 
 A load is one of two cases. A model the user opens (File ▸ Open Model, Built-in, a drop)
 starts a NEW recipe made for it (data and variants that fit it, the engine's
@@ -21,6 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
+from deploy_studio.gui.dialogs.init_args_dialog import InitArgsDialog
 from deploy_studio.gui.dialogs.input_shape_dialog import InputShapeDialog
 from deploy_studio.gui.dialogs.trust_dialog import confirm_trust
 from deploy_studio.gui.document import Document
@@ -75,6 +77,7 @@ class ModelLoader(QObject):
         self._dirty_at_request = False
         self.ask_shape = self._ask_shape  # tests replace these prompts
         self.ask_trust = lambda source, message: confirm_trust(self.window, source, message)
+        self.ask_init_args = self._ask_init_args
 
     # --- entry points ------------------------------------------------------------------
     def _confirm(self) -> bool:
@@ -176,7 +179,11 @@ class ModelLoader(QObject):
         return "no model is open"
 
     def _on_error(self, spec: dict, into, error, details: str) -> None:
-        from deploy_studio.core.errors import InputShapeUnknown, UntrustedPickleError
+        from deploy_studio.core.errors import (
+            InitArgsError,
+            InputShapeUnknown,
+            UntrustedPickleError,
+        )
 
         message = getattr(error, "message", str(error))
         if isinstance(error, UntrustedPickleError) and error.trust_helps and not spec.get("trust"):
@@ -187,6 +194,11 @@ class ModelLoader(QObject):
             answer = self.ask_shape(spec["source"], None, None)
             if answer is not None:
                 self.load({**spec, "input_shape": answer[1]}, into)
+                return
+        elif isinstance(error, InitArgsError):
+            args = self.ask_init_args(spec["source"], error, spec.get("init_args"))
+            if args is not None:
+                self.load({**spec, "init_args": args or None}, into)
                 return
         name = Path(spec["source"]).name
         if into is not None and into is not self.doc.recipe:
@@ -200,6 +212,20 @@ class ModelLoader(QObject):
         self.busy.emit("")
         if self._failure:
             self.status.emit(self._failure)
+
+    def _ask_init_args(self, source: str, error, current: dict | None) -> dict | None:
+        """The constructor arguments from the dialog, or None when cancelled."""
+        dlg = InitArgsDialog(
+            source,
+            getattr(error, "message", str(error)),
+            getattr(error, "signature", ""),
+            getattr(error, "missing", []),
+            current,
+            self.window,
+        )
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dlg.args()
 
     def _ask_shape(self, source: str, classes: list[str] | None, shape: list[int] | None):
         """(class, shape, weights) from the dialog, or None when cancelled."""

@@ -1,1 +1,1 @@
-"""Modal dialogs: export, input shape, trusting a pickled module."""
+"""Modal dialogs: export, input shape, constructor arguments, trusting a pickled module."""
