@@ -343,3 +343,27 @@ def _no_fit(best: _Candidate, own: dict, need: set[str], name: str) -> ModelLoad
         f"the weights in {name}{where} do not fit the model: " + "; ".join(parts),
         cause + "; use the weights saved from this exact architecture",
     )
+
+
+HPARAM_KEYS = ("hyper_parameters", "hparams", "hyperparameters", "config", "args")
+
+
+def hyper_parameters(checkpoint: Any) -> dict[str, Any]:
+    """The plain (JSON) hyper-parameters a training checkpoint records, e.g. Lightning's
+    ``hyper_parameters`` (what ``save_hyperparameters()`` kept of the module's arguments)."""
+    import json
+
+    if not isinstance(checkpoint, dict):
+        return {}
+    for key in HPARAM_KEYS:
+        table = checkpoint.get(key)
+        if isinstance(table, dict):
+            out = {}
+            for k, v in table.items():
+                try:
+                    json.dumps(v, allow_nan=False)
+                except (TypeError, ValueError):
+                    continue
+                out[str(k)] = v
+            return out
+    return {}

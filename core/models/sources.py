@@ -9,6 +9,7 @@ ExportedPrograms, and pickled whole modules (only with ``trust``). Every ``torch
 from __future__ import annotations
 
 import importlib.util
+import json
 import pickle
 import re
 import sys
@@ -245,7 +246,8 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> list[str]:
             f"{path} is not a plain state_dict: it holds pickled objects that could run code "
             f"({_unsafe_reason(e)}). It was not loaded.",
             "weights are always read without running code: re-save them with "
-            "torch.save(model.state_dict(), path); if the file is a whole pickled model you "
+            "torch.save(model.state_dict(), path) (a training checkpoint's alone, e.g. "
+            "torch.save(ckpt['state_dict'], path)); if the file is a whole pickled model you "
             "trust, load it as the MODEL (not --weights) with --trust",
             trust_helps=False,
         ) from None
@@ -345,13 +347,38 @@ def _python_class(src: str, spec: ModelSpec) -> tuple[torch.nn.Module, list[str]
         )
     with torch.random.fork_rng():
         torch.manual_seed(0)  # without --weights: the same random init in every process
-        module = construct(cls, spec.init_args, cls_name)
+        try:
+            module = construct(cls, spec.init_args, cls_name)
+        except InitArgsError as e:
+            raise _recorded_args(e, spec) from None
     if not isinstance(module, torch.nn.Module):
         raise ModelLoadError(f"{cls_name} is not a torch.nn.Module", "point at the model class")
     notes = _init_args_notes(spec)
     if spec.weights:
         notes += _load_state_dict(module, spec.weights)
     return module, notes
+
+
+def _recorded_args(e: InitArgsError, spec: ModelSpec) -> InitArgsError:
+    """``e``, saying the missing arguments' values where the weights' checkpoint records them
+    (Lightning's ``hyper_parameters``): the user confirms them, nothing is guessed."""
+    from deploy_studio.core.models.checkpoints import hyper_parameters
+
+    if not (e.missing and spec.weights):
+        return e
+    try:
+        ckpt = torch.load(Path(spec.weights).expanduser(), map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - the weights' own errors come when they are loaded
+        return e
+    recorded = hyper_parameters(ckpt)
+    found = {k: recorded[k] for k in e.missing if k in recorded}
+    if found:
+        said = ", ".join(f"{k} = {json.dumps(v)}" for k, v in found.items())
+        e.hint += (
+            f"; the checkpoint {Path(spec.weights).name} records {said} among its "
+            "hyper-parameters: if those are the class's, init_args = { " + said + " }"
+        )
+    return e
 
 
 def _init_args_notes(spec: ModelSpec) -> list[str]:

@@ -336,3 +336,20 @@ def test_cli_init_args_override_the_recipe(tmp_path):
     assert _load_recipe(args).model.init_args == {"num_classes": 7}
     args = build_parser().parse_args(["tune", str(path), "--out", "o"])
     assert _load_recipe(args).model.init_args == {"num_classes": 3}
+
+
+def test_missing_init_args_recorded_in_the_checkpoint_are_said(tmp_path):
+    net = _trained(Configurable(5))
+    ckpt = tmp_path / "last.ckpt"
+    torch.save(
+        {
+            "state_dict": {f"model.{k}": v for k, v in net.state_dict().items()},
+            "hyper_parameters": {"num_classes": 5, "lr": 0.01},
+        },
+        ckpt,
+    )
+    with pytest.raises(InitArgsError) as e:
+        _load(ckpt, CONFIGURABLE)
+    assert "last.ckpt records num_classes = 5" in e.value.hint
+    assert "init_args = { num_classes = 5 }" in e.value.hint
+    _assert_same(_load(ckpt, CONFIGURABLE, init_args={"num_classes": 5}), net)
