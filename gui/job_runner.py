@@ -69,7 +69,7 @@ class Job(QRunnable):
         # Called on the worker thread: only emit, never touch widgets here.
         self._emit("progress", event)
 
-    def run(self) -> None:  # noqa: D401 - QRunnable API
+    def run(self) -> None:
         reporter = Reporter(self._emit_event, self.cancel_token)
         try:
             result = self.fn(reporter, *self.args, **self.kwargs)

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import _fuzz_cases as fc  # noqa: E402
+import _fuzz_cases as fc
 
 SEED = 1234
 TRIES = {"lite": 200, "lite-flatbuffer": 200}  # these two pay for a probe process per load
