@@ -116,5 +116,5 @@ def error_type(name: str) -> type[StudioError] | None:
     return None
 
 
-class Cancelled(Exception):  # noqa: N818 - reads better at call sites
+class Cancelled(Exception):
     """Raised inside long work when the user cancelled it."""

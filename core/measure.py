@@ -134,7 +134,7 @@ def run_outputs(
 
 def accuracy_of(outputs: np.ndarray, labels: np.ndarray | None) -> dict:
     """``{"top1": fraction or None, "samples": n}`` (None when the data has no labels)."""
-    n = int(len(outputs))
+    n = len(outputs)
     if labels is None or n == 0:
         return {"top1": None, "samples": n}
     return {"top1": float((outputs.argmax(1) == labels).mean()), "samples": n}
@@ -184,7 +184,7 @@ def parity_of(outputs: np.ndarray, reference: np.ndarray) -> dict:
     are degenerate (see :func:`degenerate_outputs`), agreement and SNR are None and
     ``meaningful`` is False with the reason in ``note``.
     """
-    n = int(len(outputs))
+    n = len(outputs)
     if n == 0:
         return {
             "max_abs_diff": None,

@@ -79,7 +79,7 @@ class Session:
             },
             dataset={
                 "name": ds.name,
-                "eval_samples": int(len(self.eval_idx)),
+                "eval_samples": len(self.eval_idx),
                 "calibration_samples": int(
                     min(recipe.data.calibration_samples, len(self.train_idx))
                 ),

@@ -281,7 +281,7 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
             round_to=round_to,
         )
         pruner.step()
-    except Exception as e:  # noqa: BLE001 - torch-pruning fails in many ways on odd graphs
+    except Exception as e:
         raise RecipeError(
             f"variant {ctx.variant.name!r}: structured pruning could not trace the model's "
             f"channel dependencies ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})",
