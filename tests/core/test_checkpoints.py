@@ -353,3 +353,12 @@ def test_missing_init_args_recorded_in_the_checkpoint_are_said(tmp_path):
     assert "last.ckpt records num_classes = 5" in e.value.hint
     assert "init_args = { num_classes = 5 }" in e.value.hint
     _assert_same(_load(ckpt, CONFIGURABLE, init_args={"num_classes": 5}), net)
+
+
+def test_two_copies_of_the_weights_under_unknown_prefixes_are_not_guessed(tmp_path):
+    a, b = _trained(seed=7).state_dict(), _trained(seed=8).state_dict()
+    both = {f"teacher.{k}": v for k, v in a.items()} | {f"student.{k}": v for k, v in b.items()}
+    torch.save(both, tmp_path / "kd.pth")
+    with pytest.raises(ModelLoadError, match="under several prefixes") as e:
+        _load(tmp_path / "kd.pth")
+    assert "'student.'" in e.value.message and "'teacher.'" in e.value.message
