@@ -81,6 +81,37 @@ def expected_output(
     }
 
 
+APPS_ISSUE = "app projects for multi-input / token models arrive with the apps issue"
+
+
+def app_refusal(session: Session) -> str | None:
+    """Why the app templates (single-input image classifiers) cannot ship this model, or None.
+
+    The templates feed one preprocessed image and read the first output: a model with
+    several inputs, an input that is not an image, data without images, or a task output
+    that is not the first output is refused with a message instead of a broken project.
+    """
+    sig = session.model.signature
+    if len(sig.inputs) > 1 or not sig.is_image:
+        return (
+            f"{APPS_ISSUE}: this model takes {sig.describe_inputs()}, the app templates feed "
+            "one image (try: ship the artifacts from artifacts/ and call them from your own app)"
+        )
+    if not session.dataset.has_images:
+        return (
+            f"{APPS_ISSUE}: the data ({session.dataset.name}) has no images for the apps' "
+            "sample and self-test (try: an image data source such as imagefolder:DIR)"
+        )
+    if sig.task != 0:
+        return (
+            "app projects for models whose task output is not their first output arrive with "
+            f"the apps issue: the app templates read the first output ({sig.output_names[0]!r}), "
+            f"the task output is {sig.output_names[sig.task]!r} (try: return it first from "
+            "forward())"
+        )
+    return None
+
+
 def export_apps(
     recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter, service
 ) -> tuple[list[dict], list[dict]]:
@@ -92,6 +123,17 @@ def export_apps(
     from deploy_studio.core.templates import PLATFORMS, AppBundle, default_runtime, render_project
 
     out_dir = Path(out_dir)
+    refused = app_refusal(session)
+    if refused:
+        return [
+            {
+                "platform": t.platform,
+                "runtime": t.runtime or default_runtime(t.platform),
+                "path": None,
+                "error": refused,
+            }
+            for t in recipe.export.templates
+        ], []
     labels = session.labels
     sample_i = int(session.eval_idx[0]) if len(session.eval_idx) else 0
     pixels = session.dataset.images[sample_i]

@@ -42,6 +42,15 @@ INIT_ARGS_HELP = (
 )
 
 
+def _input(text: str) -> dict:
+    from deploy_studio.core.models.signature import parse_input_arg
+
+    try:
+        return parse_input_arg(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's default is exit 2 too; keep our wording short
         self.print_usage(sys.stderr)
@@ -64,7 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="load a model, run one forward pass, print a summary")
     i.add_argument("model")
     i.add_argument("--weights")
-    i.add_argument("--input-shape", type=_shape)
+    i.add_argument("--input-shape", type=_shape, help="one float32 input's shape, e.g. 1,3,224,224")
+    i.add_argument(
+        "--input",
+        type=_input,
+        action="append",
+        dest="inputs",
+        metavar="NAME:SHAPE:DTYPE",
+        help="one named input (repeat for each), e.g. --input tokens:1x50:int64; dtype "
+        "float32 (default), float16, int64, int32 or bool",
+    )
     i.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP)
     i.add_argument(
         "--trust", action="store_true", help="allow a pickled whole module to run its code"
@@ -216,8 +234,29 @@ def _inspect(args) -> int:
     from deploy_studio.core.worker import Worker
     from deploy_studio.core.worker.requests import LoadModel
 
+    if args.inputs and args.input_shape:
+        print(
+            "error: --input-shape and --input both declare the model's inputs",
+            file=sys.stderr,
+        )
+        print(
+            "try: --input NAME:SHAPE:DTYPE once per input, without --input-shape", file=sys.stderr
+        )
+        return 2
+    if args.inputs:
+        names = [i["name"] for i in args.inputs]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup:
+            print(f"error: --input {dup!r} is given twice", file=sys.stderr)
+            print("try: give each input its own name", file=sys.stderr)
+            return 2
     spec = ModelSpec(
-        args.model, args.weights, args.input_shape, args.trust, init_args=args.init_args or None
+        args.model,
+        args.weights,
+        args.input_shape,
+        args.trust,
+        init_args=args.init_args or None,
+        inputs=args.inputs or None,
     )
     worker = Worker()
     try:
@@ -232,6 +271,7 @@ def _inspect(args) -> int:
                         "hint": e.hint,
                         "params": None,
                         "input_shape": args.input_shape,
+                        "inputs": args.inputs,
                         "output_shape": None,
                         "layer": getattr(e, "layer", None),
                     }
@@ -254,8 +294,25 @@ def _print_summary(s: dict) -> None:
     print(f"model        {s['spec']}  ({s['kind']})")
     print(f"parameters   {s['params']:,}")
     print(f"size         {size / 1e6:.2f} MB" if size is not None else "size         n/a")
-    print(f"input shape  {s['input_shape']}")
-    print(f"output shape {s['output_shape']}")
+    inputs, outputs = s.get("inputs") or [], s.get("outputs") or []
+    if len(inputs) > 1 or any(i["dtype"] != "float32" or i.get("dynamic") for i in inputs):
+        for i in inputs:
+            extra = ", ".join(
+                [f"dim {d}: {lo}..{hi}" for d, (lo, hi) in (i.get("dynamic") or {}).items()]
+                + ([f"values {i['range'][0]}..{i['range'][1]}"] if i.get("range") else [])
+            )
+            print(
+                f"input        {i['name']} {i['shape']} {i['dtype']}"
+                + (f" ({extra})" if extra else "")
+            )
+    else:
+        print(f"input shape  {s['input_shape']}")
+    if len(outputs) > 1:
+        for o in outputs:
+            task = "  (task output)" if o.get("task") else ""
+            print(f"output       {o['name']} {o['shape']} {o['dtype']}{task}")
+    else:
+        print(f"output shape {s['output_shape']}")
     print(
         f"FLOPs        {flops:,}"
         if flops is not None

@@ -69,12 +69,15 @@ def measure_latency(
     reported either way (``p50_ci``, ``ci_rel``, ``stable``), so a gate close to the p50 can
     be called uncertain instead of passed or failed on noise.
 
+    ``x`` is one input array or a list of one array per input (each batch 1).
+
     Streams the samples so far as ``latency`` events so charts can update live. Returns
     ``{p10, p50, p90, mean, runs, requested_runs, threads, warmup, p50_ci, ci_rel, stable,
     samples_ms}``.
     """
+    inputs = list(x) if isinstance(x, (list, tuple)) else [x]
     for i in range(warmup):
-        runner.run(x)
+        runner.run_all(inputs)
         if i % 5 == 0:
             reporter.progress("benchmark (warm-up)", i / max(warmup, 1) * 0.1)
     samples: list[float] = []
@@ -84,7 +87,7 @@ def measure_latency(
     while True:
         for i in range(runs):
             t0 = time.perf_counter()
-            runner.run(x)
+            runner.run_all(inputs)
             samples.append((time.perf_counter() - t0) * 1000.0)
             if (i + 1) % every == 0 or i + 1 == runs:
                 reporter.progress("benchmark", 0.1 + 0.9 * min(1.0, len(samples) / runs))
@@ -118,18 +121,29 @@ def measure_latency(
     }
 
 
-def run_outputs(
-    runner: Runner, xs: np.ndarray, reporter: Reporter, stage: str = "evaluate"
-) -> np.ndarray:
-    """Outputs for every sample, one batch-1 call each (artifacts are specialised to batch 1)."""
-    outs = []
-    n = len(xs)
+def run_outputs(runner: Runner, xs, reporter: Reporter, stage: str = "evaluate"):
+    """Outputs for every sample, one batch-1 call each (artifacts are specialised to batch 1).
+
+    ``xs`` is one array of samples (a single-input model: returns the stacked task output,
+    ``[N, ...]``) or a list with one array of samples per input (returns one stacked array
+    per flattened output).
+    """
+    many = isinstance(xs, (list, tuple))
+    inputs = list(xs) if many else [xs]
+    outs: list[list[np.ndarray]] = []
+    n = len(inputs[0])
     every = max(1, n // 20)
     for i in range(n):
-        outs.append(runner.run(xs[i : i + 1])[0])
+        flat = runner.run_all([a[i : i + 1] for a in inputs])
+        outs.append([o[0] if o.ndim and o.shape[0] == 1 else o for o in flat])
         if (i + 1) % every == 0:
             reporter.progress(stage, (i + 1) / n)
-    return np.stack(outs) if outs else np.zeros((0, 0), dtype=np.float32)
+    if not outs:
+        count = len(runner.signature.outputs) if runner.signature is not None else 1
+        stacked = [np.zeros((0, 0), dtype=np.float32)] * max(1, count)
+    else:
+        stacked = [np.stack([o[k] for o in outs]) for k in range(len(outs[0]))]
+    return stacked if many else stacked[min(runner.task_index, len(stacked) - 1)]
 
 
 def accuracy_of(outputs: np.ndarray, labels: np.ndarray | None) -> dict:
@@ -223,6 +237,45 @@ def parity_of(outputs: np.ndarray, reference: np.ndarray) -> dict:
         "snr_db": round(snr_db(outputs, reference), 2),
         "samples": n,
         "meaningful": True,
+    }
+
+
+def cosine_similarity(outputs: np.ndarray, reference: np.ndarray) -> float:
+    """Mean cosine similarity of each sample's output with the reference's (1.0 when both
+    are zero, 0.0 when only one is)."""
+    n = len(reference)
+    a = np.asarray(outputs, dtype=np.float64).reshape(n, -1)
+    b = np.asarray(reference, dtype=np.float64).reshape(n, -1)
+    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    both = (na == 0) & (nb == 0)
+    cos = np.where(both, 1.0, (a * b).sum(1) / np.maximum(na * nb, 1e-300))
+    return float(np.clip(cos, -1.0, 1.0).mean())
+
+
+def output_parity(outputs: np.ndarray, reference: np.ndarray) -> dict:
+    """One named output's figures: ``max_abs_diff``, ``snr_db``, ``cosine``, ``samples``
+    (None where the outputs are not finite)."""
+    n = len(outputs)
+    if n == 0:
+        return {"max_abs_diff": None, "snr_db": None, "cosine": None, "samples": 0}
+    out = np.asarray(outputs, dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64)
+    if not (np.isfinite(out).all() and np.isfinite(ref).all()):
+        return {"max_abs_diff": None, "snr_db": None, "cosine": None, "samples": n}
+    return {
+        "max_abs_diff": float(np.abs(out - ref).max()) if out.size else 0.0,
+        "snr_db": round(snr_db(out, ref), 2),
+        "cosine": round(cosine_similarity(out, ref), 6),
+        "samples": n,
+    }
+
+
+def outputs_parity(
+    outputs: list[np.ndarray], references: list[np.ndarray], names: list[str]
+) -> dict[str, dict]:
+    """:func:`output_parity` of every named output."""
+    return {
+        name: output_parity(o, r) for name, o, r in zip(names, outputs, references, strict=True)
     }
 
 

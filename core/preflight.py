@@ -48,6 +48,17 @@ def _check_step(variant, step, session, students: dict, reporter: Reporter) -> N
     where = f"variant {variant.name!r}"
     opts = step.options
     labelled = session.dataset.labelled and len(session.train_idx) > 0
+    sig = session.model.signature
+    one_float = len(sig.inputs) == 1 and sig.inputs[0].dtype == "float32"
+    if not one_float and (
+        step.kind in ("prune", "distill") or (step.kind == "quantize" and opts.get("sensitivity"))
+    ):
+        what = "sensitivity" if step.kind == "quantize" else step.kind
+        raise RecipeError(
+            f"{where}: {what} works on models with one float32 input for now; this model takes "
+            f"{sig.describe_inputs()}",
+            f"drop the {what} from this variant (quantize, formats and parity work with every input)",
+        )
     if step.kind == "quantize":
         keep = list(opts.get("keep_fp32") or [])
         if keep:

@@ -44,6 +44,8 @@ class Float16Module(nn.Module):
     """Runs ``inner`` in float16 between a float32->float16 cast and a cast back.
 
     Apps and runtimes keep passing float32 tensors; the artifact holds float16 weights.
+    (One float input and one tensor output: scriptable. :class:`Float16Inputs` serves
+    every other signature.)
     """
 
     def __init__(self, inner: nn.Module) -> None:
@@ -54,10 +56,30 @@ class Float16Module(nn.Module):
         return self.inner(x.to(torch.float16)).to(torch.float32)
 
 
+class Float16Inputs(Float16Module):
+    """:class:`Float16Module` for several inputs and any output structure: float32 inputs
+    are cast to float16 (int and bool inputs pass as they are), every float16 output back
+    to float32."""
+
+    def forward(self, *xs):
+        from torch.utils import _pytree as pytree
+
+        out = self.inner(*(x.to(torch.float16) if x.dtype == torch.float32 else x for x in xs))
+        return pytree.tree_map(
+            lambda t: t.to(torch.float32) if t.dtype == torch.float16 else t, out
+        )
+
+
 def float16(ctx, module: nn.Module, options: dict) -> None:
     """fp16: the model in float16 between casts of its float32 input and output."""
-    ctx.module = Float16Module(module)
-    ctx.notes.append("fp16: weights and compute in float16; input and output stay float32")
+    sig = ctx.signature
+    simple = len(sig.inputs) == 1 and sig.inputs[0].dtype == "float32" and len(sig.outputs) <= 1
+    ctx.module = Float16Module(module) if simple else Float16Inputs(module)
+    ctx.notes.append(
+        "fp16: weights and compute in float16; input and output stay float32"
+        if simple
+        else "fp16: weights and compute in float16; float inputs and outputs stay float32"
+    )
 
 
 # --- torchao int8 --------------------------------------------------------------------------
@@ -107,13 +129,18 @@ def torchao_weight_only(ctx, module: nn.Module, options: dict) -> None:
 # --- PT2E (int8-static) --------------------------------------------------------------------
 
 
-def capture(module: nn.Module, example: torch.Tensor) -> torch.fx.GraphModule:
-    """torch.export a module for PT2E quantization; failures become the same clean message
-    the export converter gives (the op, the user's line, what to try)."""
+def _tuple(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def capture(module: nn.Module, example, dynamic_shapes=None) -> torch.fx.GraphModule:
+    """torch.export a module for PT2E quantization (``example``: one tensor or one per
+    input; ``dynamic_shapes`` as torch.export takes them); failures become the same clean
+    message the export converter gives (the op, the user's line, what to try)."""
     from deploy_studio.core.converters._diagnose import conversion_error
 
     try:
-        return torch.export.export(module, (example,)).module()
+        return torch.export.export(module, _tuple(example), dynamic_shapes=dynamic_shapes).module()
     except Exception as e:  # noqa: BLE001 - every export failure becomes a user message
         err = conversion_error(
             "torch.export (needed by int8-static quantization)",
@@ -125,16 +152,19 @@ def capture(module: nn.Module, example: torch.Tensor) -> torch.fx.GraphModule:
 
 def pt2e_quantize(
     module,
-    example: torch.Tensor,
-    calibration: torch.Tensor,
+    example,
+    calibration,
     quantizer,
     reporter=None,
     stage: str = "calibrate",
+    dynamic_shapes=None,
 ):
     """PT2E: export (batch 1), prepare, calibrate one sample at a time, convert.
 
     ``module`` is an nn.Module, or a GraphModule already captured with
-    ``torch.export.export(...).module()`` (it is copied, not changed). Returns the converted
+    ``torch.export.export(...).module()`` (it is copied, not changed). ``example`` is one
+    tensor or a tuple of one per input; ``calibration`` likewise, with the samples on the
+    first axis (sample ``i`` of every input is fed together). Returns the converted
     GraphModule (q/dq ops around float ops, which a delegate lowers to int8 kernels).
     ``reporter.progress`` is called per sample and may raise Cancelled.
     """
@@ -144,13 +174,14 @@ def pt2e_quantize(
         graph = (
             copy.deepcopy(module)
             if isinstance(module, torch.fx.GraphModule)
-            else capture(module, example)
+            else capture(module, example, dynamic_shapes)
         )
         prepared = prepare_pt2e(graph, quantizer)
-    n = len(calibration)
+    batches = _tuple(calibration)
+    n = len(batches[0])
     with torch.no_grad():
         for i in range(n):
-            prepared(calibration[i : i + 1])
+            prepared(*(b[i : i + 1] for b in batches))
             if reporter is not None:
                 reporter.progress(stage, (i + 1) / n)
     with quiet():

@@ -20,7 +20,7 @@ from deploy_studio.core.models.init_args import check as check_init_args
 from deploy_studio.core.models.loaded import ModelSpec
 from deploy_studio.core.schema import check_keys, keys_of, parse_table, rule, table_of
 
-DATA_SOURCES_HINT = "builtin:digits | mnist:DIR | imagefolder:DIR | random"
+DATA_SOURCES_HINT = "builtin:digits | mnist:DIR | imagefolder:DIR | npz:FILE | random"
 
 
 @dataclass
@@ -213,6 +213,15 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
     if model.output is not None:
         model.output = str(model.output)
     model.init_args = check_init_args(model.init_args, "[model].init_args")
+    if model.inputs is not None:
+        from deploy_studio.core.models.signature import parse_inputs
+
+        if model.input_shape is not None:
+            raise RecipeError(
+                "[model] has both input_shape and inputs",
+                "keep inputs (input_shape is the shorthand for one float32 input)",
+            )
+        model.inputs = [i.to_dict() for i in parse_inputs(model.inputs, "[model].inputs")]
     if base_dir is not None:
         model.source = _rebase(model.source, base_dir)
         model.weights = _rebase(model.weights, base_dir) if model.weights else None
@@ -220,12 +229,13 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
     data = parse_table(DataSpec, d.get("data", {}), "[data]")
     kind, _, arg = data.source.partition(":")
     if not (
-        data.source in ("builtin:digits", "random") or (kind in ("mnist", "imagefolder") and arg)
+        data.source in ("builtin:digits", "random")
+        or (kind in ("mnist", "imagefolder", "npz") and arg)
     ):
         raise RecipeError(
             f"[data].source {data.source!r} is not a data source", f"use {DATA_SOURCES_HINT}"
         )
-    if kind in ("mnist", "imagefolder") and base_dir is not None:
+    if kind in ("mnist", "imagefolder", "npz") and base_dir is not None:
         data.source = f"{kind}:{_rebase(arg, base_dir)}"
     bench = parse_table(BenchmarkSpec, d.get("benchmark", {}), "[benchmark]")
     variants = _parse_variants(d.get("variant", []), base_dir)

@@ -39,12 +39,23 @@ class Session:
     dataset: Dataset
     train_idx: np.ndarray
     eval_idx: np.ndarray
-    eval_x: np.ndarray  # float32, preprocessed, in the preprocessing's layout
+    eval_x: np.ndarray  # the first input's held-out samples (an image model's preprocessed images)
     eval_y: np.ndarray | None
-    reference: np.ndarray | None = None  # original model's outputs on eval_x (batch-1 calls)
+    reference: np.ndarray | None = None  # original model's task output on the held-out samples
     baseline_accuracy: float | None = None
     warnings: list[str] = field(default_factory=list)
     degenerate: str | None = None  # why the original's outputs cannot be compared with
+    eval_inputs: list[np.ndarray] = field(default_factory=list)  # every input's held-out samples
+    references: list[np.ndarray] | None = None  # original model's every flattened output
+
+    def __post_init__(self) -> None:
+        if not self.eval_inputs:
+            self.eval_inputs = [self.eval_x]
+
+    @property
+    def signature(self):
+        """The model's named inputs and flattened outputs."""
+        return self.model.signature
 
     @property
     def labels(self) -> list[str]:
@@ -67,16 +78,20 @@ class Session:
         from deploy_studio.core.worker.requests import SessionInfo
 
         m, ds = self.model, self.dataset
+        model = {
+            "spec": m.spec.source,
+            "weights": m.spec.weights,
+            "params": m.params,
+            "input_shape": m.input_shape,
+            "output_shape": m.output_shape,
+            "kind": m.kind,
+            "output": m.output_key,
+        }
+        if not m.signature.is_simple:
+            model["inputs"] = m.signature.report_inputs()
+            model["outputs"] = m.signature.report_outputs()
         return SessionInfo(
-            model={
-                "spec": m.spec.source,
-                "weights": m.spec.weights,
-                "params": m.params,
-                "input_shape": m.input_shape,
-                "output_shape": m.output_shape,
-                "kind": m.kind,
-                "output": m.output_key,
-            },
+            model=model,
             dataset={
                 "name": ds.name,
                 "eval_samples": len(self.eval_idx),
@@ -110,15 +125,24 @@ def build_session(
 ) -> Session:
     """The data stage: preprocessing, dataset and split for an already loaded model."""
     shape = model.input_shape
-    if Preprocess.image_dims(shape) is None:
+    sig = model.signature
+    kind = data.source.partition(":")[0]
+    arrays = kind == "npz" or (data.source == "random" and not sig.is_image)
+    if not arrays and Preprocess.image_dims(shape) is None:
         raise DataError(
             f"the model takes an input of shape {shape}, not an image [N, 1 or 3, H, W]: "
             f"the data source {data.source!r} (and every runtime's preprocessing) feeds images",
-            "build, measure and export need an image model; `deploy-studio inspect` still "
-            "summarises this model",
+            "feed it its own inputs with npz:FILE (one array per input), or random for "
+            "latency; `deploy-studio inspect` summarises it",
+        )
+    if not arrays and not sig.is_image:
+        raise DataError(
+            f"the model takes inputs {sig.describe_inputs()}; the data source "
+            f"{data.source!r} feeds one image input",
+            "use npz:FILE (one array per input, samples first) or random",
         )
     pre, origin = effective_preprocess(model, overrides)
-    if pre.input_shape()[1:] != list(shape[1:]):
+    if not arrays and pre.input_shape()[1:] != list(shape[1:]):
         raise DataError(
             f"[preprocess] layout {pre.layout} gives inputs of shape {pre.input_shape()}, but the "
             f"model takes {shape}",
@@ -130,16 +154,27 @@ def build_session(
         if data.source == "random"
         else None
     )
-    dataset = load_dataset(data.source, pre, limit=limit)
+    dataset = load_dataset(data.source, pre, limit=limit, signature=sig)
     train_idx, eval_idx = dataset.split(data.calibration_samples, data.eval_samples)
-    eval_x = (
-        pre.apply(dataset.images[eval_idx])
+    eval_inputs = (
+        dataset.inputs(eval_idx)
         if len(eval_idx)
-        else np.zeros((0, *shape[1:]), np.float32)
+        else [np.zeros((0, *i.shape[1:]), i.numpy_dtype) for i in sig.inputs]
     )
     eval_y = dataset.labels[eval_idx] if dataset.labels is not None and dataset.labelled else None
     reporter.progress("load data", 1.0)
-    return Session(model, data, pre, origin, dataset, train_idx, eval_idx, eval_x, eval_y)
+    return Session(
+        model,
+        data,
+        pre,
+        origin,
+        dataset,
+        train_idx,
+        eval_idx,
+        eval_inputs[0],
+        eval_y,
+        eval_inputs=eval_inputs,
+    )
 
 
 def open_session(
@@ -162,15 +197,21 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
 
     model, dataset, data = s.model, s.dataset, s.data
     runner = open_runner(
-        "eager", None, threads=max(1, torch.get_num_threads()), module=model.module
+        "eager",
+        None,
+        threads=max(1, torch.get_num_threads()),
+        module=model.module,
+        signature=model.signature,
     )
-    reference = run_outputs(runner, s.eval_x, reporter, stage="reference outputs")
-    if reference.ndim != 2:
-        raise DataError(
-            f"the model's output has shape {list(reference.shape)} per sample; accuracy needs class logits",
-            "use a classifier that returns [N, classes] logits",
-        )
+    references = run_outputs(runner, s.eval_inputs, reporter, stage="reference outputs")
+    reference = references[min(model.signature.task, len(references) - 1)]
     eval_y = s.eval_y
+    if eval_y is not None and len(eval_y) and reference.ndim != 2:
+        raise DataError(
+            f"the model's output has shape {list(reference.shape[1:])} per sample; accuracy needs class logits",
+            "use a classifier that returns [N, classes] logits, or unlabelled data to measure "
+            "latency and parity",
+        )
     baseline = (
         float((reference.argmax(1) == eval_y).mean())
         if eval_y is not None and len(eval_y)
@@ -181,7 +222,7 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
         if dataset.classes
         else (int(eval_y.max()) + 1 if eval_y is not None and len(eval_y) else 0)
     )
-    if eval_y is not None and reference.shape[1] < n_classes:
+    if eval_y is not None and len(eval_y) and reference.shape[1] < n_classes:
         raise DataError(
             f"the data has {n_classes} classes but the model outputs {reference.shape[1]}",
             "use data whose classes match the model's outputs, or the random source for latency only",
@@ -202,8 +243,11 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
         warnings.append(
             "random data: accuracy cannot be measured and agreement is measured on noise; "
             "use real samples (even unlabelled ones, imagefolder:DIR) to judge fidelity"
+            if dataset.has_images
+            else "random data: accuracy cannot be measured and agreement is measured on random "
+            "inputs; use real samples (npz:FILE) to judge fidelity"
         )
-    if s.preprocess_origin == GUESSED:
+    if s.preprocess_origin == GUESSED and dataset.has_images:
         warnings.append(
             f"preprocessing was GUESSED from the input shape ({s.preprocess.describe()}): "
             "if the model was trained with another normalisation, every accuracy here is wrong "
@@ -221,6 +265,7 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
         warnings,
         degenerate,
     )
+    s.references = references
 
 
 def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) -> list[dict]:
@@ -233,7 +278,7 @@ def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) 
 
     from deploy_studio.core.data.preprocess import candidates
 
-    if s.dataset.labels is None:
+    if s.dataset.labels is None or not s.dataset.has_images:
         return []
     idx = s.eval_idx[:samples]
     pixels, y = s.dataset.images[idx], s.dataset.labels[idx]
@@ -241,7 +286,9 @@ def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) 
     for name, spec in [("current", s.preprocess), *candidates(s.preprocess)]:
         x = torch.from_numpy(spec.apply(pixels))
         with torch.no_grad():
-            out = torch.cat([_logits(s.model.module(x[i : i + 32])) for i in range(0, len(x), 32)])
+            out = torch.cat(
+                [_logits(s, s.model.module(x[i : i + 32])) for i in range(0, len(x), 32)]
+            )
         acc = float((out.argmax(1).numpy() == y).mean())
         rows.append(
             {
@@ -257,10 +304,9 @@ def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) 
     return rows
 
 
-def _logits(out):
-    from deploy_studio.core.models.validate import select_output
-
-    return select_output(out)[0].float()
+def _logits(s: Session, out):
+    """The task output of one forward pass (of the model's flattened outputs)."""
+    return s.signature.flatten(out)[s.signature.task].float()
 
 
 def compare_normalisations(s: Session, baseline: float) -> str | None:

@@ -22,7 +22,8 @@ CHECK_INPUTS = 6
 
 
 def to_torchscript(ctx, how: str, make: Callable, alternatives: str):
-    """Convert ``ctx.module`` with ``make(module, example)``; a ScriptModule passes through."""
+    """Convert ``ctx.module`` with ``make(module, inputs)`` (``ctx.inputs``, a tuple of one
+    tensor per input); a ScriptModule passes through."""
     stage = f"convert ({how})"
     ctx.reporter.progress(stage, 0.0)
     module = ctx.module
@@ -31,7 +32,7 @@ def to_torchscript(ctx, how: str, make: Callable, alternatives: str):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            converted = make(module, ctx.example)
+            converted = make(module, tuple(ctx.inputs))
     except Exception as e:  # noqa: BLE001 - every failure becomes a user message
         raise conversion_error(f"torch.jit.{how}", e, alternatives) from None
     if how == "trace":
@@ -40,24 +41,39 @@ def to_torchscript(ctx, how: str, make: Callable, alternatives: str):
     return converted
 
 
-def _check_inputs(ctx) -> list[torch.Tensor]:
-    xs = [ctx.example]
+def _check_inputs(ctx) -> list[tuple]:
+    """Input tuples to compare the trace with the module on: the example, real samples, and
+    noise in every float input (int and bool inputs keep the example's values)."""
+    examples = tuple(ctx.inputs)
+    xs = [examples]
     try:
-        cal = ctx.calibration_tensors(CHECK_INPUTS)
-        xs += [cal[i : i + 1] for i in range(len(cal))]
+        cal = ctx.calibration_inputs(CHECK_INPUTS)
+        xs += [tuple(c[i : i + 1] for c in cal) for i in range(len(cal[0]))]
     except Exception:  # noqa: BLE001 - no data: noise alone still exercises other branches
         pass
     g = torch.Generator().manual_seed(1)
-    xs += [torch.randn(ctx.example.shape, generator=g) * s for s in (1.0, 3.0)]
-    return [x.to(ctx.example.dtype) for x in xs]
+    for s in (1.0, 3.0):
+        xs.append(
+            tuple(
+                torch.randn(x.shape, generator=g) * s if x.is_floating_point() else x
+                for x in examples
+            )
+        )
+    return [
+        tuple(v.to(e.dtype) for v, e in zip(x, examples, strict=True))
+        for x in xs
+        if all(v.shape == e.shape for v, e in zip(x, examples, strict=True))
+    ]
 
 
-def _tensor(out):
-    if isinstance(out, (tuple, list)):
-        out = next((o for o in out if isinstance(o, torch.Tensor)), None)
-    elif isinstance(out, dict):
-        out = next((o for o in out.values() if isinstance(o, torch.Tensor)), None)
-    return out.float() if isinstance(out, torch.Tensor) else None
+def _leaves(out) -> list[torch.Tensor] | None:
+    """Every flattened output as a float tensor (None when one is not a tensor)."""
+    from torch.utils import _pytree as pytree
+
+    leaves = pytree.tree_leaves(out)
+    if not leaves or not all(isinstance(v, torch.Tensor) for v in leaves):
+        return None
+    return [v.float() for v in leaves]
 
 
 def check_trace(ctx, module, traced, caught) -> None:
@@ -65,12 +81,19 @@ def check_trace(ctx, module, traced, caught) -> None:
     worst = 0.0
     for x in _check_inputs(ctx):
         with torch.no_grad():
-            a, b = _tensor(module(x)), _tensor(traced(x))
-        if a is None or b is None or a.shape != b.shape:
+            a, b = _leaves(module(*x)), _leaves(traced(*x))
+        if (
+            a is None
+            or b is None
+            or len(a) != len(b)
+            or any(u.shape != v.shape for u, v in zip(a, b, strict=True))
+        ):
             worst = float("inf")
             break
-        tol = 1e-4 * (1.0 + float(a.abs().max()))
-        worst = max(worst, float((a - b).abs().max()) / tol)
+        for u, v in zip(a, b, strict=True):
+            if u.numel():
+                tol = 1e-4 * (1.0 + float(u.abs().max()))
+                worst = max(worst, float((u - v).abs().max()) / tol)
     if worst <= 1.0:
         return
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]

@@ -1,4 +1,6 @@
-"""torch.jit.trace: records the ops run on the example input (TorchScript, deprecated upstream)."""
+"""torch.jit.trace: records the ops run on the example inputs (TorchScript, deprecated upstream).
+
+``strict=False`` lets a model return a dict or list of tensors (its outputs stay named)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,6 @@ class TraceConverter:
         return to_torchscript(
             ctx,
             "trace",
-            lambda m, x: torch.jit.trace(m, x, check_trace=False),
+            lambda m, x: torch.jit.trace(m, x, check_trace=False, strict=False),
             '"export" or "script"',
         )

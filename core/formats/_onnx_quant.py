@@ -19,7 +19,7 @@ from deploy_studio.core.quantizers import calibration_note, quiet
 
 def static_note(ctx, module, options: dict) -> None:
     """prepare: say what the static quantizer will be calibrated on."""
-    n = len(ctx.calibration_tensors())
+    n = len(ctx.calibration_inputs()[0])
     ctx.notes.append(
         calibration_note(ctx, n)
         + " (ONNX Runtime static QDQ, per-channel int8 weights in the 7-bit range, uint8 activations)"
@@ -94,22 +94,27 @@ def static(artifact, ctx, options: dict):
 
     keep = list(options.get("keep_fp32") or [])
     path = Path(artifact.path)
-    input_name = onnx.load(str(path), load_external_data=False).graph.input[0].name
-    calibration = ctx.calibration_tensors().numpy()
-    n = len(calibration)
+    input_names = [i.name for i in onnx.load(str(path), load_external_data=False).graph.input]
+    calibration = [t.numpy() for t in ctx.calibration_inputs()]
+    n = len(calibration[0])
     reporter = ctx.reporter
 
     class Reader(CalibrationDataReader):
+        """One dict per sample: sample ``i`` of every input, by its ONNX input name."""
+
         def __init__(self) -> None:
             self.i = 0
 
         def get_next(self):
             if self.i >= n:
                 return None
-            sample = calibration[self.i : self.i + 1]
+            sample = {
+                name: a[self.i : self.i + 1]
+                for name, a in zip(input_names, calibration, strict=True)
+            }
             self.i += 1
             reporter.progress("calibrate (onnxruntime)", self.i / n)
-            return {input_name: sample}
+            return sample
 
     exclude = layer_nodes(path, keep) if keep else []
     if keep and not exclude:

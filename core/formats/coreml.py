@@ -117,7 +117,12 @@ class CoreMLFormat(Format):
                 else:
                     mlmodel = ct.convert(
                         src,
-                        inputs=[ct.TensorType(name="input", shape=tuple(ctx.example.shape))],
+                        inputs=[
+                            ct.TensorType(
+                                name=spec.name, shape=tuple(x.shape), dtype=x.numpy().dtype
+                            )
+                            for spec, x in zip(ctx.signature.inputs, ctx.inputs, strict=True)
+                        ],
                         minimum_deployment_target=ct.target.iOS17,
                         compute_precision=precision,
                     )
@@ -128,22 +133,25 @@ class CoreMLFormat(Format):
             ) from None
         ctx.reporter.progress("convert to Core ML", 0.8)
         _save_mlpackage(mlmodel, path)
-        validate_mlpackage(path, list(ctx.example.shape))
+        validate_mlpackage(path, list(ctx.example.shape), n_inputs=len(ctx.inputs))
         return Artifact(self.key, path, [path], None, [NOT_RUN])
 
 
-def validate_mlpackage(path, input_shape: list[int]) -> dict:
-    """Check an .mlpackage's structure: manifest, spec, one input of the right shape, outputs."""
+def validate_mlpackage(path, input_shape: list[int], n_inputs: int = 1) -> dict:
+    """Check an .mlpackage's structure: manifest, spec, ``n_inputs`` inputs (the first of
+    ``input_shape``), outputs."""
     import coremltools as ct
 
     if not (path / "Manifest.json").exists():
         raise ExportError(f"{path} has no Manifest.json: not a valid .mlpackage")
     spec = ct.utils.load_spec(str(path))
+    count = n_inputs
     inputs = list(spec.description.input)
     outputs = list(spec.description.output)
-    if len(inputs) != 1 or not outputs:
+    if len(inputs) != count or not outputs:
         raise ExportError(
-            f"{path}: expected one input and at least one output, got {len(inputs)}/{len(outputs)}"
+            f"{path}: expected {count} input(s) and at least one output, got "
+            f"{len(inputs)}/{len(outputs)}"
         )
     shape = list(inputs[0].type.multiArrayType.shape)
     if shape and shape != list(input_shape):

@@ -1,5 +1,9 @@
 """ONNX via ``torch.onnx.export(dynamo=True)``; an external ``.data`` file is shipped and counted.
 
+Inputs and outputs are named after the model's signature (``input``/``output`` for one image
+in, one tensor out; ``tokens``, ``logits``, ``out.0`` ...); dynamic dimensions stay dynamic
+axes (the ExportedProgram carries them).
+
 int8 is applied to the written file by ONNX Runtime's quantizers (``_onnx_quant.py``).
 """
 
@@ -55,26 +59,19 @@ class OnnxFormat(Format):
         try:
             tmp = tmpdir / path.name
             module = ctx.converted  # the ExportedProgram from the export converter
+            sig = ctx.signature
+            names = {
+                "input_names": sig.input_names,
+                "output_names": sig.output_names or None,
+            }
+            args = sig.export_inputs(ctx.inputs)
             with contextlib.redirect_stdout(io.StringIO()):
                 try:
                     torch.onnx.export(
-                        module,
-                        (ctx.example,),
-                        str(tmp),
-                        dynamo=True,
-                        external_data=False,
-                        input_names=["input"],
-                        output_names=["logits"],
+                        module, args, str(tmp), dynamo=True, external_data=False, **names
                     )
                 except Exception:  # noqa: BLE001 - models over 2 GB need external data
-                    torch.onnx.export(
-                        module,
-                        (ctx.example,),
-                        str(tmp),
-                        dynamo=True,
-                        input_names=["input"],
-                        output_names=["logits"],
-                    )
+                    torch.onnx.export(module, args, str(tmp), dynamo=True, **names)
             files = [path]
             data = tmpdir / (path.name + ".data")
             if data.exists():

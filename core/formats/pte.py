@@ -39,10 +39,18 @@ def _int8_static(ctx, module, options: dict) -> None:
 
     chosen = _delegate(ctx)
     keep = list(options.get("keep_fp32") or [])
-    calibration = ctx.calibration_tensors()
+    calibration = ctx.calibration_inputs()
     quantizer = chosen.int8_quantizer(keep)
-    ctx.module = pt2e_quantize(module, ctx.example, calibration, quantizer, ctx.reporter)
-    ctx.notes.append(calibration_note(ctx, len(calibration)) + f" ({chosen.int8_note})")
+    sig = ctx.signature
+    ctx.module = pt2e_quantize(
+        module,
+        sig.export_inputs(ctx.inputs),
+        calibration,
+        quantizer,
+        ctx.reporter,
+        dynamic_shapes=sig.dynamic_shapes(),
+    )
+    ctx.notes.append(calibration_note(ctx, len(calibration[0])) + f" ({chosen.int8_note})")
     if keep:
         ctx.notes.append(f"kept in float32: {', '.join(keep)}")
 

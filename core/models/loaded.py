@@ -46,11 +46,21 @@ class ModelSpec:
             example="{ num_classes = 5 }",
         ),
     )
+    inputs: list[dict] | None = field(
+        default=None,
+        metadata=rule(
+            "the model's named inputs, each { name, shape, dtype, dynamic, range } "
+            "(input_shape is the shorthand for one float32 input)",
+            example='[{ name = "tokens", shape = [1, 50], dtype = "int64" }]',
+        ),
+    )
 
     def to_dict(self) -> dict:
         d = asdict(self)
         if not self.init_args:  # absent, as in specs written before init_args existed
             d.pop("init_args")
+        if not self.inputs:  # likewise for specs written before inputs existed
+            d.pop("inputs")
         return d
 
     @classmethod
@@ -62,6 +72,7 @@ class ModelSpec:
             output=d.get("output"),
             trust=bool(d.get("trust")),
             init_args=dict(d["init_args"]) if d.get("init_args") else None,
+            inputs=[dict(i) for i in d["inputs"]] if d.get("inputs") else None,
         )
 
 
@@ -90,6 +101,13 @@ class LoadedModel:
     output_key: str | int | None = None  # which entry of a tuple/dict output is the model's output
     output_note: str | None = None  # said in every run and report when output_key is set
     trained_on: str | None = None  # a built-in's training data (for data-mismatch notes)
+    signature: Any = None  # core.models.signature.Signature: named inputs and outputs
+
+    def __post_init__(self) -> None:
+        if self.signature is None:  # one float32 input of input_shape, outputs not known
+            from deploy_studio.core.models.signature import shorthand
+
+            self.signature = shorthand(self.input_shape)
 
     @property
     def runnable(self) -> Callable:
@@ -99,7 +117,10 @@ class LoadedModel:
     def is_module(self) -> bool:
         return self.kind == "module"
 
-    def example_input(self, seed: int = 0):
-        import torch
+    def example_inputs(self, seed: int = 0) -> tuple:
+        """One tensor per input at its declared shape and dtype (seeded)."""
+        return self.signature.example_inputs(seed)
 
-        return torch.randn(*self.input_shape, generator=torch.Generator().manual_seed(seed))
+    def example_input(self, seed: int = 0):
+        """The first input's example (the one input of a single-input model)."""
+        return self.example_inputs(seed)[0]

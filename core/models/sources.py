@@ -21,19 +21,19 @@ import torch
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import (
     InitArgsError,
-    InputShapeUnknown,
     ModelLoadError,
     ShapeMismatchError,
     UntrustedPickleError,
 )
 from deploy_studio.core.models.init_args import construct
 from deploy_studio.core.models.loaded import LoadedModel, ModelSpec
+from deploy_studio.core.models.signature import input_signature
 from deploy_studio.core.models.train_mode import check_inference_mode, check_saved_mode
 from deploy_studio.core.models.validate import (
-    SelectOutput,
+    check_dynamic,
     forward_checked,
+    infer_ranges,
     output_note,
-    select_output,
 )
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
 
@@ -78,21 +78,17 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
             " built already",
             "drop [model] init_args (--init-args)",
         )
-    shape = list(spec.input_shape or default_shape or [])
-    if not shape:
-        raise InputShapeUnknown(
-            f"the input shape of {src} cannot be known from the file",
-            "pass --input-shape, e.g. --input-shape 1,3,224,224",
-        )
-    if any(int(v) <= 0 for v in shape):
-        raise ModelLoadError(f"input shape {shape} has a non-positive size", "e.g. 1,3,224,224")
+    sig = input_signature(spec, default_shape, exported)
+    shape = list(sig.inputs[0].shape)
     check_saved_mode(src, kind, module)
     if isinstance(module, torch.nn.Module) and kind != "exported":  # exported graphs refuse .eval()
         module.eval()
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
+    sig, range_notes = infer_ranges(module, sig, exported)
+    notes.extend(range_notes)
+    x = sig.example_inputs()
     reporter.progress("load model", 0.6, "forward pass")
     try:
-        raw = forward_checked(module, x, raw=True)
+        raw = forward_checked(module, x, raw=True, signature=sig)
     except ShapeMismatchError:
         raise
     except ModelLoadError as e:
@@ -104,11 +100,13 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
             ) from None
         raise
     check_inference_mode(src, kind, module, exported, x)
-    out, key = select_output(raw, spec.output)
+    if kind == "module":
+        check_dynamic(module, sig)
+    sig, key = sig.with_outputs(raw, spec.output)  # every output is kept; key: the task's
+    out = sig.flatten(raw)[sig.task]
     out_note = output_note(raw, key, spec.output)
-    if key is not None and out_note and isinstance(module, torch.nn.Module):
+    if key is not None and out_note:
         notes.append(out_note)
-        module = SelectOutput(module, key).eval()
     params = _count_params(module) if kind != "lite" else _lite_params(Path(src).expanduser())
     preprocess, origin = _default_preprocess(src, spec, shape)
     if preprocess is None:
@@ -119,7 +117,13 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
     reporter.progress("load model", 1.0)
     return LoadedModel(
         spec=ModelSpec(
-            src, spec.weights, shape, spec.trust, spec.output, init_args=spec.init_args or None
+            src,
+            spec.weights,
+            shape,
+            spec.trust,
+            spec.output,
+            init_args=spec.init_args or None,
+            inputs=spec.inputs or None,
         ),
         module=module,
         kind=kind,
@@ -134,6 +138,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         output_key=key,
         output_note=out_note,
         trained_on=_trained_on(src),
+        signature=sig,
     )
 
 

@@ -47,7 +47,7 @@ def layer_table(model: LoadedModel) -> list[dict]:
     if handles:
         try:
             with torch.no_grad():
-                module(model.example_input())
+                module(*model.example_inputs())
         finally:
             for h in handles:
                 h.remove()
@@ -63,7 +63,7 @@ def count_flops(model: LoadedModel) -> int | None:
     try:
         counter = FlopCounterMode(display=False)
         with counter, torch.no_grad():
-            model.module(model.example_input())
+            model.module(*model.example_inputs())
         return int(counter.get_total_flops())
     except Exception:  # noqa: BLE001 - some custom ops have no FLOP formula
         return None
@@ -90,6 +90,8 @@ def summarize(model: LoadedModel) -> dict:
         "size_bytes": state_size_bytes(model),
         "input_shape": model.input_shape,
         "output_shape": model.output_shape,
+        "inputs": model.signature.report_inputs(),
+        "outputs": model.signature.report_outputs(),
         "flops": count_flops(model),
         "labels": model.labels,
         "preprocess": model.preprocess.to_dict(),

@@ -87,8 +87,9 @@ def check_saved_mode(src: str, kind: str, module) -> None:
         )
 
 
-def check_inference_mode(src: str, kind: str, module, exported_program, x: torch.Tensor) -> None:
-    """Raise ModelLoadError when the loaded model is in training mode or not deterministic."""
+def check_inference_mode(src: str, kind: str, module, exported_program, x) -> None:
+    """Raise ModelLoadError when the loaded model is in training mode or not deterministic
+    (``x``: the input tensor, or a tuple of one per input)."""
     name = src.rsplit("/", 1)[-1]
     if kind == "exported" and exported_program is not None:
         ops = exported_training_ops(exported_program)
@@ -102,7 +103,8 @@ def check_inference_mode(src: str, kind: str, module, exported_program, x: torch
     if kind in ("torchscript", "lite", "exported"):
         try:
             with torch.no_grad():
-                a, b = module(x), module(x)
+                xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
+                a, b = module(*xs), module(*xs)
         except Exception as e:  # noqa: BLE001 - it ran once (forward_checked): a damaged archive
             raise ModelLoadError(
                 f"{name} failed when run a second time ({str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__})",

@@ -14,6 +14,11 @@ import torch
 import torch.nn as nn
 
 from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError
+from deploy_studio.core.models.signature import (  # re-exported: their home before signatures
+    describe_outputs,
+    dim_name,
+    select_output,
+)
 
 
 def _leaf_modules(module: nn.Module):
@@ -24,19 +29,38 @@ def _shape(t) -> list[int] | None:
     return list(t.shape) if isinstance(t, torch.Tensor) else None
 
 
-def forward_checked(module, x: torch.Tensor, raw: bool = False):
-    """Run ``module(x)`` under no_grad; on failure raise a ShapeMismatchError/ModelLoadError.
+def _as_inputs(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
-    Returns the output tensor (the logits of a tuple/dict output), or with ``raw`` the
-    output as the model returned it.
+
+def _storage(t) -> int | None:
+    try:
+        return int(t.untyped_storage().data_ptr()) if isinstance(t, torch.Tensor) else None
+    except Exception:  # noqa: BLE001 - tensors without storage (meta, sparse)
+        return None
+
+
+def forward_checked(module, x, raw: bool = False, signature=None):
+    """Run ``module(*inputs)`` under no_grad; on failure raise a ShapeMismatchError/ModelLoadError.
+
+    ``x`` is one tensor or a tuple of tensors (one per input of ``signature``, whose names
+    the messages use). Returns the output tensor (the logits of a tuple/dict output), or
+    with ``raw`` the output as the model returned it.
     """
+    xs = _as_inputs(x)
+    names = list(signature.input_names) if signature is not None else []
     trail: list[tuple[str, nn.Module, list[int] | None, list[int] | None]] = []
+    fed: dict[str, int] = {}  # layer -> the model input it received as is
+    ptrs = {p: k for k, t in enumerate(xs) if (p := _storage(t))}
     handles = []
     if isinstance(module, nn.Module) and not isinstance(module, torch.jit.ScriptModule):
         for name, m in _leaf_modules(module):
 
             def pre(mod, args, _name=name):
                 trail.append((_name, mod, _shape(args[0]) if args else None, None))
+                k = ptrs.get(_storage(args[0])) if args else None
+                if k is not None:
+                    fed[_name] = k
 
             def post(mod, args, out, _name=name):
                 if trail and trail[-1][0] == _name:
@@ -47,70 +71,50 @@ def forward_checked(module, x: torch.Tensor, raw: bool = False):
             handles.append(m.register_forward_hook(post))
     try:
         with torch.no_grad():
-            out = module(x)
+            out = module(*xs)
     except Exception as e:  # noqa: BLE001 - every model error becomes a user message
-        raise _explain(e, trail, list(x.shape)) from None
+        described = _described_inputs(xs, names)
+        dtype_error = _dtype_problem(e, trail, fed, xs, names)
+        raise dtype_error or _explain(e, trail, list(xs[0].shape), described, signature) from None
     finally:
         for h in handles:
             h.remove()
     return out if raw else select_output(out)[0]
 
 
-def _tensor_entries(out) -> list[tuple[object, torch.Tensor]]:
-    """(key, tensor) of a tuple/list (int keys) or dict (str keys) output, in order."""
-    if isinstance(out, (tuple, list)):
-        return [(i, v) for i, v in enumerate(out) if isinstance(v, torch.Tensor)]
-    if isinstance(out, dict):
-        return [
-            (k, v) for k, v in out.items() if isinstance(v, torch.Tensor) and isinstance(k, str)
-        ]
-    return []
+def _described_inputs(xs, names: list[str]) -> str | None:
+    """``image [1, 1, 28, 28] float32, meta [1, 6] float32`` when there are several inputs
+    or one that is not float32 (None for the classic single image input)."""
+    if len(xs) == 1 and (not names or names[0] == "input") and xs[0].dtype == torch.float32:
+        return None
+    return ", ".join(
+        f"{names[k] if k < len(names) else k} {list(t.shape)} {str(t.dtype).replace('torch.', '')}"
+        for k, t in enumerate(xs)
+    )
 
 
-def describe_outputs(out) -> str:
-    """``'logits' [1, 10], 'features' [1, 64]`` for the notes and error messages."""
-    return ", ".join(f"{k!r} {list(v.shape)}" for k, v in _tensor_entries(out))
+_DTYPE_WORDS = re.compile(
+    r"scalar type|dtype|Long|Float|Half|Bool|Int\b|type \(|should be the same|tensors? of type",
+    re.IGNORECASE,
+)
 
 
-def select_output(out, wanted: str | int | None = None):
-    """The model's output tensor and where it was: ``(tensor, key)``.
-
-    ``key`` is None for a plain tensor, an int for a tuple/list and a str for a dict. With
-    ``wanted`` (the recipe's ``[model] output``: a dict key, or a tuple index) that entry is
-    used; otherwise a dict's ``logits`` entry, else the first tensor (the caller says which
-    was used in every run and report). Raises ModelLoadError when the output holds no tensor
-    or ``wanted`` is not one of its entries.
-    """
-    entries = _tensor_entries(out)
-    if isinstance(out, torch.Tensor):
-        if wanted not in (None, "", 0, "0"):
-            raise ModelLoadError(
-                f"[model] output = {wanted!r}, but forward() returns a single tensor {list(out.shape)}",
-                "remove [model] output",
-            )
-        return out, None
-    if wanted not in (None, ""):
-        want = (
-            int(wanted)
-            if isinstance(out, (tuple, list)) and str(wanted).lstrip("-").isdigit()
-            else wanted
-        )
-        for k, v in entries:
-            if k == want:
-                return v, k
-        raise ModelLoadError(
-            f"[model] output = {wanted!r} is not an output of the model; forward() returns "
-            f"{type(out).__name__} with {describe_outputs(out) or 'no tensors'}",
-            "set [model] output to one of those names (a dict key, or an index for a tuple)",
-        )
-    if entries:
-        if isinstance(out, dict) and "logits" in out and isinstance(out["logits"], torch.Tensor):
-            return out["logits"], "logits"
-        return entries[0][1], entries[0][0]
-    raise ModelLoadError(
-        f"the model returned {type(out).__name__}, not a tensor",
-        "Deploy Studio handles models that return tensors (alone, or in a tuple or dict); wrap "
-        "the model so forward() returns them",
+def _dtype_problem(err, trail, fed, xs, names) -> ModelLoadError | None:
+    """A layer that rejects the dtype of the model input it was fed, named by input."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    failed = next((t for t in reversed(trail) if t[3] is None), None)
+    if failed is None or failed[0] not in fed or not _DTYPE_WORDS.search(text):
+        return None
+    k = fed[failed[0]]
+    name = names[k] if k < len(names) else f"#{k}"
+    dtype = str(xs[k].dtype).replace("torch.", "")
+    want = "float32" if dtype != "float32" else "int64"
+    shape = "x".join(str(v) for v in xs[k].shape)
+    return ModelLoadError(
+        f"input {name!r} is declared {dtype}, but layer '{failed[0]}' "
+        f"({type(failed[1]).__name__}) rejects it: {text}",
+        f'declare {name!r} with the dtype the model expects, e.g. dtype = "{want}" in '
+        f"[model] inputs (CLI: --input {name}:{shape}:{want})",
     )
 
 
@@ -130,13 +134,14 @@ def output_note(out, key, wanted) -> str | None:
     )
     return (
         f"forward() returns a {what} with {describe_outputs(out)}: using {key!r} as the model's "
-        f"output ({how})"
+        f"output ({how}) for accuracy and top-1 agreement; every output is run and compared"
     )
 
 
 class SelectOutput(nn.Module):
-    """Makes a model that returns a tuple or dict return only its logits tensor, so every
-    converter, runtime and generated app sees one output (layer names stay under ``inner``)."""
+    """Makes a model that returns a tuple or dict return only one of its tensors (layer
+    names stay under ``inner``). The loader no longer wraps models: every output is kept
+    and flattened (see core.models.signature); this stays for callers that want one."""
 
     def __init__(self, inner: nn.Module, key) -> None:
         super().__init__()
@@ -155,24 +160,34 @@ def _factor(features: int, prev_out: list[int] | None) -> str:
     return str(features)
 
 
-def _explain(err: Exception, trail, input_shape: list[int]) -> Exception:
+def _explain(
+    err: Exception, trail, input_shape: list[int], described: str | None = None, signature=None
+) -> Exception:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     if not trail and isinstance(err, TypeError):
         extra = re.search(r"forward\(\) missing (\d+) required positional arguments?: (.+)$", text)
         if extra:
-            n = int(extra.group(1)) + 1
+            given = len(signature.inputs) if signature is not None else 1
+            n = int(extra.group(1)) + given
+            fed = described or f"one input tensor of shape {input_shape}"
             return ModelLoadError(
                 f"the model's forward() takes {n} inputs (also {extra.group(2)}); Deploy Studio "
-                f"feeds one input tensor of shape {input_shape}",
-                "wrap the model in a module whose forward(x) takes one tensor and builds the "
-                "other inputs from it (or fixes them), and load that class",
+                f"feeds {fed}",
+                "declare every input: [model] inputs = [{ name = ..., shape = ..., dtype = ... }, "
+                "...] (CLI: --input NAME:SHAPE:DTYPE, once per input); or wrap the model in a "
+                "module whose forward takes fewer tensors and builds or fixes the others",
             )
     failed = next((t for t in reversed(trail) if t[3] is None), None)
     if failed is None:
         where = f" after layer '{trail[-1][0]}'" if trail else ""
+        on = f"inputs {described}" if described else f"an input of shape {input_shape}"
         return ModelLoadError(
-            f"the forward pass failed{where} on an input of shape {input_shape}: {text}",
-            "check --input-shape (N,C,H,W) against what the model expects"
+            f"the forward pass failed{where} on {on}: {text}",
+            (
+                "check each input's shape and dtype ([model] inputs, --input NAME:SHAPE:DTYPE)"
+                if described
+                else "check --input-shape (N,C,H,W) against what the model expects"
+            )
             + (" and the code after that layer in forward()" if trail else ""),
         )
     name, mod, got, _ = failed
@@ -220,3 +235,138 @@ def _explain(err: Exception, trail, input_shape: list[int]) -> Exception:
         "check --input-shape and this layer's sizes" if m else "check this layer's code",
         layer=name,
     )
+
+
+# --- inputs beyond one float image: id ranges and dynamic dimensions -------------------------
+
+
+def infer_ranges(module, signature, exported_program=None):
+    """``signature`` with the id range of every int input that has none and feeds an
+    ``nn.Embedding`` as is (``0 .. num_embeddings - 1``); returns ``(signature, notes)``.
+
+    A forward pass with id 0 (always valid) in every int input tells which embedding each
+    one reaches; an ExportedProgram is read from its graph instead. Int inputs whose range
+    stays unknown are fed id 0 until the recipe gives ``range``.
+    """
+    from dataclasses import replace
+
+    wanted = [k for k, i in enumerate(signature.inputs) if i.is_int and i.range is None]
+    if not wanted:
+        return signature, []
+    sizes = (
+        _exported_embedding_sizes(exported_program, signature)
+        if exported_program is not None
+        else _module_embedding_sizes(module, signature)
+    )
+    inputs, notes = list(signature.inputs), []
+    for k in wanted:
+        found = sizes.get(k)
+        if found:
+            layer, n = min(found, key=lambda f: f[1])
+            inputs[k] = replace(inputs[k], range=(0.0, float(n - 1)))
+            notes.append(
+                f"input {inputs[k].name!r}: ids 0..{n - 1}, from the embedding '{layer}' it "
+                f"feeds ({n} entries)"
+            )
+    return replace(signature, inputs=tuple(inputs)), notes
+
+
+def _module_embedding_sizes(module, signature) -> dict[int, list[tuple[str, int]]]:
+    if not isinstance(module, nn.Module) or isinstance(module, torch.jit.ScriptModule):
+        return {}
+    embeddings = [(n, m) for n, m in module.named_modules() if isinstance(m, nn.Embedding)]
+    if not embeddings:
+        return {}
+    xs = tuple(
+        torch.zeros(i.shape, dtype=i.torch_dtype) if i.is_int else i.example()
+        for i in signature.inputs
+    )
+    ptrs = {p: k for k, t in enumerate(xs) if signature.inputs[k].is_int and (p := _storage(t))}
+    found: dict[int, list[tuple[str, int]]] = {}
+    handles = []
+    for name, m in embeddings:
+
+        def pre(mod, args, _name=name):
+            k = ptrs.get(_storage(args[0])) if args else None
+            if k is not None:
+                found.setdefault(k, []).append((_name, int(mod.num_embeddings)))
+
+        handles.append(m.register_forward_pre_hook(pre))
+    try:
+        with torch.no_grad():
+            module(*xs)
+    except Exception:  # noqa: BLE001 - the checked forward pass explains failures
+        return {}
+    finally:
+        for h in handles:
+            h.remove()
+    return found
+
+
+def _exported_embedding_sizes(ep, signature) -> dict[int, list[tuple[str, int]]]:
+    names = list(ep.graph_signature.user_inputs)
+    found: dict[int, list[tuple[str, int]]] = {}
+    for node in ep.graph.nodes:
+        if node.op != "call_function" or "embedding" not in str(node.target):
+            continue
+        weight, indices = (*node.args, None, None)[:2]
+        val = getattr(weight, "meta", {}).get("val")
+        if getattr(indices, "name", None) in names and val is not None and val.dim() == 2:
+            k = names.index(indices.name)
+            if k < len(signature.inputs):
+                found.setdefault(k, []).append((weight.name, int(val.shape[0])))
+    return found
+
+
+_SPECIALIZED = re.compile(
+    r"You marked (\w+) as dynamic but your code specialized it to be a constant \((\d+)\)"
+)
+_SYMBOL = re.compile(r"\b(\w+_dim\d+)\b")
+
+
+def dynamic_problem(err: BaseException, signature) -> ModelLoadError | None:
+    """A torch.export failure caused by a declared dynamic dimension, named by input and
+    dimension (None when the failure is about something else)."""
+    text = str(err)
+    symbols = {dim_name(i.name, d): (i, d) for i in signature.inputs for d in i.dynamic}
+    m = _SPECIALIZED.search(text)
+    if m and m.group(1) in symbols:
+        spec, d = symbols[m.group(1)]
+        detail = f"the model's code fixes it to {m.group(2)}"
+    else:
+        hit = next((s for s in _SYMBOL.findall(text) if s in symbols), None)
+        if hit is None or not any(w in text for w in ("onstraint", "guard", "specializ")):
+            return None
+        spec, d = symbols[hit]
+        line = next((ln.strip() for ln in text.splitlines() if hit in ln), "")
+        detail = f"torch.export found a constraint: {line[:200]}"
+    lo, hi = spec.dynamic[d]
+    return ModelLoadError(
+        f"input {spec.name!r}: dimension {d} is declared dynamic [{lo}, {hi}], but torch.export "
+        f"cannot hold that range ({detail})",
+        f"remove dynamic from input {spec.name!r} (or narrow it to what the model accepts); "
+        "recurrent layers (nn.GRU, nn.LSTM) unroll their time loop under torch.export, so "
+        "their sequence length cannot vary",
+    )
+
+
+def check_dynamic(module, signature) -> None:
+    """Export ``module`` with the signature's dynamic dimensions once, so that a range the
+    model cannot hold is refused when it is loaded (before any build)."""
+    import warnings
+
+    from deploy_studio.core.errors import ConversionError
+
+    if not signature.has_dynamic or not isinstance(module, nn.Module):
+        return
+    inputs = signature.export_inputs(signature.example_inputs())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.export.export(module, inputs, dynamic_shapes=signature.dynamic_shapes())
+    except Exception as e:  # explained below, or left to the export converter
+        problem = dynamic_problem(e, signature)
+        if problem is not None:
+            raise problem from None
+        if isinstance(e, ConversionError):
+            raise

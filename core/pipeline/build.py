@@ -67,18 +67,12 @@ def build_variant(
     module = session.model.module
     if session.model.kind == "module":
         module = copy.deepcopy(module).eval()
-    example = (
-        torch.from_numpy(session.preprocess.apply(session.dataset.images[session.eval_idx[:1]]))
-        if len(session.eval_idx)
-        else session.model.example_input()
-    )
-    if list(example.shape) != list(session.model.input_shape):
-        example = session.model.example_input()
-    example = example.clone(memory_format=torch.contiguous_format)
+    inputs = example_inputs(session)
     ctx = BuildContext(
         model=session.model,
         module=module,
-        example=example,
+        example=inputs[0],
+        inputs=inputs,
         dataset=session.dataset,
         train_idx=session.train_idx,
         eval_idx=session.eval_idx,
@@ -104,6 +98,21 @@ def build_variant(
     artifact.notes = [*artifact.notes, *ctx.notes]
     reporter.progress(f"export {variant.format}", 1.0)
     return artifact, ctx
+
+
+def example_inputs(session: Session) -> tuple:
+    """A batch-1 example of every input: the first held-out sample (real data), or the
+    signature's seeded random inputs when there is none or it does not fit the declared
+    shapes."""
+    sig = session.model.signature
+    inputs = None
+    if len(session.eval_idx):
+        inputs = tuple(torch.from_numpy(a[:1].copy()) for a in session.eval_inputs)
+        if not all(spec.accepts(list(x.shape)) for spec, x in zip(sig.inputs, inputs, strict=True)):
+            inputs = None
+    if inputs is None:
+        inputs = session.model.example_inputs()
+    return tuple(x.clone(memory_format=torch.contiguous_format) for x in inputs)
 
 
 def count_params(module, previous: int) -> int:

@@ -26,7 +26,9 @@ class BuildContext:
     ----------
     model: the original loaded model (never modified).
     module: the working nn.Module; steps replace or change it (prune, distill, quantize).
-    example: a batch-1 example input of the model's input shape.
+    example: a batch-1 example of the model's first input (its one input, usually).
+    inputs: a batch-1 example of every input, in the signature's order (``(example,)`` for
+        a single-input model): converters export and trace with these.
     dataset, train_idx, eval_idx: the data and its deterministic split.
     variant: the variant spec being built.
     workdir: where the artifact is written (``DIR/artifacts``).
@@ -59,9 +61,29 @@ class BuildContext:
     post_export: list[Callable] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple = ()
+
+    def __post_init__(self) -> None:
+        if not self.inputs:
+            self.inputs = (self.example,)
+
+    @property
+    def signature(self):
+        """The model's named inputs and flattened outputs
+        (:class:`~deploy_studio.core.models.signature.Signature`)."""
+        return self.model.signature
+
+    def calibration_inputs(self, n: int | None = None) -> tuple:
+        """Up to ``n`` (default ``calibration_samples``) training-side samples of every input,
+        one tensor per input with the samples on the first axis (int8 calibration feeds
+        sample ``i`` of each, the same data for every input)."""
+        n = self.calibration_samples if n is None else n
+        return self.dataset.input_tensors(self.train_idx[: max(1, n)])
 
     def calibration_tensors(self, n: int | None = None) -> torch.Tensor:
-        """Up to ``n`` (default ``calibration_samples``) preprocessed samples from the training side."""
+        """Up to ``n`` (default ``calibration_samples``) preprocessed samples from the training
+        side, of the first input (the one input of an image model; see
+        :meth:`calibration_inputs` for every input)."""
         n = self.calibration_samples if n is None else n
         idx = self.train_idx[: max(1, n)]
         x, _ = self.dataset.tensors(idx)

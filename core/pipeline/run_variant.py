@@ -11,7 +11,13 @@ from pathlib import Path
 
 from deploy_studio.core.errors import StudioError
 from deploy_studio.core.formats.contract import converts
-from deploy_studio.core.measure import accuracy_of, measure_latency, parity_of, run_outputs
+from deploy_studio.core.measure import (
+    accuracy_of,
+    measure_latency,
+    outputs_parity,
+    parity_of,
+    run_outputs,
+)
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.report.model import Accuracy, Latency, Parity, VariantResult
 from deploy_studio.core.runtimes import open_runner, run_scope
@@ -53,9 +59,13 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     if artifact.runtime is None:
         return row
     bench = recipe.benchmark
-    x1 = session.eval_x[:1] if len(session.eval_x) else ctx.example.numpy()
+    sig = session.model.signature
+    xs = session.eval_inputs
+    x1 = [a[:1] for a in xs] if len(xs[0]) else [x.numpy() for x in ctx.inputs]
     with run_scope(artifact.runtime, bench.threads):
-        runner = open_runner(artifact.runtime, artifact.path, bench.threads, module=ctx.module)
+        runner = open_runner(
+            artifact.runtime, artifact.path, bench.threads, module=ctx.module, signature=sig
+        )
         try:
             lat = measure_latency(
                 runner,
@@ -65,15 +75,31 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
                 threads=bench.threads,
                 reporter=reporter,
             )
-            outputs = run_outputs(runner, session.eval_x, reporter)
+            outputs = run_outputs(runner, xs, reporter)
         finally:
             runner.close()
     row.latency_ms = Latency(**lat)
-    if outputs.shape[1:] != session.reference.shape[1:]:
-        raise StudioError(
-            f"the {artifact.format} artifact outputs shape {list(outputs.shape[1:])}, "
-            f"the model {list(session.reference.shape[1:])}"
-        )
-    row.accuracy = Accuracy(**accuracy_of(outputs, session.eval_y))
-    row.parity = Parity(**parity_of(outputs, session.reference))
+    references = session.references or [session.reference]
+    check_outputs(artifact.format, outputs, references, sig.output_names)
+    task = outputs[sig.task] if len(outputs) > sig.task else outputs[0]
+    row.accuracy = Accuracy(**accuracy_of(task, session.eval_y))
+    row.parity = Parity(**parity_of(task, session.reference))
+    if len(outputs) > 1:
+        row.parity.outputs = outputs_parity(outputs, references, sig.output_names)
     return row
+
+
+def check_outputs(fmt: str, outputs: list, references: list, names: list[str]) -> None:
+    """Raise when an artifact returns other outputs than the model (count or shapes)."""
+    if len(outputs) != len(references):
+        raise StudioError(
+            f"the {fmt} artifact returns {len(outputs)} output(s), the model {len(references)} "
+            f"({', '.join(names)})"
+        )
+    for k, (out, ref) in enumerate(zip(outputs, references, strict=True)):
+        if out.shape[1:] != ref.shape[1:]:
+            name = names[k] if k < len(names) else str(k)
+            raise StudioError(
+                f"the {fmt} artifact outputs shape {list(out.shape[1:])} for {name!r}, "
+                f"the model {list(ref.shape[1:])}"
+            )

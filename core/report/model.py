@@ -68,7 +68,12 @@ class Accuracy:
 
 @dataclass
 class Parity:
-    """How an artifact reproduces the original model on the same samples (see core.measure)."""
+    """How an artifact reproduces the original model on the same samples (see core.measure).
+
+    The top-level figures are the task output's (the model's only output, or the one
+    ``[model] output`` names); a model with several outputs also gets ``outputs``: per named
+    output ``max_abs_diff``, ``snr_db``, ``cosine`` and ``samples``.
+    """
 
     max_abs_diff: float | None
     top1_agreement: float | None
@@ -76,11 +81,14 @@ class Parity:
     samples: int
     meaningful: bool = True
     note: str | None = None
+    outputs: dict[str, dict] | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
         if d["note"] is None:
             d.pop("note")
+        if d["outputs"] is None:
+            d.pop("outputs")
         return d
 
     @classmethod
@@ -247,6 +255,11 @@ class AppResult:
 
 @dataclass
 class ModelInfo:
+    """The model a report measured. ``input_shape``/``output_shape`` are the first input's
+    and the task output's; ``inputs``/``outputs`` (every named input and flattened output)
+    are written when the model has more than one float32 input of the shorthand, or more
+    than one output."""
+
     spec: str
     weights: str | None
     params: int
@@ -254,9 +267,15 @@ class ModelInfo:
     output_shape: list[int]
     kind: str
     output: str | int | None = None
+    inputs: list[dict] | None = None
+    outputs: list[dict] | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for k in ("inputs", "outputs"):
+            if d[k] is None:
+                d.pop(k)
+        return d
 
 
 @dataclass

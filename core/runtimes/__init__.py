@@ -1,8 +1,10 @@
 """Host runtimes that run an artifact: eager, TorchScript-lite, ExecuTorch, ONNX Runtime.
 
-``open_runner(runtime, artifact_path, threads, module=None)`` returns a :class:`Runner` whose
-``run(x)`` maps a float32 numpy batch-1 input to a float32 numpy output. Each runtime applies
-``threads`` to its own thread pool.
+``open_runner(runtime, artifact_path, threads, module=None, signature=None)`` returns a
+:class:`Runner` whose ``run_all(inputs)`` maps one numpy array per model input (batch 1, each
+in its dtype) to the list of the model's flattened outputs, and whose ``run(x)`` maps one
+float32 batch-1 array to the task output. Each runtime applies ``threads`` to its own thread
+pool.
 """
 
 from __future__ import annotations

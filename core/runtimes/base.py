@@ -10,7 +10,14 @@ from deploy_studio.core.errors import RuntimeRunError
 
 
 class Runner:
-    """Runs one artifact on this host. Subclasses implement ``run``.
+    """Runs one artifact on this host. Subclasses implement ``run_all``.
+
+    ``run_all(inputs)`` takes one numpy array per model input (batch 1, each in its own
+    dtype) and returns the model's flattened outputs (see
+    :mod:`deploy_studio.core.models.signature`), floats as float32. ``run(x)`` is the
+    single-array shorthand: one array in, the task output out (``run([a, b])`` is
+    ``run_all``). A runtime written before ``run_all`` existed may implement ``run(x)``
+    alone: it then serves single-input models.
 
     A runner is opened, used and closed inside :func:`run_scope`, which applies its thread
     count and puts the process's back afterwards.
@@ -18,9 +25,30 @@ class Runner:
 
     runtime = ""
     threads = 1
+    signature = None  # the model's Signature (set by open_runner): which output is the task's
 
-    def run(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
-        raise NotImplementedError
+    @property
+    def task_index(self) -> int:
+        """Which flattened output ``run(x)`` returns."""
+        return int(self.signature.task) if self.signature is not None else 0
+
+    def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        """Every flattened output for one sample (one array per input)."""
+        if type(self).run is Runner.run:  # pragma: no cover - interface
+            raise NotImplementedError
+        if len(inputs) != 1:
+            raise RuntimeRunError(
+                f"the {self.runtime or type(self).__name__} runtime runs single-input models only",
+                "implement Runner.run_all to take one array per input",
+            )
+        return [np.asarray(self.run(inputs[0]))]
+
+    def run(self, x):
+        """``run(array)``: the task output of a single-input model; ``run([arrays])``: every
+        flattened output (:meth:`run_all`)."""
+        if isinstance(x, (list, tuple)):
+            return self.run_all(list(x))
+        return self.run_all([x])[self.task_index]
 
     def close(self) -> None:
         """Release the runtime's resources."""
@@ -33,14 +61,21 @@ def run_scope(runtime: str, threads: int):
     return thread_scope(max(1, int(threads)), executorch=runtime == "executorch")
 
 
-def open_runner(runtime: str, path: str | Path | None, threads: int = 1, module=None) -> Runner:
-    """Open ``path`` (or the in-memory ``module`` for eager) in ``runtime`` with ``threads``."""
+def open_runner(
+    runtime: str, path: str | Path | None, threads: int = 1, module=None, signature=None
+) -> Runner:
+    """Open ``path`` (or the in-memory ``module`` for eager) in ``runtime`` with ``threads``.
+
+    ``signature`` (the model's :class:`~deploy_studio.core.models.signature.Signature`) tells
+    the runner which output ``run(x)`` returns (the task output; else the first).
+    """
     from deploy_studio.core.registry import RUNTIMES
 
     entry = RUNTIMES.get(runtime)
     try:
         runner = entry.obj(path, threads, module)
         runner.threads = max(1, int(threads))
+        runner.signature = signature
         return runner
     except RuntimeRunError:
         raise
@@ -62,6 +97,32 @@ def not_runnable_reason(fmt: str) -> str:
     except Exception:  # noqa: BLE001 - an unknown format: say so plainly
         reason = None
     return reason or f"{fmt}: no runtime on this host ({platform.system() or 'unknown'})"
+
+
+def flat_numpy(out) -> list[np.ndarray]:
+    """A model's output (a tensor, or a tuple/list/dict of them, nested) as its flattened
+    leaves in pytree order: floats as float32, ints and bools as they are."""
+    import torch
+    from torch.utils import _pytree as pytree
+
+    leaves = []
+    for leaf in pytree.tree_leaves(out):
+        if isinstance(leaf, torch.Tensor):
+            leaf = leaf.detach()
+            leaf = leaf.float().numpy() if leaf.is_floating_point() else leaf.numpy()
+        leaves.append(_float32(np.asarray(leaf)))
+    return leaves
+
+
+def _float32(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float32, copy=False) if a.dtype.kind == "f" else a
+
+
+def tensors_of(inputs: list[np.ndarray]) -> list:
+    """One torch tensor per numpy input (dtype kept; contiguous)."""
+    import torch
+
+    return [torch.from_numpy(np.ascontiguousarray(a)) for a in inputs]
 
 
 def as_numpy(out) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from deploy_studio.core.registry import RUNTIMES
-from deploy_studio.core.runtimes.base import Runner, as_numpy
+from deploy_studio.core.runtimes.base import Runner, flat_numpy, tensors_of
 
 
 @RUNTIMES.register("eager", label="PyTorch eager")
@@ -18,6 +18,6 @@ class EagerRunner(Runner):
             raise ValueError("the eager runtime runs an in-memory module")
         self.module = module
 
-    def run(self, x: np.ndarray) -> np.ndarray:
+    def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         with torch.inference_mode():
-            return as_numpy(self.module(torch.from_numpy(x)))
+            return flat_numpy(self.module(*tensors_of(inputs)))

@@ -4,10 +4,9 @@ sized by :meth:`Runner.scope` while it runs."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from deploy_studio.core.registry import RUNTIMES
-from deploy_studio.core.runtimes.base import Runner, as_numpy
+from deploy_studio.core.runtimes.base import Runner, flat_numpy, tensors_of
 
 
 @RUNTIMES.register("executorch", label="ExecuTorch runtime")
@@ -20,8 +19,8 @@ class ExecuTorchRunner(Runner):
         self.program = Runtime.get().load_program(str(path))
         self.method = self.program.load_method("forward")
 
-    def run(self, x: np.ndarray) -> np.ndarray:
-        return as_numpy(self.method.execute([torch.from_numpy(x)]))
+    def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        return flat_numpy(list(self.method.execute(tensors_of(inputs))))
 
     def close(self) -> None:
         """Free the program (and its XNNPACK delegate) before the pool may be resized again."""

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from deploy_studio.core.registry import RUNTIMES
-from deploy_studio.core.runtimes.base import Runner, as_numpy
+from deploy_studio.core.runtimes.base import Runner, flat_numpy, tensors_of
 
 
 @RUNTIMES.register("torchscript-lite", label="TorchScript lite interpreter")
@@ -22,6 +22,6 @@ class LiteRunner(Runner):
             warnings.simplefilter("ignore")
             self.module = _load_for_lite_interpreter(str(path))
 
-    def run(self, x: np.ndarray) -> np.ndarray:
+    def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         with torch.inference_mode():
-            return as_numpy(self.module(torch.from_numpy(x)))
+            return flat_numpy(self.module(*tensors_of(inputs)))

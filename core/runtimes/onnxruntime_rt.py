@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from deploy_studio.core.errors import RuntimeRunError
 from deploy_studio.core.registry import RUNTIMES
-from deploy_studio.core.runtimes.base import Runner
+from deploy_studio.core.runtimes.base import Runner, flat_numpy
 
 
 @RUNTIMES.register("onnxruntime", label="ONNX Runtime")
@@ -21,7 +22,13 @@ class OnnxRuntimeRunner(Runner):
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        self.input_name = self.session.get_inputs()[0].name
+        self.input_names = [i.name for i in self.session.get_inputs()]
 
-    def run(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.session.run(None, {self.input_name: x})[0], dtype=np.float32)
+    def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        if len(inputs) != len(self.input_names):
+            raise RuntimeRunError(
+                f"the ONNX model takes {len(self.input_names)} input(s) "
+                f"({', '.join(self.input_names)}), got {len(inputs)}"
+            )
+        feeds = dict(zip(self.input_names, inputs, strict=True))
+        return flat_numpy(self.session.run(None, feeds))

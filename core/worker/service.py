@@ -118,6 +118,8 @@ class SessionService:
         s = self.session(req.recipe, reporter, reference=False)
         ds = s.dataset
         idx = s.eval_idx[: req.limit] if len(s.eval_idx) else np.arange(min(req.limit, len(ds)))
+        if not ds.has_images:  # array data (npz, random token ids): nothing to show as pictures
+            idx = idx[:0]
         return Samples(
             ds.name,
             ds.images[idx].copy(),
@@ -134,7 +136,9 @@ class SessionService:
         s = self.session(req.recipe, reporter, reference=False)
         x = s.preprocess.apply(req.pixels)[None]
         with run_scope("eager", 1):
-            ref = open_runner("eager", None, 1, module=s.model.module).run(x)[0]
+            ref = open_runner(
+                "eager", None, 1, module=s.model.module, signature=s.model.signature
+            ).run(x)[0]
         preds = []
         for row in req.rows:
             reporter.check()
@@ -163,7 +167,12 @@ class SessionService:
                 out = ref
             else:
                 with run_scope(row.runtime, 1):
-                    runner = open_runner(row.runtime, Path(req.out_dir) / row.artifact, 1)
+                    runner = open_runner(
+                        row.runtime,
+                        Path(req.out_dir) / row.artifact,
+                        1,
+                        signature=self._session.model.signature if self._session else None,
+                    )
                     try:
                         out = runner.run(x)[0]
                     finally:

@@ -41,14 +41,18 @@ def _recipe(source, variants, data="builtin:digits", shape=(1, 1, 28, 28)):
 
 
 @pytest.mark.parametrize("cls", ["ReturnsTuple", "ReturnsDict"])
-def test_tuple_and_dict_outputs_become_one_logits_tensor(models_file, cls):
+def test_tuple_and_dict_outputs_are_kept_and_the_logits_are_the_task_output(models_file, cls):
+    # Every output runs as the model returns it (flattened into named outputs); the logits
+    # are the task output (accuracy, agreement), not "features".
     m = load_model(ModelSpec(f"{models_file}:{cls}", input_shape=[1, 1, 28, 28]))
     assert m.output_shape == [1, 10]
     out = m.module(torch.zeros(1, 1, 28, 28))
-    assert isinstance(out, torch.Tensor) and list(out.shape) == [
-        1,
-        10,
-    ]  # the dict's "logits", not "features"
+    assert isinstance(out, tuple if cls == "ReturnsTuple" else dict)
+    names = ["out.0", "out.1"] if cls == "ReturnsTuple" else ["features", "logits"]
+    assert m.signature.output_names == names
+    assert m.signature.output_names[m.signature.task] == (
+        "out.0" if cls == "ReturnsTuple" else "logits"
+    )
     assert m.output_key == (0 if cls == "ReturnsTuple" else "logits")
     assert any(f"using {m.output_key!r} as the model's output" in n for n in m.notes), m.notes
     from deploy_studio.core.models.summary import layer_table
@@ -73,16 +77,30 @@ def test_two_input_model_says_so(models_file):
     assert "--input-shape" not in e.value.hint and "wrap" in e.value.hint
 
 
-@pytest.mark.parametrize("data", ["random", "builtin:digits"])
-def test_non_image_model_run_is_a_user_error(models_file, tmp_path, data):
+def test_non_image_model_on_image_data_is_a_user_error(models_file, tmp_path):
     # Used to end in a traceback from inside the eager runtime (28x28 pixels fed to Linear(20)).
     recipe = _recipe(
-        f"{models_file}:Tabular", [{"name": "e", "format": "eager"}], data=data, shape=(1, 20)
+        f"{models_file}:Tabular",
+        [{"name": "e", "format": "eager"}],
+        data="builtin:digits",
+        shape=(1, 20),
     )
     with pytest.raises(StudioError, match=r"not an image") as e:
         run_recipe(recipe, tmp_path / "out", isolate=False)
     assert e.value.exit_code == 2
+    assert "npz:FILE" in e.value.hint
     assert not (tmp_path / "out").exists()  # bad input leaves no output folder behind
+
+
+def test_non_image_model_runs_on_random_inputs(models_file, tmp_path):
+    # random data makes inputs of the declared shape and dtype: latency and parity, no accuracy
+    recipe = _recipe(
+        f"{models_file}:Tabular", [{"name": "e", "format": "eager"}], data="random", shape=(1, 20)
+    )
+    report = run_recipe(recipe, tmp_path / "out", isolate=False)
+    row = report["variants"][0]
+    assert row["error"] is None and row["accuracy"]["top1"] is None
+    assert row["parity"]["max_abs_diff"] == 0.0
 
 
 def test_state_dict_errors_name_the_real_problem(tmp_path, tiny_model_file):

@@ -254,6 +254,74 @@ class Tabular(nn.Module):
         return self.fc(x)
 
 
+class ImageAndVector(nn.Module):
+    """Two float inputs: a 1x28x28 image and a 6-feature vector -> 10 logits."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.conv = nn.Conv2d(1, 4, 3, stride=2)
+            self.relu = nn.ReLU()
+            self.vec = nn.Linear(6, 8)
+            self.fc = nn.Linear(4 * 13 * 13 + 8, 10)
+
+    def forward(self, image, meta):
+        f = self.relu(self.conv(image)).flatten(1)
+        return self.fc(torch.cat([f, self.relu(self.vec(meta))], 1))
+
+
+class TokenGRU(nn.Module):
+    """int64 token ids [1, L] (a 50-id vocabulary) -> embedding -> GRU -> 4 logits."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.emb = nn.Embedding(50, 16)
+            self.gru = nn.GRU(16, 24, batch_first=True)
+            self.fc = nn.Linear(24, 4)
+
+    def forward(self, tokens):
+        h, _ = self.gru(self.emb(tokens))
+        return self.fc(h[:, -1])
+
+
+class TokenConv(nn.Module):
+    """int64 token ids [1, L] and a bool mask [1, L] -> embedding -> Conv1d -> masked mean
+    -> 4 logits: any sequence length (torch.export keeps it dynamic)."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.emb = nn.Embedding(50, 16)
+            self.conv = nn.Conv1d(16, 16, 3, padding=1)
+            self.relu = nn.ReLU()
+            self.fc = nn.Linear(16, 4)
+
+    def forward(self, tokens, mask):
+        h = self.relu(self.conv(self.emb(tokens).transpose(1, 2)))
+        m = mask.unsqueeze(1).to(h.dtype)
+        return self.fc((h * m).sum(2) / m.sum(2).clamp(min=1.0))
+
+
+class DictHeads(TinyNet):
+    """Returns {"logits", "embedding"}: both are outputs, the logits the task's."""
+
+    def forward(self, x):
+        f = self.features(x)
+        return {"logits": self.fc(f), "embedding": f[:, :32]}
+
+
+class NestedTuple(TinyNet):
+    """Returns (logits, (features, {"norm": ...})): a nested tuple with a dict inside."""
+
+    def forward(self, x):
+        f = self.features(x)
+        return self.fc(f), (f[:, :16], {"norm": f.norm(dim=1, keepdim=True)})
+
+
 class AllEqual(nn.Module):
     """What random or untrained weights sometimes give: every class the same tiny score."""
 

@@ -2,7 +2,8 @@
 
 Defaults make a recipe that builds and measures in seconds: the tiny model's 1x28x28 input,
 builtin:digits with 32 calibration and 60 held-out samples, one thread, 2 warm-up and 5 timed
-runs. ``data``, ``benchmark`` and ``model`` given as dicts are merged over those defaults;
+runs. ``data``, ``benchmark`` and ``model`` given as dicts are merged over those defaults (a
+model with ``inputs`` drops the default ``input_shape``);
 any other table (``gates``, ``export``, ``preprocess``) is written as given::
 
     recipe(f"{models}:TinyNet", [variant("fp32-pte", "pte")], gates={"max_size_bytes": 1})
@@ -60,6 +61,8 @@ def recipe_dict(
     m: dict[str, Any] = {"input_shape": list(TINY_SHAPE)}
     if isinstance(model, dict):
         m.update({k: (str(v) if isinstance(v, os.PathLike) else v) for k, v in model.items()})
+        if "inputs" in model and "input_shape" not in model:  # named inputs replace the shorthand
+            m.pop("input_shape")
     else:
         m["source"] = model_source(model)
     d: dict[str, Any] = {
