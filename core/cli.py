@@ -367,6 +367,13 @@ def _print_results(report_data: dict, out: Path) -> None:
             f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
             f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
         )
+        for name, p in ((v.parity.outputs or {}) if v.parity else {}).items():
+            diff, osnr, cos = p.get("max_abs_diff"), p.get("snr_db"), p.get("cosine")
+            print(
+                f"  output {name}: max |diff| {f'{diff:.2e}' if diff is not None else 'n/a'}, "
+                f"SNR {f'{osnr:.1f} dB' if osnr is not None else 'n/a'}, "
+                f"cosine {f'{cos:.6f}' if cos is not None else 'n/a'}"
+            )
     for g in report.gates:
         if g.status == "passed":
             continue

@@ -674,12 +674,40 @@ def _parse_range(raw: Any, dtype: str, where: str) -> tuple[float, float] | None
     return float(raw[0]), float(raw[1])
 
 
-def input_signature(spec, default_shape: Sequence[int] | None, exported=None) -> Signature:
+def forward_inputs(module) -> list[str] | None:
+    """The names of the tensors ``forward`` requires, where the model says them: a
+    TorchScript archive's schema, or an nn.Module's Python signature (None when unknown)."""
+    import inspect
+
+    import torch
+
+    try:
+        if isinstance(module, torch.jit.ScriptModule):
+            forward: Any = module.forward
+            args = forward.schema.arguments[1:]
+            return [a.name for a in args if a.default_value is None]
+        if isinstance(module, torch.nn.Module):
+            params = inspect.signature(module.forward).parameters.values()
+            positional = (
+                inspect.Parameter.POSITIONAL_ONLY,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            )
+            return [p.name for p in params if p.kind in positional and p.default is p.empty]
+    except (AttributeError, RuntimeError, TypeError, ValueError):
+        return None
+    return None
+
+
+def input_signature(
+    spec, default_shape: Sequence[int] | None, exported=None, module=None
+) -> Signature:
     """The inputs a model is loaded with: the recipe's ``inputs``, else its ``input_shape``,
     else an ExportedProgram's own inputs (when it has several, or one that is not float32),
     else the source's default shape (one float32 input).
 
-    Raises InputShapeUnknown when none is known, ModelLoadError on a non-positive size.
+    Raises InputShapeUnknown when none is known (naming the inputs ``forward`` takes, read
+    from a TorchScript archive's schema or the module's code), ModelLoadError on a
+    non-positive size.
     """
     from deploy_studio.core.errors import InputShapeUnknown, ModelLoadError
 
@@ -691,6 +719,15 @@ def input_signature(spec, default_shape: Sequence[int] | None, exported=None) ->
             return Signature(tuple(found))
     shape = list(spec.input_shape or default_shape or [])
     if not shape:
+        names = forward_inputs(module) if module is not None else None
+        if names and len(names) > 1:
+            raise InputShapeUnknown(
+                f"the input shapes of {spec.source.strip()} cannot be known from the file; its "
+                f"forward() takes {len(names)} inputs: {', '.join(names)}",
+                "pass each one: "
+                + " ".join(f"--input {n}:SHAPE:DTYPE" for n in names)
+                + " (e.g. --input tokens:1x50:int64), or [model] inputs in a recipe",
+            )
         raise InputShapeUnknown(
             f"the input shape of {spec.source.strip()} cannot be known from the file",
             "pass --input-shape, e.g. --input-shape 1,3,224,224 (or --input NAME:SHAPE:DTYPE "

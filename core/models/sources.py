@@ -78,7 +78,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
             " built already",
             "drop [model] init_args (--init-args)",
         )
-    sig = input_signature(spec, default_shape, exported)
+    sig = input_signature(spec, default_shape, exported, module)
     shape = list(sig.inputs[0].shape)
     check_saved_mode(src, kind, module)
     if isinstance(module, torch.nn.Module) and kind != "exported":  # exported graphs refuse .eval()

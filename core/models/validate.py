@@ -17,6 +17,7 @@ from deploy_studio.core.errors import ModelLoadError, ShapeMismatchError
 from deploy_studio.core.models.signature import (  # re-exported: their home before signatures
     describe_outputs,
     dim_name,
+    forward_inputs,
     select_output,
 )
 
@@ -75,7 +76,10 @@ def forward_checked(module, x, raw: bool = False, signature=None):
     except Exception as e:  # noqa: BLE001 - every model error becomes a user message
         described = _described_inputs(xs, names)
         dtype_error = _dtype_problem(e, trail, fed, xs, names)
-        raise dtype_error or _explain(e, trail, list(xs[0].shape), described, signature) from None
+        if dtype_error is not None:
+            raise dtype_error from None
+        wanted = forward_inputs(module)
+        raise _explain(e, trail, list(xs[0].shape), described, signature, wanted) from None
     finally:
         for h in handles:
             h.remove()
@@ -160,23 +164,38 @@ def _factor(features: int, prev_out: list[int] | None) -> str:
     return str(features)
 
 
+def _missing_inputs(err, text: str, names: list[str] | None, signature) -> tuple[int, str] | None:
+    """``(inputs forward() takes, the missing ones as text)`` when it was given too few."""
+    given = len(signature.inputs) if signature is not None else 1
+    python = re.search(r"forward\(\) missing (\d+) required positional arguments?: (.+)$", text)
+    if isinstance(err, TypeError) and python:
+        return int(python.group(1)) + given, python.group(2)
+    script = re.search(r"forward\(\) is missing value for argument '(\w+)'", text)
+    if script:  # TorchScript names the first missing one; its schema names them all
+        rest = names[given:] if names and len(names) > given else [script.group(1)]
+        return given + len(rest), " and ".join(repr(n) for n in rest)
+    return None
+
+
 def _explain(
-    err: Exception, trail, input_shape: list[int], described: str | None = None, signature=None
+    err: Exception,
+    trail,
+    input_shape: list[int],
+    described: str | None = None,
+    signature=None,
+    names: list[str] | None = None,
 ) -> Exception:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    if not trail and isinstance(err, TypeError):
-        extra = re.search(r"forward\(\) missing (\d+) required positional arguments?: (.+)$", text)
-        if extra:
-            given = len(signature.inputs) if signature is not None else 1
-            n = int(extra.group(1)) + given
-            fed = described or f"one input tensor of shape {input_shape}"
-            return ModelLoadError(
-                f"the model's forward() takes {n} inputs (also {extra.group(2)}); Deploy Studio "
-                f"feeds {fed}",
-                "declare every input: [model] inputs = [{ name = ..., shape = ..., dtype = ... }, "
-                "...] (CLI: --input NAME:SHAPE:DTYPE, once per input); or wrap the model in a "
-                "module whose forward takes fewer tensors and builds or fixes the others",
-            )
+    missing = _missing_inputs(err, text, names, signature)
+    if not trail and missing:
+        n, also = missing
+        fed = described or f"one input tensor of shape {input_shape}"
+        return ModelLoadError(
+            f"the model's forward() takes {n} inputs (also {also}); Deploy Studio feeds {fed}",
+            "declare every input: [model] inputs = [{ name = ..., shape = ..., dtype = ... }, "
+            "...] (CLI: --input NAME:SHAPE:DTYPE, once per input); or wrap the model in a "
+            "module whose forward takes fewer tensors and builds or fixes the others",
+        )
     failed = next((t for t in reversed(trail) if t[3] is None), None)
     if failed is None:
         where = f" after layer '{trail[-1][0]}'" if trail else ""

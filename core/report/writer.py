@@ -97,6 +97,28 @@ def _notes_box(report: Report) -> str:
     return f'<div class="notes"><b>Before trusting these numbers</b><ul>{items}</ul></div>{origin}'
 
 
+def _outputs_section(report: Report) -> str:
+    """Parity per named output, for a model with several (one row per variant and output)."""
+    rows = [r for r in report.variants if r.parity and r.parity.outputs]
+    if not rows:
+        return ""
+    task = next((o["name"] for o in report.model.outputs or [] if o.get("task")), None)
+    trs = "".join(
+        f"<tr><td>{escape(r.name)}</td><td>{escape(name)}{' (task)' if name == task else ''}</td>"
+        f'<td class="n">{_fmt(p.get("max_abs_diff"), ".2e")}</td>'
+        f'<td class="n">{_fmt(p.get("snr_db"), ".1f")}</td>'
+        f'<td class="n">{_fmt(p.get("cosine"), ".6f")}</td></tr>'
+        for r in rows
+        for name, p in ((r.parity.outputs if r.parity else None) or {}).items()
+    )
+    return (
+        "<h2>Parity per output</h2><p>Every output of the model, run in each artifact's own "
+        "runtime; the variants table shows the task output's.</p>"
+        "<table><tr><th>variant</th><th>output</th><th>max abs diff</th><th>SNR dB</th>"
+        f"<th>cosine similarity</th></tr>{trs}</table>"
+    )
+
+
 def render_html(report: Report | dict) -> str:
     if not isinstance(report, Report):
         report = Report.from_dict(report)
@@ -149,7 +171,7 @@ def render_html(report: Report | dict) -> str:
         )
         or "<li>none requested</li>"
     )
-    extra_sections = ""
+    extra_sections = _outputs_section(report)
     for r in rows:
         sens = r.step("quantize").get("sensitivity")
         if sens:

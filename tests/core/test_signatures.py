@@ -185,6 +185,7 @@ def test_every_output_of_a_dict_or_nested_tuple_is_compared(tmp_path, cls, names
         assert row["accuracy"]["samples"] == 10
     onnx = __import__("onnx").load(str(tmp_path / rows["o"]["artifact"]))
     assert [o.name for o in onnx.graph.output] == names
+    assert "Parity per output" in (tmp_path / "report.html").read_text()
 
 
 def test_output_still_chooses_the_task_output_and_keeps_the_others(tmp_path):
@@ -317,3 +318,48 @@ def test_random_ids_need_a_range_when_no_embedding_tells_it(tmp_path, capsys):
     mask = {"name": "mask", "shape": [1, 6], "dtype": "int64"}  # ids of nothing: a 0/1 mask
     err = _exit_2(tmp_path, capsys, _model("TokenConv", TOKENS, mask))
     assert "cannot make ids for input 'mask' (int64)" in err and "range = [0, 999]" in err
+
+
+# --- signatures read from the file ------------------------------------------------------------
+
+
+def test_an_exported_program_brings_its_own_inputs(tmp_path):
+    import torch
+
+    from tests.support.models import ImageAndVector, TokenConv
+
+    two = tmp_path / "two.pt2"
+    example = (torch.randn(1, 1, 28, 28), torch.randn(1, 6))
+    torch.export.save(torch.export.export(ImageAndVector().eval(), example), str(two))
+    m = load_model(ModelSpec(str(two)))
+    assert m.kind == "exported" and m.signature.input_names == ["image", "meta"]
+    report = _run(tmp_path / "run", {"source": str(two), "input_shape": None}, FORMATS[1:])
+    assert _rows(report) and [i["name"] for i in report["model"]["inputs"]] == ["image", "meta"]
+    tokens = tmp_path / "tokens.pt2"
+    ids = (torch.randint(0, 50, (1, 6)), torch.ones(1, 6, dtype=torch.bool))
+    torch.export.save(torch.export.export(TokenConv().eval(), ids), str(tokens))
+    res = run_cli("inspect", str(tokens), "--json")
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert [(i["name"], i["dtype"]) for i in info["inputs"]] == [
+        ("tokens", "int64"),
+        ("mask", "bool"),
+    ]
+    assert info["inputs"][0]["range"] == [0, 49]  # from the embedding in the program's graph
+
+
+def test_a_torchscript_archive_names_the_inputs_its_forward_takes(tmp_path):
+    import torch
+
+    from deploy_studio.core.errors import InputShapeUnknown
+    from tests.support.models import ImageAndVector
+
+    path = tmp_path / "two.pt"
+    torch.jit.script(ImageAndVector().eval()).save(str(path))
+    with pytest.raises(InputShapeUnknown, match=r"forward\(\) takes 2 inputs: image, meta") as e:
+        load_model(ModelSpec(str(path)))
+    assert "--input image:SHAPE:DTYPE --input meta:SHAPE:DTYPE" in e.value.hint
+    with pytest.raises(ModelLoadError, match=r"forward\(\) takes 2 inputs \(also 'meta'\)"):
+        load_model(ModelSpec(str(path), input_shape=[1, 1, 28, 28]))
+    m = load_model(ModelSpec(str(path), inputs=[IMAGE, META]))
+    assert m.kind == "torchscript" and m.signature.input_names == ["image", "meta"]

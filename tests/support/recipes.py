@@ -63,6 +63,7 @@ def recipe_dict(
         m.update({k: (str(v) if isinstance(v, os.PathLike) else v) for k, v in model.items()})
         if "inputs" in model and "input_shape" not in model:  # named inputs replace the shorthand
             m.pop("input_shape")
+        m = {k: v for k, v in m.items() if v is not None}  # input_shape=None: the file says
     else:
         m["source"] = model_source(model)
     d: dict[str, Any] = {
