@@ -116,9 +116,13 @@ def recipe_name_for(source: str) -> str:
 
 
 def fits_digits(summary: dict) -> bool:
-    """True when the model takes an image (N, C, H, W) and has 10 outputs: the built-in digits fit."""
+    """True when the model takes one image (N, C, H, W) and has 10 outputs: the built-in
+    digits fit (a model with several inputs, or ids, gets random inputs of its own)."""
     inp = summary.get("input_shape") or []
     out = summary.get("output_shape") or []
+    inputs = summary.get("inputs") or [{"dtype": "float32"}]
+    if len(inputs) != 1 or inputs[0].get("dtype") != "float32":
+        return False
     return len(inp) == 4 and bool(out) and isinstance(out[-1], int) and out[-1] == 10
 
 

@@ -363,3 +363,21 @@ def test_a_torchscript_archive_names_the_inputs_its_forward_takes(tmp_path):
         load_model(ModelSpec(str(path), input_shape=[1, 1, 28, 28]))
     m = load_model(ModelSpec(str(path), inputs=[IMAGE, META]))
     assert m.kind == "torchscript" and m.signature.input_names == ["image", "meta"]
+
+
+def test_a_new_recipe_for_a_multi_input_model_feeds_its_own_inputs():
+    import tomli
+
+    from deploy_studio.core.recipe_defaults import new_recipe_for
+
+    summary = {
+        "input_shape": [1, 1, 28, 28],
+        "output_shape": [1, 10],
+        "kind": "module",
+        "inputs": [IMAGE, META],
+    }
+    r = new_recipe_for(ModelSpec("x.py:Net", inputs=[IMAGE, META]), summary)
+    assert r.data.source == "random"  # not the digits: they feed one image
+    tokens = {**TOKENS, "dynamic": DYNAMIC}
+    r.model.inputs = [tokens]
+    assert parse_recipe(tomli.loads(r.to_toml())).model.inputs == [tokens]
