@@ -37,6 +37,11 @@ def to_torchscript(ctx, how: str, make: Callable, alternatives: str):
         raise conversion_error(f"torch.jit.{how}", e, alternatives) from None
     if how == "trace":
         check_trace(ctx, module, converted, caught)
+        if ctx.signature.has_dynamic:
+            ctx.notes.append(
+                "torch.jit.trace records the example's sizes: the declared dynamic dimensions "
+                "are not guaranteed in this artifact (measured at the declared shapes)"
+            )
     ctx.reporter.progress(stage, 1.0)
     return converted
 

@@ -20,7 +20,9 @@ class ExportConverter:
         sig = ctx.signature
         try:
             ep = torch.export.export(
-                ctx.module, sig.export_inputs(ctx.inputs), dynamic_shapes=sig.dynamic_shapes()
+                ctx.module,
+                sig.export_inputs(ctx.inputs),
+                dynamic_shapes=sig.dynamic_shapes(ctx.module),
             )
         except Exception as e:  # noqa: BLE001 - every failure becomes a user message
             from deploy_studio.core.errors import ConversionError
@@ -30,5 +32,14 @@ class ExportConverter:
             if problem is not None:
                 raise ConversionError(problem.message, problem.hint) from None
             raise conversion_error("torch.export", e, '"trace" or "script"') from None
+        if sig.has_dynamic:
+            ctx.notes.append(
+                "dynamic dimensions kept: "
+                + ", ".join(
+                    f"{i.name} dim {d} in {lo}..{hi}"
+                    for i in sig.inputs
+                    for d, (lo, hi) in sorted(i.dynamic.items())
+                )
+            )
         ctx.reporter.progress("convert (torch.export)", 1.0)
         return ep

@@ -133,13 +133,16 @@ class CoreMLFormat(Format):
             ) from None
         ctx.reporter.progress("convert to Core ML", 0.8)
         _save_mlpackage(mlmodel, path)
-        validate_mlpackage(path, list(ctx.example.shape), n_inputs=len(ctx.inputs))
+        first = ctx.signature.inputs[0]
+        validate_mlpackage(
+            path, None if first.dynamic else list(ctx.example.shape), n_inputs=len(ctx.inputs)
+        )
         return Artifact(self.key, path, [path], None, [NOT_RUN])
 
 
-def validate_mlpackage(path, input_shape: list[int], n_inputs: int = 1) -> dict:
+def validate_mlpackage(path, input_shape: list[int] | None, n_inputs: int = 1) -> dict:
     """Check an .mlpackage's structure: manifest, spec, ``n_inputs`` inputs (the first of
-    ``input_shape``), outputs."""
+    ``input_shape``, unless None: a dynamic one), outputs."""
     import coremltools as ct
 
     if not (path / "Manifest.json").exists():
@@ -154,7 +157,7 @@ def validate_mlpackage(path, input_shape: list[int], n_inputs: int = 1) -> dict:
             f"{len(inputs)}/{len(outputs)}"
         )
     shape = list(inputs[0].type.multiArrayType.shape)
-    if shape and shape != list(input_shape):
+    if shape and input_shape is not None and shape != list(input_shape):
         raise ExportError(f"{path}: input shape {shape} differs from the model's {input_shape}")
     return {
         "input": inputs[0].name,

@@ -48,7 +48,7 @@ def _int8_static(ctx, module, options: dict) -> None:
         calibration,
         quantizer,
         ctx.reporter,
-        dynamic_shapes=sig.dynamic_shapes(),
+        dynamic_shapes=sig.dynamic_shapes(module),
     )
     ctx.notes.append(calibration_note(ctx, len(calibration[0])) + f" ({chosen.int8_note})")
     if keep:

@@ -276,14 +276,17 @@ class Signature:
         rng = np.random.default_rng(seed)
         return [i.random(n, rng) for i in self.inputs]
 
-    def dynamic_shapes(self):
+    def dynamic_shapes(self, module=None):
         """``torch.export``'s ``dynamic_shapes`` (a tuple, one entry per input), or None.
 
         Inputs that declare the same dimension with the same range share one symbol (a batch
-        or a sequence length common to ``tokens`` and ``mask``).
+        or a sequence length common to ``tokens`` and ``mask``). With ``module``, shaped for
+        its ``forward``: one that takes ``*inputs`` gets them as its one argument.
         """
         if not self.has_dynamic:
             return None
+        if module is not None and _takes_var_args(module):
+            return (self.dynamic_shapes(),)
         from torch.export import Dim
 
         dims: dict[tuple[int, int, int], Any] = {}
@@ -672,6 +675,17 @@ def _parse_range(raw: Any, dtype: str, where: str) -> tuple[float, float] | None
     if dtype in INT_DTYPES and not all(float(x).is_integer() for x in raw):
         raise RecipeError(f"{where}: the range of an int input must be integers, got {raw!r}")
     return float(raw[0]), float(raw[1])
+
+
+def _takes_var_args(module) -> bool:
+    """Whether ``module.forward`` takes its inputs as ``*args``."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return bool(params) and params[0].kind is inspect.Parameter.VAR_POSITIONAL
 
 
 def forward_inputs(module) -> list[str] | None:

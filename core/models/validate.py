@@ -382,7 +382,7 @@ def check_dynamic(module, signature) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.export.export(module, inputs, dynamic_shapes=signature.dynamic_shapes())
+            torch.export.export(module, inputs, dynamic_shapes=signature.dynamic_shapes(module))
     except Exception as e:  # explained below, or left to the export converter
         problem = dynamic_problem(e, signature)
         if problem is not None:
