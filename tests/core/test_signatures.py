@@ -384,3 +384,17 @@ def test_a_new_recipe_for_a_multi_input_model_feeds_its_own_inputs():
     tokens = {**TOKENS, "dynamic": DYNAMIC}
     r.model.inputs = [tokens]
     assert parse_recipe(tomli.loads(r.to_toml())).model.inputs == [tokens]
+
+
+def test_the_declared_inputs_are_part_of_the_build_cache_key():
+    from deploy_studio.core.build_cache import variant_key
+
+    def key(*inputs):
+        r = recipe(_model("TokenConv", *inputs), [FORMATS[1]])
+        return variant_key(r, r.variants[0], {})
+
+    mask = {"name": "mask", "shape": [1, 6], "dtype": "bool"}
+    base = key(TOKENS, mask)
+    assert base == key(TOKENS, mask)
+    assert base != key({**TOKENS, "range": [0, 9]}, mask)
+    assert base != key({**TOKENS, "dynamic": DYNAMIC}, {**mask, "dynamic": DYNAMIC})
