@@ -398,3 +398,19 @@ def test_the_declared_inputs_are_part_of_the_build_cache_key():
     assert base == key(TOKENS, mask)
     assert base != key({**TOKENS, "range": [0, 9]}, mask)
     assert base != key({**TOKENS, "dynamic": DYNAMIC}, {**mask, "dynamic": DYNAMIC})
+
+
+def test_outputs_flatten_into_names_and_back():
+    import torch
+
+    from deploy_studio.core.models.signature import shorthand
+
+    raw = {"logits": torch.ones(1, 3), "heads": (torch.zeros(1, 2), [torch.ones(1)])}
+    sig, key = shorthand([1, 4]).with_outputs(raw)
+    assert sig.output_names == ["logits", "heads.0", "heads.1.0"] and key == "logits"
+    back = sig.unflatten(sig.flatten(raw))
+    assert back.keys() == raw.keys() and isinstance(back["heads"][1], list)
+    sig, key = shorthand([1, 4]).with_outputs(raw, "heads.1.0")
+    assert sig.task == 2 and key == "heads.1.0"
+    with pytest.raises(ModelLoadError, match="every output must be a tensor"):
+        shorthand([1, 4]).with_outputs((torch.ones(1), 3))
