@@ -10,6 +10,10 @@ import pytest
 
 from tests.conftest import run_cli
 
+# trains the built-in digits CNN (once per cache) and builds and measures the demo's eight
+# variants (~75 s): `make test-all`; the wheel tests run the demo too
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.gui.conftest import FOUR_VARIANTS, tiny_recipe_text
 
@@ -44,6 +46,7 @@ PROBE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a second window process and a full run (~40 s): `make test-all`
 def test_a_full_run_with_predictions_loads_no_runtime_library_in_the_window(tmp_path, tiny_model):
     recipe = tmp_path / "tiny.toml"
     recipe.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS))
