@@ -9,10 +9,13 @@ others are traps: models that used to break a loader, an exporter or a number.
 The loader imports a model from ``file.py:Class``: tests point it at this file
 (:data:`MODELS_PY`) or write its source (:func:`write_models`) where a test needs a file of
 its own (a name that must appear in a message, a path relative to a recipe). So this module
-imports nothing but torch.
+imports nothing but torch (and the standard library).
 """
 
 from __future__ import annotations
+
+import inspect
+from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -347,13 +350,7 @@ class TrainModeNet(nn.Module):
         return self.fc(self.drop(self.bn(self.conv(x))).flatten(1))
 
 
-def _path():
-    from pathlib import Path
-
-    return Path(__file__).resolve()
-
-
-MODELS_PY = _path()
+MODELS_PY = Path(__file__).resolve()
 """This file: ``f"{MODELS_PY}:TinyNet"`` is a model source the loader imports."""
 
 
@@ -363,9 +360,6 @@ def write_models(path, *names: str):
     Without ``names``, this whole module; with them, only those classes (and the classes of
     this module they derive from), so that a file offers exactly the classes a test expects.
     """
-    import inspect
-    from pathlib import Path
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not names:
