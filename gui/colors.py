@@ -8,19 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-PALETTE = [
-    "#4C72B0",
-    "#DD8452",
-    "#55A868",
-    "#C44E52",
-    "#8172B3",
-    "#937860",
-    "#DA8BC3",
-    "#8C8C8C",
-    "#CCB974",
-    "#64B5CD",
-]
-"""Hex colours in assignment order (kept equal to the report's palette)."""
+from deploy_studio.core.report.charts import PALETTE  # one palette: report and window
 
 
 def variant_color(index: int) -> QColor:
