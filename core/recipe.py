@@ -222,6 +222,14 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
                 "keep inputs (input_shape is the shorthand for one float32 input)",
             )
         model.inputs = [i.to_dict() for i in parse_inputs(model.inputs, "[model].inputs")]
+    if model.task is not None:
+        from deploy_studio.core.tasks import TASK_NAMES
+
+        if model.task not in TASK_NAMES:
+            raise RecipeError(
+                f"[model].task {model.task!r} is not a task",
+                "use one of " + ", ".join(TASK_NAMES) + " (or leave it out to guess it)",
+            )
     if base_dir is not None:
         model.source = _rebase(model.source, base_dir)
         model.weights = _rebase(model.weights, base_dir) if model.weights else None

@@ -49,6 +49,24 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what a user must see (skipped files...)
     arrays: dict[str, np.ndarray] | None = None  # model inputs by name (array datasets)
+    masks: np.ndarray | None = None  # int64 [N, H, W] class per pixel (segmentation)
+    boxes: list[np.ndarray] | None = None  # per sample float [K, 4] x0, y0, x1, y1 input pixels
+    box_labels: list[np.ndarray] | None = None  # per sample int64 [K] (detection)
+    values: np.ndarray | None = None  # float [N, ...] regression targets
+    ignore_index: int = 255  # mask value not scored
+
+    def targets(self, idx: np.ndarray):
+        """The :class:`~deploy_studio.core.tasks.base.Targets` of samples ``idx``."""
+        from deploy_studio.core.tasks.base import Targets
+
+        return Targets(
+            labels=self.labels,
+            masks=self.masks,
+            boxes=self.boxes,
+            box_labels=self.box_labels,
+            values=self.values,
+            ignore_index=self.ignore_index,
+        ).take(idx)
 
     def __len__(self) -> int:
         if self.arrays is not None:

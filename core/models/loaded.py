@@ -55,8 +55,29 @@ class ModelSpec:
         ),
     )
 
+    task: str | None = field(
+        default=None,
+        metadata=rule(
+            "the model's task: classification, segmentation, detection, regression, "
+            "embedding or generic (guessed from the outputs when absent)",
+            example='"segmentation"',
+        ),
+    )
+    postprocess: dict[str, Any] | None = field(
+        default=None,
+        metadata=rule(
+            "detection post-processing outside the graph: { boxes, scores, score_threshold, "
+            "iou_threshold, max_detections, ... }",
+            example='{ boxes = "boxes", scores = "scores", score_threshold = 0.3 }',
+        ),
+    )
+
     def to_dict(self) -> dict:
         d = asdict(self)
+        if not self.task:
+            d.pop("task")
+        if not self.postprocess:
+            d.pop("postprocess")
         if not self.init_args:  # absent, as in specs written before init_args existed
             d.pop("init_args")
         if not self.inputs:  # likewise for specs written before inputs existed
@@ -73,6 +94,8 @@ class ModelSpec:
             trust=bool(d.get("trust")),
             init_args=dict(d["init_args"]) if d.get("init_args") else None,
             inputs=[dict(i) for i in d["inputs"]] if d.get("inputs") else None,
+            task=d.get("task"),
+            postprocess=dict(d["postprocess"]) if d.get("postprocess") else None,
         )
 
 
