@@ -151,6 +151,10 @@ def load_dataset(
         return random_inputs(signature, preprocess, limit or RANDOM_SAMPLES)
     if kind == "builtin" and arg == "digits":
         return _builtin_digits(preprocess)
+    if kind == "builtin":
+        from deploy_studio.core.data.builtin_sets import load_builtin_dataset
+
+        return load_builtin_dataset(arg, preprocess, signature)
     if kind == "mnist":
         return _mnist(Path(arg).expanduser(), preprocess, limit)
     if kind == "imagefolder":
