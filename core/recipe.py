@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deploy_studio.core.data.sources import SOURCES_HINT, check_source, rebase_source
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.models.init_args import check as check_init_args
 from deploy_studio.core.models.loaded import ModelSpec
 from deploy_studio.core.schema import check_keys, keys_of, parse_table, rule, table_of
 
-DATA_SOURCES_HINT = "builtin:digits | mnist:DIR | imagefolder:DIR | npz:FILE | random"
+DATA_SOURCES_HINT = SOURCES_HINT
 
 
 @dataclass
@@ -235,16 +236,9 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
         model.weights = _rebase(model.weights, base_dir) if model.weights else None
     preprocess = parse_overrides(d.get("preprocess", {}))
     data = parse_table(DataSpec, d.get("data", {}), "[data]")
-    kind, _, arg = data.source.partition(":")
-    if not (
-        data.source in ("builtin:digits", "random")
-        or (kind in ("mnist", "imagefolder", "npz") and arg)
-    ):
-        raise RecipeError(
-            f"[data].source {data.source!r} is not a data source", f"use {DATA_SOURCES_HINT}"
-        )
-    if kind in ("mnist", "imagefolder", "npz") and base_dir is not None:
-        data.source = f"{kind}:{_rebase(arg, base_dir)}"
+    check_source(data.source)
+    if base_dir is not None:
+        data.source = rebase_source(data.source, lambda p: _rebase(p, base_dir))
     bench = parse_table(BenchmarkSpec, d.get("benchmark", {}), "[benchmark]")
     variants = _parse_variants(d.get("variant", []), base_dir)
     export = _parse_export(d.get("export", {}), variants)

@@ -1,10 +1,13 @@
-"""Where samples come from: ``builtin:digits``, ``mnist:DIR``, ``imagefolder:DIR``, ``random``,
-``npz:FILE``.
+"""Where samples come from: the data sources of :mod:`deploy_studio.core.data.sources`
+(``builtin:NAME``, ``mnist:DIR``, ``imagefolder:DIR``, ``coco:DIR``, ``audiofolder:DIR``,
+``tabular:FILE``, ``npz:FILE``, ``random``), each loaded by :func:`load_dataset`.
 
 An image dataset holds uint8 images already at the model's input size (``[N, H, W, C]``) plus
 integer labels, so a sample can be shown, shipped as ``sample.png`` and preprocessed
-identically by every runtime. An array dataset (``npz:FILE``, and ``random`` for a model
-whose inputs are not one image) holds the model's inputs themselves, one array per named
+identically by every runtime (``imagefolder`` with ``images/`` + ``masks/`` and ``coco`` add
+masks or boxes: :mod:`~deploy_studio.core.data.masks`, :mod:`~deploy_studio.core.data.coco`).
+An array dataset (``npz:FILE``, ``tabular:FILE``, ``audiofolder:DIR``, and ``random`` for a
+model whose inputs are not one image; :mod:`~deploy_studio.core.data.arrays`) holds the model's inputs themselves, one array per named
 input with the samples on the first axis, in each input's dtype (:meth:`Dataset.inputs`
 gives either kind as model inputs). The split into a training/calibration side and a held-out
 eval side is deterministic (seeded permutation, stratified by nothing, stable across runs).
@@ -19,8 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from deploy_studio.core.data.arrays import RESERVED, load_npz, random_inputs
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import DataError
+
+__all__ = ["RESERVED", "Dataset", "load_dataset", "load_npz", "random_inputs"]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 SPLIT_SEED = 20240601
@@ -54,6 +60,10 @@ class Dataset:
     box_labels: list[np.ndarray] | None = None  # per sample int64 [K] (detection)
     values: np.ndarray | None = None  # float [N, ...] regression targets
     ignore_index: int = 255  # mask value not scored
+    waveforms: np.ndarray | None = None  # float32 [N, samples] mono recordings (audio, display)
+    sample_rate: int | None = None  # Hz of ``waveforms``
+    columns: list[str] | None = None  # feature column names (tabular, display)
+    table: np.ndarray | None = None  # float [N, F] raw feature values (tabular, display)
 
     def targets(self, idx: np.ndarray):
         """The :class:`~deploy_studio.core.tasks.base.Targets` of samples ``idx``."""
@@ -137,16 +147,33 @@ def load_dataset(
 
     Parameters
     ----------
-    spec: ``builtin:digits`` | ``mnist:DIR`` | ``imagefolder:DIR`` | ``random`` | ``npz:FILE``.
-    preprocess: the model's preprocessing (gives size and channels).
+    spec: a data source (:data:`deploy_studio.core.data.sources.SOURCES`).
+    preprocess: the model's preprocessing (gives size and channels; ``audio`` and ``tabular``
+        for those sources).
     limit: optional cap on the number of samples read (the first ``limit`` files/records).
     signature: the model's :class:`~deploy_studio.core.models.signature.Signature`: ``npz``
         reads one array per input, ``random`` makes inputs of each declared dtype and range
-        (random pixels for a model whose one input is an image, as without it).
+        (random pixels for a model whose one input is an image, as without it); ``tabular``
+        and ``audiofolder`` reshape their features to the model's one input.
     """
+    from deploy_studio.core.data.sources import SOURCES_HINT
+
     kind, _, arg = spec.partition(":")
+    path = Path(arg).expanduser()
     if kind == "npz" and arg:
-        return load_npz(Path(arg).expanduser(), signature, preprocess, limit)
+        return load_npz(path, signature, preprocess, limit)
+    if kind == "tabular" and arg:
+        from deploy_studio.core.data.tabular import load_tabular
+
+        return load_tabular(path, preprocess, signature, limit)
+    if kind == "audiofolder" and arg:
+        from deploy_studio.core.data.audiofolder import load_audiofolder
+
+        return load_audiofolder(path, preprocess, signature, limit)
+    if kind == "coco" and arg:
+        from deploy_studio.core.data.coco import load_coco
+
+        return load_coco(path, preprocess, limit)
     if spec == "random" and signature is not None and not signature.is_image:
         return random_inputs(signature, preprocess, limit or RANDOM_SAMPLES)
     if kind == "builtin" and arg == "digits":
@@ -155,16 +182,17 @@ def load_dataset(
         from deploy_studio.core.data.builtin_sets import load_builtin_dataset
 
         return load_builtin_dataset(arg, preprocess, signature)
-    if kind == "mnist":
-        return _mnist(Path(arg).expanduser(), preprocess, limit)
-    if kind == "imagefolder":
-        return _imagefolder(Path(arg).expanduser(), preprocess, limit)
+    if kind == "mnist" and arg:
+        return _mnist(path, preprocess, limit)
+    if kind == "imagefolder" and arg:
+        if (path / "images").is_dir() and (path / "masks").is_dir():
+            from deploy_studio.core.data.masks import load_masks_folder
+
+            return load_masks_folder(path, preprocess, limit)
+        return _imagefolder(path, preprocess, limit)
     if spec == "random":
         return _random(preprocess, limit or RANDOM_SAMPLES)
-    raise DataError(
-        f"unknown data source {spec!r}",
-        "use builtin:digits, mnist:DIR, imagefolder:DIR, npz:FILE or random",
-    )
+    raise DataError(f"unknown data source {spec!r}", f"use {SOURCES_HINT} (e.g. builtin:digits)")
 
 
 def _adapt(gray: np.ndarray, preprocess: Preprocess) -> np.ndarray:
@@ -342,168 +370,3 @@ def _random(preprocess: Preprocess, n: int) -> Dataset:
         preprocess=preprocess,
         notes=["random pixels: latency only, accuracy is n/a"],
     )
-
-
-# --- array datasets: the model's inputs themselves, one array per named input -----------------
-#
-# ``npz:FILE`` reads a NumPy ``.npz`` (``np.savez(FILE, tokens=..., image=..., labels=...)``):
-# one array per input name with the samples on the first axis (``[N, *shape[1:]]``, or
-# ``[N, *shape]``), an optional ``labels`` (``[N]`` class indices: accuracy) and ``classes``
-# (their names). ``random`` makes such arrays for a model whose inputs are not one image: each
-# input in its dtype, ids within its range. Nothing here runs code from the file
-# (``allow_pickle=False``).
-
-RESERVED = ("labels", "classes", "masks", "boxes", "targets")
-"""Array names that are not inputs (``masks``, ``boxes``, ``targets`` are kept for the tasks
-that will read them)."""
-
-
-def _dataset(name: str, arrays: dict[str, np.ndarray], labels, classes, notes, warnings):
-    n = len(next(iter(arrays.values())))
-    return Dataset(
-        name=name,
-        images=np.zeros((n, 0, 0, 1), dtype=np.uint8),
-        labels=labels,
-        classes=classes,
-        preprocess=Preprocess(),
-        notes=notes,
-        warnings=warnings,
-        arrays=arrays,
-    )
-
-
-def random_inputs(signature, preprocess: Preprocess, n: int) -> Dataset:
-    """``n`` random samples of every input of ``signature`` (ids within each int input's range)."""
-    for spec in signature.inputs:
-        if spec.is_int and spec.range is None:
-            raise DataError(
-                f"the random data source cannot make ids for input {spec.name!r} ({spec.dtype}): "
-                "its valid range is unknown (it feeds no nn.Embedding Deploy Studio can see)",
-                f'give it in [model] inputs, e.g. {{ name = "{spec.name}", shape = '
-                f'{list(spec.shape)}, dtype = "{spec.dtype}", range = [0, 999] }}, or use '
-                "npz:FILE with real inputs",
-            )
-    arrays = dict(zip(signature.input_names, signature.random_inputs(n, seed=0), strict=True))
-    return _dataset(
-        "random",
-        arrays,
-        None,
-        [],
-        [f"random inputs ({signature.describe_inputs()}): latency only, accuracy is n/a"],
-        [],
-    )
-
-
-def load_npz(path: Path, signature, preprocess: Preprocess, limit: int | None = None) -> Dataset:
-    """The arrays of ``path`` as the inputs of ``signature`` (see the module docstring)."""
-    if signature is None:
-        raise DataError("npz data needs the model's inputs to read its arrays")
-    if not path.is_file():
-        raise DataError(
-            f"npz file {path} does not exist",
-            "pass npz:FILE, written with np.savez(FILE, <input name>=..., labels=...)",
-        )
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            raw = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError) as e:
-        raise DataError(
-            f"{path} is not a readable .npz file ({str(e).splitlines()[0][:200]})",
-            "write it with np.savez(FILE, <input name>=array, ...): plain numeric arrays only",
-        ) from None
-    candidates = [k for k in raw if k not in RESERVED]
-    notes: list[str] = []
-    warnings: list[str] = []
-    arrays: dict[str, np.ndarray] = {}
-    used: list[str] = []
-    for spec in signature.inputs:
-        key = spec.name
-        if key not in raw:
-            if len(signature.inputs) == 1 and len(candidates) == 1:
-                key = candidates[0]
-                notes.append(f"array {key!r} feeds the model's one input {spec.name!r}")
-            else:
-                raise DataError(
-                    f"{path.name} has no array {spec.name!r} for the model's input "
-                    f"{spec.describe()}; it holds {', '.join(map(repr, raw)) or 'nothing'}",
-                    "name one array per input, samples first: np.savez(FILE, "
-                    + ", ".join(f"{i.name}=..." for i in signature.inputs)
-                    + ", labels=...)",
-                )
-        arrays[spec.name] = _as_input(raw[key], spec, path.name, key)
-        used.append(key)
-    counts = {k: len(a) for k, a in arrays.items()}
-    if len(set(counts.values())) != 1:
-        raise DataError(
-            f"the arrays of {path.name} hold different numbers of samples: "
-            + ", ".join(f"{k} {n}" for k, n in counts.items()),
-            "every input array needs the same first axis (one row per sample)",
-        )
-    n = next(iter(counts.values()))
-    labels = _labels(raw.get("labels"), n, path.name)
-    classes = [str(c) for c in raw["classes"]] if "classes" in raw else []
-    unused = [k for k in candidates if k not in used]
-    if unused:
-        warnings.append(f"ignored arrays of {path.name} that name no input: {', '.join(unused)}")
-    kept = [k for k in ("masks", "boxes", "targets") if k in raw]
-    if kept:
-        notes.append(f"{', '.join(kept)} are not read yet (they serve tasks still to come)")
-    if limit:
-        arrays = {k: a[:limit] for k, a in arrays.items()}
-        labels = labels[:limit] if labels is not None else None
-    what = "labelled" if labels is not None else "unlabelled: accuracy is n/a"
-    notes.insert(
-        0,
-        f"{len(next(iter(arrays.values())))} samples of {', '.join(arrays)} from {path.name} ({what})",
-    )
-    return _dataset(f"npz:{path}", arrays, labels, classes, notes, warnings)
-
-
-def _as_input(a: np.ndarray, spec, file: str, key: str) -> np.ndarray:
-    """``a`` as samples of input ``spec``: shape checked, dtype converted (ids checked)."""
-    shape = list(spec.shape)
-    if a.ndim == len(shape) + 1 and shape[0] == 1 and a.shape[1] == 1:
-        a = a.reshape(a.shape[0], *a.shape[2:])  # [N, 1, ...]: samples with their batch axis
-    if a.ndim != len(shape) or not spec.accepts([1, *a.shape[1:]]):
-        raise DataError(
-            f"array {key!r} of {file} has samples of shape {list(a.shape[1:])}, but input "
-            f"{spec.describe()} takes samples of shape {shape[1:]}",
-            f"stack the samples on the first axis: an array of shape [N, {', '.join(map(str, shape[1:]))}]",
-        )
-    if a.dtype.kind not in "biuf":
-        raise DataError(
-            f"array {key!r} of {file} holds {a.dtype} values, input {spec.name!r} takes {spec.dtype}",
-            "store numbers",
-        )
-    if spec.is_int or spec.dtype == "bool":
-        if a.dtype.kind == "f" and not np.all(np.isfinite(a) & (a == np.round(a))):
-            raise DataError(
-                f"array {key!r} of {file} holds fractional values, but input {spec.name!r} is "
-                f"{spec.dtype}",
-                "store the ids (or the mask) as integers",
-            )
-        if spec.dtype == "bool" and a.dtype.kind != "b" and not np.isin(a, (0, 1)).all():
-            raise DataError(
-                f"array {key!r} of {file} holds values other than 0/1 for bool input {spec.name!r}"
-            )
-        if spec.is_int and spec.range is not None and a.size:
-            lo, hi = spec.int_range()
-            if a.min() < lo or a.max() > hi:
-                raise DataError(
-                    f"array {key!r} of {file} holds ids {int(a.min())}..{int(a.max())}, outside "
-                    f"input {spec.name!r}'s range {lo}..{hi}",
-                    "check the ids against the model's vocabulary (or the input's range)",
-                )
-    return np.ascontiguousarray(a.astype(spec.numpy_dtype))
-
-
-def _labels(a, n: int, file: str) -> np.ndarray | None:
-    if a is None:
-        return None
-    if a.ndim != 1 or len(a) != n or a.dtype.kind not in "iuf":
-        raise DataError(
-            f"labels of {file} must be {n} class indices (one per sample), got shape {list(a.shape)} "
-            f"{a.dtype}",
-            "labels = np.array([...], dtype=np.int64)",
-        )
-    return a.astype(np.int64)

@@ -16,6 +16,12 @@ evaluated with ImageNet statistics loses points that are not its fault. The reci
 ``[preprocess]`` table overrides any key (:func:`parse_overrides`); otherwise the model says
 (torchvision weights' transforms, a built-in's training), and failing that the spec is
 *guessed* from the input shape and marked so (:data:`GUESSED`).
+
+A model that does not take images carries the rest of its spec here too: ``audio``
+(:class:`~deploy_studio.core.data.audio.AudioSpec`: rate, length, log-mel) and ``tabular``
+(:class:`~deploy_studio.core.data.tabular.TabularSpec`: columns and standardisation), each
+None when unused, serialised under their own key by :meth:`Preprocess.to_dict` and set by the
+recipe as inline tables (``[preprocess] audio = { sample_rate = 16000 }``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from deploy_studio.core.data.audio import AudioSpec
+from deploy_studio.core.data.tabular import TabularSpec
 from deploy_studio.core.errors import DataError, RecipeError
 
 MNIST_MEAN, MNIST_STD = [0.1307], [0.3081]
@@ -42,6 +50,8 @@ EDITABLE = (
     "mean",
     "std",
     "layout",
+    "audio",
+    "tabular",
 )
 """Keys a recipe's ``[preprocess]`` table may set (size and channels follow the input shape)."""
 
@@ -65,6 +75,8 @@ class Preprocess:
     scale: multiplier applied to the 0..255 pixel value before mean/std.
     mean, std: per-channel normalisation (length = ``channels``).
     layout: ``"NCHW"`` (channels first) or ``"NHWC"`` (channels last).
+    audio: how a recording becomes the input (audio models), else None.
+    tabular: which columns feed the input and their standardisation (table models), else None.
     """
 
     size: list[int] = field(default_factory=lambda: [28, 28])
@@ -77,8 +89,14 @@ class Preprocess:
     layout: str = "NCHW"
     resize_size: int | None = None
     interpolation: str = "bilinear"
+    audio: AudioSpec | None = None
+    tabular: TabularSpec | None = None
 
     def __post_init__(self) -> None:
+        if self.audio is not None:
+            self.audio = AudioSpec.from_dict(self.audio)
+        if self.tabular is not None:
+            self.tabular = TabularSpec.from_dict(self.tabular)
         if self.channels not in (1, 3):
             raise DataError(
                 f"preprocessing supports 1 or 3 channels, not {self.channels}",
@@ -164,6 +182,9 @@ class Preprocess:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        for key in ("audio", "tabular"):
+            if d[key] is None:
+                del d[key]  # image models: the spec the apps have always read
         d["grayscale"] = self.grayscale
         return d
 
@@ -173,11 +194,27 @@ class Preprocess:
         return cls(**known)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Preprocess:
-        """A copy with the recipe's ``[preprocess]`` keys applied (validated)."""
-        return Preprocess.from_dict({**asdict(self), **(overrides or {})})
+        """A copy with the recipe's ``[preprocess]`` keys applied (validated); ``audio`` and
+        ``tabular`` tables are merged key by key into the spec's own."""
+        merged = {**asdict(self), **(overrides or {})}
+        for key in ("audio", "tabular"):
+            new = (overrides or {}).get(key)
+            old = getattr(self, key)
+            if isinstance(new, dict) and old is not None:
+                base = old.to_dict()
+                if key == "audio" and "seconds" in new and "samples" not in new:
+                    base["samples"] = None  # a length in seconds replaces one in samples
+                if key == "audio" and "samples" in new and "seconds" not in new:
+                    base["seconds"] = None
+                merged[key] = {**base, **new}
+        return Preprocess.from_dict(merged)
 
     def describe(self) -> str:
         """One line for terminals and tooltips."""
+        if self.audio is not None:
+            return self.audio.describe()
+        if self.tabular is not None:
+            return self.tabular.describe()
         norm = f"(x*{self.scale:.6g} - {_short(self.mean)}) / {_short(self.std)}"
         fit = (
             self.resize
@@ -201,23 +238,34 @@ class Preprocess:
             "nearest": Image.Resampling.NEAREST,
             "bicubic": Image.Resampling.BICUBIC,
         }[self.interpolation]
-        img = img.convert("L" if self.grayscale else "RGB")
+        return self.fit(img.convert("L" if self.grayscale else "RGB"), resample)
+
+    def geometry(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """How an image of ``width`` x ``height`` is fitted: (resized width, resized height,
+        crop left, crop top); a point ``x, y`` lands at ``x * rw / width - left``, ``y * rh /
+        height - top`` (the same for masks and boxes as for the image)."""
         h, w = self.size
-        if img.size == (w, h):
-            return img  # already at model size (a bundled sample): taken as is, as the apps do
-        if self.resize == "center-crop":
-            sw, sh = img.size
-            if self.resize_size:
-                s = self.resize_size / min(sw, sh)
-            else:
-                s = max(w / sw, h / sh)
-            nw, nh = max(w, round(sw * s)), max(h, round(sh * s))
-            if (nw, nh) != (sw, sh):
-                img = img.resize((nw, nh), resample)
-            left, top = (nw - w) // 2, (nh - h) // 2
+        if (width, height) == (w, h):
+            return w, h, 0, 0  # already at model size (a bundled sample): taken as is
+        if self.resize != "center-crop":
+            return w, h, 0, 0
+        s = (
+            self.resize_size / min(width, height)
+            if self.resize_size
+            else max(w / width, h / height)
+        )
+        nw, nh = max(w, round(width * s)), max(h, round(height * s))
+        return nw, nh, (nw - w) // 2, (nh - h) // 2
+
+    def fit(self, img, resample):
+        """A PIL image (any mode, kept) fitted to ``size`` by :meth:`geometry` with
+        ``resample`` (NEAREST for masks of class indices)."""
+        h, w = self.size
+        nw, nh, left, top = self.geometry(*img.size)
+        if (nw, nh) != img.size:
+            img = img.resize((nw, nh), resample)
+        if (left, top, nw, nh) != (0, 0, w, h):
             img = img.crop((left, top, left + w, top + h))
-        elif img.size != (w, h):
-            img = img.resize((w, h), resample)
         return img
 
     def to_uint8(self, img) -> np.ndarray:
@@ -295,6 +343,9 @@ def parse_overrides(table: Any, where: str = "[preprocess]") -> dict[str, Any]:
                     f"{where}.{key} = {value!r} is not allowed",
                     f"allowed values: {', '.join(choices)}",
                 )
+        elif key in ("audio", "tabular"):
+            spec = AudioSpec if key == "audio" else TabularSpec
+            value = spec.parse(value, f"{where}.{key}")
         elif key == "resize_size":
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise RecipeError(
