@@ -13,7 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from deploy_studio.core.errors import Cancelled, StudioError
+from deploy_studio.core.errors import Cancelled, RecipeError, StudioError
 from deploy_studio.core.report.model import Report
 
 
@@ -58,6 +58,35 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def _model_options(p: argparse.ArgumentParser, init_help: str) -> None:
+    """--input (repeatable), --task and --init-args: what a model needs beyond its file."""
+    from deploy_studio.core.tasks import TASK_NAMES
+
+    p.add_argument(
+        "--input",
+        type=_input,
+        action="append",
+        dest="inputs",
+        metavar="NAME:SHAPE:DTYPE",
+        help="one named input (repeat for each), e.g. --input tokens:1x50:int64; dtype "
+        "float32 (default), float16, int64, int32 or bool",
+    )
+    p.add_argument(
+        "--task",
+        choices=TASK_NAMES,
+        help="the model's task (default: [model] task, else guessed from its outputs)",
+    )
+    p.add_argument("--init-args", type=_init_args, help=init_help)
+
+
+def _check_inputs(inputs: list[dict] | None) -> None:
+    """Refuse two --input of one name."""
+    names = [i["name"] for i in inputs or []]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup:
+        raise RecipeError(f"--input {dup!r} is given twice", "give each input its own name")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="deploy-studio", description="Take a trained PyTorch model to phones.")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
@@ -74,16 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.add_argument("--weights")
     i.add_argument("--input-shape", type=_shape, help="one float32 input's shape, e.g. 1,3,224,224")
-    i.add_argument(
-        "--input",
-        type=_input,
-        action="append",
-        dest="inputs",
-        metavar="NAME:SHAPE:DTYPE",
-        help="one named input (repeat for each), e.g. --input tokens:1x50:int64; dtype "
-        "float32 (default), float16, int64, int32 or bool",
-    )
-    i.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP)
+    _model_options(i, INIT_ARGS_HELP)
     i.add_argument(
         "--trust", action="store_true", help="allow a pickled whole module to run its code"
     )
@@ -92,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="build, measure and export every variant of a recipe")
     r.add_argument("recipe")
     r.add_argument("--out", required=True)
-    r.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP + ", overriding it")
+    _model_options(r, INIT_ARGS_HELP + ", overriding it")
     r.add_argument(
         "--no-isolate", action="store_true", help="build in this process (no child process)"
     )
@@ -109,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tune", help="search quantize x prune x format within an accuracy budget")
     t.add_argument("recipe")
     t.add_argument("--out", required=True)
-    t.add_argument("--init-args", type=_init_args, help=INIT_ARGS_HELP + ", overriding it")
+    _model_options(t, INIT_ARGS_HELP + ", overriding it")
     t.add_argument(
         "--no-cache", action="store_true", help="rebuild every variant, even unchanged ones"
     )
@@ -179,12 +199,20 @@ def main(argv: list[str] | None = None, open_window=None) -> int:
 
 
 def _load_recipe(args):
-    """The recipe of ``run``/``tune``, with ``--init-args`` (when given) as its model's."""
+    """The recipe of ``run``/``tune``, with ``--init-args``, ``--input`` and ``--task`` (when
+    given) as its model's."""
+    from deploy_studio.core.models.signature import parse_inputs
     from deploy_studio.core.recipe import load_recipe
 
     recipe = load_recipe(args.recipe)
     if args.init_args is not None:
         recipe.model.init_args = args.init_args or None
+    if args.inputs:
+        _check_inputs(args.inputs)
+        recipe.model.inputs = [i.to_dict() for i in parse_inputs(args.inputs, "--input")]
+        recipe.model.input_shape = None
+    if args.task:
+        recipe.model.task = args.task
     return recipe
 
 
@@ -243,13 +271,7 @@ def _inspect(args) -> int:
             "try: --input NAME:SHAPE:DTYPE once per input, without --input-shape", file=sys.stderr
         )
         return 2
-    if args.inputs:
-        names = [i["name"] for i in args.inputs]
-        dup = next((n for n in names if names.count(n) > 1), None)
-        if dup:
-            print(f"error: --input {dup!r} is given twice", file=sys.stderr)
-            print("try: give each input its own name", file=sys.stderr)
-            return 2
+    _check_inputs(args.inputs)
     spec = ModelSpec(
         args.model,
         args.weights,
@@ -257,6 +279,7 @@ def _inspect(args) -> int:
         args.trust,
         init_args=args.init_args or None,
         inputs=args.inputs or None,
+        task=args.task,
     )
     worker = Worker()
     try:
@@ -313,6 +336,13 @@ def _print_summary(s: dict) -> None:
             print(f"output       {o['name']} {o['shape']} {o['dtype']}{task}")
     else:
         print(f"output shape {s['output_shape']}")
+    task = s.get("task")
+    if task:
+        how = f"guessed: {task['why']}" if task.get("guessed") else task["why"]
+        print(f"task         {task['name']} ({how}); metric {task['metric']['label']}")
+        if task.get("postprocess"):
+            pp = ", ".join(f"{k}={v}" for k, v in task["postprocess"].items())
+            print(f"postprocess  {pp}")
     print(
         f"FLOPs        {flops:,}"
         if flops is not None

@@ -57,6 +57,7 @@ def new_report(recipe: Recipe, info: SessionInfo) -> Report:
         model=ModelInfo(**info.model),
         dataset=DatasetInfo(**info.dataset),
         baseline_accuracy=info.baseline_accuracy,
+        baseline_metrics=info.baseline_metrics,
         degenerate=info.degenerate,
         benchmark=vars(recipe.benchmark).copy(),
         preprocess=dict(info.preprocess),

@@ -1,6 +1,8 @@
 """Gates: limits every variant must meet, judged on its measured row (pure functions).
 
-Five gates exist. ``max_accuracy_drop`` (vs the original model's top-1, labelled data),
+Six gates exist. ``max_accuracy_drop`` (vs the original model's top-1, labelled data),
+``max_metric_drop`` (vs the original's value of the task's metric: mean IoU, mAP@0.5, top-1
+as fractions; MAE/RMSE as an increase in their unit; embedding/generic: 1 - cosine),
 ``max_size_bytes`` and ``max_latency_ms`` (p50) apply when the recipe sets them. The two
 fidelity gates are on by default, because accuracy alone cannot see a broken artifact on
 unlabelled data: ``min_top1_agreement`` (same top-1 as the original on the held-out samples,
@@ -47,6 +49,9 @@ def _accuracy_drop(row: VariantResult, baseline: float | None) -> float | None:
 RULES: dict[str, GateRule] = {
     "max_accuracy_drop": GateRule(
         "max_accuracy_drop", "accuracy drop", _accuracy_drop, False, "accuracy"
+    ),
+    "max_metric_drop": GateRule(
+        "max_metric_drop", "task metric drop", lambda r, _b: r.metric_drop, False, "metric"
     ),
     "max_size_bytes": GateRule("max_size_bytes", "size", lambda r, _b: r.size_bytes, False, "size"),
     "max_latency_ms": GateRule(

@@ -87,10 +87,12 @@ def pareto_front(rows: Sequence[Row], objectives: Sequence[str] | None = None) -
 
 
 def accuracy_drop(row: Row, baseline: float | None) -> float | None:
-    """How much top-1 accuracy ``row`` lost against the original model (None if unknown)."""
-    acc = as_row(row).top1
+    """How much top-1 accuracy ``row`` lost against the original model; for another task,
+    how much its metric lost (mean IoU, mAP@0.5: fraction; MAE: increase); None if unknown."""
+    r = as_row(row)
+    acc = r.top1
     if acc is None or baseline is None:
-        return None
+        return r.metric_drop
     return baseline - acc
 
 
@@ -115,6 +117,7 @@ def budget_for(
     degenerate: str | None,
     max_accuracy_drop: float,
     min_agreement: float | None = None,
+    metric_label: str = "top-1 accuracy",
 ) -> Budget:
     """The budget a recommendation can honestly be made against on this data."""
     if data_source == "random":
@@ -134,8 +137,8 @@ def budget_for(
         return Budget(
             "accuracy",
             max_accuracy_drop,
-            f"fastest variant losing at most {max_accuracy_drop:.2%} top-1 accuracy vs the original "
-            "on held-out labelled samples",
+            f"fastest variant losing at most {max_accuracy_drop:.2%} {metric_label} vs the "
+            "original on held-out labelled samples",
         )
     limit = min_agreement if min_agreement is not None else round(1.0 - max_accuracy_drop, 6)
     return Budget(

@@ -117,6 +117,14 @@ class Gates:
     max_accuracy_drop: float | None = field(
         default=None, metadata=rule("fraction of top-1, e.g. 0.01", minimum=0)
     )
+    max_metric_drop: float | None = field(
+        default=None,
+        metadata=rule(
+            "drop of the task's metric vs the original (mean IoU, mAP@0.5: fraction; "
+            "MAE: increase), e.g. 0.02",
+            minimum=0,
+        ),
+    )
     max_size_bytes: int | None = field(
         default=None, metadata=rule("bytes the app ships", minimum=1)
     )

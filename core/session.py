@@ -14,6 +14,7 @@ better), and data that does not fit the model (``warnings``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from deploy_studio.core.errors import DataError
 from deploy_studio.core.models.loaded import LoadedModel
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
 from deploy_studio.core.recipe import DataSpec
+from deploy_studio.core.tasks.base import Targets, Task
 
 NORMALISATION_CHECK_SAMPLES = 128
 NORMALISATION_MARGIN = 0.02  # a candidate this much better than the spec in use is reported
@@ -47,10 +49,28 @@ class Session:
     degenerate: str | None = None  # why the original's outputs cannot be compared with
     eval_inputs: list[np.ndarray] = field(default_factory=list)  # every input's held-out samples
     references: list[np.ndarray] | None = None  # original model's every flattened output
+    resolved: Any = None  # core.tasks.resolve.ResolvedTask: the task the engine scores with
+    eval_targets: Targets | None = None  # the held-out samples' labels, masks, boxes, values
+    baseline_metrics: dict[str, float | None] | None = None  # the original's task figures
 
     def __post_init__(self) -> None:
         if not self.eval_inputs:
             self.eval_inputs = [self.eval_x]
+        if self.eval_targets is None:
+            self.eval_targets = self.dataset.targets(self.eval_idx)
+        if self.resolved is None:
+            from deploy_studio.core.tasks.resolve import resolve_task
+
+            self.resolved = resolve_task(self.model, self.eval_targets)
+
+    @property
+    def task(self) -> Task:
+        """The task object scoring this session's outputs."""
+        return self.resolved.task
+
+    @property
+    def task_info(self) -> dict:
+        return self.resolved.info(self.model.signature.output_names)
 
     @property
     def signature(self):
@@ -86,6 +106,7 @@ class Session:
             "output_shape": m.output_shape,
             "kind": m.kind,
             "output": m.output_key,
+            "task": self.task_info,
         }
         if not m.signature.is_simple:
             model["inputs"] = m.signature.report_inputs()
@@ -104,10 +125,16 @@ class Session:
             preprocess={**self.preprocess.to_dict(), "origin": self.preprocess_origin},
             labels=self.labels,
             baseline_accuracy=self.baseline_accuracy,
+            baseline_metrics=self.baseline_metrics,
             degenerate=self.degenerate,
             warnings=list(self.warnings),
             model_loads=model_loads,
         )
+
+
+def is_array_source(spec: str) -> bool:
+    """Whether a data source holds the model's inputs themselves (not images)."""
+    return spec.partition(":")[0] in ("npz", "tabular", "audiofolder")
 
 
 def effective_preprocess(model: LoadedModel, overrides: dict | None) -> tuple[Preprocess, str]:
@@ -126,8 +153,7 @@ def build_session(
     """The data stage: preprocessing, dataset and split for an already loaded model."""
     shape = model.input_shape
     sig = model.signature
-    kind = data.source.partition(":")[0]
-    arrays = kind == "npz" or (data.source == "random" and not sig.is_image)
+    arrays = is_array_source(data.source) or (data.source == "random" and not sig.is_image)
     if not arrays and Preprocess.image_dims(shape) is None:
         raise DataError(
             f"the model takes an input of shape {shape}, not an image [N, 1 or 3, H, W]: "
@@ -206,32 +232,24 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
     references = run_outputs(runner, s.eval_inputs, reporter, stage="reference outputs")
     reference = references[min(model.signature.task, len(references) - 1)]
     eval_y = s.eval_y
-    if eval_y is not None and len(eval_y) and reference.ndim != 2:
-        raise DataError(
-            f"the model's output has shape {list(reference.shape[1:])} per sample; accuracy needs class logits",
-            "use a classifier that returns [N, classes] logits, or unlabelled data to measure "
-            "latency and parity",
-        )
-    baseline = (
-        float((reference.argmax(1) == eval_y).mean())
-        if eval_y is not None and len(eval_y)
-        else None
-    )
+    task, targets = s.task, s.eval_targets
+    task.check(references, model.signature.output_names, targets)
+    scores = task.score(references, targets) if task.has_targets(targets) else None
+    metrics = scores.metrics if scores else {}
+    baseline = metrics.get("top1") if task.name == "classification" else None
+    if task.metric_is_fidelity:
+        metrics = {task.metric.key: 1.0}
     n_classes = (
         len(dataset.classes)
         if dataset.classes
         else (int(eval_y.max()) + 1 if eval_y is not None and len(eval_y) else 0)
     )
-    if eval_y is not None and len(eval_y) and reference.shape[1] < n_classes:
-        raise DataError(
-            f"the data has {n_classes} classes but the model outputs {reference.shape[1]}",
-            "use data whose classes match the model's outputs, or the random source for latency only",
-        )
+    classifier = task.name == "classification" and reference.ndim == 2
     warnings: list[str] = []
     if model.output_note:
         warnings.append(model.output_note)
     warnings.extend(dataset.warnings)
-    if eval_y is not None and 0 < n_classes < reference.shape[1]:
+    if classifier and eval_y is not None and 0 < n_classes < reference.shape[1]:
         warnings.append(
             f"the data has {n_classes} classes and the model {reference.shape[1]} outputs: accuracy "
             f"counts the data's class i (sorted folder names) as the model's output i"
@@ -259,6 +277,10 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
                 warnings.append(better)
     if baseline is not None and n_classes and not degenerate:
         warnings.extend(_low_accuracy_notes(model, data, baseline, max(n_classes, 2)))
+    if s.resolved.guessed and task.name != "classification":
+        warnings.append(
+            f"task guessed: {task.name} ({s.resolved.why}); set [model] task if it is not"
+        )
     s.reference, s.baseline_accuracy, s.warnings, s.degenerate = (
         reference,
         baseline,
@@ -266,6 +288,7 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
         degenerate,
     )
     s.references = references
+    s.baseline_metrics = metrics or None
 
 
 def normalisation_table(s: Session, samples: int = NORMALISATION_CHECK_SAMPLES) -> list[dict]:

@@ -180,7 +180,7 @@ def tune(
             search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache
         )
     )
-    rows, baseline = report.variants, report.baseline_accuracy
+    rows, baseline = report.variants, report.baseline_metric
     budget = budget_for(
         recipe.data.source,
         report.dataset.labelled,
@@ -188,6 +188,7 @@ def tune(
         report.degenerate,
         drop,
         min_agreement,
+        report.task["metric"]["label"],
     )
     from deploy_studio.core.gates import failed_variants
 

@@ -72,6 +72,8 @@ def fmt_gate_limit(key: str, limit: float | None) -> str:
         return NA
     if key == "max_accuracy_drop":
         return f"{limit * 100:.2f} points"
+    if key == "max_metric_drop":
+        return f"{limit:.4g}"
     if key == "max_size_bytes":
         return fmt_bytes(limit)
     if key == "min_top1_agreement":

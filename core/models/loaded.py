@@ -125,6 +125,7 @@ class LoadedModel:
     output_note: str | None = None  # said in every run and report when output_key is set
     trained_on: str | None = None  # a built-in's training data (for data-mismatch notes)
     signature: Any = None  # core.models.signature.Signature: named inputs and outputs
+    task_hint: dict | None = None  # what the loader knows: {"task", "postprocess"} (built-ins)
 
     def __post_init__(self) -> None:
         if self.signature is None:  # one float32 input of input_shape, outputs not known

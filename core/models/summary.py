@@ -100,4 +100,12 @@ def summarize(model: LoadedModel) -> dict:
         "output_note": model.output_note,
         "notes": model.notes,
         "layers": layer_table(model),
+        "task": _task(model),
     }
+
+
+def _task(model: LoadedModel) -> dict:
+    """The model's task as the engine will score it (guessed when the spec names none)."""
+    from deploy_studio.core.tasks.resolve import resolve_task
+
+    return resolve_task(model).info(model.signature.output_names)

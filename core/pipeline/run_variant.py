@@ -12,8 +12,8 @@ from pathlib import Path
 from deploy_studio.core.errors import StudioError
 from deploy_studio.core.formats.contract import converts
 from deploy_studio.core.measure import (
-    accuracy_of,
     measure_latency,
+    output_parity,
     outputs_parity,
     parity_of,
     run_outputs,
@@ -81,12 +81,43 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     row.latency_ms = Latency(**lat)
     references = session.references or [session.reference]
     check_outputs(artifact.format, outputs, references, sig.output_names)
-    task = outputs[sig.task] if len(outputs) > sig.task else outputs[0]
-    row.accuracy = Accuracy(**accuracy_of(task, session.eval_y))
-    row.parity = Parity(**parity_of(task, session.reference))
-    if len(outputs) > 1:
-        row.parity.outputs = outputs_parity(outputs, references, sig.output_names)
+    row.accuracy, row.parity = task_figures(session, outputs, references)
     return row
+
+
+def task_figures(session, outputs: list, references: list) -> tuple[Accuracy, Parity]:
+    """The task's metric (on labelled data) and its fidelity against the original model."""
+    sig = session.model.signature
+    task = session.task
+    out = outputs[sig.task] if len(outputs) > sig.task else outputs[0]
+    ref = references[sig.task] if len(references) > sig.task else references[0]
+    parity = Parity(**parity_of(out, ref))
+    if len(outputs) > 1:
+        parity.outputs = outputs_parity(outputs, references, sig.output_names)
+    parity.cosine = output_parity(out, ref)["cosine"]
+    classifier = task.name == "classification"
+    if not classifier:
+        parity.top1_agreement = None
+    if task.agreement_label and parity.meaningful:
+        parity.agreement = task.agreement(outputs, references)
+        parity.agreement_kind = task.agreement_label
+    targets = session.eval_targets
+    scores = task.score(outputs, targets) if task.has_targets(targets) else None
+    metrics = dict(scores.metrics) if scores else {}
+    if task.metric_is_fidelity:
+        metrics = {task.metric.key: parity.cosine}
+    key = task.metric.key
+    value = metrics.get(key)
+    base = (session.baseline_metrics or {}).get(key)
+    accuracy = Accuracy(
+        top1=metrics.get("top1") if classifier else None,
+        samples=len(out),
+        metric=key,
+        value=value,
+        metrics=metrics or None,
+        metric_drop=task.metric.drop(base, value),
+    )
+    return accuracy, parity
 
 
 def check_outputs(fmt: str, outputs: list, references: list, names: list[str]) -> None:

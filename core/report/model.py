@@ -53,13 +53,27 @@ class Latency:
 
 @dataclass
 class Accuracy:
-    """Top-1 accuracy (fraction) on ``samples`` held-out samples; None without labels."""
+    """The task's figures on ``samples`` held-out samples (None without labels).
+
+    ``top1`` is a classifier's top-1 accuracy (fraction). ``metric`` names the task's metric
+    (``top1``, ``miou``, ``map50``, ``mae``, ``cosine``...), ``value`` is its value,
+    ``metrics`` every figure the task measured and ``metric_drop`` how much worse ``value``
+    is than the original model's (positive: worse, in the metric's own unit).
+    """
 
     top1: float | None
     samples: int
+    metric: str | None = None
+    value: float | None = None
+    metrics: dict[str, float | None] | None = None
+    metric_drop: float | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for k in ("metric", "value", "metrics", "metric_drop"):
+            if d[k] is None:
+                d.pop(k)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Accuracy | None:
@@ -72,7 +86,9 @@ class Parity:
 
     The top-level figures are the task output's (the model's only output, or the one
     ``[model] output`` names); a model with several outputs also gets ``outputs``: per named
-    output ``max_abs_diff``, ``snr_db``, ``cosine`` and ``samples``.
+    output ``max_abs_diff``, ``snr_db``, ``cosine`` and ``samples``. ``agreement`` is the
+    task's fidelity figure (``agreement_kind``: top-1, pixel or matched-box agreement), equal
+    to ``top1_agreement`` for a classifier; tasks judged by cosine and SNR have none.
     """
 
     max_abs_diff: float | None
@@ -82,13 +98,15 @@ class Parity:
     meaningful: bool = True
     note: str | None = None
     outputs: dict[str, dict] | None = None
+    agreement: float | None = None
+    agreement_kind: str | None = None
+    cosine: float | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        if d["note"] is None:
-            d.pop("note")
-        if d["outputs"] is None:
-            d.pop("outputs")
+        for k in ("note", "outputs", "agreement", "agreement_kind", "cosine"):
+            if d[k] is None:
+                d.pop(k)
         return d
 
     @classmethod
@@ -140,7 +158,23 @@ class VariantResult:
 
     @property
     def agreement(self) -> float | None:
-        return self.parity.top1_agreement if self.parity else None
+        """The task's agreement with the original (top-1, pixel, matched boxes)."""
+        if not self.parity:
+            return None
+        if self.parity.agreement is not None:
+            return self.parity.agreement
+        return self.parity.top1_agreement
+
+    @property
+    def metric(self) -> float | None:
+        """The task's metric (top-1, mean IoU, mAP@0.5, MAE...)."""
+        if not self.accuracy:
+            return None
+        return self.accuracy.value if self.accuracy.metric else self.accuracy.top1
+
+    @property
+    def metric_drop(self) -> float | None:
+        return self.accuracy.metric_drop if self.accuracy else None
 
     @property
     def snr_db(self) -> float | None:
@@ -269,10 +303,11 @@ class ModelInfo:
     output: str | int | None = None
     inputs: list[dict] | None = None
     outputs: list[dict] | None = None
+    task: dict | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("inputs", "outputs"):
+        for k in ("inputs", "outputs", "task"):
             if d[k] is None:
                 d.pop(k)
         return d
@@ -310,6 +345,33 @@ class Report:
     pareto: list[str] | None = None
     recommended: str | None = None
     tune: dict | None = None
+    baseline_metrics: dict[str, float | None] | None = None  # the original's task figures
+
+    @property
+    def task(self) -> dict:
+        """The model's task (``name``, ``metric`` {key, label, higher_is_better, unit}...);
+        a report written before tasks existed is a classification report."""
+        if self.model.task:
+            return self.model.task
+        return {
+            "name": "classification",
+            "label": "Classification",
+            "metric": {
+                "key": "top1",
+                "label": "top-1 accuracy",
+                "higher_is_better": True,
+                "unit": "percent",
+            },
+            "agreement": "top-1 agreement",
+        }
+
+    @property
+    def baseline_metric(self) -> float | None:
+        """The original model's value of the task's metric."""
+        key = self.task["metric"]["key"]
+        if self.baseline_metrics and key in self.baseline_metrics:
+            return self.baseline_metrics[key]
+        return self.baseline_accuracy if key == "top1" else None
 
     def row(self, name: str) -> VariantResult | None:
         return next((v for v in self.variants if v.name == name), None)
@@ -330,6 +392,8 @@ class Report:
             "gates": [g.to_dict() for g in self.gates],
             "templates": [t.to_dict() for t in self.templates],
         }
+        if self.baseline_metrics is not None:
+            d["baseline"]["metrics"] = dict(self.baseline_metrics)
         if self.pareto is not None:
             d["pareto"] = list(self.pareto)
             d["recommended"] = self.recommended
@@ -357,4 +421,5 @@ class Report:
             pareto=d.get("pareto"),
             recommended=d.get("recommended"),
             tune=d.get("tune"),
+            baseline_metrics=base.get("metrics"),
         )

@@ -95,6 +95,7 @@ class SessionInfo:
     preprocess: dict  # Preprocess.to_dict() + origin
     labels: list[str]
     baseline_accuracy: float | None = None
+    baseline_metrics: dict | None = None  # the original model's task figures
     degenerate: str | None = None
     warnings: list[str] = field(default_factory=list)
     model_loads: int = 0  # models this worker loaded so far (one per CLI run, when nothing crashed)

@@ -29,6 +29,17 @@ FIELDS = {
         "top-1 accuracy may fall at most this many percentage points below the original "
         "model's (1 point = 0.01 in the recipe's [gates].max_accuracy_drop)",
     ),
+    "max_metric_drop": (
+        "Max metric drop",
+        "",
+        4,
+        0.0,
+        1e6,
+        lambda v: round(v, 6),
+        lambda v: v,
+        "the task's metric (mean IoU, mAP@0.5 as a fraction; MAE as an increase in its unit; "
+        "embedding: 1 - cosine) may fall at most this much below the original model's",
+    ),
     "max_size_bytes": (
         "Max size",
         " MB",

@@ -40,12 +40,13 @@ def recommendation(doc: Document) -> tuple[str | None, str]:
     budget = budget_for(
         doc.recipe.data.source,
         report.dataset.labelled,
-        report.baseline_accuracy,
+        report.baseline_metric,
         report.degenerate,
         gates.max_accuracy_drop if gates.max_accuracy_drop is not None else DEFAULT_BUDGET,
+        metric_label=report.task["metric"]["label"],
     )
     name = recommend(
-        doc.report_rows(), report.baseline_accuracy, budget, failed_variants(doc.gate_results)
+        doc.report_rows(), report.baseline_metric, budget, failed_variants(doc.gate_results)
     )
     if budget.basis is not None and name is None:
         return None, budget.reason + ": no variant qualifies"

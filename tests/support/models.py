@@ -350,6 +350,39 @@ class TrainModeNet(nn.Module):
         return self.fc(self.drop(self.bn(self.conv(x))).flatten(1))
 
 
+class TinySeg(nn.Module):
+    """1x28x28 image -> [1, 3, 28, 28] per-pixel logits: background, stroke, and a class for
+    bright stroke centres (a fixed, hand-set rule: no training needed for fidelity)."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.conv = nn.Conv2d(1, 8, 3, padding=1)
+            self.relu = nn.ReLU()
+            self.head = nn.Conv2d(8, 3, 1)
+
+    def forward(self, image):
+        return self.head(self.relu(self.conv(image))) + torch.cat(
+            [-4 * image, 2 * image, 4 * image - 6], 1
+        )
+
+
+class TinyRegressor(nn.Module):
+    """8 float features [1, 8] -> one value [1, 1] (a linear map plus a bend)."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.fc1 = nn.Linear(8, 16)
+            self.relu = nn.ReLU()
+            self.fc2 = nn.Linear(16, 1)
+
+    def forward(self, features):
+        return self.fc2(self.relu(self.fc1(features)))
+
+
 MODELS_PY = Path(__file__).resolve()
 """This file: ``f"{MODELS_PY}:TinyNet"`` is a model source the loader imports."""
 
