@@ -172,6 +172,11 @@ def _torchvision_transforms(arch: str, guess: Preprocess) -> tuple[Preprocess, s
     """torchvision's published weights' transforms for ``arch`` (read, never downloaded)."""
     import torchvision
 
+    from deploy_studio.core.models.torchvision_detection import torchvision_defaults
+
+    defaults = torchvision_defaults(arch)
+    if defaults is not None and guess.channels == 3:  # segmentation, detection: stretched
+        return guess.with_overrides(defaults["preprocess"]), f"torchvision {arch}'s transform"
     try:
         weights = torchvision.models.get_model_weights(arch).DEFAULT
         t = weights.transforms()
@@ -191,6 +196,17 @@ def _torchvision_transforms(arch: str, guess: Preprocess) -> tuple[Preprocess, s
         }
     )
     return pp, f"torchvision {arch} {weights.name} weights' transforms"
+
+
+def source_defaults(source: str, init_args: dict | None = None) -> dict | None:
+    """What the recipe of a ``torchvision:ARCH`` segmentation or detection model should say
+    (``task``, ``output``, ``input_shape``, ``postprocess``, ``preprocess``; see
+    :func:`~deploy_studio.core.models.torchvision_detection.torchvision_defaults`), else None."""
+    if not source.strip().startswith("torchvision:"):
+        return None
+    from deploy_studio.core.models.torchvision_detection import torchvision_defaults
+
+    return torchvision_defaults(source.strip().split(":", 1)[1], init_args)
 
 
 def _trained_on(src: str) -> str | None:
@@ -284,18 +300,23 @@ def _load_state_dict(module: torch.nn.Module, weights: str) -> list[str]:
 def _torchvision(arch: str, spec: ModelSpec):
     import torchvision
 
-    names = torchvision.models.list_models(module=torchvision.models)
-    if arch not in names:
+    from deploy_studio.core.models import torchvision_detection as tvd
+
+    names = sorted(tvd.torchvision_architectures())
+    if arch not in names and tvd.torchvision_task(arch) is None:
         close = [n for n in names if arch.lower()[:4] in n][:6]
         raise ModelLoadError(
-            f"torchvision has no classification architecture {arch!r}",
+            f"torchvision has no architecture {arch!r}",
             "try one of: "
             + ", ".join(close or names[:8])
             + " (deploy-studio lists them in the Built-in menu)",
         )
+    tvd.refuse(arch)  # a detector whose post-processing cannot leave the graph
     torch.manual_seed(0)
     try:
-        module = torchvision.models.get_model(arch, weights=None, **(spec.init_args or {}))
+        module = torchvision.models.get_model(
+            arch, weights=None, **tvd.construct_args(arch, spec.init_args)
+        )
     except Exception as e:  # a wrong argument: TypeError, ValueError, ...
         if not spec.init_args:
             raise
@@ -309,8 +330,9 @@ def _torchvision(arch: str, spec: ModelSpec):
     if spec.weights:
         notes = [f"weights from {spec.weights}", *_init_args_notes(spec)]
         notes += _load_state_dict(module, spec.weights)
+    module, shape, task_notes = tvd.deployable(arch, module)  # detectors: raw boxes + scores
     size = 299 if arch.startswith("inception") else 224
-    return module, [1, 3, size, size], notes
+    return module, shape or [1, 3, size, size], notes + task_notes
 
 
 def _python_class(src: str, spec: ModelSpec) -> tuple[torch.nn.Module, list[str]]:
