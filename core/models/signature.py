@@ -416,10 +416,12 @@ def parse_input_arg(text: str) -> dict:
 
 
 def exported_inputs(ep) -> list[InputSpec] | None:
-    """The user inputs of an ExportedProgram (.pt2): names, shapes and dtypes from its graph.
+    """The user inputs of an ExportedProgram (.pt2): names, shapes, dtypes and dynamic
+    dimensions from its graph.
 
-    A dynamic dimension is read at the example input's size (else its least size, at least
-    1); it is not declared dynamic again (re-declare it in ``[model] inputs`` to keep it).
+    A dynamic dimension is fed at the example input's size (else its least size, at least 1)
+    and declared dynamic with the program's own range when that range is bounded (an
+    unbounded one is fixed at that size: declare a range in ``[model] inputs`` to keep it).
     None when the program's inputs are not all tensors of the supported dtypes.
     """
     import torch
@@ -441,16 +443,31 @@ def exported_inputs(ep) -> list[InputSpec] | None:
             return None
         k = len(specs)
         example = examples[k] if k < len(examples) else None
-        shape = []
+        shape: list[int] = []
+        dynamic: dict[int, tuple[int, int]] = {}
         for d, size in enumerate(val.shape):
             if isinstance(size, int):
                 shape.append(size)
-            elif isinstance(example, torch.Tensor) and example.dim() == len(val.shape):
+                continue
+            lo, hi = _symbol_range(ep, size)
+            if isinstance(example, torch.Tensor) and example.dim() == len(val.shape):
                 shape.append(int(example.shape[d]))
             else:
-                shape.append(1)
-        specs.append(InputSpec(node.name, tuple(shape), dtype))
+                shape.append(max(1, lo))
+            if hi is not None and hi > lo:
+                dynamic[d] = (max(1, lo), hi)
+        specs.append(InputSpec(node.name, tuple(shape), dtype, dynamic))
     return specs or None
+
+
+def _symbol_range(ep, size) -> tuple[int, int | None]:
+    """(least, greatest or None when unbounded) size of a symbolic dimension of ``ep``."""
+    try:
+        vr = ep.range_constraints[size.node.expr]
+        hi = vr.upper
+        return int(vr.lower), int(hi) if hi.is_finite and int(hi) < 2**31 else None
+    except Exception:  # noqa: BLE001 - an expression of several symbols: fixed at its example
+        return 1, None
 
 
 # --- outputs ---------------------------------------------------------------------------------

@@ -351,6 +351,34 @@ def test_an_exported_program_brings_its_own_inputs(tmp_path):
     assert info["inputs"][0]["range"] == [0, 49]  # from the embedding in the program's graph
 
 
+def test_an_exported_program_keeps_its_dynamic_sequence_length(tmp_path):
+    import torch
+    from torch.export import Dim
+
+    from deploy_studio.core.runtimes import open_runner, run_scope
+    from tests.support.models import TokenConv
+
+    path = tmp_path / "dyn.pt2"
+    length = Dim("length", min=1, max=40)
+    ids = (torch.randint(0, 50, (1, 8)), torch.ones(1, 8, dtype=torch.bool))
+    ep = torch.export.export(TokenConv().eval(), ids, dynamic_shapes=({1: length}, {1: length}))
+    torch.export.save(ep, str(path))
+    m = load_model(ModelSpec(str(path)))
+    assert [dict(i.dynamic) for i in m.signature.inputs] == [{1: (1, 40)}, {1: (1, 40)}]
+    report = _run(tmp_path / "run", {"source": str(path), "input_shape": None}, FORMATS[1:])
+    rows = _rows(report)
+    assert report["model"]["inputs"][0]["dynamic"] == {"1": [1, 40]}
+    for name, runtime in (("p", "executorch"), ("o", "onnxruntime")):
+        artifact = tmp_path / "run" / rows[name]["artifact"]
+        with run_scope(runtime, 1):
+            runner = open_runner(runtime, artifact, 1, signature=m.signature)
+            for n in (3, 17):
+                x = [np.arange(n, dtype=np.int64)[None] % 50, np.ones((1, n), dtype=bool)]
+                want = m.module(*map(torch.from_numpy, x)).detach().numpy()
+                assert np.allclose(runner.run_all(x)[0], want, atol=1e-4), (name, n)
+            runner.close()
+
+
 def test_a_torchscript_archive_names_the_inputs_its_forward_takes(tmp_path):
     import torch
 
