@@ -87,11 +87,18 @@ APPS_ISSUE = "app projects for multi-input / token models arrive with the apps i
 def app_refusal(session: Session) -> str | None:
     """Why the app templates (single-input image classifiers) cannot ship this model, or None.
 
-    The templates feed one preprocessed image and read the first output: a model with
-    several inputs, an input that is not an image, data without images, or a task output
+    The templates feed one preprocessed image and show a classifier's first output: a model
+    of another task, a model with several inputs, an input that is not an image, data without images, or a task output
     that is not the first output is refused with a message instead of a broken project.
     """
     sig = session.model.signature
+    task = session.task.name
+    if task != "classification":
+        return (
+            f"app projects for {task} models arrive with the apps issue: the app templates "
+            "show a classifier's top classes (try: ship the artifacts from artifacts/ with the "
+            "report's preprocessing and post-processing specs, and call them from your own app)"
+        )
     if len(sig.inputs) > 1 or not sig.is_image:
         return (
             f"{APPS_ISSUE}: this model takes {sig.describe_inputs()}, the app templates feed "
