@@ -96,8 +96,9 @@ def _demos() -> dict[str, Demo]:
                 "iou_threshold": 0.45,
                 "max_detections": 10,
                 "background": 0,
+                "activation": "none",  # the softmax runs in the graph
             },
-            "scores",
+            "boxes",
         ),
     }
 
