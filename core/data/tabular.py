@@ -214,11 +214,12 @@ def load_tabular(path: Path, preprocess, signature=None, limit: int | None = Non
             f"{len(columns)} feature columns of {path.name}",
             "give one value per feature column",
         )
+    computed = [k for k in ("mean", "std") if getattr(spec, k) is None]
     notes.append(
         "standardised with the recipe's mean/std"
         if given
-        else "standardised with mean/std computed over the file's rows (set [preprocess] tabular "
-        "mean/std to use the training set's)"
+        else f"standardised with {'/'.join(computed)} computed over the file's rows (set "
+        "[preprocess] tabular mean/std to use the training set's)"
     )
     spec = TabularSpec(columns=list(columns), label=label, mean=mean, std=std)
     feats = spec.apply(table)
