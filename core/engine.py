@@ -28,7 +28,13 @@ from deploy_studio.core.report.model import (
     as_row,
     as_verdict,
 )
-from deploy_studio.core.worker.requests import BuildVariant, Prepare, RenderApps, SessionInfo
+from deploy_studio.core.worker.requests import (
+    BuildVariant,
+    Prepare,
+    RenderApps,
+    RenderSamples,
+    SessionInfo,
+)
 
 
 def make_worker(isolate: bool = True):
@@ -167,6 +173,25 @@ def render_apps(recipe: Recipe, report: Report, out: Path, reporter: Reporter, w
     report.templates = [AppResult.from_dict(a) for a in apps]
 
 
+def render_samples(recipe: Recipe, out: Path, reporter: Reporter, worker) -> None:
+    """Draw a few held-out samples per task into ``out/samples/`` (the truth and the original
+    model's prediction), which report.html shows; a failure is a log line, never a failed run."""
+    try:
+        worker.call(RenderSamples(recipe, str(out)), reporter.emit, reporter.cancel)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - pictures of samples never fail a run
+        message = getattr(e, "message", None) or str(e) or type(e).__name__
+        reporter.emit(
+            Event(
+                "log",
+                stage="overall",
+                message=f"note: held-out samples not drawn for the report: {message}",
+                variant=None,
+            )
+        )
+
+
 def run_recipe(
     recipe: Recipe,
     out_dir: str | Path,
@@ -227,6 +252,7 @@ def run_recipe(
                 )
             )
             render_apps(recipe, report, out, reporter, worker)
+        render_samples(recipe, out, reporter, worker)
         data = report.to_dict()
         write_report(data, out)
         reporter.emit(

@@ -46,8 +46,12 @@ def write_report(report: Report | dict, out_dir: str | Path) -> None:
     sizes = [r.size_bytes / 1e6 if r.size_bytes is not None else None for r in rows]
     p50 = [r.p50 for r in rows]
     whisk = [(r.latency_ms.p10 or 0, r.latency_ms.p90 or 0) if r.latency_ms else None for r in rows]
-    acc = [r.top1 * 100 if r.top1 is not None else None for r in rows]
-    base = typed.baseline_accuracy
+    metric = typed.task["metric"]
+    pct = metric.get("unit", "percent") == "percent"
+    acc = [None if r.metric is None else r.metric * (100 if pct else 1) for r in rows]
+    base = typed.baseline_metric
+    base_v = None if base is None else base * (100 if pct else 1)
+    unit = "%" if pct else ""
     svgs = {
         "size.svg": bar_chart("Size on disk (everything the app ships)", names, sizes, "MB"),
         "latency.svg": bar_chart(
@@ -58,18 +62,23 @@ def write_report(report: Report | dict, out_dir: str | Path) -> None:
             whiskers=whisk,
         ),
         "accuracy.svg": bar_chart(
-            "Top-1 accuracy on held-out data",
+            f"{metric['label'][:1].upper()}{metric['label'][1:]} on held-out data",
             names,
             acc,
-            "%",
-            fmt="{:.2f}",
-            line=(base * 100, f"original {base * 100:.2f}%") if base is not None else None,
+            unit,
+            fmt="{:.2f}" if pct else "{:.4g}",
+            line=(base_v, f"original {base_v:{'.2f' if pct else '.4g'}}{unit}")
+            if base_v is not None
+            else None,
         ),
     }
     for name, svg in svgs.items():
         write_text_atomic(charts / name, svg)
+    from deploy_studio.core.samples.report import read_manifest
+
+    shown = read_manifest(out, str(typed.model.spec), typed.dataset.name)
     write_text_atomic(out / "report.json", report_json(data))
-    write_text_atomic(out / "report.html", render_html(typed))
+    write_text_atomic(out / "report.html", render_html(typed, shown))
 
 
 _GATE_CLASS = {"passed": "ok", "failed": "bad", "uncertain": "warn", "n/a": "muted"}
@@ -119,12 +128,87 @@ def _outputs_section(report: Report) -> str:
     )
 
 
-def render_html(report: Report | dict) -> str:
+def _metric_fmt(metric: dict, v: float | None, drop: bool = False) -> str:
+    """A value of the task's metric in its unit (a fraction shown as %, points for a drop)."""
+    if v is None:
+        return "n/a"
+    if metric.get("unit", "percent") == "percent":
+        return f"{v * 100:+.2f}" if drop else f"{v * 100:.2f}"
+    return f"{v:+.4g}" if drop else f"{v:.4g}"
+
+
+def _task_line(report: Report) -> str:
+    """The task, its metric and the original model's value, under the title."""
+    task = report.task
+    metric = task["metric"]
+    base = report.baseline_metric
+    unit = "%" if metric.get("unit", "percent") == "percent" else ""
+    value = (
+        f"{_metric_fmt(metric, base)}{unit}"
+        if base is not None
+        else "n/a (" + ("unlabelled data" if not report.dataset.labelled else "not measured") + ")"
+    )
+    extra = ""
+    if report.baseline_metrics:
+        labels = {mm["key"]: mm["label"] for mm in task.get("metrics") or []}
+        others = [
+            f"{escape(labels.get(k, k))} {_metric_fmt({'unit': _unit(task, k)}, v)}{'%' if _unit(task, k) == 'percent' else ''}"
+            for k, v in report.baseline_metrics.items()
+            if k != metric["key"] and v is not None
+        ]
+        extra = (" · " + " · ".join(others)) if others else ""
+    why = f" (guessed: {escape(str(task.get('why')))})" if task.get("guessed") else ""
+    agreement = task.get("agreement") or "cosine similarity and SNR"
+    return (
+        f'<div class="meta task">task <b>{escape(str(task.get("label") or task["name"]))}</b>{why} · '
+        f"metric <b>{escape(metric['label'])}</b> of the original model {value}{extra} · "
+        f"fidelity to the original: {escape(agreement)}</div>"
+    )
+
+
+def _unit(task: dict, key: str) -> str:
+    for mm in task.get("metrics") or []:
+        if mm.get("key") == key:
+            return mm.get("unit", "percent")
+    return "percent"
+
+
+def _samples_section(report: Report, shown: dict | None) -> str:
+    """Held-out samples drawn per task (truth and the original model's prediction)."""
+    if not shown or not shown.get("samples"):
+        return ""
+    task = report.task
+    intro = {
+        "segmentation": "Each sample's true mask (left) and the original model's predicted "
+        "mask (right), overlaid on the input; the legend names the classes present.",
+        "detection": "Each sample's true boxes (dashed, white) and the original model's "
+        "detections after the declared post-processing (solid, label and score).",
+    }.get(task["name"], "The first held-out samples and the original model's outputs on them.")
+    figs = []
+    for item in shown["samples"]:
+        body = ""
+        if item.get("file"):
+            body += f'<img src="{escape(str(item["file"]))}" alt="{escape(str(item.get("caption", "")))}">'
+        if item.get("text"):
+            body += f"<pre>{escape(str(item['text']))}</pre>"
+        figs.append(
+            f"<figure>{body}<figcaption>{escape(str(item.get('caption', '')))}</figcaption></figure>"
+        )
+    return f'<h2>Samples</h2><p>{escape(intro)}</p><div class="samples">{"".join(figs)}</div>'
+
+
+def render_html(report: Report | dict, samples: dict | None = None) -> str:
+    """report.html; ``samples`` is the manifest of the held-out samples drawn for it
+    (:func:`deploy_studio.core.samples.report.read_manifest`)."""
     if not isinstance(report, Report):
         report = Report.from_dict(report)
     rows = report.variants
     m, d = report.model, report.dataset
     base = report.baseline_accuracy
+    task = report.task
+    metric = task["metric"]
+    pct = metric.get("unit", "percent") == "percent"
+    agreement_label = task.get("agreement")
     trs = []
     for i, r in enumerate(rows):
         lat, par = r.latency_ms, r.parity
@@ -144,9 +228,14 @@ def render_html(report: Report | dict) -> str:
             f"<td>{escape(r.format)}</td><td>{artifact}</td>"
             f'<td class="n">{_fmt(r.size_bytes, ",.0f")}</td><td class="n">{_fmt(r.params, ",.0f")}</td>'
             f'<td class="n">{_fmt(r.p50, ".3f")}</td><td class="n">{_fmt(lat.p90 if lat else None, ".3f")}</td>'
-            f'<td class="n">{_fmt(r.top1, ".2f", 100)}</td>'
-            f'<td class="n">{_fmt(par.max_abs_diff if par else None, ".2e")}</td><td class="n">{_fmt(r.agreement, ".2f", 100)}</td>'
-            f'<td class="n">{_fmt(r.snr_db, ".1f")}</td></tr>'
+            f'<td class="n">{_metric_fmt(metric, r.metric)}</td><td class="n">{_metric_fmt(metric, r.metric_drop, drop=True)}</td>'
+            f'<td class="n">{_fmt(par.max_abs_diff if par else None, ".2e")}</td>'
+            + (
+                f'<td class="n">{_fmt(r.agreement, ".2f", 100)}</td>'
+                if agreement_label
+                else f'<td class="n">{_fmt(par.cosine if par else None, ".6f")}</td>'
+            )
+            + f'<td class="n">{_fmt(r.snr_db, ".1f")}</td></tr>'
         )
     gates = (
         "".join(
@@ -171,7 +260,16 @@ def render_html(report: Report | dict) -> str:
         )
         or "<li>none requested</li>"
     )
-    extra_sections = _outputs_section(report)
+    extra_sections = _outputs_section(report) + _samples_section(report, samples)
+    metric_head = escape(metric["label"]) + (" %" if pct else "")
+    drop_head = "drop" + (" (points)" if pct else "")
+    orig = (
+        "original accuracy "
+        + (_fmt(base, ".2f", 100) + "%" if base is not None else "n/a (unlabelled data)")
+        if task["name"] == "classification"
+        else f"{escape(str(task.get('label') or task['name']))} model"
+    )
+    agree_head = escape(agreement_label) + " %" if agreement_label else "cosine similarity"
     for r in rows:
         sens = r.step("quantize").get("sensitivity")
         if sens:
@@ -207,15 +305,20 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .sw{{display:inline-b
 .charts img{{display:block;margin:10px 0;max-width:100%}}
 .notes{{background:#fff6e5;border:1px solid #f0c36d;border-radius:4px;padding:8px 14px;margin-top:14px;font-size:13px}}
 .notes ul{{margin:6px 0 0 0;padding-left:20px}}
+.task{{margin-top:6px}} .samples{{display:flex;flex-wrap:wrap;gap:14px}}
+.samples figure{{margin:0;border:1px solid #ddd;border-radius:4px;padding:8px;max-width:560px}}
+.samples img{{display:block;image-rendering:pixelated;max-width:100%}}
+.samples pre{{font-size:12px;white-space:pre-wrap;margin:4px 0}} figcaption{{font-size:12px;color:#444;margin-top:4px}}
 </style></head><body>
 <h1>{escape(report.name or "Deploy Studio report")}</h1>
 <div class="meta">model <b>{escape(str(m.spec))}</b> · {m.params:,} parameters · input {m.input_shape} ·
-data {escape(d.name)} ({d.eval_samples} held-out samples) · original accuracy {_fmt(base, ".2f", 100) + "%" if base is not None else "n/a (unlabelled data)"} ·
+data {escape(d.name)} ({d.eval_samples} held-out samples) · {orig} ·
 benchmark {bench.get("runs")} runs after {bench.get("warmup")} warm-up, {bench.get("threads")} thread(s) ·
 {escape(report.created)}</div>
+{_task_line(report)}
 {_notes_box(report)}
 <h2>Variants</h2>
-<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>accuracy %</th><th>max abs diff</th><th>top-1 agreement %</th><th>SNR dB</th></tr>
+<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>{metric_head}</th><th>{drop_head}</th><th>max abs diff</th><th>{agree_head}</th><th>SNR dB</th></tr>
 {"".join(trs)}</table>
 {tune}
 <h2>Charts</h2><div class="charts"><img src="charts/size.svg" alt="size chart"><img src="charts/latency.svg" alt="latency chart"><img src="charts/accuracy.svg" alt="accuracy chart"></div>

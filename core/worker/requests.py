@@ -60,13 +60,37 @@ class LoadSamples:
 @dataclass(frozen=True)
 class Predict:
     """The original model's and each built variant's top-3 for one sample (``pixels``: uint8
-    HxWxC at model size); answers ``(original top-3, [Prediction])``."""
+    HxWxC at model size); answers ``(original top-3, [Prediction])``.
+
+    With ``index`` (the sample's index in the dataset: array data, whose samples are no
+    pixels) or ``task_view``, answers ``(the original's view, [Prediction])`` instead: each
+    a task's view (:mod:`deploy_studio.core.samples.views`: top-3, the predicted mask, the
+    detections after the declared post-processing, output summaries) and each variant's
+    agreement with the original on that sample."""
 
     recipe: Recipe
-    pixels: np.ndarray
+    pixels: np.ndarray | None
     rows: list[dict]
     out_dir: str | None
     labels: list[str]
+    index: int | None = None
+    task_view: bool = False
+
+
+SAMPLES_IN_REPORT = 4
+"""How many held-out samples report.html draws."""
+
+
+@dataclass(frozen=True)
+class RenderSamples:
+    """Draw the first ``count`` held-out samples per task (the truth and the original model's
+    prediction: masks overlaid, boxes drawn, waveforms; text for rows and tokens) into
+    ``out_dir/samples/`` (``*.png`` and ``samples.json``, which report.html reads); answers
+    the manifest (a dict)."""
+
+    recipe: Recipe
+    out_dir: str
+    count: int = SAMPLES_IN_REPORT
 
 
 @dataclass(frozen=True)
@@ -103,7 +127,18 @@ class SessionInfo:
 
 @dataclass
 class Samples:
-    """Held-out samples at model size, for thumbnails and predictions."""
+    """Held-out samples at model size, for thumbnails and predictions, with what their task
+    needs to be drawn (each None when the data has none).
+
+    ``images`` are the pictures (an image dataset's, or an image-like input of array data
+    scaled for display; ``[N, 0, 0, 1]`` when the samples are no pictures). ``task`` is the
+    task's ``describe()``. Truth: ``masks``, ``boxes``/``box_labels``, ``values``. The
+    original model's predictions (when its reference outputs are already computed):
+    ``predicted_masks`` ``[N, H, W]``, ``detections`` (per sample a dict of boxes, scores,
+    labels). Non-image data: ``inputs`` (each model input's samples by name: token ids,
+    features), ``columns`` + ``table`` (raw tabular rows), ``waveforms`` + ``sample_rate``,
+    ``vocabulary`` (token names, when the data gives them).
+    """
 
     source: str
     images: Any  # uint8 [N, H, W, C]
@@ -111,6 +146,28 @@ class Samples:
     classes: list[str]
     indices: Any  # indices into the dataset
     notes: list[str]
+    task: dict | None = None
+    pictures: bool = True  # whether ``images`` shows the samples
+    masks: Any = None
+    boxes: list | None = None
+    box_labels: list | None = None
+    values: Any = None
+    ignore_index: int = 255
+    predicted_masks: Any = None
+    detections: list | None = None
+    inputs: dict | None = None
+    columns: list[str] | None = None
+    table: Any = None
+    waveforms: Any = None
+    sample_rate: int | None = None
+    vocabulary: list[str] | None = None
+
+    @property
+    def task_name(self) -> str:
+        return (self.task or {}).get("name") or "classification"
+
+    def __len__(self) -> int:
+        return len(self.indices)
 
 
 @dataclass
@@ -121,3 +178,5 @@ class Prediction:
     top3: list[tuple[str, float]] | None
     agrees: bool | None
     note: str = ""
+    view: dict | None = None  # the task's view (Predict with index or task_view)
+    agreement: float | None = None  # the task's agreement with the original on this sample

@@ -26,6 +26,7 @@ from deploy_studio.core.worker.requests import (
     Prediction,
     Prepare,
     RenderApps,
+    RenderSamples,
     Samples,
     SessionInfo,
 )
@@ -56,6 +57,7 @@ class SessionService:
             Predict: self.predict,
             CheckNormalisation: self.check_normalisation,
             RenderApps: self.render_apps,
+            RenderSamples: self.render_samples,
         }.get(type(request))
         if handler is None:
             raise TypeError(f"the worker serves no {type(request).__name__} request")
@@ -115,25 +117,39 @@ class SessionService:
         )
 
     def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
+        from deploy_studio.core.samples.report import sample_data
+
         s = self.session(req.recipe, reporter, reference=False)
         ds = s.dataset
         idx = s.eval_idx[: req.limit] if len(s.eval_idx) else np.arange(min(req.limit, len(ds)))
-        if not ds.has_images:  # array data (npz, random token ids): nothing to show as pictures
-            idx = idx[:0]
-        return Samples(
-            ds.name,
-            ds.images[idx].copy(),
-            None if ds.labels is None else ds.labels[idx].copy(),
-            list(ds.classes),
-            idx,
-            list(ds.notes),
-        )
+        if ds.has_images:  # the classifier's path as it always was, plus the task's truth
+            base = Samples(
+                ds.name,
+                ds.images[idx].copy(),
+                None if ds.labels is None else ds.labels[idx].copy(),
+                list(ds.classes),
+                idx,
+                list(ds.notes),
+            )
+        else:
+            base = Samples(
+                ds.name,
+                np.zeros((len(idx), 0, 0, 1), np.uint8),
+                None if ds.labels is None else ds.labels[idx].copy(),
+                list(ds.classes),
+                idx,
+                list(ds.notes),
+                pictures=False,
+            )
+        return sample_data(s, idx, base)
 
     def predict(self, req: Predict, reporter: Reporter):
         from deploy_studio.core.measure import topk
         from deploy_studio.core.runtimes import open_runner, run_scope
 
         s = self.session(req.recipe, reporter, reference=False)
+        if req.index is not None or req.task_view:
+            return self._predict_view(s, req, reporter)
         x = s.preprocess.apply(req.pixels)[None]
         with run_scope("eager", 1):
             ref = open_runner(
@@ -146,47 +162,87 @@ class SessionService:
         return topk(ref, req.labels, 3), preds
 
     def _prediction(self, data: dict, x, ref, req: Predict, topk) -> Prediction:
-        from deploy_studio.core.runtimes import not_runnable_reason, open_runner, run_scope
-
-        row = as_row(data)
-        name = row.name
-        if row.error or not row.artifact or req.out_dir is None:
-            return Prediction(name, None, None, "not built")
-        if row.runtime is None:
-            return Prediction(name, None, None, not_runnable_reason(row.format))
-        if row.runtime == "eager" and row.steps:
-            return Prediction(
-                name,
-                None,
-                None,
-                "an optimized eager model is not saved as a file; "
-                "export it as pte/onnx to compare it here",
-            )
-        try:
-            if row.runtime == "eager":
-                out = ref
-            else:
-                with run_scope(row.runtime, 1):
-                    runner = open_runner(
-                        row.runtime,
-                        Path(req.out_dir) / row.artifact,
-                        1,
-                        signature=self._session.model.signature if self._session else None,
-                    )
-                    try:
-                        out = runner.run(x)[0]
-                    finally:
-                        runner.close()
-        except Exception as e:  # noqa: BLE001 - one failing runtime must not hide the others
-            return Prediction(
-                name,
-                None,
-                None,
-                f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}",
-            )
+        name = as_row(data).name
+        out = self._artifact_outputs(data, req, lambda runner: runner.run(x)[0], ref)
+        if isinstance(out, str):
+            return Prediction(name, None, None, out)
         return Prediction(
             name, topk(out, req.labels, 3), int(np.argmax(out)) == int(np.argmax(ref))
         )
+
+    def _artifact_outputs(self, data: dict, req: Predict, run, eager):
+        """What ``run(runner)`` answers for the row's artifact in its own runtime (``eager``
+        for the original's eager row), or why it cannot run (a str)."""
+        from deploy_studio.core.runtimes import not_runnable_reason, open_runner, run_scope
+
+        row = as_row(data)
+        if row.error or not row.artifact or req.out_dir is None:
+            return "not built"
+        if row.runtime is None:
+            return not_runnable_reason(row.format)
+        if row.runtime == "eager" and row.steps:
+            return (
+                "an optimized eager model is not saved as a file; "
+                "export it as pte/onnx to compare it here"
+            )
+        try:
+            if row.runtime == "eager":
+                return eager
+            with run_scope(row.runtime, 1):
+                runner = open_runner(
+                    row.runtime,
+                    Path(req.out_dir) / row.artifact,
+                    1,
+                    signature=self._session.model.signature if self._session else None,
+                )
+                try:
+                    return run(runner)
+                finally:
+                    runner.close()
+        except Exception as e:  # noqa: BLE001 - one failing runtime must not hide the others
+            return f"failed: {str(e).splitlines()[0][:120] if str(e) else type(e).__name__}"
+
+    def _predict_view(self, s, req: Predict, reporter: Reporter):
+        """The task's view of one sample for the original and every variant (see
+        :class:`Predict`)."""
+        from deploy_studio.core.runtimes import open_runner, run_scope
+        from deploy_studio.core.samples.views import compare, task_view
+
+        if req.index is not None:
+            xs = s.dataset.inputs(np.asarray([req.index], np.int64))
+        else:
+            xs = [s.preprocess.apply(req.pixels)[None]]
+        with run_scope("eager", 1):
+            ref = open_runner(
+                "eager", None, 1, module=s.model.module, signature=s.model.signature
+            ).run_all(xs)
+        ref = [np.asarray(o) for o in ref]
+        task, names = s.task, list(s.model.signature.output_names)
+        labels = list(req.labels) or list(s.labels)
+        preds = []
+        for data in req.rows:
+            reporter.check()
+            name = as_row(data).name
+            out = self._artifact_outputs(
+                data, req, lambda runner: [np.asarray(o) for o in runner.run_all(xs)], ref
+            )
+            if isinstance(out, str):
+                preds.append(Prediction(name, None, None, out))
+                continue
+            try:
+                view = task_view(task, out, names, labels)
+                value, agrees = compare(task, out, ref)
+            except Exception as e:  # noqa: BLE001 - outputs the task cannot read
+                preds.append(Prediction(name, None, None, f"failed: {str(e)[:120]}"))
+                continue
+            preds.append(Prediction(name, view.get("top3"), agrees, "", view, value))
+        return task_view(task, ref, names, labels), preds
+
+    def render_samples(self, req: RenderSamples, reporter: Reporter) -> dict:
+        from deploy_studio.core.samples.report import render_report_samples
+
+        s = self.session(req.recipe, reporter)
+        return render_report_samples(s, Path(req.out_dir), req.count, reporter)
 
     def check_normalisation(self, req: CheckNormalisation, reporter: Reporter) -> list[dict]:
         from deploy_studio.core.errors import DataError
