@@ -306,7 +306,8 @@ def _torchvision(arch: str, spec: ModelSpec):
     if arch not in names and tvd.torchvision_task(arch) is None:
         close = [n for n in names if arch.lower()[:4] in n][:6]
         raise ModelLoadError(
-            f"torchvision has no architecture {arch!r}",
+            f"torchvision has no classification architecture {arch!r} (nor a segmentation or "
+            "detection one)",
             "try one of: "
             + ", ".join(close or names[:8])
             + " (deploy-studio lists them in the Built-in menu)",
