@@ -47,6 +47,7 @@ class Document(QObject):
     results_cleared, result_changed(str), live_latency(str), variant_progress(str)
     report_changed : a finished run's report is available (``report``).
     gates_changed : the gate limits or the gate results (``gate_results``) changed.
+    task_changed : the recipe's ``[model] task`` was set (``task_info`` may have changed).
     """
 
     recipe_replaced = Signal()
@@ -61,6 +62,7 @@ class Document(QObject):
     variant_progress = Signal(str)
     report_changed = Signal()
     gates_changed = Signal()
+    task_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +135,41 @@ class Document(QObject):
         """Data, benchmark, gates or export settings were edited in place."""
         self.settings_changed.emit()
         self.set_dirty(True)
+
+    # --- the model's task and inputs ----------------------------------------------------
+    def set_model_task(self, task: str | None) -> None:
+        """Declare the model's task (``[model] task``; None: guessed from the outputs)."""
+        if self.recipe is None or self.recipe.model.task == task:
+            return
+        self.recipe.model.task = task
+        self.task_changed.emit()
+        self.settings_edited()
+
+    def set_model_inputs(self, inputs: list[dict] | None) -> None:
+        """Declare the model's named inputs (``[model] inputs``, validated by the caller);
+        they replace the ``input_shape`` shorthand. The model must be loaded again."""
+        self.recipe.model.inputs = [dict(i) for i in inputs] if inputs else None
+        if inputs:
+            self.recipe.model.input_shape = None
+        self.settings_edited()
+
+    @property
+    def task_info(self) -> dict | None:
+        """The task the numbers are about: the finished run's, else the one the recipe
+        declares, else the loaded model's (guessed); None when nothing is known
+        (then it is classification)."""
+        if self.report is not None:
+            return self.report.task
+        declared = self.recipe.model.task if self.recipe is not None else None
+        loaded = (self.model_summary or {}).get("task")
+        if loaded and (declared is None or loaded.get("name") == declared):
+            return loaded
+        if declared:
+            from deploy_studio.core.tasks import TASKS, make_task
+
+            if declared in TASKS:
+                return {**make_task(declared).describe(), "guessed": False, "why": "[model] task"}
+        return None
 
     # --- variants ----------------------------------------------------------------------
     @property

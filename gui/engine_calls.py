@@ -39,6 +39,54 @@ TORCHVISION_COMMON = [
 ]
 """torchvision architectures shown first in the Built-in menu."""
 
+TORCHVISION_TASKS = {
+    "lraspp_mobilenet_v3_large": "segmentation",
+    "deeplabv3_mobilenet_v3_large": "segmentation",
+    "fcn_resnet50": "segmentation",
+    "ssdlite320_mobilenet_v3_large": "detection",
+}
+"""torchvision segmentation and detection architectures (arch -> task) in the Built-in menu."""
+
+
+@dataclass
+class DemoRecipe:
+    """A bundled demo recipe (``resources/recipes/<name>.toml``) as the Built-in menu lists it."""
+
+    path: Path
+    name: str  # the recipe's ``name``
+    task: str | None  # its ``[model] task``
+    about: str  # its opening comment
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.task})" if self.task else self.name
+
+
+def task_demos() -> list[DemoRecipe]:
+    """The bundled demo recipes besides the digits demo (``demo.toml``), by file name. Read
+    as plain TOML (no validation: opening one validates it, as File ▸ Open Recipe does)."""
+    import tomllib
+    from itertools import takewhile
+
+    from deploy_studio.core.fsutil import resource_path
+
+    out = []
+    for path in sorted(resource_path("recipes").glob("*.toml")):
+        if path.name == "demo.toml":
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue  # a broken bundled file must not break the menu
+        about = " ".join(
+            line.lstrip("#").strip()
+            for line in takewhile(lambda t: t.startswith("#"), text.splitlines())
+        )
+        task = (data.get("model") or {}).get("task")
+        out.append(DemoRecipe(path, str(data.get("name") or path.stem), task, about))
+    return out
+
 
 @dataclass
 class EngineInfo:

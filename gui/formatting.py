@@ -113,3 +113,77 @@ def gates_cell(gates: list[GateVerdict]) -> str:
     if unsure:
         return "? " + ", ".join(dict.fromkeys(unsure))
     return "✓ passed"
+
+
+# --- tasks ----------------------------------------------------------------------------
+CLASSIFICATION = {
+    "name": "classification",
+    "label": "Classification",
+    "metric": {
+        "key": "top1",
+        "label": "top-1 accuracy",
+        "higher_is_better": True,
+        "unit": "percent",
+    },
+    "agreement": "top-1 agreement",
+}
+"""The task of a report or model that names none (as ``Report.task`` reads it)."""
+COSINE = "cosine"
+"""The fidelity figure of a task without an agreement (embedding, generic, regression)."""
+
+
+def task_metric(task: dict | None) -> dict:
+    """The task's metric ``{key, label, higher_is_better, unit}`` (top-1 without a task)."""
+    return (task or CLASSIFICATION).get("metric") or CLASSIFICATION["metric"]
+
+
+def is_percent(metric: dict) -> bool:
+    return metric.get("unit", "percent") == "percent"
+
+
+def fmt_metric(value: float | None, metric: dict, digits: int = 2) -> str:
+    """A value of a task's metric: a percentage (``"81.20 %"``) or a plain number (``"0.0412"``)."""
+    if value is None:
+        return NA
+    return fmt_pct(value, digits) if is_percent(metric) else f"{value:.4g}"
+
+
+def metric_axis(metric: dict) -> str:
+    """A chart axis for the metric: ``"top-1 %"``, ``"mean IoU %"``, ``"MAE (lower is better)"``."""
+    label = "top-1" if metric.get("key") == "top1" else metric.get("label", "accuracy")
+    text = f"{label} %" if is_percent(metric) else label
+    return text if metric.get("higher_is_better", True) else f"{text} (lower is better)"
+
+
+def metric_title(metric: dict) -> str:
+    """A chart title for the metric: ``"Accuracy"`` for top-1, else its label capitalised."""
+    if metric.get("key") == "top1":
+        return "Accuracy"
+    label = metric.get("label", "accuracy")
+    return label[:1].upper() + label[1:]
+
+
+def metric_column(metric: dict) -> str:
+    """The variants table's header for the metric (``"Accuracy"``, ``"mean IoU"``, ``"MAE"``)."""
+    if metric.get("key") == "top1":
+        return "Accuracy"
+    return "cosine" if metric.get("key") == "cosine" else metric.get("label", "Metric")
+
+
+def agreement_label(task: dict | None) -> str:
+    """The task's fidelity figure: ``"top-1 agreement"``, ``"pixel agreement"``... or cosine."""
+    return (task or CLASSIFICATION).get("agreement") or COSINE
+
+
+def row_fidelity(row, task: dict | None) -> float | None:
+    """A row's figure for :func:`agreement_label`: its agreement, or its cosine."""
+    if (task or CLASSIFICATION).get("agreement"):
+        return row.agreement
+    return row.parity.cosine if row.parity else None
+
+
+def fmt_fidelity(value: float | None, task: dict | None) -> str:
+    """``"98.4 %"`` for an agreement, ``"0.9998"`` for a cosine."""
+    if value is None:
+        return NA
+    return fmt_pct(value, 1) if (task or CLASSIFICATION).get("agreement") else f"{value:.4f}"

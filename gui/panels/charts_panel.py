@@ -1,4 +1,9 @@
-"""Size, latency, accuracy and a latency-vs-accuracy Pareto chart (pyqtgraph).
+"""Size, latency, the task's metric and a latency-vs-metric Pareto chart (pyqtgraph).
+
+The metric is the model's task's (``Report.task``; before a report, the task the document
+knows from the recipe or the loaded model; else top-1 accuracy): mean IoU for a segmenter,
+mAP@0.5 for a detector, MAE for a regressor ("lower is better"). Percent metrics are drawn
+in %, others as plain numbers.
 
 Every plot item is created once in ``__init__`` and kept; updates call ``setOpts`` /
 ``setData`` on the main thread. One colour per variant, from :meth:`Document.color`.
@@ -16,65 +21,31 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QWidget
 
-from deploy_studio.core.pareto import pareto_front
 from deploy_studio.core.report.model import Latency, VariantResult
 from deploy_studio.gui.colors import with_alpha
 from deploy_studio.gui.document import Document
-from deploy_studio.gui.formatting import fmt_bytes, fmt_ms, fmt_pct
+from deploy_studio.gui.formatting import (
+    fmt_bytes,
+    fmt_metric,
+    fmt_ms,
+    is_percent,
+    metric_axis,
+    metric_title,
+    task_metric,
+)
+from deploy_studio.gui.panels.chart_items import (
+    BAR_H,
+    CHART_OBJECTIVES,
+    Labels,
+    metric_front,
+    set_bars,
+)
 
-BAR_H = 0.62
 REDRAW_MS = 120  # at most ~8 redraws a second while results stream in
-CHART_OBJECTIVES = ("latency", "accuracy")
-"""The latency-vs-accuracy chart draws the engine's Pareto front over these objectives."""
 NO_LATENCY = Latency(None, None, None, None, 0, 1, 0)
-
-
-def set_bars(
-    item: pg.BarGraphItem, ys: np.ndarray, widths: np.ndarray, brushes: list, pens: list
-) -> None:
-    """Update horizontal bars in place (pyqtgraph 0.14 cannot take empty pen lists)."""
-    if len(ys) == 0:
-        item.setOpts(
-            x0=np.zeros(0),
-            y=np.zeros(0),
-            width=np.zeros(0),
-            height=BAR_H,
-            pens=None,
-            pen=None,
-            brushes=None,
-            brush=None,
-        )
-        return
-    item.setOpts(x0=np.zeros(len(ys)), y=ys, width=widths, height=BAR_H, brushes=brushes, pens=pens)
-
-
-class _Labels:
-    """A pool of TextItems on one plot: grown when needed, hidden when unused."""
-
-    def __init__(self, plot: pg.PlotItem, anchor=(0, 0.5)) -> None:
-        self.plot = plot
-        self.anchor = anchor
-        self.items: list[pg.TextItem] = []
-        self.color = QColor("#333")
-
-    def show(self, entries: list[tuple[float, float, str]]) -> None:
-        while len(self.items) < len(entries):
-            t = pg.TextItem(anchor=self.anchor, color=self.color)
-            t.setFont(QFont(t.textItem.font().family(), 8))
-            self.plot.addItem(t, ignoreBounds=True)
-            self.items.append(t)
-        for t, (x, y, text) in zip(self.items, entries, strict=False):
-            t.setText(text, color=self.color)
-            t.setPos(x, y)
-            t.setVisible(True)
-        for t in self.items[len(entries) :]:
-            t.setVisible(False)
-
-    def set_color(self, color: QColor) -> None:
-        self.color = color
 
 
 class ChartsPanel(QWidget):
@@ -133,7 +104,7 @@ class ChartsPanel(QWidget):
         )
         self.int8_floor.setVisible(False)
         self.size_plot.addItem(self.int8_floor, ignoreBounds=False)
-        self.size_labels = _Labels(self.size_plot)
+        self.size_labels = Labels(self.size_plot)
 
         self.latency_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
         self.latency_whiskers = pg.ErrorBarItem(
@@ -141,7 +112,7 @@ class ChartsPanel(QWidget):
         )
         self.latency_plot.addItem(self.latency_bars)
         self.latency_plot.addItem(self.latency_whiskers)
-        self.latency_labels = _Labels(self.latency_plot)
+        self.latency_labels = Labels(self.latency_plot)
 
         self.accuracy_bars = pg.BarGraphItem(x0=[], y=[], height=BAR_H, width=[])
         self.accuracy_plot.addItem(self.accuracy_bars)
@@ -153,8 +124,8 @@ class ChartsPanel(QWidget):
         )
         self.baseline_line.setVisible(False)
         self.accuracy_plot.addItem(self.baseline_line)
-        self.accuracy_labels = _Labels(self.accuracy_plot, anchor=(1, 0.5))
-        self.accuracy_labels_out = _Labels(self.accuracy_plot, anchor=(0, 0.5))
+        self.accuracy_labels = Labels(self.accuracy_plot, anchor=(1, 0.5))
+        self.accuracy_labels_out = Labels(self.accuracy_plot, anchor=(0, 0.5))
 
         self.pareto_front_line = pg.PlotDataItem(
             [], [], pen=pg.mkPen("#888", width=1.2, style=Qt.PenStyle.DashLine)
@@ -168,15 +139,15 @@ class ChartsPanel(QWidget):
         self.pareto_plot.showGrid(x=True, y=True, alpha=0.25)
         self.pareto_plot.getViewBox().setMenuEnabled(False)
         self.pareto_plot.hideButtons()
-        self.pareto_labels = _Labels(self.pareto_plot, anchor=(0.0, 1.0))
-        self.pareto_labels_below = _Labels(self.pareto_plot, anchor=(0.0, 0.0))
+        self.pareto_labels = Labels(self.pareto_plot, anchor=(0.0, 1.0))
+        self.pareto_labels_below = Labels(self.pareto_plot, anchor=(0.0, 0.0))
         self.pareto_plot.setLabel("bottom", "latency p50 (ms)")
-        self.pareto_plot.setLabel("left", "accuracy (%)")
         self.size_plot.setLabel("bottom", "MB")
         self.latency_plot.setLabel("bottom", "ms (bar p50, whiskers p10–p90)")
-        self.accuracy_plot.setLabel("bottom", "top-1 %")
+        self._labelled_metric: dict | None = None  # the metric the axes and titles name
+        self._fg = QColor("#3a3f47")
 
-        for sig in (doc.recipe_replaced, doc.report_changed):  # rare: draw at once
+        for sig in (doc.recipe_replaced, doc.report_changed, doc.task_changed):  # rare: at once
             sig.connect(self.refresh)
         for sig in (doc.variants_changed, doc.results_cleared, doc.model_changed):
             sig.connect(self._on_data_changed)
@@ -205,6 +176,39 @@ class ChartsPanel(QWidget):
             elif spec is not None and spec.enabled:
                 rows.append(VariantResult(name, spec.format))
         return rows
+
+    def metric(self) -> dict:
+        """The metric the charts show: the task's (top-1 accuracy when none is known)."""
+        return task_metric(self.doc.task_info)
+
+    def _baseline(self) -> float | None:
+        """The original model's value of the metric (known once a run has finished)."""
+        return self.doc.report.baseline_metric if self.doc.report is not None else None
+
+    def _update_metric_labels(self, metric: dict) -> None:
+        """Axis labels and titles name the task's metric (``top-1 %`` for a classifier)."""
+        if metric == self._labelled_metric:
+            return
+        self._labelled_metric = dict(metric)
+        axis = metric_axis(metric)
+        self.accuracy_plot.setLabel("bottom", axis)
+        self.pareto_plot.setLabel(
+            "left", "accuracy (%)" if metric.get("key") == "top1" else axis.replace(" %", " (%)")
+        )
+        self._set_titles()
+
+    def _set_titles(self) -> None:
+        metric = self._labelled_metric or task_metric(None)
+        title = metric_title(metric)
+        versus = "accuracy" if metric.get("key") == "top1" else metric.get("label")
+        titles = {
+            self.size_widget: "Size on disk",
+            self.latency_widget: "Latency",
+            self.accuracy_widget: title,
+            self.pareto_widget: f"Latency vs {versus} (area = size)",
+        }
+        for w, text in titles.items():
+            w.getPlotItem().setTitle(text, color=self._fg.name(), size="10pt", bold=True)
 
     def _latency(self, row: VariantResult) -> Latency:
         return row.latency_ms or self.doc.live.get(row.name) or NO_LATENCY
@@ -247,10 +251,12 @@ class ChartsPanel(QWidget):
             for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
                 p.getAxis("left").setTicks(ticks)
                 p.setYRange(-1.15, max(len(rows), 1) - 0.4, padding=0)
+        metric = self.metric()
+        self._update_metric_labels(metric)
         self._update_size(rows, ys, brushes)
         self._update_latency(rows, ys, brushes)
-        self._update_accuracy(rows, ys, brushes)
-        self._update_pareto(rows, brushes)
+        self._update_accuracy(rows, ys, brushes, metric)
+        self._update_pareto(rows, brushes, metric)
 
     def _set_range(self, plot: pg.PlotItem, axis: str, lo: float, hi: float) -> None:
         """Change an axis range only when it moves by more than 2 % (axes are costly to repaint)."""
@@ -337,70 +343,83 @@ class ChartsPanel(QWidget):
             ]
         )
 
-    def _update_accuracy(self, rows, ys, brushes) -> None:
-        accs = [r.top1 for r in rows]
+    def _update_accuracy(self, rows, ys, brushes, metric: dict) -> None:
+        values = [r.metric for r in rows]
+        base = self._baseline()
         if self._unchanged(
-            "accuracy", (self.names, accs, self.doc.baseline_accuracy, [b.rgba() for b in brushes])
+            "accuracy", (self.names, values, base, metric, [b.rgba() for b in brushes])
         ):
             return
-        pct = np.array([a * 100 if a is not None else 0.0 for a in accs])
-        set_bars(self.accuracy_bars, ys, pct, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
-        base = self.doc.baseline_accuracy
+        scale = 100.0 if is_percent(metric) else 1.0
+        drawn = np.array([v * scale if v is not None else 0.0 for v in values])
+        set_bars(self.accuracy_bars, ys, drawn, brushes, [pg.mkPen(c.darker(125)) for c in brushes])
         if base is not None:
             self.baseline_line.setVisible(True)  # first: a hidden label ignores setFormat
-            self.baseline_line.setPos(base * 100)
-            self.baseline_line.label.setFormat(f"original {base * 100:.2f} %")
+            self.baseline_line.setPos(base * scale)
+            self.baseline_line.label.setFormat(f"original {fmt_metric(base, metric)}")
         else:
             self.baseline_line.setVisible(False)
-        known = [a * 100 for a in accs if a is not None] + (
-            [base * 100] if base is not None else []
+        known = [v * scale for v in values if v is not None] + (
+            [base * scale] if base is not None else []
         )
-        lo = (
-            max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6)))
-            if known
-            else 0.0
-        )
-        hi = 100.5 if known else 100
-        self._set_range(self.accuracy_plot, "x", lo, hi)
-        label_w = self._data_per_px(self.accuracy_plot, hi - lo) * 56  # "97.80 %" at 8 pt
-        inside, outside = [], []
-        for p, y, a in zip(pct, ys, accs, strict=True):
-            if a is None:
-                continue
-            crosses = base is not None and p - 0.2 - label_w < base * 100 < p
-            # inside the bar's end, unless it would sit on the dashed "original" line
-            (outside if crosses and p + label_w < hi else inside).append(
-                (p + 0.15, y, fmt_pct(a))
-                if crosses and p + label_w < hi
-                else (p - 0.2, y, fmt_pct(a))
+        if is_percent(metric):
+            lo = (
+                max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6)))
+                if known
+                else 0.0
             )
+            hi = 100.5 if known else 100
+        else:  # plain numbers: from 0 (errors, distances), or around the values (a cosine)
+            top = max([abs(v) for v in known] + [1e-9])
+            spread = (max(known) - min(known)) if known else 0.0
+            if metric.get("higher_is_better", True) and known and min(known) > 0.5 * top:
+                lo = min(known) - max(spread * 0.6, top * 1e-3)
+                hi = max(known) + max(spread * 0.6, top * 1e-3)
+            else:
+                lo, hi = min(0.0, *known) if known else 0.0, top * 1.45
+        self._set_range(self.accuracy_plot, "x", lo, hi)
+        span = hi - lo
+        label_w = self._data_per_px(self.accuracy_plot, span) * 56  # "97.80 %" at 8 pt
+        inside, outside = [], []
+        for p, y, v in zip(drawn, ys, values, strict=True):
+            if v is None:
+                continue
+            text = fmt_metric(v, metric)
+            crosses = base is not None and p - span * 0.002 - label_w < base * scale < p
+            short = p - lo < label_w * 1.2  # no room inside the bar
+            if (crosses or short) and p + label_w < hi:
+                outside.append((p + span * 0.0015, y, text))
+            else:
+                # inside the bar's end, unless it would sit on the dashed "original" line
+                inside.append((p - span * 0.002, y, text))
         self.accuracy_labels.show(inside)
         self.accuracy_labels_out.show(outside)
 
-    def _update_pareto(self, rows, brushes) -> None:
-        key = [(r.name, r.p50, r.top1, r.size_bytes, r.ok) for r in rows]
-        if self._unchanged("pareto", (key, [b.rgba() for b in brushes])):
+    def _update_pareto(self, rows, brushes, metric: dict) -> None:
+        key = [(r.name, r.p50, r.metric, r.size_bytes, r.ok) for r in rows]
+        if self._unchanged("pareto", (key, metric, [b.rgba() for b in brushes])):
             return
+        scale = 100.0 if is_percent(metric) else 1.0
         spots, pts = [], []
         sizes = [r.size_bytes for r in rows if r.size_bytes]
         smax = max(sizes) if sizes else 1
         for r, b in zip(rows, brushes, strict=True):
-            lat, acc = r.p50, r.top1
-            if lat is None or acc is None:
+            lat, value = r.p50, r.metric
+            if lat is None or value is None:
                 continue
             d = 10 + 30 * math.sqrt((r.size_bytes or 0) / smax)  # marker area ∝ size
             spots.append(
                 {
-                    "pos": (lat, acc * 100),
+                    "pos": (lat, value * scale),
                     "size": d,
                     "brush": with_alpha(b, 200),
                     "pen": pg.mkPen(b.darker(140), width=1.2),
                     "data": r.name,
                 }
             )
-            pts.append((r.name, lat, acc * 100))
+            pts.append((r.name, lat, value * scale))
         self.pareto_scatter.setData(spots)
-        on_front = set(pareto_front(rows, CHART_OBJECTIVES))  # the engine's rule
+        on_front = set(metric_front(rows, metric))  # the engine's rule
         front = sorted((p for p in pts if p[0] in on_front), key=lambda p: p[1])
         self.pareto_front_line.setData([p[1] for p in front], [p[2] for p in front])
         # name the points on the Pareto front (the others: hover tooltip, colour as in the table);
@@ -412,16 +431,22 @@ class ChartsPanel(QWidget):
         if pts:
             xs, ys = [p[1] for p in pts], [p[2] for p in pts]
             dx = (max(xs) - min(xs)) or max(xs) * 0.2 or 1
-            dy = (max(ys) - min(ys)) or 1.0
+            dy = (max(ys) - min(ys)) or (1.0 if scale == 100.0 else abs(max(ys)) * 0.05 or 1e-3)
             self._set_range(self.pareto_plot, "x", max(0, min(xs) - dx * 0.45), max(xs) + dx * 0.45)
+            top = max(ys) + dy * 0.7
             self._set_range(
-                self.pareto_plot, "y", min(ys) - dy * 0.5, min(100.5, max(ys) + dy * 0.7)
+                self.pareto_plot,
+                "y",
+                min(ys) - dy * 0.5,
+                min(100.5, top) if scale == 100.0 else top,
             )
 
     def _tip(self, x, y, data) -> str:
         r = self.doc.results.get(data)
+        metric = self.metric()
+        name = "accuracy" if metric.get("key") == "top1" else metric.get("label")
         return (
-            f"{data}\nlatency p50 {x:.3f} ms\naccuracy {y:.2f} %"
+            f"{data}\nlatency p50 {x:.3f} ms\n{name} {fmt_metric(r.metric if r else None, metric)}"
             f"\nsize {fmt_bytes(r.size_bytes if r else None)}\nformat {r.format if r else ''}"
         )
 
@@ -442,16 +467,10 @@ class ChartsPanel(QWidget):
         bg = QColor("#1f2227") if dark else QColor("#ffffff")
         fg = QColor("#c9ced6") if dark else QColor("#3a3f47")
         line = QColor("#e6e6e6") if dark else QColor("#222222")
-        titles = {
-            self.size_widget: "Size on disk",
-            self.latency_widget: "Latency",
-            self.accuracy_widget: "Accuracy",
-            self.pareto_widget: "Latency vs accuracy (area = size)",
-        }
-        for w, title in titles.items():
+        self._fg = fg
+        for w in (self.size_widget, self.latency_widget, self.accuracy_widget, self.pareto_widget):
             w.setBackground(bg)
             p = w.getPlotItem()
-            p.setTitle(title, color=fg.name(), size="10pt", bold=True)
             for ax in ("left", "bottom"):
                 a = p.getAxis(ax)
                 a.setPen(pg.mkPen(fg))
@@ -471,5 +490,9 @@ class ChartsPanel(QWidget):
             inf.label.setColor(fg)
         self.latency_whiskers.setData(pen=pg.mkPen(line, width=1.4))
         self.pareto_front_line.setPen(pg.mkPen(fg, width=1.2, style=Qt.PenStyle.DashLine))
+        self._set_titles()
         self._drawn.clear()  # label colours changed: redraw everything
         self.refresh()
+
+
+__all__ = ["CHART_OBJECTIVES", "ChartsPanel", "metric_front"]

@@ -1,4 +1,5 @@
-"""The Model panel: core's summary of the loaded model and its per-layer table.
+"""The Model panel: core's summary of the loaded model, its signature and task
+(:mod:`.signature_panel`) and its per-layer table.
 
 The header always names the document's current model. While another model loads, and when
 it could not be loaded, a notice above the summary says so (dismissable after a failure);
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_count, fmt_shape
+from deploy_studio.gui.panels.signature_panel import SignaturePanel
 
 NOTICE_STYLE = {
     "info": "#modelNotice { background: rgba(61, 123, 224, 0.10); border: 1px solid rgba(61, 123, 224, 0.45);"
@@ -44,7 +46,8 @@ def _short(source: str) -> str:
 
 
 class ModelPanel(QWidget):
-    """Summary fields (kind, parameters, size, shapes, FLOPs, notes) over a layer table."""
+    """Summary fields (kind, parameters, size, shapes, FLOPs, notes), the signature and task,
+    over a layer table."""
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +71,8 @@ class ModelPanel(QWidget):
         self.notes = QLabel("")
         self.notes.setObjectName("muted")
         self.notes.setWordWrap(True)
+        self.signature = SignaturePanel(doc)
+        self.signature.inputs_declared.connect(self._reload_model)
         self.layers = QTableWidget(0, 4)
         self.layers.setObjectName("layerTable")
         self.layers.setHorizontalHeaderLabels(["Layer", "Type", "Params", "Output"])
@@ -107,6 +112,7 @@ class ModelPanel(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.status)
         lay.addLayout(form)
+        lay.addWidget(self.signature)
         lay.addWidget(self.notes)
         lay.addWidget(layers_title)
         lay.addWidget(self.layers, 1)
@@ -159,6 +165,13 @@ class ModelPanel(QWidget):
             return
         self.title.setText(source)
         self.status.setText(f"Could not load: {message} (details in Problems)")
+
+    def _reload_model(self) -> None:
+        """Load the recipe's model again with its new ``[model] inputs`` (as after the
+        constructor-arguments prompt: the window's loader, into this recipe)."""
+        loader = getattr(self.window(), "loader", None)
+        if loader is not None and self.doc.recipe is not None:
+            loader.load(self.doc.recipe.model.to_dict(), into=self.doc.recipe)
 
     def _on_recipe_replaced(self) -> None:
         r = self.doc.recipe

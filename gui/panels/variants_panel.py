@@ -6,12 +6,17 @@ shows a progress bar in its Status cell, and an invalid variant says why in its 
 The "Δ p50" column (shown once there is a previous run) compares each p50 with the variant's
 previous run (``previous_results``) and says when the change is within the measurement noise;
 a row the build cache reused says so in its Status cell.
+
+The "Accuracy" and "Agree" columns show the model's task's metric and agreement
+(``Document.task_info``): top-1 and top-1 agreement for a classifier, mean IoU and pixel
+agreement for a segmenter, MAE for a regressor; tasks without an agreement (embedding,
+generic, regression) show the task output's cosine similarity to the original.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -28,160 +33,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deploy_studio.core.pareto import latency_change
-from deploy_studio.core.report.model import GateVerdict, VariantResult, as_row
+from deploy_studio.core.report.model import VariantResult
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import (
     NA,
-    fmt_bytes,
-    fmt_count,
+    agreement_label,
     fmt_gate,
     fmt_ms,
-    fmt_pct,
-    fmt_sci,
-    gates_cell,
+    metric_column,
+    task_metric,
 )
-
-COLUMNS = [
-    "",
-    "Variant",
-    "Format",
-    "Steps",
-    "Status",
-    "Size",
-    "Params",
-    "p50 ms",
-    "Δ p50",
-    "p90 ms",
-    "Accuracy",
-    "Agree",
-    "Max |Δ|",
-    "Gates",
-]
-COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
-COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = (
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-    12,
-    13,
+from deploy_studio.gui.panels.variant_cells import (
+    AMBER,
+    COL_ACC,
+    COL_AGREE,
+    COL_DIFF,
+    COL_FORMAT,
+    COL_GATES,
+    COL_NAME,
+    COL_ON,
+    COL_P50,
+    COL_P90,
+    COL_PARAMS,
+    COL_PREV,
+    COL_SIZE,
+    COL_STATUS,
+    COL_STEPS,
+    COLUMNS,
+    NUMERIC,
+    REUSED,
+    cell_text,
+    gates_text,
+    metrics_tip,
+    p50_change,
+    prev_text,
+    prev_tip,
+    steps_text,
+    swatch,
 )
-NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
-REUSED = "reused"
-"""The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
-AMBER = "#c98a00"
-
-
-def gates_text(gates: list[GateVerdict]) -> str:
-    """The Gates cell: ``"✓ passed"``, ``"✗ size, latency"`` (failed), ``"? latency"`` (uncertain:
-    the measurement cannot tell; the tooltip says why) or ``""`` when no gate applies."""
-    text = gates_cell(gates)
-    if text.startswith("?"):  # short enough for the column: the "?" says uncertain
-        text = text.removesuffix(" uncertain")
-    return text
-
-
-def p50_change(
-    prev: VariantResult | dict | None, row: VariantResult | dict | None
-) -> tuple[float, bool] | None:
-    """(relative p50 change, within noise) of ``row`` against ``prev`` (None: nothing to
-    compare): the engine's rule, :func:`deploy_studio.core.pareto.latency_change`."""
-    return latency_change(prev, row)
-
-
-def prev_text(prev: VariantResult | None, row: VariantResult | None) -> str:
-    """The "Δ p50" cell: ``"▼12%"`` (faster), ``"▲5.1%"`` (slower), ``"≈1.2%"`` (within noise),
-    ``"same"`` (a reused row with the previous numbers), ``""`` (nothing to compare)."""
-    change = p50_change(prev, row)
-    if change is None or prev is None or row is None:
-        return ""
-    rel, noise = change
-    if row.cached and prev.p50 == row.p50:
-        return "same"
-    pct = abs(rel) * 100
-    mark = "≈" if noise else ("▼" if rel < 0 else "▲")
-    return f"{mark}{pct:.1f}%" if pct < 10 else f"{mark}{pct:.0f}%"
-
-
-def prev_tip(prev: VariantResult | None, row: VariantResult | None) -> str | None:
-    """The "Δ p50" tooltip: the previous run's numbers next to this run's."""
-    if prev is None:
-        return None
-    ci = prev.latency_ms.p50_ci if prev.latency_ms else None
-    lines = [
-        f"previous run: p50 {fmt_ms(prev.p50)} ms"
-        + (f" (95% interval {fmt_ms(ci[0])}–{fmt_ms(ci[1])})" if ci else "")
-        + f", size {fmt_bytes(prev.size_bytes)}"
-        + (f", accuracy {fmt_pct(prev.top1)}" if prev.top1 is not None else "")
-    ]
-    change = p50_change(prev, row)
-    if change is not None and row is not None:
-        cci = row.latency_ms.p50_ci if row.latency_ms else None
-        lines.append(
-            f"this run: p50 {fmt_ms(row.p50)} ms"
-            + (f" (95% interval {fmt_ms(cci[0])}–{fmt_ms(cci[1])})" if cci else "")
-        )
-        rel, noise = change
-        lines.append(
-            "within the measurement noise: the two 95% intervals overlap"
-            if noise and ci and cci
-            else "within the measurement noise (under 5%)"
-            if noise
-            else f"{'faster' if rel < 0 else 'slower'} by {abs(rel) * 100:.1f} %, beyond the measurement noise"
-        )
-    elif row is None or row.latency_ms is None:
-        lines.append("not measured in this run yet")
-    return "\n".join(lines)
-
-
-def steps_text(steps) -> str:
-    """``prune (structured-l1 0.5) → quantize (int8-static)`` for a list of step dicts/specs."""
-    parts = []
-    for s in steps or []:
-        d = s if isinstance(s, dict) else s.to_dict()
-        kind = d.get("kind", "?")
-        detail = d.get("mode") or d.get("method") or d.get("student") or ""
-        if kind == "prune" and "amount" in d:
-            detail = f"{detail} {d['amount']:g}"
-        parts.append(f"{kind} ({detail})" if detail else kind)
-    return " → ".join(parts) or "—"
-
-
-def cell_text(row: VariantResult | dict, col: int) -> str:
-    """The text of a measurement cell for a report row (the tests use this too)."""
-    row = as_row(row)
-    if col == COL_SIZE:
-        return fmt_bytes(row.size_bytes)
-    if col == COL_PARAMS:
-        return fmt_count(row.params)
-    if col == COL_P50:
-        return fmt_ms(row.p50)
-    if col == COL_P90:
-        return fmt_ms(row.latency_ms.p90 if row.latency_ms else None)
-    if col == COL_ACC:
-        return fmt_pct(row.top1)
-    if col == COL_AGREE:
-        return fmt_pct(row.agreement, 1)
-    if col == COL_DIFF:
-        return fmt_sci(row.parity.max_abs_diff if row.parity else None)
-    return ""
-
-
-def swatch(color: QColor, size: int = 12) -> QIcon:
-    """A small rounded colour square for a variant."""
-    pm = QPixmap(size, size)
-    pm.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pm)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setBrush(color)
-    p.setPen(color.darker(130))
-    p.drawRoundedRect(0.5, 0.5, size - 1, size - 1, 3, 3)
-    p.end()
-    return QIcon(pm)
 
 
 class VariantsModel(QAbstractTableModel):
@@ -204,6 +93,8 @@ class VariantsModel(QAbstractTableModel):
         doc.variant_progress.connect(self._on_progress)
         doc.live_latency.connect(self._on_progress)
         doc.gates_changed.connect(self._on_gates_changed)
+        for sig in (doc.report_changed, doc.model_changed, doc.task_changed):
+            sig.connect(self._on_task_changed)
         self._reset()
 
     def _reset(self) -> None:
@@ -222,6 +113,36 @@ class VariantsModel(QAbstractTableModel):
             return
         r = self._names.index(name)
         self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+
+    def _on_task_changed(self) -> None:
+        """The task may have changed: the metric columns' headers and cells follow it."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, COL_ACC, COL_AGREE)
+        if self._names:
+            self.dataChanged.emit(
+                self.index(0, COL_ACC), self.index(len(self._names) - 1, COL_AGREE)
+            )
+
+    def header(self, col: int) -> str:
+        """A column's header: the task's metric and fidelity name the two accuracy columns."""
+        task = self.doc.task_info
+        if col == COL_ACC:
+            return metric_column(task_metric(task))
+        if col == COL_AGREE:
+            return "Agree" if (task or {"agreement": True}).get("agreement") else "Cosine"
+        return COLUMNS[col]
+
+    def _header_tip(self, col: int) -> str | None:
+        task = self.doc.task_info
+        if col == COL_ACC:
+            metric = task_metric(task)
+            lower = "" if metric.get("higher_is_better", True) else " (lower is better)"
+            return f"{metric.get('label')} on held-out samples{lower}"
+        if col == COL_AGREE:
+            label = agreement_label(task)
+            if label == "cosine":
+                return "parity: cosine similarity of the task output with the original model's"
+            return f"parity: {label} with the original model on the same samples"
+        return None
 
     def _on_gates_changed(self) -> None:
         if self._names:
@@ -256,16 +177,16 @@ class VariantsModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
+                return self.header(section)
             if role == Qt.ItemDataRole.ToolTipRole:
+                if section in (COL_ACC, COL_AGREE):
+                    return self._header_tip(section)
                 return {
                     COL_ON: "include the variant in Build & measure",
                     COL_SIZE: "everything the app must ship",
                     COL_P50: "median latency of one batch-1 call in the artifact's own runtime",
                     COL_PREV: "p50 change against the variant's previous run (▼ faster, ▲ slower, "
                     "≈ within the measurement noise); its tooltip has the previous numbers",
-                    COL_ACC: "top-1 accuracy on held-out samples",
-                    COL_AGREE: "parity: top-1 agreement with the original model on the same samples",
                     COL_P90: "90th percentile latency (ms)",
                     COL_FORMAT: "artifact format (the converter is in the tooltip)",
                     COL_STEPS: "optimization steps, in order",
@@ -352,7 +273,7 @@ class VariantsModel(QAbstractTableModel):
         if col == COL_PREV:
             return prev_text(self.doc.previous_of(name), row) if row else ""
         if col in NUMERIC:
-            return cell_text(row, col) if row else ""
+            return cell_text(row, col, self.doc.task_info) if row else ""
         if col == COL_GATES:
             return gates_text(self.doc.gates_of(name))
         return None
@@ -371,11 +292,11 @@ class VariantsModel(QAbstractTableModel):
         if col in (COL_STATUS, COL_NAME):
             return self._status(name, spec, row)[1] or None
         if col == COL_PREV:
-            return prev_tip(self.doc.previous_of(name), row)
+            return prev_tip(self.doc.previous_of(name), row, self.doc.task_info)
         if col == COL_SIZE and row is not None and row.size_bytes is not None:
             return f"{row.size_bytes:,} bytes"
         if col == COL_ACC and row is not None and row.accuracy and row.accuracy.samples:
-            return f"on {row.accuracy.samples} held-out samples"
+            return metrics_tip(row, self.doc.task_info)
         return None
 
     def _foreground(self, name: str, col: int, spec, row: VariantResult | None):
@@ -604,4 +525,23 @@ class VariantsPanel(QWidget):
         return "" if r < 0 else (self.model.index(r, col).data() or "")
 
 
-__all__ = ["COLUMNS", "NA", "VariantsPanel", "cell_text", "steps_text"]
+__all__ = [
+    "AMBER",
+    "COLUMNS",
+    "COL_ACC",
+    "COL_AGREE",
+    "COL_DIFF",
+    "COL_GATES",
+    "COL_P50",
+    "COL_P90",
+    "COL_PARAMS",
+    "COL_PREV",
+    "COL_SIZE",
+    "COL_STATUS",
+    "NA",
+    "REUSED",
+    "VariantsPanel",
+    "cell_text",
+    "p50_change",
+    "steps_text",
+]
