@@ -20,6 +20,7 @@ import numpy as np
 
 from deploy_studio.core.data.datasets import Dataset, load_dataset, random_sample_count
 from deploy_studio.core.data.preprocess import GUESSED, Preprocess
+from deploy_studio.core.data.sources import is_array_source
 from deploy_studio.core.errors import DataError
 from deploy_studio.core.models.loaded import LoadedModel
 from deploy_studio.core.progress import NULL_REPORTER, Reporter
@@ -132,11 +133,6 @@ class Session:
         )
 
 
-def is_array_source(spec: str) -> bool:
-    """Whether a data source holds the model's inputs themselves (not images)."""
-    return spec.partition(":")[0] in ("npz", "tabular", "audiofolder")
-
-
 def effective_preprocess(model: LoadedModel, overrides: dict | None) -> tuple[Preprocess, str]:
     """The spec every runtime and app uses, and where it came from."""
     if not overrides:
@@ -151,29 +147,12 @@ def build_session(
     model: LoadedModel, data: DataSpec, overrides: dict | None, reporter: Reporter = NULL_REPORTER
 ) -> Session:
     """The data stage: preprocessing, dataset and split for an already loaded model."""
-    shape = model.input_shape
     sig = model.signature
     arrays = is_array_source(data.source) or (data.source == "random" and not sig.is_image)
-    if not arrays and Preprocess.image_dims(shape) is None:
-        raise DataError(
-            f"the model takes an input of shape {shape}, not an image [N, 1 or 3, H, W]: "
-            f"the data source {data.source!r} (and every runtime's preprocessing) feeds images",
-            "feed it its own inputs with npz:FILE (one array per input), or random for "
-            "latency; `deploy-studio inspect` summarises it",
-        )
-    if not arrays and not sig.is_image:
-        raise DataError(
-            f"the model takes inputs {sig.describe_inputs()}; the data source "
-            f"{data.source!r} feeds one image input",
-            "use npz:FILE (one array per input, samples first) or random",
-        )
+    builtin = data.source.startswith("builtin:") and data.source != "builtin:digits"
     pre, origin = effective_preprocess(model, overrides)
-    if not arrays and pre.input_shape()[1:] != list(shape[1:]):
-        raise DataError(
-            f"[preprocess] layout {pre.layout} gives inputs of shape {pre.input_shape()}, but the "
-            f"model takes {shape}",
-            "set [preprocess] layout to match the model's input (NCHW: [N, C, H, W]; NHWC: [N, H, W, C])",
-        )
+    if not arrays and not builtin:
+        _check_image_model(model, data, pre)
     reporter.progress("load data", 0.0, data.source)
     limit = (
         random_sample_count(data.calibration_samples, data.eval_samples)
@@ -181,6 +160,11 @@ def build_session(
         else None
     )
     dataset = load_dataset(data.source, pre, limit=limit, signature=sig)
+    if builtin and dataset.has_images:
+        _check_image_model(model, data, pre)
+    if not dataset.has_images and (dataset.preprocess.audio or dataset.preprocess.tabular):
+        pre = dataset.preprocess  # the data completed the spec (audio features, standardisation)
+        origin = f"{data.source.partition(':')[0]} data ({pre.describe()})"
     train_idx, eval_idx = dataset.split(data.calibration_samples, data.eval_samples)
     eval_inputs = (
         dataset.inputs(eval_idx)
@@ -201,6 +185,30 @@ def build_session(
         eval_y,
         eval_inputs=eval_inputs,
     )
+
+
+def _check_image_model(model: LoadedModel, data: DataSpec, pre: Preprocess) -> None:
+    """Refuse an image data source for a model that does not take one image."""
+    shape, sig = model.input_shape, model.signature
+    if Preprocess.image_dims(shape) is None:
+        raise DataError(
+            f"the model takes an input of shape {shape}, not an image [N, 1 or 3, H, W]: "
+            f"the data source {data.source!r} (and every runtime's preprocessing) feeds images",
+            "feed it its own inputs with npz:FILE (one array per input), tabular:FILE.csv, "
+            "audiofolder:DIR, or random for latency; `deploy-studio inspect` summarises it",
+        )
+    if not sig.is_image:
+        raise DataError(
+            f"the model takes inputs {sig.describe_inputs()}; the data source "
+            f"{data.source!r} feeds one image input",
+            "use npz:FILE (one array per input, samples first) or random",
+        )
+    if pre.input_shape()[1:] != list(shape[1:]):
+        raise DataError(
+            f"[preprocess] layout {pre.layout} gives inputs of shape {pre.input_shape()}, but the "
+            f"model takes {shape}",
+            "set [preprocess] layout to match the model's input (NCHW: [N, C, H, W]; NHWC: [N, H, W, C])",
+        )
 
 
 def open_session(

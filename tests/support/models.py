@@ -383,6 +383,22 @@ class TinyRegressor(nn.Module):
         return self.fc2(self.relu(self.fc1(features)))
 
 
+class TinyAudio(nn.Module):
+    """Log-mel features [1, 1, 20, 51] (0.5 s at 8 kHz, hop 80) -> 2 logits: a tone's pitch."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.conv = nn.Conv2d(1, 4, 3, padding=1)
+            self.relu = nn.ReLU()
+            self.pool = nn.AdaptiveAvgPool2d((20, 1))
+            self.fc = nn.Linear(4 * 20, 2)
+
+    def forward(self, mel):
+        return self.fc(self.pool(self.relu(self.conv(mel))).flatten(1))
+
+
 MODELS_PY = Path(__file__).resolve()
 """This file: ``f"{MODELS_PY}:TinyNet"`` is a model source the loader imports."""
 
