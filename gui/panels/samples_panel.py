@@ -35,6 +35,14 @@ from deploy_studio.gui.document import Document
 from deploy_studio.gui.job_runner import JobRunner
 from deploy_studio.gui.panels.gates_form import GatesForm
 from deploy_studio.gui.panels.preprocess_form import PreprocessForm
+from deploy_studio.gui.panels.sample_views import (
+    SampleView,
+    predict_view_job,
+    sample_line,
+    thumbnail,
+    uses_classic_view,
+    view_text,
+)
 from deploy_studio.gui.panels.variants_panel import swatch
 
 SOURCES = [
@@ -44,6 +52,7 @@ SOURCES = [
     ("Random (latency only)", "random"),
 ]
 THUMB = 52
+IMAGE_SOURCES = ("mnist:", "imagefolder:", "coco:", "builtin:digits", "builtin:digit-")
 
 
 def to_pixmap(img: np.ndarray, size: int = THUMB) -> QPixmap:
@@ -145,6 +154,10 @@ class SamplesPanel(QWidget):
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.preds.currentCellChanged.connect(lambda row, *_a: self._on_pred_row(row))
+        self._views: list[tuple[str, dict | None]] = []  # per prediction row: who, task view
+        self.view = SampleView()
+        self.view.setVisible(False)
         self.pred_hint = QLabel("Select a sample to see each variant's top-3.")
         self.pred_hint.setObjectName("muted")
         self.pred_hint.setWordWrap(True)
@@ -175,6 +188,7 @@ class SamplesPanel(QWidget):
         lay.addWidget(self.pred_title)
         lay.addWidget(self.pred_hint)
         lay.addWidget(self.preds, 3)
+        lay.addWidget(self.view)
 
         for spin in (
             self.eval_spin,
@@ -294,9 +308,17 @@ class SamplesPanel(QWidget):
         self.samples = None
         self.grid.clear()
         self.preds.setRowCount(0)
+        self._views = []
+        self.view.clear()
+        self.view.setVisible(False)
         self.preprocess.show_sample(None)
-        if r is None or not s or len(s.get("input_shape") or []) != 4 or pre is None:
+        if r is None or not s:
             return
+        image_input = len(s.get("input_shape") or []) == 4
+        if image_input and pre is None:
+            return
+        if not image_input and r.data.source.startswith(IMAGE_SOURCES):
+            return  # images for a model that takes none: nothing to show
         self._loading = True
         self.grid_title.setText("Held-out samples (loading…)")
         gen = self._generation
@@ -314,20 +336,47 @@ class SamplesPanel(QWidget):
         self._loading = False
         self.samples = samples
         self.grid.clear()
+        classic = uses_classic_view(samples)
+        self._set_grid_mode(samples)
         classes = samples.classes
         for i, img in enumerate(samples.images):
-            label = classes[int(samples.labels[i])] if samples.labels is not None else ""
-            item = QListWidgetItem(QIcon(to_pixmap(img)), label)
+            label = (
+                classes[int(samples.labels[i])]
+                if samples.labels is not None and 0 <= int(samples.labels[i]) < len(classes)
+                else ""
+            )
+            if classic:
+                item = QListWidgetItem(QIcon(to_pixmap(img)), label)
+            elif samples.pictures:
+                item = QListWidgetItem(thumbnail(samples, i, THUMB) or QIcon(), label)
+            else:
+                icon = thumbnail(samples, i, 24) if samples.waveforms is not None else None
+                item = QListWidgetItem(icon or QIcon(), sample_line(samples, i))
             item.setToolTip(
                 f"sample #{int(samples.indices[i])}" + (f", label {label}" if label else "")
             )
-            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            if samples.pictures:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.grid.addItem(item)
+        self.view.setVisible(not classic)
         note = "; ".join(samples.notes)
         self.grid_title.setText(f"Held-out samples ({len(samples.images)} shown)")
         self.grid_title.setToolTip(note)
         if len(samples.images):
             self.grid.setCurrentRow(0)
+
+    def _set_grid_mode(self, samples) -> None:
+        """Icons for pictures; a line per sample (rows, tokens, waveforms) otherwise."""
+        if samples.pictures:
+            self.grid.setViewMode(QListView.ViewMode.IconMode)
+            self.grid.setIconSize(QSize(THUMB, THUMB))
+            self.grid.setGridSize(QSize(THUMB + 14, THUMB + 22))
+            self.grid.setWordWrap(True)
+        else:
+            self.grid.setViewMode(QListView.ViewMode.ListMode)
+            self.grid.setIconSize(QSize(96, 24) if samples.waveforms is not None else QSize())
+            self.grid.setGridSize(QSize())
+            self.grid.setWordWrap(False)
 
     def _on_samples_error(self, error, details: str) -> None:
         self._loading = False
@@ -337,7 +386,11 @@ class SamplesPanel(QWidget):
     # --- predictions -------------------------------------------------------------------
     def _on_sample_selected(self, row: int) -> None:
         ok = self.samples is not None and 0 <= row < len(self.samples.images)
-        self.preprocess.show_sample(self.samples.images[row] if ok else None)
+        pixels = ok and self.samples.pictures and self.samples.inputs is None
+        self.preprocess.show_sample(self.samples.images[row] if pixels else None)
+        if ok and not uses_classic_view(self.samples):
+            self._views = []
+            self.view.show_sample(self.samples, row)
         self._predict()
 
     def _on_normalisation_changed(self) -> None:
@@ -395,6 +448,7 @@ class SamplesPanel(QWidget):
         truth = (
             self.samples.classes[int(self.samples.labels[row])]
             if self.samples.labels is not None
+            and 0 <= int(self.samples.labels[row]) < len(self.samples.classes)
             else None
         )
         self.pred_hint.setText(
@@ -403,6 +457,29 @@ class SamplesPanel(QWidget):
             + ("" if rows else ". Build & measure to compare the variants.")
         )
         gen = self._generation
+        if not uses_classic_view(self.samples):
+            self.pred_hint.setText(
+                self.pred_hint.text().replace(
+                    "Build & measure to compare the variants.",
+                    "Build & measure to compare the variants; the original model's prediction:",
+                )
+            )
+            array_data = self.samples.inputs is not None
+            self._predict_job = self.runner.start(
+                predict_view_job,
+                self.runner.worker,
+                self.doc.recipe.copy(),
+                None if array_data else self.samples.images[row],
+                rows,
+                out,
+                self._labels(),
+                int(self.samples.indices[row]) if array_data else None,
+                on_result=lambda result: self._on_views(result, gen, row),
+                on_error=lambda e, d: (
+                    gen == self._generation and self.failed.emit(e, "predictions")
+                ),
+            )
+            return
         self._predict_job = self.runner.start(
             engine_calls.predict_job,
             self.runner.worker,
@@ -419,10 +496,53 @@ class SamplesPanel(QWidget):
         if generation is not None and generation != self._generation:
             return  # predicted for a model that is no longer current
         ref_top, preds = result
+        self.preds.horizontalHeaderItem(1).setText("Top-3 (probability)")
         self.preds.setRowCount(1 + len(preds))
         self._set_row(0, "original model", None, ref_top, None, "")
         for i, p in enumerate(preds, start=1):
             self._set_row(i, p.variant, self.doc.color(p.variant), p.top3, p.agrees, p.note)
+
+    def _on_views(self, result, generation: int, sample_row: int) -> None:
+        """The task's views of one sample: a row per variant; the selected row drawn."""
+        if generation != self._generation or self.samples is None:
+            return
+        ref_view, preds = result
+        s = self.samples
+        head = "Top-3 (probability)" if s.task_name == "classification" else "Prediction"
+        self.preds.setHorizontalHeaderLabels(["Variant", head, "="])
+        label = (s.task or {}).get("agreement") or "cosine similarity"
+        self.preds.horizontalHeaderItem(2).setToolTip(f"{label} with the original model")
+        self.preds.setRowCount(1 + len(preds))
+        self._views = [("original model", ref_view)]
+        self._set_view_row(0, "original model", None, ref_view, None, None, "")
+        for i, p in enumerate(preds, start=1):
+            self._views.append((p.variant, p.view))
+            color = self.doc.color(p.variant)
+            self._set_view_row(i, p.variant, color, p.view, p.agreement, p.agrees, p.note)
+        row = 0 if self.preds.currentRow() < 0 else min(self.preds.currentRow(), len(preds))
+        self._on_pred_row(row, sample_row)
+
+    def _set_view_row(self, i, name, color, view, agreement, agrees, note) -> None:
+        top = view.get("top3") if view and view.get("kind") == "classification" else None
+        self._set_row(i, name, color, top, agrees, note)
+        if view and not top:
+            cell = QTableWidgetItem(view_text(view, self.samples))
+            cell.setToolTip(cell.text())
+            self.preds.setItem(i, 1, cell)
+        if agreement is not None and not top:
+            mark = self.preds.item(i, 2)
+            mark.setText(f"{agreement * 100:.1f}%")
+
+    def _on_pred_row(self, row: int, sample_row: int | None = None) -> None:
+        """Draw the selected variant's prediction next to the sample's truth."""
+        s = self.samples
+        if s is None or uses_classic_view(s) or not (0 <= row < len(self._views)):
+            return
+        i = self.grid.currentRow() if sample_row is None else sample_row
+        if not 0 <= i < len(s.indices):
+            return
+        who, view = self._views[row]
+        self.view.show_sample(s, i, view, who)
 
     def _set_row(self, i: int, name: str, color, top, agrees, note: str) -> None:
         it = QTableWidgetItem(name)
