@@ -137,17 +137,34 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int) -> np.ndarray:
-    """Greedy NMS: indices of the kept boxes, best first, at most ``limit`` (a box whose IoU
-    with a kept better box is above ``iou_threshold`` is dropped)."""
+def nms(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    iou_threshold: float,
+    limit: int,
+    classes: np.ndarray | None = None,
+) -> np.ndarray:
+    """Greedy NMS: indices of the kept boxes, best first, at most ``limit``. A box whose IoU
+    with a kept better box (of the same class, with ``classes``) is above ``iou_threshold``
+    is dropped. Each kept box is compared with the later boxes of its class only."""
     order = np.argsort(-scores, kind="stable")
+    b = np.asarray(boxes, np.float64)[order]
+    cls = np.zeros(len(order), np.int64) if classes is None else np.asarray(classes)[order]
+    groups = {int(k): np.flatnonzero(cls == k) for k in np.unique(cls)}
+    alive = np.ones(len(order), bool)
     keep: list[int] = []
-    while order.size and len(keep) < limit:
-        best = order[0]
-        keep.append(int(best))
-        rest = order[1:]
-        order = rest[iou_matrix(boxes[best : best + 1], boxes[rest])[0] <= iou_threshold]
-    return np.asarray(keep, dtype=np.int64)
+    for pos in range(len(order)):
+        if not alive[pos]:
+            continue
+        keep.append(pos)
+        if len(keep) >= limit:
+            break
+        group = groups[int(cls[pos])]
+        later = group[np.searchsorted(group, pos, side="right") :]
+        later = later[alive[later]]
+        if later.size:
+            alive[later[iou_matrix(b[pos : pos + 1], b[later])[0] > iou_threshold]] = False
+    return order[np.asarray(keep, dtype=np.int64)]
 
 
 def _activate(s: np.ndarray, activation: str) -> np.ndarray:
@@ -165,26 +182,22 @@ def _empty() -> Detections:
 
 def _one(boxes: np.ndarray, scores: np.ndarray, spec: PostProcess) -> Detections:
     """Raw per-anchor ``boxes`` [A, 4] and ``scores`` [A, C] of one sample to detections."""
-    scores = _activate(scores.astype(np.float64), spec.activation)
-    columns = [c for c in range(scores.shape[1]) if c != spec.background or scores.shape[1] == 1]
-    cand_a, cand_c = [], []
-    for c in columns:
-        idx = np.flatnonzero(scores[:, c] > spec.score_threshold)
-        if spec.topk_candidates and idx.size > spec.topk_candidates:
-            idx = idx[np.argsort(-scores[idx, c], kind="stable")[: spec.topk_candidates]]
-        cand_a.append(idx)
-        cand_c.append(np.full(idx.size, c, np.int64))
-    a = np.concatenate(cand_a) if cand_a else np.zeros(0, np.int64)
-    if not a.size:
-        return _empty()
-    c = np.concatenate(cand_c)
-    b = boxes[a].astype(np.float64)
+    scores = _activate(np.asarray(scores, np.float32), spec.activation)
+    passing = scores > spec.score_threshold
+    if scores.shape[1] > 1 and 0 <= spec.background < scores.shape[1]:
+        passing[:, spec.background] = False
+    a, c = np.nonzero(passing)
     s = scores[a, c]
-    shifted = b
-    if not spec.class_agnostic:  # per-class NMS: classes moved apart never overlap
-        span = float(np.abs(b).max()) * 2 + 1
-        shifted = b + (c * span)[:, None]
-    keep = nms(shifted, s, spec.iou_threshold, spec.max_detections)
+    if spec.topk_candidates and len(s):  # the best topk_candidates of each class
+        order = np.lexsort((-s, c))
+        a, c, s = a[order], c[order], s[order]
+        rank = np.arange(len(c)) - np.searchsorted(c, c)
+        top = rank < spec.topk_candidates
+        a, c, s = a[top], c[top], s[top]
+    if not len(s):
+        return _empty()
+    b = boxes[a].astype(np.float64)
+    keep = nms(b, s, spec.iou_threshold, spec.max_detections, None if spec.class_agnostic else c)
     return Detections(b[keep].astype(np.float32), s[keep].astype(np.float32), c[keep])
 
 
