@@ -177,7 +177,7 @@ class ChartsPanel(QWidget):
                 rows.append(VariantResult(name, spec.format))
         return rows
 
-    def metric(self) -> dict:
+    def shown_metric(self) -> dict:
         """The metric the charts show: the task's (top-1 accuracy when none is known)."""
         return task_metric(self.doc.task_info)
 
@@ -251,7 +251,7 @@ class ChartsPanel(QWidget):
             for p in (self.size_plot, self.latency_plot, self.accuracy_plot):
                 p.getAxis("left").setTicks(ticks)
                 p.setYRange(-1.15, max(len(rows), 1) - 0.4, padding=0)
-        metric = self.metric()
+        metric = self.shown_metric()
         self._update_metric_labels(metric)
         self._update_size(rows, ys, brushes)
         self._update_latency(rows, ys, brushes)
@@ -443,7 +443,7 @@ class ChartsPanel(QWidget):
 
     def _tip(self, x, y, data) -> str:
         r = self.doc.results.get(data)
-        metric = self.metric()
+        metric = self.shown_metric()
         name = "accuracy" if metric.get("key") == "top1" else metric.get("label")
         return (
             f"{data}\nlatency p50 {x:.3f} ms\n{name} {fmt_metric(r.metric if r else None, metric)}"
