@@ -154,7 +154,7 @@ class SamplesPanel(QWidget):
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.preds.currentCellChanged.connect(lambda row, *_a: self._on_pred_row(row))
+        self.preds.currentCellChanged.connect(self._on_pred_cell)
         self._views: list[tuple[str, dict | None]] = []  # per prediction row: who, task view
         self.view = SampleView()
         self.view.setVisible(False)
@@ -532,6 +532,9 @@ class SamplesPanel(QWidget):
         if agreement is not None and not top:
             mark = self.preds.item(i, 2)
             mark.setText(f"{agreement * 100:.1f}%")
+
+    def _on_pred_cell(self, row: int, _col: int, _old_row: int, _old_col: int) -> None:
+        self._on_pred_row(row)
 
     def _on_pred_row(self, row: int, sample_row: int | None = None) -> None:
         """Draw the selected variant's prediction next to the sample's truth."""
