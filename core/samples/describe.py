@@ -113,4 +113,4 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float | None:
         return 1.0
     if nx == 0 or ny == 0:
         return 0.0
-    return float(np.dot(x, y) / (nx * ny))
+    return float(np.clip(np.dot(x, y) / (nx * ny), -1.0, 1.0))

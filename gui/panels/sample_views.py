@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from deploy_studio.core.samples import describe, render
 
-VIEW_SIDE = 176  # the large pictures' smaller side
+VIEW_SIDE = 192  # the large pictures' smaller side
 
 
 def pixmap(img) -> QPixmap:

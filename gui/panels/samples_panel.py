@@ -238,6 +238,8 @@ class SamplesPanel(QWidget):
         i = self.source_combo.findData(source if source in ("builtin:digits", "random") else kind)
         self.source_combo.setCurrentIndex(max(0, i))
         folder = source.split(":", 1)[1] if source.startswith(("mnist:", "imagefolder:")) else ""
+        if i < 0:  # a source the list does not offer (npz, tabular, coco...): say which
+            folder = source
         self.source_label.setText(folder)
         self.source_label.setVisible(bool(folder))
 

@@ -29,8 +29,12 @@ def _gates_form_defaults():
 
 def _shot(widget, name: str) -> None:
     try:
+        from PySide6.QtWidgets import QScrollArea
+
         SHOTS.mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(SHOTS / name))
+        scroll = widget.findChild(QScrollArea)
+        content = scroll.widget() if scroll is not None else widget
+        content.grab().save(str(SHOTS / name))
     except OSError:  # a read-only /tmp: the screenshot is for people, not the test
         pass
 
@@ -197,6 +201,8 @@ def test_tabular_data_shows_rows_and_token_data_shows_ids(window, tmp_path):
     line = panel.grid.item(0).text()
     assert "[" + ", ".join(str(int(v)) for v in ids) + "]" in line
     assert "tokens: [" in panel.view.text.text()
+    wait_until(lambda: panel.preds.rowCount() >= 1, 120, "the original's top-3")
+    panel.resize(560, 900)
     _shot(panel, "samples_tokens.png")
 
 
