@@ -362,13 +362,17 @@ class ChartsPanel(QWidget):
         known = [v * scale for v in values if v is not None] + (
             [base * scale] if base is not None else []
         )
-        if is_percent(metric):
+        if is_percent(metric) and metric.get("key") == "top1":
             lo = (
                 max(0.0, math.floor(min(known) - max(2.0, (max(known) - min(known)) * 0.6)))
                 if known
                 else 0.0
             )
             hi = 100.5 if known else 100
+        elif is_percent(metric):  # mean IoU, mAP: often far from 100 %, zoom around the values
+            pad = max(3.0, (max(known) - min(known)) * 0.6) if known else 0.0
+            lo = max(0.0, math.floor(min(known) - pad)) if known else 0.0
+            hi = min(100.5, math.ceil(max(known) + pad)) if known else 100
         else:  # plain numbers: from 0 (errors, distances), or around the values (a cosine)
             top = max([abs(v) for v in known] + [1e-9])
             spread = (max(known) - min(known)) if known else 0.0
@@ -380,6 +384,10 @@ class ChartsPanel(QWidget):
         self._set_range(self.accuracy_plot, "x", lo, hi)
         span = hi - lo
         label_w = self._data_per_px(self.accuracy_plot, span) * 56  # "97.80 %" at 8 pt
+        if base is not None:  # "original …" left of its line, unless it would leave the plot
+            right = base * scale - lo < label_w * 1.9
+            self.baseline_line.label.anchors = [(0, 0.5), (0, 0.5)] if right else [(1, 0.5)] * 2
+            self.baseline_line.label.updatePosition()
         inside, outside = [], []
         for p, y, v in zip(drawn, ys, values, strict=True):
             if v is None:

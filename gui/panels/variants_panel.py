@@ -16,7 +16,7 @@ generic, regression) show the task output's cosine similarity to the original.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -445,6 +445,7 @@ class VariantsPanel(QWidget):
 
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.model.modelReset.connect(self._on_model_reset)
+        self.model.headerDataChanged.connect(self._fit_metric_headers)
         self._selected = ""
         self._update_summary()
 
@@ -489,6 +490,16 @@ class VariantsPanel(QWidget):
             self._selected = ""
             self.selected.emit("")
         self._update_actions()
+
+    def _fit_metric_headers(self, *_args) -> None:
+        """Widen the metric columns to their headers (``mean IoU``, ``matched boxes``…)."""
+        font = QFont(self.table.horizontalHeader().font())
+        font.setBold(True)
+        fm = QFontMetrics(font)
+        for col in (COL_ACC, COL_AGREE):
+            need = fm.horizontalAdvance(self.model.header(col)) + 22
+            if self.table.columnWidth(col) < need:
+                self.table.setColumnWidth(col, need)
 
     def _update_actions(self) -> None:
         in_recipe = bool(self._selected) and self.doc.variant(self._selected) is not None
