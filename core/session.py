@@ -371,7 +371,7 @@ def _low_accuracy_notes(
             f"scores {baseline:.1%}: these numbers describe a data mismatch, not the model "
             f"(evaluate it on {model.trained_on}, or fine-tune it on this data first)"
         )
-    elif baseline < max(0.5, 2.5 * chance):
+    elif baseline < min(max(0.5, 2.5 * chance), chance + 0.5 * (1 - chance)):
         notes.append(
             f"the original model scores only {baseline:.1%} on this data ({n_classes} classes, chance "
             f"{chance:.0%}): the data, its class order or the preprocessing probably does not match the model"

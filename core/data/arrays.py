@@ -26,14 +26,14 @@ from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import DataError
 
 if TYPE_CHECKING:
-    from deploy_studio.core.data.datasets import Dataset
+    from deploy_studio.core.data.dataset import Dataset
 
 RESERVED = ("labels", "classes", "masks", "boxes", "box_labels", "targets")
 """Array names that are not inputs: what the tasks score against."""
 
 
 def _dataset(name: str, arrays: dict[str, np.ndarray], labels, classes, notes, warnings, **targets):
-    from deploy_studio.core.data.datasets import Dataset
+    from deploy_studio.core.data.dataset import Dataset
 
     n = len(next(iter(arrays.values())))
     return Dataset(

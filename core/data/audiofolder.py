@@ -101,7 +101,7 @@ def _fitting(spec: AudioSpec, want: list[int], channels: int) -> str:
 
 def load_audiofolder(folder: Path, preprocess, signature=None, limit: int | None = None):
     """The WAV files of ``folder``'s class sub-folders as an array dataset (module docstring)."""
-    from deploy_studio.core.data.datasets import Dataset
+    from deploy_studio.core.data.dataset import Dataset
 
     if not folder.is_dir():
         raise DataError(

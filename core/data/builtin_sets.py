@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deploy_studio.core.data.datasets import SPLIT_SEED, Dataset
+from deploy_studio.core.data.dataset import SPLIT_SEED, Dataset
 from deploy_studio.core.data.preprocess import Preprocess
 from deploy_studio.core.errors import DataError
 

@@ -98,7 +98,7 @@ def load_coco(folder: Path, preprocess, limit: int | None = None):
     """The images and boxes of a COCO folder as an image dataset (see the module docstring)."""
     from PIL import Image, UnidentifiedImageError
 
-    from deploy_studio.core.data.datasets import Dataset
+    from deploy_studio.core.data.dataset import Dataset
 
     path = find_annotations(folder)
     d = _read(path)

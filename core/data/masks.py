@@ -33,7 +33,7 @@ def load_masks_folder(folder: Path, preprocess, limit: int | None = None):
     """Images and their masks (see the module docstring) as an image dataset with ``masks``."""
     from PIL import Image, UnidentifiedImageError
 
-    from deploy_studio.core.data.datasets import IMAGE_SUFFIXES, Dataset
+    from deploy_studio.core.data.dataset import IMAGE_SUFFIXES, Dataset
 
     images = _by_stem(folder / "images", IMAGE_SUFFIXES)
     masks = _by_stem(folder / "masks", IMAGE_SUFFIXES)

@@ -15,20 +15,30 @@ from deploy_studio.core.data.audio import AudioSpec
 from deploy_studio.core.data.tabular import TabularSpec
 from deploy_studio.core.errors import RecipeError
 
+RESIZE_MODES = ("stretch", "center-crop")
+INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
+LAYOUTS = ("NCHW", "NHWC")
+CHANNEL_ORDERS = ("RGB", "BGR")
+EDITABLE = (
+    "resize",
+    "resize_size",
+    "interpolation",
+    "channel_order",
+    "scale",
+    "mean",
+    "std",
+    "layout",
+    "audio",
+    "tabular",
+)
+"""Keys a recipe's ``[preprocess]`` table may set (size and channels follow the input shape)."""
+
 
 def parse_overrides(table: Any, where: str = "[preprocess]") -> dict[str, Any]:
     """Validate a recipe's ``[preprocess]`` table; returns the keys it sets.
 
     Raises :class:`RecipeError` naming the key and the allowed values.
     """
-    from deploy_studio.core.data.preprocess import (
-        CHANNEL_ORDERS,
-        EDITABLE,
-        INTERPOLATIONS,
-        LAYOUTS,
-        RESIZE_MODES,
-    )
-
     if not isinstance(table, dict):
         raise RecipeError(f"{where} must be a table, got {type(table).__name__}")
     out: dict[str, Any] = {}

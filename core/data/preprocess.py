@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 
 from deploy_studio.core.data.audio import AudioSpec
-from deploy_studio.core.data.overrides import parse_overrides
+from deploy_studio.core.data.overrides import (
+    CHANNEL_ORDERS,
+    INTERPOLATIONS,
+    LAYOUTS,
+    RESIZE_MODES,
+    parse_overrides,
+)
 from deploy_studio.core.data.tabular import TabularSpec
 from deploy_studio.core.errors import DataError
 
@@ -40,24 +46,6 @@ __all__ = ["GUESSED", "Preprocess", "candidates", "parse_overrides"]
 
 MNIST_MEAN, MNIST_STD = [0.1307], [0.3081]
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-RESIZE_MODES = ("stretch", "center-crop")
-INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
-LAYOUTS = ("NCHW", "NHWC")
-CHANNEL_ORDERS = ("RGB", "BGR")
-EDITABLE = (
-    "resize",
-    "resize_size",
-    "interpolation",
-    "channel_order",
-    "scale",
-    "mean",
-    "std",
-    "layout",
-    "audio",
-    "tabular",
-)
-"""Keys a recipe's ``[preprocess]`` table may set (size and channels follow the input shape)."""
-
 GUESSED = "guessed"
 """``origin`` of a spec derived from the input shape only: accuracy may be wrong until checked."""
 

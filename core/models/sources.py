@@ -49,6 +49,7 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
     """Load ``spec`` and validate it with a forward pass on its declared input shape."""
     reporter.progress("load model", 0.0, spec.source)
     src = spec.source.strip()
+    spec = _with_source_defaults(src, spec)
     labels: list[str] | None = None
     notes: list[str] = []
     default_shape: list[int] | None = None
@@ -124,6 +125,8 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
             spec.output,
             init_args=spec.init_args or None,
             inputs=spec.inputs or None,
+            task=spec.task,
+            postprocess=spec.postprocess,
         ),
         module=module,
         kind=kind,
@@ -139,7 +142,32 @@ def load_model(spec: ModelSpec, reporter: Reporter = NULL_REPORTER) -> LoadedMod
         output_note=out_note,
         trained_on=_trained_on(src),
         signature=sig,
+        task_hint=_task_hint(src, spec),
     )
+
+
+def _with_source_defaults(src: str, spec: ModelSpec) -> ModelSpec:
+    """``spec`` with the inputs and task output its source declares (a built-in demo's int64
+    tokens, a detector's ``boxes``) where the recipe says nothing."""
+    from dataclasses import replace
+
+    hint = _task_hint(src, spec) or {}
+    if hint.get("inputs") and not spec.inputs and not spec.input_shape:
+        spec = replace(spec, inputs=[dict(i) for i in hint["inputs"]])
+    if hint.get("output") and spec.output is None:
+        spec = replace(spec, output=hint["output"])
+    return spec
+
+
+def _task_hint(src: str, spec: ModelSpec) -> dict | None:
+    """What the source itself says of its task (a torchvision segmentation or detection
+    architecture, a built-in demo): ``{"task", "postprocess", ...}`` or None."""
+    if src.startswith("builtin:"):
+        from deploy_studio.core.models import builtin
+
+        hook = getattr(builtin, "builtin_spec_defaults", None)
+        return hook(src.split(":", 1)[1]) if hook else None
+    return source_defaults(src, spec.init_args)
 
 
 def _default_preprocess(
