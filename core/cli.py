@@ -384,18 +384,37 @@ def _print_results(report_data: dict, out: Path) -> None:
     if origin:
         print(f"preprocessing: {origin}")
     w = max([22, *(len(v.name) for v in report.variants)])  # long tune names stay aligned
+    task = report.task
+    metric = task["metric"]
+    percent = metric.get("unit", "percent") == "percent"
+    head = {"top1": "acc", "miou": "mIoU", "map50": "mAP50"}.get(metric["key"], metric["key"])
+    head += " %" if percent else ""
+    agree = "agree %" if task.get("agreement") else "cos"
+    base = report.baseline_metric
+    if task["name"] != "classification":
+        print(
+            f"\ntask: {task['name']}; {metric['label']} of the original: "
+            + (f"{base * 100:.2f} %" if percent and base is not None else f"{base}")
+        )
     print(
-        f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {'acc %':>7} {'agree %':>8} {'SNR dB':>7}"
+        f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {head:>7} {agree:>8} {'SNR dB':>7}"
     )
     for v in report.variants:
         if v.error:
             print(f"{v.name:<{w}} {v.format:<7} FAILED: {v.error}")
             continue
-        lat, acc, agr, snr = v.p50, v.top1, v.agreement, v.snr_db
+        lat, acc, snr = v.p50, v.metric, v.snr_db
+        agr = v.agreement if task.get("agreement") else (v.parity.cosine if v.parity else None)
+        acc_text = "n/a" if acc is None else (f"{acc * 100:.2f}" if percent else f"{acc:.4g}")
+        agr_text = (
+            "n/a"
+            if agr is None
+            else (f"{agr * 100:.1f}" if task.get("agreement") else f"{agr:.5f}")
+        )
         print(
             f"{v.name:<{w}} {v.format:<7} {(v.size_bytes or 0) / 1e6:>9.3f} "
-            f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {(f'{acc * 100:.2f}' if acc is not None else 'n/a'):>7} "
-            f"{(f'{agr * 100:.1f}' if agr is not None else 'n/a'):>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
+            f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {acc_text:>7} "
+            f"{agr_text:>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
         )
         for name, p in ((v.parity.outputs or {}) if v.parity else {}).items():
             diff, osnr, cos = p.get("max_abs_diff"), p.get("snr_db"), p.get("cosine")
