@@ -126,6 +126,13 @@ def fits_digits(summary: dict) -> bool:
     return len(inp) == 4 and bool(out) and isinstance(out[-1], int) and out[-1] == 10
 
 
+def own_data(summary: dict) -> str | None:
+    """The built-in data a built-in model was trained on (its held-out side is real, labelled
+    data of its task: tables, token rows, masks, boxes), else None."""
+    trained_on = summary.get("trained_on")
+    return trained_on if isinstance(trained_on, str) and trained_on.startswith("builtin:") else None
+
+
 def starting_variants(kind: str | None) -> list[str]:
     """Preset names a new recipe starts with for a model of ``kind`` (all buildable from it,
     see :func:`deploy_studio.core.pipeline.build.check_model_kind`)."""
@@ -157,7 +164,9 @@ def new_recipe_for(spec: ModelSpec, summary: dict) -> Recipe:
     from deploy_studio.core.recipe import Recipe
 
     recipe = Recipe(name=recipe_name_for(spec.source), model=spec)
-    recipe.data.source = "builtin:digits" if fits_digits(summary) else "random"
+    recipe.data.source = own_data(summary) or (
+        "builtin:digits" if fits_digits(summary) else "random"
+    )
     by_name = {p.name: p for p in presets()}
     recipe.variants = [make_variant(by_name[n]) for n in starting_variants(summary.get("kind"))]
     return recipe

@@ -101,6 +101,7 @@ def summarize(model: LoadedModel) -> dict:
         "notes": model.notes,
         "layers": layer_table(model),
         "task": _task(model),
+        "trained_on": model.trained_on,
     }
 
 

@@ -138,7 +138,7 @@ def output_note(out, key, wanted) -> str | None:
     )
     return (
         f"forward() returns a {what} with {describe_outputs(out)}: using {key!r} as the model's "
-        f"output ({how}) for accuracy and top-1 agreement; every output is run and compared"
+        f"output ({how}) for the task's metric and agreement; every output is run and compared"
     )
 
 

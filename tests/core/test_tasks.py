@@ -216,3 +216,20 @@ def test_a_wrong_task_on_the_command_line_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "segmentation needs per-pixel logits" in err, err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_built_in_demo_brings_its_inputs_task_and_data():
+    from deploy_studio.core.models import ModelSpec
+    from deploy_studio.core.recipe_defaults import new_recipe_for
+
+    out = run_cli("inspect", "builtin:digit-rows-lstm", "--json")
+    assert out.returncode == 0, out.stderr
+    import json
+
+    summary = json.loads(out.stdout)
+    assert summary["inputs"] == [
+        {"name": "tokens", "shape": [1, 8], "dtype": "int64", "range": [0, 255]}
+    ]
+    assert summary["task"]["name"] == "classification" and not summary["task"]["guessed"]
+    recipe = new_recipe_for(ModelSpec("builtin:digit-rows-lstm"), summary)
+    assert recipe.data.source == "builtin:digit-rows"
