@@ -362,3 +362,33 @@ def test_two_copies_of_the_weights_under_unknown_prefixes_are_not_guessed(tmp_pa
     with pytest.raises(ModelLoadError, match="under several prefixes") as e:
         _load(tmp_path / "kd.pth")
     assert "'student.'" in e.value.message and "'teacher.'" in e.value.message
+
+
+def test_every_checkpoint_flavour_through_inspect_and_run(tmp_path):
+    from deploy_studio.core.engine import run_recipe
+    from tests.support.recipes import recipe, variant
+
+    net = _trained()
+    sd = net.state_dict()
+    noise = _trained(seed=3).state_dict()
+    flavours = {
+        "lightning.ckpt": {"state_dict": {f"model.{k}": v for k, v in sd.items()}, "epoch": 3},
+        "compiled.pt": {f"_orig_mod.{k}": v for k, v in sd.items()},
+        "ddp.pt": {f"module.{k}": v for k, v in sd.items()},
+        "ema.pt": {"state_dict": noise, "state_dict_ema": sd},
+        "extra.pt": {"model": sd, "loss": torch.tensor(0.3), "step": torch.tensor(5)},
+    }
+    for name, ckpt in flavours.items():
+        torch.save(ckpt, tmp_path / name)
+        _assert_same(_load(tmp_path / name), net)
+    res = run_cli(
+        "inspect", TINY, "--weights", str(tmp_path / "ema.pt"), "--input-shape", "1,1,28,28"
+    )
+    assert res.returncode == 0 and "EMA" in res.stdout, res.stdout + res.stderr
+    model = {"source": TINY, "weights": str(tmp_path / "lightning.ckpt"), "input_shape": TINY_SHAPE}
+    variants = [variant("p", "pte"), variant("o8", "onnx", {"kind": "quantize"})]
+    report = run_recipe(recipe(model, variants), tmp_path / "out", isolate=False)
+    for row in report["variants"]:
+        assert row["error"] is None and row["parity"]["top1_agreement"] >= 0.9, row
+    reference = _load(tmp_path / "lightning.ckpt")
+    assert report["model"]["params"] == sum(p.numel() for p in reference.module.parameters())
