@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deploy_studio.core.models.signature import DTYPES  # light: numpy only
+DTYPES = ("float32", "float16", "int64", "int32", "bool")
+"""``core.models.signature.DTYPES`` (importing it here would import torch with the window:
+``core.models`` loads the model sources; a test checks the two agree)."""
 
 COLUMNS = ["Name", "Shape", "dtype", "Dynamic dims", "Range"]
 COL_NAME, COL_SHAPE, COL_DTYPE, COL_DYNAMIC, COL_RANGE = range(5)

@@ -115,8 +115,11 @@ def test_the_task_combo_writes_the_recipes_task(window, two_inputs):
 
 
 def test_the_inputs_dialog_shows_what_is_wrong_and_writes_good_rows(qtbot):
+    from deploy_studio.core.models.signature import DTYPES
+    from deploy_studio.gui.dialogs import inputs_dialog
     from deploy_studio.gui.dialogs.inputs_dialog import InputsDialog
 
+    assert inputs_dialog.DTYPES == DTYPES
     dlg = InputsDialog("net.py:Net", None, [1, 1, 28, 28])
     qtbot.addWidget(dlg)
     assert dlg.entries() == [{"name": "input", "shape": [1, 1, 28, 28], "dtype": "float32"}]
