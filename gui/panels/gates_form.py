@@ -84,7 +84,12 @@ FIELDS = {
         "by default not applied to retrained variants: distill, or prune with finetuning)",
     ),
 }
-SUGGESTED = {"max_accuracy_drop": 0.01, "max_size_bytes": 5_000_000, "max_latency_ms": 5.0}
+SUGGESTED = {
+    "max_accuracy_drop": 0.01,
+    "max_metric_drop": 0.02,
+    "max_size_bytes": 5_000_000,
+    "max_latency_ms": 5.0,
+}
 """What an optional gate's spin box shows before the user sets a limit (nothing applies)."""
 DEFAULTS = {**SUGGESTED, **DEFAULT_LIMITS}
 ON_BY_DEFAULT = tuple(DEFAULT_LIMITS)  # the engine's default gates (core.gates.DEFAULT_LIMITS)

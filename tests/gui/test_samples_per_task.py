@@ -18,15 +18,6 @@ SHOTS = Path("/tmp/shots")
 SMALL = {"calibration_samples": 8, "eval_samples": 12}
 
 
-@pytest.fixture(autouse=True)
-def _gates_form_defaults():
-    """gui/panels/gates_form.py (another engineer's) has no suggested limit for the new
-    max_metric_drop gate yet, so no window opens; lend it one until it does."""
-    from deploy_studio.gui.panels import gates_form
-
-    gates_form.DEFAULTS.setdefault("max_metric_drop", 0.01)
-
-
 def _shot(widget, name: str) -> None:
     try:
         from PySide6.QtWidgets import QScrollArea
