@@ -165,6 +165,8 @@ def build_session(
     if not dataset.has_images and (dataset.preprocess.audio or dataset.preprocess.tabular):
         pre = dataset.preprocess  # the data completed the spec (audio features, standardisation)
         origin = f"{data.source.partition(':')[0]} data ({pre.describe()})"
+    elif not dataset.has_images:
+        origin = "none: the data holds the model's inputs as they are"
     train_idx, eval_idx = dataset.split(data.calibration_samples, data.eval_samples)
     eval_inputs = (
         dataset.inputs(eval_idx)
