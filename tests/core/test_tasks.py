@@ -233,3 +233,40 @@ def test_a_built_in_demo_brings_its_inputs_task_and_data():
     assert summary["task"]["name"] == "classification" and not summary["task"]["guessed"]
     recipe = new_recipe_for(ModelSpec("builtin:digit-rows-lstm"), summary)
     assert recipe.data.source == "builtin:digit-rows"
+
+
+def test_a_detector_is_scored_by_map_and_matched_boxes_after_its_declared_postprocess(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 32
+    images = np.zeros((n, 1, 32, 32), np.float32)
+    boxes = -np.ones((n, 3, 4), np.float32)
+    labels = -np.ones((n, 3), np.int64)
+    for i in range(n):  # one to three bright cells per image, each a class-1 box
+        for k, cell in enumerate(rng.choice(16, rng.integers(1, 4), replace=False)):
+            y, x = divmod(int(cell), 4)
+            images[i, 0, y * 8 : y * 8 + 8, x * 8 : x * 8 + 8] = 1.0
+            boxes[i, k] = [x * 8, y * 8, x * 8 + 8, y * 8 + 8]
+            labels[i, k] = 1
+    np.savez(tmp_path / "det.npz", image=images, boxes=boxes, box_labels=labels)
+    model = {
+        "source": f"{MODELS_PY}:TinyDetector",
+        "inputs": [{"name": "image", "shape": [1, 1, 32, 32]}],
+        "postprocess": {"score_threshold": 0.5, "iou_threshold": 0.5, "max_detections": 8},
+    }
+    r = recipe(
+        model,
+        [variant("p", "pte"), variant("o", "onnx"), variant("o8", "onnx", INT8)],
+        name="det",
+        data={"source": f"npz:{tmp_path / 'det.npz'}", **SMALL},
+        benchmark=FAST,
+    )
+    report = run_recipe(r, tmp_path / "out", isolate=False)
+    task = report["model"]["task"]
+    assert task["name"] == "detection" and task["postprocess"]["score_threshold"] == 0.5
+    assert report["baseline"]["metrics"]["map50"] > 0.9  # bright cells are found, boxes near
+    for row in report["variants"]:
+        assert row["error"] is None, row["error"]
+        acc, par = row["accuracy"], row["parity"]
+        assert acc["metric"] == "map50" and par["agreement_kind"] == "matched-box agreement"
+        assert par["agreement"] >= (0.9 if row["name"] == "o8" else 0.999), par
+        assert set(par["outputs"]) == {"boxes", "scores"}

@@ -399,6 +399,30 @@ class TinyAudio(nn.Module):
         return self.fc(self.pool(self.relu(self.conv(mel))).flatten(1))
 
 
+class TinyDetector(nn.Module):
+    """A single-shot detector in miniature: a 1x32x32 image, a 4x4 grid of 8-pixel anchors,
+    returns {"boxes": [1, 16, 4] decoded x0, y0, x1, y1 pixels, "scores": [1, 16, 3] softmax
+    over background and two classes}; bright cells score class 1, no NMS in the graph."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.head = nn.Conv2d(1, 7, 8, stride=8)
+            self.pool = nn.AvgPool2d(8)
+        ys, xs = torch.meshgrid(torch.arange(4.0), torch.arange(4.0), indexing="ij")
+        grid = torch.stack([xs, ys, xs + 1, ys + 1], -1).reshape(1, 16, 4) * 8
+        self.register_buffer("anchors", grid)
+
+    def forward(self, image):
+        h = self.head(image) * 0.1
+        m = self.pool(image)
+        logits = h[:, 4:] + torch.cat([-2 * m, 4 * m - 1, torch.zeros_like(m)], 1)
+        offsets = torch.tanh(h[:, :4]).flatten(2).transpose(1, 2)
+        scores = torch.softmax(logits.flatten(2).transpose(1, 2), -1)
+        return {"boxes": self.anchors + 2 * offsets, "scores": scores}
+
+
 MODELS_PY = Path(__file__).resolve()
 """This file: ``f"{MODELS_PY}:TinyNet"`` is a model source the loader imports."""
 
