@@ -291,22 +291,6 @@ class MainWindow(QMainWindow):
             a = m.addAction(label)
             a.setObjectName(spec)
             a.triggered.connect(lambda _=False, s=spec: self.open_model_spec({"source": s}))
-        demos = task_demos()  # bundled recipes: opened as File ▸ Open Recipe opens them
-        if demos:
-            m.addSection("Demos for every task")
-            for demo in demos:
-                a = m.addAction(demo.label)
-                a.setObjectName(f"demo:{demo.path.stem}")
-                a.setToolTip(demo.about or str(demo.path.name))
-                a.triggered.connect(lambda _=False, p=demo.path: self.open_recipe(str(p)))
-            m.addSeparator()
-        tasks = m.addMenu("torchvision segmentation / detection (random weights)")
-        for n, task in TORCHVISION_TASKS.items():
-            a = tasks.addAction(f"{n} ({task})")
-            a.setObjectName(f"torchvision:{n}")
-            a.triggered.connect(
-                lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"})
-            )
         tv = m.addMenu("torchvision (random weights)")
         names = list(TORCHVISION_COMMON)
         for n in names:
@@ -321,6 +305,20 @@ class MainWindow(QMainWindow):
                 a.triggered.connect(
                     lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"})
                 )
+        demos = task_demos()  # bundled recipes: opened as File ▸ Open Recipe opens them
+        m.addSection("Demos for every task")
+        for demo in demos:
+            a = m.addAction(demo.label)
+            a.setObjectName(f"demo:{demo.path.stem}")
+            a.setToolTip(demo.about or str(demo.path.name))
+            a.triggered.connect(lambda _=False, p=demo.path: self.open_recipe(str(p)))
+        tasks = m.addMenu("torchvision segmentation / detection (random weights)")
+        for n, task in TORCHVISION_TASKS.items():
+            a = tasks.addAction(f"{n} ({task})")
+            a.setObjectName(f"torchvision:{n}")
+            a.triggered.connect(
+                lambda _=False, n=n: self.open_model_spec({"source": f"torchvision:{n}"})
+            )
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
