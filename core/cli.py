@@ -336,12 +336,12 @@ def _print_summary(s: dict) -> None:
             print(f"output       {o['name']} {o['shape']} {o['dtype']}{task}")
     else:
         print(f"output shape {s['output_shape']}")
-    task = s.get("task")
-    if task:
-        how = f"guessed: {task['why']}" if task.get("guessed") else task["why"]
-        print(f"task         {task['name']} ({how}); metric {task['metric']['label']}")
-        if task.get("postprocess"):
-            pp = ", ".join(f"{k}={v}" for k, v in task["postprocess"].items())
+    info = s.get("task")
+    if info:
+        how = f"guessed: {info['why']}" if info.get("guessed") else info["why"]
+        print(f"task         {info['name']} ({how}); metric {info['metric']['label']}")
+        if info.get("postprocess"):
+            pp = ", ".join(f"{k}={v}" for k, v in info["postprocess"].items())
             print(f"postprocess  {pp}")
     print(
         f"FLOPs        {flops:,}"

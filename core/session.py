@@ -244,7 +244,11 @@ def _reference_stage(s: Session, reporter: Reporter) -> None:
     eval_y = s.eval_y
     task, targets = s.task, s.eval_targets
     task.check(references, model.signature.output_names, targets)
-    scores = task.score(references, targets) if task.has_targets(targets) else None
+    scores = (
+        task.score(references, targets)
+        if targets is not None and task.has_targets(targets)
+        else None
+    )
     metrics = scores.metrics if scores else {}
     baseline = metrics.get("top1") if task.name == "classification" else None
     if task.metric_is_fidelity:

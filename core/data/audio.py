@@ -202,6 +202,7 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax:
 def log_mel(x: np.ndarray, spec: AudioSpec) -> np.ndarray:
     """float ``[C, T]`` -> log-mel ``[C, n_mels, 1 + T // hop]`` (see the module docstring)."""
     m = spec.log_mel
+    assert m is not None, "log_mel() needs a spec with log_mel"
     n_fft, hop = int(m["n_fft"]), int(m["hop"])
     pad = n_fft // 2
     xp = np.pad(x.astype(np.float64), ((0, 0), (pad, pad)), mode="reflect")

@@ -131,10 +131,10 @@ def breast_cancer(input_name: str = "features") -> Dataset:
             "std = " + _short(std),
         ],
     )
-    try:  # the spec apps ship, where Preprocess carries a table's standardisation
-        ds.preprocess = Preprocess(tabular=breast_cancer_tabular())  # type: ignore[call-arg]
-    except TypeError:  # a Preprocess without tabular: the notes above hold mean/std
-        pass
+    from deploy_studio.core.data.tabular import TabularSpec
+
+    # the spec apps ship: Preprocess carries the table's standardisation
+    ds.preprocess = Preprocess(tabular=TabularSpec.from_dict(breast_cancer_tabular()))
     return ds
 
 
@@ -181,10 +181,10 @@ def _digits_uint8():
     return gray, d.target.astype(np.int64)
 
 
-def _resize(gray: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
+def _resize(gray: np.ndarray, size: tuple[int, ...], nearest: bool = False) -> np.ndarray:
     from PIL import Image
 
-    res = Image.NEAREST if nearest else Image.BILINEAR
+    res = Image.Resampling.NEAREST if nearest else Image.Resampling.BILINEAR
     return np.asarray(Image.fromarray(gray).resize((size[1], size[0]), res))
 
 

@@ -50,7 +50,7 @@ class TabularSpec:
             v = getattr(self, key)
             if v is not None and n is not None and len(v) != n:
                 raise DataError(
-                    f"tabular {key} has {len(v)} values for {n} columns ({', '.join(self.columns)})",
+                    f"tabular {key} has {len(v)} values for {n} columns ({', '.join(self.columns or [])})",
                     "give one value per feature column",
                 )
 

@@ -129,7 +129,7 @@ class DigitSSD(nn.Module):
 
     def decode(self, offsets: torch.Tensor) -> torch.Tensor:
         """Encoded offsets ``[N, A, 4]`` -> ``x0, y0, x1, y1`` pixel boxes (clamped)."""
-        a = self.anchors
+        a: torch.Tensor = self.anchors  # type: ignore[assignment]
         cxcy = a[:, :2] + offsets[..., :2] * SSD_VARIANCES[0] * a[:, 2:]
         wh = a[:, 2:] * torch.exp(torch.clamp(offsets[..., 2:] * SSD_VARIANCES[1], max=4.0))
         boxes = torch.cat([cxcy - wh / 2, cxcy + wh / 2], -1)

@@ -189,7 +189,7 @@ class RawDetector(nn.Module):
     [N, A, 4], "scores": [N, A, C]}`` (see the module docstring). The anchors are computed
     once, for ``size``, and kept as a buffer."""
 
-    def __init__(self, model: nn.Module, size: tuple[int, int], activation: str) -> None:
+    def __init__(self, model: Any, size: tuple[int, int], activation: str) -> None:
         super().__init__()
         from torchvision.models.detection.image_list import ImageList
 
@@ -209,7 +209,8 @@ class RawDetector(nn.Module):
 
     @property
     def num_anchors(self) -> int:
-        return int(self.anchors.shape[0])
+        anchors: torch.Tensor = self.anchors  # type: ignore[assignment]
+        return int(anchors.shape[0])
 
     def _features(self, x: torch.Tensor) -> list[torch.Tensor]:
         features = self.backbone(x)
@@ -221,7 +222,7 @@ class RawDetector(nn.Module):
         head = self.head(self._features(x))
         logits, deltas = head["cls_logits"], head["bbox_regression"]
         n = deltas.shape[0]
-        anchors = self.anchors.repeat(n, 1)
+        anchors = self.anchors.repeat(n, 1)  # type: ignore[operator]
         boxes = self.box_coder.decode_single(deltas.reshape(-1, 4), anchors).reshape(n, -1, 4)
         h, w = self.size
         boxes = torch.stack(

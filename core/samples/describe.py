@@ -77,7 +77,9 @@ def summarize_output(name: str, x: np.ndarray, top: int = 3) -> dict:
     ``top`` the largest values as ``[(flat index, value)]``."""
     a = np.asarray(x, np.float64)
     flat = a.reshape(-1)
-    best = np.argsort(-flat, kind="stable")[:top] if flat.size and top else []
+    best: np.ndarray | list[int] = (
+        np.argsort(-flat, kind="stable")[:top] if flat.size and top else []
+    )
     return {
         "name": str(name),
         "shape": [int(v) for v in a.shape],

@@ -113,7 +113,7 @@ def scale_factor(width: int, height: int, min_side: int = MIN_SIDE) -> int:
 
 
 def _enlarge(img: Image.Image, k: int) -> Image.Image:
-    return img if k == 1 else img.resize((img.width * k, img.height * k), Image.NEAREST)
+    return img if k == 1 else img.resize((img.width * k, img.height * k), Image.Resampling.NEAREST)
 
 
 # --- segmentation -------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def overlay_mask(
     base = to_rgb(image)
     m = np.asarray(mask)
     if m.shape != (base.height, base.width):  # a mask at the output size: fit the image to it
-        base = base.resize((m.shape[1], m.shape[0]), Image.BILINEAR)
+        base = base.resize((m.shape[1], m.shape[0]), Image.Resampling.BILINEAR)
     colours = mask_colours(m, background, ignore)
     img = np.asarray(base, np.float64)
     tint = colours[:, :, 3:4].astype(np.float64) / 255.0 * alpha
