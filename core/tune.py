@@ -183,7 +183,7 @@ def tune(
     rows, baseline = report.variants, report.baseline_metric
     budget = budget_for(
         recipe.data.source,
-        report.dataset.labelled,
+        report.dataset.labelled or baseline is not None,
         baseline,
         report.degenerate,
         drop,

@@ -39,7 +39,7 @@ def recommendation(doc: Document) -> tuple[str | None, str]:
     gates = doc.recipe.gates
     budget = budget_for(
         doc.recipe.data.source,
-        report.dataset.labelled,
+        report.dataset.labelled or report.baseline_metric is not None,
         report.baseline_metric,
         report.degenerate,
         gates.max_accuracy_drop if gates.max_accuracy_drop is not None else DEFAULT_BUDGET,
