@@ -130,11 +130,38 @@ class Quantize:
             options = {**options, "keep_fp32": _keep_fp32(ctx, module, options)}
             if options.get("sensitivity"):
                 _sensitivity(ctx, module)
+        note = _float_layers_note(ctx.module)
+        if note:
+            ctx.notes.append(note)
         if plan.prepare is not None:
             plan.prepare(ctx, module, options)
         if plan.finish is not None:
             finish = plan.finish
             ctx.post_export.append(lambda artifact, c: finish(artifact, c, options))
+
+
+FLOAT_KINDS = ("LSTM", "GRU", "RNN", "Embedding", "EmbeddingBag", "MultiheadAttention")
+"""Layers no int8 path here quantizes: their weights stay float in every format."""
+
+
+def _float_layers_note(module) -> str | None:
+    """Which recurrent / embedding layers stay float, and their share of the parameters."""
+    if not hasattr(module, "named_modules") or not hasattr(module, "parameters"):
+        return None
+    total = sum(p.numel() for p in module.parameters())
+    kept = [
+        (name, type(m).__name__, sum(p.numel() for p in m.parameters()))
+        for name, m in module.named_modules()
+        if name and type(m).__name__ in FLOAT_KINDS
+    ]
+    share = sum(n for *_, n in kept) / total if total else 0.0
+    if not kept or share < 0.05:
+        return None
+    layers = ", ".join(f"{name} ({kind})" for name, kind, _ in kept[:4])
+    return (
+        f"{layers} stay float: int8 quantizes Linear and convolution weights only, so "
+        f"{share:.0%} of the parameters keep their 32-bit size"
+    )
 
 
 def _keep_fp32(ctx, module, options: dict) -> list[str]:

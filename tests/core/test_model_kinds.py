@@ -113,3 +113,19 @@ def test_a_tabular_model_runs_on_a_csv_with_standardised_features(tmp_path):
         assert row["parity"]["snr_db"] > (12 if name.endswith("8") else 60), (name, row["parity"])
     out = run_cli("inspect", f"{MODELS_PY}:Tabular", "--input", "x:1x20")
     assert out.returncode == 0 and "input shape  [1, 20]" in out.stdout
+
+
+def test_int8_of_a_recurrent_model_says_which_layers_stay_float(tmp_path):
+    tokens = {"name": "tokens", "shape": [1, 6], "dtype": "int64"}
+    r = recipe(
+        {"source": f"{MODELS_PY}:TokenGRU", "inputs": [tokens]},
+        [variant("o8", "onnx", {"kind": "quantize", "mode": "int8-dynamic"})],
+        name="gru",
+        data={"source": "random", "calibration_samples": 8, "eval_samples": 8},
+        benchmark=FAST,
+    )
+    (row,) = _rows(run_recipe(r, tmp_path, isolate=False)).values()
+    note = next(n for n in row["notes"] if "stay float" in n)
+    assert (
+        note.startswith("emb (Embedding), gru (GRU) stay float") and "% of the parameters" in note
+    )
