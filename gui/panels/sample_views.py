@@ -127,14 +127,14 @@ def thumbnail(samples, i: int, size: int) -> QIcon | None:
     return None if img is None else QIcon(pixmap(img))
 
 
-def sample_line(samples, i: int, limit: int = 6) -> str:
+def sample_line(samples, i: int, shown_fields: int = 6) -> str:
     """One line naming sample ``i`` for a grid of non-picture samples."""
     parts = [f"#{int(samples.indices[i])}"]
     lab = label_text(samples, i)
     if lab:
         parts.append(lab)
     if samples.table is not None:
-        parts.append(describe.row_text(samples.columns, samples.table[i], limit=limit))
+        parts.append(describe.row_text(samples.columns, samples.table[i], limit=shown_fields))
     elif samples.inputs:
         name, a = next(iter(samples.inputs.items()))
         if describe.is_token_input(a):
