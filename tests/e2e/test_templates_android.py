@@ -623,3 +623,44 @@ def test_android_stubs_reject_code_that_the_published_api_rejects(compiled, tmp_
         mine = [e for e in errors if f"{name}.kt:" in e]
         assert mine, f"{name} compiled against the stubs but not against the real API"
         assert any(expected.lower() in e.lower() for e in mine), (name, mine)
+
+
+@pytest.mark.parametrize("runtime, warned", [("pytorch-lite", True), ("executorch", False)])
+def test_cli_warns_when_a_pytorch_lite_app_is_exported(monkeypatch, tmp_path, runtime, warned):
+    """export_apps logs the 16 KB-page warning (the CLI prints log events) for a ptl app."""
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    import deploy_studio.core.templates as templates
+    from deploy_studio.core import apps
+    from deploy_studio.core.progress import Reporter
+
+    monkeypatch.setattr(apps, "app_refusal", lambda session: None)
+    monkeypatch.setattr(apps, "pick_variant", lambda rows, fmt, *a: rows[0])
+    monkeypatch.setattr(apps, "expected_output", lambda *a: {})
+    rendered = []
+    monkeypatch.setattr(templates, "render_project", lambda *a, **k: rendered.append(a[:2]))
+    fmt = {"pytorch-lite": "ptl", "executorch": "pte"}[runtime]
+    session = SimpleNamespace(
+        labels=["a", "b"],
+        eval_idx=[0],
+        dataset=SimpleNamespace(
+            images=[np.zeros((4, 4, 1), np.uint8)],
+            sample_image=lambda i: Image.new("L", (4, 4)),
+        ),
+        preprocess=None,
+        model=SimpleNamespace(input_shape=[1, 1, 4, 4]),
+    )
+    template = SimpleNamespace(platform="android", runtime=runtime, variant=None)
+    recipe = SimpleNamespace(
+        export=SimpleNamespace(templates=[template], variant=None, app_name="A", ios_branch=None)
+    )
+    report = {"variants": [{"name": "v", "format": fmt, "artifact": f"v/model.{fmt}"}]}
+    events = []
+    entries, _added = apps.export_apps(
+        recipe, session, report, tmp_path, Reporter(events.append), service=None
+    )
+    assert rendered == [("android", runtime)] and entries[0]["path"] and "error" not in entries[0]
+    logs = [e.message for e in events if e.kind == "log"]
+    assert any("16 KB" in m and "pytorch-lite" in m for m in logs) == warned, logs
