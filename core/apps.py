@@ -38,6 +38,16 @@ def quiet_native_output():
         os.close(devnull)
 
 
+LEGACY_APP_NOTES = {
+    ("android", "pytorch-lite"): (
+        "pytorch_android_lite 2.1.0 is a legacy runtime: its native libraries are not 16 KB-page "
+        "aligned, so Google Play rejects the app for targetSdk 35 and 16 KB-page devices cannot "
+        "load it; re-export with executorch or onnxruntime for a new app"
+    ),
+}
+"""(platform, runtime) -> the warning printed (logged) when such an app is rendered."""
+
+
 def pick_variant(
     rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None
 ) -> dict | None:
@@ -190,6 +200,9 @@ def export_apps(
                 render_project(
                     t.platform, runtime, bundle, target, options=options, reporter=reporter
                 )
+                note = LEGACY_APP_NOTES.get((t.platform, runtime))
+                if note:
+                    reporter.log(f"warning: {t.platform} app ({runtime}): {note}")
                 entry.update(
                     {
                         "path": target.relative_to(out_dir).as_posix(),

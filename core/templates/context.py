@@ -9,11 +9,19 @@ JavaScript compute the very same input tensor as Python.
 from __future__ import annotations
 
 import hashlib
+import mmap
+import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from deploy_studio.core import __version__
-from deploy_studio.core.templates.escaping import bundle_id, float32_literal, package_id, type_name
+from deploy_studio.core.templates.escaping import (
+    bundle_id,
+    float32_literal,
+    package_id,
+    swift_module_name,
+    type_name,
+)
 from deploy_studio.core.templates.manifest import RuntimeSpec, TemplateManifest
 
 # lastKnownFileType of the files an iOS project holds, by suffix.
@@ -94,6 +102,8 @@ def base_context(
     return {
         **variables,
         **names(bundle.app_name, bundle.package_id),
+        # iOS: the target name is the Swift module name; it must not shadow a framework.
+        **({"type_name": swift_module_name(bundle.app_name)} if manifest.platform == "ios" else {}),
         "app_name": bundle.app_name,
         "platform": manifest.platform,
         "runtime": spec.name,
@@ -126,7 +136,24 @@ def pbx_id(type_name_: str, key: str) -> str:
     return hashlib.md5(f"{type_name_}/{key}".encode()).hexdigest()[:24].upper()
 
 
-def ios_context(ctx: dict, plan: list[PlannedFile]) -> dict:
+_QUANTIZED_OP = re.compile(rb"quantized_decomposed::[A-Za-z0-9_]+")
+
+
+def pte_quantized_ops(artifact) -> list[str]:
+    """The ``quantized_decomposed::`` operators a ``.pte`` calls outside any delegate.
+
+    A program's operator table (the ops ExecuTorch looks up in its kernel registry at load
+    time) holds the names verbatim; ops a delegate (XNNPACK, Core ML) took over are not in
+    it. A name inside a delegate's own data would only make the app link one library more.
+    """
+    path = Path(artifact)
+    if not path.is_file() or path.stat().st_size == 0:
+        return []
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return sorted({m.group().decode() for m in _QUANTIZED_OP.finditer(data)})
+
+
+def ios_context(ctx: dict, plan: list[PlannedFile], artifact=None) -> dict:
     """Xcode project structure: groups, file references and build phases for every file.
 
     Files under ``<App>/`` become file references of the app group (or of its
@@ -167,13 +194,22 @@ def ios_context(ctx: dict, plan: list[PlannedFile]) -> dict:
             files.append(entry)
     files.sort(key=lambda f: (f["group"], f["name"]))
     products = list(ctx.get("executorch_products", []))
-    if ctx.get("executorch_kernels_quantized"):
+    # Quantized ops left outside the delegates run on kernels_quantized's kernels: without
+    # it the program fails to load ("operator ... not found"). Fully delegated int8 programs
+    # (XNNPACK) and fp32 ones do not call them.
+    quantized_ops = (
+        pte_quantized_ops(artifact) if artifact is not None and ctx["format"] == "pte" else []
+    )
+    if (ctx.get("executorch_kernels_quantized") or quantized_ops) and (
+        "kernels_quantized" not in products
+    ):
         products.append("kernels_quantized")
     # the artifact's delegates may need more than the template always links
     products += [p for p in ctx.get("delegate_libraries", []) if p not in products]
     return {
         "files": files,
         "uses_executorch": ctx["runtime"] == "executorch",
+        "quantized_ops": quantized_ops,
         "packages": [
             {
                 "name": p,

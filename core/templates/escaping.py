@@ -24,6 +24,29 @@ _RESERVED_SEGMENTS = frozenset(
     try typealias typeof val var void volatile when while""".split()
 )
 
+# Module names an iOS app target must not take: the Swift module of the app is its target name
+# (PRODUCT_MODULE_NAME), and a module named like one it imports (``import ExecuTorch`` in a
+# module called ExecuTorch), like a system framework, or like a type the generated code uses
+# shadows it and the app does not compile. Compared case-insensitively: macOS file systems
+# usually are. Capitalised Swift keywords (``Self``, ``Any``, ``Type``, ``Protocol``) too.
+_SWIFT_RESERVED_MODULES = frozenset(
+    name.lower()
+    for name in """Swift SwiftUI SwiftUICore UIKit Foundation FoundationEssentials
+    FoundationInternationalization CoreFoundation CoreGraphics CoreImage CoreML CoreVideo
+    CoreMedia CoreText CoreTransferable CoreAnimation QuartzCore Combine Observation SwiftData
+    Vision VisionKit Accelerate Metal MetalKit MetalPerformanceShaders
+    MetalPerformanceShadersGraph AVFoundation AVKit Photos PhotosUI ImageIO
+    UniformTypeIdentifiers os Darwin Dispatch ObjectiveC Security Network XCTest Testing
+    DeveloperToolsSupport Distributed RegexBuilder Synchronization Cxx CxxStdlib sqlite3
+    ExecuTorch ExecuTorchLLM executorch executorch_llm backend_coreml backend_mps
+    backend_xnnpack kernels_optimized kernels_portable kernels_quantized kernels_custom
+    kernels_llm kernels_torchao threadpool
+    Self Any Type Protocol App String Int Float Double Bool Data URL Bundle Text Image Color
+    View Scene Label Button Task Module Tensor Value AnyTensor MLModel
+    ContentView Classifier ClassifierError ClassifierModel ClassifierWorker CameraPicker
+    Preprocess SelfTest SelfTestResult Expected LabeledProbability BundledData AppInfo""".split()
+)
+
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -277,6 +300,53 @@ def type_name(text: str, fallback: str = "App") -> str:
     if name[0].isdigit():
         name = fallback + name
     return name
+
+
+def swift_module_name(text: str) -> str:
+    """The iOS target, product and Swift module name for the app name ``text``.
+
+    Parameters
+    ----------
+    text:
+        The app name, any text (the display name stays exactly this text).
+
+    Returns
+    -------
+    str
+        :func:`type_name` of ``text`` (ASCII letters and digits, never a leading digit),
+        with ``App`` appended when that would shadow a framework or module the app imports
+        (``ExecuTorch``, ``CoreML``, ``SwiftUI``, ``Foundation``, ``os``...), a capitalised
+        Swift keyword or a type of the generated code: ``"ExecuTorch"`` -> ``"ExecuTorchApp"``.
+    """
+    name = type_name(text)
+    if name.lower() in _SWIFT_RESERVED_MODULES:
+        name += "App"
+    return name
+
+
+def xcode_setting_literal(text: str, expansions: int = 1) -> str:
+    """``text`` as an Xcode build setting value that expands back to exactly ``text``.
+
+    Xcode expands ``$(NAME)``, ``${NAME}``, ``$[NAME]`` and ``$NAME`` in build setting values
+    and reads ``$$`` as one literal ``$`` (swift-build, ``MacroExpressionParser``).
+    ``INFOPLIST_KEY_*`` values are expanded twice: once when the setting is read, once more
+    when the generated Info.plist is processed with build-setting expansion on (swift-build,
+    ``InfoPlistProcessorTaskAction``): pass ``expansions=2`` for them.
+
+    Parameters
+    ----------
+    text:
+        Any text.
+    expansions:
+        How many times the value goes through macro expansion.
+
+    Returns
+    -------
+    str
+        ``text`` with every ``$`` written as ``2 ** expansions`` dollars (still to be quoted
+        with :func:`pbx_string`).
+    """
+    return text.replace("$", "$" * (2**expansions))
 
 
 def _segment(word: str) -> str:

@@ -45,6 +45,8 @@ def make_environment(root: Path) -> jinja2.Environment:
         html=escaping.xml_text,
         android=escaping.android_string,
         pbx=escaping.pbx_string,
+        # an INFOPLIST_KEY_* build setting: Xcode expands $ twice, then the plist quoting
+        pbx_infoplist=lambda text: escaping.pbx_string(escaping.xcode_setting_literal(text, 2)),
         md=escaping.markdown_inline,
         f32=escaping.float32_literal,
     )
@@ -224,7 +226,7 @@ def render_project(
     ctx["project_files"] = [p.dest for p in plan]
     ctx["ort_web_files"] = list(ORT_WEB_FILES)
     if platform == "ios":
-        ctx["pbx"] = ios_context(ctx, plan)
+        ctx["pbx"] = ios_context(ctx, plan, artifact)
 
     env = make_environment(manifest.root)
     out_dir = Path(out_dir)

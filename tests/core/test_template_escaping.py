@@ -264,3 +264,94 @@ def test_render_is_atomic_and_reports_progress(bundle, tmp_path):
     # An option reaches the templates; a second render replaces the folder as a whole.
     render_project("web", None, bundle, out, options={"benchmark_runs": 7})
     assert '"benchmarkRuns": 7' in (out / "config.js").read_text("utf-8")
+
+
+def xcode_expand(value: str, settings: dict | None = None) -> str:
+    """One pass of Xcode's build-setting macro expansion over a string setting's value.
+
+    Mirrors swift-build's ``MacroExpressionParser.parseAsString``: ``$(NAME)``, ``${NAME}``,
+    ``$[NAME]`` and ``$NAME`` are replaced by the setting's value (undefined: empty), ``$$``
+    is one literal ``$``, any other ``$`` stays literal.
+    """
+    settings = settings or {}
+    out, i = [], 0
+    while i < len(value):
+        ch = value[i]
+        nxt = value[i + 1] if i + 1 < len(value) else ""
+        if ch != "$":
+            out.append(ch)
+            i += 1
+        elif nxt in ("(", "{", "["):
+            close = {"(": ")", "{": "}", "[": "]"}[nxt]
+            j = value.find(close, i + 2)
+            j = len(value) if j < 0 else j
+            out.append(settings.get(value[i + 2 : j].split(":")[0], ""))
+            i = j + 1
+        elif nxt.isalpha() or nxt == "_":
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", value[i + 1 :])
+            out.append(settings.get(m.group(), ""))
+            i += 1 + m.end()
+        elif nxt == "$":
+            out.append("$")
+            i += 2
+        else:
+            out.append("$")
+            i += 1
+    return "".join(out)
+
+
+XCODE_HOSTILE = [
+    *HOSTILE,
+    'Zähler "App" \\ ${x}',
+    "%% %@ %d 100%",
+    "$(y) $(TARGET_NAME) ${PRODUCT_NAME} $[z] $HOME $$ $",
+    "$(DOLLAR)$$(y)",
+]
+
+
+def test_xcode_expand_models_xcode():
+    settings = {"x": "X", "TARGET_NAME": "T", "DOLLAR": "$"}
+    assert xcode_expand('Zähler "App" \\ ${x}') == 'Zähler "App" \\ '
+    assert xcode_expand("a $(x) ${x} $x $$ $(DOLLAR) $", settings) == "a X X X $ $ $"
+
+
+@pytest.mark.parametrize("text", XCODE_HOSTILE)
+def test_xcode_setting_literal_survives_macro_expansion(text):
+    once = esc.xcode_setting_literal(text)
+    assert xcode_expand(once, {"y": "Y", "x": "X", "HOME": "/h"}) == text
+    # INFOPLIST_KEY_* values are expanded twice (build setting, then Info.plist processing).
+    twice = esc.xcode_setting_literal(text, 2)
+    assert xcode_expand(xcode_expand(twice, {"y": "Y"}), {"y": "Y"}) == text
+    # ... and still round-trip through the pbxproj quoting.
+    simple = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "'": "'"}
+    assert _unescape(esc.pbx_string(twice), simple, r"\\U([0-9a-fA-F]{4})") == twice
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ExecuTorch", "ExecuTorchApp"),
+        ("executorch", "ExecutorchApp"),
+        ("CoreML", "CoreMLApp"),
+        ("Core ML", "CoreMLApp"),
+        ("SwiftUI", "SwiftUIApp"),
+        ("Foundation", "FoundationApp"),
+        ("UIKit", "UIKitApp"),
+        ("Combine", "CombineApp"),
+        ("Swift", "SwiftApp"),
+        ("Vision", "VisionApp"),
+        ("Accelerate", "AccelerateApp"),
+        ("os", "OsApp"),
+        ("self", "SelfApp"),
+        ("Classifier", "ClassifierApp"),
+        ("✓", "AppApp"),
+        ("3D viewer", "App3DViewer"),
+        ('Zähler "App" \\ ${x}', "ZahlerAppX"),
+        ("Digit Reader", "DigitReader"),
+    ],
+)
+def test_swift_module_name_shadows_no_framework(text, expected):
+    name = esc.swift_module_name(text)
+    assert name == expected
+    assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+    assert name.lower() not in esc._SWIFT_RESERVED_MODULES

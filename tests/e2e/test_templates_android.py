@@ -6,13 +6,20 @@ resources and the app name reads back exactly; one kotlinc run type-checks all g
 Kotlin against the stubs in ``stubs/java`` and a JVM run of the generated ``Preprocess`` gives
 Python's input tensor; tree-sitter-kotlin parses the ``.gradle.kts`` files; tomllib reads
 ``libs.versions.toml``. No APK is built (that needs Google's Maven).
+
+Also: app names with ``%`` signs compile with aapt (formatted="false"); the self-test's verdict
+and JSON line for NaN, infinite and wrongly sized outputs run on the JVM; ``gradlew`` refuses
+installed Gradle versions AGP cannot run on (a fake ``gradle`` on PATH); Kotlin that is wrong
+against the published APIs fails to compile against the stubs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -91,12 +98,35 @@ HARNESS = """\
 package {harness}
 
 import {package}.AppInfo
+import {package}.Expected
 import {package}.Preprocess
+import {package}.SelfTest
 import java.io.File
 import javax.imageio.ImageIO
 
+// The self-test of outputs a broken model gives (NaN, infinite, another length): verdict + JSON.
+fun selfTest(out: File) {{
+    val expected = Expected(1, floatArrayOf(0f, 2f, 1f))
+    val cases = listOf(
+        "same" to floatArrayOf(0f, 2f, 1f),
+        "off" to floatArrayOf(0f, 2.5f, 1f),
+        "nan" to floatArrayOf(0f, Float.NaN, 1f),
+        "inf" to floatArrayOf(0f, Float.POSITIVE_INFINITY, 1f),
+        "short" to floatArrayOf(0f, 2f),
+    )
+    val text = StringBuilder()
+    for ((name, logits) in cases) {{
+        val test = SelfTest.compare(logits, expected, AppInfo.TOLERANCE)
+        val probs = SelfTest.softmax(logits)
+        val line = SelfTest.logLine(AppInfo.APP_NAME, 1, probs, logits, test, Double.NaN)
+        text.append(name).append('\\t').append(SelfTest.verdict(test, AppInfo.TOLERANCE)).append('\\t').append(line).append('\\n')
+    }}
+    out.writeText(text.toString(), Charsets.UTF_8)
+}}
+
 // Runs the generated, Android-free preprocessing on the JVM: sample.png -> floats.
 fun main(args: Array<String>) {{
+    if (args[0] == "selftest") return selfTest(File(args[1]))
     val image = ImageIO.read(File(args[0]))
     val raster = image.raster
     val bands = raster.numBands
@@ -149,11 +179,13 @@ def _aapt(project: Path, work: Path) -> tuple:
     ts.require_tool("aapt", "aapt (Debian package aapt)")
     ts.require_tool(FRAMEWORK_RES, "framework-res.apk (Debian package android-framework-res)")
     main = project / "app" / "src" / "main"
-    # AGP writes the namespace into the merged manifest; aapt needs it there too.
+    # AGP writes the namespace into the merged manifest and replaces the ${applicationId}
+    # placeholder (the FileProvider authority) with the application id; aapt needs both done.
     manifest = (
         main.joinpath("AndroidManifest.xml")
         .read_text("utf-8")
         .replace("<manifest ", f'<manifest package="{_package(project)}" ', 1)
+        .replace("${applicationId}", _package(project))
     )
     work.mkdir(parents=True, exist_ok=True)
     (work / "AndroidManifest.xml").write_text(manifest, "utf-8")
@@ -198,7 +230,8 @@ def compiled(projects, tmp_path_factory):
         )
         sources.append(harness)
     classes = work / "classes"
-    stubs = sorted(STUBS.rglob("*.java"))
+    # The stubs of Kotlin libraries (ExecuTorch, AndroidX activity) are Kotlin, as published.
+    stubs = sorted(STUBS.rglob("*.java")) + sorted(STUBS.rglob("*.kt"))
     # C1-only JIT: kotlinc is a short-lived JVM, this takes a third off its run time.
     env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
     proc = ts.run(
@@ -295,6 +328,32 @@ def test_android_project_has_the_build_files(projects, name):
     readme = (project / "README.md").read_text("utf-8")
     assert "No APK was built" in readme.replace("no APK was built", "No APK was built")
     assert "./gradlew installDebug" in readme
+    # pytorch_android_lite 2.1.0: not 16 KB-page aligned, said where the user reads it
+    assert ("16 KB" in readme) == (runtime == "pytorch-lite")
+    assert "not verified" in readme.lower() and "EXIF" in readme
+
+    # The camera writes a full-size photo through a FileProvider declared in the manifest.
+    main = project / "app/src/main"
+    manifest = (main / "AndroidManifest.xml").read_text("utf-8")
+    assert 'android:name="androidx.core.content.FileProvider"' in manifest
+    assert 'android:authorities="${applicationId}.fileprovider"' in manifest
+    assert 'android:resource="@xml/file_paths"' in manifest
+    assert '<action android:name="android.media.action.IMAGE_CAPTURE" />' in manifest  # <queries>
+    assert (
+        '<cache-path name="photos" path="photos/" />'
+        in (main / "res/xml/file_paths.xml").read_text()
+    )
+    activity = next(project.rglob("MainActivity.kt")).read_text("utf-8")
+    assert "ActivityResultContracts.TakePicture()" in activity
+    assert "ActivityResultContracts.TakePicturePreview()" not in activity  # a thumbnail
+    assert "resolveActivity(packageManager)" in activity and "ActivityNotFoundException" in activity
+    assert "import org.json" not in activity  # the JSON line is written by SelfTest.logLine
+    assert {("androidx.exifinterface", "exifinterface"), ("androidx.core", "core")} <= libraries
+    classifier = next(project.rglob("Classifier.kt")).read_text("utf-8")
+    if runtime == "onnxruntime":
+        # SessionOptions outlive the session (closed after it, in close()), never use {}d.
+        assert "SessionOptions().use" not in classifier
+        assert classifier.index("session.close()") < classifier.index("options.close()  // only")
 
 
 @pytest.mark.parametrize("name", list(PROJECTS))
@@ -349,3 +408,259 @@ def test_android_preprocess_on_jvm_matches_python(projects, compiled, name):
         python_input = bundle.preprocess.apply(bundle.preprocess.to_uint8(img)).reshape(-1)
     # Same float32 arithmetic in the same order: bit-for-bit equal.
     assert np.array_equal(kotlin_input, python_input)
+
+
+@pytest.mark.parametrize("name", ["hostile", "onnxruntime"])
+def test_android_selftest_of_non_finite_outputs_on_jvm(projects, compiled, name):
+    """NaN / infinite logits and outputs of another length: "failed (max diff: not finite)",
+    and the logged line is strict JSON (org.json would throw on such numbers: see the stub)."""
+    assert compiled["kotlinc"].returncode == 0, "kotlinc failed (see the compile test)"
+    _project, bundle = projects[name]
+    out = compiled["work"] / name / "selftest.txt"
+    cp = os.pathsep.join([str(compiled["classes"]), str(KOTLIN_STDLIB)])
+    proc = ts.run(["java", "-cp", cp, f"{_harness(name)}.HarnessKt", "selftest", out], timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+    def no_constants(value):
+        raise AssertionError(f"not strict JSON: {value}")
+
+    rows = {}
+    for row in out.read_text("utf-8").splitlines():
+        case, verdict, line = row.split("\t")
+        rows[case] = (verdict, json.loads(line, parse_constant=no_constants))
+    assert rows["same"][0].startswith("passed (max diff 0.00e+00, tolerance 1e-03)")
+    assert rows["off"][0].startswith("failed (max diff 5.00e-01")
+    for case in ["nan", "inf", "short"]:
+        verdict, line = rows[case]
+        assert verdict == "failed (max diff: not finite)", case
+        assert line["selftest"] == "failed"
+        assert line["max_diff"] in ("NaN", "Infinity"), line
+        assert line["latency_ms"] == "NaN"
+    assert rows["nan"][1]["logits"][1] == "NaN" and rows["inf"][1]["logits"][1] == "Infinity"
+    assert rows["short"][1]["max_diff"] == "Infinity"
+    # the label text (here the app name: quotes, backslash, newline, non-ASCII) reads back
+    assert rows["same"][1]["top1"] == bundle.app_name
+
+
+PERCENT_NAMES = [
+    "100%% sure",
+    "%s %d apps",
+    "50% off & 20% more \"quoted\" 'single'",
+    "Zähler %1$s\nline two ✓ %",
+]
+
+
+def test_android_app_names_with_percent_signs_compile_with_aapt(projects, tmp_path):
+    """Two or more % in a <string> is a non-positional format error for aapt unless the
+    string is formatted="false"; the name must read back exactly (no %% doubling)."""
+    _project, bundle = projects["executorch"]
+    for i, name in enumerate(PERCENT_NAMES):
+        named = dataclasses.replace(bundle, app_name=name, package_id=f"com.example.percent{i}")
+        project = render_project("android", "executorch", named, tmp_path / f"p{i}")
+        proc, _gen, apk = _aapt(project, tmp_path / f"aapt{i}")
+        assert proc.returncode == 0, f"aapt failed for {name!r}:\n{proc.stderr}"
+        strings = ts.run(["aapt", "dump", "strings", apk]).stdout
+        assert f": {name}\n" in strings, (name, strings)
+
+
+FAKE_GRADLE = """#!/bin/sh
+if [ "$1" = "--version" ]; then
+  printf '\\nWelcome to Gradle %s!\\n\\n------------------------------------------------------------\\n'
+  printf 'Gradle %s\\n------------------------------------------------------------\\n' "$FAKE_GRADLE_VERSION"
+  exit 0
+fi
+echo "$@" > "$FAKE_GRADLE_LOG"
+mkdir -p gradle/wrapper && touch gradle/wrapper/gradle-wrapper.jar
+printf '#!/bin/sh\\necho official wrapper "$@"\\n' > gradlew
+"""
+
+
+@pytest.mark.parametrize(
+    "version, works",
+    [
+        ("4.4.1", False),  # Debian's gradle package
+        ("7.6.4", False),
+        ("8.11", False),  # below AGP 8.9's minimum 8.11.1
+        ("8.11.1", True),
+        ("8.14.3", True),
+        ("9.0.0", False),  # AGP 8.9 does not support Gradle 9
+        ("not a version", False),
+    ],
+)
+def test_android_gradlew_checks_the_installed_gradle_version(projects, tmp_path, version, works):
+    project, _bundle = projects["executorch"]
+    copy = tmp_path / "project"
+    copy.mkdir()
+    shutil.copy2(project / "gradlew", copy / "gradlew")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gradle").write_text(FAKE_GRADLE)
+    (bin_dir / "gradle").chmod(0o755)
+    log = tmp_path / "gradle.log"
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "FAKE_GRADLE_VERSION": version,
+        "FAKE_GRADLE_LOG": str(log),
+    }
+    proc = ts.run(["sh", copy / "gradlew", "assembleDebug"], timeout=60, env=env)
+    if works:
+        assert proc.returncode == 0, proc.stderr
+        assert log.read_text().split() == ["wrapper", "--gradle-version", "8.11.1"]
+        assert proc.stdout.strip() == "official wrapper assembleDebug"  # handed over
+    else:
+        assert proc.returncode == 1 and not log.exists()
+        assert "cannot create this project's wrapper" in proc.stderr
+        assert "needs Gradle 8.11.1 or newer, below 9.0" in proc.stderr
+        if version[0].isdigit():
+            assert f"({version}," in proc.stderr
+
+
+# Kotlin that is wrong against the published APIs: each must FAIL to compile against the stubs
+# (name -> (source, a fragment of the expected kotlinc error)). One kotlinc run compiles them
+# all with the stubs' classes on the class path; OK_SNIPPET (right) must compile in the same run.
+NEGATIVE_SNIPPETS = {
+    "et_private_constructor": (
+        'import org.pytorch.executorch.Module\nfun f(): Module = Module("m.pte", 0, 0)\n',
+        "private",
+    ),
+    "et_evalue_private_constructor": (
+        "import org.pytorch.executorch.EValue\nfun f(): EValue = EValue(1)\n",
+        "private",
+    ),
+    "et_data_getter_is_a_property": (
+        "import org.pytorch.executorch.Tensor\nfun f(t: Tensor): FloatArray = t.getDataAsFloatArray()\n",
+        "Unresolved reference",
+    ),
+    "et_forward_takes_evalues": (
+        "import org.pytorch.executorch.Module\nimport org.pytorch.executorch.Tensor\n"
+        "fun f(m: Module, t: Tensor) = m.forward(t)\n",
+        "mismatch",
+    ),
+    "lite_module_no_public_constructor": (
+        "fun f(): org.pytorch.Module = org.pytorch.Module()\n",
+        "package-private",
+    ),
+    "ort_result_get_name_is_optional": (
+        "import ai.onnxruntime.OnnxValue\nimport ai.onnxruntime.OrtSession\n"
+        'fun f(r: OrtSession.Result): OnnxValue = r.get("logits")\n',
+        "mismatch",
+    ),
+    "ort_session_from_environment_only": (
+        "import ai.onnxruntime.OrtSession\nfun f(): OrtSession = OrtSession()\n",
+        "package-private",
+    ),
+    "take_picture_needs_a_uri": (
+        "import androidx.activity.ComponentActivity\n"
+        "import androidx.activity.result.contract.ActivityResultContracts\n"
+        "class A : ComponentActivity() {\n"
+        "    val take = registerForActivityResult(ActivityResultContracts.TakePicture()) { _: Boolean -> }\n"
+        "    fun go() = take.launch(null)\n}\n",
+        "Null cannot be a value of a non-null type",
+    ),
+    "get_content_result_is_nullable": (
+        "import android.net.Uri\nimport androidx.activity.ComponentActivity\n"
+        "import androidx.activity.result.contract.ActivityResultContracts\n"
+        "class B : ComponentActivity() {\n"
+        "    val pick = registerForActivityResult(ActivityResultContracts.GetContent()) { _: Uri -> }\n}\n",
+        "mismatch",
+    ),
+    "take_picture_preview_result_is_nullable": (
+        "import android.graphics.Bitmap\nimport androidx.activity.ComponentActivity\n"
+        "import androidx.activity.result.contract.ActivityResultContracts\n"
+        "class C : ComponentActivity() {\n"
+        "    val snap = registerForActivityResult(ActivityResultContracts.TakePicturePreview()) { _: Bitmap -> }\n}\n",
+        "mismatch",
+    ),
+}
+OK_SNIPPET = """\
+import ai.onnxruntime.OnnxValue
+import ai.onnxruntime.OrtSession
+import android.graphics.Bitmap
+import android.net.Uri
+import androidx.activity.ComponentActivity
+import androidx.activity.result.contract.ActivityResultContracts
+import org.pytorch.executorch.EValue
+import org.pytorch.executorch.Module
+import org.pytorch.executorch.Tensor
+
+fun et(path: String?): FloatArray = Module.load(path).use { m ->
+    m.forward(EValue.from(Tensor.fromBlob(floatArrayOf(1f), longArrayOf(1))))[0].toTensor().dataAsFloatArray
+}
+fun ort(r: OrtSession.Result): OnnxValue = r.get("logits").get()
+class Ok : ComponentActivity() {
+    val take = registerForActivityResult(ActivityResultContracts.TakePicture()) { _: Boolean -> }
+    val pick = registerForActivityResult(ActivityResultContracts.GetContent()) { _: Uri? -> }
+    val snap = registerForActivityResult(ActivityResultContracts.TakePicturePreview()) { _: Bitmap? -> }
+    fun go(uri: Uri) {
+        take.launch(uri)
+        snap.launch(null)
+    }
+}
+"""
+
+
+def test_android_stubs_reject_code_that_the_published_api_rejects(compiled, tmp_path):
+    assert compiled["kotlinc"].returncode == 0, "kotlinc failed (see the compile test)"
+    files = []
+    for name, (source, _expected) in NEGATIVE_SNIPPETS.items():
+        path = tmp_path / f"{name}.kt"
+        path.write_text(f"package neg.{name}\n\n{source}", "utf-8")
+        files.append(path)
+    ok = tmp_path / "ok_snippet.kt"
+    ok.write_text("package neg.ok\n\n" + OK_SNIPPET, "utf-8")
+    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
+    # kotlinc reads Java sources but writes no classes for them: the stubs go in as sources.
+    stubs = sorted(STUBS.rglob("*.java")) + sorted(STUBS.rglob("*.kt"))
+    proc = ts.run(
+        [KOTLINC, "-d", tmp_path / "out", "-jvm-target", "11", "-no-reflect", ok, *files, *stubs],
+        timeout=600,
+        env=env,
+    )
+    errors = [line for line in proc.stderr.splitlines() if ": error: " in line]
+    assert proc.returncode != 0
+    assert not [e for e in errors if "ok_snippet.kt" in e], proc.stderr
+    for name, (_source, expected) in NEGATIVE_SNIPPETS.items():
+        mine = [e for e in errors if f"{name}.kt:" in e]
+        assert mine, f"{name} compiled against the stubs but not against the real API"
+        assert any(expected.lower() in e.lower() for e in mine), (name, mine)
+
+
+@pytest.mark.parametrize("runtime, warned", [("pytorch-lite", True), ("executorch", False)])
+def test_cli_warns_when_a_pytorch_lite_app_is_exported(monkeypatch, tmp_path, runtime, warned):
+    """export_apps logs the 16 KB-page warning (the CLI prints log events) for a ptl app."""
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    import deploy_studio.core.templates as templates
+    from deploy_studio.core import apps
+    from deploy_studio.core.progress import Reporter
+
+    monkeypatch.setattr(apps, "app_refusal", lambda session: None)
+    monkeypatch.setattr(apps, "pick_variant", lambda rows, fmt, *a: rows[0])
+    monkeypatch.setattr(apps, "expected_output", lambda *a: {})
+    rendered = []
+    monkeypatch.setattr(templates, "render_project", lambda *a, **k: rendered.append(a[:2]))
+    fmt = {"pytorch-lite": "ptl", "executorch": "pte"}[runtime]
+    session = SimpleNamespace(
+        labels=["a", "b"],
+        eval_idx=[0],
+        dataset=SimpleNamespace(
+            images=[np.zeros((4, 4, 1), np.uint8)],
+            sample_image=lambda i: Image.new("L", (4, 4)),
+        ),
+        preprocess=None,
+        model=SimpleNamespace(input_shape=[1, 1, 4, 4]),
+    )
+    template = SimpleNamespace(platform="android", runtime=runtime, variant=None)
+    recipe = SimpleNamespace(
+        export=SimpleNamespace(templates=[template], variant=None, app_name="A", ios_branch=None)
+    )
+    report = {"variants": [{"name": "v", "format": fmt, "artifact": f"v/model.{fmt}"}]}
+    events = []
+    entries, _added = apps.export_apps(
+        recipe, session, report, tmp_path, Reporter(events.append), service=None
+    )
+    assert rendered == [("android", runtime)] and entries[0]["path"] and "error" not in entries[0]
+    logs = [e.message for e in events if e.kind == "log"]
+    assert any("16 KB" in m and "pytorch-lite" in m for m in logs) == warned, logs

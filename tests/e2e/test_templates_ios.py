@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from deploy_studio.core.templates import render_project
+from deploy_studio.core.templates.escaping import _SWIFT_RESERVED_MODULES
+from deploy_studio.core.templates.manifest import load_manifest
+from tests.core.test_template_escaping import xcode_expand
 from tests.e2e import templates_support as ts
+
+# Display names Xcode's build-setting expansion would eat: %%, ${...}, $(...), $NAME, $$.
+DOLLAR_APP_NAME = 'Zähler "App" \\ ${x} $(y) $HOME $$ %% 100% ✓\nzwei'
 
 # name -> (runtime, artifact format, app name, labels, test model kind)
 PROJECTS = {
@@ -26,6 +32,8 @@ PROJECTS = {
     "hostile": ("executorch", "pte", ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits"),
     "rgb": ("executorch", "pte", "Colour Reader", ts.HOSTILE_LABELS[:5], "rgb"),
     "rgb-nhwc": ("executorch", "pte", "Colour Reader", ts.HOSTILE_LABELS[:5], "rgb-nhwc"),
+    "dollars": ("executorch", "pte", DOLLAR_APP_NAME, ts.DIGIT_LABELS, "digits"),
+    "framework-name": ("executorch", "pte", "ExecuTorch", ts.DIGIT_LABELS, "digits"),
 }
 OBJECT_ID = re.compile(r"^[0-9A-F]{24}$")
 
@@ -133,8 +141,13 @@ def test_ios_pbxproj_references_resolve(projects, name):
         for c in objects[target["buildConfigurationList"]]["buildConfigurations"]
     ]
     for settings in configs:
-        # Names are data: the display name reads back exactly.
-        assert settings["INFOPLIST_KEY_CFBundleDisplayName"] == bundle.app_name
+        # Names are data: the display name reads back exactly after Xcode expands the
+        # setting (once as a build setting, once more in the generated Info.plist).
+        shown = settings["INFOPLIST_KEY_CFBundleDisplayName"]
+        assert xcode_expand(xcode_expand(shown, {"x": "X"}), {"y": "Y"}) == bundle.app_name
+        assert settings["PRODUCT_MODULE_NAME"] == target["name"] == target["productName"]
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", settings["PRODUCT_MODULE_NAME"])
+        assert settings["PRODUCT_MODULE_NAME"].lower() not in _SWIFT_RESERVED_MODULES
         assert settings["DEVELOPMENT_TEAM"] == ""
         assert settings["IPHONEOS_DEPLOYMENT_TARGET"] == "17.0"
         assert re.fullmatch(r"[A-Za-z0-9.-]+", settings["PRODUCT_BUNDLE_IDENTIFIER"])
@@ -145,8 +158,10 @@ def test_ios_pbxproj_references_resolve(projects, name):
         (package_id,) = project_obj["packageReferences"]
         package = objects[package_id]
         assert package["repositoryURL"] == "https://github.com/pytorch/executorch"
-        assert package["requirement"] == {"branch": "swiftpm-1.5.1", "kind": "branch"}
+        branch = load_manifest("ios").variables["executorch_ios_branch"]
+        assert package["requirement"] == {"branch": branch, "kind": "branch"}
         products = {objects[d]["productName"] for d in target["packageProductDependencies"]}
+        # fp32, fully delegated to XNNPACK: no quantized kernels.
         assert products == {"executorch", "backend_xnnpack", "kernels_optimized"}
     else:
         assert "model.mlpackage" in phases["PBXSourcesBuildPhase"]
@@ -248,3 +263,130 @@ def test_ios_generation_options_reach_the_project(tmp_path):
     assert {objects[c]["buildSettings"]["DEVELOPMENT_TEAM"] for c in configs} == {"ABCDE12345"}
     app_info = next(project.rglob("AppInfo.swift")).read_text("utf-8")
     assert "static let benchmarkRuns: Int = 50" in app_info
+
+
+# swiftpm branches of github.com/pytorch/executorch seen in its published refs (mirror of
+# 2026-08-22, `git for-each-ref refs/heads | grep swiftpm`): releases end at 1.4.1; 1.5 exists
+# only as nightlies, the newest being swiftpm-1.5.0.20260822.
+PUBLISHED_SWIFTPM_BRANCHES = {
+    "swiftpm-1.3.1",
+    "swiftpm-1.4.0",
+    "swiftpm-1.4.1",
+    "swiftpm-1.5.0.20260821",
+    "swiftpm-1.5.0.20260822",
+}
+
+
+def test_ios_default_branch_is_published_and_matches_the_exporter(projects):
+    import executorch.version
+
+    branch = load_manifest("ios").variables["executorch_ios_branch"]
+    assert branch in PUBLISHED_SWIFTPM_BRANCHES
+    major_minor = ".".join(executorch.version.__version__.split(".")[:2])
+    assert branch.startswith(f"swiftpm-{major_minor}."), "closest published to the exporter"
+    readme = (projects["executorch"][0] / "README.md").read_text("utf-8")
+    assert f"`{branch}`" in readme and 'ios_branch = "swiftpm-1.5.1"' in readme
+    assert "Debian 13 swiftlang chroot" in readme and "only\nparsed" in readme
+
+
+@pytest.mark.parametrize(
+    "app_name",
+    ["ExecuTorch", "CoreML", "SwiftUI", "Foundation", "UIKit", "Combine", "Swift", "os", "3D"],
+)
+def test_ios_module_name_never_shadows_a_framework(tmp_path, swift_parser, app_name):
+    bundle = ts.make_bundle(tmp_path / "data", "pte", app_name, ts.DIGIT_LABELS)
+    project = render_project("ios", "executorch", bundle, tmp_path / "ios")
+    path, tree = _parse_pbxproj(project)
+    objects = tree["objects"]
+    target = objects[objects[tree["rootObject"]]["targets"][0]]
+    module = target["name"]
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", module)
+    assert module.lower() not in _SWIFT_RESERVED_MODULES
+    assert module.lower() != app_name.lower()
+    assert path.parent.name == f"{module}.xcodeproj" and (project / module).is_dir()
+    for config in objects[target["buildConfigurationList"]]["buildConfigurations"]:
+        settings = objects[config]["buildSettings"]
+        assert settings["PRODUCT_MODULE_NAME"] == module
+        assert settings["INFOPLIST_KEY_CFBundleDisplayName"] == app_name  # the user's name
+    app_swift = (project / module / "App.swift").read_bytes()
+    assert not swift_parser.parse(app_swift).root_node.has_error
+    assert f"struct {module}App: App".encode() in app_swift
+    assert b"import ExecuTorch" in (project / module / "Classifier.swift").read_bytes()
+
+
+def _call_texts(node, source: bytes, name: bytes) -> list[bytes]:
+    """The source of every call/constructor expression that starts with ``name``."""
+    found = []
+    text = source[node.start_byte : node.end_byte]
+    if node.type in ("call_expression", "constructor_expression") and text.startswith(name):
+        found.append(text)
+    for child in node.children:
+        found += _call_texts(child, source, name)
+    return found
+
+
+def test_ios_input_tensor_copies_the_floats(projects, swift_parser):
+    """Tensor(&array, shape:) keeps a pointer into the array (UB once it moves or dies);
+    ExecuTorch's Tensor(_ scalars: [T], shape:) copies (extension/apple, Tensor.swift)."""
+    project, _bundle = projects["executorch"]
+    source = next(project.rglob("Classifier.swift")).read_bytes()
+    tree = swift_parser.parse(source)
+    calls = _call_texts(tree.root_node, source, b"Tensor<Float>(")
+    assert b"Tensor<Float>(input, shape: AppInfo.inputShape)" in calls
+    assert not any(b"&" in c for c in calls), calls
+    assert b"bytesNoCopy" not in source
+
+
+def _int8_pte(delegated: bool) -> Path:
+    """A digits-shaped model quantized to int8 (PT2E, XNNPACK quantizer), lowered to XNNPACK
+    (every quantized op delegated) or not lowered (q/dq ops run on portable kernels)."""
+    import executorch.kernels.quantized  # noqa: F401  (registers the q/dq out variants)
+    import torch
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer,
+        get_symmetric_quantization_config,
+    )
+    from executorch.exir import to_edge_transform_and_lower
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    path = ts.artifacts_dir() / f"digits-int8-{'xnnpack' if delegated else 'portable'}.pte"
+    if path.exists():
+        return path
+    torch.manual_seed(0)  # a small conv net at the digits' input shape (never run here)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(2704, 10)
+    ).eval()
+    x = torch.randn(1, 1, 28, 28)
+    graph = torch.export.export(model, (x,)).module()
+    prepared = prepare_pt2e(
+        graph, XNNPACKQuantizer().set_global(get_symmetric_quantization_config())
+    )
+    prepared(x)
+    ep = torch.export.export(convert_pt2e(prepared), (x,))
+    partitioner = [XnnpackPartitioner()] if delegated else []
+    path.write_bytes(
+        to_edge_transform_and_lower(ep, partitioner=partitioner).to_executorch().buffer
+    )
+    return path
+
+
+@pytest.mark.parametrize("delegated", [False, True])
+def test_ios_int8_program_links_kernels_quantized_when_it_calls_them(tmp_path, delegated):
+    bundle = ts.make_bundle(tmp_path / "data", "pte", "Digit Reader", ts.DIGIT_LABELS)
+    bundle.artifact = _int8_pte(delegated)
+    bundle.delegates = ["xnnpack"] if delegated else []
+    project = render_project("ios", "executorch", bundle, tmp_path / "ios")
+    _path, tree = _parse_pbxproj(project)
+    objects = tree["objects"]
+    target = objects[objects[tree["rootObject"]]["targets"][0]]
+    products = {objects[d]["productName"] for d in target["packageProductDependencies"]}
+    readme = (project / "README.md").read_text("utf-8")
+    assert {"executorch", "kernels_optimized"} <= products
+    if delegated:
+        # XNNPACK took every q/dq op: the program's operator table is empty.
+        assert "kernels_quantized" not in products
+        assert "`kernels_quantized` is not linked" in readme
+    else:
+        assert "kernels_quantized" in products
+        assert "quantized_decomposed::quantize_per_tensor" in readme

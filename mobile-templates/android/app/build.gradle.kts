@@ -41,6 +41,8 @@ android {
 
 dependencies {
     implementation(libs.androidx.activity.ktx)
+    implementation(libs.androidx.core) // FileProvider for the camera photo
+    implementation(libs.androidx.exifinterface) // photo orientation below API 28
 {% if runtime == "executorch" %}    implementation(libs.executorch.android)
 {% elif runtime == "pytorch-lite" %}    implementation(libs.pytorch.android.lite)
 {% elif runtime == "onnxruntime" %}    implementation(libs.onnxruntime.android)

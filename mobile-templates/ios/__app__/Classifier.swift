@@ -29,8 +29,9 @@ final class Classifier {
 
     /// One forward pass: NCHW floats in, logits out.
     func run(_ input: [Float]) throws -> [Float] {
-        var buffer = input
-        let tensor = Tensor<Float>(&buffer, shape: AppInfo.inputShape)
+        // Tensor(_ scalars: [T], shape:) copies the floats into memory the tensor owns
+        // (Tensor(&array, shape:) would keep a pointer into an array that may move or die).
+        let tensor = Tensor<Float>(input, shape: AppInfo.inputShape)
         let output = try Tensor<Float>(module.forward(tensor))
         return output.scalars()
     }

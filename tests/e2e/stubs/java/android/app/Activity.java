@@ -1,6 +1,6 @@
 // Mirrors android.app.Activity (API 35; really extends ContextThemeWrapper): onCreate(Bundle),
 // onDestroy(), setContentView(int), <T extends View> findViewById(int), setTitle(CharSequence),
-// getTitle(), runOnUiThread(Runnable), getContentResolver() via Context.
+// getTitle(), runOnUiThread(Runnable), and the Context methods the app uses.
 package android.app;
 
 public class Activity extends android.content.Context {
@@ -13,5 +13,8 @@ public class Activity extends android.content.Context {
     public final void runOnUiThread(Runnable action) { throw new RuntimeException("Stub!"); }
     public android.content.res.AssetManager getAssets() { throw new RuntimeException("Stub!"); }
     public java.io.File getFilesDir() { throw new RuntimeException("Stub!"); }
+    public java.io.File getCacheDir() { throw new RuntimeException("Stub!"); }
     public android.content.ContentResolver getContentResolver() { throw new RuntimeException("Stub!"); }
+    public android.content.pm.PackageManager getPackageManager() { throw new RuntimeException("Stub!"); }
+    public String getPackageName() { throw new RuntimeException("Stub!"); }
 }

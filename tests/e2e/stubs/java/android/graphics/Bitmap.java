@@ -1,6 +1,7 @@
 // Mirrors android.graphics.Bitmap (API 35): getWidth(), getHeight(), getConfig(),
 // getPixels(int[], int, int, int, int, int, int), copy(Config, boolean),
 // static createScaledBitmap(Bitmap, int, int, boolean), createBitmap(Bitmap, int, int, int, int),
+// createBitmap(Bitmap, int, int, int, int, Matrix, boolean),
 // and the enum Bitmap.Config.
 package android.graphics;
 
@@ -18,6 +19,9 @@ public final class Bitmap {
         throw new RuntimeException("Stub!");
     }
     public static Bitmap createBitmap(Bitmap source, int x, int y, int width, int height) {
+        throw new RuntimeException("Stub!");
+    }
+    public static Bitmap createBitmap(Bitmap source, int x, int y, int width, int height, Matrix m, boolean filter) {
         throw new RuntimeException("Stub!");
     }
 }

@@ -1,5 +1,6 @@
 // Mirrors android.view.View (API 35): setOnClickListener(View.OnClickListener) with the
-// single-method interface OnClickListener.onClick(View), setVisibility(int).
+// single-method interface OnClickListener.onClick(View), setVisibility(int), setEnabled(boolean),
+// isEnabled().
 package android.view;
 
 public class View {
@@ -9,4 +10,6 @@ public class View {
 
     public void setOnClickListener(OnClickListener l) { throw new RuntimeException("Stub!"); }
     public void setVisibility(int visibility) { throw new RuntimeException("Stub!"); }
+    public void setEnabled(boolean enabled) { throw new RuntimeException("Stub!"); }
+    public boolean isEnabled() { throw new RuntimeException("Stub!"); }
 }

@@ -1,5 +1,8 @@
 // Mirrors org.json.JSONObject as shipped in Android (API 35): JSONObject(), JSONObject(String),
 // getInt(String), getJSONArray(String), put(String, Object|int|double), toString().
+// put(String, double) throws JSONException for NaN and infinities ("Forbidden numeric value"),
+// as Android's JSON.checkDouble does; so does toString() of such a value put as an Object
+// (JSONStringer), where JSONObject.toString() then returns null.
 package org.json;
 
 public class JSONObject {
@@ -8,7 +11,12 @@ public class JSONObject {
     public int getInt(String name) throws JSONException { throw new RuntimeException("Stub!"); }
     public JSONArray getJSONArray(String name) throws JSONException { throw new RuntimeException("Stub!"); }
     public JSONObject put(String name, int value) throws JSONException { throw new RuntimeException("Stub!"); }
-    public JSONObject put(String name, double value) throws JSONException { throw new RuntimeException("Stub!"); }
+    public JSONObject put(String name, double value) throws JSONException {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            throw new JSONException("Forbidden numeric value: " + value);
+        }
+        throw new RuntimeException("Stub!");
+    }
     public JSONObject put(String name, Object value) throws JSONException { throw new RuntimeException("Stub!"); }
     @Override public String toString() { throw new RuntimeException("Stub!"); }
 }

@@ -33,7 +33,7 @@ class Classifier(context: Context) : AutoCloseable {
     }
 
     override fun close() {
-        module.destroy()
+        module.close()  // Module is Closeable: frees the native module now, not at GC
     }
 {% elif runtime == "pytorch-lite" %}    private val module: Module
 
@@ -52,14 +52,21 @@ class Classifier(context: Context) : AutoCloseable {
         module.destroy()
     }
 {% elif runtime == "onnxruntime" %}    private val env: OrtEnvironment = OrtEnvironment.getEnvironment()
+
+    // OrtSession.SessionOptions' Javadoc: "must not be closed until all sessions which use it
+    // are closed". So the options live as long as the session and close() closes both.
+    private val options = OrtSession.SessionOptions()
     private val session: OrtSession
 
     init {
-        AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
-        val path = AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath
-        session = OrtSession.SessionOptions().use { options ->
+        try {
+            AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
+            val path = AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath
             options.setIntraOpNumThreads(1)
-            env.createSession(path, options)
+            session = env.createSession(path, options)
+        } catch (e: Exception) {
+            options.close()
+            throw e
         }
     }
 
@@ -76,6 +83,10 @@ class Classifier(context: Context) : AutoCloseable {
     }
 
     override fun close() {
-        session.close()
+        try {
+            session.close()
+        } finally {
+            options.close()  // only after the session
+        }
     }
 {% endif %}}

@@ -1,9 +1,11 @@
 package {{ package_id }}
 
+import android.content.ActivityNotFoundException
+import android.content.Intent
 import android.graphics.Bitmap
-import android.graphics.BitmapFactory
 import android.net.Uri
 import android.os.Bundle
+import android.provider.MediaStore
 import android.util.Log
 import android.widget.Button
 import android.widget.ImageView
@@ -11,8 +13,8 @@ import android.widget.ProgressBar
 import android.widget.TextView
 import androidx.activity.ComponentActivity
 import androidx.activity.result.contract.ActivityResultContracts
-import org.json.JSONArray
-import org.json.JSONObject
+import androidx.core.content.FileProvider
+import java.io.File
 import java.util.Locale
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
@@ -39,8 +41,11 @@ class MainActivity : ComponentActivity() {
     private val pickImage = registerForActivityResult(ActivityResultContracts.GetContent()) { uri: Uri? ->
         if (uri != null) classifyUri(uri)
     }
-    private val takePhoto = registerForActivityResult(ActivityResultContracts.TakePicturePreview()) { bitmap: Bitmap? ->
-        if (bitmap != null) worker.execute { classifyOnWorker(bitmap, getString(R.string.source_camera), isSample = false) }
+    // A full-size photo written by the camera app into our FileProvider (TakePicturePreview
+    // would return a thumbnail). The file is always the same one, so nothing needs to survive
+    // the activity being recreated while the camera is open.
+    private val takePhoto = registerForActivityResult(ActivityResultContracts.TakePicture()) { saved: Boolean ->
+        if (saved) classifyUri(photoUri(), getString(R.string.source_camera))
     }
 
     override fun onCreate(savedInstanceState: Bundle?) {
@@ -59,7 +64,11 @@ class MainActivity : ComponentActivity() {
         )
         findViewById<TextView>(R.id.app_name).text = AppInfo.APP_NAME
         findViewById<Button>(R.id.pick_button).setOnClickListener { pickImage.launch("image/*") }
-        findViewById<Button>(R.id.camera_button).setOnClickListener { takePhoto.launch(null) }
+        val cameraButton = findViewById<Button>(R.id.camera_button)
+        // No camera app (emulators, some tablets, work profiles): the button is disabled.
+        // (The manifest's <queries> makes camera apps visible to resolveActivity on API 30+.)
+        cameraButton.isEnabled = Intent(MediaStore.ACTION_IMAGE_CAPTURE).resolveActivity(packageManager) != null
+        cameraButton.setOnClickListener { launchCamera() }
         findViewById<Button>(R.id.sample_button).setOnClickListener { runSample() }
 
         worker.execute {
@@ -90,12 +99,26 @@ class MainActivity : ComponentActivity() {
         }
     }
 
-    private fun classifyUri(uri: Uri) {
+    /** content:// Uri of the file the camera app writes (res/xml/file_paths.xml: cache/photos/). */
+    private fun photoUri(): Uri {
+        val file = File(File(cacheDir, "photos").apply { mkdirs() }, "capture.jpg")
+        return FileProvider.getUriForFile(this, "$packageName.fileprovider", file)
+    }
+
+    private fun launchCamera() {
+        try {
+            takePhoto.launch(photoUri())
+        } catch (e: ActivityNotFoundException) {
+            statusView.text = getString(R.string.no_camera)
+        }
+    }
+
+    private fun classifyUri(uri: Uri, source: String = getString(R.string.source_gallery)) {
         worker.execute {
             try {
-                val bitmap = contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it) }
-                    ?: throw IllegalArgumentException("could not read the image")
-                classifyOnWorker(bitmap, getString(R.string.source_gallery), isSample = false)
+                // Upright: ImageDecoder (API 28+) or ExifInterface apply the EXIF orientation.
+                val bitmap = ImageFiles.decode(contentResolver, uri)
+                classifyOnWorker(bitmap, source, isSample = false)
             } catch (e: Exception) {
                 showError(e)
             }
@@ -120,7 +143,7 @@ class MainActivity : ComponentActivity() {
             val top = SelfTest.topK(probs, 3)
             val test = if (isSample) expected?.let { SelfTest.compare(logits, it, AppInfo.TOLERANCE) } else null
             if (test != null) logResult(top[0], probs, logits, test, latency)
-            val topLabels = top.map { labels[it.index] }
+            val topLabels = top.map { label(it.index) }
             val shown = BitmapInput.fit(bitmap)
             runOnUiThread { show(shown, source, top, topLabels, latency, test) }
         } catch (e: Exception) {
@@ -149,24 +172,19 @@ class MainActivity : ComponentActivity() {
         latencyView.text = String.format(Locale.US, "%.2f ms (median of %d runs)", latencyMs, AppInfo.BENCHMARK_RUNS)
         statusView.text = "Prediction: " + topLabels[0]
         if (test != null) {
-            val verdict = if (test.passed) "passed" else "failed"
-            selfTestView.text = String.format(Locale.US, "%s (max diff %.2e, tolerance %.0e)", verdict, test.maxDiff, AppInfo.TOLERANCE)
+            selfTestView.text = SelfTest.verdict(test, AppInfo.TOLERANCE)
             selfTestView.setTextColor(getColor(if (test.passed) R.color.pass else R.color.fail))
         }
     }
 
     /** The self-test as one JSON line in Logcat (tag DeployStudio), for scripted checks. */
     private fun logResult(top1: Prediction, probs: FloatArray, logits: FloatArray, test: SelfTestResult, latencyMs: Double) {
-        val json = JSONObject()
-        json.put("top1", labels[top1.index])
-        json.put("top1_index", top1.index)
-        json.put("probs", JSONArray(probs.map { it.toDouble() }))
-        json.put("logits", JSONArray(logits.map { it.toDouble() }))
-        json.put("selftest", if (test.passed) "passed" else "failed")
-        json.put("max_diff", test.maxDiff.toDouble())
-        json.put("latency_ms", latencyMs)
-        Log.i("DeployStudio", json.toString())
+        // Not org.json: it throws on the NaN / infinite numbers a failing model produces.
+        Log.i("DeployStudio", SelfTest.logLine(label(top1.index), top1.index, probs, logits, test, latencyMs))
     }
+
+    /** The label of class [index]; a model with more outputs than labels shows "#index". */
+    private fun label(index: Int): String = labels.getOrElse(index) { "#$index" }
 
     private fun showError(e: Exception) {
         Log.e("DeployStudio", "classification failed", e)
