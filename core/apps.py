@@ -129,6 +129,163 @@ def app_refusal(session: Session) -> str | None:
     return None
 
 
+WEB_TASK_DTYPES = ("float32", "float64", "int64", "int32", "int8", "uint8", "bool")
+"""Input dtypes the Web page feeds from the bundled sample (onnxruntime-web tensors)."""
+
+
+def web_task_refusal(session: Session) -> str | None:
+    """Why the Web page cannot serve this model through its task pages, or None.
+
+    The Web page serves models :func:`app_refusal` refuses (another task, several inputs,
+    token or tabular inputs, data without images) by feeding the bundled sample's input
+    tensors: segmentation shows the mask, detection the post-processed boxes, any other model
+    a summary of every output.
+    """
+    sig = session.model.signature
+    if session.preprocess.audio is not None:
+        return (
+            "web apps for audio models arrive with the apps issue: the page would decode, "
+            "resample and turn recordings into log-mel features (try: ship the artifacts from "
+            "artifacts/ with preprocess.json's audio spec and call them from your own page)"
+        )
+    odd = [i for i in sig.inputs if i.dtype not in WEB_TASK_DTYPES]
+    if odd:
+        return (
+            f"the web app feeds {', '.join(WEB_TASK_DTYPES)} inputs; this model takes "
+            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
+        )
+    out = sig.task_output
+    if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
+        return (
+            "the web app draws a segmentation mask from per-pixel logits [1, classes, H, W]; "
+            f"the task output {out.name!r} is {list(out.shape)}"
+        )
+    return None
+
+
+def web_app_kind(task: str) -> str:
+    """The Web page's view of a task-page model: ``segmentation``, ``detection`` or ``tensors``."""
+    return task if task in ("segmentation", "detection") else "tensors"
+
+
+def _class_names(session: Session, count: int) -> list[str]:
+    for names in (session.dataset.classes, session.model.labels):
+        if names and len(names) == count:
+            return [str(n) for n in names]
+    return [str(i) for i in range(count)]
+
+
+def _tensor_json(name: str, a: np.ndarray) -> dict:
+    exact = a.dtype.kind in "iub"
+    return {
+        "name": name,
+        "dtype": str(a.dtype),
+        "shape": [int(v) for v in a.shape],
+        "data": [int(v) if exact else float(v) for v in a.reshape(-1)],
+    }
+
+
+def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
+    """What a Web task page ships for the first held-out sample: its input tensors (in their
+    dtypes), the desktop's every output (in the artifact's own runtime), the class names and,
+    per task, the desktop's mask or post-processed detections (``core.tasks.detection``)."""
+    from deploy_studio.core.runtimes import open_runner, run_scope
+
+    sig = session.model.signature
+    inputs = [np.ascontiguousarray(a[:1]) for a in session.eval_inputs]
+    runtime = row.get("runtime") or "eager"
+    path = out_dir / row["artifact"] if row.get("runtime") else None
+    with run_scope(runtime, 1), quiet_native_output():
+        runner = open_runner(runtime, path, 1, module=session.model.module, signature=sig)
+        try:
+            outputs = [np.asarray(o) for o in runner.run_all(inputs)]
+        finally:
+            runner.close()
+    names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
+    task = session.task
+    kind = web_app_kind(task.name)
+    at = min(task.output, len(outputs) - 1)
+    expected: dict = {
+        "task": task.name,
+        "kind": kind,
+        "task_output": at,
+        "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
+    }
+    labels: list[str] = []
+    postprocess = None
+    if kind == "segmentation":
+        mask = outputs[at][0].argmax(0)
+        labels = _class_names(session, int(outputs[at].shape[1]))
+        expected["mask"] = _tensor_json("mask", mask)
+    elif kind == "detection":
+        from deploy_studio.core.tasks.detection import find_output
+
+        postprocess = task.spec.to_dict()
+        task_names = task.output_names(len(outputs))
+        det = task.detections(outputs)[0]
+        boxes = outputs[find_output(task_names, task.spec.boxes) or 0]
+        scores = outputs[find_output(task_names, task.spec.scores) or 0]
+        columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
+        labels = _class_names(session, max([columns, *[int(v) + 1 for v in det.labels]]))
+        expected["output_names"] = list(task_names)
+        expected["detections"] = [
+            {"box": [float(v) for v in b], "score": float(s), "label": int(c)}
+            for b, s, c in zip(det.boxes, det.scores, det.labels, strict=True)
+        ]
+    elif task.name == "classification" and outputs:
+        labels = _class_names(session, int(outputs[at].shape[-1]))
+    sample = [_tensor_json(spec.name, a) for spec, a in zip(sig.inputs, inputs, strict=True)]
+    return {"expected": expected, "labels": labels, "inputs": sample, "postprocess": postprocess}
+
+
+def _web_task_app(
+    recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict
+) -> dict:
+    """Render the Web task page of template entry ``t`` (see :func:`web_task_refusal`)."""
+    from deploy_studio.core.templates import PLATFORMS, AppBundle, render_project
+
+    session, out_dir, report = ctx["session"], ctx["out_dir"], ctx["report"]
+    entry = {"platform": t.platform, "runtime": runtime, "path": None}
+    try:
+        fmt = PLATFORMS[t.platform][runtime]
+        row = pick_variant(rows, fmt, t.variant or recipe.export.variant, report.get("gates"))
+        if t.variant and (row is None or row["name"] != t.variant):
+            raise StudioError(
+                f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
+                f"pick a {fmt} variant for the {t.runtime} runtime",
+            )
+        if row is None:
+            row = _build_for_app(
+                recipe, fmt, t.platform, out_dir, ctx["reporter"], ctx["service"]
+            )
+            added.append(row)
+            rows.append(row)
+        parts = task_app_parts(row, out_dir, session)
+        bundle = AppBundle(
+            app_name=recipe.export.app_name,
+            artifact=out_dir / row["artifact"],
+            artifact_extra=[out_dir / f for f in row.get("files", [])[1:]],
+            preprocess=session.preprocess,
+            labels=parts["labels"],
+            sample_png=ctx["sample_png"],
+            expected=parts["expected"],
+            input_shape=list(session.model.input_shape),
+            variant=row["name"],
+            delegates=list(row.get("delegates") or []),
+            task=session.task.name,
+            sample_inputs=parts["inputs"],
+            postprocess=parts["postprocess"],
+        )
+        target = out_dir / "apps" / f"{t.platform}-{runtime}"
+        render_project(t.platform, runtime, bundle, target, reporter=ctx["reporter"])
+        entry.update(
+            {"path": target.relative_to(out_dir).as_posix(), "variant": row["name"], "format": fmt}
+        )
+    except StudioError as e:
+        entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
+    return entry
+
+
 def export_apps(
     recipe: Recipe, session: Session, report: dict, out_dir: Path, reporter: Reporter, service
 ) -> tuple[list[dict], list[dict]]:
@@ -141,27 +298,45 @@ def export_apps(
 
     out_dir = Path(out_dir)
     refused = app_refusal(session)
-    if refused:
+    # The Web page serves the other tasks and inputs (task pages); Android and iOS do not yet.
+    web_refused = web_task_refusal(session) if refused else None
+    if refused and (web_refused or all(t.platform != "web" for t in recipe.export.templates)):
         return [
             {
                 "platform": t.platform,
                 "runtime": t.runtime or default_runtime(t.platform),
                 "path": None,
-                "error": refused,
+                "error": (web_refused or refused) if t.platform == "web" else refused,
             }
             for t in recipe.export.templates
         ], []
     labels = session.labels
     sample_i = int(session.eval_idx[0]) if len(session.eval_idx) else 0
-    pixels = session.dataset.images[sample_i]
+    pixels = session.dataset.images[sample_i] if session.dataset.has_images else None
     rows = list(report["variants"])
     added: list[dict] = []
     entries = []
     with tempfile.TemporaryDirectory() as tmp:
         sample_png = Path(tmp) / "sample.png"
-        session.dataset.sample_image(sample_i).save(sample_png)
+        if pixels is not None:
+            session.dataset.sample_image(sample_i).save(sample_png)
+        web_ctx = {
+            "session": session,
+            "out_dir": out_dir,
+            "report": report,
+            "reporter": reporter,
+            "service": service,
+            "sample_png": sample_png if pixels is not None else None,
+        }
         for t in recipe.export.templates:
             runtime = t.runtime or default_runtime(t.platform)
+            if refused:  # a Web task page; the other platforms refuse this model
+                entries.append(
+                    _web_task_app(recipe, t, runtime, rows, added, web_ctx)
+                    if t.platform == "web"
+                    else {"platform": t.platform, "runtime": runtime, "path": None, "error": refused}
+                )
+                continue
             entry = {"platform": t.platform, "runtime": runtime, "path": None}
             try:
                 fmt = PLATFORMS[t.platform][runtime]

@@ -48,6 +48,13 @@ class AppBundle:
     variant: the variant name, for the README.
     delegates: the backends the artifact was lowered to (``["xnnpack"]``): the project
         links their libraries (``Format.app_libraries``).
+    task: the model's task. A bundle with ``sample_inputs`` is a task page (Web): the
+        page feeds these tensors (``{name, dtype, shape, data}`` per input, in input order)
+        instead of ``sample_png`` (then optional, only drawn), and ``expected`` holds the
+        desktop's every output (``outputs``: ``{name, dtype, shape, data}``) with the task's
+        ``mask`` (segmentation) or ``detections`` (detection).
+    postprocess: a detector's :class:`~deploy_studio.core.tasks.detection.PostProcess` keys,
+        generated into the page's ``postprocess.js``.
     """
 
     app_name: str
@@ -55,12 +62,15 @@ class AppBundle:
     artifact_extra: list[Path]
     preprocess: object
     labels: list[str]
-    sample_png: Path
+    sample_png: Path | None
     expected: dict
     input_shape: list[int]
     package_id: str | None = None
     variant: str = ""
     delegates: list[str] = field(default_factory=list)
+    task: str = "classification"
+    sample_inputs: list[dict] | None = None
+    postprocess: dict | None = None
 
 
 def _platforms() -> dict[str, dict[str, str]]:

@@ -128,7 +128,25 @@ def base_context(
         ),
         "generator": f"Deploy Studio {__version__}",
         "ort_web_version": ort_web_version,
+        **task_page_context(bundle),
     }
+
+
+def task_page_context(bundle) -> dict:
+    """A task page's variables (Web): ``task``, ``app_kind`` (``classification``,
+    ``segmentation``, ``detection``, ``tensors``) and ``det``, the detector's complete
+    :class:`~deploy_studio.core.tasks.detection.PostProcess` (None for other tasks)."""
+    task = getattr(bundle, "task", "classification")
+    if getattr(bundle, "sample_inputs", None) is None:
+        return {"task": task, "app_kind": "classification", "det": None}
+    det = None
+    if task == "detection" and bundle.postprocess:
+        from deploy_studio.core.tasks.detection import PostProcess
+
+        det = {**PostProcess.from_dict(bundle.postprocess).to_dict(), "labels": None}
+        det["labels"] = bundle.postprocess.get("labels")
+    kind = task if task in ("segmentation", "detection") else "tensors"
+    return {"task": task, "app_kind": kind, "det": det}
 
 
 def pbx_id(type_name_: str, key: str) -> str:

@@ -88,6 +88,30 @@ def _check_combination(platform: str, runtime: str | None, artifact: Path) -> tu
     return manifest, spec
 
 
+def is_task_page(bundle) -> bool:
+    """Whether ``bundle`` feeds its sample's tensors (a Web task page), not an image."""
+    return getattr(bundle, "sample_inputs", None) is not None
+
+
+def _check_task_bundle(manifest: TemplateManifest, bundle) -> None:
+    if not manifest.extra.get("task_pages"):
+        raise TemplateError(
+            f"the {manifest.platform} template shows image classifiers only; this "
+            f"{bundle.task} model's app arrives with the apps issue",
+            "export the web template for it",
+        )
+    outputs = bundle.expected.get("outputs")
+    if not bundle.sample_inputs or not isinstance(outputs, list) or not outputs:
+        raise TemplateError(
+            "a task page needs the sample's input tensors and the desktop's outputs",
+            "build the bundle with core.apps.task_app_parts",
+        )
+    if bundle.task == "detection" and not bundle.postprocess:
+        raise TemplateError(
+            "a detector's page needs its post-processing spec", "declare [model] postprocess"
+        )
+
+
 def _check_bundle(bundle) -> None:
     from PIL import Image
 
@@ -187,7 +211,10 @@ def render_project(
         labels, expected output, sample or input shape do not fit together.
     """
     manifest, spec = _check_combination(platform, runtime, Path(bundle.artifact))
-    _check_bundle(bundle)
+    if is_task_page(bundle):
+        _check_task_bundle(manifest, bundle)
+    else:
+        _check_bundle(bundle)
     stage = f"render {platform}"
     if reporter is not None:
         reporter.progress(stage, 0.0)
@@ -219,7 +246,7 @@ def render_project(
     planned = _plan_templates(manifest, spec.name, path_vars)
     assets_dir = _resolve(manifest.assets_dir, path_vars)
     model_dir = _resolve(manifest.model_dir, path_vars)
-    data = [PlannedFile(str(PurePosixPath(assets_dir, n)), "data") for n in DATA_FILES]
+    data = [PlannedFile(str(PurePosixPath(assets_dir, n)), "data") for n in _data_files(bundle)]
     data.append(PlannedFile(str(PurePosixPath(model_dir, model_file)), "data"))
     data += [PlannedFile(str(PurePosixPath(model_dir, n)), "data") for n in model_extra]
     plan = [p for _, p in planned] + data
@@ -259,6 +286,14 @@ def render_project(
     return out_dir
 
 
+def _data_files(bundle) -> list[str]:
+    """The data files written into the assets folder for ``bundle``."""
+    if not is_task_page(bundle):
+        return list(DATA_FILES)
+    names = [n for n in DATA_FILES if n != "sample.png" or bundle.sample_png is not None]
+    return [*names, "sample_inputs.json"]
+
+
 def _write_data(folder: Path, bundle) -> None:
     """labels.json/.txt, sample.png (re-encoded in the model's mode), preprocess/expected."""
     from PIL import Image
@@ -275,6 +310,12 @@ def _write_data(folder: Path, bundle) -> None:
     (folder / "expected.json").write_text(
         json.dumps(bundle.expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
+    if is_task_page(bundle):
+        (folder / "sample_inputs.json").write_text(
+            json.dumps({"inputs": bundle.sample_inputs}) + "\n", encoding="utf-8"
+        )
+        if bundle.sample_png is None:
+            return
     # Re-encode so the app decodes exactly the pixels Python used (no alpha, no ICC profile).
     with Image.open(bundle.sample_png) as img:
         pixels = img.convert("L" if bundle.preprocess.channels == 1 else "RGB")

@@ -155,6 +155,10 @@ function onFileChosen(event) {
 async function main() {
   document.title = config.appName;
   $("app-name").textContent = config.appName;
+  if (config.kind !== "classification") { // another task or input: the sample's tensors
+    const { runTaskPage } = await import("./tasks.js");
+    return runTaskPage({ config, state, setStatus, createSession, fetchJson });
+  }
   $("pick").addEventListener("change", onFileChosen);
   $("camera").addEventListener("change", onFileChosen);
   $("run-sample").addEventListener("click", () => guard(runSample));

@@ -14,4 +14,9 @@ window.APP_CONFIG = {{ {
   "ortDir": ort_web_dir + "/",
   "ortVersion": ort_web_version or onnxruntime_web_version,
   "ortInstalled": ort_web_version is not none,
+  "task": task,
+  "kind": app_kind,
+  "sampleInputs": "assets/sample_inputs.json",
+  "samplePng": "assets/sample.png" in project_files,
+  "minAgreement": min_agreement,
 } | js }};

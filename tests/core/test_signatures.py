@@ -268,13 +268,20 @@ def test_npz_data_feeds_two_named_inputs_with_labels(tmp_path):
     assert any("ignored arrays of data.npz that name no input: extra" in n for n in report["notes"])
 
 
-def test_app_projects_refuse_multi_input_models(tmp_path):
+def test_app_projects_refuse_multi_input_models_but_the_web_page_serves_them(tmp_path):
     report = _run(
-        tmp_path, _model("ImageAndVector", IMAGE, META), [FORMATS[1]], export={"templates": ["web"]}
+        tmp_path,
+        _model("ImageAndVector", IMAGE, META),
+        [FORMATS[1]],
+        export={"templates": ["android", "web"]},
     )
-    (app,) = report["templates"]
-    assert app["path"] is None
-    assert "app projects for multi-input / token models arrive with the apps issue" in app["error"]
+    android, web = report["templates"]
+    assert android["path"] is None
+    assert (
+        "app projects for multi-input / token models arrive with the apps issue"
+        in (android["error"])
+    )
+    assert web.get("error") is None and web["path"] == "apps/web-onnxruntime-web"
 
 
 # --- bad inputs: exit 2 with a message naming the input ---------------------------------------
