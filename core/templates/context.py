@@ -84,6 +84,28 @@ def preprocess_constants(pp: dict) -> dict:
     }
 
 
+def selftest_check(variables: dict, spec: RuntimeSpec, expected: dict) -> dict:
+    """The self-test's tolerance ``{kind, abs, rel, reason}``: the template's fixed
+    ``selftest_tolerance``, else expected.json's (derived from the variant's measurements by
+    :func:`deploy_studio.core.apps.selftest_tolerance`), else the runtime's absolute default."""
+    fixed = variables.get("selftest_tolerance")
+    if fixed:
+        value = float(fixed)
+        reason = f"fixed by the template's selftest_tolerance: max |diff| <= {value:g}"
+        return {"kind": "absolute", "abs": value, "rel": None, "reason": reason}
+    given = (expected or {}).get("tolerance")
+    if isinstance(given, dict) and given.get("abs") is not None:
+        return {
+            "kind": str(given.get("kind") or "absolute"),
+            "abs": float(given["abs"]),
+            "rel": None if given.get("rel") is None else float(given["rel"]),
+            "reason": str(given.get("reason") or ""),
+        }
+    value = float(spec.tolerance)
+    reason = f"the {spec.name} runtime's default: max |diff| <= {value:g}"
+    return {"kind": "absolute", "abs": value, "rel": None, "reason": reason}
+
+
 def base_context(
     manifest: TemplateManifest,
     spec: RuntimeSpec,
@@ -98,7 +120,8 @@ def base_context(
 
     pp = bundle.preprocess.to_dict()
     delegates = list(getattr(bundle, "delegates", None) or [])
-    tolerance = float(variables.get("selftest_tolerance") or spec.tolerance)
+    check = selftest_check(variables, spec, bundle.expected)
+    tolerance = check["abs"]
     return {
         **variables,
         **names(bundle.app_name, bundle.package_id),
@@ -120,6 +143,11 @@ def base_context(
         "expected": bundle.expected,
         "tolerance": tolerance,
         "tolerance_literal": float32_literal(tolerance),
+        # the self-test check: {kind, abs, rel, reason} (expected.json "tolerance" unless the
+        # template's selftest_tolerance fixes it; apps read expected.json unless fixed)
+        "tolerance_check": check,
+        "tolerance_rel_literal": float32_literal(check["rel"] or 0.0),
+        "tolerance_fixed": bool(variables.get("selftest_tolerance")),
         "benchmark_runs": int(variables.get("benchmark_runs", 20)),
         "variant": bundle.variant,
         "delegates": delegates,

@@ -2,7 +2,7 @@
 // On load it classifies the bundled sample, compares the logits with the desktop's
 // expected.json (the self-test) and writes the result as JSON into #result.
 import { pixelsAtModelSize, toInputData } from "./preprocess.js";
-import { median, selfTest, softmax, topK } from "./selftest.js";
+import { median, selfTest, selfTestNote, softmax, toleranceFor, topK } from "./selftest.js";
 
 const config = window.APP_CONFIG;
 const $ = (id) => document.getElementById(id);
@@ -104,13 +104,12 @@ async function classify(blob, sourceName, isSample) {
   $("latency-note").textContent = `median of ${config.benchmarkRuns} runs, 1 thread`;
   const top1 = topK(probs, 1)[0];
   if (isSample) {
-    const test = selfTest(logits, state.expected, config.tolerance);
+    const tolerance = toleranceFor(state.expected, config);
+    const test = selfTest(logits, state.expected, tolerance);
     const badge = $("selftest");
     badge.textContent = test.passed ? "passed" : "failed";
     badge.className = `badge ${test.passed ? "pass" : "fail"}`;
-    $("selftest-note").textContent =
-      `max diff ${test.maxDiff.toExponential(2)} (tolerance ${config.tolerance})` +
-      (test.sameTop1 ? "" : " · top-1 differs");
+    $("selftest-note").textContent = selfTestNote(test, tolerance);
     $("result").textContent = JSON.stringify({
       top1: state.labels[top1.index],
       top1_index: top1.index,
@@ -118,6 +117,8 @@ async function classify(blob, sourceName, isSample) {
       logits: Array.from(logits),
       selftest: test.passed ? "passed" : "failed",
       max_diff: test.maxDiff,
+      tolerance: { kind: test.kind, bound: test.bound, reason: tolerance.reason },
+      selftest_note: $("selftest-note").textContent,
       latency_ms: latency,
     });
   }

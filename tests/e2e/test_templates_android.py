@@ -101,6 +101,7 @@ import {package}.AppInfo
 import {package}.Expected
 import {package}.Preprocess
 import {package}.SelfTest
+import {package}.Tolerance
 import java.io.File
 import javax.imageio.ImageIO
 
@@ -120,6 +121,19 @@ fun selfTest(out: File) {{
         val probs = SelfTest.softmax(logits)
         val line = SelfTest.logLine(AppInfo.APP_NAME, 1, probs, logits, test, Double.NaN)
         text.append(name).append('\\t').append(SelfTest.verdict(test, AppInfo.TOLERANCE)).append('\\t').append(line).append('\\n')
+    }}
+    // An int8 program's tolerance: the desktop's top-1 and |diff| <= 0.25 x the logit range (0.5).
+    val int8 = Expected(1, floatArrayOf(0f, 2f, 1.8f), Tolerance("top1+relative", 0.5f, 0.25f, "int8 pte program"))
+    val int8Cases = listOf(
+        "int8-within" to floatArrayOf(0.2f, 2.3f, 1.6f),
+        "int8-top1-differs" to floatArrayOf(0f, 1.9f, 2.0f),
+        "int8-beyond" to floatArrayOf(0f, 2f, 1.1f),
+    )
+    for ((name, logits) in int8Cases) {{
+        val tolerance = SelfTest.toleranceFor(int8)
+        val test = SelfTest.compare(logits, int8, tolerance)
+        val line = SelfTest.logLine(AppInfo.APP_NAME, 1, SelfTest.softmax(logits), logits, test, 1.0)
+        text.append(name).append('\\t').append(SelfTest.verdict(test, tolerance)).append('\\t').append(line).append('\\n')
     }}
     out.writeText(text.toString(), Charsets.UTF_8)
 }}
@@ -428,9 +442,11 @@ def test_android_selftest_of_non_finite_outputs_on_jvm(projects, compiled, name)
     for row in out.read_text("utf-8").splitlines():
         case, verdict, line = row.split("\t")
         rows[case] = (verdict, json.loads(line, parse_constant=no_constants))
-    assert rows["same"][0].startswith("passed (max diff 0.00e+00, tolerance 1e-03)")
+    assert rows["same"][0].startswith("passed (max diff 0.00e+00, tolerance 1.00e-03)")
+    assert rows["same"][1]["tolerance_kind"] == "absolute"
+    assert rows["same"][1]["tolerance"] == pytest.approx(1e-3)
     assert rows["off"][0].startswith("failed (max diff 5.00e-01")
-    for case in ["nan", "inf", "short"]:
+    for case in ["nan", "inf", "short"]:  # (the int8 cases: test_selftest_tolerance.py)
         verdict, line = rows[case]
         assert verdict == "failed (max diff: not finite)", case
         assert line["selftest"] == "failed"
@@ -440,6 +456,34 @@ def test_android_selftest_of_non_finite_outputs_on_jvm(projects, compiled, name)
     assert rows["short"][1]["max_diff"] == "Infinity"
     # the label text (here the app name: quotes, backslash, newline, non-ASCII) reads back
     assert rows["same"][1]["top1"] == bundle.app_name
+
+
+def test_android_selftest_of_an_int8_program_on_jvm(projects, compiled):
+    """An int8 program's tolerance (expected.json: top-1 + 0.25 x the logit range): the JVM
+    passes logits within the relative bound and fails a different top-1 or a larger diff."""
+    assert compiled["kotlinc"].returncode == 0, "kotlinc failed (see the compile test)"
+    out = compiled["work"] / "executorch" / "selftest-int8.txt"
+    cp = os.pathsep.join([str(compiled["classes"]), str(KOTLIN_STDLIB)])
+    harness = f"{_harness('executorch')}.HarnessKt"
+    proc = ts.run(["java", "-cp", cp, harness, "selftest", out], timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = {}
+    for row in out.read_text("utf-8").splitlines():
+        case, verdict, line = row.split("\t")
+        rows[case] = (verdict, json.loads(line))
+    verdict, line = rows["int8-within"]
+    assert verdict == "passed (max diff 3.00e-01, tolerance 5.00e-01 = 0.25 x logit range)"
+    assert line["selftest"] == "passed" and line["tolerance_kind"] == "top1+relative"
+    assert line["tolerance"] == pytest.approx(0.5)
+    verdict, line = rows["int8-top1-differs"]
+    assert (
+        verdict.startswith("failed (max diff 2.00e-01, tolerance 5.00e-01")
+        and "top-1 differs" in verdict
+    )
+    assert line["selftest"] == "failed"
+    verdict, line = rows["int8-beyond"]
+    assert verdict.startswith("failed (max diff 7.00e-01") and "top-1 differs" not in verdict
+    assert line["selftest"] == "failed"
 
 
 PERCENT_NAMES = [

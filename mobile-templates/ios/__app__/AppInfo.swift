@@ -11,6 +11,13 @@ enum AppInfo {
     static let numClasses: Int = {{ num_classes }}
     static let benchmarkRuns: Int = {{ benchmark_runs }}
     static let warmupRuns: Int = 3
-    /// Largest |logit - expected| the self-test accepts.
-    static let tolerance: Float = {{ tolerance_literal }}
+    /// The self-test tolerance when expected.json has none ({{ tolerance_check.kind }}), or
+    /// always when `toleranceFixed` (the template's selftest_tolerance).
+    static let tolerance = Tolerance(
+        kind: {{ tolerance_check.kind | swift }},
+        abs: {{ tolerance_literal }},
+        rel: {{ tolerance_rel_literal if tolerance_check.rel is not none else "nil" }},
+        reason: {{ tolerance_check.reason | swift }}
+    )
+    static let toleranceFixed: Bool = {{ "true" if tolerance_fixed else "false" }}
 }

@@ -87,7 +87,7 @@ actor ClassifierWorker {
         }
         var test: SelfTestResult?
         if isSample, let expected {
-            test = SelfTest.compare(logits, expected, tolerance: AppInfo.tolerance)
+            test = SelfTest.compare(logits, expected, tolerance: SelfTest.tolerance(for: expected))
         }
         return Outcome(top: top, latencyMs: SelfTest.median(times), selfTest: test)
     }

@@ -92,7 +92,11 @@ struct ContentView: View {
                     Text(test.passed ? "passed" : "failed")
                         .font(.title3.bold())
                         .foregroundStyle(test.passed ? Color.green : Color.red)
-                    Text(String(format: "max diff %.2e (tolerance %.0e)", test.maxDiff, AppInfo.tolerance))
+                    Text(test.detail)
+                        .font(.caption2)
+                        .foregroundStyle(.secondary)
+                    // why this tolerance (fp32: absolute; int8 / float16: top-1 + relative)
+                    Text(test.tolerance.reason ?? "")
                         .font(.caption2)
                         .foregroundStyle(.secondary)
                 } else {

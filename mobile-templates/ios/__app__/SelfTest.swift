@@ -7,22 +7,53 @@ struct LabeledProbability: Identifiable, Sendable {
     let probability: Float
 }
 
+/// How far the app's logits may be from the desktop's (expected.json "tolerance", derived
+/// from what the desktop measured for this variant). `kind` "absolute" (fp32): max |diff| <=
+/// `abs`; "top1+relative" (int8, float16, Core ML): max |diff| <= `rel` x the expected
+/// logits' range. Both need the desktop's top-1. `reason` says why, shown under the verdict.
+struct Tolerance: Decodable, Sendable {
+    let kind: String
+    let abs: Float
+    let rel: Float?
+    let reason: String?
+
+    var relative: Bool { kind == "top1+relative" }
+
+    /// The largest |logit - expected| accepted for these expected logits.
+    func bound(_ expected: [Float]) -> Float {
+        guard relative, let rel, let hi = expected.max(), let lo = expected.min() else { return abs }
+        return rel * (hi - lo)
+    }
+}
+
 /// The desktop's output for the bundled sample (expected.json).
 struct Expected: Decodable, Sendable {
     let top1Index: Int
     let logits: [Float]
+    let tolerance: Tolerance?
 
     enum CodingKeys: String, CodingKey {
         case top1Index = "top1_index"
         case logits
+        case tolerance
     }
 }
 
-/// How the app's output compares with the desktop's.
+/// How the app's output compares with the desktop's (`bound`: the largest |diff| accepted).
 struct SelfTestResult: Sendable {
     let passed: Bool
     let maxDiff: Float
     let sameTop1: Bool
+    let bound: Float
+    let tolerance: Tolerance
+
+    /// "max diff 1.20e-06, tolerance 1.00e-03" (int8 / float16: "... = 0.25 x logit range").
+    var detail: String {
+        guard maxDiff.isFinite else { return "max diff: not finite" }
+        let rel = tolerance.relative ? String(format: " = %.2g x logit range", tolerance.rel ?? 0) : ""
+        let top1 = sameTop1 ? "" : "; top-1 differs"
+        return String(format: "max diff %.2e, tolerance %.2e", maxDiff, bound) + rel + top1
+    }
 }
 
 /// Output maths: softmax, top-k, median latency and the self-test.
@@ -51,14 +82,23 @@ enum SelfTest {
         return best
     }
 
-    /// Same top-1 as the desktop and no logit further than `tolerance` from it.
-    static func compare(_ logits: [Float], _ expected: Expected, tolerance: Float) -> SelfTestResult {
+    /// The tolerance to apply: the template's fixed one, else expected.json's, else the default.
+    static func tolerance(for expected: Expected) -> Tolerance {
+        AppInfo.toleranceFixed ? AppInfo.tolerance : (expected.tolerance ?? AppInfo.tolerance)
+    }
+
+    /// Same top-1 as the desktop and no logit further than `tolerance`'s bound from it.
+    static func compare(_ logits: [Float], _ expected: Expected, tolerance: Tolerance) -> SelfTestResult {
+        let bound = tolerance.bound(expected.logits)
         guard logits.count == expected.logits.count else {
-            return SelfTestResult(passed: false, maxDiff: .infinity, sameTop1: false)
+            return SelfTestResult(passed: false, maxDiff: .infinity, sameTop1: false, bound: bound, tolerance: tolerance)
         }
-        let maxDiff = zip(logits, expected.logits).map { abs($0 - $1) }.max() ?? 0
+        let maxDiff = zip(logits, expected.logits).map { Swift.abs($0 - $1) }.max() ?? 0
         let sameTop1 = argmax(logits) == expected.top1Index
-        return SelfTestResult(passed: sameTop1 && maxDiff <= tolerance, maxDiff: maxDiff, sameTop1: sameTop1)
+        return SelfTestResult(
+            passed: sameTop1 && maxDiff <= bound, maxDiff: maxDiff, sameTop1: sameTop1,
+            bound: bound, tolerance: tolerance
+        )
     }
 }
 

@@ -21,7 +21,20 @@ object AppAssets {
     fun expected(context: Context): Expected {
         val json = JSONObject(text(context, "expected.json"))
         val logits = json.getJSONArray("logits")
-        return Expected(json.getInt("top1_index"), FloatArray(logits.length()) { logits.getDouble(it).toFloat() })
+        // "tolerance": {kind, abs, rel, reason}, derived from the desktop's measurements
+        val tolerance = json.optJSONObject("tolerance")?.let {
+            Tolerance(
+                it.optString("kind", "absolute"),
+                it.optDouble("abs", AppInfo.TOLERANCE.abs.toDouble()).toFloat(),
+                it.optDouble("rel", 0.0).toFloat(),
+                it.optString("reason", ""),
+            )
+        }
+        return Expected(
+            json.getInt("top1_index"),
+            FloatArray(logits.length()) { logits.getDouble(it).toFloat() },
+            tolerance,
+        )
     }
 
     /** The golden sample, decoded without scaling or colour conversion. */

@@ -19,6 +19,15 @@ object AppInfo {
     const val BENCHMARK_RUNS: Int = {{ benchmark_runs }}
     const val WARMUP_RUNS: Int = 3
 
-    /** Largest |logit - expected| the self-test accepts. */
-    const val TOLERANCE: Float = {{ tolerance_literal }}f
+    /**
+     * The self-test tolerance when expected.json has none ({{ tolerance_check.kind }}), or
+     * always when [TOLERANCE_FIXED] (the template's selftest_tolerance).
+     */
+    val TOLERANCE: Tolerance = Tolerance(
+        {{ tolerance_check.kind | kotlin }},
+        {{ tolerance_literal }}f,
+        {{ tolerance_rel_literal }}f,
+        {{ tolerance_check.reason | kotlin }},
+    )
+    const val TOLERANCE_FIXED: Boolean = {{ "true" if tolerance_fixed else "false" }}
 }

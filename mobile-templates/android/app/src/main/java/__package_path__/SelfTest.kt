@@ -7,11 +7,33 @@ import kotlin.math.exp
 /** One class and its probability. */
 data class Prediction(val index: Int, val probability: Float)
 
-/** The desktop's output for the bundled sample (assets/expected.json). */
-class Expected(val top1Index: Int, val logits: FloatArray)
+/**
+ * How far the app's logits may be from the desktop's (expected.json "tolerance", derived from
+ * what the desktop measured for this variant). [kind] "absolute" (fp32): max |diff| <= [abs];
+ * "top1+relative" (int8, float16): max |diff| <= [rel] x the expected logits' range. Both
+ * need the desktop's top-1. [reason] says why, shown under the verdict.
+ */
+data class Tolerance(val kind: String, val abs: Float, val rel: Float, val reason: String) {
+    val relative: Boolean get() = kind == "top1+relative"
 
-/** How the app's output compares with the desktop's. */
-data class SelfTestResult(val passed: Boolean, val maxDiff: Float, val sameTop1: Boolean)
+    /** The largest |logit - expected| accepted for these expected logits. */
+    fun bound(expected: FloatArray): Float {
+        if (!relative || expected.isEmpty()) return abs
+        return rel * ((expected.maxOrNull() ?: 0f) - (expected.minOrNull() ?: 0f))
+    }
+}
+
+/** The desktop's output for the bundled sample (assets/expected.json). */
+class Expected(val top1Index: Int, val logits: FloatArray, val tolerance: Tolerance? = null)
+
+/** How the app's output compares with the desktop's ([bound]: the largest |diff| accepted). */
+data class SelfTestResult(
+    val passed: Boolean,
+    val maxDiff: Float,
+    val sameTop1: Boolean,
+    val bound: Float = Float.NaN,
+    val relative: Boolean = false,
+)
 
 /** Output maths: softmax, top-k, median latency and the self-test. Pure Kotlin. */
 object SelfTest {
@@ -39,22 +61,34 @@ object SelfTest {
         return best
     }
 
-    /** Same top-1 as the desktop and no logit further than [tolerance] from it. */
-    fun compare(logits: FloatArray, expected: Expected, tolerance: Float): SelfTestResult {
-        if (logits.size != expected.logits.size) return SelfTestResult(false, Float.POSITIVE_INFINITY, false)
+    /** The tolerance to apply: the template's fixed one, else expected.json's, else the default. */
+    fun toleranceFor(expected: Expected): Tolerance =
+        if (AppInfo.TOLERANCE_FIXED) AppInfo.TOLERANCE else expected.tolerance ?: AppInfo.TOLERANCE
+
+    /** Same top-1 as the desktop and no logit further than [tolerance]'s bound from it. */
+    fun compare(logits: FloatArray, expected: Expected, tolerance: Tolerance): SelfTestResult {
+        val bound = tolerance.bound(expected.logits)
+        if (logits.size != expected.logits.size) {
+            return SelfTestResult(false, Float.POSITIVE_INFINITY, false, bound, tolerance.relative)
+        }
         var maxDiff = 0f
         for (i in logits.indices) maxDiff = maxOf(maxDiff, abs(logits[i] - expected.logits[i]))
         val sameTop1 = argmax(logits) == expected.top1Index
-        // NaN logits give a NaN maxDiff: `NaN <= tolerance` is false, so the test fails.
-        return SelfTestResult(sameTop1 && maxDiff <= tolerance, maxDiff, sameTop1)
+        // NaN logits give a NaN maxDiff: `NaN <= bound` is false, so the test fails.
+        return SelfTestResult(sameTop1 && maxDiff <= bound, maxDiff, sameTop1, bound, tolerance.relative)
     }
 
-    /** What the screen shows: "passed (max diff 1.2e-06, tolerance 1e-03)" or "failed (...)". */
-    fun verdict(test: SelfTestResult, tolerance: Float): String {
+    /**
+     * What the screen shows: "passed (max diff 1.20e-06, tolerance 1.00e-03)", for int8 /
+     * float16 "... tolerance 5.00e-01 = 0.25 x logit range)", and "; top-1 differs" on failure.
+     */
+    fun verdict(test: SelfTestResult, tolerance: Tolerance): String {
         val word = if (test.passed) "passed" else "failed"
         // An output of another length, NaN or infinite logits: no number to show.
         if (!test.maxDiff.isFinite()) return "$word (max diff: not finite)"
-        return String.format(Locale.US, "%s (max diff %.2e, tolerance %.0e)", word, test.maxDiff, tolerance)
+        val rel = if (test.relative) String.format(Locale.US, " = %.2g x logit range", tolerance.rel) else ""
+        val top1 = if (test.sameTop1) "" else "; top-1 differs"
+        return String.format(Locale.US, "%s (max diff %.2e, tolerance %.2e%s%s)", word, test.maxDiff, test.bound, rel, top1)
     }
 
     /**
@@ -79,6 +113,8 @@ object SelfTest {
         out.append(",\"logits\":").append(logits.joinToString(",", "[", "]") { jsonNumber(it.toDouble()) })
         out.append(",\"selftest\":").append(jsonString(if (test.passed) "passed" else "failed"))
         out.append(",\"max_diff\":").append(jsonNumber(test.maxDiff.toDouble()))
+        out.append(",\"tolerance\":").append(jsonNumber(test.bound.toDouble()))
+        out.append(",\"tolerance_kind\":").append(jsonString(if (test.relative) "top1+relative" else "absolute"))
         out.append(",\"latency_ms\":").append(jsonNumber(latencyMs))
         return out.append('}').toString()
     }
