@@ -169,7 +169,13 @@ def _with_tolerance(row: dict, expected: dict) -> dict:
 APPS_ISSUE = "app projects for multi-input / token models arrive with the apps issue"
 
 
-def app_refusal(session: Session) -> str | None:
+APP_TASKS = {
+    "android": ("classification", "segmentation", "detection"),
+}
+"""Platform -> the tasks its image app serves (others: image classifiers only)."""
+
+
+def app_refusal(session: Session, platform: str | None = None) -> str | None:
     """Why the app templates (single-input image classifiers) cannot ship this model, or None.
 
     The templates feed one preprocessed image and show a classifier's first output: a model
@@ -178,7 +184,7 @@ def app_refusal(session: Session) -> str | None:
     """
     sig = session.model.signature
     task = session.task.name
-    if task != "classification":
+    if task not in APP_TASKS.get(platform or "", ("classification",)):
         return (
             f"app projects for {task} models arrive with the apps issue: the app templates "
             "show a classifier's top classes (try: ship the artifacts from artifacts/ with the "
@@ -194,7 +200,7 @@ def app_refusal(session: Session) -> str | None:
             f"{APPS_ISSUE}: the data ({session.dataset.name}) has no images for the apps' "
             "sample and self-test (try: an image data source such as imagefolder:DIR)"
         )
-    if sig.task != 0:
+    if sig.task != 0 and task != "detection":  # a detector's outputs are found by name
         return (
             "app projects for models whose task output is not their first output arrive with "
             f"the apps issue: the app templates read the first output ({sig.output_names[0]!r}), "
@@ -313,9 +319,7 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
     return {"expected": expected, "labels": labels, "inputs": sample, "postprocess": postprocess}
 
 
-def _web_task_app(
-    recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict
-) -> dict:
+def _web_task_app(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict) -> dict:
     """Render the Web task page of template entry ``t`` (see :func:`web_task_refusal`)."""
     from deploy_studio.core.templates import PLATFORMS, AppBundle, render_project
 
@@ -330,9 +334,7 @@ def _web_task_app(
                 f"pick a {fmt} variant for the {t.runtime} runtime",
             )
         if row is None:
-            row = _build_for_app(
-                recipe, fmt, t.platform, out_dir, ctx["reporter"], ctx["service"]
-            )
+            row = _build_for_app(recipe, fmt, t.platform, out_dir, ctx["reporter"], ctx["service"])
             added.append(row)
             rows.append(row)
         parts = task_app_parts(row, out_dir, session)
@@ -373,15 +375,23 @@ def export_apps(
 
     out_dir = Path(out_dir)
     refused = app_refusal(session)
+    # per platform: Android serves more tasks (APP_TASKS)
+    own = {
+        t.platform: refused and app_refusal(session, t.platform) for t in recipe.export.templates
+    }
     # The Web page serves the other tasks and inputs (task pages); Android and iOS do not yet.
     web_refused = web_task_refusal(session) if refused else None
-    if refused and (web_refused or all(t.platform != "web" for t in recipe.export.templates)):
+    if (
+        refused
+        and all(own.values())
+        and (web_refused or all(t.platform != "web" for t in recipe.export.templates))
+    ):
         return [
             {
                 "platform": t.platform,
                 "runtime": t.runtime or default_runtime(t.platform),
                 "path": None,
-                "error": (web_refused or refused) if t.platform == "web" else refused,
+                "error": (web_refused or refused) if t.platform == "web" else own[t.platform],
             }
             for t in recipe.export.templates
         ], []
@@ -405,11 +415,16 @@ def export_apps(
         }
         for t in recipe.export.templates:
             runtime = t.runtime or default_runtime(t.platform)
-            if refused:  # a Web task page; the other platforms refuse this model
+            if refused and own[t.platform]:  # a Web task page; other platforms refuse it
                 entries.append(
                     _web_task_app(recipe, t, runtime, rows, added, web_ctx)
                     if t.platform == "web"
-                    else {"platform": t.platform, "runtime": runtime, "path": None, "error": refused}
+                    else {
+                        "platform": t.platform,
+                        "runtime": runtime,
+                        "path": None,
+                        "error": own[t.platform],
+                    }
                 )
                 continue
             entry = {"platform": t.platform, "runtime": runtime, "path": None}
@@ -428,20 +443,32 @@ def export_apps(
                     added.append(row)
                     rows.append(row)
                 artifact = out_dir / row["artifact"]
+                if refused:  # an image app of another task (APP_TASKS): its class names
+                    task_expected = image_task_expected(row, out_dir, session, pixels)
                 extra = [out_dir / f for f in row.get("files", [])[1:]]
                 bundle = AppBundle(
                     app_name=recipe.export.app_name,
                     artifact=artifact,
                     artifact_extra=extra,
                     preprocess=session.preprocess,
-                    labels=labels,
+                    labels=task_expected["labels"] if refused else labels,
                     sample_png=sample_png,
-                    expected=_with_tolerance(
-                        row, expected_output(row, out_dir, session, pixels, labels)
+                    expected=(
+                        task_expected
+                        if refused
+                        else _with_tolerance(
+                            row, expected_output(row, out_dir, session, pixels, labels)
+                        )
                     ),
                     input_shape=list(session.model.input_shape),
                     variant=row["name"],
                     delegates=list(row.get("delegates") or []),
+                    task=session.task.name if refused else "classification",
+                    postprocess=(
+                        session.task.spec.to_dict()
+                        if refused and session.task.name == "detection"
+                        else None
+                    ),
                 )
                 target = out_dir / "apps" / f"{t.platform}-{runtime}"
                 options = (
@@ -466,6 +493,81 @@ def export_apps(
                 entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
             entries.append(entry)
     return entries, added
+
+
+# The least agreement of a task self-test (pixel / matched-box agreement with the desktop).
+AGREEMENT_FP32 = 0.99
+AGREEMENT_OTHER = 0.95
+
+
+def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.ndarray) -> dict:
+    """expected.json of an image app of another task (Android segmentation / detection): the
+    desktop's every output for the sample in the artifact's own runtime (``outputs``), the
+    ``mask`` (argmax of the task output) or the post-processed ``detections``
+    (:func:`deploy_studio.core.tasks.detection.postprocess`, also as ``detections_flat``), the
+    class ``labels`` and the least ``agreement`` the app's self-test accepts."""
+    from deploy_studio.core.runtimes import open_runner, run_scope
+
+    sig = session.model.signature
+    x = session.preprocess.apply(pixels)[None]
+    runtime = row.get("runtime") or "eager"
+    path = out_dir / row["artifact"] if row.get("runtime") else None
+    with run_scope(runtime, 1), quiet_native_output():
+        runner = open_runner(runtime, path, 1, module=session.model.module, signature=sig)
+        try:
+            outputs = [np.asarray(o) for o in runner.run_all([x])]
+        finally:
+            runner.close()
+    task = session.task
+    names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
+    at = min(task.output, len(outputs) - 1)
+    fp32 = _precision(row) is None
+    floor = AGREEMENT_FP32 if fp32 else AGREEMENT_OTHER
+    what = "pixel agreement" if task.name == "segmentation" else "matched-box agreement"
+    expected: dict = {
+        "task": task.name,
+        "task_output": at,
+        "output_names": names,
+        "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
+        "agreement": {
+            "kind": what,
+            "min": floor,
+            "reason": (
+                f"{'fp32' if fp32 else _precision(row)} {row.get('format')} program: {what} "
+                f"with the desktop >= {floor:g}"
+            ),
+        },
+    }
+    if task.name == "segmentation":
+        expected["mask"] = _tensor_json("mask", outputs[at][0].argmax(0))
+        expected["labels"] = _class_names(session, int(outputs[at].shape[1]))
+    else:
+        from deploy_studio.core.tasks.detection import find_output
+
+        task_names = task.output_names(len(outputs))
+        det = task.detections(outputs)[0]
+        idx = {
+            k: find_output(task_names, getattr(task.spec, k))
+            for k in ("boxes", "scores", "labels")
+            if getattr(task.spec, k)
+        }
+        boxes, scores = outputs[idx["boxes"]], outputs[idx["scores"]]
+        columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
+        expected["output_names"] = list(task_names)
+        expected["outputs_at"] = idx
+        expected["detections"] = [
+            {"box": [float(v) for v in b], "score": float(s), "label": int(c)}
+            for b, s, c in zip(det.boxes, det.scores, det.labels, strict=True)
+        ]
+        expected["detections_flat"] = {
+            "boxes": [float(v) for v in det.boxes.reshape(-1)],
+            "scores": [float(v) for v in det.scores],
+            "labels": [int(v) for v in det.labels],
+        }
+        expected["labels"] = _class_names(
+            session, max([columns, *[int(v) + 1 for v in det.labels]])
+        )
+    return expected
 
 
 def _build_for_app(

@@ -157,6 +157,7 @@ def base_context(
         "generator": f"Deploy Studio {__version__}",
         "ort_web_version": ort_web_version,
         **task_page_context(bundle),
+        "atask": android_task_context(bundle),
     }
 
 
@@ -175,6 +176,39 @@ def task_page_context(bundle) -> dict:
         det["labels"] = bundle.postprocess.get("labels")
     kind = task if task in ("segmentation", "detection") else "tensors"
     return {"task": task, "app_kind": kind, "det": det}
+
+
+def android_task_context(bundle) -> dict:
+    """The Android app's task constants (TaskSpec.kt): ``task``, the task output's index, and a
+    detector's :class:`~deploy_studio.core.tasks.detection.PostProcess` as Kotlin literals with
+    the output indices of its boxes / scores / labels (``expected.json`` ``outputs_at``)."""
+    from deploy_studio.core.tasks.detection import PostProcess
+
+    task = getattr(bundle, "task", "classification")
+    expected = bundle.expected or {}
+    spec = PostProcess.from_dict(
+        getattr(bundle, "postprocess", None) if task == "detection" else None
+    )
+    at = expected.get("outputs_at") or {}
+    mask_shape = (expected.get("mask") or {}).get("shape") or list(
+        getattr(bundle.preprocess, "size", None) or bundle.input_shape[-2:]
+    )
+    return {
+        "task": task,
+        "task_output": int(expected.get("task_output") or 0),
+        "mask_hw": [int(v) for v in mask_shape[-2:]],
+        "boxes": int(at.get("boxes", 0)),
+        "scores": int(at.get("scores", 1)),
+        "labels": int(at["labels"]) if at.get("labels") is not None else -1,
+        "score_threshold": float32_literal(spec.score_threshold),
+        "iou_threshold": repr(float(spec.iou_threshold)),  # IoU is compared in float64
+        "max_detections": spec.max_detections,
+        "background": spec.background,
+        "activation": spec.activation,
+        "class_agnostic": "true" if spec.class_agnostic else "false",
+        "topk_candidates": spec.topk_candidates,
+        "output_names": [str(n) for n in expected.get("output_names") or []],
+    }
 
 
 def pbx_id(type_name_: str, key: str) -> str:

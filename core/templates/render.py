@@ -118,14 +118,23 @@ def _check_bundle(bundle) -> None:
     n = len(bundle.labels)
     if n == 0:
         raise TemplateError("the app needs at least one class label", "give the model's labels")
+    task = getattr(bundle, "task", "classification")
+    if task in ("segmentation", "detection"):  # an image app of another task (Android)
+        if not ("mask" in bundle.expected or "detections" in bundle.expected):
+            raise TemplateError(
+                f"expected.json of a {task} app needs the desktop's mask or detections",
+                "build it with core.apps.image_task_expected",
+            )
     top1 = bundle.expected.get("top1_index")
-    if not isinstance(top1, int) or not 0 <= top1 < n:
+    if task != "classification":
+        pass
+    elif not isinstance(top1, int) or not 0 <= top1 < n:
         raise TemplateError(
             f"expected.json needs top1_index between 0 and {n - 1}, got {top1!r}",
             "compute the expected output with the same model and labels",
         )
     logits = bundle.expected.get("logits")
-    if not isinstance(logits, list) or len(logits) != n:
+    if task == "classification" and (not isinstance(logits, list) or len(logits) != n):
         raise TemplateError(
             f"expected.json needs {n} logits (one per label), got "
             f"{len(logits) if isinstance(logits, list) else 'none'}",

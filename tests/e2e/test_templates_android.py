@@ -691,6 +691,7 @@ def test_cli_warns_when_a_pytorch_lite_app_is_exported(monkeypatch, tmp_path, ru
         eval_idx=[0],
         dataset=SimpleNamespace(
             images=[np.zeros((4, 4, 1), np.uint8)],
+            has_images=True,
             sample_image=lambda i: Image.new("L", (4, 4)),
         ),
         preprocess=None,

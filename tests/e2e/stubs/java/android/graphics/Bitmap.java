@@ -2,7 +2,7 @@
 // getPixels(int[], int, int, int, int, int, int), copy(Config, boolean),
 // static createScaledBitmap(Bitmap, int, int, boolean), createBitmap(Bitmap, int, int, int, int),
 // createBitmap(Bitmap, int, int, int, int, Matrix, boolean),
-// and the enum Bitmap.Config.
+// createBitmap(int[] colors, int width, int height, Config config), and the enum Bitmap.Config.
 package android.graphics;
 
 public final class Bitmap {
@@ -16,6 +16,9 @@ public final class Bitmap {
     }
     public Bitmap copy(Config config, boolean isMutable) { throw new RuntimeException("Stub!"); }
     public static Bitmap createScaledBitmap(Bitmap src, int dstWidth, int dstHeight, boolean filter) {
+        throw new RuntimeException("Stub!");
+    }
+    public static Bitmap createBitmap(int[] colors, int width, int height, Config config) {
         throw new RuntimeException("Stub!");
     }
     public static Bitmap createBitmap(Bitmap source, int x, int y, int width, int height) {

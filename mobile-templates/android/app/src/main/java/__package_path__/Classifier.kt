@@ -32,6 +32,12 @@ class Classifier(context: Context) : AutoCloseable {
         return outputs[0].toTensor().dataAsFloatArray
     }
 
+    /** One forward pass: every output's floats, in the program's output order. */
+    fun runAll(input: FloatArray): List<FloatArray> {
+        val tensor = Tensor.fromBlob(input, AppInfo.INPUT_SHAPE)
+        return module.forward(EValue.from(tensor)).map { it.toTensor().dataAsFloatArray }
+    }
+
     override fun close() {
         module.close()  // Module is Closeable: frees the native module now, not at GC
     }
@@ -46,6 +52,20 @@ class Classifier(context: Context) : AutoCloseable {
     fun run(input: FloatArray): FloatArray {
         val tensor = Tensor.fromBlob(input, AppInfo.INPUT_SHAPE)
         return module.forward(IValue.from(tensor)).toTensor().dataAsFloatArray
+    }
+
+    /** One forward pass: every output's floats (a tuple / list in order, a dict by TaskSpec.OUTPUT_NAMES). */
+    fun runAll(input: FloatArray): List<FloatArray> {
+        val out = module.forward(IValue.from(Tensor.fromBlob(input, AppInfo.INPUT_SHAPE)))
+        val values = when {
+            out.isTuple -> out.toTuple().toList()
+            out.isList -> out.toList().toList()
+            out.isDictStringKey -> out.toDictStringKey().let { d ->
+                TaskSpec.OUTPUT_NAMES.map { n -> d[n] ?: d[n.substringAfterLast('.')] ?: throw IllegalStateException("no output $n") }
+            }
+            else -> listOf(out)
+        }
+        return values.map { it.toTensor().dataAsFloatArray }
     }
 
     override fun close() {
@@ -78,6 +98,19 @@ class Classifier(context: Context) : AutoCloseable {
                 val output = result.get(0) as OnnxTensor
                 val buffer = output.floatBuffer
                 return FloatArray(buffer.remaining()).also { buffer.get(it) }
+            }
+        }
+    }
+
+    /** One forward pass: every output's floats, in the session's output order. */
+    fun runAll(input: FloatArray): List<FloatArray> {
+        val inputName = session.inputNames.first()
+        OnnxTensor.createTensor(env, FloatBuffer.wrap(input), AppInfo.INPUT_SHAPE).use { tensor ->
+            session.run(mapOf(inputName to tensor)).use { result ->
+                return List(result.size()) { i ->
+                    val buffer = (result.get(i) as OnnxTensor).floatBuffer
+                    FloatArray(buffer.remaining()).also { buffer.get(it) }
+                }
             }
         }
     }

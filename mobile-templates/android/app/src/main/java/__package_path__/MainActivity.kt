@@ -74,7 +74,8 @@ class MainActivity : ComponentActivity() {
         worker.execute {
             try {
                 labels = AppAssets.labels(this)
-                expected = AppAssets.expected(this)
+                // segmentation / detection read their expected.json in TaskScreen
+                if (TaskSpec.TASK == "classification") expected = AppAssets.expected(this)
                 classifier = Classifier(this)
             } catch (e: Exception) {
                 showError(e)
@@ -128,6 +129,10 @@ class MainActivity : ComponentActivity() {
     /** Preprocess, run once for the prediction, then time BENCHMARK_RUNS runs. */
     private fun classifyOnWorker(bitmap: Bitmap, source: String, isSample: Boolean) {
         val model = classifier ?: return
+        if (TaskSpec.TASK != "classification") {
+            val views = TaskViews(statusView, imageView, sourceView, latencyView, selfTestView, rows)
+            return TaskScreen.runOnWorker(this, model, bitmap, source, isSample, views)
+        }
         try {
             runOnUiThread { statusView.text = getString(R.string.loading) }
             val input = BitmapInput.toInput(bitmap)
