@@ -223,12 +223,10 @@ def web_task_refusal(session: Session) -> str | None:
     a summary of every output.
     """
     sig = session.model.signature
-    if session.preprocess.audio is not None:
-        return (
-            "web apps for audio models arrive with the apps issue: the page would decode, "
-            "resample and turn recordings into log-mel features (try: ship the artifacts from "
-            "artifacts/ with preprocess.json's audio spec and call them from your own page)"
-        )
+    if session.preprocess.audio is not None:  # WAV files and recordings (web_audio.py)
+        from deploy_studio.core.templates.web_audio import web_audio_refusal
+
+        return web_audio_refusal(session)
     odd = [i for i in sig.inputs if i.dtype not in WEB_TASK_DTYPES]
     if odd:
         return (
@@ -338,6 +336,11 @@ def _web_task_app(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx:
             added.append(row)
             rows.append(row)
         parts = task_app_parts(row, out_dir, session)
+        audio = session.preprocess.audio is not None
+        if audio:  # the classifier self-test on the bundled recording
+            from deploy_studio.core.templates.web_audio import audio_expected
+
+            parts["expected"] = audio_expected(parts["expected"], parts["labels"], row)
         bundle = AppBundle(
             app_name=recipe.export.app_name,
             artifact=out_dir / row["artifact"],
@@ -355,6 +358,11 @@ def _web_task_app(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx:
         )
         target = out_dir / "apps" / f"{t.platform}-{runtime}"
         render_project(t.platform, runtime, bundle, target, reporter=ctx["reporter"])
+        if audio:  # audio_spec.js and assets/sample.wav
+            from deploy_studio.core import __version__
+            from deploy_studio.core.templates.web_audio import write_audio_files
+
+            write_audio_files(target, session, f"Deploy Studio {__version__}")
         entry.update(
             {"path": target.relative_to(out_dir).as_posix(), "variant": row["name"], "format": fmt}
         )

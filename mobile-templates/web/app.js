@@ -156,6 +156,10 @@ function onFileChosen(event) {
 async function main() {
   document.title = config.appName;
   $("app-name").textContent = config.appName;
+  if (config.audio) { // an audio model: WAV files, recordings (audio_page.js)
+    const { runAudioPage } = await import("./audio_page.js");
+    return runAudioPage({ config, state, setStatus, createSession, fetchJson, guard });
+  }
   if (config.kind !== "classification") { // another task or input: the sample's tensors
     const { runTaskPage } = await import("./tasks.js");
     return runTaskPage({ config, state, setStatus, createSession, fetchJson });

@@ -20,4 +20,6 @@ window.APP_CONFIG = {{ {
   "sampleInputs": "assets/sample_inputs.json",
   "samplePng": "assets/sample.png" in project_files,
   "minAgreement": min_agreement,
+  "audio": "audio" in preprocess,
+  "audioSample": "assets/sample.wav",
 } | js }};
