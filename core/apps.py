@@ -171,6 +171,7 @@ APPS_ISSUE = "app projects for multi-input / token models arrive with the apps i
 
 APP_TASKS = {
     "android": ("classification", "segmentation", "detection"),
+    "ios": ("classification", "segmentation", "detection"),
 }
 """Platform -> the tasks its image app serves (others: image classifiers only)."""
 

@@ -34,7 +34,15 @@ REPO = Path(__file__).resolve().parents[2]
 STUBS = Path(__file__).parent / "stubs" / "swift"
 STUB_MODULES = ["ExecuTorch", "CoreML", "CoreGraphics"]
 UI_MODULES = {"SwiftUI", "UIKit"}
-TYPECHECKED = {"AppInfo.swift", "SelfTest.swift", "Classifier.swift", "Preprocess.swift"}
+TYPECHECKED = {
+    "AppInfo.swift",
+    "SelfTest.swift",
+    "Classifier.swift",
+    "Preprocess.swift",
+    "TaskSpec.swift",
+    "Segmentation.swift",
+    "Detection.swift",
+}
 PARSE_ONLY = {"App.swift", "ContentView.swift", "ClassifierModel.swift", "CameraPicker.swift"}
 IMPORT = re.compile(r"^import\s+(\w+)", re.M)
 

@@ -35,6 +35,19 @@ final class Classifier {
         let output = try Tensor<Float>(module.forward(tensor))
         return output.scalars()
     }
+
+    /// One forward pass, every output as floats (segmentation / detection: the task's
+    /// outputs are found by index, TaskSpec.swift). Integer outputs (labels) are converted.
+    func runAll(_ input: [Float]) throws -> [[Float]] {
+        let tensor = Tensor<Float>(input, shape: AppInfo.inputShape)
+        let values: [Value] = try module.forward(tensor)
+        return try values.map { value in
+            if let t: Tensor<Float> = value.tensor() { return t.scalars() }
+            if let t: Tensor<Int64> = value.tensor() { return t.scalars().map { Float($0) } }
+            if let t: Tensor<Int32> = value.tensor() { return t.scalars().map { Float($0) } }
+            throw ClassifierError.badOutput("an output is not a float or integer tensor")
+        }
+    }
 {% else %}    private let model: MLModel
     private let inputName: String
     private let outputName: String
@@ -65,5 +78,25 @@ final class Classifier {
             throw ClassifierError.badOutput("\(outputName) is not a multi-array")
         }
         return (0..<output.count).map { output[$0].floatValue }
+    }
+
+    /// One forward pass, every output as floats, in the desktop's output order
+    /// (TaskSpec.outputNames; else the outputs sorted by name).
+    func runAll(_ input: [Float]) throws -> [[Float]] {
+        let shape = AppInfo.inputShape.map { NSNumber(value: $0) }
+        let array = try MLMultiArray(shape: shape, dataType: .float32)
+        for (i, value) in input.enumerated() { array[i] = NSNumber(value: value) }
+        let features = try MLDictionaryFeatureProvider(
+            dictionary: [inputName: MLFeatureValue(multiArray: array)])
+        let result = try model.prediction(from: features)
+        let available = model.modelDescription.outputDescriptionsByName.keys.sorted()
+        let names = TaskSpec.outputNames.allSatisfy(available.contains) && !TaskSpec.outputNames.isEmpty
+            ? TaskSpec.outputNames : available
+        return try names.map { name in
+            guard let output = result.featureValue(for: name)?.multiArrayValue else {
+                throw ClassifierError.badOutput("\(name) is not a multi-array")
+            }
+            return (0..<output.count).map { output[$0].floatValue }
+        }
     }
 {% endif %}}
