@@ -42,6 +42,7 @@ TYPECHECKED = {
     "TaskSpec.swift",
     "Segmentation.swift",
     "Detection.swift",
+    "SampleInputs.swift",
 }
 PARSE_ONLY = {"App.swift", "ContentView.swift", "ClassifierModel.swift", "CameraPicker.swift"}
 IMPORT = re.compile(r"^import\s+(\w+)", re.M)

@@ -1,13 +1,15 @@
-"""iOS apps of segmentation and detection models, rendered from real runs (issue 11).
+"""iOS apps of segmentation, detection and generic models, rendered from real runs (issue 11).
 
-TinySeg on npz images + masks and TinyDetector (a declared ``[model] postprocess``) on npz
-images + boxes run through ``core.engine.run_recipe`` with ``[export] templates = ["ios"]``
-(the recipes of ``test_templates_web_tasks.py``). Each project's ``project.pbxproj``
-references resolve, every Swift file parses with tree-sitter-swift, expected.json holds the
-desktop's mask / detections, TaskSpec.swift holds the declared post-processing, and (slow) the
-chroot's swiftc type-checks the non-UI Swift (TaskSpec, Segmentation, Detection, Classifier,
-SelfTest, Preprocess, AppInfo) against the stubs of the published APIs. A token model
-(TokenConv, task generic) is still refused for iOS, with a per-platform message.
+TinySeg and TinyDetector (a declared ``[model] postprocess``) run through
+``core.engine.run_recipe`` with ``[export] templates = ["ios"]`` twice: on builtin image data
+(the image app: the sample image preprocessed on the phone) and on npz arrays (the recipes of
+``test_templates_web_tasks.py``: the app feeds the sample's tensors, sample_inputs.json), and
+TokenConv (int64 ids + a bool mask, task generic) is fed its tensors too. Each project's
+``project.pbxproj`` references resolve, every Swift file parses with tree-sitter-swift,
+expected.json holds the desktop's outputs and mask / detections, TaskSpec.swift holds the
+declared post-processing and the app's kind, and (slow) the chroot's swiftc type-checks the
+non-UI Swift (TaskSpec, Segmentation, Detection, SampleInputs, Classifier, SelfTest,
+Preprocess, AppInfo) against the stubs of the published APIs. Nothing runs the Swift here.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ NON_UI = {
     "TaskSpec.swift",
     "Segmentation.swift",
     "Detection.swift",
+    "SampleInputs.swift",
 }
 
 
@@ -71,24 +74,33 @@ def _tok_data(root: Path) -> str:
     return f"npz:{root / 'tok.npz'}"
 
 
+SEG = {"source": f"{MODELS_PY}:TinySeg", "inputs": [{"name": "image", "shape": [1, 1, 28, 28]}]}
+DET = {
+    "source": f"{MODELS_PY}:TinyDetector",
+    "inputs": [{"name": "image", "shape": [1, 1, 32, 32]}],
+    "postprocess": {
+        "score_threshold": 0.5,
+        "iou_threshold": 0.5,
+        "max_detections": 8,
+        "topk_candidates": 5,
+    },
+}
+TOK = {
+    "source": f"{MODELS_PY}:TokenConv",
+    "inputs": [
+        {"name": "tokens", "shape": [1, 8], "dtype": "int64", "range": [0, 49]},
+        {"name": "mask", "shape": [1, 8], "dtype": "bool"},
+    ],
+    "task": "generic",
+}
+# project -> (task, model, data source): image apps (builtin image data: the sample image is
+# preprocessed on the phone) and apps fed the sample's tensors (npz arrays, a token model)
 MODELS = {
-    "segmentation": (
-        {"source": f"{MODELS_PY}:TinySeg", "inputs": [{"name": "image", "shape": [1, 1, 28, 28]}]},
-        lambda root: "builtin:digit-strokes",
-    ),
-    "detection": (
-        {
-            "source": f"{MODELS_PY}:TinyDetector",
-            "inputs": [{"name": "image", "shape": [1, 1, 32, 32]}],
-            "postprocess": {
-                "score_threshold": 0.5,
-                "iou_threshold": 0.5,
-                "max_detections": 8,
-                "topk_candidates": 5,
-            },
-        },
-        lambda root: "builtin:digit-scenes",
-    ),
+    "segmentation": ("segmentation", SEG, lambda root: "builtin:digit-strokes"),
+    "detection": ("detection", DET, lambda root: "builtin:digit-scenes"),
+    "seg-tensors": ("segmentation", SEG, _seg_data),
+    "det-tensors": ("detection", DET, _det_data),
+    "tokens": ("generic", TOK, _tok_data),
 }
 
 
@@ -109,13 +121,13 @@ def _run(root: Path, name: str, model: dict, source: str) -> dict:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
     out = {}
-    for task, (model, data) in MODELS.items():
-        root = tmp_path_factory.mktemp(f"ios-{task}")
-        report = _run(root, task[:3], model, data(root))
+    for name, (task, model, data) in MODELS.items():
+        root = tmp_path_factory.mktemp(f"ios-{name}")
+        report = _run(root, name[:3], model, data(root))
         assert report["model"]["task"]["name"] == task
         (app,) = report["templates"]
         assert not app.get("error") and app["path"], app
-        out[task] = (root / "out" / app["path"], report)
+        out[name] = (root / "out" / app["path"], report)
     return out
 
 
@@ -185,21 +197,36 @@ def test_ios_task_swift_files_parse(runs, swift_parser, task):
         assert not tree.root_node.has_error, f"{path.relative_to(project)} does not parse"
 
 
-def test_ios_token_model_is_refused_per_platform(tmp_path):
-    """A token model (int64 ids + bool mask, task generic): the iOS app does not serve it yet;
-    the refusal is iOS's own (the Web page serves it)."""
-    model = {
-        "source": f"{MODELS_PY}:TokenConv",
-        "inputs": [
-            {"name": "tokens", "shape": [1, 8], "dtype": "int64", "range": [0, 49]},
-            {"name": "mask", "shape": [1, 8], "dtype": "bool"},
-        ],
-        "task": "generic",
-    }
-    report = _run(tmp_path, "tok", model, _tok_data(tmp_path))
-    (app,) = report["templates"]
-    assert app["path"] is None and app["error"]
-    assert not (tmp_path / "out" / "apps").exists()
+def test_ios_tensor_apps_feed_the_samples_tensors(runs):
+    """Models the image app cannot serve (npz arrays, int64 ids + a bool mask) ship
+    sample_inputs.json in their dtypes, the desktop's every output, and TaskSpec.kind."""
+    for name, kind in (
+        ("seg-tensors", "segmentation"),
+        ("det-tensors", "detection"),
+        ("tokens", "tensors"),
+    ):
+        project, _ = runs[name]
+        res = _module(project) / "Resources"
+        sample = json.loads((res / "sample_inputs.json").read_text("utf-8"))["inputs"]
+        e = _expected(project)
+        assert e["outputs"] and e["kind"] == kind
+        spec = (_module(project) / "TaskSpec.swift").read_text("utf-8")
+        assert f'static let kind: String = "{kind}"' in spec
+        assert "static let feedsTensors: Bool = true" in spec
+        if name == "tokens":
+            assert [(i["name"], i["dtype"]) for i in sample] == [
+                ("tokens", "int64"),
+                ("mask", "bool"),
+            ]
+            assert all(isinstance(v, int) for v in sample[0]["data"])
+        else:
+            assert sample[0]["dtype"] == "float32"
+    e = _expected(runs["det-tensors"][0])
+    assert e["outputs_at"] == {"boxes": 0, "scores": 1} and len(e["detections"]) >= 2
+    e = _expected(runs["seg-tensors"][0])
+    assert e["mask"]["shape"] == [28, 28]
+    spec = (_module(runs["segmentation"][0]) / "TaskSpec.swift").read_text("utf-8")
+    assert "static let feedsTensors: Bool = false" in spec
 
 
 @pytest.mark.slow

@@ -22,6 +22,10 @@ final class ClassifierModel: ObservableObject {
     private let worker = ClassifierWorker()
 
     func runSample() async {
+        if TaskSpec.feedsTensors {
+            await runTensors()
+            return
+        }
         guard let url = Bundle.main.url(forResource: "sample", withExtension: "png"),
               let image = UIImage(contentsOfFile: url.path)
         else {
@@ -39,6 +43,10 @@ final class ClassifierModel: ObservableObject {
             status = "Error: the image could not be read"
             return
         }
+        if TaskSpec.feedsTensors {
+            status = "This model takes tensors, not images: the app runs the bundled sample's"
+            return
+        }
         if TaskSpec.task != "classification" {
             await runTask(cgImage, isSample: isSample)
             return
@@ -54,6 +62,43 @@ final class ClassifierModel: ObservableObject {
         }
     }
 
+    /// A model fed the bundled sample's tensors (sample_inputs.json): its mask, boxes or
+    /// every output, and the self-test against the desktop's outputs.
+    func runTensors() async {
+        source = "bundled sample tensors"
+        status = "Running the model…"
+        do {
+            let (outcome, latency, labels, described) = try await worker.runTensors()
+            self.labels = labels
+            source = described
+            latencyMs = latency
+            taskTest = outcome
+            detections = outcome.detections
+            show(outcome, labels: labels, pixels: nil)
+        } catch {
+            status = "Error: " + error.localizedDescription
+        }
+    }
+
+    private func show(_ outcome: TaskOutcome, labels: [String], pixels: (rgba: [UInt8], width: Int, height: Int)?) {
+        if TaskSpec.kind == "segmentation" {
+            let name = { (i: Int) in i < labels.count ? labels[i] : String(i) }
+            legend = SegmentationMask.legend(outcome.mask).map {
+                (label: name($0.label), color: SegmentationMask.color($0.label), pixels: $0.pixels)
+            }
+            let canvas = pixels ?? (
+                rgba: [UInt8](repeating: 0, count: TaskSpec.maskWidth * TaskSpec.maskHeight * 4),
+                width: TaskSpec.maskWidth, height: TaskSpec.maskHeight
+            )
+            maskImage = Self.overlay(canvas, mask: outcome.mask)
+            status = "Mask: " + legend.prefix(3).map(\.label).joined(separator: ", ")
+        } else if TaskSpec.kind == "detection" {
+            status = "\(outcome.detections.count) detection(s)"
+        } else {
+            status = "\(outcome.outputs.count) output(s)"
+        }
+    }
+
     /// Segmentation / detection: the mask over the image with its legend, or the boxes.
     private func runTask(_ cgImage: CGImage, isSample: Bool) async {
         do {
@@ -62,16 +107,7 @@ final class ClassifierModel: ObservableObject {
             latencyMs = latency
             if isSample, outcome.passed != nil { taskTest = outcome }
             detections = outcome.detections
-            if TaskSpec.task == "segmentation" {
-                let name = { (i: Int) in i < labels.count ? labels[i] : String(i) }
-                legend = SegmentationMask.legend(outcome.mask).map {
-                    (label: name($0.label), color: SegmentationMask.color($0.label), pixels: $0.pixels)
-                }
-                maskImage = Self.overlay(pixels, mask: outcome.mask)
-                status = "Mask: " + legend.prefix(3).map(\.label).joined(separator: ", ")
-            } else {
-                status = "\(outcome.detections.count) detection(s)"
-            }
+            show(outcome, labels: labels, pixels: pixels)
         } catch {
             status = "Error: " + error.localizedDescription
         }
@@ -114,6 +150,28 @@ actor ClassifierWorker {
 
     private var classifier: Classifier?
     private var taskExpected: TaskExpected?
+
+    /// The bundled sample's tensors through the model: the task's result and self-test, the
+    /// median latency, the class names and what was fed.
+    func runTensors() throws -> (TaskOutcome, Double, [String], String) {
+        if classifier == nil {
+            labels = try BundledData.labels()
+            taskExpected = try TaskResult.expected()
+            classifier = try Classifier()
+        }
+        guard let classifier else { throw ClassifierError.badOutput("no model") }
+        let inputs = try SampleInputs.load()
+        let outputs = try classifier.runTensors(inputs)
+        for _ in 0..<AppInfo.warmupRuns { _ = try classifier.runTensors(inputs) }
+        var times: [Double] = []
+        for _ in 0..<AppInfo.benchmarkRuns {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try classifier.runTensors(inputs)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let outcome = try TaskResult.evaluate(outputs, expected: taskExpected)
+        return (outcome, SelfTest.median(times), labels, SampleInputs.describe(inputs))
+    }
 
     /// Segmentation / detection: every output, the task's result and its self-test, the
     /// median latency, the class names and the model-size image (RGBA) the mask is drawn on.

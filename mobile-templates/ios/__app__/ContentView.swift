@@ -17,7 +17,7 @@ struct ContentView: View {
                     Text(model.status)
                         .font(.callout)
                     preview
-                    if TaskSpec.task == "classification" {
+                    if TaskSpec.kind == "classification" {
                         predictions
                     } else {
                         taskResult
@@ -43,14 +43,14 @@ struct ContentView: View {
 
     private var preview: some View {
         VStack(spacing: 4) {
-            if let image = (TaskSpec.task == "segmentation" ? model.maskImage : nil) ?? model.image {
+            if let image = (TaskSpec.kind == "segmentation" ? model.maskImage : nil) ?? model.image {
                 Image(uiImage: image)
                     .resizable()
                     .interpolation(.none)
                     .scaledToFit()
                     .frame(width: 168, height: 168)
                     .background(Color.black)
-                    .overlay { if TaskSpec.task == "detection" { boxes } }
+                    .overlay { if TaskSpec.kind == "detection" { boxes } }
                     .clipShape(RoundedRectangle(cornerRadius: 10))
             }
             Text(model.source)
@@ -108,10 +108,22 @@ struct ContentView: View {
     /// of boxes; both with the self-test's agreement with the desktop.
     private var taskResult: some View {
         VStack(alignment: .leading, spacing: 8) {
-            Text(TaskSpec.task == "segmentation" ? "LEGEND" : "DETECTIONS")
+            Text(TaskSpec.kind == "segmentation" ? "LEGEND" : TaskSpec.kind == "detection" ? "DETECTIONS" : "OUTPUTS")
                 .font(.caption)
                 .foregroundStyle(.secondary)
-            if TaskSpec.task == "segmentation" {
+            if TaskSpec.kind == "tensors" {
+                ForEach(Array((model.taskTest?.outputs ?? []).enumerated()), id: \.offset) { _, o in
+                    VStack(alignment: .leading, spacing: 2) {
+                        Text("\(o.name) (\(o.count) values)").font(.callout)
+                        Text(o.first.map { String(format: "%.4g", Double($0)) }.joined(separator: ", "))
+                            .font(.caption2.monospaced())
+                            .foregroundStyle(.secondary)
+                        Text(String(format: "max diff %.2e, cosine %.6f", Double(o.maxDiff), Double(o.cosine)))
+                            .font(.caption2)
+                            .foregroundStyle(o.within ? Color.green : Color.red)
+                    }
+                }
+            } else if TaskSpec.kind == "segmentation" {
                 ForEach(Array(model.legend.enumerated()), id: \.offset) { _, entry in
                     HStack {
                         RoundedRectangle(cornerRadius: 3).fill(color(entry.color)).frame(width: 14, height: 14)
@@ -185,13 +197,14 @@ struct ContentView: View {
                 Label("Choose image", systemImage: "photo")
             }
             .buttonStyle(.borderedProminent)
+            .disabled(TaskSpec.feedsTensors)
             Button {
                 showCamera = true
             } label: {
                 Label("Take photo", systemImage: "camera")
             }
             .buttonStyle(.bordered)
-            .disabled(!UIImagePickerController.isSourceTypeAvailable(.camera))
+            .disabled(TaskSpec.feedsTensors || !UIImagePickerController.isSourceTypeAvailable(.camera))
             Button("Run sample") {
                 Task { await model.runSample() }
             }

@@ -7,6 +7,12 @@ enum TaskSpec {
     /// "classification", "segmentation" or "detection".
     static let task: String = {{ atask.task | swift }}
 
+    /// What the app feeds and shows: "classification" / "segmentation" / "detection" from the
+    /// sample image, or (`feedsTensors`) the bundled sample's input tensors
+    /// (sample_inputs.json) with the mask, the boxes or ("tensors") a summary of every output.
+    static let kind: String = {{ (task if app_kind == "classification" else app_kind) | swift }}
+    static let feedsTensors: Bool = {{ "false" if app_kind == "classification" else "true" }}
+
     /// Segmentation: the output holding the per-pixel logits [1, classes, H, W].
     static let taskOutput: Int = {{ atask.task_output }}
     static let maskHeight: Int = {{ atask.mask_hw[0] }}
@@ -64,6 +70,16 @@ struct TaskExpected: Decodable, Sendable {
     let agreement: Agreement?
 }
 
+/// One output's comparison with the desktop's (a model of another task: "tensors").
+struct OutputSummary: Sendable {
+    let name: String
+    let count: Int
+    let first: [Float]
+    let maxDiff: Float
+    let cosine: Float
+    let within: Bool
+}
+
 /// What the app shows for a segmentation / detection model, and its self-test.
 struct TaskOutcome: Sendable {
     /// Segmentation: the class of every pixel (row-major maskHeight x maskWidth).
@@ -74,6 +90,8 @@ struct TaskOutcome: Sendable {
     let agreement: Float?
     let passed: Bool?
     let detail: String
+    /// "tensors": every output, compared with expected.json's.
+    var outputs: [OutputSummary] = []
 }
 
 /// Turns the model's outputs into the task's result and compares it with expected.json.
@@ -82,7 +100,7 @@ enum TaskResult {
         var mask: [Int] = []
         var detections: [Detection] = []
         var agreement: Float?
-        if TaskSpec.task == "segmentation" {
+        if TaskSpec.kind == "segmentation" {
             guard TaskSpec.taskOutput < outputs.count else {
                 throw ClassifierError.badOutput("no output \(TaskSpec.taskOutput)")
             }
@@ -95,7 +113,7 @@ enum TaskResult {
             if let want = expected?.mask {
                 agreement = SegmentationMask.agreement(mask, want.data.map { Int($0) })
             }
-        } else if TaskSpec.task == "detection" {
+        } else if TaskSpec.kind == "detection" {
             let needed = max(TaskSpec.boxesOutput, TaskSpec.scoresOutput, TaskSpec.labelsOutput)
             guard needed < outputs.count else { throw ClassifierError.badOutput("no output \(needed)") }
             let labels = TaskSpec.labelsOutput >= 0 ? outputs[TaskSpec.labelsOutput] : nil
@@ -108,6 +126,9 @@ enum TaskResult {
                 agreement = DetectionPostProcess.agreement(detections, desktop)
             }
         }
+        if TaskSpec.kind == "tensors" {
+            return summarise(outputs, expected: expected)
+        }
         guard let agreement else {
             return TaskOutcome(mask: mask, detections: detections, agreement: nil, passed: nil, detail: "")
         }
@@ -118,6 +139,44 @@ enum TaskResult {
             mask: mask, detections: detections, agreement: agreement, passed: agreement >= floor,
             detail: detail
         )
+    }
+
+    /// Per output: max |diff| within the tolerance x max(1, max |expected|) and cosine >= 0.999
+    /// (as the Web page's tasks.js checks a model's outputs).
+    static func summarise(_ outputs: [[Float]], expected: TaskExpected?) -> TaskOutcome {
+        let bound = AppInfo.tolerance.abs
+        var rows: [OutputSummary] = []
+        for (i, got) in outputs.enumerated() {
+            let want = expected.flatMap { i < $0.outputs.count ? $0.outputs[i] : nil }
+            let name = want?.name ?? (i < TaskSpec.outputNames.count ? TaskSpec.outputNames[i] : "output \(i)")
+            guard let want, want.data.count == got.count else {
+                rows.append(OutputSummary(name: name, count: got.count, first: Array(got.prefix(8)),
+                                          maxDiff: .infinity, cosine: 0, within: false))
+                continue
+            }
+            var maxDiff: Float = 0, maxAbs: Float = 0
+            var dot = 0.0, na = 0.0, nb = 0.0
+            for (a, b) in zip(got, want.data) {
+                maxDiff = max(maxDiff, Swift.abs(a - b))
+                maxAbs = max(maxAbs, Swift.abs(b))
+                dot += Double(a) * Double(b)
+                na += Double(a) * Double(a)
+                nb += Double(b) * Double(b)
+            }
+            let cosine = na == 0 && nb == 0 ? 1 : Float(dot / max((na * nb).squareRoot(), 1e-300))
+            rows.append(OutputSummary(
+                name: name, count: got.count, first: Array(got.prefix(8)), maxDiff: maxDiff,
+                cosine: cosine, within: maxDiff <= bound * max(1, maxAbs) && cosine >= 0.999
+            ))
+        }
+        guard let expected else {
+            return TaskOutcome(mask: [], detections: [], agreement: nil, passed: nil, detail: "", outputs: rows)
+        }
+        let passed = rows.count == expected.outputs.count && rows.allSatisfy(\.within)
+        let worst = rows.map(\.maxDiff).max() ?? 0
+        let detail = String(format: "max diff %.2e (tolerance %.1e x max(1, |output|)), cosine >= 0.999",
+                            Double(worst), Double(bound))
+        return TaskOutcome(mask: [], detections: [], agreement: nil, passed: passed, detail: detail, outputs: rows)
     }
 
     static func expected() throws -> TaskExpected {
