@@ -9,12 +9,18 @@ TokenConv (int64 ids + a bool mask, task generic) is fed its tensors too. Each p
 expected.json holds the desktop's outputs and mask / detections, TaskSpec.swift holds the
 declared post-processing and the app's kind, and (slow) the chroot's swiftc type-checks the
 non-UI Swift (TaskSpec, Segmentation, Detection, SampleInputs, Classifier, SelfTest,
-Preprocess, AppInfo) against the stubs of the published APIs. Nothing runs the Swift here.
+Preprocess, AppInfo) against the stubs of the published APIs; the generated Segmentation.swift
+and Detection.swift, compiled and run in the chroot, reproduce numpy's argmax and
+core.tasks.detection.postprocess on the desktop's raw outputs (declared spec and variations:
+softmax, sigmoid, per-class top-k, no background, class-agnostic, tied scores). No app is
+built or run: the UI and the runtime calls are only type-checked.
 """
 
 from __future__ import annotations
 
 import json
+import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +250,128 @@ def test_ios_task_non_ui_swift_typechecks(runs, swift):
         assert {p.name for p in plain} == NON_UI
         proc = swift.typecheck(plain, module.name)
         assert proc.returncode == 0, f"{task}: swiftc -typecheck failed:\n{proc.stderr}"
+
+
+# Runs the generated Detection.swift / Segmentation.swift (Foundation only) on the desktop's
+# raw outputs: compiled by the chroot's swiftc, run in the chroot (swift-corelibs-foundation).
+HARNESS = (Path(__file__).parent / "swift_task_harness.swift").read_text("utf-8")
+
+
+def _bits(a) -> str:
+    return " ".join(str(struct.unpack("<I", struct.pack("<f", float(v)))[0]) for v in a)
+
+
+@pytest.fixture(scope="module")
+def harness(runs, swift):
+    """The generated task files + HARNESS compiled into one executable, and a runner."""
+    project, _ = runs["det-tensors"]
+    work = swift.work / "harness"
+    work.mkdir(exist_ok=True)
+    for name in ("Detection.swift", "Segmentation.swift"):
+        (work / name).write_bytes((_module(project) / name).read_bytes())
+    (work / "main.swift").write_text(HARNESS, "utf-8")
+    proc = swift.run(
+        "-O", "-o", work / "harness", work / "main.swift", work / "Detection.swift",
+        work / "Segmentation.swift",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rootfs = swift.wrapper.parent.parent / "rootfs"
+
+    def run(text: str) -> str:
+        (work / "in.txt").write_text(text, "utf-8")
+        script = (
+            'set -e; rfs="$1"; here="$2"; mkdir -p "$rfs$here" "$rfs/proc"; '
+            'mount --bind "$here" "$rfs$here"; mount -t proc proc "$rfs/proc"; '
+            'exec chroot "$rfs" /bin/sh -c "cd \\"$here\\" && exec ./harness in.txt out.txt"'
+        )
+        done = subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh",
+             str(rootfs), str(work)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return (work / "out.txt").read_text("utf-8")
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["segmentation", "seg-tensors"])
+def test_segmentation_argmax_in_swift_matches_python(runs, harness, name):
+    e = _expected(runs[name][0])
+    out = e["outputs"][e["task_output"]]
+    logits = np.array(out["data"], np.float32)
+    classes = out["shape"][1]
+    want = np.array(e["mask"]["data"])
+    tied = logits.reshape(classes, -1).copy()  # numpy takes the first maximum (and first NaN)
+    tied[:, :5] = 1.0
+    tied[1, 5] = np.nan
+    for data, mask in ((logits, want), (tied.reshape(-1), tied.argmax(0))):
+        text = f"segmentation\n{_bits(data)}\n{classes}\n{' '.join(str(int(v)) for v in want)}\n"
+        mask_line, agreement = harness(text).splitlines()
+        got = np.array([int(v) for v in mask_line.split()])
+        assert np.array_equal(got, np.asarray(mask).reshape(-1))
+        assert float(agreement) == pytest.approx(float((got == want).mean()))
+
+
+def _python(boxes, scores, spec) -> list:
+    from deploy_studio.core.tasks.detection import postprocess
+
+    (d,) = postprocess([boxes[None], scores[None]], ["boxes", "scores"], spec)
+    return [
+        (int(c), np.float32(s), [np.float32(v) for v in b])
+        for b, s, c in zip(d.boxes, d.scores, d.labels, strict=True)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["detection", "det-tensors"])
+def test_detection_postprocess_in_swift_matches_python(runs, harness, name):
+    from deploy_studio.core.tasks.detection import PostProcess
+
+    project, report = runs[name]
+    e = _expected(project)
+    boxes = np.array(e["outputs"][0]["data"], np.float32).reshape(-1, 4)
+    scores = np.array(e["outputs"][1]["data"], np.float32).reshape(len(boxes), -1)
+    declared = PostProcess.from_dict(report["model"]["task"]["postprocess"])
+    rng = np.random.default_rng(0)
+    logits = np.log(np.clip(scores, 1e-6, 1)).astype(np.float32)
+    tied = (np.round(scores * 4) / 4).astype(np.float32)  # many equal scores: tie-breaking
+    jitter = (boxes + rng.normal(0, 3, boxes.shape)).astype(np.float32)
+    cases = [
+        (boxes, scores, declared),
+        (boxes, logits, PostProcess(score_threshold=0.3, activation="softmax")),
+        (boxes, logits, PostProcess(score_threshold=0.1, activation="sigmoid", background=-1)),
+        (jitter, tied, PostProcess(score_threshold=0.2, iou_threshold=0.1)),
+        (jitter, tied, PostProcess(score_threshold=0.0, topk_candidates=2)),
+        (jitter, scores, PostProcess(score_threshold=0.05, class_agnostic=True, iou_threshold=0.0)),
+        (jitter, scores, PostProcess(score_threshold=0.01, max_detections=3, background=2)),
+    ]
+    lines = ["detection"]
+    for b, s, spec in cases:
+        head = " ".join(
+            [
+                _bits([spec.score_threshold]),
+                repr(spec.iou_threshold),
+                str(spec.max_detections),
+                str(spec.background),
+                spec.activation,
+                "1" if spec.class_agnostic else "0",
+                str(spec.topk_candidates),
+            ]
+        )
+        lines += [head, _bits(b.reshape(-1)), _bits(s.reshape(-1))]
+    got_lines = harness("\n".join(lines) + "\n").split("\n")
+    for i, (b, s, spec) in enumerate(cases):
+        want = _python(b, s, spec)
+        got = []
+        for item in filter(None, got_lines[i].split(";")):
+            v = [int(x) for x in item.split()]
+            as_f = [struct.unpack("<f", struct.pack("<I", x & 0xFFFFFFFF))[0] for x in v[1:]]
+            got.append((v[0], np.float32(as_f[0]), [np.float32(x) for x in as_f[1:]]))
+        assert [g[0] for g in got] == [w[0] for w in want], (i, spec)
+        for (_, gs, gb), (_, ws, wb) in zip(got, want, strict=True):
+            assert gb == wb, (i, spec)  # the very boxes (copied, never recomputed)
+            assert abs(gs - ws) <= 1e-6, (i, spec, gs, ws)  # exp: Double vs numpy's float32
+    # the declared spec reproduces expected.json's detections
+    assert [w[0] for w in _python(boxes, scores, declared)] == [d["label"] for d in e["detections"]]
