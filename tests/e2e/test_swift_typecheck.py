@@ -2,7 +2,8 @@
 
 A Swift 6.0.3 compiler (Debian 13's ``swiftlang``, in a chroot that ``scripts/swift_toolchain.sh``
 builds once) type-checks every generated ``.swift`` file that imports no UI framework
-(``AppInfo``, ``SelfTest``, ``Classifier``, ``Preprocess``) for the ExecuTorch and Core ML
+(``AppInfo``, ``SelfTest``, ``Classifier``, ``Preprocess``, ``TaskSpec``, ``Segmentation``,
+``Detection``, ``SampleInputs``) for the ExecuTorch and Core ML
 runtimes and the hostile names of ``test_templates_ios.py``, against stubs of ExecuTorch 1.5.0's
 Swift API, Core ML and Core Graphics (``tests/e2e/stubs/swift/``; Foundation is the
 toolchain's swift-corelibs-foundation). Files importing SwiftUI or UIKit stay parse-only (no
