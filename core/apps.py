@@ -171,6 +171,7 @@ APPS_ISSUE = "app projects for multi-input / token models arrive with the apps i
 
 APP_TASKS = {
     "android": ("classification", "segmentation", "detection"),
+    "ios": ("classification", "segmentation", "detection"),
 }
 """Platform -> the tasks its image app serves (others: image classifiers only)."""
 
@@ -242,6 +243,44 @@ def web_task_refusal(session: Session) -> str | None:
     return None
 
 
+IOS_TASK_DTYPES = ("float32", "float64", "int64", "int32", "int8", "uint8", "bool")
+"""Input dtypes the iOS app feeds from the bundled sample (ExecuTorch ``Tensor<T>``)."""
+
+
+def ios_task_refusal(session: Session, runtime: str | None = None) -> str | None:
+    """Why the iOS app cannot serve this model from its sample's input tensors, or None.
+
+    Like :func:`web_task_refusal`: models :func:`app_refusal` refuses for iOS (no images,
+    several / token inputs, another task) are fed the bundled sample's tensors
+    (``sample_inputs.json``); segmentation shows the mask, detection the boxes, others every
+    output. ExecuTorch only: Core ML has no int64 / bool inputs.
+    """
+    if runtime == "coreml":
+        return (
+            "the iOS Core ML app feeds one preprocessed image; models fed their sample's "
+            "tensors run on ExecuTorch (try: the executorch runtime for the iOS template)"
+        )
+    if session.preprocess.audio is not None:
+        return (
+            "iOS apps for audio models arrive with the apps issue (try: ship the artifacts "
+            "from artifacts/ with preprocess.json's audio spec and call them from your own app)"
+        )
+    sig = session.model.signature
+    odd = [i for i in sig.inputs if i.dtype not in IOS_TASK_DTYPES]
+    if odd:
+        return (
+            f"the iOS app feeds {', '.join(IOS_TASK_DTYPES)} inputs; this model takes "
+            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
+        )
+    out = sig.task_output
+    if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
+        return (
+            "the iOS app draws a segmentation mask from per-pixel logits [1, classes, H, W]; "
+            f"the task output {out.name!r} is {list(out.shape)}"
+        )
+    return None
+
+
 def web_app_kind(task: str) -> str:
     """The Web page's view of a task-page model: ``segmentation``, ``detection`` or ``tensors``."""
     return task if task in ("segmentation", "detection") else "tensors"
@@ -307,6 +346,11 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
         columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
         labels = _class_names(session, max([columns, *[int(v) + 1 for v in det.labels]]))
         expected["output_names"] = list(task_names)
+        expected["outputs_at"] = {  # the iOS app reads its outputs by index
+            k: find_output(task_names, getattr(task.spec, k))
+            for k in ("boxes", "scores", "labels")
+            if getattr(task.spec, k)
+        }
         expected["detections"] = [
             {"box": [float(v) for v in b], "score": float(s), "label": int(c)}
             for b, s, c in zip(det.boxes, det.scores, det.labels, strict=True)
@@ -357,7 +401,14 @@ def _web_task_app(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx:
             postprocess=parts["postprocess"],
         )
         target = out_dir / "apps" / f"{t.platform}-{runtime}"
-        render_project(t.platform, runtime, bundle, target, reporter=ctx["reporter"])
+        options = (
+            {"executorch_ios_branch": recipe.export.ios_branch}
+            if t.platform == "ios" and recipe.export.ios_branch
+            else None
+        )
+        render_project(
+            t.platform, runtime, bundle, target, options=options, reporter=ctx["reporter"]
+        )
         if audio:  # audio_spec.js and assets/sample.wav
             from deploy_studio.core import __version__
             from deploy_studio.core.templates.web_audio import write_audio_files
@@ -389,17 +440,26 @@ def export_apps(
     }
     # The Web page serves the other tasks and inputs (task pages); Android and iOS do not yet.
     web_refused = web_task_refusal(session) if refused else None
+    # iOS feeds the sample's tensors to what its image app refuses (ios_task_refusal)
+    ios_refused = {
+        t.runtime: ios_task_refusal(session, t.runtime or default_runtime("ios"))
+        for t in recipe.export.templates
+        if t.platform == "ios" and refused and own["ios"]
+    }
     if (
         refused
         and all(own.values())
         and (web_refused or all(t.platform != "web" for t in recipe.export.templates))
+        and all(ios_refused.values())
     ):
         return [
             {
                 "platform": t.platform,
                 "runtime": t.runtime or default_runtime(t.platform),
                 "path": None,
-                "error": (web_refused or refused) if t.platform == "web" else own[t.platform],
+                "error": (web_refused or refused)
+                if t.platform == "web"
+                else (ios_refused.get(t.runtime) or own[t.platform]),
             }
             for t in recipe.export.templates
         ], []
@@ -424,14 +484,17 @@ def export_apps(
         for t in recipe.export.templates:
             runtime = t.runtime or default_runtime(t.platform)
             if refused and own[t.platform]:  # a Web task page; other platforms refuse it
+                tensors = t.platform == "web" or (
+                    t.platform == "ios" and not ios_refused.get(t.runtime)
+                )
                 entries.append(
                     _web_task_app(recipe, t, runtime, rows, added, web_ctx)
-                    if t.platform == "web"
+                    if tensors
                     else {
                         "platform": t.platform,
                         "runtime": runtime,
                         "path": None,
-                        "error": own[t.platform],
+                        "error": ios_refused.get(t.runtime) or own[t.platform],
                     }
                 )
                 continue

@@ -2,7 +2,8 @@
 
 A Swift 6.0.3 compiler (Debian 13's ``swiftlang``, in a chroot that ``scripts/swift_toolchain.sh``
 builds once) type-checks every generated ``.swift`` file that imports no UI framework
-(``AppInfo``, ``SelfTest``, ``Classifier``, ``Preprocess``) for the ExecuTorch and Core ML
+(``AppInfo``, ``SelfTest``, ``Classifier``, ``Preprocess``, ``TaskSpec``, ``Segmentation``,
+``Detection``, ``SampleInputs``) for the ExecuTorch and Core ML
 runtimes and the hostile names of ``test_templates_ios.py``, against stubs of ExecuTorch 1.5.0's
 Swift API, Core ML and Core Graphics (``tests/e2e/stubs/swift/``; Foundation is the
 toolchain's swift-corelibs-foundation). Files importing SwiftUI or UIKit stay parse-only (no
@@ -34,7 +35,16 @@ REPO = Path(__file__).resolve().parents[2]
 STUBS = Path(__file__).parent / "stubs" / "swift"
 STUB_MODULES = ["ExecuTorch", "CoreML", "CoreGraphics"]
 UI_MODULES = {"SwiftUI", "UIKit"}
-TYPECHECKED = {"AppInfo.swift", "SelfTest.swift", "Classifier.swift", "Preprocess.swift"}
+TYPECHECKED = {
+    "AppInfo.swift",
+    "SelfTest.swift",
+    "Classifier.swift",
+    "Preprocess.swift",
+    "TaskSpec.swift",
+    "Segmentation.swift",
+    "Detection.swift",
+    "SampleInputs.swift",
+}
 PARSE_ONLY = {"App.swift", "ContentView.swift", "ClassifierModel.swift", "CameraPicker.swift"}
 IMPORT = re.compile(r"^import\s+(\w+)", re.M)
 

@@ -35,6 +35,47 @@ final class Classifier {
         let output = try Tensor<Float>(module.forward(tensor))
         return output.scalars()
     }
+
+    /// One forward pass, every output as floats (segmentation / detection: the task's
+    /// outputs are found by index, TaskSpec.swift). Integer outputs (labels) are converted.
+    func runAll(_ input: [Float]) throws -> [[Float]] {
+        let tensor = Tensor<Float>(input, shape: AppInfo.inputShape)
+        let values: [Value] = try module.forward(tensor)
+        return try values.map { value in
+            if let t: Tensor<Float> = value.tensor() { return t.scalars() }
+            if let t: Tensor<Int64> = value.tensor() { return t.scalars().map { Float($0) } }
+            if let t: Tensor<Int32> = value.tensor() { return t.scalars().map { Float($0) } }
+            throw ClassifierError.badOutput("an output is not a float or integer tensor")
+        }
+    }
+
+    /// One forward pass on the bundled sample's tensors, each in its own dtype (int64 token
+    /// ids as Tensor<Int64>, a mask as Tensor<Bool>...); every output as floats.
+    func runTensors(_ inputs: [SampleTensor]) throws -> [[Float]] {
+        let tensors: [ValueConvertible] = try inputs.map { try Self.tensor($0) }
+        let values: [Value] = try module.forward(tensors)
+        return try values.map { value in
+            if let t: Tensor<Float> = value.tensor() { return t.scalars() }
+            if let t: Tensor<Int64> = value.tensor() { return t.scalars().map { Float($0) } }
+            if let t: Tensor<Int32> = value.tensor() { return t.scalars().map { Float($0) } }
+            if let t: Tensor<Double> = value.tensor() { return t.scalars().map { Float($0) } }
+            if let t: Tensor<Bool> = value.tensor() { return t.scalars().map { $0 ? 1 : 0 } }
+            throw ClassifierError.badOutput("an output is not a float, integer or bool tensor")
+        }
+    }
+
+    private static func tensor(_ s: SampleTensor) throws -> ValueConvertible {
+        switch s.dtype {
+        case "float32": return Tensor<Float>(s.data.map { Float($0) }, shape: s.shape)
+        case "float64": return Tensor<Double>(s.data, shape: s.shape)
+        case "int64": return Tensor<Int64>(s.data.map { Int64($0) }, shape: s.shape)
+        case "int32": return Tensor<Int32>(s.data.map { Int32($0) }, shape: s.shape)
+        case "int8": return Tensor<Int8>(s.data.map { Int8($0) }, shape: s.shape)
+        case "uint8": return Tensor<UInt8>(s.data.map { UInt8($0) }, shape: s.shape)
+        case "bool": return Tensor<Bool>(s.data.map { $0 != 0 }, shape: s.shape)
+        default: throw ClassifierError.badOutput("input \(s.name) has dtype \(s.dtype), which the app cannot feed")
+        }
+    }
 {% else %}    private let model: MLModel
     private let inputName: String
     private let outputName: String
@@ -65,5 +106,49 @@ final class Classifier {
             throw ClassifierError.badOutput("\(outputName) is not a multi-array")
         }
         return (0..<output.count).map { output[$0].floatValue }
+    }
+
+    /// One forward pass, every output as floats, in the desktop's output order
+    /// (TaskSpec.outputNames; else the outputs sorted by name).
+    func runAll(_ input: [Float]) throws -> [[Float]] {
+        let shape = AppInfo.inputShape.map { NSNumber(value: $0) }
+        let array = try MLMultiArray(shape: shape, dataType: .float32)
+        for (i, value) in input.enumerated() { array[i] = NSNumber(value: value) }
+        let features = try MLDictionaryFeatureProvider(
+            dictionary: [inputName: MLFeatureValue(multiArray: array)])
+        let result = try model.prediction(from: features)
+        let available = model.modelDescription.outputDescriptionsByName.keys.sorted()
+        let names = TaskSpec.outputNames.allSatisfy(available.contains) && !TaskSpec.outputNames.isEmpty
+            ? TaskSpec.outputNames : available
+        return try names.map { name in
+            guard let output = result.featureValue(for: name)?.multiArrayValue else {
+                throw ClassifierError.badOutput("\(name) is not a multi-array")
+            }
+            return (0..<output.count).map { output[$0].floatValue }
+        }
+    }
+
+    /// One forward pass on the bundled sample's tensors by input name (Core ML takes
+    /// float32 / int32 multi-arrays: integers and booleans are fed as int32).
+    func runTensors(_ inputs: [SampleTensor]) throws -> [[Float]] {
+        var features: [String: Any] = [:]
+        for s in inputs {
+            let float = s.dtype.hasPrefix("float")
+            let array = try MLMultiArray(shape: s.shape.map { NSNumber(value: $0) }, dataType: float ? .float32 : .int32)
+            for (i, v) in s.data.enumerated() {
+                array[i] = float ? NSNumber(value: Float(v)) : NSNumber(value: Int32(v))
+            }
+            features[s.name] = MLFeatureValue(multiArray: array)
+        }
+        let result = try model.prediction(from: MLDictionaryFeatureProvider(dictionary: features))
+        let available = model.modelDescription.outputDescriptionsByName.keys.sorted()
+        let names = TaskSpec.outputNames.allSatisfy(available.contains) && !TaskSpec.outputNames.isEmpty
+            ? TaskSpec.outputNames : available
+        return try names.map { name in
+            guard let output = result.featureValue(for: name)?.multiArrayValue else {
+                throw ClassifierError.badOutput("\(name) is not a multi-array")
+            }
+            return (0..<output.count).map { output[$0].floatValue }
+        }
     }
 {% endif %}}

@@ -10,10 +10,22 @@ final class ClassifierModel: ObservableObject {
     @Published var top: [LabeledProbability] = []
     @Published var latencyMs: Double?
     @Published var selfTest: SelfTestResult?
+    /// Segmentation: the image with the mask over it, and the classes it shows.
+    @Published var maskImage: UIImage?
+    @Published var legend: [(label: String, color: UInt32, pixels: Int)] = []
+    /// Detection: the boxes (input pixels), with labels and scores.
+    @Published var detections: [Detection] = []
+    @Published var labels: [String] = []
+    /// Segmentation / detection: the self-test's agreement with the desktop.
+    @Published var taskTest: TaskOutcome?
 
     private let worker = ClassifierWorker()
 
     func runSample() async {
+        if TaskSpec.feedsTensors {
+            await runTensors()
+            return
+        }
         guard let url = Bundle.main.url(forResource: "sample", withExtension: "png"),
               let image = UIImage(contentsOfFile: url.path)
         else {
@@ -31,6 +43,14 @@ final class ClassifierModel: ObservableObject {
             status = "Error: the image could not be read"
             return
         }
+        if TaskSpec.feedsTensors {
+            status = "This model takes tensors, not images: the app runs the bundled sample's"
+            return
+        }
+        if TaskSpec.task != "classification" {
+            await runTask(cgImage, isSample: isSample)
+            return
+        }
         do {
             let outcome = try await worker.classify(cgImage, isSample: isSample)
             top = outcome.top
@@ -39,6 +59,74 @@ final class ClassifierModel: ObservableObject {
             status = "Prediction: " + (outcome.top.first?.label ?? "–")
         } catch {
             status = "Error: " + error.localizedDescription
+        }
+    }
+
+    /// A model fed the bundled sample's tensors (sample_inputs.json): its mask, boxes or
+    /// every output, and the self-test against the desktop's outputs.
+    func runTensors() async {
+        source = "bundled sample tensors"
+        status = "Running the model…"
+        do {
+            let (outcome, latency, labels, described) = try await worker.runTensors()
+            self.labels = labels
+            source = described
+            latencyMs = latency
+            taskTest = outcome
+            detections = outcome.detections
+            show(outcome, labels: labels, pixels: nil)
+        } catch {
+            status = "Error: " + error.localizedDescription
+        }
+    }
+
+    private func show(_ outcome: TaskOutcome, labels: [String], pixels: (rgba: [UInt8], width: Int, height: Int)?) {
+        if TaskSpec.kind == "segmentation" {
+            let name = { (i: Int) in i < labels.count ? labels[i] : String(i) }
+            legend = SegmentationMask.legend(outcome.mask).map {
+                (label: name($0.label), color: SegmentationMask.color($0.label), pixels: $0.pixels)
+            }
+            let canvas = pixels ?? (
+                rgba: [UInt8](repeating: 0, count: TaskSpec.maskWidth * TaskSpec.maskHeight * 4),
+                width: TaskSpec.maskWidth, height: TaskSpec.maskHeight
+            )
+            maskImage = Self.overlay(canvas, mask: outcome.mask)
+            status = "Mask: " + legend.prefix(3).map(\.label).joined(separator: ", ")
+        } else if TaskSpec.kind == "detection" {
+            status = "\(outcome.detections.count) detection(s)"
+        } else {
+            status = "\(outcome.outputs.count) output(s)"
+        }
+    }
+
+    /// Segmentation / detection: the mask over the image with its legend, or the boxes.
+    private func runTask(_ cgImage: CGImage, isSample: Bool) async {
+        do {
+            let (outcome, latency, labels, pixels) = try await worker.runTask(cgImage, isSample: isSample)
+            self.labels = labels
+            latencyMs = latency
+            if isSample, outcome.passed != nil { taskTest = outcome }
+            detections = outcome.detections
+            show(outcome, labels: labels, pixels: pixels)
+        } catch {
+            status = "Error: " + error.localizedDescription
+        }
+    }
+
+    /// The model-size input image (RGBA) with the mask blended over it.
+    private static func overlay(_ pixels: (rgba: [UInt8], width: Int, height: Int), mask: [Int]) -> UIImage? {
+        var rgba = SegmentationMask.overlay(
+            pixels.rgba, width: pixels.width, height: pixels.height, mask: mask,
+            maskWidth: TaskSpec.maskWidth, maskHeight: TaskSpec.maskHeight
+        )
+        let space = CGColorSpaceCreateDeviceRGB()
+        return rgba.withUnsafeMutableBytes { buffer -> UIImage? in
+            guard let context = CGContext(
+                data: buffer.baseAddress, width: pixels.width, height: pixels.height,
+                bitsPerComponent: 8, bytesPerRow: pixels.width * 4, space: space,
+                bitmapInfo: CGImageAlphaInfo.noneSkipLast.rawValue
+            ), let image = context.makeImage() else { return nil }
+            return UIImage(cgImage: image)
         }
     }
 
@@ -61,6 +149,52 @@ actor ClassifierWorker {
     }
 
     private var classifier: Classifier?
+    private var taskExpected: TaskExpected?
+
+    /// The bundled sample's tensors through the model: the task's result and self-test, the
+    /// median latency, the class names and what was fed.
+    func runTensors() throws -> (TaskOutcome, Double, [String], String) {
+        if classifier == nil {
+            labels = try BundledData.labels()
+            taskExpected = try TaskResult.expected()
+            classifier = try Classifier()
+        }
+        guard let classifier else { throw ClassifierError.badOutput("no model") }
+        let inputs = try SampleInputs.load()
+        let outputs = try classifier.runTensors(inputs)
+        for _ in 0..<AppInfo.warmupRuns { _ = try classifier.runTensors(inputs) }
+        var times: [Double] = []
+        for _ in 0..<AppInfo.benchmarkRuns {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try classifier.runTensors(inputs)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let outcome = try TaskResult.evaluate(outputs, expected: taskExpected)
+        return (outcome, SelfTest.median(times), labels, SampleInputs.describe(inputs))
+    }
+
+    /// Segmentation / detection: every output, the task's result and its self-test, the
+    /// median latency, the class names and the model-size image (RGBA) the mask is drawn on.
+    func runTask(_ image: CGImage, isSample: Bool) throws -> (TaskOutcome, Double, [String], (rgba: [UInt8], width: Int, height: Int)) {
+        if classifier == nil {
+            labels = try BundledData.labels()
+            taskExpected = try TaskResult.expected()
+            classifier = try Classifier()
+        }
+        guard let classifier else { throw ClassifierError.badOutput("no model") }
+        guard let pixels = Preprocess.pixels(of: image) else { throw ClassifierError.badImage }
+        let input = Preprocess.toInput(pixels)
+        let outputs = try classifier.runAll(input)
+        for _ in 0..<AppInfo.warmupRuns { _ = try classifier.runAll(input) }
+        var times: [Double] = []
+        for _ in 0..<AppInfo.benchmarkRuns {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try classifier.runAll(input)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let outcome = try TaskResult.evaluate(outputs, expected: isSample ? taskExpected : nil)
+        return (outcome, SelfTest.median(times), labels, Preprocess.rgba(of: image))
+    }
     private var labels: [String] = []
     private var expected: Expected?
 

@@ -17,7 +17,11 @@ struct ContentView: View {
                     Text(model.status)
                         .font(.callout)
                     preview
-                    predictions
+                    if TaskSpec.kind == "classification" {
+                        predictions
+                    } else {
+                        taskResult
+                    }
                     stats
                     buttons
                 }
@@ -39,13 +43,14 @@ struct ContentView: View {
 
     private var preview: some View {
         VStack(spacing: 4) {
-            if let image = model.image {
+            if let image = (TaskSpec.kind == "segmentation" ? model.maskImage : nil) ?? model.image {
                 Image(uiImage: image)
                     .resizable()
                     .interpolation(.none)
                     .scaledToFit()
                     .frame(width: 168, height: 168)
                     .background(Color.black)
+                    .overlay { if TaskSpec.kind == "detection" { boxes } }
                     .clipShape(RoundedRectangle(cornerRadius: 10))
             }
             Text(model.source)
@@ -76,6 +81,78 @@ struct ContentView: View {
         }
     }
 
+    /// Detection: each box (input pixels, scaled to the preview) with its label and score.
+    private var boxes: some View {
+        GeometryReader { geo in
+            let sx = geo.size.width / CGFloat(Preprocess.width)
+            let sy = geo.size.height / CGFloat(Preprocess.height)
+            ForEach(Array(model.detections.enumerated()), id: \.offset) { _, d in
+                let rect = CGRect(
+                    x: CGFloat(d.box[0]) * sx, y: CGFloat(d.box[1]) * sy,
+                    width: CGFloat(d.box[2] - d.box[0]) * sx, height: CGFloat(d.box[3] - d.box[1]) * sy
+                )
+                Rectangle()
+                    .stroke(color(SegmentationMask.color(d.label + 1)), lineWidth: 2)
+                    .frame(width: rect.width, height: rect.height)
+                    .position(x: rect.midX, y: rect.midY)
+                Text(String(format: "%@ %.2f", name(d.label), Double(d.score)))
+                    .font(.caption2.bold())
+                    .foregroundStyle(.white)
+                    .background(color(SegmentationMask.color(d.label + 1)))
+                    .position(x: rect.minX + 24, y: max(rect.minY - 6, 6))
+            }
+        }
+    }
+
+    /// Segmentation: the legend (classes in the mask, most pixels first); detection: the list
+    /// of boxes; both with the self-test's agreement with the desktop.
+    private var taskResult: some View {
+        VStack(alignment: .leading, spacing: 8) {
+            Text(TaskSpec.kind == "segmentation" ? "LEGEND" : TaskSpec.kind == "detection" ? "DETECTIONS" : "OUTPUTS")
+                .font(.caption)
+                .foregroundStyle(.secondary)
+            if TaskSpec.kind == "tensors" {
+                ForEach(Array((model.taskTest?.outputs ?? []).enumerated()), id: \.offset) { _, o in
+                    VStack(alignment: .leading, spacing: 2) {
+                        Text("\(o.name) (\(o.count) values)").font(.callout)
+                        Text(o.first.map { String(format: "%.4g", Double($0)) }.joined(separator: ", "))
+                            .font(.caption2.monospaced())
+                            .foregroundStyle(.secondary)
+                        Text(String(format: "max diff %.2e, cosine %.6f", Double(o.maxDiff), Double(o.cosine)))
+                            .font(.caption2)
+                            .foregroundStyle(o.within ? Color.green : Color.red)
+                    }
+                }
+            } else if TaskSpec.kind == "segmentation" {
+                ForEach(Array(model.legend.enumerated()), id: \.offset) { _, entry in
+                    HStack {
+                        RoundedRectangle(cornerRadius: 3).fill(color(entry.color)).frame(width: 14, height: 14)
+                        Text(entry.label).frame(maxWidth: .infinity, alignment: .leading)
+                        Text("\(entry.pixels) px").monospacedDigit().foregroundStyle(.secondary)
+                    }
+                }
+            } else {
+                ForEach(Array(model.detections.enumerated()), id: \.offset) { _, d in
+                    Text(String(format: "%@  %.2f  [%.0f, %.0f, %.0f, %.0f]", name(d.label), Double(d.score),
+                                Double(d.box[0]), Double(d.box[1]), Double(d.box[2]), Double(d.box[3])))
+                        .font(.caption)
+                        .monospacedDigit()
+                }
+            }
+        }
+    }
+
+    private func name(_ label: Int) -> String {
+        label >= 0 && label < model.labels.count ? model.labels[label] : String(label)
+    }
+
+    private func color(_ rgb: UInt32) -> Color {
+        Color(
+            red: Double((rgb >> 16) & 0xFF) / 255, green: Double((rgb >> 8) & 0xFF) / 255,
+            blue: Double(rgb & 0xFF) / 255
+        )
+    }
+
     private var stats: some View {
         HStack(alignment: .top) {
             VStack(alignment: .leading, spacing: 4) {
@@ -88,7 +165,14 @@ struct ContentView: View {
             .frame(maxWidth: .infinity, alignment: .leading)
             VStack(alignment: .leading, spacing: 4) {
                 Text("Self-test (bundled sample)").font(.caption).foregroundStyle(.secondary)
-                if let test = model.selfTest {
+                if let test = model.taskTest, let passed = test.passed {
+                    Text(passed ? "passed" : "failed")
+                        .font(.title3.bold())
+                        .foregroundStyle(passed ? Color.green : Color.red)
+                    Text(test.detail)
+                        .font(.caption2)
+                        .foregroundStyle(.secondary)
+                } else if let test = model.selfTest {
                     Text(test.passed ? "passed" : "failed")
                         .font(.title3.bold())
                         .foregroundStyle(test.passed ? Color.green : Color.red)
@@ -113,13 +197,14 @@ struct ContentView: View {
                 Label("Choose image", systemImage: "photo")
             }
             .buttonStyle(.borderedProminent)
+            .disabled(TaskSpec.feedsTensors)
             Button {
                 showCamera = true
             } label: {
                 Label("Take photo", systemImage: "camera")
             }
             .buttonStyle(.bordered)
-            .disabled(!UIImagePickerController.isSourceTypeAvailable(.camera))
+            .disabled(TaskSpec.feedsTensors || !UIImagePickerController.isSourceTypeAvailable(.camera))
             Button("Run sample") {
                 Task { await model.runSample() }
             }

@@ -54,6 +54,21 @@ enum Preprocess {
         return drawn ? buffer : nil
     }
 
+    /// The image at model size as RGBA bytes (what a segmentation mask is drawn over).
+    static func rgba(of image: CGImage) -> (rgba: [UInt8], width: Int, height: Int) {
+        var buffer = [UInt8](repeating: 0, count: width * height * 4)
+        let space = CGColorSpaceCreateDeviceRGB()
+        buffer.withUnsafeMutableBytes { raw in
+            guard let context = CGContext(
+                data: raw.baseAddress, width: width, height: height, bitsPerComponent: 8,
+                bytesPerRow: width * 4, space: space, bitmapInfo: CGImageAlphaInfo.noneSkipLast.rawValue
+            ) else { return }
+            context.interpolationQuality = .none
+            context.draw(image, in: drawRect(for: image))
+        }
+        return (rgba: buffer, width: width, height: height)
+    }
+
     /// 8-bit pixels at model size -> the model input, {{ pp.layout }}.
     static func toInput(_ pixels: [UInt8]) -> [Float] {
         let plane = width * height
