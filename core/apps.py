@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from deploy_studio.core.measure import softmax, topk
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import Recipe, VariantSpec
 from deploy_studio.core.session import Session
+from deploy_studio.core.templates.tolerance import precision_of, selftest_tolerance
 
 
 @contextlib.contextmanager
@@ -88,77 +90,6 @@ def expected_output(
         "topk": [[lab, p] for lab, p in top],
         "logits": [float(v) for v in logits],
         "probs": [float(v) for v in probs],
-    }
-
-
-# The self-test tolerance of a quantized / float16 program: its logits may move by this
-# fraction of the sample's logit range on the phone (other int8 kernels on ARM than on x86,
-# float16 on a GPU or Neural Engine) while its top-1 must stay the desktop's.
-RELATIVE_TOLERANCE = 0.25
-# fp32 programs: this many times the max |diff| vs the original measured on the desktop, and
-# never below ABSOLUTE_FLOOR (float32 kernels differ in summation order between CPUs).
-ABSOLUTE_FACTOR = 10.0
-ABSOLUTE_FLOOR = 1e-3
-
-
-def _precision(row: dict) -> str | None:
-    """What makes this variant's numbers differ by more than float32 rounding, or None."""
-    for step in row.get("steps") or []:
-        if step.get("kind") == "quantize":
-            return str(step.get("mode") or "int8-static")
-    if row.get("format") == "coreml":
-        return "coreml"
-    return None
-
-
-def selftest_tolerance(row: dict, logits: list[float]) -> dict:
-    """How far the app's logits for the sample may be from ``logits`` (the desktop's), derived
-    from what the desktop measured for ``row`` (its parity, steps and format).
-
-    Returns ``{"kind", "abs", "rel", "reason"}`` (written into expected.json): ``kind``
-    ``"absolute"`` (fp32: same top-1 and max |diff| <= ``abs``) or ``"top1+relative"`` (int8,
-    float16, Core ML: same top-1 and max |diff| <= ``rel`` x the logit range = ``abs``).
-    """
-    parity = row.get("parity") or {}
-    measured = parity.get("max_abs_diff")
-    snr, agreement = parity.get("snr_db"), parity.get("top1_agreement")
-    desktop = []
-    if measured is not None:
-        desktop.append(f"max |diff| vs the original {measured:.2g}")
-    if snr is not None:
-        desktop.append(f"SNR {snr:.1f} dB")
-    if agreement is not None:
-        desktop.append(f"top-1 agreement {agreement:.0%}")
-    measured_text = f" (desktop: {', '.join(desktop)})" if desktop else ""
-    precision = _precision(row)
-    if precision is None:
-        bound = max(ABSOLUTE_FLOOR, ABSOLUTE_FACTOR * float(measured or 0.0))
-        return {
-            "kind": "absolute",
-            "abs": bound,
-            "rel": None,
-            "reason": (
-                f"fp32 {row.get('format')} program: max |diff| <= {bound:.2g} "
-                f"({ABSOLUTE_FACTOR:g} x the desktop's max |diff| vs the original, at least "
-                f"{ABSOLUTE_FLOOR:g}){measured_text}"
-            ),
-        }
-    span = float(max(logits) - min(logits)) if logits else 0.0
-    rel = RELATIVE_TOLERANCE
-    if measured is not None and span > 0 and 2 * measured > rel * span:
-        rel = min(1.0, 2 * float(measured) / span)  # twice what the desktop already saw
-    why = {
-        "coreml": "Core ML may run in float16 on the GPU / Neural Engine",
-        "fp16": "float16 kernels differ between devices",
-    }.get(precision, "int8 kernels differ between x86 and ARM (XNNPACK, ONNX Runtime)")
-    return {
-        "kind": "top1+relative",
-        "abs": rel * span,
-        "rel": rel,
-        "reason": (
-            f"{precision} {row.get('format')} program: {why}; the top-1 must be the desktop's "
-            f"and max |diff| <= {rel:.2g} x the logit range ({rel * span:.3g}){measured_text}"
-        ),
     }
 
 
@@ -320,7 +251,7 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
         finally:
             runner.close()
     names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
-    task = session.task
+    task: Any = session.task  # a Detection here: its spec and post-processing
     kind = web_app_kind(task.name)
     at = min(task.output, len(outputs) - 1)
     expected: dict = {
@@ -465,7 +396,7 @@ def export_apps(
         ], []
     labels = session.labels
     sample_i = int(session.eval_idx[0]) if len(session.eval_idx) else 0
-    pixels = session.dataset.images[sample_i] if session.dataset.has_images else None
+    pixels: Any = session.dataset.images[sample_i] if session.dataset.has_images else None
     rows = list(report["variants"])
     added: list[dict] = []
     entries = []
@@ -536,7 +467,7 @@ def export_apps(
                     delegates=list(row.get("delegates") or []),
                     task=session.task.name if refused else "classification",
                     postprocess=(
-                        session.task.spec.to_dict()
+                        cast(Any, session.task).spec.to_dict()
                         if refused and session.task.name == "detection"
                         else None
                     ),
@@ -589,10 +520,10 @@ def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.n
             outputs = [np.asarray(o) for o in runner.run_all([x])]
         finally:
             runner.close()
-    task = session.task
+    task: Any = session.task  # a Detection here: its spec and post-processing
     names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
     at = min(task.output, len(outputs) - 1)
-    fp32 = _precision(row) is None
+    fp32 = precision_of(row) is None
     floor = AGREEMENT_FP32 if fp32 else AGREEMENT_OTHER
     what = "pixel agreement" if task.name == "segmentation" else "matched-box agreement"
     expected: dict = {
@@ -604,7 +535,7 @@ def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.n
             "kind": what,
             "min": floor,
             "reason": (
-                f"{'fp32' if fp32 else _precision(row)} {row.get('format')} program: {what} "
+                f"{'fp32' if fp32 else precision_of(row)} {row.get('format')} program: {what} "
                 f"with the desktop >= {floor:g}"
             ),
         },
@@ -622,7 +553,7 @@ def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.n
             for k in ("boxes", "scores", "labels")
             if getattr(task.spec, k)
         }
-        boxes, scores = outputs[idx["boxes"]], outputs[idx["scores"]]
+        boxes, scores = outputs[idx["boxes"] or 0], outputs[idx["scores"] or 0]
         columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
         expected["output_names"] = list(task_names)
         expected["outputs_at"] = idx

@@ -85,7 +85,7 @@ def pcm32_wav(samples: np.ndarray, rate: int) -> bytes:
 def audio_expected(expected: dict, labels: list[str], row: dict) -> dict:
     """The task page's ``expected.json`` plus what the classifier self-test reads: ``logits``,
     ``top1_index``, ``top1`` and the variant's ``tolerance``."""
-    from deploy_studio.core.apps import selftest_tolerance
+    from deploy_studio.core.templates.tolerance import selftest_tolerance
 
     out = expected["outputs"][expected.get("task_output", 0)]
     logits = [float(v) for v in out["data"]]
