@@ -29,7 +29,7 @@ def quiet():
 
 def calibration_note(ctx, n: int) -> str:
     """What ``n`` calibration samples were (real data, or the random source's noise)."""
-    if ctx.dataset.labels is None or ctx.dataset.name == "random":
+    if ctx.dataset.name == "random":
         return (
             f"calibrated on {n} samples of random data (the 'random' data source): int8 "
             "ranges may not match real inputs, so accuracy after quantization is unknown"

@@ -140,6 +140,7 @@ def test_a_segmentation_model_is_scored_by_mean_iou_and_pixel_agreement(tmp_path
         floor = 0.97 if name.endswith("8") else 0.999
         assert par["agreement"] >= floor, (name, par)
         assert acc["metric_drop"] <= 0.05, (name, acc)
+    assert any(n.startswith("calibrated on 16 real samples") for n in rows["p8"]["notes"])
     verdicts = [g for g in report["gates"] if g["gate"] == "max_metric_drop"]
     assert len(verdicts) == len(rows) and all(g["status"] == "passed" for g in verdicts)
     html = (tmp_path / "out" / "report.html").read_text()
