@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -97,121 +97,6 @@ def _with_tolerance(row: dict, expected: dict) -> dict:
     return {**expected, "tolerance": selftest_tolerance(row, expected.get("logits") or [])}
 
 
-APPS_ISSUE = "app projects for multi-input / token models arrive with the apps issue"
-
-
-APP_TASKS = {
-    "android": ("classification", "segmentation", "detection"),
-    "ios": ("classification", "segmentation", "detection"),
-}
-"""Platform -> the tasks its image app serves (others: image classifiers only)."""
-
-
-def app_refusal(session: Session, platform: str | None = None) -> str | None:
-    """Why the app templates (single-input image classifiers) cannot ship this model, or None.
-
-    The templates feed one preprocessed image and show a classifier's first output: a model
-    of another task, a model with several inputs, an input that is not an image, data without images, or a task output
-    that is not the first output is refused with a message instead of a broken project.
-    """
-    sig = session.model.signature
-    task = session.task.name
-    if task not in APP_TASKS.get(platform or "", ("classification",)):
-        return (
-            f"app projects for {task} models arrive with the apps issue: the app templates "
-            "show a classifier's top classes (try: ship the artifacts from artifacts/ with the "
-            "report's preprocessing and post-processing specs, and call them from your own app)"
-        )
-    if len(sig.inputs) > 1 or not sig.is_image:
-        return (
-            f"{APPS_ISSUE}: this model takes {sig.describe_inputs()}, the app templates feed "
-            "one image (try: ship the artifacts from artifacts/ and call them from your own app)"
-        )
-    if not session.dataset.has_images:
-        return (
-            f"{APPS_ISSUE}: the data ({session.dataset.name}) has no images for the apps' "
-            "sample and self-test (try: an image data source such as imagefolder:DIR)"
-        )
-    if sig.task != 0 and task != "detection":  # a detector's outputs are found by name
-        return (
-            "app projects for models whose task output is not their first output arrive with "
-            f"the apps issue: the app templates read the first output ({sig.output_names[0]!r}), "
-            f"the task output is {sig.output_names[sig.task]!r} (try: return it first from "
-            "forward())"
-        )
-    return None
-
-
-WEB_TASK_DTYPES = ("float32", "float64", "int64", "int32", "int8", "uint8", "bool")
-"""Input dtypes the Web page feeds from the bundled sample (onnxruntime-web tensors)."""
-
-
-def web_task_refusal(session: Session) -> str | None:
-    """Why the Web page cannot serve this model through its task pages, or None.
-
-    The Web page serves models :func:`app_refusal` refuses (another task, several inputs,
-    token or tabular inputs, data without images) by feeding the bundled sample's input
-    tensors: segmentation shows the mask, detection the post-processed boxes, any other model
-    a summary of every output.
-    """
-    sig = session.model.signature
-    if session.preprocess.audio is not None:  # WAV files and recordings (web_audio.py)
-        from deploy_studio.core.templates.web_audio import web_audio_refusal
-
-        return web_audio_refusal(session)
-    odd = [i for i in sig.inputs if i.dtype not in WEB_TASK_DTYPES]
-    if odd:
-        return (
-            f"the web app feeds {', '.join(WEB_TASK_DTYPES)} inputs; this model takes "
-            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
-        )
-    out = sig.task_output
-    if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
-        return (
-            "the web app draws a segmentation mask from per-pixel logits [1, classes, H, W]; "
-            f"the task output {out.name!r} is {list(out.shape)}"
-        )
-    return None
-
-
-IOS_TASK_DTYPES = ("float32", "float64", "int64", "int32", "int8", "uint8", "bool")
-"""Input dtypes the iOS app feeds from the bundled sample (ExecuTorch ``Tensor<T>``)."""
-
-
-def ios_task_refusal(session: Session, runtime: str | None = None) -> str | None:
-    """Why the iOS app cannot serve this model from its sample's input tensors, or None.
-
-    Like :func:`web_task_refusal`: models :func:`app_refusal` refuses for iOS (no images,
-    several / token inputs, another task) are fed the bundled sample's tensors
-    (``sample_inputs.json``); segmentation shows the mask, detection the boxes, others every
-    output. ExecuTorch only: Core ML has no int64 / bool inputs.
-    """
-    if runtime == "coreml":
-        return (
-            "the iOS Core ML app feeds one preprocessed image; models fed their sample's "
-            "tensors run on ExecuTorch (try: the executorch runtime for the iOS template)"
-        )
-    if session.preprocess.audio is not None:
-        return (
-            "iOS apps for audio models arrive with the apps issue (try: ship the artifacts "
-            "from artifacts/ with preprocess.json's audio spec and call them from your own app)"
-        )
-    sig = session.model.signature
-    odd = [i for i in sig.inputs if i.dtype not in IOS_TASK_DTYPES]
-    if odd:
-        return (
-            f"the iOS app feeds {', '.join(IOS_TASK_DTYPES)} inputs; this model takes "
-            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
-        )
-    out = sig.task_output
-    if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
-        return (
-            "the iOS app draws a segmentation mask from per-pixel logits [1, classes, H, W]; "
-            f"the task output {out.name!r} is {list(out.shape)}"
-        )
-    return None
-
-
 def web_app_kind(task: str) -> str:
     """The Web page's view of a task-page model: ``segmentation``, ``detection`` or ``tensors``."""
     return task if task in ("segmentation", "detection") else "tensors"
@@ -292,65 +177,120 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
     return {"expected": expected, "labels": labels, "inputs": sample, "postprocess": postprocess}
 
 
-def _web_task_app(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict) -> dict:
-    """Render the Web task page of template entry ``t`` (see :func:`web_task_refusal`)."""
-    from deploy_studio.core.templates import PLATFORMS, AppBundle, render_project
+def _pick_or_build(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict) -> dict:
+    """The report row ``t``'s app ships (built as fp32 now when nobody built its format)."""
+    from deploy_studio.core.templates import PLATFORMS
 
-    session, out_dir, report = ctx["session"], ctx["out_dir"], ctx["report"]
-    entry = {"platform": t.platform, "runtime": runtime, "path": None}
-    try:
-        fmt = PLATFORMS[t.platform][runtime]
-        row = pick_variant(rows, fmt, t.variant or recipe.export.variant, report.get("gates"))
-        if t.variant and (row is None or row["name"] != t.variant):
-            raise StudioError(
-                f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
-                f"pick a {fmt} variant for the {t.runtime} runtime",
-            )
-        if row is None:
-            row = _build_for_app(recipe, fmt, t.platform, out_dir, ctx["reporter"], ctx["service"])
-            added.append(row)
-            rows.append(row)
-        parts = task_app_parts(row, out_dir, session)
-        audio = session.preprocess.audio is not None
-        if audio:  # the classifier self-test on the bundled recording
-            from deploy_studio.core.templates.web_audio import audio_expected
-
-            parts["expected"] = audio_expected(parts["expected"], parts["labels"], row)
-        bundle = AppBundle(
-            app_name=recipe.export.app_name,
-            artifact=out_dir / row["artifact"],
-            artifact_extra=[out_dir / f for f in row.get("files", [])[1:]],
-            preprocess=session.preprocess,
-            labels=parts["labels"],
-            sample_png=ctx["sample_png"],
-            expected=parts["expected"],
-            input_shape=list(session.model.input_shape),
-            variant=row["name"],
-            delegates=list(row.get("delegates") or []),
-            task=session.task.name,
-            sample_inputs=parts["inputs"],
-            postprocess=parts["postprocess"],
+    fmt = PLATFORMS[t.platform][runtime]
+    row = pick_variant(rows, fmt, t.variant or recipe.export.variant, ctx["report"].get("gates"))
+    if t.variant and (row is None or row["name"] != t.variant):
+        raise StudioError(
+            f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
+            f"pick a {fmt} variant for the {runtime} runtime",
         )
+    if row is None:
+        row = _build_for_app(
+            recipe, fmt, t.platform, ctx["out_dir"], ctx["reporter"], ctx["service"]
+        )
+        added.append(row)
+        rows.append(row)
+    return row
+
+
+def _bundle_for(recipe: Recipe, route: str, row: dict, ctx: dict):
+    """The :class:`AppBundle` of a ``route`` app (see :mod:`deploy_studio.core.app_routes`)."""
+    from deploy_studio.core.app_routes import plain_image_classifier
+    from deploy_studio.core.templates import AppBundle
+
+    session, out_dir = ctx["session"], ctx["out_dir"]
+    common = {
+        "app_name": recipe.export.app_name,
+        "artifact": out_dir / row["artifact"],
+        "artifact_extra": [out_dir / f for f in row.get("files", [])[1:]],
+        "preprocess": session.preprocess,
+        "input_shape": list(session.model.input_shape),
+        "variant": row["name"],
+        "delegates": list(row.get("delegates") or []),
+    }
+    if route == "image":
+        pixels = ctx["pixels"]
+        if plain_image_classifier(session):
+            labels = session.labels
+            expected = _with_tolerance(row, expected_output(row, out_dir, session, pixels, labels))
+            return AppBundle(
+                **common, labels=labels, sample_png=ctx["sample_png"], expected=expected
+            )
+        expected = image_task_expected(row, out_dir, session, pixels)
+        task: Any = session.task
+        return AppBundle(
+            **common,
+            labels=expected["labels"],
+            sample_png=ctx["sample_png"],
+            expected=expected,
+            task=task.name,
+            postprocess=task.spec.to_dict() if task.name == "detection" else None,
+        )
+    parts = task_app_parts(row, out_dir, session)
+    if route == "audio":  # the classifier self-test on the bundled recording
+        from deploy_studio.core.templates.web_audio import audio_expected
+
+        parts["expected"] = audio_expected(parts["expected"], parts["labels"], row)
+    return AppBundle(
+        **common,
+        labels=parts["labels"],
+        sample_png=ctx["sample_png"],
+        expected=parts["expected"],
+        task=session.task.name,
+        sample_inputs=parts["inputs"],
+        postprocess=parts["postprocess"],
+    )
+
+
+AUDIO_FILE_WRITERS: dict[str, Any] = {}
+"""Platform -> ``writer(project, session, generator)`` adding an audio app's files (the
+generated audio spec and the bundled recording) after the project is rendered."""
+
+
+def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -> dict:
+    """Render template entry ``t`` as a ``route`` app; its report entry (``error`` on failure)."""
+    from deploy_studio.core.templates import render_project
+
+    out_dir, reporter = ctx["out_dir"], ctx["reporter"]
+    entry: dict = {"platform": t.platform, "runtime": runtime, "path": None}
+    try:
+        row = _pick_or_build(recipe, t, runtime, rows, added, ctx)
+        bundle = _bundle_for(recipe, route, row, ctx)
         target = out_dir / "apps" / f"{t.platform}-{runtime}"
         options = (
             {"executorch_ios_branch": recipe.export.ios_branch}
             if t.platform == "ios" and recipe.export.ios_branch
             else None
         )
-        render_project(
-            t.platform, runtime, bundle, target, options=options, reporter=ctx["reporter"]
-        )
-        if audio:  # audio_spec.js and assets/sample.wav
+        render_project(t.platform, runtime, bundle, target, options=options, reporter=reporter)
+        if route == "audio":
             from deploy_studio.core import __version__
-            from deploy_studio.core.templates.web_audio import write_audio_files
 
-            write_audio_files(target, session, f"Deploy Studio {__version__}")
+            writer = AUDIO_FILE_WRITERS.get(t.platform) or _web_audio_files
+            writer(target, ctx["session"], f"Deploy Studio {__version__}")
+        note = LEGACY_APP_NOTES.get((t.platform, runtime))
+        if note:
+            reporter.log(f"warning: {t.platform} app ({runtime}): {note}")
         entry.update(
-            {"path": target.relative_to(out_dir).as_posix(), "variant": row["name"], "format": fmt}
+            {
+                "path": target.relative_to(out_dir).as_posix(),
+                "variant": row["name"],
+                "format": row["format"],
+            }
         )
     except StudioError as e:
         entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
     return entry
+
+
+def _web_audio_files(project: Path, session: Session, generator: str) -> None:
+    from deploy_studio.core.templates.web_audio import write_audio_files
+
+    write_audio_files(project, session, generator)
 
 
 def export_apps(
@@ -358,43 +298,15 @@ def export_apps(
 ) -> tuple[list[dict], list[dict]]:
     """Render every ``[export] templates`` entry (in the worker, against its session).
 
-    Returns ``(app rows, rows of variants built for the apps)``: when no variant was built in
-    the format a runtime needs, an fp32 one is built here (through ``service``) and shipped.
+    Each platform renders the app :func:`deploy_studio.core.app_routes.route` picks (image,
+    tensors or audio) or reports why it cannot. Returns ``(app rows, rows of variants built
+    for the apps)``: when no variant was built in the format a runtime needs, an fp32 one is
+    built here (through ``service``) and shipped.
     """
-    from deploy_studio.core.templates import PLATFORMS, AppBundle, default_runtime, render_project
+    from deploy_studio.core.app_routes import route
+    from deploy_studio.core.templates import default_runtime
 
     out_dir = Path(out_dir)
-    refused = app_refusal(session)
-    # per platform: Android serves more tasks (APP_TASKS)
-    own = {
-        t.platform: refused and app_refusal(session, t.platform) for t in recipe.export.templates
-    }
-    # The Web page serves the other tasks and inputs (task pages); Android and iOS do not yet.
-    web_refused = web_task_refusal(session) if refused else None
-    # iOS feeds the sample's tensors to what its image app refuses (ios_task_refusal)
-    ios_refused = {
-        t.runtime: ios_task_refusal(session, t.runtime or default_runtime("ios"))
-        for t in recipe.export.templates
-        if t.platform == "ios" and refused and own["ios"]
-    }
-    if (
-        refused
-        and all(own.values())
-        and (web_refused or all(t.platform != "web" for t in recipe.export.templates))
-        and all(ios_refused.values())
-    ):
-        return [
-            {
-                "platform": t.platform,
-                "runtime": t.runtime or default_runtime(t.platform),
-                "path": None,
-                "error": (web_refused or refused)
-                if t.platform == "web"
-                else (ios_refused.get(t.runtime) or own[t.platform]),
-            }
-            for t in recipe.export.templates
-        ], []
-    labels = session.labels
     sample_i = int(session.eval_idx[0]) if len(session.eval_idx) else 0
     pixels: Any = session.dataset.images[sample_i] if session.dataset.has_images else None
     rows = list(report["variants"])
@@ -404,96 +316,29 @@ def export_apps(
         sample_png = Path(tmp) / "sample.png"
         if pixels is not None:
             session.dataset.sample_image(sample_i).save(sample_png)
-        web_ctx = {
+        ctx = {
             "session": session,
             "out_dir": out_dir,
             "report": report,
             "reporter": reporter,
             "service": service,
+            "pixels": pixels,
             "sample_png": sample_png if pixels is not None else None,
         }
         for t in recipe.export.templates:
             runtime = t.runtime or default_runtime(t.platform)
-            if refused and own[t.platform]:  # a Web task page; other platforms refuse it
-                tensors = t.platform == "web" or (
-                    t.platform == "ios" and not ios_refused.get(t.runtime)
-                )
+            chosen = route(session, t.platform, runtime)
+            if chosen.refusal:
                 entries.append(
-                    _web_task_app(recipe, t, runtime, rows, added, web_ctx)
-                    if tensors
-                    else {
+                    {
                         "platform": t.platform,
                         "runtime": runtime,
                         "path": None,
-                        "error": ios_refused.get(t.runtime) or own[t.platform],
+                        "error": chosen.refusal,
                     }
                 )
                 continue
-            entry = {"platform": t.platform, "runtime": runtime, "path": None}
-            try:
-                fmt = PLATFORMS[t.platform][runtime]
-                row = pick_variant(
-                    rows, fmt, t.variant or recipe.export.variant, report.get("gates")
-                )
-                if t.variant and (row is None or row["name"] != t.variant):
-                    raise StudioError(
-                        f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",
-                        f"pick a {fmt} variant for the {t.runtime} runtime",
-                    )
-                if row is None:
-                    row = _build_for_app(recipe, fmt, t.platform, out_dir, reporter, service)
-                    added.append(row)
-                    rows.append(row)
-                artifact = out_dir / row["artifact"]
-                if refused:  # an image app of another task (APP_TASKS): its class names
-                    task_expected = image_task_expected(row, out_dir, session, pixels)
-                extra = [out_dir / f for f in row.get("files", [])[1:]]
-                bundle = AppBundle(
-                    app_name=recipe.export.app_name,
-                    artifact=artifact,
-                    artifact_extra=extra,
-                    preprocess=session.preprocess,
-                    labels=task_expected["labels"] if refused else labels,
-                    sample_png=sample_png,
-                    expected=(
-                        task_expected
-                        if refused
-                        else _with_tolerance(
-                            row, expected_output(row, out_dir, session, pixels, labels)
-                        )
-                    ),
-                    input_shape=list(session.model.input_shape),
-                    variant=row["name"],
-                    delegates=list(row.get("delegates") or []),
-                    task=session.task.name if refused else "classification",
-                    postprocess=(
-                        cast(Any, session.task).spec.to_dict()
-                        if refused and session.task.name == "detection"
-                        else None
-                    ),
-                )
-                target = out_dir / "apps" / f"{t.platform}-{runtime}"
-                options = (
-                    {"executorch_ios_branch": recipe.export.ios_branch}
-                    if recipe.export.ios_branch
-                    else None
-                )
-                render_project(
-                    t.platform, runtime, bundle, target, options=options, reporter=reporter
-                )
-                note = LEGACY_APP_NOTES.get((t.platform, runtime))
-                if note:
-                    reporter.log(f"warning: {t.platform} app ({runtime}): {note}")
-                entry.update(
-                    {
-                        "path": target.relative_to(out_dir).as_posix(),
-                        "variant": row["name"],
-                        "format": fmt,
-                    }
-                )
-            except StudioError as e:
-                entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
-            entries.append(entry)
+            entries.append(_render_app(recipe, t, runtime, chosen.kind, rows, added, ctx))
     return entries, added
 
 

@@ -677,10 +677,11 @@ def test_cli_warns_when_a_pytorch_lite_app_is_exported(monkeypatch, tmp_path, ru
     from PIL import Image
 
     import deploy_studio.core.templates as templates
-    from deploy_studio.core import apps
+    from deploy_studio.core import app_routes, apps
     from deploy_studio.core.progress import Reporter
 
-    monkeypatch.setattr(apps, "app_refusal", lambda session: None)
+    monkeypatch.setattr(app_routes, "route", lambda *a: app_routes.AppRoute("image"))
+    monkeypatch.setattr(app_routes, "plain_image_classifier", lambda session: True)
     monkeypatch.setattr(apps, "pick_variant", lambda rows, fmt, *a: rows[0])
     monkeypatch.setattr(apps, "expected_output", lambda *a: {})
     rendered = []

@@ -1,0 +1,129 @@
+"""Which app a platform renders for a model: the image app, a task app fed the bundled
+sample's tensors, an audio app, or a refusal that says why and what to do instead.
+
+- ``image``: one preprocessed image in (``sample.png``), the classifier's top classes, or on
+  Android / iOS a segmentation mask or detections drawn over the image.
+- ``tensors``: the first held-out sample's input tensors in their own dtypes
+  (``sample_inputs.json``): token ids, table rows, several inputs, any task; the app shows
+  the mask, the boxes or every output summarised per name.
+- ``audio``: a WAV file or a recording turned into the model's input by the audio
+  preprocessing generated from the spec (``[preprocess] audio``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from deploy_studio.core.session import Session
+
+IMAGE_TASKS = {
+    "android": ("classification", "segmentation", "detection"),
+    "ios": ("classification", "segmentation", "detection"),
+    "web": ("classification",),
+}
+"""Platform -> the tasks its image app serves."""
+
+_TENSOR_DTYPES = ("float32", "float64", "int64", "int32", "int8", "uint8", "bool")
+TENSOR_DTYPES = {
+    "web": _TENSOR_DTYPES,  # onnxruntime-web tensors
+    "ios": _TENSOR_DTYPES,  # ExecuTorch Tensor<T>
+    "android": _TENSOR_DTYPES,  # ExecuTorch / ONNX Runtime / PyTorch lite tensors
+}
+"""Platform -> the input dtypes its tensor app feeds from the bundled sample."""
+
+TENSOR_RUNTIMES_REFUSED = {
+    ("ios", "coreml"): (
+        "the iOS Core ML app feeds one preprocessed image; models fed their sample's tensors "
+        "run on ExecuTorch (try: the executorch runtime for the iOS template)"
+    ),
+}
+"""(platform, runtime) -> why that runtime's app cannot feed the sample's tensors."""
+
+AUDIO_REFUSALS: dict[str, Callable[[Session], str | None]] = {}
+"""Platform -> why its audio app cannot serve a model (None: it can); filled below."""
+
+
+@dataclass(frozen=True)
+class AppRoute:
+    """``kind``: ``image``, ``tensors`` or ``audio``; ``refusal``: why none is possible."""
+
+    kind: str
+    refusal: str | None = None
+
+
+def image_app_refusal(session: Session, platform: str | None = None) -> str | None:
+    """Why ``platform``'s image app (one preprocessed image in) cannot serve this model, or
+    None. Without a platform: the image classifier every platform's image app serves."""
+    sig = session.model.signature
+    task = session.task.name
+    if task not in IMAGE_TASKS.get(platform or "", ("classification",)):
+        return f"the {platform or 'image'} image app shows no {task} results"
+    if len(sig.inputs) > 1 or not sig.is_image:
+        return f"this model takes {sig.describe_inputs()}, the image app feeds one image"
+    if not session.dataset.has_images:
+        return f"the data ({session.dataset.name}) has no images for the sample and self-test"
+    if sig.task != 0 and task != "detection":  # a detector's outputs are found by name
+        return (
+            f"the image app reads the first output ({sig.output_names[0]!r}), the task output "
+            f"is {sig.output_names[sig.task]!r}"
+        )
+    return None
+
+
+def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | None:
+    """Why ``platform``'s app cannot feed this model its sample's tensors, or None."""
+    refused = TENSOR_RUNTIMES_REFUSED.get((platform, runtime))
+    if refused:
+        return refused
+    sig = session.model.signature
+    fed = TENSOR_DTYPES.get(platform, ())
+    odd = [i for i in sig.inputs if i.dtype not in fed]
+    if odd:
+        return (
+            f"the {platform} app feeds {', '.join(fed)} inputs; this model takes "
+            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
+        )
+    out = sig.task_output
+    if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
+        return (
+            f"the {platform} app draws a segmentation mask from per-pixel logits "
+            f"[1, classes, H, W]; the task output {out.name!r} is {list(out.shape)}"
+        )
+    return None
+
+
+def audio_app_refusal(session: Session, platform: str, runtime: str) -> str | None:
+    """Why ``platform``'s audio app cannot serve this audio model, or None."""
+    check = AUDIO_REFUSALS.get(platform)
+    if check is None:
+        return (
+            f"the {platform} template has no audio app (try: the web template, or ship the "
+            "artifacts from artifacts/ with preprocess.json's audio spec and call them from "
+            "your own app)"
+        )
+    refused = TENSOR_RUNTIMES_REFUSED.get((platform, runtime))
+    return refused or check(session)
+
+
+def route(session: Session, platform: str, runtime: str) -> AppRoute:
+    """The app ``platform`` / ``runtime`` renders for this session's model."""
+    if session.preprocess.audio is not None:
+        return AppRoute("audio", audio_app_refusal(session, platform, runtime))
+    if image_app_refusal(session, platform) is None:
+        return AppRoute("image")
+    return AppRoute("tensors", tensor_app_refusal(session, platform, runtime))
+
+
+def plain_image_classifier(session: Session) -> bool:
+    """Whether the model is an image classifier (the classic app and its expected.json)."""
+    return session.preprocess.audio is None and image_app_refusal(session) is None
+
+
+def _web_audio_refusal(session: Session) -> str | None:
+    from deploy_studio.core.templates.web_audio import web_audio_refusal
+
+    return web_audio_refusal(session)
+
+
+AUDIO_REFUSALS["web"] = _web_audio_refusal
