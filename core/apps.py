@@ -119,61 +119,87 @@ def _tensor_json(name: str, a: np.ndarray) -> dict:
     }
 
 
-def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
-    """What a Web task page ships for the first held-out sample: its input tensors (in their
-    dtypes), the desktop's every output (in the artifact's own runtime), the class names and,
-    per task, the desktop's mask or post-processed detections (``core.tasks.detection``)."""
+def _run_in_own_runtime(
+    row: dict, out_dir: Path, session: Session, inputs: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Every output of the variant's artifact for ``inputs``, run in its own runtime (the
+    original module for a format that cannot run here, e.g. Core ML)."""
     from deploy_studio.core.runtimes import open_runner, run_scope
 
-    sig = session.model.signature
-    inputs = [np.ascontiguousarray(a[:1]) for a in session.eval_inputs]
     runtime = row.get("runtime") or "eager"
     path = out_dir / row["artifact"] if row.get("runtime") else None
     with run_scope(runtime, 1), quiet_native_output():
-        runner = open_runner(runtime, path, 1, module=session.model.module, signature=sig)
+        runner = open_runner(
+            runtime, path, 1, module=session.model.module, signature=session.model.signature
+        )
         try:
-            outputs = [np.asarray(o) for o in runner.run_all(inputs)]
+            return [np.asarray(o) for o in runner.run_all(inputs)]
         finally:
             runner.close()
-    names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
+
+
+def _task_result(session: Session, outputs: list[np.ndarray]) -> tuple[dict, list[str]]:
+    """expected.json's task part for the sample's ``outputs`` and the class names: the
+    ``mask`` (argmax of a segmentation output) or a detector's post-processed ``detections``
+    (also as ``detections_flat``) with ``output_names`` and the ``outputs_at`` indices of its
+    boxes / scores / labels; a classifier's names for its task output."""
     task: Any = session.task  # a Detection here: its spec and post-processing
-    kind = web_app_kind(task.name)
     at = min(task.output, len(outputs) - 1)
-    expected: dict = {
-        "task": task.name,
-        "kind": kind,
-        "task_output": at,
-        "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
-    }
-    labels: list[str] = []
-    postprocess = None
-    if kind == "segmentation":
+    if task.name == "segmentation":
         mask = outputs[at][0].argmax(0)
-        labels = _class_names(session, int(outputs[at].shape[1]))
-        expected["mask"] = _tensor_json("mask", mask)
-    elif kind == "detection":
+        return {"mask": _tensor_json("mask", mask)}, _class_names(
+            session, int(outputs[at].shape[1])
+        )
+    if task.name == "detection":
         from deploy_studio.core.tasks.detection import find_output
 
-        postprocess = task.spec.to_dict()
         task_names = task.output_names(len(outputs))
         det = task.detections(outputs)[0]
-        boxes = outputs[find_output(task_names, task.spec.boxes) or 0]
-        scores = outputs[find_output(task_names, task.spec.scores) or 0]
-        columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
-        labels = _class_names(session, max([columns, *[int(v) + 1 for v in det.labels]]))
-        expected["output_names"] = list(task_names)
-        expected["outputs_at"] = {  # the iOS app reads its outputs by index
+        at_ = {
             k: find_output(task_names, getattr(task.spec, k))
             for k in ("boxes", "scores", "labels")
             if getattr(task.spec, k)
         }
-        expected["detections"] = [
-            {"box": [float(v) for v in b], "score": float(s), "label": int(c)}
-            for b, s, c in zip(det.boxes, det.scores, det.labels, strict=True)
-        ]
-    elif task.name == "classification" and outputs:
-        labels = _class_names(session, int(outputs[at].shape[-1]))
+        boxes, scores = outputs[at_.get("boxes") or 0], outputs[at_.get("scores") or 0]
+        columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
+        labels = _class_names(session, max([columns, *[int(v) + 1 for v in det.labels]]))
+        return {
+            "output_names": list(task_names),
+            "outputs_at": at_,  # the apps read their outputs by index
+            "detections": [
+                {"box": [float(v) for v in b], "score": float(s), "label": int(c)}
+                for b, s, c in zip(det.boxes, det.scores, det.labels, strict=True)
+            ],
+            "detections_flat": {
+                "boxes": [float(v) for v in det.boxes.reshape(-1)],
+                "scores": [float(v) for v in det.scores],
+                "labels": [int(v) for v in det.labels],
+            },
+        }, labels
+    if task.name == "classification" and outputs:
+        return {}, _class_names(session, int(outputs[at].shape[-1]))
+    return {}, []
+
+
+def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
+    """What an app fed the sample's tensors ships for the first held-out sample: its input
+    tensors (in their dtypes), the desktop's every output (in the artifact's own runtime), the
+    class names and, per task, the desktop's mask or post-processed detections."""
+    sig = session.model.signature
+    inputs = [np.ascontiguousarray(a[:1]) for a in session.eval_inputs]
+    outputs = _run_in_own_runtime(row, out_dir, session, inputs)
+    names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
+    task: Any = session.task
+    result, labels = _task_result(session, outputs)
+    expected: dict = {
+        "task": task.name,
+        "kind": web_app_kind(task.name),
+        "task_output": min(task.output, len(outputs) - 1),
+        "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
+        **result,
+    }
     sample = [_tensor_json(spec.name, a) for spec, a in zip(sig.inputs, inputs, strict=True)]
+    postprocess = task.spec.to_dict() if task.name == "detection" else None
     return {"expected": expected, "labels": labels, "inputs": sample, "postprocess": postprocess}
 
 
@@ -348,32 +374,22 @@ AGREEMENT_OTHER = 0.95
 
 
 def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.ndarray) -> dict:
-    """expected.json of an image app of another task (Android segmentation / detection): the
+    """expected.json of an image app of another task (segmentation / detection): the
     desktop's every output for the sample in the artifact's own runtime (``outputs``), the
-    ``mask`` (argmax of the task output) or the post-processed ``detections``
-    (:func:`deploy_studio.core.tasks.detection.postprocess`, also as ``detections_flat``), the
-    class ``labels`` and the least ``agreement`` the app's self-test accepts."""
-    from deploy_studio.core.runtimes import open_runner, run_scope
-
+    ``mask`` or the post-processed ``detections`` (:func:`_task_result`), the class
+    ``labels`` and the least ``agreement`` the app's self-test accepts."""
     sig = session.model.signature
     x = session.preprocess.apply(pixels)[None]
-    runtime = row.get("runtime") or "eager"
-    path = out_dir / row["artifact"] if row.get("runtime") else None
-    with run_scope(runtime, 1), quiet_native_output():
-        runner = open_runner(runtime, path, 1, module=session.model.module, signature=sig)
-        try:
-            outputs = [np.asarray(o) for o in runner.run_all([x])]
-        finally:
-            runner.close()
-    task: Any = session.task  # a Detection here: its spec and post-processing
+    outputs = _run_in_own_runtime(row, out_dir, session, [x])
+    task: Any = session.task
     names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
-    at = min(task.output, len(outputs) - 1)
     fp32 = precision_of(row) is None
     floor = AGREEMENT_FP32 if fp32 else AGREEMENT_OTHER
     what = "pixel agreement" if task.name == "segmentation" else "matched-box agreement"
-    expected: dict = {
+    result, labels = _task_result(session, outputs)
+    return {
         "task": task.name,
-        "task_output": at,
+        "task_output": min(task.output, len(outputs) - 1),
         "output_names": names,
         "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
         "agreement": {
@@ -384,37 +400,9 @@ def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.n
                 f"with the desktop >= {floor:g}"
             ),
         },
+        **result,
+        "labels": labels,
     }
-    if task.name == "segmentation":
-        expected["mask"] = _tensor_json("mask", outputs[at][0].argmax(0))
-        expected["labels"] = _class_names(session, int(outputs[at].shape[1]))
-    else:
-        from deploy_studio.core.tasks.detection import find_output
-
-        task_names = task.output_names(len(outputs))
-        det = task.detections(outputs)[0]
-        idx = {
-            k: find_output(task_names, getattr(task.spec, k))
-            for k in ("boxes", "scores", "labels")
-            if getattr(task.spec, k)
-        }
-        boxes, scores = outputs[idx["boxes"] or 0], outputs[idx["scores"] or 0]
-        columns = 1 if task.spec.labels else max(1, scores.size // max(1, boxes.size // 4))
-        expected["output_names"] = list(task_names)
-        expected["outputs_at"] = idx
-        expected["detections"] = [
-            {"box": [float(v) for v in b], "score": float(s), "label": int(c)}
-            for b, s, c in zip(det.boxes, det.scores, det.labels, strict=True)
-        ]
-        expected["detections_flat"] = {
-            "boxes": [float(v) for v in det.boxes.reshape(-1)],
-            "scores": [float(v) for v in det.scores],
-            "labels": [int(v) for v in det.labels],
-        }
-        expected["labels"] = _class_names(
-            session, max([columns, *[int(v) + 1 for v in det.labels]])
-        )
-    return expected
 
 
 def _build_for_app(

@@ -1,5 +1,5 @@
 """The built-in demos of every task and torchvision's lraspp_mobilenet_v3_large, end to end
-through ``deploy-studio run``: every variant's artifact re-run in its own runtime matches the
+through ``deploy-studio run`` (the demos' runs are shared with test_demo_apps.py): every variant's artifact re-run in its own runtime matches the
 original within the task's fidelity figure (top-1, pixel or matched-box agreement), and the
 task's metric is measured on real held-out data."""
 
@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from deploy_studio.core.fsutil import resource_path
 from tests.conftest import run_cli
 
 # trains each demo once per cache (~5-35 s each on one thread) and builds 6-7 variants of it;
@@ -41,9 +40,10 @@ def _check_fidelity(report: dict, int8_floor: float) -> None:
 
 
 @pytest.mark.parametrize("name", list(DEMOS))
-def test_each_task_demo_runs_end_to_end(tmp_path, name):
+def test_each_task_demo_runs_end_to_end(task_demo_runs, name):
+    """The demo's own recipe (apps exported too: tests/e2e/test_demo_apps.py)."""
     task, metric, floor = DEMOS[name]
-    report = _run(resource_path("recipes", f"{name}.toml"), tmp_path)
+    _out, report = task_demo_runs.get(name)
     assert report["model"]["task"]["name"] == task
     assert report["baseline"]["metrics"][metric] >= floor, report["baseline"]
     formats = {
