@@ -196,6 +196,7 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
         "kind": web_app_kind(task.name),
         "task_output": min(task.output, len(outputs) - 1),
         "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
+        **_selftest_bounds(row, task.name, outputs[min(task.output, len(outputs) - 1)]),
         **result,
     }
     sample = [_tensor_json(spec.name, a) for spec, a in zip(sig.inputs, inputs, strict=True)]
@@ -383,15 +384,30 @@ def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.n
     outputs = _run_in_own_runtime(row, out_dir, session, [x])
     task: Any = session.task
     names = list(sig.output_names) or [f"output_{i}" for i in range(len(outputs))]
-    fp32 = precision_of(row) is None
-    floor = AGREEMENT_FP32 if fp32 else AGREEMENT_OTHER
-    what = "pixel agreement" if task.name == "segmentation" else "matched-box agreement"
     result, labels = _task_result(session, outputs)
     return {
         "task": task.name,
         "task_output": min(task.output, len(outputs) - 1),
         "output_names": names,
         "outputs": [_tensor_json(n, o) for n, o in zip(names, outputs, strict=False)],
+        **_selftest_bounds(row, task.name, outputs[min(task.output, len(outputs) - 1)]),
+        **result,
+        "labels": labels,
+    }
+
+
+def _selftest_bounds(row: dict, task: str, task_output: np.ndarray) -> dict:
+    """What the app's self-test accepts, derived from the variant: for segmentation and
+    detection the least ``agreement`` with the desktop's mask / boxes, for other tasks the
+    ``tolerance`` of the outputs (:func:`selftest_tolerance` on the task output)."""
+    if task not in ("segmentation", "detection"):
+        values = np.asarray(task_output, dtype=np.float64).reshape(-1)
+        finite = [float(v) for v in values[np.isfinite(values)]]
+        return {"tolerance": selftest_tolerance(row, finite)}
+    fp32 = precision_of(row) is None
+    floor = AGREEMENT_FP32 if fp32 else AGREEMENT_OTHER
+    what = "pixel agreement" if task == "segmentation" else "matched-box agreement"
+    return {
         "agreement": {
             "kind": what,
             "min": floor,
@@ -399,9 +415,7 @@ def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.n
                 f"{'fp32' if fp32 else precision_of(row)} {row.get('format')} program: {what} "
                 f"with the desktop >= {floor:g}"
             ),
-        },
-        **result,
-        "labels": labels,
+        }
     }
 
 

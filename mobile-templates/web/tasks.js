@@ -189,6 +189,8 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
     const tensors = sample.inputs.map((input) => ({ name: input.name, tensor: toTensor(ort, input) }));
     const outputs = await runAll(state.session, tensors, expected);
     const tolerance = typeof config.tolerance === "object" ? config.tolerance.abs : config.tolerance;
+    // the least agreement derived from the variant (expected.json), else the template's
+    const minAgreement = expected.agreement?.min ?? config.minAgreement;
     const perOutput = outputs.map((o, i) => {
       const want = expected.outputs[i];
       const c = want ? compare(o.data, want.data) : { maxDiff: Infinity, cosine: 0, maxAbs: 0 };
@@ -208,13 +210,13 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
       mask.forEach((c, p) => { if (c === want[p]) same += 1; });
       result.agreement = want.length === mask.length ? same / mask.length : 0;
       result.mask_classes = await showSegmentation(config, labels, sample.inputs[0], mask, o.shape[2], o.shape[3]);
-      passed = result.agreement >= config.minAgreement;
+      passed = result.agreement >= minAgreement;
     } else if (config.kind === "detection") {
       const dets = detect(outputs, expected.output_names);
       result.detections = dets;
       result.agreement = matchedBoxAgreement(dets, expected.detections);
       await showDetections(config, labels, sample.inputs[0], dets);
-      passed = result.agreement >= config.minAgreement;
+      passed = result.agreement >= minAgreement;
     } else {
       showOutputs(outputs);
       passed = perOutput.length === expected.outputs.length &&
@@ -235,8 +237,8 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
     badge.textContent = result.selftest;
     badge.className = `badge ${passed ? "pass" : "fail"}`;
     $("selftest-note").textContent = "agreement" in result
-      ? `${config.kind === "segmentation" ? "pixel" : "matched-box"} agreement ${(result.agreement * 100).toFixed(2)}% (needs ${(config.minAgreement * 100).toFixed(0)}%)`
-      : `max diff ${result.max_diff.toExponential(2)} (tolerance ${tolerance} × max(1, |output|))`;
+      ? `${config.kind === "segmentation" ? "pixel" : "matched-box"} agreement ${(result.agreement * 100).toFixed(2)}% (needs ${(minAgreement * 100).toFixed(0)}%)${expected.agreement?.reason ? ": " + expected.agreement.reason : ""}`
+      : `max diff ${result.max_diff.toExponential(2)} (tolerance ${Number(tolerance).toPrecision(3)} × max(1, |output|))${config.tolerance?.reason ? ": " + config.tolerance.reason : ""}`;
     $("result").textContent = JSON.stringify(result);
     setStatus(`Ran the sample: self-test ${result.selftest}`, passed ? "ok" : "error");
   };
