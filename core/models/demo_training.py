@@ -57,6 +57,38 @@ def _reset(model: torch.nn.Module, factory: Callable[[], torch.nn.Module]) -> No
     model.load_state_dict(factory().state_dict())
 
 
+def _fit_one_cycle(
+    model, n: int, loss_of, *, recalibrate, epochs: int, batch: int, lr: float, stage, reporter
+) -> list[dict]:
+    """Adam with a one-cycle schedule over ``n`` samples in seeded random batches:
+    ``loss_of(indices)`` gives a batch's loss; batch-norm statistics are recomputed on
+    ``recalibrate`` after each epoch. Returns the loss history; leaves ``model`` in eval mode."""
+    history = []
+    gen = torch.Generator().manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=lr, total_steps=epochs * ((n + batch - 1) // batch)
+    )
+    for epoch in range(epochs):
+        model.train()
+        total = 0.0
+        order = torch.randperm(n, generator=gen)
+        for b in range(0, n, batch):
+            idx = order[b : b + batch]
+            loss = loss_of(idx)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+            reporter.progress(stage, (epoch + b / n) / epochs)
+        recalibrate_batchnorm(model, recalibrate)
+        history.append({"epoch": epoch + 1, "loss": total / n})
+        reporter.log(f"epoch {epoch + 1}/{epochs}: loss {total / n:.4f}")
+    model.eval()
+    return history
+
+
 # --- classifiers -------------------------------------------------------------------------------
 
 
@@ -124,30 +156,18 @@ def train_stroke_seg(
     xe, _ = ds.tensors(held)
     _reset(model, StrokeSegNet)
     start = time.perf_counter()
-    history = []
     with deterministic():
-        gen = torch.Generator().manual_seed(0)
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=lr, total_steps=epochs * ((len(x) + batch - 1) // batch)
+        history = _fit_one_cycle(
+            model,
+            len(x),
+            lambda idx: F.cross_entropy(model(x[idx]), y[idx]),
+            recalibrate=x,
+            epochs=epochs,
+            batch=batch,
+            lr=lr,
+            stage="train builtin:digit-strokes-seg",
+            reporter=reporter,
         )
-        for epoch in range(epochs):
-            model.train()
-            total = 0.0
-            order = torch.randperm(len(x), generator=gen)
-            for b in range(0, len(x), batch):
-                idx = order[b : b + batch]
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-                total += loss.item() * len(idx)
-                reporter.progress("train builtin:digit-strokes-seg", (epoch + b / len(x)) / epochs)
-            recalibrate_batchnorm(model, x)
-            history.append({"epoch": epoch + 1, "loss": total / len(x)})
-            reporter.log(f"epoch {epoch + 1}/{epochs}: loss {total / len(x):.4f}")
-    model.eval()
     return {
         "train_samples": len(train),
         "eval_samples": len(held),
@@ -220,32 +240,23 @@ def train_digit_ssd(model, reporter: Reporter = NULL_REPORTER, epochs: int = 10)
         [ds.boxes[i] for i in train], [ds.box_labels[i] for i in train], model.anchors
     )
     start = time.perf_counter()
-    history = []
-    batch = 32
+
+    def loss_of(idx):
+        logits, offsets = model.raw(x[idx])
+        return ssd_loss(logits, offsets, classes[idx], target_offsets[idx])
+
     with deterministic():
-        gen = torch.Generator().manual_seed(0)
-        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=3e-3, total_steps=epochs * ((len(x) + batch - 1) // batch)
+        history = _fit_one_cycle(
+            model,
+            len(x),
+            loss_of,
+            recalibrate=x,
+            epochs=epochs,
+            batch=32,
+            lr=3e-3,
+            stage="train builtin:digit-scenes-ssd",
+            reporter=reporter,
         )
-        for epoch in range(epochs):
-            model.train()
-            total = 0.0
-            order = torch.randperm(len(x), generator=gen)
-            for b in range(0, len(x), batch):
-                idx = order[b : b + batch]
-                logits, offsets = model.raw(x[idx])
-                loss = ssd_loss(logits, offsets, classes[idx], target_offsets[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-                total += loss.item() * len(idx)
-                reporter.progress("train builtin:digit-scenes-ssd", (epoch + b / len(x)) / epochs)
-            recalibrate_batchnorm(model, x)
-            history.append({"epoch": epoch + 1, "loss": total / len(x)})
-            reporter.log(f"epoch {epoch + 1}/{epochs}: loss {total / len(x):.4f}")
-    model.eval()
     return {
         "train_samples": len(train),
         "eval_samples": len(held),
