@@ -8,12 +8,12 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.dialogs.checked_layout import checked_layout
 
 
 def initial_text(current: dict[str, Any] | None, missing: list[str]) -> str:
@@ -64,19 +64,7 @@ class InitArgsDialog(QDialog):
         self.edit = QLineEdit(initial_text(current, self._missing))
         self.edit.setObjectName("initArgs")
         self.edit.setPlaceholderText('{"num_classes": 5}')
-        self.error = QLabel("")
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(why)
-        lay.addWidget(self.edit)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.error = checked_layout(self, [why, self.edit], self._on_accept)
 
     def args(self) -> dict[str, Any] | None:
         """The arguments written, or None when the text is not a JSON object."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.dialogs.checked_layout import checked_layout
 
 COMMON = ["1, 1, 28, 28", "1, 3, 224, 224", "1, 3, 299, 299", "1, 3, 32, 32", "1, 3, 96, 96"]
 
@@ -70,18 +70,7 @@ class InputShapeDialog(QDialog):
             self.weights_edit.setPlaceholderText("optional state_dict .pth")
             form.addRow("Weights", self.weights_edit)
         form.addRow("Input shape", self.shape_combo)
-        self.error = QLabel("")
-        self.error.setObjectName("errorText")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(why)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.error = checked_layout(self, [why, form], self._on_accept)
 
     def shape(self) -> list[int] | None:
         return parse_shape(self.shape_combo.currentText())

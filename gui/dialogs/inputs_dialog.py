@@ -14,16 +14,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
+
+from deploy_studio.gui.dialogs.checked_layout import checked_layout
 
 DTYPES = ("float32", "float16", "int64", "int32", "bool")
 """``core.models.signature.DTYPES`` (importing it here would import torch with the window:
@@ -152,20 +152,7 @@ class InputsDialog(QDialog):
         bar.addWidget(add)
         bar.addWidget(remove)
         bar.addStretch(1)
-        self.error = QLabel("")
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(why)
-        lay.addWidget(self.table, 1)
-        lay.addLayout(bar)
-        lay.addWidget(self.error)
-        lay.addWidget(buttons)
+        self.error = checked_layout(self, [why, (self.table, 1), bar], self._on_accept)
         self._inputs: list[dict] | None = None
 
     # --- rows ----------------------------------------------------------------------------
