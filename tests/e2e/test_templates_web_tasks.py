@@ -65,6 +65,30 @@ def test_web_segmentation_page_draws_the_desktops_mask(tmp_path):
     assert (tmp_path / "page.png").stat().st_size > 10_000
 
 
+def test_large_raw_outputs_are_not_shipped_and_the_mask_still_self_tests(tmp_path, monkeypatch):
+    """A segmentation output above MAX_SHIPPED_VALUES is written without its values (the mask
+    is what the self-test compares); the page still passes its self-test on the mask."""
+    from deploy_studio.core import apps
+
+    monkeypatch.setattr(apps, "MAX_SHIPPED_VALUES", 100)
+    rng = np.random.default_rng(0)
+    images = np.clip(rng.standard_normal((20, 1, 28, 28)), -1, 3).astype(np.float32)
+    masks = np.where(images > 1.5, 2, np.where(images > 0.2, 1, 0)).astype(np.int64)[:, 0]
+    np.savez(tmp_path / "seg.npz", image=images, masks=masks)
+    model = {
+        "source": f"{MODELS_PY}:TinySeg",
+        "inputs": [{"name": "image", "shape": [1, 1, 28, 28]}],
+    }
+    _, expected, result, _page = _web_app(
+        tmp_path, model, {"source": f"npz:{tmp_path / 'seg.npz'}"}, "seg"
+    )
+    (out,) = expected["outputs"]
+    assert out["data"] == [] and out["shape"][-2:] == [28, 28] and "self-test" in out["omitted"]
+    assert len(expected["mask"]["data"]) == 28 * 28
+    assert result["selftest"] == "passed" and result["agreement"] == pytest.approx(1.0, abs=1e-3)
+    assert result["outputs"][0]["omitted"] and result["outputs"][0]["max_diff"] is None
+
+
 def test_web_detection_page_postprocesses_like_the_desktop(tmp_path):
     rng = np.random.default_rng(2)
     n = 16
