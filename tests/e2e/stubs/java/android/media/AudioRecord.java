@@ -3,7 +3,9 @@
 // int sampleRateInHz, int channelConfig, int audioFormat, int bufferSizeInBytes) throws
 // IllegalArgumentException (needs RECORD_AUDIO, else the instance is STATE_UNINITIALIZED),
 // static getMinBufferSize(int, int, int), getState(), startRecording() and stop() throw
-// IllegalStateException, read(short[] audioData, int offsetInShorts, int sizeInShorts),
+// IllegalStateException, read(byte[] audioData, int offsetInBytes, int sizeInBytes),
+// read(short[] audioData, int offsetInShorts, int sizeInShorts), read(float[] audioData,
+// int offsetInFloats, int sizeInFloats, int readMode) (API 23),
 // release(); the constants STATE_UNINITIALIZED = 0, STATE_INITIALIZED = 1, SUCCESS = 0,
 // ERROR = -1, ERROR_BAD_VALUE = -2, ERROR_INVALID_OPERATION = -3, ERROR_DEAD_OBJECT = -6.
 // (read(float[], int, int, int) needs a readMode: the three-argument float read does not exist.)
@@ -27,6 +29,7 @@ public class AudioRecord {
     public int getState() { throw new RuntimeException("Stub!"); }
     public void startRecording() throws IllegalStateException { throw new RuntimeException("Stub!"); }
     public void stop() throws IllegalStateException { throw new RuntimeException("Stub!"); }
+    public int read(byte[] audioData, int offsetInBytes, int sizeInBytes) { throw new RuntimeException("Stub!"); }
     public int read(short[] audioData, int offsetInShorts, int sizeInShorts) { throw new RuntimeException("Stub!"); }
     public int read(float[] audioData, int offsetInFloats, int sizeInFloats, int readMode) { throw new RuntimeException("Stub!"); }
     public void release() { throw new RuntimeException("Stub!"); }
