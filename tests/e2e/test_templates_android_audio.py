@@ -232,6 +232,7 @@ def wav_files(tmp_path_factory) -> dict[str, tuple[Path, np.ndarray | None, int]
     return out
 
 
+@pytest.mark.slow
 def test_audio_apps_are_rendered_with_the_spec_sample_and_permission(audio_apps):
     for rt, project in audio_apps.items():
         main = project / "app" / "src" / "main"

@@ -83,8 +83,9 @@ object AudioFeatures {
                 dataAt = at + 8
                 dataSize = min(size, (bytes.size - dataAt).toLong()).toInt()
             }
-            at += 8 + size.toInt() + (size % 2).toInt()
-            if (at < 0) break  // a corrupt chunk size
+            val next = at + 8L + size + (size % 2)
+            if (next > bytes.size) break  // the last chunk (or a corrupt size)
+            at = next.toInt()
         }
         if (code < 0 || dataAt < 0) throw WavFormatException("a WAV file without fmt/data chunks")
         val width = bits / 8
