@@ -127,3 +127,12 @@ def _web_audio_refusal(session: Session) -> str | None:
 
 
 AUDIO_REFUSALS["web"] = _web_audio_refusal
+
+
+def _android_audio_refusal(session: Session) -> str | None:
+    from deploy_studio.core.templates.android_audio import android_audio_refusal
+
+    return android_audio_refusal(session)
+
+
+AUDIO_REFUSALS["android"] = _android_audio_refusal

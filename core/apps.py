@@ -281,7 +281,7 @@ def _bundle_for(recipe: Recipe, route: str, row: dict, ctx: dict):
         )
     parts = task_app_parts(row, out_dir, session)
     if route == "audio":  # the classifier self-test on the bundled recording
-        from deploy_studio.core.templates.web_audio import audio_expected
+        from deploy_studio.core.templates.audio_app import audio_expected
 
         parts["expected"] = audio_expected(parts["expected"], parts["labels"], row)
     return AppBundle(
@@ -319,7 +319,7 @@ def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -
         if route == "audio":
             from deploy_studio.core import __version__
 
-            writer = AUDIO_FILE_WRITERS.get(t.platform) or _web_audio_files
+            writer = AUDIO_FILE_WRITERS[t.platform]
             writer(target, ctx["session"], f"Deploy Studio {__version__}")
         note = LEGACY_APP_NOTES.get((t.platform, runtime))
         if note:
@@ -340,6 +340,16 @@ def _web_audio_files(project: Path, session: Session, generator: str) -> None:
     from deploy_studio.core.templates.web_audio import write_audio_files
 
     write_audio_files(project, session, generator)
+
+
+def _android_audio_files(project: Path, session: Session, generator: str) -> None:
+    from deploy_studio.core.templates.android_audio import write_android_audio_files
+
+    write_android_audio_files(project, session, generator)
+
+
+AUDIO_FILE_WRITERS["web"] = _web_audio_files
+AUDIO_FILE_WRITERS["android"] = _android_audio_files
 
 
 def export_apps(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from deploy_studio.core import __version__
+from deploy_studio.core.templates.android_audio import android_audio_context
 from deploy_studio.core.templates.escaping import (
     bundle_id,
     float32_literal,
@@ -158,6 +159,7 @@ def base_context(
         "ort_web_version": ort_web_version,
         **task_page_context(bundle),
         "atask": android_task_context(bundle),
+        "aaudio": android_audio_context(bundle.preprocess),
     }
 
 

@@ -94,7 +94,8 @@ def is_task_page(bundle) -> bool:
 
 
 def _check_task_bundle(manifest: TemplateManifest, bundle) -> None:
-    if not manifest.extra.get("task_pages"):
+    audio = bundle.expected.get("kind") == "audio" and manifest.extra.get("audio_apps")
+    if not (manifest.extra.get("task_pages") or audio):
         raise TemplateError(
             f"the {manifest.platform} template shows image classifiers only; this "
             f"{bundle.task} model's app arrives with the apps issue",

@@ -17,4 +17,5 @@ public class Activity extends android.content.Context {
     public android.content.ContentResolver getContentResolver() { throw new RuntimeException("Stub!"); }
     public android.content.pm.PackageManager getPackageManager() { throw new RuntimeException("Stub!"); }
     public String getPackageName() { throw new RuntimeException("Stub!"); }
+    public int checkSelfPermission(String permission) { throw new RuntimeException("Stub!"); }
 }

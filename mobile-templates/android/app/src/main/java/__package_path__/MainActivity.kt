@@ -48,8 +48,15 @@ class MainActivity : ComponentActivity() {
         if (saved) classifyUri(photoUri(), getString(R.string.source_camera))
     }
 
+    // An audio model's screen (AudioScreen.kt: WAV files, recordings), else null.
+    private var audioScreen: AudioScreen? = null
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        if (AudioSpec.ENABLED) {
+            audioScreen = AudioScreen(this).also { it.start() }
+            return
+        }
         setContentView(R.layout.activity_main)
         title = AppInfo.APP_NAME
         statusView = findViewById(R.id.status)
@@ -85,6 +92,7 @@ class MainActivity : ComponentActivity() {
     }
 
     override fun onDestroy() {
+        audioScreen?.close()
         worker.execute { classifier?.close() }
         worker.shutdown()
         super.onDestroy()

@@ -4,7 +4,9 @@
 //   `open class GetContent : ActivityResultContract<String, Uri?>()`,
 //   `open class TakePicture : ActivityResultContract<Uri, Boolean>()` (true when the camera app
 //     saved the picture into the given content Uri),
-//   `open class TakePicturePreview : ActivityResultContract<Void?, Bitmap?>()` (a thumbnail).
+//   `open class TakePicturePreview : ActivityResultContract<Void?, Bitmap?>()` (a thumbnail),
+//   `class RequestPermission : ActivityResultContract<String, Boolean>()` (final; the input is
+//     the permission's name, the result whether it was granted).
 package androidx.activity.result.contract
 
 import android.graphics.Bitmap
@@ -18,4 +20,6 @@ class ActivityResultContracts private constructor() {
     open class TakePicture : ActivityResultContract<Uri, Boolean>()
 
     open class TakePicturePreview : ActivityResultContract<Void?, Bitmap?>()
+
+    class RequestPermission : ActivityResultContract<String, Boolean>()
 }
