@@ -43,7 +43,8 @@ def _web_app(tmp_path, model: dict, data: dict, name: str):
     return project, expected, page["result"], page
 
 
-def test_web_segmentation_page_draws_the_desktops_mask(tmp_path):
+def _seg_model_and_data(tmp_path) -> tuple[dict, dict]:
+    """TinySeg and an npz of 20 noise images with 3-class threshold masks."""
     rng = np.random.default_rng(0)
     images = np.clip(rng.standard_normal((20, 1, 28, 28)), -1, 3).astype(np.float32)
     masks = np.where(images > 1.5, 2, np.where(images > 0.2, 1, 0)).astype(np.int64)[:, 0]
@@ -52,9 +53,12 @@ def test_web_segmentation_page_draws_the_desktops_mask(tmp_path):
         "source": f"{MODELS_PY}:TinySeg",
         "inputs": [{"name": "image", "shape": [1, 1, 28, 28]}],
     }
-    _, expected, result, page = _web_app(
-        tmp_path, model, {"source": f"npz:{tmp_path / 'seg.npz'}"}, "seg"
-    )
+    return model, {"source": f"npz:{tmp_path / 'seg.npz'}"}
+
+
+def test_web_segmentation_page_draws_the_desktops_mask(tmp_path):
+    model, data = _seg_model_and_data(tmp_path)
+    _, expected, result, page = _web_app(tmp_path, model, data, "seg")
     assert expected["task"] == "segmentation" and len(expected["mask"]["data"]) == 28 * 28
     assert result["kind"] == "segmentation"
     assert result["agreement"] == pytest.approx(1.0, abs=1e-3)
@@ -71,17 +75,8 @@ def test_large_raw_outputs_are_not_shipped_and_the_mask_still_self_tests(tmp_pat
     from deploy_studio.core import apps
 
     monkeypatch.setattr(apps, "MAX_SHIPPED_VALUES", 100)
-    rng = np.random.default_rng(0)
-    images = np.clip(rng.standard_normal((20, 1, 28, 28)), -1, 3).astype(np.float32)
-    masks = np.where(images > 1.5, 2, np.where(images > 0.2, 1, 0)).astype(np.int64)[:, 0]
-    np.savez(tmp_path / "seg.npz", image=images, masks=masks)
-    model = {
-        "source": f"{MODELS_PY}:TinySeg",
-        "inputs": [{"name": "image", "shape": [1, 1, 28, 28]}],
-    }
-    _, expected, result, _page = _web_app(
-        tmp_path, model, {"source": f"npz:{tmp_path / 'seg.npz'}"}, "seg"
-    )
+    model, data = _seg_model_and_data(tmp_path)
+    _, expected, result, _page = _web_app(tmp_path, model, data, "seg")
     (out,) = expected["outputs"]
     assert out["data"] == [] and out["shape"][-2:] == [28, 28] and "self-test" in out["omitted"]
     assert len(expected["mask"]["data"]) == 28 * 28
