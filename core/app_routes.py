@@ -87,11 +87,15 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
     fed, why = TENSOR_RUNTIME_DTYPES.get((platform, runtime), (TENSOR_DTYPES.get(platform, ()), ""))
     odd = [i for i in sig.inputs if i.dtype not in fed]
     if odd:
-        try_ = "the onnxruntime runtime, or " if why else ""
+        hint = (
+            "the onnxruntime runtime, or declare the input as uint8 or int64"
+            if why
+            else "declare the input as float32"
+        )
         return (
             f"the {platform} app ({runtime}) feeds {', '.join(fed)} inputs"
             f"{f' ({why})' if why else ''}; this model takes "
-            f"{'; '.join(i.describe() for i in odd)} (try: {try_}declare the input as float32)"
+            f"{'; '.join(i.describe() for i in odd)} (try: {hint})"
         )
     out = sig.task_output
     if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:

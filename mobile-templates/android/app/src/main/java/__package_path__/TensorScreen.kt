@@ -113,7 +113,7 @@ object TensorScreen {
         val dets = DetectionPostProcess.run(outputs[TaskSpec.BOXES_OUTPUT], outputs[TaskSpec.SCORES_OUTPUT], TaskSpec.POSTPROCESS, labelsOut)
         val test = TaskSelfTest(DetectionPostProcess.agreement(dets, expected.detections), expected.minAgreement, "matched-box agreement")
         Log.i("DeployStudio", "{\"task\":\"detection\",\"selftest\":\"${if (test.passed) "passed" else "failed"}\",\"agreement\":${SelfTest.jsonNumber(test.agreement.toDouble())},\"detections\":${dets.size},\"latency_ms\":$latency}")
-        val rows = dets.map { Triple(it.label, labels.getOrElse(it.label) { "#${it.label}" }, it.score) }
+        val rows = dets.map { d -> Triple(d.label, labels.getOrElse(d.label) { "#${d.label}" }, d.score) }
         val boxes = dets.map { d ->
             labels.getOrElse(d.label) { "#${d.label}" } + String.format(Locale.US, " %.2f ", d.score) +
                 d.box.joinToString(", ", "[", "]") { String.format(Locale.US, "%.1f", it) }
