@@ -400,3 +400,86 @@ def test_tensor_stubs_reject_code_that_the_published_api_rejects(compiled, tmp_p
         mine = [e for e in errors if f"{name}.kt:" in e]
         assert mine, f"{name} compiled against the stubs but not against the real API"
         assert any(expected.lower() in e.lower() for e in mine), (name, mine)
+
+
+def test_tensor_app_readme_says_what_the_app_does_and_what_is_not_verified(runs):
+    text = (_project(runs, "onnxruntime") / "README.md").read_text("utf-8")
+    assert "## This model's app: the bundled sample's tensors" in text
+    assert "`tokens` int64 [1, 6], `mask` bool [1, 6]" in text
+    assert "cosine >= 0.999" in text and "top-3 classes" in text
+    assert "Not run either: `Classifier.runTensors`" in text
+    lite = (_project(runs, "pytorch-lite") / "README.md").read_text("utf-8")
+    assert "has no bool tensors on Android" in lite
+
+
+@pytest.mark.slow
+def test_builtin_tabular_demo_gets_a_working_android_tensor_app(tmp_path):
+    """builtin:breast-cancer-mlp (resources/recipes) end to end: the rendered app compiles, and
+    its self-test on the JVM passes on the outputs Python's ExecuTorch runtime gives for
+    sample_inputs.json and fails on a perturbed copy."""
+    import tomllib
+
+    import torch
+    from executorch.runtime import Runtime
+
+    from deploy_studio.core.engine import run_recipe
+    from deploy_studio.core.recipe import parse_recipe
+
+    path = Path(__file__).parents[2] / "resources/recipes/breast-cancer-mlp.toml"
+    raw = tomllib.loads(path.read_text("utf-8"))
+    raw["variant"] = [v for v in raw["variant"] if v["name"] == "fp32-pte"]
+    raw["data"].update(SMALL)
+    raw["benchmark"] = FAST
+    raw.pop("gates", None)
+    raw["export"] = {"templates": ["android"], "app_name": ts.HOSTILE_APP_NAME}
+    report = run_recipe(parse_recipe(raw), tmp_path / "out", isolate=False)
+    (app,) = report["templates"]
+    assert not app.get("error") and app["runtime"] == "executorch", app
+    project = tmp_path / "out" / app["path"]
+    (features,) = _json(project, "sample_inputs.json")["inputs"]
+    assert (features["name"], features["dtype"], features["shape"]) == (
+        "features",
+        "float32",
+        [1, 30],
+    )
+    expected = _json(project, "expected.json")
+    assert expected["task"] == "classification" and len(_json(project, "labels.json")) == 2
+
+    program = Runtime.get().load_program(str(_assets(project) / "model.pte"))
+    x = torch.tensor(features["data"], dtype=torch.float32).reshape(1, 30)
+    (logits,) = [np.asarray(o, np.float32) for o in program.load_method("forward").execute([x])]
+    perturbed = logits.copy()
+    perturbed.reshape(-1)[0] += 0.5
+
+    work = tmp_path / "build"
+    proc, gen, _apk = _aapt(project, work / "demo")
+    assert proc.returncode == 0, proc.stderr
+    harness = work / "demo" / "Harness.kt"
+    harness.write_text(HARNESS.format(package=_package(project), harness="harness.demo"), "utf-8")
+    stubs = sorted(STUBS.rglob("*.java")) + sorted(STUBS.rglob("*.kt"))
+    sources = [*sorted(project.rglob("*.kt")), *sorted(gen.rglob("R.java")), harness]
+    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
+    classes = work / "classes"
+    kotlinc = ts.run(
+        [KOTLINC, "-d", classes, "-jvm-target", "11", "-no-reflect", *sources, *stubs],
+        timeout=900,
+        env=env,
+    )
+    assert kotlinc.returncode == 0, kotlinc.stderr[-6000:]
+    tolerance = _tolerance(project)
+    lines = [_bits([tolerance])]
+    (want,) = expected["outputs"]
+    for got in (logits, perturbed):
+        lines += ["1", want["name"], " ".join(str(d) for d in want["shape"])]
+        lines += [_bits(want["data"]), _bits(got)]
+    (work / "in.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    cp = os.pathsep.join([str(classes), str(KOTLIN_STDLIB)])
+    run = ts.run(
+        ["java", "-cp", cp, "harness.demo.HarnessKt", work / "in.txt", work / "out.txt"],
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    out = (work / "out.txt").read_text("utf-8").splitlines()
+    assert out[0].split()[0] == "passed" and out[3].split()[0] == "failed"
+    assert _python_check([logits], [want], tolerance)[0]
+    assert not _python_check([perturbed], [want], tolerance)[0]
