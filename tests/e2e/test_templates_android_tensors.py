@@ -73,6 +73,36 @@ fun main(args: Array<String>) {{
 """
 
 
+TASK_HARNESS = """\
+package {harness}
+
+import {package}.*
+import java.io.File
+
+fun floats(line: String): FloatArray {{
+    val parts = line.trim().split(' ').filter {{ it.isNotEmpty() }}
+    return FloatArray(parts.size) {{ java.lang.Float.intBitsToFloat(parts[it].toLong().toInt()) }}
+}}
+
+fun main(args: Array<String>) {{
+    val lines = File(args[0]).readLines(Charsets.UTF_8)
+    val n = lines[0].trim().toInt()
+    val outputs = List(n) {{ floats(lines[1 + it]) }}
+    val rest = lines.drop(1 + n).filter {{ it.isNotBlank() }}
+    val text = if (TaskSpec.KIND == "segmentation") {{
+        val want = rest[0].trim().split(' ').map {{ it.toInt() }}.toIntArray()
+        val mask = TaskOutputs.mask(outputs)
+        mask.joinToString(" ") + "\\n" + SegmentationMask.agreement(mask, want)
+    }} else {{
+        val want = rest.map {{ l -> floats(l).let {{ p -> Detection(p.copyOfRange(2, 6), p[1], p[0].toInt()) }} }}
+        val dets = TaskOutputs.detections(outputs)
+        dets.joinToString(" ") {{ it.label.toString() }} + "\\n" + DetectionPostProcess.agreement(dets, want)
+    }}
+    File(args[1]).writeText(TaskSpec.KIND + "\\n" + text, Charsets.UTF_8)
+}}
+"""
+
+
 def _recipe(model: dict, variant: dict, templates: list, name: str, data="random"):
     from tests.support.recipes import recipe
 
@@ -86,7 +116,8 @@ def _recipe(model: dict, variant: dict, templates: list, name: str, data="random
     )
 
 
-def _cases() -> dict:
+def _cases(root: Path) -> dict:
+    from tests.e2e.test_templates_ios_tasks import DET, SEG, _det_data, _seg_data
     from tests.support.models import MODELS_PY
     from tests.support.recipes import variant
 
@@ -114,6 +145,21 @@ def _cases() -> dict:
             ],
             "ort",
         ),
+        # segmentation / detection models fed their (npz) sample's tensors
+        "seg": _recipe(
+            SEG,
+            variant("p", "pte"),
+            [{"platform": "android", "runtime": "executorch"}],
+            "seg",
+            data=_seg_data(root),
+        ),
+        "det": _recipe(
+            DET,
+            variant("p", "pte"),
+            [{"platform": "android", "runtime": "executorch"}],
+            "det",
+            data=_det_data(root),
+        ),
     }
 
 
@@ -123,15 +169,15 @@ def runs(tmp_path_factory) -> dict:
 
     root = tmp_path_factory.mktemp("android-tensors")
     out = {}
-    for runtime, r in _cases().items():
-        report = run_recipe(r, root / runtime, isolate=False)
-        out[runtime] = (root / runtime, report)
+    for key, r in _cases(root).items():
+        report = run_recipe(r, root / key, isolate=False)
+        out[key] = (root / key, report)
     return out
 
 
-def _project(runs, runtime: str) -> Path:
-    root, report = runs[runtime]
-    app = next(t for t in report["templates"] if t["runtime"] == runtime)
+def _project(runs, key: str) -> Path:
+    root, report = runs[key]
+    app = report["templates"][0]
     assert not app.get("error") and app["path"], app
     return root / app["path"]
 
@@ -143,15 +189,16 @@ def compiled(runs, tmp_path_factory):
     ts.require_tool("java", "java (Debian package default-jre-headless)")
     work = tmp_path_factory.mktemp("android-tensors-build")
     sources, aapt = [], {}
-    for runtime in runs:
-        project = _project(runs, runtime)
-        name = runtime.replace("-", "_")
+    for key in runs:
+        project = _project(runs, key)
+        name = key.replace("-", "_")
         proc, gen, _apk = _aapt(project, work / name)
-        aapt[runtime] = proc
+        aapt[key] = proc
         sources += sorted(project.rglob("*.kt")) + sorted(gen.rglob("R.java"))
         harness = work / name / "Harness.kt"
+        text = TASK_HARNESS if key in ("seg", "det") else HARNESS
         harness.write_text(
-            HARNESS.format(package=_package(project), harness=f"harness.{name}"), "utf-8"
+            text.format(package=_package(project), harness=f"harness.{name}"), "utf-8"
         )
         sources.append(harness)
     classes = work / "classes"
@@ -201,17 +248,17 @@ def test_executorch_and_pytorch_lite_refuse_bool_inputs_with_a_reason(runs):
     assert "mask [1, 6] bool" in refused["error"] and "the onnxruntime runtime" in refused["error"]
 
 
-@pytest.mark.parametrize("runtime", ["executorch", "pytorch-lite", "onnxruntime"])
-def test_tensor_app_resources_compile_with_aapt(compiled, runtime):
-    proc = compiled["aapt"][runtime]
+@pytest.mark.parametrize("key", ["executorch", "pytorch-lite", "onnxruntime", "seg", "det"])
+def test_tensor_app_resources_compile_with_aapt(compiled, key):
+    proc = compiled["aapt"][key]
     assert proc.returncode == 0, proc.stderr
 
 
 def test_tensor_app_kotlin_compiles_against_published_api_stubs(compiled):
     proc = compiled["kotlinc"]
     assert proc.returncode == 0, f"kotlinc failed:\n{proc.stderr[-6000:]}"
-    assert len(list(compiled["classes"].rglob("TensorScreen.class"))) == 3
-    assert len(list(compiled["classes"].rglob("SampleTensor.class"))) == 3
+    assert len(list(compiled["classes"].rglob("TensorScreen.class"))) == 5
+    assert len(list(compiled["classes"].rglob("SampleTensor.class"))) == 5
 
 
 def _bits(a) -> str:
@@ -483,3 +530,25 @@ def test_builtin_tabular_demo_gets_a_working_android_tensor_app(tmp_path):
     assert out[0].split()[0] == "passed" and out[3].split()[0] == "failed"
     assert _python_check([logits], [want], tolerance)[0]
     assert not _python_check([perturbed], [want], tolerance)[0]
+
+
+def test_segmentation_and_detection_fed_tensors_agree_with_the_desktop_on_jvm(runs, compiled):
+    seg = _project(runs, "seg")
+    e = _json(seg, "expected.json")
+    assert e["kind"] == "segmentation" and e["mask"]["shape"] == [28, 28]
+    assert 'KIND: String = "segmentation"' in _kotlin(seg, "TaskSpec.kt")
+    assert "MASK_HEIGHT: Int = 28" in _kotlin(seg, "TaskSpec.kt")
+    lines = [str(len(e["outputs"]))] + [_bits(o["data"]) for o in e["outputs"]]
+    lines.append(" ".join(str(int(v)) for v in e["mask"]["data"]))
+    kind, mask, agreement = _jvm(compiled, "seg", "\n".join(lines) + "\n")
+    assert kind == "segmentation" and float(agreement) == 1.0
+    assert [int(v) for v in mask.split()] == [int(v) for v in e["mask"]["data"]]
+
+    det = _project(runs, "det")
+    e = _json(det, "expected.json")
+    assert e["kind"] == "detection" and e["detections"], "no detection: the test proves little"
+    lines = [str(len(e["outputs"]))] + [_bits(o["data"]) for o in e["outputs"]]
+    lines += [_bits([d["label"], d["score"], *d["box"]]) for d in e["detections"]]
+    kind, labels, agreement = _jvm(compiled, "det", "\n".join(lines) + "\n")
+    assert kind == "detection" and float(agreement) == 1.0
+    assert [int(v) for v in labels.split()] == [d["label"] for d in e["detections"]]

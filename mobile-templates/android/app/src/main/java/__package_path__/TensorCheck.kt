@@ -144,3 +144,18 @@ object OutputValues {
         }
     }
 }
+
+/** The mask or the detections of a segmentation / detection model fed tensors (pure Kotlin). */
+object TaskOutputs {
+    /** Argmax over classes of the task output's per-pixel logits (MASK_HEIGHT x MASK_WIDTH). */
+    fun mask(outputs: List<FloatArray>): IntArray {
+        val logits = outputs[TaskSpec.TASK_OUTPUT]
+        return SegmentationMask.argmax(logits, maxOf(1, logits.size / (TaskSpec.MASK_WIDTH * TaskSpec.MASK_HEIGHT)))
+    }
+
+    /** The desktop's post-processing (TaskSpec.POSTPROCESS) of the boxes / scores outputs. */
+    fun detections(outputs: List<FloatArray>): List<Detection> {
+        val labels = if (TaskSpec.LABELS_OUTPUT >= 0) outputs[TaskSpec.LABELS_OUTPUT] else null
+        return DetectionPostProcess.run(outputs[TaskSpec.BOXES_OUTPUT], outputs[TaskSpec.SCORES_OUTPUT], TaskSpec.POSTPROCESS, labels)
+    }
+}

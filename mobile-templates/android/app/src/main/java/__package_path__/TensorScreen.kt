@@ -88,10 +88,9 @@ object TensorScreen {
         activity: Activity, views: TaskViews, outputs: List<FloatArray>, expected: TaskExpected,
         labels: List<String>, latency: Double, source: String, lines: List<String>,
     ) {
-        val logits = outputs[TaskSpec.TASK_OUTPUT]
         val w = TaskSpec.MASK_WIDTH
         val h = TaskSpec.MASK_HEIGHT
-        val mask = SegmentationMask.argmax(logits, maxOf(1, logits.size / (w * h)))
+        val mask = TaskOutputs.mask(outputs)
         val test = expected.mask?.let { TaskSelfTest(SegmentationMask.agreement(mask, it), expected.minAgreement, "pixel agreement") }
         if (test != null) Log.i("DeployStudio", "{\"task\":\"segmentation\",\"selftest\":\"${if (test.passed) "passed" else "failed"}\",\"agreement\":${SelfTest.jsonNumber(test.agreement.toDouble())},\"latency_ms\":$latency}")
         val colors = IntArray(mask.size) { SegmentationMask.color(mask[it]) }
@@ -109,8 +108,7 @@ object TensorScreen {
         activity: Activity, views: TaskViews, outputs: List<FloatArray>, expected: TaskExpected,
         labels: List<String>, latency: Double, source: String, lines: List<String>,
     ) {
-        val labelsOut = if (TaskSpec.LABELS_OUTPUT >= 0) outputs[TaskSpec.LABELS_OUTPUT] else null
-        val dets = DetectionPostProcess.run(outputs[TaskSpec.BOXES_OUTPUT], outputs[TaskSpec.SCORES_OUTPUT], TaskSpec.POSTPROCESS, labelsOut)
+        val dets = TaskOutputs.detections(outputs)
         val test = TaskSelfTest(DetectionPostProcess.agreement(dets, expected.detections), expected.minAgreement, "matched-box agreement")
         Log.i("DeployStudio", "{\"task\":\"detection\",\"selftest\":\"${if (test.passed) "passed" else "failed"}\",\"agreement\":${SelfTest.jsonNumber(test.agreement.toDouble())},\"detections\":${dets.size},\"latency_ms\":$latency}")
         val rows = dets.map { d -> Triple(d.label, labels.getOrElse(d.label) { "#${d.label}" }, d.score) }
