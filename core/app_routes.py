@@ -32,6 +32,13 @@ TENSOR_DTYPES = {
 }
 """Platform -> the input dtypes its tensor app feeds from the bundled sample."""
 
+_NO_BOOL = tuple(d for d in _TENSOR_DTYPES if d != "bool")
+TENSOR_RUNTIME_DTYPES = {
+    ("android", "executorch"): (_NO_BOOL, "ExecuTorch's Android Tensor has no bool tensors"),
+    ("android", "pytorch-lite"): (_NO_BOOL, "pytorch_android_lite has no bool tensors"),
+}
+"""(platform, runtime) -> (the input dtypes its tensor app feeds, why fewer than the platform's)."""
+
 TENSOR_RUNTIMES_REFUSED = {
     ("ios", "coreml"): (
         "the iOS Core ML app feeds one preprocessed image; models fed their sample's tensors "
@@ -77,12 +84,18 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
     if refused:
         return refused
     sig = session.model.signature
-    fed = TENSOR_DTYPES.get(platform, ())
+    fed, why = TENSOR_RUNTIME_DTYPES.get((platform, runtime), (TENSOR_DTYPES.get(platform, ()), ""))
     odd = [i for i in sig.inputs if i.dtype not in fed]
     if odd:
+        hint = (
+            "the onnxruntime runtime, or declare the input as uint8 or int64"
+            if why
+            else "declare the input as float32"
+        )
         return (
-            f"the {platform} app feeds {', '.join(fed)} inputs; this model takes "
-            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
+            f"the {platform} app ({runtime}) feeds {', '.join(fed)} inputs"
+            f"{f' ({why})' if why else ''}; this model takes "
+            f"{'; '.join(i.describe() for i in odd)} (try: {hint})"
         )
     out = sig.task_output
     if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:

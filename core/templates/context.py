@@ -158,6 +158,11 @@ def base_context(
         "generator": f"Deploy Studio {__version__}",
         "ort_web_version": ort_web_version,
         **task_page_context(bundle),
+        # the bundled sample's input tensors without their values (README, UI text)
+        "sample_inputs": [
+            {"name": str(t["name"]), "dtype": str(t["dtype"]), "shape": list(t["shape"])}
+            for t in getattr(bundle, "sample_inputs", None) or []
+        ],
         "atask": android_task_context(bundle),
         "aaudio": android_audio_context(bundle.preprocess),
     }

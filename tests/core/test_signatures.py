@@ -268,7 +268,7 @@ def test_npz_data_feeds_two_named_inputs_with_labels(tmp_path):
     assert any("ignored arrays of data.npz that name no input: extra" in n for n in report["notes"])
 
 
-def test_app_projects_refuse_multi_input_models_but_the_web_page_serves_them(tmp_path):
+def test_a_multi_input_model_gets_an_android_tensor_app_and_a_web_page(tmp_path):
     report = _run(
         tmp_path,
         _model("ImageAndVector", IMAGE, META),
@@ -276,11 +276,14 @@ def test_app_projects_refuse_multi_input_models_but_the_web_page_serves_them(tmp
         export={"templates": ["android", "web"]},
     )
     android, web = report["templates"]
-    assert android["path"] is None
-    assert (
-        "app projects for multi-input / token models arrive with the apps issue"
-        in (android["error"])
-    )
+    assert android.get("error") is None and android["path"] == "apps/android-executorch"
+    assets = tmp_path / android["path"] / "app/src/main/assets"
+    sample = json.loads((assets / "sample_inputs.json").read_text("utf-8"))
+    assert [(i["name"], i["dtype"], i["shape"]) for i in sample["inputs"]] == [
+        ("image", "float32", [1, 1, 28, 28]),
+        ("meta", "float32", [1, 6]),
+    ]
+    assert (assets / "model.pte").is_file()
     assert web.get("error") is None and web["path"] == "apps/web-onnxruntime-web"
 
 

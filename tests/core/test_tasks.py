@@ -8,6 +8,8 @@ and scored by its task; ``max_metric_drop`` judges the task's metric.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -173,7 +175,13 @@ def test_a_regression_model_is_scored_by_mae(tmp_path):
         assert row["accuracy"]["value"] == pytest.approx(base["mae"], rel=0.05, abs=0.02)
         assert row["parity"]["cosine"] > 0.99 and "agreement" not in row["parity"]
     android, web = report["templates"]
-    assert "app projects for regression models arrive with the apps issue" in android["error"]
+    assert android.get("error") is None and android["path"] == "apps/android-executorch"
+    assets = tmp_path / "out" / android["path"] / "app/src/main/assets"
+    sample = json.loads((assets / "sample_inputs.json").read_text("utf-8"))
+    assert [(i["name"], i["dtype"], i["shape"]) for i in sample["inputs"]] == [
+        ("features", "float32", [1, 8])
+    ]
+    assert json.loads((assets / "expected.json").read_text("utf-8"))["task"] == "regression"
     assert web.get("error") is None and web["path"]  # the Web page serves any task
 
 

@@ -1,9 +1,28 @@
-// Mirrors ai.onnxruntime.OnnxTensor (onnxruntime-android 1.30.0): static
-// createTensor(OrtEnvironment, FloatBuffer, long[]) throws OrtException, getFloatBuffer(), close().
+// Mirrors ai.onnxruntime.OnnxTensor (com.microsoft.onnxruntime:onnxruntime-android 1.30.0,
+// java/src/main/java/ai/onnxruntime/OnnxTensor.java): static createTensor(OrtEnvironment,
+// FloatBuffer | DoubleBuffer | LongBuffer | IntBuffer | ByteBuffer (int8), long[]) and
+// createTensor(OrtEnvironment, ByteBuffer, long[], OnnxJavaType) (uint8, bool...), all throwing
+// OrtException; getFloatBuffer(), getValue() (a multidimensional Java array of the element type,
+// or a boxed scalar), close().
 package ai.onnxruntime;
 
 public class OnnxTensor extends OnnxTensorLike {
     public static OnnxTensor createTensor(OrtEnvironment env, java.nio.FloatBuffer data, long[] shape) throws OrtException {
+        throw new RuntimeException("Stub!");
+    }
+    public static OnnxTensor createTensor(OrtEnvironment env, java.nio.DoubleBuffer data, long[] shape) throws OrtException {
+        throw new RuntimeException("Stub!");
+    }
+    public static OnnxTensor createTensor(OrtEnvironment env, java.nio.LongBuffer data, long[] shape) throws OrtException {
+        throw new RuntimeException("Stub!");
+    }
+    public static OnnxTensor createTensor(OrtEnvironment env, java.nio.IntBuffer data, long[] shape) throws OrtException {
+        throw new RuntimeException("Stub!");
+    }
+    public static OnnxTensor createTensor(OrtEnvironment env, java.nio.ByteBuffer data, long[] shape) throws OrtException {
+        throw new RuntimeException("Stub!");
+    }
+    public static OnnxTensor createTensor(OrtEnvironment env, java.nio.ByteBuffer data, long[] shape, OnnxJavaType type) throws OrtException {
         throw new RuntimeException("Stub!");
     }
     public java.nio.FloatBuffer getFloatBuffer() { throw new RuntimeException("Stub!"); }

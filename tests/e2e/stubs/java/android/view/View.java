@@ -1,9 +1,13 @@
 // Mirrors android.view.View (API 35): setOnClickListener(View.OnClickListener) with the
-// single-method interface OnClickListener.onClick(View), setVisibility(int), setEnabled(boolean),
-// isEnabled().
+// single-method interface OnClickListener.onClick(View), setVisibility(int) with the constants
+// VISIBLE (0), INVISIBLE (4), GONE (8), setEnabled(boolean), isEnabled().
 package android.view;
 
 public class View {
+    public static final int VISIBLE = 0;
+    public static final int INVISIBLE = 4;
+    public static final int GONE = 8;
+
     public interface OnClickListener {
         void onClick(View v);
     }

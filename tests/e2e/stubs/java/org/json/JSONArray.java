@@ -1,5 +1,6 @@
 // Mirrors org.json.JSONArray as shipped in Android (API 35): JSONArray(String) throws JSONException,
-// JSONArray(Collection), length(), getString(int), getDouble(int), getJSONObject(int) throw JSONException.
+// JSONArray(Collection), length(), getString(int), getDouble(int), getLong(int),
+// getJSONObject(int) throw JSONException.
 package org.json;
 
 public class JSONArray {
@@ -8,5 +9,6 @@ public class JSONArray {
     public int length() { throw new RuntimeException("Stub!"); }
     public String getString(int index) throws JSONException { throw new RuntimeException("Stub!"); }
     public double getDouble(int index) throws JSONException { throw new RuntimeException("Stub!"); }
+    public long getLong(int index) throws JSONException { throw new RuntimeException("Stub!"); }
     public JSONObject getJSONObject(int index) throws JSONException { throw new RuntimeException("Stub!"); }
 }

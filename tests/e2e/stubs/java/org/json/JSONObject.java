@@ -1,5 +1,5 @@
 // Mirrors org.json.JSONObject as shipped in Android (API 35): JSONObject(), JSONObject(String),
-// getInt(String), getJSONArray(String), optJSONObject(String), optString(String, String),
+// getInt(String), getString(String), getJSONArray(String), optJSONArray(String), optJSONObject(String), optString(String, String),
 // optDouble(String, double), put(String, Object|int|double), toString().
 // put(String, double) throws JSONException for NaN and infinities ("Forbidden numeric value"),
 // as Android's JSON.checkDouble does; so does toString() of such a value put as an Object
@@ -11,6 +11,8 @@ public class JSONObject {
     public JSONObject(String json) throws JSONException { throw new RuntimeException("Stub!"); }
     public int getInt(String name) throws JSONException { throw new RuntimeException("Stub!"); }
     public JSONArray getJSONArray(String name) throws JSONException { throw new RuntimeException("Stub!"); }
+    public String getString(String name) throws JSONException { throw new RuntimeException("Stub!"); }
+    public JSONArray optJSONArray(String name) { throw new RuntimeException("Stub!"); }
     public JSONObject optJSONObject(String name) { throw new RuntimeException("Stub!"); }
     public String optString(String name, String fallback) { throw new RuntimeException("Stub!"); }
     public double optDouble(String name, double fallback) { throw new RuntimeException("Stub!"); }

@@ -1,17 +1,24 @@
 package {{ package_id }}
 
 import android.content.Context
-{% if runtime == "executorch" %}import org.pytorch.executorch.EValue
+{% if runtime == "executorch" %}import org.pytorch.executorch.DType
+import org.pytorch.executorch.EValue
 import org.pytorch.executorch.Module
 import org.pytorch.executorch.Tensor
-{% elif runtime == "pytorch-lite" %}import org.pytorch.IValue
+{% elif runtime == "pytorch-lite" %}import org.pytorch.DType
+import org.pytorch.IValue
 import org.pytorch.LiteModuleLoader
 import org.pytorch.Module
 import org.pytorch.Tensor
-{% elif runtime == "onnxruntime" %}import ai.onnxruntime.OnnxTensor
+{% elif runtime == "onnxruntime" %}import ai.onnxruntime.OnnxJavaType
+import ai.onnxruntime.OnnxTensor
 import ai.onnxruntime.OrtEnvironment
 import ai.onnxruntime.OrtSession
+import java.nio.ByteBuffer
+import java.nio.DoubleBuffer
 import java.nio.FloatBuffer
+import java.nio.IntBuffer
+import java.nio.LongBuffer
 {% endif %}
 /**
  * Runs {{ model_file }} with {{ runtime_title }}.
@@ -38,6 +45,36 @@ class Classifier(context: Context) : AutoCloseable {
         return module.forward(EValue.from(tensor)).map { it.toTensor().dataAsFloatArray }
     }
 
+    /**
+     * One forward pass on the bundled sample's tensors (sample_inputs.json), each in its own
+     * dtype (int64 token ids as a LongArray tensor...); every output read back as floats.
+     */
+    fun runTensors(inputs: List<SampleTensor>): List<FloatArray> {
+        val values = inputs.map { EValue.from(tensorOf(it)) }.toTypedArray()
+        return module.forward(*values).map { floatsOf(it.toTensor()) }
+    }
+
+    private fun tensorOf(s: SampleTensor): Tensor = when (s.dtype) {
+        "float32" -> Tensor.fromBlob(s.floats(), s.shape)
+        "float64" -> Tensor.fromBlob(s.doubles(), s.shape)
+        "int64" -> Tensor.fromBlob(s.longs(), s.shape)
+        "int32" -> Tensor.fromBlob(s.ints(), s.shape)
+        "int8" -> Tensor.fromBlob(s.bytes(), s.shape)
+        "uint8" -> Tensor.fromBlobUnsigned(s.bytes(), s.shape)
+        // ExecuTorch's Android Tensor has no bool tensors (core.app_routes refuses such models).
+        else -> throw IllegalArgumentException("input ${s.name}: ExecuTorch Android has no ${s.dtype} tensors")
+    }
+
+    private fun floatsOf(t: Tensor): FloatArray = when (t.dtype()) {
+        DType.FLOAT -> t.dataAsFloatArray
+        DType.DOUBLE -> t.dataAsDoubleArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.INT64 -> t.dataAsLongArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.INT32 -> t.dataAsIntArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.INT8 -> t.dataAsByteArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.UINT8 -> t.dataAsUnsignedByteArray.let { d -> FloatArray(d.size) { (d[it].toInt() and 0xFF).toFloat() } }
+        else -> throw IllegalStateException("an output of dtype ${t.dtype()} cannot be read on Android")
+    }
+
     override fun close() {
         module.close()  // Module is Closeable: frees the native module now, not at GC
     }
@@ -57,7 +94,42 @@ class Classifier(context: Context) : AutoCloseable {
     /** One forward pass: every output's floats (a tuple / list in order, a dict by TaskSpec.OUTPUT_NAMES). */
     fun runAll(input: FloatArray): List<FloatArray> {
         val out = module.forward(IValue.from(Tensor.fromBlob(input, AppInfo.INPUT_SHAPE)))
-        val values = when {
+        return outputsOf(out).map { it.toTensor().dataAsFloatArray }
+    }
+
+    /**
+     * One forward pass on the bundled sample's tensors (sample_inputs.json), each in its own
+     * dtype (int64 token ids as a LongArray tensor...); every output read back as floats.
+     */
+    fun runTensors(inputs: List<SampleTensor>): List<FloatArray> {
+        val out = module.forward(*inputs.map { IValue.from(tensorOf(it)) }.toTypedArray())
+        return outputsOf(out).map { floatsOf(it.toTensor()) }
+    }
+
+    private fun tensorOf(s: SampleTensor): Tensor = when (s.dtype) {
+        "float32" -> Tensor.fromBlob(s.floats(), s.shape)
+        "float64" -> Tensor.fromBlob(s.doubles(), s.shape)
+        "int64" -> Tensor.fromBlob(s.longs(), s.shape)
+        "int32" -> Tensor.fromBlob(s.ints(), s.shape)
+        "int8" -> Tensor.fromBlob(s.bytes(), s.shape)
+        "uint8" -> Tensor.fromBlobUnsigned(s.bytes(), s.shape)
+        // pytorch_android_lite has no bool tensors (core.app_routes refuses such models).
+        else -> throw IllegalArgumentException("input ${s.name}: PyTorch lite has no ${s.dtype} tensors")
+    }
+
+    private fun floatsOf(t: Tensor): FloatArray = when (t.dtype()) {
+        DType.FLOAT32 -> t.dataAsFloatArray
+        DType.FLOAT64 -> t.dataAsDoubleArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.INT64 -> t.dataAsLongArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.INT32 -> t.dataAsIntArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.INT8 -> t.dataAsByteArray.let { d -> FloatArray(d.size) { d[it].toFloat() } }
+        DType.UINT8 -> t.dataAsUnsignedByteArray.let { d -> FloatArray(d.size) { (d[it].toInt() and 0xFF).toFloat() } }
+        else -> throw IllegalStateException("an output of dtype ${t.dtype()} cannot be read on Android")
+    }
+
+    /** A tuple / list in order, a dict by TaskSpec.OUTPUT_NAMES, else the one output. */
+    private fun outputsOf(out: IValue): List<IValue> {
+        return when {
             out.isTuple -> out.toTuple().toList()
             out.isList -> out.toList().toList()
             out.isDictStringKey -> out.toDictStringKey().let { d ->
@@ -65,7 +137,6 @@ class Classifier(context: Context) : AutoCloseable {
             }
             else -> listOf(out)
         }
-        return values.map { it.toTensor().dataAsFloatArray }
     }
 
     override fun close() {
@@ -113,6 +184,40 @@ class Classifier(context: Context) : AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * One forward pass on the bundled sample's tensors (sample_inputs.json), each in its own
+     * dtype, fed by name (an input the session does not name goes to its position); every
+     * output read back as floats, in the session's output order.
+     */
+    fun runTensors(inputs: List<SampleTensor>): List<FloatArray> {
+        val names = session.inputNames.toList()
+        val tensors = ArrayList<OnnxTensor>()
+        try {
+            val feed = LinkedHashMap<String, OnnxTensor>()
+            inputs.forEachIndexed { i, s ->
+                val tensor = tensorOf(s)
+                tensors.add(tensor)
+                feed[if (s.name in names) s.name else names[i]] = tensor
+            }
+            session.run(feed).use { result ->
+                return List(result.size()) { i -> OutputValues.flatten(result.get(i).value) }
+            }
+        } finally {
+            tensors.forEach { it.close() }
+        }
+    }
+
+    private fun tensorOf(s: SampleTensor): OnnxTensor = when (s.dtype) {
+        "float32" -> OnnxTensor.createTensor(env, FloatBuffer.wrap(s.floats()), s.shape)
+        "float64" -> OnnxTensor.createTensor(env, DoubleBuffer.wrap(s.doubles()), s.shape)
+        "int64" -> OnnxTensor.createTensor(env, LongBuffer.wrap(s.longs()), s.shape)
+        "int32" -> OnnxTensor.createTensor(env, IntBuffer.wrap(s.ints()), s.shape)
+        "int8" -> OnnxTensor.createTensor(env, ByteBuffer.wrap(s.bytes()), s.shape)
+        "uint8" -> OnnxTensor.createTensor(env, ByteBuffer.wrap(s.bytes()), s.shape, OnnxJavaType.UINT8)
+        "bool" -> OnnxTensor.createTensor(env, ByteBuffer.wrap(s.bytes()), s.shape, OnnxJavaType.BOOL)
+        else -> throw IllegalArgumentException("input ${s.name}: no ${s.dtype} tensors")
     }
 
     override fun close() {

@@ -36,6 +36,7 @@ class MainActivity : ComponentActivity() {
     private lateinit var sourceView: TextView
     private lateinit var latencyView: TextView
     private lateinit var selfTestView: TextView
+    private lateinit var outputsView: TextView
     private lateinit var rows: List<Triple<TextView, ProgressBar, TextView>>
 
     private val pickImage = registerForActivityResult(ActivityResultContracts.GetContent()) { uri: Uri? ->
@@ -64,6 +65,7 @@ class MainActivity : ComponentActivity() {
         sourceView = findViewById(R.id.source)
         latencyView = findViewById(R.id.latency)
         selfTestView = findViewById(R.id.selftest)
+        outputsView = findViewById(R.id.outputs)
         rows = listOf(
             Triple(findViewById(R.id.top1_label), findViewById(R.id.top1_bar), findViewById(R.id.top1_pct)),
             Triple(findViewById(R.id.top2_label), findViewById(R.id.top2_bar), findViewById(R.id.top2_pct)),
@@ -77,12 +79,14 @@ class MainActivity : ComponentActivity() {
         cameraButton.isEnabled = Intent(MediaStore.ACTION_IMAGE_CAPTURE).resolveActivity(packageManager) != null
         cameraButton.setOnClickListener { launchCamera() }
         findViewById<Button>(R.id.sample_button).setOnClickListener { runSample() }
+        // A model fed its sample's tensors (token ids, table rows...) takes no image.
+        if (TaskSpec.FEEDS_TENSORS) TensorScreen.prepare(taskViews(), listOf(findViewById<Button>(R.id.pick_button), cameraButton))
 
         worker.execute {
             try {
                 labels = AppAssets.labels(this)
                 // segmentation / detection read their expected.json in TaskScreen
-                if (TaskSpec.TASK == "classification") expected = AppAssets.expected(this)
+                if (TaskSpec.TASK == "classification" && !TaskSpec.FEEDS_TENSORS) expected = AppAssets.expected(this)
                 classifier = Classifier(this)
             } catch (e: Exception) {
                 showError(e)
@@ -101,12 +105,18 @@ class MainActivity : ComponentActivity() {
     private fun runSample() {
         worker.execute {
             try {
+                if (TaskSpec.FEEDS_TENSORS) {
+                    classifier?.let { TensorScreen.runOnWorker(this, it, taskViews()) }
+                    return@execute
+                }
                 classifyOnWorker(AppAssets.sample(this), getString(R.string.source_sample), isSample = true)
             } catch (e: Exception) {
                 showError(e)
             }
         }
     }
+
+    private fun taskViews() = TaskViews(statusView, imageView, sourceView, latencyView, selfTestView, rows, outputsView)
 
     /** content:// Uri of the file the camera app writes (res/xml/file_paths.xml: cache/photos/). */
     private fun photoUri(): Uri {
@@ -138,8 +148,7 @@ class MainActivity : ComponentActivity() {
     private fun classifyOnWorker(bitmap: Bitmap, source: String, isSample: Boolean) {
         val model = classifier ?: return
         if (TaskSpec.TASK != "classification") {
-            val views = TaskViews(statusView, imageView, sourceView, latencyView, selfTestView, rows)
-            return TaskScreen.runOnWorker(this, model, bitmap, source, isSample, views)
+            return TaskScreen.runOnWorker(this, model, bitmap, source, isSample, taskViews())
         }
         try {
             runOnUiThread { statusView.text = getString(R.string.loading) }

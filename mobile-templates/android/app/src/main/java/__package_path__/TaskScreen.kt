@@ -11,7 +11,7 @@ import android.widget.TextView
 import org.json.JSONObject
 import java.util.Locale
 
-/** The views a task screen fills (MainActivity's). */
+/** The views a task screen fills (MainActivity's; [outputs]: TensorScreen's output rows). */
 class TaskViews(
     val status: TextView,
     val image: ImageView,
@@ -19,6 +19,7 @@ class TaskViews(
     val latency: TextView,
     val selfTest: TextView,
     val rows: List<Triple<TextView, ProgressBar, TextView>>,
+    val outputs: TextView? = null,
 )
 
 /**
@@ -42,6 +43,14 @@ class TaskExpected(
             }
             val dets = ArrayList<Detection>()
             val found = if (json.optJSONObject("detections_flat") != null) json.optJSONObject("detections_flat") else null
+            val listed = json.optJSONArray("detections")  // a tensors app's expected.json
+            if (found == null && listed != null) {
+                for (i in 0 until listed.length()) {
+                    val d = listed.getJSONObject(i)
+                    val box = d.getJSONArray("box")
+                    dets.add(Detection(FloatArray(4) { box.getDouble(it).toFloat() }, d.optDouble("score", 0.0).toFloat(), d.getInt("label")))
+                }
+            }
             if (found != null) {
                 val boxes = found.getJSONArray("boxes")
                 val scores = found.getJSONArray("scores")

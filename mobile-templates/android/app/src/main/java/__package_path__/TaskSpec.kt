@@ -9,6 +9,15 @@ object TaskSpec {
     /** "classification", "segmentation" or "detection". */
     const val TASK: String = {{ atask.task | kotlin }}
 
+    /**
+     * What the app feeds and shows: "classification" / "segmentation" / "detection" from the
+     * sample image, or ([FEEDS_TENSORS]) the bundled sample's input tensors
+     * (sample_inputs.json, TensorScreen.kt) with the mask, the boxes or ("tensors") a summary
+     * of every output.
+     */
+    const val KIND: String = {{ (atask.task if app_kind == "classification" else app_kind) | kotlin }}
+    const val FEEDS_TENSORS: Boolean = {{ "false" if app_kind == "classification" else "true" }}
+
     /** Segmentation: the output holding the per-pixel logits [1, classes, H, W]. */
     const val TASK_OUTPUT: Int = {{ atask.task_output }}
     const val MASK_HEIGHT: Int = {{ atask.mask_hw[0] }}
