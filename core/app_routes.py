@@ -102,8 +102,7 @@ def audio_app_refusal(session: Session, platform: str, runtime: str) -> str | No
             "artifacts from artifacts/ with preprocess.json's audio spec and call them from "
             "your own app)"
         )
-    refused = TENSOR_RUNTIMES_REFUSED.get((platform, runtime))
-    return refused or check(session)
+    return check(session)  # the audio app feeds one float input: every runtime can
 
 
 def route(session: Session, platform: str, runtime: str) -> AppRoute:
@@ -127,3 +126,12 @@ def _web_audio_refusal(session: Session) -> str | None:
 
 
 AUDIO_REFUSALS["web"] = _web_audio_refusal
+
+
+def _ios_audio_refusal(session: Session) -> str | None:
+    from deploy_studio.core.templates.audio_app import audio_app_refusal
+
+    return audio_app_refusal(session, "ios")
+
+
+AUDIO_REFUSALS["ios"] = _ios_audio_refusal
