@@ -32,13 +32,29 @@ TENSOR_DTYPES = {
 }
 """Platform -> the input dtypes its tensor app feeds from the bundled sample."""
 
-TENSOR_RUNTIMES_REFUSED = {
+TENSOR_RUNTIMES_REFUSED: dict[tuple[str, str], str] = {}
+"""(platform, runtime) -> why that runtime's app cannot feed the sample's tensors."""
+
+RUNTIME_TENSOR_DTYPES = {
+    # Core ML model inputs are float16 / float32 / double / int32 multi-arrays; coremltools
+    # converts an int64 input to int32. Classifier.swift feeds float32 and int32 arrays.
     ("ios", "coreml"): (
-        "the iOS Core ML app feeds one preprocessed image; models fed their sample's tensors "
-        "run on ExecuTorch (try: the executorch runtime for the iOS template)"
+        ("float32", "int64", "int32"),
+        "Core ML model inputs are float or int32 multi-arrays (int64 ids are fed as int32, "
+        "coremltools converts int64 inputs to int32); it has no bool, int8, uint8 inputs and "
+        "the app feeds no float64",
     ),
 }
-"""(platform, runtime) -> why that runtime's app cannot feed the sample's tensors."""
+"""(platform, runtime) -> (the input dtypes its tensor app feeds, why only those), where the
+runtime feeds fewer than the platform's other runtimes (:data:`TENSOR_DTYPES`)."""
+
+SINGLE_OUTPUT_RUNTIMES = {
+    ("ios", "coreml"): (
+        "the Core ML converter renames a model's outputs (var_42, linear_2...), so the iOS "
+        "Core ML app cannot tell which output is which"
+    ),
+}
+"""(platform, runtime) -> why its tensor app serves only models with one output."""
 
 AUDIO_REFUSALS: dict[str, Callable[[Session], str | None]] = {}
 """Platform -> why its audio app cannot serve a model (None: it can); filled below."""
@@ -77,12 +93,23 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
     if refused:
         return refused
     sig = session.model.signature
-    fed = TENSOR_DTYPES.get(platform, ())
+    fed, why = RUNTIME_TENSOR_DTYPES.get((platform, runtime)) or (
+        TENSOR_DTYPES.get(platform, ()),
+        "",
+    )
     odd = [i for i in sig.inputs if i.dtype not in fed]
     if odd:
         return (
-            f"the {platform} app feeds {', '.join(fed)} inputs; this model takes "
-            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32)"
+            f"the {platform} {runtime} app feeds {', '.join(fed)} inputs"
+            f"{f' ({why})' if why else ''}; this model takes "
+            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32"
+            f"{', or the ' + TENSOR_FALLBACK[platform] + ' runtime' if why else ''})"
+        )
+    single = SINGLE_OUTPUT_RUNTIMES.get((platform, runtime))
+    if single and len(sig.output_names) > 1:
+        return (
+            f"{single}; this model has {len(sig.output_names)} outputs "
+            f"({', '.join(sig.output_names)}) (try: the {TENSOR_FALLBACK[platform]} runtime)"
         )
     out = sig.task_output
     if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
@@ -91,6 +118,10 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
             f"[1, classes, H, W]; the task output {out.name!r} is {list(out.shape)}"
         )
     return None
+
+
+TENSOR_FALLBACK = {"ios": "executorch", "android": "executorch", "web": "onnxruntime-web"}
+"""Platform -> the runtime whose tensor app feeds every dtype (named in refusals)."""
 
 
 def audio_app_refusal(session: Session, platform: str, runtime: str) -> str | None:
