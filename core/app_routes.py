@@ -56,6 +56,10 @@ SINGLE_OUTPUT_RUNTIMES = {
 }
 """(platform, runtime) -> why its tensor app serves only models with one output."""
 
+TENSOR_FALLBACK = {"ios": "executorch", "android": "executorch", "web": "onnxruntime-web"}
+"""Platform -> the runtime whose tensor app feeds every dtype (named in refusals)."""
+
+
 AUDIO_REFUSALS: dict[str, Callable[[Session], str | None]] = {}
 """Platform -> why its audio app cannot serve a model (None: it can); filled below."""
 
@@ -120,12 +124,9 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
     return None
 
 
-TENSOR_FALLBACK = {"ios": "executorch", "android": "executorch", "web": "onnxruntime-web"}
-"""Platform -> the runtime whose tensor app feeds every dtype (named in refusals)."""
-
-
 def audio_app_refusal(session: Session, platform: str, runtime: str) -> str | None:
-    """Why ``platform``'s audio app cannot serve this audio model, or None."""
+    """Why ``platform``'s audio app cannot serve this audio model, or None (on any of its
+    runtimes: the audio app feeds one float input, as an image app does)."""
     check = AUDIO_REFUSALS.get(platform)
     if check is None:
         return (

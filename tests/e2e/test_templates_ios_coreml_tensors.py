@@ -8,8 +8,8 @@ a Core ML variant and ``[export] templates`` = the iOS Core ML app, with the hos
 The ``.mlpackage`` takes the sample's tensors (int64 ids as an int32 multi-array), each
 project's ``project.pbxproj`` references resolve, expected.json holds the eager model's
 outputs (Core ML cannot run here) and every Swift file parses; (slow) the non-UI Swift
-type-checks against the Core ML stubs. A model Core ML cannot be fed (a bool mask) is refused
-with the reason. No app is built or run.
+type-checks against the Core ML stubs. A model Core ML cannot be fed (a bool mask) or whose
+outputs it renames (two outputs) is refused with the reason. No app is built or run.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from tests.e2e import templates_support as ts
 from tests.e2e.test_swift_typecheck import IMPORT, UI_MODULES, swift
 from tests.e2e.test_templates_ios import _file_paths, _ids_in, _parse_pbxproj, swift_parser
-from tests.e2e.test_templates_ios_tasks import NON_UI, SMALL, TOK, _tok_data
+from tests.e2e.test_templates_ios_tasks import DET, NON_UI, SMALL, TOK, _det_data, _tok_data
 from tests.support.recipes import recipe, variant
 
 __all__ = ["swift", "swift_parser"]  # fixtures, used by name
@@ -135,20 +135,27 @@ def test_ios_coreml_tensor_non_ui_swift_typechecks(apps, swift):
         assert proc.returncode == 0, f"{name}: swiftc -typecheck failed:\n{proc.stderr}"
 
 
-def test_ios_coreml_refuses_a_bool_input_and_says_why(tmp_path):
+@pytest.mark.parametrize(
+    ("model", "data", "said"),
+    [
+        (TOK, _tok_data, ["mask", "bool", "Core ML model inputs", "executorch runtime"]),
+        (DET, _det_data, ["renames a model's outputs", "2 outputs", "executorch runtime"]),
+    ],
+    ids=["bool-input", "two-outputs"],
+)
+def test_ios_coreml_refuses_what_its_tensor_app_cannot_feed_or_read(tmp_path, model, data, said):
     from deploy_studio.core.engine import run_recipe
 
     r = recipe(
-        TOK,
+        model,
         [variant("p", "pte")],
-        name="tok",
-        data={"source": _tok_data(tmp_path), **SMALL},
+        name="refused",
+        data={"source": data(tmp_path), **SMALL},
         benchmark={"warmup": 1, "runs": 2},
-        export={"templates": [{"platform": "ios", "runtime": "coreml"}], "app_name": "Tok"},
+        export={"templates": [{"platform": "ios", "runtime": "coreml"}], "app_name": "X"},
     )
     report = run_recipe(r, tmp_path / "out", isolate=False)
     (app,) = report["templates"]
     assert app["path"] is None
-    error = app["error"]
-    assert "mask" in error and "bool" in error and "Core ML model inputs" in error, error
-    assert "executorch" in error, error
+    for words in said:
+        assert words in app["error"], app["error"]
