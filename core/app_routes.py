@@ -33,19 +33,36 @@ TENSOR_DTYPES = {
 """Platform -> the input dtypes its tensor app feeds from the bundled sample."""
 
 _NO_BOOL = tuple(d for d in _TENSOR_DTYPES if d != "bool")
-TENSOR_RUNTIME_DTYPES = {
+
+TENSOR_RUNTIMES_REFUSED: dict[tuple[str, str], str] = {}
+"""(platform, runtime) -> why that runtime's app cannot feed the sample's tensors."""
+
+RUNTIME_TENSOR_DTYPES = {
     ("android", "executorch"): (_NO_BOOL, "ExecuTorch's Android Tensor has no bool tensors"),
     ("android", "pytorch-lite"): (_NO_BOOL, "pytorch_android_lite has no bool tensors"),
-}
-"""(platform, runtime) -> (the input dtypes its tensor app feeds, why fewer than the platform's)."""
-
-TENSOR_RUNTIMES_REFUSED = {
+    # Core ML model inputs are float16 / float32 / double / int32 multi-arrays; coremltools
+    # converts an int64 input to int32. Classifier.swift feeds float32 and int32 arrays.
     ("ios", "coreml"): (
-        "the iOS Core ML app feeds one preprocessed image; models fed their sample's tensors "
-        "run on ExecuTorch (try: the executorch runtime for the iOS template)"
+        ("float32", "int64", "int32"),
+        "Core ML model inputs are float or int32 multi-arrays (int64 ids are fed as int32, "
+        "coremltools converts int64 inputs to int32); it has no bool, int8, uint8 inputs and "
+        "the app feeds no float64",
     ),
 }
-"""(platform, runtime) -> why that runtime's app cannot feed the sample's tensors."""
+"""(platform, runtime) -> (the input dtypes its tensor app feeds, why only those), where the
+runtime feeds fewer than the platform's other runtimes (:data:`TENSOR_DTYPES`)."""
+
+SINGLE_OUTPUT_RUNTIMES = {
+    ("ios", "coreml"): (
+        "the Core ML converter renames a model's outputs (var_42, linear_2...), so the iOS "
+        "Core ML app cannot tell which output is which"
+    ),
+}
+"""(platform, runtime) -> why its tensor app serves only models with one output."""
+
+TENSOR_FALLBACK = {"ios": "executorch", "android": "onnxruntime", "web": "onnxruntime-web"}
+"""Platform -> the runtime whose tensor app feeds every dtype (named in refusals)."""
+
 
 AUDIO_REFUSALS: dict[str, Callable[[Session], str | None]] = {}
 """Platform -> why its audio app cannot serve a model (None: it can); filled below."""
@@ -84,18 +101,23 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
     if refused:
         return refused
     sig = session.model.signature
-    fed, why = TENSOR_RUNTIME_DTYPES.get((platform, runtime), (TENSOR_DTYPES.get(platform, ()), ""))
+    fed, why = RUNTIME_TENSOR_DTYPES.get((platform, runtime)) or (
+        TENSOR_DTYPES.get(platform, ()),
+        "",
+    )
     odd = [i for i in sig.inputs if i.dtype not in fed]
     if odd:
-        hint = (
-            "the onnxruntime runtime, or declare the input as uint8 or int64"
-            if why
-            else "declare the input as float32"
-        )
         return (
-            f"the {platform} app ({runtime}) feeds {', '.join(fed)} inputs"
+            f"the {platform} {runtime} app feeds {', '.join(fed)} inputs"
             f"{f' ({why})' if why else ''}; this model takes "
-            f"{'; '.join(i.describe() for i in odd)} (try: {hint})"
+            f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32"
+            f"{', or the ' + TENSOR_FALLBACK[platform] + ' runtime' if why else ''})"
+        )
+    single = SINGLE_OUTPUT_RUNTIMES.get((platform, runtime))
+    if single and len(sig.output_names) > 1:
+        return (
+            f"{single}; this model has {len(sig.output_names)} outputs "
+            f"({', '.join(sig.output_names)}) (try: the {TENSOR_FALLBACK[platform]} runtime)"
         )
     out = sig.task_output
     if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:
@@ -107,7 +129,8 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
 
 
 def audio_app_refusal(session: Session, platform: str, runtime: str) -> str | None:
-    """Why ``platform``'s audio app cannot serve this audio model, or None."""
+    """Why ``platform``'s audio app cannot serve this audio model, or None (on any of its
+    runtimes: the audio app feeds one float input, as an image app does)."""
     check = AUDIO_REFUSALS.get(platform)
     if check is None:
         return (
@@ -115,8 +138,7 @@ def audio_app_refusal(session: Session, platform: str, runtime: str) -> str | No
             "artifacts from artifacts/ with preprocess.json's audio spec and call them from "
             "your own app)"
         )
-    refused = TENSOR_RUNTIMES_REFUSED.get((platform, runtime))
-    return refused or check(session)
+    return check(session)  # the audio app feeds one float input: every runtime can
 
 
 def route(session: Session, platform: str, runtime: str) -> AppRoute:
@@ -149,3 +171,12 @@ def _android_audio_refusal(session: Session) -> str | None:
 
 
 AUDIO_REFUSALS["android"] = _android_audio_refusal
+
+
+def _ios_audio_refusal(session: Session) -> str | None:
+    from deploy_studio.core.templates.audio_app import audio_app_refusal
+
+    return audio_app_refusal(session, "ios")
+
+
+AUDIO_REFUSALS["ios"] = _ios_audio_refusal

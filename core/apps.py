@@ -280,10 +280,12 @@ def _bundle_for(recipe: Recipe, route: str, row: dict, ctx: dict):
             postprocess=task.spec.to_dict() if task.name == "detection" else None,
         )
     parts = task_app_parts(row, out_dir, session)
+    wav = None
     if route == "audio":  # the classifier self-test on the bundled recording
-        from deploy_studio.core.templates.audio_app import audio_expected
+        from deploy_studio.core.templates.audio_app import audio_expected, sample_wav
 
         parts["expected"] = audio_expected(parts["expected"], parts["labels"], row)
+        wav = sample_wav(session)
     return AppBundle(
         **common,
         labels=parts["labels"],
@@ -292,12 +294,15 @@ def _bundle_for(recipe: Recipe, route: str, row: dict, ctx: dict):
         task=session.task.name,
         sample_inputs=parts["inputs"],
         postprocess=parts["postprocess"],
+        sample_wav=wav,
     )
 
 
 AUDIO_FILE_WRITERS: dict[str, Any] = {}
-"""Platform -> ``writer(project, session, generator)`` adding an audio app's files (the
-generated audio spec and the bundled recording) after the project is rendered."""
+"""Platform -> ``writer(project, session, generator)`` adding files to a rendered audio app
+(Web: ``audio_spec.js``). A platform without one plans all its files in the render (iOS: the
+generated ``AudioSpec.swift`` and ``Resources/sample.wav`` from the bundle, so the Xcode
+project references them)."""
 
 
 def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -> dict:
@@ -319,8 +324,9 @@ def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -
         if route == "audio":
             from deploy_studio.core import __version__
 
-            writer = AUDIO_FILE_WRITERS[t.platform]
-            writer(target, ctx["session"], f"Deploy Studio {__version__}")
+            writer = AUDIO_FILE_WRITERS.get(t.platform)
+            if writer is not None:
+                writer(target, ctx["session"], f"Deploy Studio {__version__}")
         note = LEGACY_APP_NOTES.get((t.platform, runtime))
         if note:
             reporter.log(f"warning: {t.platform} app ({runtime}): {note}")
@@ -342,14 +348,7 @@ def _web_audio_files(project: Path, session: Session, generator: str) -> None:
     write_audio_files(project, session, generator)
 
 
-def _android_audio_files(project: Path, session: Session, generator: str) -> None:
-    from deploy_studio.core.templates.android_audio import write_android_audio_files
-
-    write_android_audio_files(project, session, generator)
-
-
 AUDIO_FILE_WRITERS["web"] = _web_audio_files
-AUDIO_FILE_WRITERS["android"] = _android_audio_files
 
 
 def export_apps(

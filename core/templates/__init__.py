@@ -53,6 +53,9 @@ class AppBundle:
         instead of ``sample_png`` (then optional, only drawn), and ``expected`` holds the
         desktop's every output (``outputs``: ``{name, dtype, shape, data}``) with the task's
         ``mask`` (segmentation) or ``detections`` (detection).
+    sample_wav: an audio app's bundled recording (``sample.wav``: the first held-out clip
+        as 32-bit PCM, :func:`deploy_studio.core.templates.audio_app.sample_wav`), written
+        into the assets folder; None for other apps.
     postprocess: a detector's :class:`~deploy_studio.core.tasks.detection.PostProcess` keys,
         generated into the page's ``postprocess.js``.
     """
@@ -71,6 +74,7 @@ class AppBundle:
     task: str = "classification"
     sample_inputs: list[dict] | None = None
     postprocess: dict | None = None
+    sample_wav: bytes | None = None
 
 
 def _platforms() -> dict[str, dict[str, str]]:

@@ -3,24 +3,18 @@
 The app (``AudioScreen.kt``) turns a WAV file or a microphone recording into the model's input
 with ``AudioFeatures.kt``, fixed Kotlin that repeats :mod:`deploy_studio.core.data.audio` step
 by step; the spec's constants are rendered into ``AudioSpec.kt`` from the bundle's preprocess
-spec (:func:`android_audio_context`). After rendering, :func:`write_android_audio_files` adds
-the bundled recording (``app/src/main/assets/sample.wav``), the self-test's input.
+spec (:func:`android_audio_context`). The renderer writes the bundled recording
+(``app/src/main/assets/sample.wav``, the self-test's input) from the bundle.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from deploy_studio.core.templates.audio_app import (
-    audio_constants,
-    mono_audio_refusal,
-    write_sample_wav,
-)
+from deploy_studio.core.templates.audio_app import audio_app_refusal, audio_constants
 
 
 def android_audio_refusal(session) -> str | None:
     """Why the Android app cannot serve this audio model, or None."""
-    return mono_audio_refusal(session, "the android app")
+    return audio_app_refusal(session, "android")
 
 
 def android_audio_context(preprocess) -> dict:
@@ -49,10 +43,3 @@ def _literals(c: dict) -> dict:
         "fmin": repr(float(mel["fmin"])),  # Kotlin Double literals: repr is exact
         "fmax": repr(float(mel["fmax"])),
     }
-
-
-def write_android_audio_files(project: Path, session, generator: str) -> None:
-    """Write ``assets/sample.wav`` (the first held-out recording) into the Android project."""
-    from deploy_studio.core.templates.manifest import load_manifest
-
-    write_sample_wav(project / load_manifest("android").assets_dir, session)

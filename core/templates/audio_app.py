@@ -1,20 +1,18 @@
-"""What every platform's audio app shares (issue 11): the spec's resolved constants, the
-bundled recording and the classifier self-test's ``expected.json``.
+"""What every platform's audio app shares: the spec's resolved constants, the bundled
+recording, the classifier self-test's ``expected.json`` and when an audio app cannot serve.
 
-An app turns a WAV file or a recording into the model's input with fixed code that repeats
-:mod:`deploy_studio.core.data.audio` step by step (``audio.js`` on the Web, ``AudioFeatures.kt``
-on Android); the spec's constants are generated from :func:`audio_constants`. The bundled
-sample is the first held-out recording as the desktop clipped it (mono, resampled, cut or
-padded), written as 32-bit PCM (``sample.wav``), so the app and the desktop's ``audiofolder``
-read the samples the desktop computed features from; ``expected.json`` carries the desktop's
-logits on it and the self-test's tolerance.
+An audio app turns a WAV file or a recording into the model's input with fixed code that
+repeats :mod:`deploy_studio.core.data.audio` step by step (Web: ``audio.js``; iOS:
+``AudioFeatures.swift``); the spec's constants (:func:`audio_constants`) are generated beside
+it. The bundled sample is the first held-out recording as the desktop clipped it (mono,
+resampled, cut or padded), written as 32-bit PCM (:func:`sample_wav`), so the app and the
+desktop's ``audiofolder`` read the samples the desktop computed features from.
 """
 
 from __future__ import annotations
 
 import io
 import wave
-from pathlib import Path
 
 import numpy as np
 
@@ -22,15 +20,18 @@ from deploy_studio.core.data.audio import AudioSpec
 
 SAMPLE_WAV = "sample.wav"
 
+PLATFORM_TITLES = {"web": "web", "ios": "iOS", "android": "Android"}
 
-def mono_audio_refusal(session, app: str) -> str | None:
-    """Why ``app`` (e.g. "the web app"), which feeds one float input computed from a mono
-    recording, cannot serve this audio model, or None."""
+
+def audio_app_refusal(session, platform: str) -> str | None:
+    """Why ``platform``'s audio app (one float input, mono features) cannot serve this
+    audio model, or None."""
+    title = PLATFORM_TITLES.get(platform, platform)
     sig = session.model.signature
     ds = session.dataset
     if len(sig.inputs) != 1 or sig.inputs[0].dtype not in ("float32", "float64"):
         return (
-            f"{app} feeds an audio model one float input; this model takes "
+            f"the {title} app feeds an audio model one float input; this model takes "
             f"{sig.describe_inputs()} (try: ship the artifacts from artifacts/ and call them from "
             "your own app)"
         )
@@ -38,16 +39,15 @@ def mono_audio_refusal(session, app: str) -> str | None:
     channels = int(np.prod(sig.inputs[0].shape)) // max(1, int(np.prod(spec.feature_shape(1))))
     if getattr(ds, "waveforms", None) is None or channels != 1:
         return (
-            f"{app} serves mono audio models read from audiofolder:DIR (try: set "
+            f"the {title} app serves mono audio models read from audiofolder:DIR (try: set "
             "[preprocess] audio mono = true, or ship the artifacts and call them yourself)"
         )
     return None
 
 
 def audio_constants(spec: AudioSpec) -> dict:
-    """The spec's constants resolved as the desktop uses them (``length``, ``fmax``):
-    ``sampleRate``, ``length``, ``mono``, ``logMel`` (None for a waveform model, else
-    ``nMels``, ``nFft``, ``hop``, ``fmin``, ``fmax``)."""
+    """The spec's constants, resolved as the desktop uses them (``length`` in samples,
+    ``fmax`` None -> half the sample rate): ``{sampleRate, length, mono, logMel}``."""
     mel = spec.log_mel
     return {
         "sampleRate": int(spec.sample_rate),
@@ -79,14 +79,11 @@ def pcm32_wav(samples: np.ndarray, rate: int) -> bytes:
     return buf.getvalue()
 
 
-def write_sample_wav(folder: Path, session) -> Path:
-    """``folder/sample.wav``: the first held-out recording as the desktop clipped it."""
+def sample_wav(session) -> bytes:
+    """``sample.wav``: the first held-out recording as the desktop clipped it."""
     ds = session.dataset
     sample_i = int(session.eval_idx[0]) if len(session.eval_idx) else 0
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / SAMPLE_WAV
-    path.write_bytes(pcm32_wav(ds.waveforms[sample_i], int(ds.sample_rate)))
-    return path
+    return pcm32_wav(ds.waveforms[sample_i], int(ds.sample_rate))
 
 
 def audio_expected(expected: dict, labels: list[str], row: dict) -> dict:

@@ -31,6 +31,7 @@ PBX_FILE_TYPES = {
     ".json": "text.json",
     ".txt": "text",
     ".png": "image.png",
+    ".wav": "audio.wav",
     ".pte": "file",
     ".ptd": "file",
     ".mlpackage": "folder.mlpackage",
@@ -165,7 +166,26 @@ def base_context(
         ],
         "atask": android_task_context(bundle),
         "aaudio": android_audio_context(bundle.preprocess),
+        "audio": audio_context(bundle),
     }
+
+
+def audio_context(bundle) -> dict | None:
+    """An audio app's spec constants (:func:`~deploy_studio.core.templates.audio_app.
+    audio_constants`, floats as exact float64 literals) and ``describe``; None otherwise."""
+    spec = getattr(bundle.preprocess, "audio", None)
+    if spec is None:
+        return None
+    from deploy_studio.core.templates.audio_app import audio_constants
+
+    out = audio_constants(spec)
+    if out["logMel"]:
+        out["logMel"] = {
+            **out["logMel"],
+            "fmin": repr(out["logMel"]["fmin"]),
+            "fmax": repr(out["logMel"]["fmax"]),
+        }
+    return {**out, "describe": spec.describe()}
 
 
 def task_page_context(bundle) -> dict:

@@ -65,6 +65,7 @@ class TemplateManifest:
     model_stem: the model's file name without suffix.
     rename: template path -> project path, for files a template folder should not hold
         under their real name (``gitignore`` -> ``.gitignore``).
+    audio: globs of template files written only into audio apps (``[files] audio``).
     """
 
     platform: str
@@ -79,14 +80,16 @@ class TemplateManifest:
     model_stem: str
     rename: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    audio: tuple[str, ...] = ()
 
     def is_verbatim(self, rel: str) -> bool:
         """Whether the template file ``rel`` is copied without rendering."""
         return any(fnmatch.fnmatchcase(rel, pat) for pat in self.verbatim)
 
-    def is_ignored(self, rel: str, runtime: str) -> bool:
-        """Whether the template file ``rel`` is left out for ``runtime``."""
-        patterns = self.ignore + self.runtimes[runtime].exclude
+    def is_ignored(self, rel: str, runtime: str, audio: bool = False) -> bool:
+        """Whether the template file ``rel`` is left out for ``runtime`` (and, unless
+        ``audio``, when it belongs to audio apps only)."""
+        patterns = self.ignore + self.runtimes[runtime].exclude + (() if audio else self.audio)
         return any(fnmatch.fnmatchcase(rel, pat) for pat in patterns)
 
 
@@ -145,6 +148,7 @@ def load_manifest(platform: str) -> TemplateManifest:
         model_dir=model.get("dir", "."),
         model_stem=model.get("stem", "model"),
         rename=dict(files.get("rename", {})),
+        audio=tuple(files.get("audio", ())),
         extra={
             k: v
             for k, v in data.items()

@@ -17,6 +17,7 @@ import jinja2
 from deploy_studio.core.errors import TemplateError
 from deploy_studio.core.fsutil import atomic_dir
 from deploy_studio.core.templates import escaping
+from deploy_studio.core.templates.audio_app import SAMPLE_WAV
 from deploy_studio.core.templates.context import PlannedFile, base_context, ios_context
 from deploy_studio.core.templates.manifest import (
     TemplateManifest,
@@ -94,11 +95,10 @@ def is_task_page(bundle) -> bool:
 
 
 def _check_task_bundle(manifest: TemplateManifest, bundle) -> None:
-    audio = bundle.expected.get("kind") == "audio" and manifest.extra.get("audio_apps")
-    if not (manifest.extra.get("task_pages") or audio):
+    if not manifest.extra.get("task_pages"):
         raise TemplateError(
-            f"the {manifest.platform} template shows image classifiers only; this "
-            f"{bundle.task} model's app arrives with the apps issue",
+            f"the {manifest.platform} template has no app fed its sample's tensors (this "
+            f"{bundle.task} model takes no image)",
             "export the web template for it",
         )
     outputs = bundle.expected.get("outputs")
@@ -106,6 +106,11 @@ def _check_task_bundle(manifest: TemplateManifest, bundle) -> None:
         raise TemplateError(
             "a task page needs the sample's input tensors and the desktop's outputs",
             "build the bundle with core.apps.task_app_parts",
+        )
+    if manifest.audio and is_audio_app(bundle) and not getattr(bundle, "sample_wav", None):
+        raise TemplateError(
+            f"the {manifest.platform} audio app needs its bundled recording (sample.wav)",
+            "build the bundle with core.templates.audio_app.sample_wav",
         )
     if bundle.task == "detection" and not bundle.postprocess:
         raise TemplateError(
@@ -158,14 +163,21 @@ def _check_bundle(bundle) -> None:
             )
 
 
-def _plan_templates(manifest: TemplateManifest, runtime: str, path_vars: dict) -> list:
+def is_audio_app(bundle) -> bool:
+    """Whether ``bundle`` is an audio app's (its preprocessing has an audio spec)."""
+    return getattr(bundle.preprocess, "audio", None) is not None
+
+
+def _plan_templates(
+    manifest: TemplateManifest, runtime: str, path_vars: dict, audio: bool = False
+) -> list:
     """(source, PlannedFile) for every template file, placeholders in paths resolved."""
     planned = []
     for src in sorted(manifest.root.rglob("*")):
         if not src.is_file():
             continue
         rel = src.relative_to(manifest.root).as_posix()
-        if manifest.is_ignored(rel, runtime):
+        if manifest.is_ignored(rel, runtime, audio):
             continue
         dest = manifest.rename.get(rel, rel)
         for key, value in path_vars.items():
@@ -253,7 +265,7 @@ def render_project(
     )
     path_vars = {"__package_path__": ctx["package_path"], "__app__": ctx["type_name"]}
 
-    planned = _plan_templates(manifest, spec.name, path_vars)
+    planned = _plan_templates(manifest, spec.name, path_vars, is_audio_app(bundle))
     assets_dir = _resolve(manifest.assets_dir, path_vars)
     model_dir = _resolve(manifest.model_dir, path_vars)
     data = [PlannedFile(str(PurePosixPath(assets_dir, n)), "data") for n in _data_files(bundle)]
@@ -301,7 +313,8 @@ def _data_files(bundle) -> list[str]:
     if not is_task_page(bundle):
         return list(DATA_FILES)
     names = [n for n in DATA_FILES if n != "sample.png" or bundle.sample_png is not None]
-    return [*names, "sample_inputs.json"]
+    wav = [SAMPLE_WAV] if getattr(bundle, "sample_wav", None) is not None else []
+    return [*names, "sample_inputs.json", *wav]
 
 
 def _write_data(folder: Path, bundle) -> None:
@@ -324,6 +337,8 @@ def _write_data(folder: Path, bundle) -> None:
         (folder / "sample_inputs.json").write_text(
             json.dumps({"inputs": bundle.sample_inputs}) + "\n", encoding="utf-8"
         )
+        if getattr(bundle, "sample_wav", None) is not None:
+            (folder / SAMPLE_WAV).write_bytes(bundle.sample_wav)
         if bundle.sample_png is None:
             return
     # Re-encode so the app decodes exactly the pixels Python used (no alpha, no ICC profile).

@@ -3,9 +3,9 @@
 The page (``mobile-templates/web/audio_page.js``) turns a WAV file or a recording into the
 model's input with ``audio.js``, a fixed JavaScript module that repeats
 :mod:`deploy_studio.core.data.audio` step by step; the spec's constants
-(:func:`~deploy_studio.core.templates.audio_app.audio_constants`) are generated into
-``audio_spec.js`` here. The bundled sample and ``expected.json`` are every audio app's
-(:mod:`deploy_studio.core.templates.audio_app`).
+(:func:`deploy_studio.core.templates.audio_app.audio_constants`) are generated into
+``audio_spec.js`` here. The bundled sample (``assets/sample.wav``) and ``expected.json`` are
+written by the renderer from the bundle (:mod:`deploy_studio.core.templates.audio_app`).
 """
 
 from __future__ import annotations
@@ -14,18 +14,14 @@ import json
 from pathlib import Path
 
 from deploy_studio.core.data.audio import AudioSpec
-from deploy_studio.core.templates.audio_app import (
-    audio_constants,
-    mono_audio_refusal,
-    write_sample_wav,
-)
+from deploy_studio.core.templates.audio_app import audio_app_refusal, audio_constants
 
 SPEC_FILE = "audio_spec.js"
 
 
 def web_audio_refusal(session) -> str | None:
     """Why the Web page cannot serve this audio model, or None."""
-    return mono_audio_refusal(session, "the web app")
+    return audio_app_refusal(session, "web")
 
 
 def audio_spec_js(spec: AudioSpec, generator: str) -> str:
@@ -38,7 +34,6 @@ def audio_spec_js(spec: AudioSpec, generator: str) -> str:
 
 
 def write_audio_files(project: Path, session, generator: str) -> None:
-    """Write ``audio_spec.js`` and ``assets/sample.wav`` (the first held-out recording)."""
-    spec = session.preprocess.audio
-    (project / SPEC_FILE).write_text(audio_spec_js(spec, generator), encoding="utf-8")
-    write_sample_wav(project / "assets", session)
+    """Write ``audio_spec.js`` (the renderer wrote ``assets/sample.wav`` from the bundle)."""
+    text = audio_spec_js(session.preprocess.audio, generator)
+    (project / SPEC_FILE).write_text(text, encoding="utf-8")

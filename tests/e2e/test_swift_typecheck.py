@@ -75,6 +75,21 @@ class Swift:
         )
         return proc
 
+    def execute(self, directory: Path, *argv: str) -> subprocess.CompletedProcess:
+        """Run ``argv`` (e.g. a program swiftc built) in the chroot, in ``directory`` (bind-
+        mounted at the same path: its files keep their paths), with /proc mounted."""
+        rootfs = self.wrapper.parent.parent / "rootfs"
+        script = (
+            'set -e; rfs="$1"; here="$2"; shift 2; mkdir -p "$rfs$here" "$rfs/proc"; '
+            'mount --bind "$here" "$rfs$here"; mount -t proc proc "$rfs/proc"; '
+            'exec chroot "$rfs" /bin/sh -c \'cd "$0" && exec "$@"\' "$here" "$@"'
+        )
+        return subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh",
+             str(rootfs), str(directory), *argv],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
     def typecheck(self, files: list[Path], module: str) -> subprocess.CompletedProcess:
         return self.run(
             "-typecheck", "-parse-as-library", "-swift-version", "5", "-module-name", module,

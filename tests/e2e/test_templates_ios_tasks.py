@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -275,20 +274,10 @@ def harness(runs, swift):
         work / "Segmentation.swift",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    rootfs = swift.wrapper.parent.parent / "rootfs"
 
     def run(text: str) -> str:
         (work / "in.txt").write_text(text, "utf-8")
-        script = (
-            'set -e; rfs="$1"; here="$2"; mkdir -p "$rfs$here" "$rfs/proc"; '
-            'mount --bind "$here" "$rfs$here"; mount -t proc proc "$rfs/proc"; '
-            'exec chroot "$rfs" /bin/sh -c "cd \\"$here\\" && exec ./harness in.txt out.txt"'
-        )
-        done = subprocess.run(
-            ["unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh",
-             str(rootfs), str(work)],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        done = swift.execute(work, "./harness", "in.txt", "out.txt")
         assert done.returncode == 0, done.stderr
         return (work / "out.txt").read_text("utf-8")
 

@@ -129,16 +129,29 @@ final class Classifier {
     }
 
     /// One forward pass on the bundled sample's tensors by input name (Core ML takes
-    /// float32 / int32 multi-arrays: integers and booleans are fed as int32).
+    /// float32 / int32 multi-arrays: float32 inputs are fed as float32, int64 / int32 ones as
+    /// int32, as coremltools converted them). A model with one input takes the sample's one
+    /// tensor whatever the converter named it.
     func runTensors(_ inputs: [SampleTensor]) throws -> [[Float]] {
         var features: [String: Any] = [:]
+        let inputNames = Array(model.modelDescription.inputDescriptionsByName.keys)
         for s in inputs {
-            let float = s.dtype.hasPrefix("float")
+            let float = s.dtype == "float32"
+            guard float || s.dtype == "int64" || s.dtype == "int32" else {
+                throw ClassifierError.badOutput("input \(s.name) has dtype \(s.dtype), which Core ML inputs cannot take")
+            }
             let array = try MLMultiArray(shape: s.shape.map { NSNumber(value: $0) }, dataType: float ? .float32 : .int32)
             for (i, v) in s.data.enumerated() {
-                array[i] = float ? NSNumber(value: Float(v)) : NSNumber(value: Int32(v))
+                if float {
+                    array[i] = NSNumber(value: Float(v))
+                } else if let n = Int32(exactly: v) {
+                    array[i] = NSNumber(value: n)
+                } else {
+                    throw ClassifierError.badOutput("input \(s.name) holds \(v), beyond Core ML's int32")
+                }
             }
-            features[s.name] = MLFeatureValue(multiArray: array)
+            let name = inputs.count == 1 && inputNames.count == 1 ? inputNames[0] : s.name
+            features[name] = MLFeatureValue(multiArray: array)
         }
         let result = try model.prediction(from: MLDictionaryFeatureProvider(dictionary: features))
         let available = model.modelDescription.outputDescriptionsByName.keys.sorted()

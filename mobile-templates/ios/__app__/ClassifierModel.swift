@@ -22,7 +22,15 @@ final class ClassifierModel: ObservableObject {
     private let worker = ClassifierWorker()
 
     func runSample() async {
-        if TaskSpec.feedsTensors {
+{% if audio %}        if TaskSpec.kind == "audio" {
+            guard let url = Bundle.main.url(forResource: "sample", withExtension: "wav") else {
+                status = "Error: sample.wav is missing from the app bundle"
+                return
+            }
+            await classifyAudio(url, source: "bundled sample.wav", isSample: true)
+            return
+        }
+{% endif %}        if TaskSpec.feedsTensors {
             await runTensors()
             return
         }
@@ -62,7 +70,45 @@ final class ClassifierModel: ObservableObject {
         }
     }
 
-    /// A model fed the bundled sample's tensors (sample_inputs.json): its mask, boxes or
+{% if audio %}    /// Audio: is the microphone recording a clip.
+    @Published var recording = false
+    private let recorder = AudioRecorder()
+
+    /// Audio: a WAV file (the bundled sample, a chosen file, a recording) through
+    /// AudioFeatures.swift and the model; the self-test for the bundled sample.
+    func classifyAudio(_ url: URL, source: String, isSample: Bool) async {
+        self.source = source
+        status = "Running the model…"
+        do {
+            let scoped = url.startAccessingSecurityScopedResource()  // a file from Files
+            defer { if scoped { url.stopAccessingSecurityScopedResource() } }
+            let wav = try Data(contentsOf: url)
+            let outcome = try await worker.classifyAudio(wav, isSample: isSample)
+            top = outcome.top
+            latencyMs = outcome.latencyMs
+            if let test = outcome.selfTest { selfTest = test }
+            self.source = source + ": " + outcome.described
+            status = "Prediction: " + (outcome.top.first?.label ?? "–")
+        } catch {
+            status = "Error: " + error.localizedDescription
+        }
+    }
+
+    /// Audio: records one clip (AudioSpec's rate and length) and classifies it.
+    func record() async {
+        recording = true
+        status = String(format: "Recording %.2f s…", AudioSpec.seconds)
+        do {
+            let url = try await recorder.record()
+            recording = false
+            await classifyAudio(url, source: "microphone", isSample: false)
+        } catch {
+            recording = false
+            status = "Error: " + error.localizedDescription
+        }
+    }
+
+{% endif %}    /// A model fed the bundled sample's tensors (sample_inputs.json): its mask, boxes or
     /// every output, and the self-test against the desktop's outputs.
     func runTensors() async {
         source = "bundled sample tensors"
@@ -197,7 +243,18 @@ actor ClassifierWorker {
     }
     private var labels: [String] = []
     private var expected: Expected?
-
+{% if audio %}
+    /// Audio: WAV bytes through AudioRun (features, model, top-3, latency, self-test).
+    func classifyAudio(_ wav: Data, isSample: Bool) throws -> AudioOutcome {
+        if classifier == nil {
+            labels = try BundledData.labels()
+            expected = try BundledData.expected()
+            classifier = try Classifier()
+        }
+        guard let classifier else { throw ClassifierError.badOutput("no model") }
+        return try AudioRun.classify(classifier, wav: wav, labels: labels, expected: isSample ? expected : nil)
+    }
+{% endif %}
     func classify(_ image: CGImage, isSample: Bool) throws -> Outcome {
         if classifier == nil {
             labels = try BundledData.labels()

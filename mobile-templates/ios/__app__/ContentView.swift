@@ -1,12 +1,14 @@
 import PhotosUI
 import SwiftUI
-
-/// The screen: the image, the top-3 labels, the latency, the self-test and three buttons.
+{% if audio %}import UniformTypeIdentifiers
+{% endif %}
+/// The screen: the {{ "recording" if audio else "image" }}, the top-3 labels, the latency, the self-test and three buttons.
 struct ContentView: View {
     @StateObject private var model = ClassifierModel()
     @State private var pickedItem: PhotosPickerItem?
     @State private var showCamera = false
-
+{% if audio %}    @State private var pickWav = false
+{% endif %}
     var body: some View {
         NavigationStack {
             ScrollView {
@@ -17,7 +19,7 @@ struct ContentView: View {
                     Text(model.status)
                         .font(.callout)
                     preview
-                    if TaskSpec.kind == "classification" {
+                    if TaskSpec.kind == "classification" || TaskSpec.kind == "audio" {
                         predictions
                     } else {
                         taskResult
@@ -33,7 +35,12 @@ struct ContentView: View {
         .onChange(of: pickedItem) { _, item in
             Task { await load(item) }
         }
-        .sheet(isPresented: $showCamera) {
+{% if audio %}        .fileImporter(isPresented: $pickWav, allowedContentTypes: [.wav]) { result in
+            if case .success(let url) = result {
+                Task { await model.classifyAudio(url, source: url.lastPathComponent, isSample: false) }
+            }
+        }
+{% endif %}        .sheet(isPresented: $showCamera) {
             CameraPicker { image in
                 Task { await model.classify(image, source: "camera", isSample: false) }
             }
@@ -193,6 +200,20 @@ struct ContentView: View {
 
     private var buttons: some View {
         HStack {
+{% if audio %}            Button {
+                pickWav = true
+            } label: {
+                Label("Choose WAV", systemImage: "waveform")
+            }
+            .buttonStyle(.borderedProminent)
+            Button {
+                Task { await model.record() }
+            } label: {
+                Label(model.recording ? "Recording…" : "Record", systemImage: "mic")
+            }
+            .buttonStyle(.bordered)
+            .disabled(model.recording)
+{% else %}
             PhotosPicker(selection: $pickedItem, matching: .images) {
                 Label("Choose image", systemImage: "photo")
             }
@@ -205,7 +226,7 @@ struct ContentView: View {
             }
             .buttonStyle(.bordered)
             .disabled(TaskSpec.feedsTensors || !UIImagePickerController.isSourceTypeAvailable(.camera))
-            Button("Run sample") {
+{% endif %}            Button("Run sample") {
                 Task { await model.runSample() }
             }
             .buttonStyle(.bordered)

@@ -10,8 +10,9 @@ enum TaskSpec {
     /// What the app feeds and shows: "classification" / "segmentation" / "detection" from the
     /// sample image, or (`feedsTensors`) the bundled sample's input tensors
     /// (sample_inputs.json) with the mask, the boxes or ("tensors") a summary of every output.
-    static let kind: String = {{ (task if app_kind == "classification" else app_kind) | swift }}
-    static let feedsTensors: Bool = {{ "false" if app_kind == "classification" else "true" }}
+    /// "audio": a WAV file or a recording through AudioFeatures.swift (AudioRun.swift).
+    static let kind: String = {{ ("audio" if audio else task if app_kind == "classification" else app_kind) | swift }}
+    static let feedsTensors: Bool = {{ "false" if audio or app_kind == "classification" else "true" }}
 
     /// Segmentation: the output holding the per-pixel logits [1, classes, H, W].
     static let taskOutput: Int = {{ atask.task_output }}
