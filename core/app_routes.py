@@ -52,14 +52,6 @@ RUNTIME_TENSOR_DTYPES = {
 """(platform, runtime) -> (the input dtypes its tensor app feeds, why only those), where the
 runtime feeds fewer than the platform's other runtimes (:data:`TENSOR_DTYPES`)."""
 
-SINGLE_OUTPUT_RUNTIMES = {
-    ("ios", "coreml"): (
-        "the Core ML converter renames a model's outputs (var_42, linear_2...), so the iOS "
-        "Core ML app cannot tell which output is which"
-    ),
-}
-"""(platform, runtime) -> why its tensor app serves only models with one output."""
-
 TENSOR_FALLBACK = {"ios": "executorch", "android": "onnxruntime", "web": "onnxruntime-web"}
 """Platform -> the runtime whose tensor app feeds every dtype (named in refusals)."""
 
@@ -112,12 +104,6 @@ def tensor_app_refusal(session: Session, platform: str, runtime: str) -> str | N
             f"{f' ({why})' if why else ''}; this model takes "
             f"{'; '.join(i.describe() for i in odd)} (try: declare the input as float32"
             f"{', or the ' + TENSOR_FALLBACK[platform] + ' runtime' if why else ''})"
-        )
-    single = SINGLE_OUTPUT_RUNTIMES.get((platform, runtime))
-    if single and len(sig.output_names) > 1:
-        return (
-            f"{single}; this model has {len(sig.output_names)} outputs "
-            f"({', '.join(sig.output_names)}) (try: the {TENSOR_FALLBACK[platform]} runtime)"
         )
     out = sig.task_output
     if session.task.name == "segmentation" and out is not None and len(out.shape) != 4:

@@ -260,6 +260,7 @@ def _bundle_for(recipe: Recipe, route: str, row: dict, ctx: dict):
         "input_shape": list(session.model.input_shape),
         "variant": row["name"],
         "delegates": list(row.get("delegates") or []),
+        "output_names": list(session.model.signature.output_names),
     }
     if route == "image":
         pixels = ctx["pixels"]
@@ -453,20 +454,35 @@ def _selftest_bounds(row: dict, task: str, task_output: np.ndarray) -> dict:
 def _build_for_app(
     recipe: Recipe, fmt: str, platform: str, out_dir: Path, reporter: Reporter, service
 ) -> dict:
-    """An fp32 variant in ``fmt`` for an app whose runtime needs a format nobody built."""
+    """An fp32 variant in ``fmt`` for an app whose runtime needs a format nobody built: with
+    the format's default converter, else its others in turn (Core ML converts an LSTM only
+    from the traced module)."""
     from deploy_studio.core.registry import FORMATS
     from deploy_studio.core.worker.requests import BuildVariant
 
     name = f"app-{fmt}"
     reporter.log(f"no {fmt} variant built: building {name} (fp32) for the {platform} app")
-    spec = VariantSpec(name, fmt, FORMATS.get(fmt).obj.default_converter or "export")
-    with_app = recipe.copy()
-    with_app.variants = [*with_app.variants, spec]
-    try:
-        row = service.build(BuildVariant(with_app, name, str(out_dir)), reporter.for_variant(name))
-    except StudioError as e:
-        raise StudioError(
-            f"the {fmt} artifact for the {platform} app failed: {e.message}", e.hint
-        ) from None
-    row["notes"] = [*row.get("notes", []), f"added to ship in the {platform} app"]
-    return row
+    obj = FORMATS.get(fmt).obj
+    default = obj.default_converter or "export"
+    converters = [default, *[c for c in getattr(obj, "converters", ()) if c != default]]
+    failed: list[str] = []
+    hint = None
+    for convert in converters:
+        with_app = recipe.copy()
+        with_app.variants = [*with_app.variants, VariantSpec(name, fmt, convert)]
+        try:
+            row = service.build(
+                BuildVariant(with_app, name, str(out_dir)), reporter.for_variant(name)
+            )
+        except StudioError as e:
+            failed.append(f"convert = {convert!r}: {e.message}")
+            hint = e.hint
+            continue
+        notes = [f"added to ship in the {platform} app"]
+        if failed:
+            notes.append(f"built with convert = {convert!r} ({'; '.join(failed)})")
+        row["notes"] = [*row.get("notes", []), *notes]
+        return row
+    raise StudioError(
+        f"the {fmt} artifact for the {platform} app failed: {'; '.join(failed)}", hint
+    )

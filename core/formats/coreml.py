@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from deploy_studio.core.errors import ExportError
 from deploy_studio.core.formats.contract import Artifact, Format, QuantizerPlan
+from deploy_studio.core.formats.coreml_names import coreml_output_names
 from deploy_studio.core.fsutil import atomic_dir
 from deploy_studio.core.registry import FORMATS
 
@@ -109,10 +110,17 @@ class CoreMLFormat(Format):
             with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore")
                 src = ctx.converted
+                # the desktop's output names (as Core ML identifiers), in its order
+                outputs = [
+                    ct.TensorType(name=n) for n in coreml_output_names(ctx.signature.output_names)
+                ]
                 if hasattr(src, "run_decompositions"):
                     src = src.run_decompositions({})
                     mlmodel = ct.convert(
-                        src, minimum_deployment_target=ct.target.iOS17, compute_precision=precision
+                        src,
+                        outputs=outputs or None,
+                        minimum_deployment_target=ct.target.iOS17,
+                        compute_precision=precision,
                     )
                 else:
                     mlmodel = ct.convert(
@@ -123,6 +131,7 @@ class CoreMLFormat(Format):
                             )
                             for spec, x in zip(ctx.signature.inputs, ctx.inputs, strict=True)
                         ],
+                        outputs=outputs or None,
                         minimum_deployment_target=ct.target.iOS17,
                         compute_precision=precision,
                     )

@@ -58,6 +58,8 @@ class AppBundle:
         into the assets folder; None for other apps.
     postprocess: a detector's :class:`~deploy_studio.core.tasks.detection.PostProcess` keys,
         generated into the page's ``postprocess.js``.
+    output_names: the model's flattened output names in order (the iOS Core ML app looks its
+        outputs up by their Core ML names, :mod:`deploy_studio.core.formats.coreml_names`).
     """
 
     app_name: str
@@ -74,6 +76,7 @@ class AppBundle:
     task: str = "classification"
     sample_inputs: list[dict] | None = None
     postprocess: dict | None = None
+    output_names: list[str] = field(default_factory=list)
     sample_wav: bytes | None = None
 
 

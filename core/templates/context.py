@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from deploy_studio.core import __version__
+from deploy_studio.core.formats.coreml_names import coreml_output_names
 from deploy_studio.core.templates.android_audio import android_audio_context
 from deploy_studio.core.templates.escaping import (
     bundle_id,
@@ -165,6 +166,8 @@ def base_context(
             for t in getattr(bundle, "sample_inputs", None) or []
         ],
         "atask": android_task_context(bundle),
+        # the Core ML feature names of the outputs, in the desktop's order (coreml_names.py)
+        "coreml_output_names": coreml_output_names(list(getattr(bundle, "output_names", []))),
         "aaudio": android_audio_context(bundle.preprocess),
         "audio": audio_context(bundle),
     }

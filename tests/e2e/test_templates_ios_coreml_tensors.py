@@ -8,8 +8,10 @@ a Core ML variant and ``[export] templates`` = the iOS Core ML app, with the hos
 The ``.mlpackage`` takes the sample's tensors (int64 ids as an int32 multi-array), each
 project's ``project.pbxproj`` references resolve, expected.json holds the eager model's
 outputs (Core ML cannot run here) and every Swift file parses; (slow) the non-UI Swift
-type-checks against the Core ML stubs. A model Core ML cannot be fed (a bool mask) or whose
-outputs it renames (two outputs) is refused with the reason. No app is built or run.
+type-checks against the Core ML stubs. The converted outputs keep the desktop's names (as Core
+ML identifiers) and the app reads them in the desktop's order (a two-output detector fed its
+tensors); a model Core ML cannot be fed (a bool mask) is refused with the reason. No app is
+built or run.
 """
 
 from __future__ import annotations
@@ -84,12 +86,14 @@ def test_ios_coreml_tensor_app_ships_the_mlpackage_and_the_samples_tensors(apps,
     assert list(array.shape) == sample[0]["shape"]
     want = array.INT32 if DEMOS[name][1] == "int64" else array.FLOAT32
     assert array.dataType == want  # what Classifier.swift's runTensors feeds
-    assert len(spec.description.output) == 1  # one output: the app cannot mix them up
+    # the converter was given the desktop's output names: the app finds them by name
+    assert [o.name for o in spec.description.output] == ["output"]
     expected = json.loads((res / "expected.json").read_text("utf-8"))
     assert expected["kind"] == "tensors" and len(expected["outputs"]) == 1
     assert np.isfinite(expected["outputs"][0]["data"]).all()
     task = (module / "TaskSpec.swift").read_text("utf-8")
     assert "static let feedsTensors: Bool = true" in task
+    assert 'static let coreMLOutputNames: [String] = ["output"]' in task
     assert "import CoreML" in (module / "Classifier.swift").read_text("utf-8")
 
 
@@ -135,15 +139,42 @@ def test_ios_coreml_tensor_non_ui_swift_typechecks(apps, swift):
         assert proc.returncode == 0, f"{name}: swiftc -typecheck failed:\n{proc.stderr}"
 
 
+def test_ios_coreml_detector_app_reads_its_outputs_by_their_desktop_names(tmp_path):
+    """A two-output detector fed its tensors: the .mlpackage built for the app names its
+    outputs as the desktop does, and TaskSpec.swift lists them in the desktop's order."""
+    import coremltools as ct
+
+    from deploy_studio.core.engine import run_recipe
+    from deploy_studio.core.formats.coreml_names import coreml_output_names
+
+    r = recipe(
+        DET,
+        [variant("p", "pte")],
+        name="det",
+        data={"source": _det_data(tmp_path), **SMALL},
+        benchmark={"warmup": 1, "runs": 2},
+        export={"templates": [{"platform": "ios", "runtime": "coreml"}], "app_name": "CoreML"},
+    )
+    report = run_recipe(r, tmp_path / "out", isolate=False)
+    (app,) = report["templates"]
+    assert not app.get("error") and app["path"], app
+    module = _module(tmp_path / "out" / app["path"])
+    spec = ct.utils.load_spec(str(module / "Resources" / "model.mlpackage"))
+    expected = json.loads((module / "Resources" / "expected.json").read_text("utf-8"))
+    desktop = [o["name"] for o in expected["outputs"]]
+    assert len(desktop) == 2
+    assert [o.name for o in spec.description.output] == coreml_output_names(desktop)
+    task = (module / "TaskSpec.swift").read_text("utf-8")
+    listed = ", ".join(f'"{n}"' for n in coreml_output_names(desktop))
+    assert f"static let coreMLOutputNames: [String] = [{listed}]" in task
+
+
 @pytest.mark.parametrize(
     ("model", "data", "said"),
-    [
-        (TOK, _tok_data, ["mask", "bool", "Core ML model inputs", "executorch runtime"]),
-        (DET, _det_data, ["renames a model's outputs", "2 outputs", "executorch runtime"]),
-    ],
-    ids=["bool-input", "two-outputs"],
+    [(TOK, _tok_data, ["mask", "bool", "Core ML model inputs", "executorch runtime"])],
+    ids=["bool-input"],
 )
-def test_ios_coreml_refuses_what_its_tensor_app_cannot_feed_or_read(tmp_path, model, data, said):
+def test_ios_coreml_refuses_what_its_tensor_app_cannot_feed(tmp_path, model, data, said):
     from deploy_studio.core.engine import run_recipe
 
     r = recipe(

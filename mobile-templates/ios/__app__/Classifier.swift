@@ -86,11 +86,21 @@ final class Classifier {
         let configuration = MLModelConfiguration()
         configuration.computeUnits = .all
         model = try MLModel(contentsOf: url, configuration: configuration)
+        let outputs = Self.orderedOutputs(model)
         guard let input = model.modelDescription.inputDescriptionsByName.keys.sorted().first,
-              let output = model.modelDescription.outputDescriptionsByName.keys.sorted().first
+              !outputs.isEmpty
         else { throw ClassifierError.badOutput("the model has no input or output") }
         inputName = input
-        outputName = output
+        // the task output (the logits) by its Core ML name
+        outputName = outputs[min(max(TaskSpec.taskOutput, 0), outputs.count - 1)]
+    }
+
+    /// The model's output names in the desktop's order: TaskSpec.coreMLOutputNames (the names
+    /// the converter was given), else (a package converted elsewhere) sorted by name.
+    static func orderedOutputs(_ model: MLModel) -> [String] {
+        let available = model.modelDescription.outputDescriptionsByName.keys.sorted()
+        let named = TaskSpec.coreMLOutputNames
+        return !named.isEmpty && named.allSatisfy(available.contains) ? named : available
     }
 
     /// One forward pass: NCHW floats in, logits out (the same preprocessing as ExecuTorch:
@@ -109,7 +119,7 @@ final class Classifier {
     }
 
     /// One forward pass, every output as floats, in the desktop's output order
-    /// (TaskSpec.outputNames; else the outputs sorted by name).
+    /// (orderedOutputs).
     func runAll(_ input: [Float]) throws -> [[Float]] {
         let shape = AppInfo.inputShape.map { NSNumber(value: $0) }
         let array = try MLMultiArray(shape: shape, dataType: .float32)
@@ -117,9 +127,7 @@ final class Classifier {
         let features = try MLDictionaryFeatureProvider(
             dictionary: [inputName: MLFeatureValue(multiArray: array)])
         let result = try model.prediction(from: features)
-        let available = model.modelDescription.outputDescriptionsByName.keys.sorted()
-        let names = TaskSpec.outputNames.allSatisfy(available.contains) && !TaskSpec.outputNames.isEmpty
-            ? TaskSpec.outputNames : available
+        let names = Self.orderedOutputs(model)
         return try names.map { name in
             guard let output = result.featureValue(for: name)?.multiArrayValue else {
                 throw ClassifierError.badOutput("\(name) is not a multi-array")
@@ -154,9 +162,7 @@ final class Classifier {
             features[name] = MLFeatureValue(multiArray: array)
         }
         let result = try model.prediction(from: MLDictionaryFeatureProvider(dictionary: features))
-        let available = model.modelDescription.outputDescriptionsByName.keys.sorted()
-        let names = TaskSpec.outputNames.allSatisfy(available.contains) && !TaskSpec.outputNames.isEmpty
-            ? TaskSpec.outputNames : available
+        let names = Self.orderedOutputs(model)
         return try names.map { name in
             guard let output = result.featureValue(for: name)?.multiArrayValue else {
                 throw ClassifierError.badOutput("\(name) is not a multi-array")

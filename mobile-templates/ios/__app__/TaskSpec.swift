@@ -20,6 +20,9 @@ enum TaskSpec {
     static let maskWidth: Int = {{ atask.mask_hw[1] }}
 
     /// The model's flattened outputs, in order (Core ML returns them by name).
+    /// The Core ML feature names of the model's outputs in the desktop's order (the converter
+    /// was given these names); empty when unknown: then the outputs sorted by name.
+    static let coreMLOutputNames: [String] = [{% for n in coreml_output_names %}{{ n | swift }}{{ ", " if not loop.last }}{% endfor %}]
     static let outputNames: [String] = [{% for n in atask.output_names %}{{ n | swift }}{{ ", " if not loop.last }}{% endfor %}]
 
     /// Detection: the output indices of the boxes [A, 4], scores [A, C] and labels (-1: none).
