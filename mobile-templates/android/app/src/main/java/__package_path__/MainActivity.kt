@@ -154,13 +154,7 @@ class MainActivity : ComponentActivity() {
             runOnUiThread { statusView.text = getString(R.string.loading) }
             val input = BitmapInput.toInput(bitmap)
             val logits = model.run(input)
-            repeat(AppInfo.WARMUP_RUNS) { model.run(input) }
-            val times = List(AppInfo.BENCHMARK_RUNS) {
-                val start = System.nanoTime()
-                model.run(input)
-                (System.nanoTime() - start) / 1e6
-            }
-            val latency = SelfTest.median(times)
+            val latency = SelfTest.medianLatency(AppInfo.WARMUP_RUNS, AppInfo.BENCHMARK_RUNS) { model.run(input) }
             val probs = SelfTest.softmax(logits)
             val top = SelfTest.topK(probs, 3)
             val tolerance = expected?.let { SelfTest.toleranceFor(it) } ?: AppInfo.TOLERANCE

@@ -49,6 +49,18 @@ object SelfTest {
             .take(k)
             .map { Prediction(it, probs[it]) }
 
+    /** [warmup] untimed calls of [run], then the median of [runs] timed ones, in ms. */
+    fun medianLatency(warmup: Int, runs: Int, run: () -> Unit): Double {
+        repeat(warmup) { run() }
+        return median(
+            List(runs) {
+                val start = System.nanoTime()
+                run()
+                (System.nanoTime() - start) / 1e6
+            },
+        )
+    }
+
     fun median(values: List<Double>): Double {
         val s = values.sorted()
         val mid = s.size / 2

@@ -104,13 +104,7 @@ object TaskScreen {
             activity.runOnUiThread { views.status.text = "Running…" }
             val input = BitmapInput.toInput(bitmap)
             val outputs = model.runAll(input)
-            repeat(AppInfo.WARMUP_RUNS) { model.runAll(input) }
-            val times = List(AppInfo.BENCHMARK_RUNS) {
-                val start = System.nanoTime()
-                model.runAll(input)
-                (System.nanoTime() - start) / 1e6
-            }
-            val latency = SelfTest.median(times)
+            val latency = SelfTest.medianLatency(AppInfo.WARMUP_RUNS, AppInfo.BENCHMARK_RUNS) { model.runAll(input) }
             val shown = BitmapInput.fit(bitmap)
             val width = AppInfo.INPUT_SHAPE[AppInfo.INPUT_SHAPE.size - 1].toInt()
             val height = AppInfo.INPUT_SHAPE[AppInfo.INPUT_SHAPE.size - 2].toInt()

@@ -52,13 +52,7 @@ object TensorScreen {
             val expected = TensorExpected.outputs(text)
             val labels = AppAssets.labels(activity)
             val outputs = model.runTensors(inputs)
-            repeat(AppInfo.WARMUP_RUNS) { model.runTensors(inputs) }
-            val times = List(AppInfo.BENCHMARK_RUNS) {
-                val start = System.nanoTime()
-                model.runTensors(inputs)
-                (System.nanoTime() - start) / 1e6
-            }
-            val latency = SelfTest.median(times)
+            val latency = SelfTest.medianLatency(AppInfo.WARMUP_RUNS, AppInfo.BENCHMARK_RUNS) { model.runTensors(inputs) }
             val outcome = TensorCheck.summarise(outputs, expected, AppInfo.TOLERANCE.abs)
             val lines = outcome.rows.map { TensorCheck.rowText(it) }
             val source = "bundled sample tensors: " + SampleInputs.describe(inputs)
