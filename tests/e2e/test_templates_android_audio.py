@@ -27,7 +27,8 @@ from deploy_studio.core.data.audio import AudioSpec, features, fit_length, resam
 from deploy_studio.core.data.audiofolder import clip, read_wav
 from tests.e2e import templates_support as ts
 from tests.e2e.test_templates_android import KOTLIN_STDLIB, KOTLINC, STUBS, _aapt, _package
-from tests.e2e.test_templates_web_audio import AUDIO, _write_wav
+from tests.support.audio import AUDIO, TINY_AUDIO, tone_folder
+from tests.support.audio import write_wav as _write_wav
 
 RUNTIMES = {"executorch": "pte", "onnxruntime": "onnx", "pytorch-lite": "ptl"}
 LABELS = ('high "pitch" ${x}', "low \\ 100%% Zähler")  # folder names: the class labels
@@ -67,21 +68,11 @@ fun main(args: Array<String>) {{
 @pytest.fixture(scope="module")
 def audio_apps(tmp_path_factory) -> dict[str, Path]:
     from deploy_studio.core.engine import run_recipe
-    from tests.support.models import MODELS_PY
     from tests.support.recipes import recipe, variant
 
     tmp = tmp_path_factory.mktemp("android-audio")
-    for label, hz in zip(LABELS, (2500.0, 300.0), strict=True):
-        (tmp / "wavs" / label).mkdir(parents=True)
-        for i in range(8):  # mixed rates and channel counts: resampled and mixed to mono
-            rate = 16000 if i % 2 else 8000
-            _write_wav(
-                tmp / "wavs" / label / f"{i}.wav", hz * (1 + i / 100), rate, 1 + (i % 3 == 0), i
-            )
-    model = {
-        "source": f"{MODELS_PY}:TinyAudio",
-        "inputs": [{"name": "mel", "shape": [1, 1, 20, 51]}],
-    }
+    tone_folder(tmp, 8, LABELS)
+    model = TINY_AUDIO
     r = recipe(
         model,
         [

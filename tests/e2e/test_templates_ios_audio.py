@@ -31,8 +31,9 @@ from deploy_studio.core.data.audiofolder import clip, read_wav
 from tests.e2e import templates_support as ts
 from tests.e2e.test_swift_typecheck import IMPORT, swift
 from tests.e2e.test_templates_ios import _file_paths, _ids_in, _parse_pbxproj, swift_parser
-from tests.e2e.test_templates_web_audio import AUDIO, _assert_close, _write_wav
-from tests.support.models import MODELS_PY
+from tests.e2e.test_templates_web_audio import _assert_close
+from tests.support.audio import AUDIO, TINY_AUDIO, tone_folder
+from tests.support.audio import write_wav as _write_wav
 from tests.support.recipes import recipe, variant
 
 __all__ = ["swift", "swift_parser"]  # fixtures, used by name
@@ -63,16 +64,8 @@ def apps(tmp_path_factory) -> dict[tuple[str, str], Path]:
     from deploy_studio.core.engine import run_recipe
 
     root = tmp_path_factory.mktemp("ios-audio")
-    for label, hz in (("high", 2500.0), ("low", 300.0)):
-        (root / "wavs" / label).mkdir(parents=True)
-        for i in range(12):  # mixed rates and channel counts: resampled and mixed to mono
-            rate = 16000 if i % 2 else 8000
-            path = root / "wavs" / label / f"{i}.wav"
-            _write_wav(path, hz * (1 + i / 100), rate, 1 + (i % 3 == 0), i)
-    model = {
-        "source": f"{MODELS_PY}:TinyAudio",
-        "inputs": [{"name": "mel", "shape": [1, 1, 20, 51]}],
-    }
+    tone_folder(root, 12)
+    model = TINY_AUDIO
     out = {}
     for key, app_name in NAMES.items():
         r = recipe(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import wave
 
 import numpy as np
 import pytest
@@ -23,44 +22,18 @@ from deploy_studio.core.engine import run_recipe
 from deploy_studio.core.templates.web_audio import audio_spec_js
 from tests.e2e import templates_support as ts
 from tests.e2e.test_templates_web import DRIVER, _open_in_chromium
-from tests.support.models import MODELS_PY
+from tests.support.audio import AUDIO, TINY_AUDIO, tone_folder
+from tests.support.audio import write_wav as _write_wav
 from tests.support.recipes import recipe, variant
 
 NODE_FEATURES = DRIVER.parent / "audio_features.mjs"
-AUDIO = {"sample_rate": 8000, "seconds": 0.5, "log_mel": {"n_mels": 20, "n_fft": 256, "hop": 80}}
-
-
-def _write_wav(path, tone_hz: float, rate: int, channels: int, seed: int, width: int = 2) -> None:
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(rate * 0.4)) / rate  # 0.4 s: padded to the spec's 0.5 s
-    x = np.clip(0.5 * np.sin(2 * np.pi * tone_hz * t) + 0.05 * rng.standard_normal(t.size), -1, 1)
-    x = np.stack([x * (0.5 + c / 2) for c in range(channels)], 1).reshape(-1)
-    if width == 1:
-        pcm = (x * 127 + 128).astype(np.uint8).tobytes()
-    else:
-        dtype = "<i2" if width == 2 else "<i4"
-        pcm = (x * (2 ** (8 * width - 1) - 1)).astype(dtype).tobytes()
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(pcm)
 
 
 @pytest.fixture(scope="module")
 def audio_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("audio")
-    for label, hz in (("high", 2500.0), ("low", 300.0)):
-        (tmp / "wavs" / label).mkdir(parents=True)
-        for i in range(12):  # mixed rates and channel counts: resampled and mixed to mono
-            rate = 16000 if i % 2 else 8000
-            _write_wav(
-                tmp / "wavs" / label / f"{i}.wav", hz * (1 + i / 100), rate, 1 + (i % 3 == 0), i
-            )
-    model = {
-        "source": f"{MODELS_PY}:TinyAudio",
-        "inputs": [{"name": "mel", "shape": [1, 1, 20, 51]}],
-    }
+    tone_folder(tmp, 12)
+    model = TINY_AUDIO
     r = recipe(
         model,
         [variant("o", "onnx")],
