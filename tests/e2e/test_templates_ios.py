@@ -99,6 +99,23 @@ def _file_paths(objects: dict, root_group: str) -> dict[str, Path]:
     return paths
 
 
+def resolved_pbx_files(project: Path) -> tuple[dict, dict]:
+    """Parse ``project``'s project.pbxproj, assert every object reference resolves, every
+    referenced file exists and every Swift file on disk is referenced; returns ``(objects,
+    {file reference id: path relative to the project})``."""
+    _path, tree = _parse_pbxproj(project)
+    objects = tree["objects"]
+    for oid, obj in objects.items():
+        for ref in _ids_in({k: v for k, v in obj.items() if k != "isa"}):
+            assert ref in objects, f"{obj['isa']} {oid} references missing object {ref}"
+    files = _file_paths(objects, objects[tree["rootObject"]]["mainGroup"])
+    for rel in files.values():
+        assert (project / rel).exists(), f"{rel} is referenced but missing"
+    on_disk = {p.relative_to(project) for p in project.rglob("*.swift")}
+    assert on_disk == {rel for rel in files.values() if rel.suffix == ".swift"}
+    return objects, files
+
+
 @pytest.mark.parametrize("name", list(PROJECTS))
 def test_ios_pbxproj_references_resolve(projects, name):
     project, bundle = projects[name]

@@ -30,7 +30,7 @@ from deploy_studio.core.data.audio import AudioSpec, features, fit_length, resam
 from deploy_studio.core.data.audiofolder import clip, read_wav
 from tests.e2e import templates_support as ts
 from tests.e2e.test_swift_typecheck import IMPORT, swift
-from tests.e2e.test_templates_ios import _file_paths, _ids_in, _parse_pbxproj, swift_parser
+from tests.e2e.test_templates_ios import resolved_pbx_files, swift_parser
 from tests.e2e.test_templates_web_audio import _assert_close
 from tests.support.audio import AUDIO, TINY_AUDIO, tone_folder
 from tests.support.audio import write_wav as _write_wav
@@ -104,16 +104,7 @@ def _module(project: Path) -> Path:
 @pytest.mark.parametrize("case", CASES, ids="-".join)
 def test_ios_audio_pbxproj_references_resolve(apps, case):
     project = apps[case]
-    _path, tree = _parse_pbxproj(project)
-    objects = tree["objects"]
-    for oid, obj in objects.items():
-        for ref in _ids_in({k: v for k, v in obj.items() if k != "isa"}):
-            assert ref in objects, f"{obj['isa']} {oid} references missing object {ref}"
-    files = _file_paths(objects, objects[tree["rootObject"]]["mainGroup"])
-    for rel in files.values():
-        assert (project / rel).exists(), f"{rel} is referenced but missing"
-    on_disk = {p.relative_to(project) for p in project.rglob("*.swift")}
-    assert on_disk == {rel for rel in files.values() if rel.suffix == ".swift"}
+    objects, files = resolved_pbx_files(project)
     phases = {}
     for obj in objects.values():
         if obj["isa"] in ("PBXSourcesBuildPhase", "PBXResourcesBuildPhase"):

@@ -25,7 +25,7 @@ import pytest
 
 from tests.e2e import templates_support as ts
 from tests.e2e.test_swift_typecheck import IMPORT, UI_MODULES, swift
-from tests.e2e.test_templates_ios import _file_paths, _ids_in, _parse_pbxproj, swift_parser
+from tests.e2e.test_templates_ios import resolved_pbx_files, swift_parser
 from tests.e2e.test_templates_ios_tasks import DET, NON_UI, SMALL, TOK, _det_data, _tok_data
 from tests.support.recipes import recipe, variant
 
@@ -100,14 +100,7 @@ def test_ios_coreml_tensor_app_ships_the_mlpackage_and_the_samples_tensors(apps,
 @pytest.mark.parametrize("name", list(DEMOS))
 def test_ios_coreml_tensor_pbxproj_references_resolve(apps, name):
     project = apps[name]
-    _path, tree = _parse_pbxproj(project)
-    objects = tree["objects"]
-    for oid, obj in objects.items():
-        for ref in _ids_in({k: v for k, v in obj.items() if k != "isa"}):
-            assert ref in objects, f"{obj['isa']} {oid} references missing object {ref}"
-    files = _file_paths(objects, objects[tree["rootObject"]]["mainGroup"])
-    for rel in files.values():
-        assert (project / rel).exists(), f"{rel} is referenced but missing"
+    objects, files = resolved_pbx_files(project)
     sources = next(o for o in objects.values() if o["isa"] == "PBXSourcesBuildPhase")
     compiled = {files[objects[b]["fileRef"]].name for b in sources["files"]}
     assert "model.mlpackage" in compiled  # Xcode compiles it to model.mlmodelc

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from tests.e2e.test_swift_typecheck import IMPORT, UI_MODULES, swift
-from tests.e2e.test_templates_ios import _file_paths, _ids_in, _parse_pbxproj, swift_parser
+from tests.e2e.test_templates_ios import resolved_pbx_files, swift_parser
 from tests.support.models import MODELS_PY
 from tests.support.recipes import recipe, variant
 
@@ -178,16 +178,7 @@ def test_ios_task_apps_carry_the_desktops_mask_and_detections(runs):
 @pytest.mark.parametrize("task", list(MODELS))
 def test_ios_task_pbxproj_references_resolve(runs, task):
     project, _ = runs[task]
-    _path, tree = _parse_pbxproj(project)
-    objects = tree["objects"]
-    for oid, obj in objects.items():
-        for ref in _ids_in({k: v for k, v in obj.items() if k != "isa"}):
-            assert ref in objects, f"{obj['isa']} {oid} references missing object {ref}"
-    files = _file_paths(objects, objects[tree["rootObject"]]["mainGroup"])
-    for rel in files.values():
-        assert (project / rel).exists(), f"{rel} is referenced but missing"
-    on_disk = {p.relative_to(project) for p in project.rglob("*.swift")}
-    assert on_disk == {rel for rel in files.values() if rel.suffix == ".swift"}
+    _objects, files = resolved_pbx_files(project)
     names = {rel.name for rel in files.values()}
     assert {"TaskSpec.swift", "Segmentation.swift", "Detection.swift", "expected.json"} <= names
 
