@@ -466,7 +466,7 @@ def _build_for_app(
     default = obj.default_converter or "export"
     converters = [default, *[c for c in getattr(obj, "converters", ()) if c != default]]
     failed: list[str] = []
-    hint = None
+    hint = ""
     for convert in converters:
         with_app = recipe.copy()
         with_app.variants = [*with_app.variants, VariantSpec(name, fmt, convert)]
@@ -476,7 +476,7 @@ def _build_for_app(
             )
         except StudioError as e:
             failed.append(f"convert = {convert!r}: {e.message}")
-            hint = e.hint
+            hint = e.hint or hint
             continue
         notes = [f"added to ship in the {platform} app"]
         if failed:
