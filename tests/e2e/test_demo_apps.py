@@ -7,8 +7,8 @@ hostile app name (tests/e2e/demo_runs.py). Then, on the real exported projects:
 - Web: the page runs in headless Chromium and its self-test on the bundled sample passes
   against the desktop's outputs (onnxruntime-web in the browser).
 - Android: aapt compiles every project's resources and ONE kotlinc run type-checks the Kotlin
-  of all twelve projects (three runtimes x four demos, each demo its own package) against the
-  stubs of the published APIs.
+  of all twelve projects (three runtimes x four demos; each demo's package, suffixed per
+  runtime so they compile side by side) against the stubs of the published APIs.
 - iOS: the chroot's swiftc type-checks every project's non-UI Swift against the ExecuTorch and
   Core ML stubs (UI files are parsed by the template tests only).
 """
@@ -25,7 +25,7 @@ import pytest
 from tests.e2e import templates_support as ts
 from tests.e2e.demo_runs import APP_TEMPLATES, DEMO_APP_NAMES
 from tests.e2e.test_swift_typecheck import IMPORT, UI_MODULES, swift  # noqa: F401 (fixture)
-from tests.e2e.test_templates_android import KOTLINC, STUBS, _aapt
+from tests.e2e.test_templates_android import KOTLINC, STUBS, _aapt, with_package_suffix
 from tests.e2e.test_templates_web import _open_in_chromium
 
 pytestmark = pytest.mark.slow
@@ -81,9 +81,12 @@ def test_demo_android_projects_compile(task_demo_runs, tmp_path):
         for (platform, runtime), project in apps.items():
             if platform != "android":
                 continue
-            proc, gen, _apk = _aapt(project, tmp_path / f"{name}-{runtime}")
+            # the three runtimes of a demo share its package: each compiles in its own
+            work = tmp_path / f"{name}-{runtime}"
+            copy = with_package_suffix(project, work / "project", runtime.replace("-", "_"))
+            proc, gen, _apk = _aapt(copy, work)
             assert proc.returncode == 0, f"{name}/{runtime}: aapt failed:\n{proc.stderr}"
-            sources += sorted(project.rglob("*.kt")) + sorted(gen.rglob("R.java"))
+            sources += sorted(copy.rglob("*.kt")) + sorted(gen.rglob("R.java"))
     stubs = sorted(STUBS.rglob("*.java")) + sorted(STUBS.rglob("*.kt"))
     env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
     proc = ts.run(

@@ -34,6 +34,9 @@ def _check_fidelity(report: dict, int8_floor: float) -> None:
     rows = report["variants"]
     assert all(v["error"] is None for v in rows), [(v["name"], v["error"]) for v in rows]
     for v in rows:
+        if v["format"] == "coreml":  # built for the iOS app: converted, not runnable here
+            assert v["parity"] is None and v["name"] == "app-coreml", v
+            continue
         agreement = v["parity"].get("agreement", v["parity"]["top1_agreement"])
         quantized = any(s["kind"] == "quantize" for s in v["steps"])
         assert agreement >= (int8_floor if quantized else 0.999), (v["name"], v["parity"])
@@ -58,6 +61,8 @@ def test_each_task_demo_runs_end_to_end(task_demo_runs, name):
     } <= formats
     _check_fidelity(report, 0.95)
     for v in report["variants"]:
+        if v["format"] == "coreml":
+            continue
         assert v["accuracy"]["metric"] == metric and v["accuracy"]["metric_drop"] <= 0.02, v[
             "accuracy"
         ]

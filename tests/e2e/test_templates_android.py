@@ -169,6 +169,20 @@ def _package(project: Path) -> str:
     return json.loads(re.search(r'namespace = ("[^"]*")', text).group(1))
 
 
+def with_package_suffix(project: Path, dest: Path, suffix: str) -> Path:
+    """A copy of ``project``'s sources in package ``<id>.<suffix>``: apps of one recipe (its
+    runtimes) share an app name, so a package, and compile side by side in one kotlinc run."""
+    shutil.copytree(project / "app" / "src", dest / "app" / "src")
+    gradle = (project / "app" / "build.gradle.kts").read_text("utf-8")
+    pkg = _package(project)
+    gradle = gradle.replace(f'namespace = "{pkg}"', f'namespace = "{pkg}.{suffix}"')
+    (dest / "app" / "build.gradle.kts").write_text(gradle, "utf-8")
+    for kt in (dest / "app" / "src").rglob("*.kt"):
+        text = kt.read_text("utf-8")
+        kt.write_text(re.sub(r"^package (.+)$", rf"package \1.{suffix}", text, count=1, flags=re.M))
+    return dest
+
+
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory) -> dict[str, tuple[Path, object]]:
     root = tmp_path_factory.mktemp("android")

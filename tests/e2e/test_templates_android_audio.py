@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import struct
 import wave
 from pathlib import Path
@@ -26,7 +25,14 @@ import pytest
 from deploy_studio.core.data.audio import AudioSpec, features, fit_length, resample
 from deploy_studio.core.data.audiofolder import clip, read_wav
 from tests.e2e import templates_support as ts
-from tests.e2e.test_templates_android import KOTLIN_STDLIB, KOTLINC, STUBS, _aapt, _package
+from tests.e2e.test_templates_android import (
+    KOTLIN_STDLIB,
+    KOTLINC,
+    STUBS,
+    _aapt,
+    _package,
+    with_package_suffix,
+)
 from tests.support.audio import AUDIO, TINY_AUDIO, tone_folder
 from tests.support.audio import write_wav as _write_wav
 
@@ -97,20 +103,6 @@ def audio_apps(tmp_path_factory) -> dict[str, Path]:
     return apps
 
 
-def _with_package_suffix(project: Path, dest: Path, suffix: str) -> Path:
-    """A copy of ``project`` in package ``<id>.<suffix>``: the three apps share an app name
-    (one package) and compile in one kotlinc run."""
-    shutil.copytree(project / "app" / "src", dest / "app" / "src")
-    gradle = (project / "app" / "build.gradle.kts").read_text("utf-8")
-    pkg = _package(project)
-    gradle = gradle.replace(f'namespace = "{pkg}"', f'namespace = "{pkg}.{suffix}"')
-    (dest / "app" / "build.gradle.kts").write_text(gradle, "utf-8")
-    for kt in (dest / "app" / "src").rglob("*.kt"):
-        text = kt.read_text("utf-8")
-        kt.write_text(re.sub(r"^package (.+)$", rf"package \1.{suffix}", text, count=1, flags=re.M))
-    return dest
-
-
 @pytest.fixture(scope="module")
 def compiled(audio_apps, tmp_path_factory):
     """aapt for every project, then ONE kotlinc run over their Kotlin + R + harness + stubs."""
@@ -119,7 +111,7 @@ def compiled(audio_apps, tmp_path_factory):
     work = tmp_path_factory.mktemp("android-audio-build")
     sources, aapt = [], {}
     for rt, project in audio_apps.items():
-        copy = _with_package_suffix(project, work / rt / "project", re.sub(r"\W", "_", rt))
+        copy = with_package_suffix(project, work / rt / "project", re.sub(r"\W", "_", rt))
         proc, gen, _apk = _aapt(copy, work / rt)
         aapt[rt] = proc
         sources += sorted(copy.rglob("*.kt")) + sorted(gen.rglob("R.java"))
