@@ -28,6 +28,10 @@ import pytest
 from tests.e2e import templates_support as ts
 from tests.e2e.test_templates_android import KOTLIN_STDLIB, KOTLINC, STUBS, _aapt, _package
 
+# real recipes for five models and three runtimes, then aapt and one kotlinc run (~2 min on
+# two cores): `make test-all` (CI)
+pytestmark = pytest.mark.slow
+
 SMALL = {"calibration_samples": 8, "eval_samples": 8}
 FAST = {"warmup": 1, "runs": 2}
 TOKENS = {"name": "tokens", "shape": [1, 6], "dtype": "int64"}
@@ -459,7 +463,6 @@ def test_tensor_app_readme_says_what_the_app_does_and_what_is_not_verified(runs)
     assert "has no bool tensors on Android" in lite
 
 
-@pytest.mark.slow
 def test_builtin_tabular_demo_gets_a_working_android_tensor_app(tmp_path):
     """builtin:breast-cancer-mlp (resources/recipes) end to end: the rendered app compiles, and
     its self-test on the JVM passes on the outputs Python's ExecuTorch runtime gives for
