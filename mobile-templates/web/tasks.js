@@ -4,7 +4,7 @@
 // every named input, shows the task's view (mask, boxes, or every output summarised) and
 // compares with the desktop's outputs (assets/expected.json) as the self-test.
 import { detect, matchedBoxAgreement } from "./postprocess.js";
-import { median } from "./selftest.js";
+import { median, softmax, topK } from "./selftest.js";
 
 const $ = (id) => document.getElementById(id);
 const PALETTE = [
@@ -80,7 +80,7 @@ export function argmaxMask(data, shape) {
   return mask;
 }
 
-function listItem(label, note, swatch) {
+function listItem(label, note, swatch, fraction = 1) {
   const item = document.createElement("li");
   const name = document.createElement("span");
   name.className = "label";
@@ -90,7 +90,7 @@ function listItem(label, note, swatch) {
   bar.className = "bar";
   if (swatch) {
     const fill = document.createElement("span");
-    fill.style.width = "100%";
+    fill.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
     fill.style.background = `rgb(${swatch.join(",")})`;
     bar.append(fill);
   }
@@ -146,7 +146,7 @@ async function showSegmentation(config, labels, input, mask, mh, mw) {
   const layer = await createImageBitmap(overlay);
   ctx.drawImage(layer, 0, 0, canvas.width, canvas.height);
   $("top3").replaceChildren(...[...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .map(([c, n]) => listItem(labels[c] ?? String(c), `${((100 * n) / mask.length).toFixed(1)}%`, colour(c))));
+    .map(([c, n]) => listItem(labels[c] ?? String(c), `${((100 * n) / mask.length).toFixed(1)}%`, colour(c), n / mask.length)));
   return [...counts.keys()].sort((a, b) => a - b);
 }
 
@@ -164,14 +164,26 @@ async function showDetections(config, labels, input, dets) {
     ctx.fillText(`${labels[d.label] ?? d.label} ${(d.score * 100).toFixed(0)}%`, x0 + 2, Math.max(12, y0 - 2));
   }
   $("top3").replaceChildren(...dets.slice(0, 10).map((d) =>
-    listItem(labels[d.label] ?? String(d.label), `${(d.score * 100).toFixed(1)}%`, colour(d.label + 1))));
+    listItem(labels[d.label] ?? String(d.label), `${(d.score * 100).toFixed(1)}%`, colour(d.label + 1), d.score)));
 }
 
-function showOutputs(outputs) {
+/** Every output's range; a classifier's top-3 classes of its task output first. */
+function showOutputs(outputs, config, labels, taskOutput) {
   $("preview").closest("figure").hidden = true;
-  $("top3").replaceChildren(...outputs.map((o) => listItem(
+  const rows = [];
+  const logits = outputs[taskOutput];
+  if (config.task === "classification" && logits) {
+    const top = topK(softmax(Array.from(logits.data, Number)), 3);
+    document.querySelector(".predictions h2").textContent = "Top classes, then every output";
+    for (const { index, prob } of top) {
+      rows.push(listItem(labels[index] ?? String(index), `${(prob * 100).toFixed(1)}%`, colour(index + 1), prob));
+    }
+  }
+  rows.push(...outputs.map((o) => listItem(
     `${o.name} [${o.shape.join("×")}]`,
     `${o.summary.min.toPrecision(3)}…${o.summary.max.toPrecision(3)}`)));
+  $("top3").replaceChildren(...rows);
+  return rows.length;
 }
 
 /** The task page: run the sample, show the task's view, self-test, latency. */
@@ -222,7 +234,7 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
       await showDetections(config, labels, sample.inputs[0], dets);
       passed = result.agreement >= minAgreement;
     } else {
-      showOutputs(outputs);
+      result.rows_shown = showOutputs(outputs, config, labels, expected.task_output ?? 0);
       passed = perOutput.length === expected.outputs.length &&
         perOutput.every((o) => o.within && o.cosine >= 0.999);
     }

@@ -70,6 +70,11 @@ def test_demo_web_page_passes_its_self_test_in_chromium(task_demo_runs, name, tm
     assert "error" not in result, result
     assert result["selftest"] == "passed", result
     assert (tmp_path / "page.png").stat().st_size > 5_000
+    expected = json.loads((project / "assets" / "expected.json").read_text("utf-8"))
+    if expected["task"] == "classification":  # fed tensors: the top classes come first
+        labels = json.loads((project / "assets" / "labels.json").read_text("utf-8"))
+        logits = expected["outputs"][expected["task_output"]]["data"]
+        assert page["top3"][0] == labels[max(range(len(logits)), key=logits.__getitem__)]
 
 
 def test_demo_android_projects_compile(task_demo_runs, tmp_path):
