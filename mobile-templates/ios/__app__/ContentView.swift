@@ -119,6 +119,12 @@ struct ContentView: View {
                 .font(.caption)
                 .foregroundStyle(.secondary)
             if TaskSpec.kind == "tensors" {
+                ForEach(Array((model.taskTest?.top ?? []).enumerated()), id: \.offset) { _, t in
+                    HStack {
+                        Text(name(t.index)).frame(maxWidth: .infinity, alignment: .leading)
+                        Text(String(format: "%.1f%%", Double(t.probability) * 100)).monospacedDigit()
+                    }
+                }
                 ForEach(Array((model.taskTest?.outputs ?? []).enumerated()), id: \.offset) { _, o in
                     VStack(alignment: .leading, spacing: 2) {
                         Text("\(o.name) (\(o.count) values)").font(.callout)

@@ -96,6 +96,8 @@ struct TaskOutcome: Sendable {
     let detail: String
     /// "tensors": every output, compared with expected.json's.
     var outputs: [OutputSummary] = []
+    /// A classifier fed its tensors: the top-3 classes of its task output (softmax).
+    var top: [(index: Int, probability: Float)] = []
 }
 
 /// Turns the model's outputs into the task's result and compares it with expected.json.
@@ -131,7 +133,11 @@ enum TaskResult {
             }
         }
         if TaskSpec.kind == "tensors" {
-            return summarise(outputs, expected: expected)
+            var outcome = summarise(outputs, expected: expected)
+            if TaskSpec.task == "classification", TaskSpec.taskOutput < outputs.count {
+                outcome.top = SelfTest.topK(SelfTest.softmax(outputs[TaskSpec.taskOutput]), 3)
+            }
+            return outcome
         }
         guard let agreement else {
             return TaskOutcome(mask: mask, detections: detections, agreement: nil, passed: nil, detail: "")
