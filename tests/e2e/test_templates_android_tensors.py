@@ -72,6 +72,9 @@ fun main(args: Array<String>) {{
         out.append('\\n').append(TensorCheck.logLine(outcome, 1.5)).append('\\n')
         out.append(outcome.rows.joinToString(" | ") {{ TensorCheck.rowText(it) }}).append('\\n')
     }}
+    // ONNX Runtime returns uint8 outputs as signed Java bytes: read back unsigned
+    out.append(OutputValues.flatten(arrayOf(byteArrayOf(-1, 127)), unsigned = true).joinToString(","))
+    out.append(' ').append(OutputValues.flatten(byteArrayOf(-1, 127)).joinToString(",")).append('\\n')
     File(args[1]).writeText(out.toString(), Charsets.UTF_8)
 }}
 """
@@ -363,6 +366,7 @@ def test_tensor_selftest_on_jvm_decides_as_python(runs, compiled, runtime):
         assert rows_text.startswith(f"{expected[0]['name']} [1, 4]: ")
     assert verdicts == ["passed", "failed", "failed", "failed"]
     assert json.loads(out[7])["max_diff"] == "NaN"
+    assert out[12] == "255.0,127.0 -1.0,127.0"  # uint8 read unsigned, int8 signed
 
 
 NEGATIVE_SNIPPETS = {

@@ -3,7 +3,7 @@
 // FloatBuffer | DoubleBuffer | LongBuffer | IntBuffer | ByteBuffer (int8), long[]) and
 // createTensor(OrtEnvironment, ByteBuffer, long[], OnnxJavaType) (uint8, bool...), all throwing
 // OrtException; getFloatBuffer(), getValue() (a multidimensional Java array of the element type,
-// or a boxed scalar), close().
+// or a boxed scalar), getInfo() (a TensorInfo: its public final OnnxJavaType type), close().
 package ai.onnxruntime;
 
 public class OnnxTensor extends OnnxTensorLike {
@@ -27,5 +27,6 @@ public class OnnxTensor extends OnnxTensorLike {
     }
     public java.nio.FloatBuffer getFloatBuffer() { throw new RuntimeException("Stub!"); }
     public Object getValue() throws OrtException { throw new RuntimeException("Stub!"); }
+    @Override public TensorInfo getInfo() { throw new RuntimeException("Stub!"); }
     @Override public void close() { throw new RuntimeException("Stub!"); }
 }

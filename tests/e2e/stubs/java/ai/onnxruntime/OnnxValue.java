@@ -1,7 +1,8 @@
-// Mirrors ai.onnxruntime.OnnxValue (onnxruntime-android 1.30.0): getValue(), close().
+// Mirrors ai.onnxruntime.OnnxValue (onnxruntime-android 1.30.0): getValue(), getInfo(), close().
 package ai.onnxruntime;
 
 public interface OnnxValue extends AutoCloseable {
     Object getValue() throws OrtException;
+    ValueInfo getInfo();
     @Override void close();
 }

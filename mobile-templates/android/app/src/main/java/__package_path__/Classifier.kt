@@ -202,7 +202,11 @@ class Classifier(context: Context) : AutoCloseable {
                 feed[if (s.name in names) s.name else names[i]] = tensor
             }
             session.run(feed).use { result ->
-                return List(result.size()) { i -> OutputValues.flatten(result.get(i).value) }
+                return List(result.size()) { i ->
+                    val value = result.get(i)
+                    val uint8 = (value as? OnnxTensor)?.info?.type == OnnxJavaType.UINT8
+                    OutputValues.flatten(value.value, unsigned = uint8)
+                }
             }
         } finally {
             tensors.forEach { it.close() }

@@ -121,23 +121,26 @@ object TensorCheck {
 
 /** Model outputs of any element type as floats (ONNX Runtime's OnnxValue.getValue()). */
 object OutputValues {
-    /** A (nested) Java array of float / double / long / int / byte / short / boolean, or a boxed scalar. */
-    fun flatten(value: Any?): FloatArray {
+    /**
+     * A (nested) Java array of float / double / long / int / byte / short / boolean, or a boxed
+     * scalar. [unsigned]: bytes are uint8 (ONNX Runtime returns uint8 tensors as Java's signed bytes).
+     */
+    fun flatten(value: Any?, unsigned: Boolean = false): FloatArray {
         val out = ArrayList<Float>()
-        add(value, out)
+        add(value, out, unsigned)
         return out.toFloatArray()
     }
 
-    private fun add(value: Any?, out: ArrayList<Float>) {
+    private fun add(value: Any?, out: ArrayList<Float>, unsigned: Boolean) {
         when (value) {
             is FloatArray -> value.forEach { out.add(it) }
             is DoubleArray -> value.forEach { out.add(it.toFloat()) }
             is LongArray -> value.forEach { out.add(it.toFloat()) }
             is IntArray -> value.forEach { out.add(it.toFloat()) }
             is ShortArray -> value.forEach { out.add(it.toFloat()) }
-            is ByteArray -> value.forEach { out.add(it.toFloat()) }
+            is ByteArray -> value.forEach { out.add(if (unsigned) (it.toInt() and 0xFF).toFloat() else it.toFloat()) }
             is BooleanArray -> value.forEach { out.add(if (it) 1f else 0f) }
-            is Array<*> -> value.forEach { add(it, out) }
+            is Array<*> -> value.forEach { add(it, out, unsigned) }
             is Number -> out.add(value.toFloat())
             is Boolean -> out.add(if (value) 1f else 0f)
             else -> throw IllegalStateException("an output of type ${value?.javaClass?.simpleName} cannot be read")
