@@ -710,7 +710,9 @@ def test_cli_warns_when_a_pytorch_lite_app_is_exported(monkeypatch, tmp_path, ru
             sample_image=lambda i: Image.new("L", (4, 4)),
         ),
         preprocess=None,
-        model=SimpleNamespace(input_shape=[1, 1, 4, 4]),
+        model=SimpleNamespace(
+            input_shape=[1, 1, 4, 4], signature=SimpleNamespace(output_names=["logits"])
+        ),
     )
     template = SimpleNamespace(platform="android", runtime=runtime, variant=None)
     recipe = SimpleNamespace(
