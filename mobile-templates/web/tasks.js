@@ -51,15 +51,16 @@ async function runAll(session, tensors, expected) {
 }
 
 export function compare(got, want) {
-  let maxDiff = 0, dot = 0, na = 0, nb = 0, maxAbs = 0;
-  if (got.length !== want.length) return { maxDiff: Infinity, cosine: 0, maxAbs };
+  let maxDiff = 0, dot = 0, na = 0, nb = 0, maxAbs = 0, lo = Infinity, hi = -Infinity;
+  if (got.length !== want.length) return { maxDiff: Infinity, cosine: 0, maxAbs, span: 0 };
   for (let i = 0; i < got.length; i++) {
     maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
     maxAbs = Math.max(maxAbs, Math.abs(want[i]));
+    lo = Math.min(lo, want[i]); hi = Math.max(hi, want[i]);
     dot += got[i] * want[i]; na += got[i] * got[i]; nb += want[i] * want[i];
   }
   const cosine = na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb || 1e-300);
-  return { maxDiff, cosine, maxAbs };
+  return { maxDiff, cosine, maxAbs, span: got.length ? hi - lo : 0 };
 }
 
 function summary(data) {
@@ -201,6 +202,8 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
     const tensors = sample.inputs.map((input) => ({ name: input.name, tensor: toTensor(ort, input) }));
     const outputs = await runAll(state.session, tensors, expected);
     const tolerance = typeof config.tolerance === "object" ? config.tolerance.abs : config.tolerance;
+    // int8 / float16 variants: rel x each output's range (fp32: tolerance x max(1, |output|))
+    const rel = config.tolerance?.kind === "top1+relative" ? config.tolerance.rel : 0;
     // the least agreement derived from the variant (expected.json), else the template's
     const minAgreement = expected.agreement?.min ?? config.minAgreement;
     const perOutput = outputs.map((o, i) => {
@@ -210,8 +213,8 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
         return { name: o.name, onnx_name: o.onnxName, shape: o.shape, ...o.summary,
           max_diff: null, cosine: null, within: true, omitted: want.omitted };
       }
-      const c = want ? compare(o.data, want.data) : { maxDiff: Infinity, cosine: 0, maxAbs: 0 };
-      const bound = tolerance * Math.max(1, c.maxAbs);
+      const c = want ? compare(o.data, want.data) : { maxDiff: Infinity, cosine: 0, maxAbs: 0, span: 0 };
+      const bound = rel > 0 && c.span > 0 ? rel * c.span : tolerance * Math.max(1, c.maxAbs);
       return { name: o.name, onnx_name: o.onnxName, shape: o.shape, ...o.summary,
         max_diff: c.maxDiff, cosine: c.cosine, within: c.maxDiff <= bound };
     });
@@ -254,7 +257,7 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
     badge.className = `badge ${passed ? "pass" : "fail"}`;
     $("selftest-note").textContent = "agreement" in result
       ? `${config.kind === "segmentation" ? "pixel" : "matched-box"} agreement ${(result.agreement * 100).toFixed(2)}% (needs ${(minAgreement * 100).toFixed(0)}%)${expected.agreement?.reason ? ": " + expected.agreement.reason : ""}`
-      : `max diff ${result.max_diff.toExponential(2)} (tolerance ${Number(tolerance).toPrecision(3)} × max(1, |output|))${config.tolerance?.reason ? ": " + config.tolerance.reason : ""}`;
+      : `max diff ${result.max_diff.toExponential(2)} (tolerance ${rel > 0 ? `${Number(rel).toPrecision(2)} × each output's range` : `${Number(tolerance).toPrecision(3)} × max(1, |output|)`})${config.tolerance?.reason ? ": " + config.tolerance.reason : ""}`;
     $("result").textContent = JSON.stringify(result);
     setStatus(`Ran the sample: self-test ${result.selftest}`, passed ? "ok" : "error");
   };

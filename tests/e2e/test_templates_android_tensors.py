@@ -75,6 +75,12 @@ fun main(args: Array<String>) {{
     // ONNX Runtime returns uint8 outputs as signed Java bytes: read back unsigned
     out.append(OutputValues.flatten(arrayOf(byteArrayOf(-1, 127)), unsigned = true).joinToString(","))
     out.append(' ').append(OutputValues.flatten(byteArrayOf(-1, 127)).joinToString(",")).append('\\n')
+    // an int8 variant's bound: rel x the expected output's range, not tolerance x max(1, |output|)
+    val want = ExpectedOutput("o", longArrayOf(5), floatArrayOf(0f, 1f, 4f, 10f, 20f))
+    val got = floatArrayOf(0f, 1.5f, 4f, 10f, 20f)
+    out.append(TensorCheck.compare(got, want, 1e-3f, 0.25f).within).append(' ')
+    out.append(TensorCheck.compare(got, want, 1e-3f).within).append(' ')
+    out.append(TensorCheck.compare(floatArrayOf(0f, 6.1f, 4f, 10f, 20f), want, 1e-3f, 0.25f).within).append('\\n')
     File(args[1]).writeText(out.toString(), Charsets.UTF_8)
 }}
 """
@@ -367,6 +373,9 @@ def test_tensor_selftest_on_jvm_decides_as_python(runs, compiled, runtime):
     assert verdicts == ["passed", "failed", "failed", "failed"]
     assert json.loads(out[7])["max_diff"] == "NaN"
     assert out[12] == "255.0,127.0 -1.0,127.0"  # uint8 read unsigned, int8 signed
+    # rel 0.25 x range 20 = 5 accepts a 0.5 difference (cosine 0.9998) and refuses 5.1;
+    # fp32's 1e-3 x max(1, 20) refuses 0.5
+    assert out[13] == "true false false"
 
 
 NEGATIVE_SNIPPETS = {

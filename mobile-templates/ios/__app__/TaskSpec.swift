@@ -155,6 +155,8 @@ enum TaskResult {
     /// (as the Web page's tasks.js checks a model's outputs).
     static func summarise(_ outputs: [[Float]], expected: TaskExpected?) -> TaskOutcome {
         let bound = AppInfo.tolerance.abs
+        // int8 / float16 / Core ML variants: rel x each output's range (fp32: the bound above)
+        let rel: Float? = AppInfo.tolerance.relative ? AppInfo.tolerance.rel : nil
         var rows: [OutputSummary] = []
         for (i, got) in outputs.enumerated() {
             let want = expected.flatMap { i < $0.outputs.count ? $0.outputs[i] : nil }
@@ -174,9 +176,11 @@ enum TaskResult {
                 nb += Double(b) * Double(b)
             }
             let cosine = na == 0 && nb == 0 ? 1 : Float(dot / max((na * nb).squareRoot(), 1e-300))
+            let span = (want.data.max() ?? 0) - (want.data.min() ?? 0)
+            let limit = rel.map { span > 0 ? $0 * span : bound } ?? bound * max(1, maxAbs)
             rows.append(OutputSummary(
                 name: name, count: got.count, first: Array(got.prefix(8)), maxDiff: maxDiff,
-                cosine: cosine, within: maxDiff <= bound * max(1, maxAbs) && cosine >= 0.999
+                cosine: cosine, within: maxDiff <= limit && cosine >= 0.999
             ))
         }
         guard let expected else {
@@ -184,8 +188,11 @@ enum TaskResult {
         }
         let passed = rows.count == expected.outputs.count && rows.allSatisfy(\.within)
         let worst = rows.map(\.maxDiff).max() ?? 0
-        let detail = String(format: "max diff %.2e (tolerance %.1e x max(1, |output|)), cosine >= 0.999",
-                            Double(worst), Double(bound))
+        let detail = rel.map {
+            String(format: "max diff %.2e (tolerance %.2g x each output's range), cosine >= 0.999",
+                   Double(worst), Double($0))
+        } ?? String(format: "max diff %.2e (tolerance %.1e x max(1, |output|)), cosine >= 0.999",
+                    Double(worst), Double(bound))
         return TaskOutcome(mask: [], detections: [], agreement: nil, passed: passed, detail: detail, outputs: rows)
     }
 

@@ -9,7 +9,8 @@ class ExpectedOutput(val name: String, val shape: LongArray, val data: FloatArra
 
 /**
  * One output of the app compared with the desktop's: [maxDiff] = max |app - desktop|, [bound]
- * = tolerance x max(1, max |desktop|), [cosine] of the two vectors; [within] needs both.
+ * = tolerance x max(1, max |desktop|) (fp32), or rel x the desktop output's range (int8 /
+ * float16 / Core ML variants), [cosine] of the two vectors; [within] needs both.
  */
 class OutputRow(
     val name: String,
@@ -28,14 +29,14 @@ class TensorOutcome(val rows: List<OutputRow>, val passed: Boolean, val maxDiff:
 /**
  * The self-test of a model fed its sample's tensors, as the iOS app (TaskResult.summarise) and
  * the Web page (tasks.js) check it: per output, max |diff| <= tolerance x max(1, max |expected|)
- * and cosine >= 0.999. Pure Kotlin (no Android, no org.json): NaN and infinite outputs fail
+ * (or, with [rel] > 0, rel x the expected output's range) and cosine >= 0.999. Pure Kotlin (no Android, no org.json): NaN and infinite outputs fail
  * the test, they never throw.
  */
 object TensorCheck {
     const val MIN_COSINE: Float = 0.999f
     const val FIRST_VALUES: Int = 6
 
-    fun compare(got: FloatArray, want: ExpectedOutput, tolerance: Float): OutputRow {
+    fun compare(got: FloatArray, want: ExpectedOutput, tolerance: Float, rel: Float = 0f): OutputRow {
         val first = got.copyOf(minOf(got.size, FIRST_VALUES))
         if (got.size != want.data.size) {
             return OutputRow(want.name, want.shape, got.size, first, Float.POSITIVE_INFINITY, 0f, tolerance, false)
@@ -55,23 +56,26 @@ object TensorCheck {
             nb += b.toDouble() * b.toDouble()
         }
         val cosine = if (na == 0.0 && nb == 0.0) 1f else (dot / maxOf(sqrt(na * nb), 1e-300)).toFloat()
-        val bound = tolerance * maxOf(1f, maxAbs)
+        val span = (want.data.maxOrNull() ?: 0f) - (want.data.minOrNull() ?: 0f)
+        val bound = if (rel > 0f && span > 0f) rel * span else tolerance * maxOf(1f, maxAbs)
         val within = maxDiff <= bound && cosine >= MIN_COSINE  // false for NaN
         return OutputRow(want.name, want.shape, got.size, first, maxDiff, cosine, bound, within)
     }
 
     /** [outputs] in the desktop's order against expected.json's; a missing output fails. */
-    fun summarise(outputs: List<FloatArray>, expected: List<ExpectedOutput>, tolerance: Float): TensorOutcome {
+    fun summarise(outputs: List<FloatArray>, expected: List<ExpectedOutput>, tolerance: Float, rel: Float = 0f): TensorOutcome {
         val rows = outputs.mapIndexed { i, got ->
             val want = expected.getOrNull(i)
                 ?: ExpectedOutput(TaskSpec.OUTPUT_NAMES.getOrElse(i) { "output $i" }, longArrayOf(got.size.toLong()), FloatArray(0))
-            compare(got, want, tolerance)
+            compare(got, want, tolerance, rel)
         }
         val passed = rows.size == expected.size && rows.isNotEmpty() && rows.all { it.within }
         var worst = 0f
         for (r in rows) worst = maxOf(worst, r.maxDiff)
         val shown = if (worst.isFinite()) String.format(Locale.US, "%.2e", worst) else "not finite"
-        val detail = String.format(
+        val detail = if (rel > 0f) String.format(
+            Locale.US, "max diff %s (tolerance %.2g x each output's range), cosine >= %s", shown, rel, MIN_COSINE,
+        ) else String.format(
             Locale.US, "max diff %s (tolerance %.1e x max(1, |output|)), cosine >= %s", shown, tolerance, MIN_COSINE,
         )
         return TensorOutcome(rows, passed, worst, detail)

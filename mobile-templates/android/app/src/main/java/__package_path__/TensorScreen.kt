@@ -53,7 +53,9 @@ object TensorScreen {
             val labels = AppAssets.labels(activity)
             val outputs = model.runTensors(inputs)
             val latency = SelfTest.medianLatency(AppInfo.WARMUP_RUNS, AppInfo.BENCHMARK_RUNS) { model.runTensors(inputs) }
-            val outcome = TensorCheck.summarise(outputs, expected, AppInfo.TOLERANCE.abs)
+            val outcome = TensorCheck.summarise(
+                outputs, expected, AppInfo.TOLERANCE.abs, if (AppInfo.TOLERANCE.relative) AppInfo.TOLERANCE.rel else 0f,
+            )
             val lines = outcome.rows.map { TensorCheck.rowText(it) }
             val source = "bundled sample tensors: " + SampleInputs.describe(inputs)
             when (TaskSpec.KIND) {
