@@ -103,6 +103,7 @@ def test_recalibration_restores_momentum_mode_and_leaves_weights_and_dropout_alo
     assert recalibrate_batchnorm(nn.Linear(3, 2), x) == 0  # no BatchNorm: nothing to do
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_structured_prune_keeps_accuracy_of_a_batchnorm_model(
     trained_bn, bn_weights, digits, tmp_path
 ):

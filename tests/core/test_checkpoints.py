@@ -274,6 +274,7 @@ def test_recipe_init_args_round_trip_and_cache_key():
 
 
 # --- the command line ----------------------------------------------------------------------
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_cli_inspect_with_init_args():
     ok = run_cli(
         "inspect",
@@ -301,6 +302,7 @@ def test_cli_inspect_with_init_args():
         assert said in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_cli_run_with_init_args(tmp_path):
     path = write_recipe(
         tmp_path / "r.toml",
@@ -364,6 +366,7 @@ def test_two_copies_of_the_weights_under_unknown_prefixes_are_not_guessed(tmp_pa
     assert "'student.'" in e.value.message and "'teacher.'" in e.value.message
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_every_checkpoint_flavour_through_inspect_and_run(tmp_path):
     from deploy_studio.core.engine import run_recipe
     from tests.support.recipes import recipe, variant

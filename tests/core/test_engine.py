@@ -20,6 +20,7 @@ VARIANTS = [
 ]
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_report_schema_and_values(tiny_recipe, tmp_path):
     recipe = tiny_recipe(VARIANTS, gates={"max_accuracy_drop": 0.0, "max_size_bytes": 1})
     events = []
@@ -111,6 +112,7 @@ def test_cancel_stops_the_run_and_leaves_no_partial_files(tiny_recipe, tmp_path)
     assert not (tmp_path / "report.json").exists()
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_crash_in_native_code_becomes_an_error_row(tiny_model_file, tmp_path):
     """A segfault while one variant converts is that variant's error row; the worker restarts
     for the next one (and loads the model again: its session died with it)."""

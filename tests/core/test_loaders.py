@@ -236,6 +236,7 @@ def test_summary_has_layers_and_flops(tiny_model_file):
     assert s["flops"] == 2 * 1 * 9 * 4 * 13 * 13 + 2 * 676 * 10
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_inspect_cli_json_ok_and_bad(tiny_model_file, tmp_path):
     ok = run_cli("inspect", f"{tiny_model_file}:TinyNet", "--input-shape", "1,1,28,28", "--json")
     assert ok.returncode == 0, ok.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 import wave
 
 import numpy as np
+import pytest
 
 from deploy_studio.core.engine import run_recipe
 from tests.conftest import run_cli
@@ -85,6 +86,7 @@ def test_an_audio_model_runs_on_wav_files_through_one_preprocessing_spec(tmp_pat
     assert '"log_mel"' in spec
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_a_tabular_model_runs_on_a_csv_with_standardised_features(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(50.0, 10.0, (60, 20))

@@ -67,6 +67,7 @@ def test_a_trace_that_froze_a_branch_fails_with_the_users_line(models, tmp_path)
     assert "froze one branch" in err and "traps.py" in err and 'convert = "script"' in err
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_int8_on_data_dependent_control_flow_gives_a_clean_message(models, tmp_path):
     int8 = _recipe(
         f"{models}:DataDependent",

@@ -126,6 +126,7 @@ def test_malformed_input_argument_exits_2_naming_the_input(capsys):
         ),
     ],
 )
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_inspect_lists_named_inputs_and_outputs(cls, args, inputs, outputs):
     res = run_cli("inspect", f"{MODELS_PY}:{cls}", *args, "--json")
     assert res.returncode == 0, res.stderr
@@ -148,6 +149,7 @@ def test_inspect_lists_named_inputs_and_outputs(cls, args, inputs, outputs):
 # --- runs: every artifact in its own runtime, parity per output -------------------------------
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_two_input_model_runs_in_every_format_and_int8(tmp_path):
     report = _run(
         tmp_path,
@@ -200,6 +202,7 @@ def test_output_still_chooses_the_task_output_and_keeps_the_others(tmp_path):
     assert nested.output_shape == [1, 1] and nested.output_key == "out.1.1.norm"
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_token_gru_runs_at_a_fixed_length_in_pte_onnx_and_ptl(tmp_path):
     report = _run(tmp_path, _model("TokenGRU", TOKENS), [*FORMATS, PTL])
     rows = _rows(report)
@@ -208,6 +211,7 @@ def test_token_gru_runs_at_a_fixed_length_in_pte_onnx_and_ptl(tmp_path):
         assert rows[name]["parity"]["max_abs_diff"] < 1e-4, rows[name]["parity"]
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_dynamic_sequence_length_runs_at_two_lengths_in_pte_and_onnx(tmp_path):
     import torch
 
@@ -336,6 +340,7 @@ def test_random_ids_need_a_range_when_no_embedding_tells_it(tmp_path, capsys):
 # --- signatures read from the file ------------------------------------------------------------
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_an_exported_program_brings_its_own_inputs(tmp_path):
     import torch
 

@@ -87,6 +87,7 @@ def test_int8_static_onnx_uses_qdq_and_agrees(pipeline, tmp_path, float_row):
     assert row.parity.top1_agreement >= AGREEMENT
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_keep_fp32_leaves_the_named_layer_float(pipeline, tmp_path, float_row):
     keep = {"kind": "quantize", "mode": "int8-static", "keep_fp32": ["fc1"]}
     kept = _measure(pipeline, tmp_path / "keep", "pte", keep)

@@ -110,6 +110,7 @@ def _masks(images: np.ndarray) -> np.ndarray:
     return m
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_a_segmentation_model_is_scored_by_mean_iou_and_pixel_agreement(tmp_path):
     rng = np.random.default_rng(0)
     images = np.clip(rng.standard_normal((40, 1, 28, 28)), -1, 3).astype(np.float32)
@@ -203,6 +204,7 @@ def test_an_embedding_task_is_judged_by_cosine_against_the_original(tmp_path):
         assert row["accuracy"]["metric_drop"] < 1e-4
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_inspect_shows_the_task_and_takes_an_override():
     out = run_cli("inspect", f"{MODELS_PY}:TinySeg", "--input", "image:1x1x28x28:float32")
     assert out.returncode == 0, out.stderr
@@ -228,6 +230,7 @@ def test_a_wrong_task_on_the_command_line_exits_2(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_a_built_in_demo_brings_its_inputs_task_and_data():
     from deploy_studio.core.models import ModelSpec
     from deploy_studio.core.recipe_defaults import new_recipe_for

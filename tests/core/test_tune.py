@@ -42,6 +42,7 @@ def test_search_space_is_bounded_and_skips_unsupported(recipe):
         search_space(recipe, formats=["coreml"])
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
     report = tune(
         recipe,

@@ -28,6 +28,7 @@ def _loads(events) -> int:
     )
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_a_run_starts_one_worker_and_loads_the_model_once_in_it(tiny_recipe, tmp_path):
     events = []
     report = run_recipe(
@@ -38,6 +39,7 @@ def test_a_run_starts_one_worker_and_loads_the_model_once_in_it(tiny_recipe, tmp
     assert _loads(events) == 1
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_the_cli_run_says_one_worker(tiny_recipe, tmp_path):
     path = tiny_recipe(VARIANTS).save(tmp_path / "r.toml")
     r = run_cli("run", str(path), "--out", str(tmp_path / "out"))

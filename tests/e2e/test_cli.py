@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import ROOT, run_cli
 from tests.support.recipes import EAGER, ONNX, write_recipe
 
@@ -25,6 +27,7 @@ def _recipe(tmp_path, tiny_model_file, file="r.toml", **tables):
     )
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_run_passes_then_fails_a_gate(tmp_path, tiny_model_file):
     ok = run_cli(
         "run",
@@ -101,6 +104,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
     assert not (out / "report.json").exists()
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_inspect_every_bad_input_kind_exits_2(tmp_path):
     (tmp_path / "garbage.pt").write_bytes(os.urandom(300))
     (tmp_path / "empty.ptl").write_bytes(b"")

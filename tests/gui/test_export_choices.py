@@ -102,6 +102,7 @@ def test_pytorch_lite_is_marked_legacy(built):
     dlg.reject()
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_path):
     w, _folder = built
     dlg = _dialog(w)

@@ -4,6 +4,8 @@ recommendation (or why there is none)."""
 
 from __future__ import annotations
 
+import pytest
+
 from deploy_studio.core.recipe import load_recipe
 from tests.gui.conftest import FOUR_VARIANTS, open_recipe, tiny_recipe_text, wait_until
 
@@ -54,6 +56,7 @@ def test_guessed_spec_is_marked_edits_go_into_the_recipe_and_the_check_offers_ca
     assert window.doc.recipe.preprocess == {}  # back to the model's own spec: nothing to override
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_random_data_run_says_no_variant_is_recommended(window, tmp_path, tiny_model):
     src = tmp_path / "r.toml"
     src.write_text(tiny_recipe_text(tiny_model, FOUR_VARIANTS, data="random"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -39,6 +40,7 @@ def _cell(window, name, col, role=Qt.ItemDataRole.DisplayRole):
     return m.index(m.row_of(name), col).data(role)
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_second_run_is_compared_with_the_first(window, tmp_path, tiny_model, monkeypatch):
     src = tmp_path / "two.toml"
     src.write_text(tiny_recipe_text(tiny_model, TWO, benchmark={"runs": 7}))

@@ -55,6 +55,7 @@ def test_empty_state_offers_three_ways_to_start(window):
     assert texts[2].startswith("Try the digits demo")
 
 
+@pytest.mark.slow  # > 6 s on two cores (subprocess CLI or several builds)
 def test_dark_theme_changes_palette_and_chart_backgrounds(window):
     window.set_theme(True)
     wait_until(lambda: True)
