@@ -26,7 +26,14 @@ import numpy as np
 import pytest
 
 from tests.e2e import templates_support as ts
-from tests.e2e.test_templates_android import KOTLIN_STDLIB, KOTLINC, STUBS, _aapt, _package
+from tests.e2e.test_templates_android import (
+    KOTLIN_STDLIB,
+    KOTLINC,
+    STUBS,
+    _aapt,
+    _package,
+    assert_stubs_reject,
+)
 
 # real recipes for five models and three runtimes, then aapt and one kotlinc run (~2 min on
 # two cores): `make test-all` (CI)
@@ -443,27 +450,7 @@ fun ort(e: OrtEnvironment): List<OnnxTensor> = listOf(
 
 def test_tensor_stubs_reject_code_that_the_published_api_rejects(compiled, tmp_path):
     assert compiled["kotlinc"].returncode == 0, "kotlinc failed (see the compile test)"
-    files = []
-    for name, (source, _expected) in NEGATIVE_SNIPPETS.items():
-        path = tmp_path / f"{name}.kt"
-        path.write_text(f"package neg.{name}\n\n{source}", "utf-8")
-        files.append(path)
-    ok = tmp_path / "ok_snippet.kt"
-    ok.write_text("package neg.ok\n\n" + OK_SNIPPET, "utf-8")
-    env = {**os.environ, "JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"}
-    stubs = sorted(STUBS.rglob("*.java")) + sorted(STUBS.rglob("*.kt"))
-    proc = ts.run(
-        [KOTLINC, "-d", tmp_path / "out", "-jvm-target", "11", "-no-reflect", ok, *files, *stubs],
-        timeout=600,
-        env=env,
-    )
-    errors = [line for line in proc.stderr.splitlines() if ": error: " in line]
-    assert proc.returncode != 0
-    assert not [e for e in errors if "ok_snippet.kt" in e], proc.stderr
-    for name, (_source, expected) in NEGATIVE_SNIPPETS.items():
-        mine = [e for e in errors if f"{name}.kt:" in e]
-        assert mine, f"{name} compiled against the stubs but not against the real API"
-        assert any(expected.lower() in e.lower() for e in mine), (name, mine)
+    assert_stubs_reject(NEGATIVE_SNIPPETS, OK_SNIPPET, tmp_path)
 
 
 def test_tensor_app_readme_says_what_the_app_does_and_what_is_not_verified(runs):
