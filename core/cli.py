@@ -172,10 +172,13 @@ def main(argv: list[str] | None = None, open_window=None) -> int:
             )
         if args.command == "demo":
             from deploy_studio.core.fsutil import resource_path
-            from deploy_studio.core.recipe import load_recipe
+            from deploy_studio.core.recipe import load_recipe, skip_uninstalled
 
+            demo = load_recipe(resource_path("recipes", "demo.toml"))
+            for line in skip_uninstalled(demo):
+                print(line, file=sys.stderr)
             return _run(
-                load_recipe(resource_path("recipes", "demo.toml")),
+                demo,
                 Path(args.out),
                 cache=not args.no_cache,
             )

@@ -158,6 +158,7 @@ def pt2e_quantize(
     reporter=None,
     stage: str = "calibrate",
     dynamic_shapes=None,
+    fold_quantize: bool = True,
 ):
     """PT2E: export (batch 1), prepare, calibrate one sample at a time, convert.
 
@@ -166,7 +167,8 @@ def pt2e_quantize(
     tensor or a tuple of one per input; ``calibration`` likewise, with the samples on the
     first axis (sample ``i`` of every input is fed together). Returns the converted
     GraphModule (q/dq ops around float ops, which a delegate lowers to int8 kernels).
-    ``reporter.progress`` is called per sample and may raise Cancelled.
+    ``reporter.progress`` is called per sample and may raise Cancelled. ``fold_quantize=False``
+    keeps weights as float constants followed by quantize ops (litert-torch needs that).
     """
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
@@ -185,4 +187,4 @@ def pt2e_quantize(
             if reporter is not None:
                 reporter.progress(stage, (i + 1) / n)
     with quiet():
-        return convert_pt2e(prepared)
+        return convert_pt2e(prepared, fold_quantize=fold_quantize)

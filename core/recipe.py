@@ -354,6 +354,20 @@ def _parse_export(table: Any, variants: list[VariantSpec]) -> ExportSpec:
     return export
 
 
+def skip_uninstalled(recipe: Recipe) -> list[str]:
+    """Disable the variants whose format needs an optional package that is not installed (the
+    bundled demo's LiteRT variant without ``.[litert]``); returns one message per variant."""
+    from deploy_studio.core.registry import FORMATS
+
+    skipped = []
+    for v in recipe.enabled_variants():
+        missing = FORMATS.get(v.format).obj.missing()
+        if missing:
+            v.enabled = False
+            skipped.append(f"skipped variant {v.name!r}: {missing}")
+    return skipped
+
+
 def check_variant(spec: VariantSpec) -> None:
     """Reject an impossible combination of converter, steps and format before any work."""
     from deploy_studio.core.registry import FORMATS, STEPS

@@ -29,8 +29,13 @@ MAX_VARIANTS = 40
 
 def tune_formats() -> list[str]:
     """The formats tune can search: converted from the model (not the eager baseline) and
-    run on this host, so they can be measured (read from the formats' contract)."""
-    return [e.key for e in FORMATS.entries() if e.obj.converters and e.obj.runtime]
+    run on this host, so they can be measured (read from the formats' contract); a format
+    whose optional packages are not installed is left out."""
+    return [
+        e.key
+        for e in FORMATS.entries()
+        if e.obj.converters and e.obj.runtime and not e.obj.missing()
+    ]
 
 
 def variant_name(fmt: str, mode: str | None, amount: float) -> str:

@@ -85,12 +85,16 @@ class QuantizerPlan:
     needs_module:
         Whether the plan needs the model as a PyTorch ``nn.Module`` (a frozen TorchScript
         archive cannot be quantized before export).
+    no_keep_fp32:
+        Why the plan cannot leave layers in float (``keep_fp32`` is then rejected when the
+        recipe is read); '' when it can.
     """
 
     description: str
     prepare: Callable | None = None
     finish: Callable | None = None
     needs_module: bool = True
+    no_keep_fp32: str = ""
 
 
 def lazy(target: str) -> Callable:
@@ -136,6 +140,8 @@ class Format:
     unsupported: quantize mode -> why it is not implemented (quoted when a recipe asks).
     packages: Python distributions whose versions change its artifacts or measurements
         (part of the build-cache key).
+    extra: when its packages are optional, the pip extra that installs them (``"litert"``):
+        :meth:`missing` then says how to get them and the format is skipped by ``tune``.
     """
 
     key: str = ""
@@ -149,6 +155,7 @@ class Format:
     quantization: ClassVar[Mapping[str, QuantizerPlan]] = {}
     unsupported: ClassVar[Mapping[str, str]] = {}
     packages: tuple[str, ...] = ()
+    extra: str = ""
 
     def write(self, ctx, path: Path) -> Artifact:
         """Write the artifact of ``ctx`` (``ctx.converted``, or ``ctx.module`` when the
@@ -181,6 +188,26 @@ class Format:
     def app_libraries(self, platform: str, delegates: list[str]) -> list[str]:
         """Libraries an app on ``platform`` links to run an artifact lowered to ``delegates``."""
         return []
+
+    def missing(self) -> str:
+        """'' when the format's packages are installed; else what is missing and how to
+        install it (only formats with an optional ``extra`` can miss anything)."""
+        if not self.extra:
+            return ""
+        from importlib import metadata
+
+        absent = []
+        for dist in self.packages:
+            try:
+                metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                absent.append(dist)
+        if not absent:
+            return ""
+        return (
+            f"the {self.label} format needs {', '.join(absent)}, which is not installed: "
+            f'pip install "deploy-studio[{self.extra}]" (from a checkout: pip install -e ".[{self.extra}]")'
+        )
 
 
 def format_entry(entry: Entry) -> Entry:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.errors import ExportError, RecipeError
 from deploy_studio.core.formats.contract import converts
 from deploy_studio.core.pipeline.context import Artifact, BuildContext
 from deploy_studio.core.progress import Reporter
@@ -64,6 +64,9 @@ def build_variant(
     """Build ``variant``'s artifact into ``workdir`` and return it with its context."""
     check_variant(variant)
     check_model_kind(variant, session.model.kind)
+    missing = FORMATS.get(variant.format).obj.missing()
+    if missing:
+        raise ExportError(f"variant {variant.name!r}: {missing}", "install it, or drop the variant")
     module = session.model.module
     if session.model.kind == "module":
         module = copy.deepcopy(module).eval()

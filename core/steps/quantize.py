@@ -109,6 +109,18 @@ class Quantize:
                 f"{where}: keep_fp32 applies to mode 'int8-static' only, not {mode!r}",
                 'remove keep_fp32, or use mode = "int8-static"',
             )
+        reason = fmt.quantizer(mode, format_options).no_keep_fp32
+        if options.get("keep_fp32") and reason:
+            keeping = [
+                e.key
+                for e in FORMATS.entries()
+                if (plan := e.obj.quantizer(mode, e.obj.resolve_options({})))
+                and not plan.no_keep_fp32
+            ]
+            raise RecipeError(
+                f"{where}: keep_fp32 is not supported for format {variant.format!r} ({reason})",
+                f"remove keep_fp32, or use format {' or '.join(keeping)} to keep layers in float",
+            )
         if options.get("sensitivity") and mode != "int8-static":
             raise RecipeError(
                 f"{where}: sensitivity applies to mode 'int8-static' only, not {mode!r}",

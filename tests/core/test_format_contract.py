@@ -27,7 +27,7 @@ from deploy_studio.core.fsutil import atomic_path
 from deploy_studio.core.registry import CONVERTERS, FORMATS, RUNTIMES, Option
 from deploy_studio.core.runtimes.base import Runner, as_numpy
 
-BUILTIN = ("coreml", "eager", "onnx", "pte", "ptl")
+BUILTIN = ("coreml", "eager", "onnx", "pte", "ptl", "tflite")
 
 
 # --- the worked example: a full TorchScript archive and the runtime that runs it ----------
@@ -270,14 +270,14 @@ def test_recipe_validation_and_quantize_checks_read_the_new_format(torchscript):
     )
     assert "TorchScript has no kernels for PT2E int8 graphs" in e.message
     assert "for torchscript use mode fp16" in e.hint
-    e = _rejected({"name": "a", "format": "tflite"})
+    e = _rejected({"name": "a", "format": "tensorflow"})
     assert "torchscript" in e.hint  # the allowed formats name it
 
 
 def test_tune_searches_the_new_format(torchscript):
     from deploy_studio.core.tune import search_space, tune_formats
 
-    assert sorted(tune_formats()) == ["onnx", "pte", "ptl", "torchscript"]
+    assert sorted(tune_formats()) == ["onnx", "pte", "ptl", "tflite", "torchscript"]
     space = search_space(
         _parse({"name": "ts", "format": "torchscript", "convert": "trace"}),
         modes=(None, "fp16", "int8-static"),
