@@ -67,6 +67,19 @@ def presets(student: str = DIGITS_STUDENT) -> list[Preset]:
         Preset("ONNX", "fp32-onnx", "onnx", tip="for ONNX Runtime (Android, Web, desktop)"),
         Preset("int8 ONNX", "int8-onnx", "onnx", steps=(int8,), tip="ONNX Runtime static QDQ"),
         Preset(
+            "LiteRT (.tflite)",
+            "fp32-tflite",
+            "tflite",
+            tip="LiteRT / TensorFlow Lite, via litert-torch" + _missing("tflite"),
+        ),
+        Preset(
+            "int8 LiteRT (.tflite)",
+            "int8-tflite",
+            "tflite",
+            steps=(int8,),
+            tip="PT2E static int8 through litert-torch (int8 in and out)" + _missing("tflite"),
+        ),
+        Preset(
             "TorchScript-lite (.ptl)",
             "fp32-ptl",
             "ptl",
@@ -80,6 +93,14 @@ def presets(student: str = DIGITS_STUDENT) -> list[Preset]:
             tip="for iOS; validated structurally on Linux (cannot run here)",
         ),
     ]
+
+
+def _missing(fmt: str) -> str:
+    """'' when ``fmt``'s packages are installed, else the install command for the tip."""
+    from deploy_studio.core.registry import FORMATS
+
+    missing = FORMATS.get(fmt).obj.missing()
+    return f" (not installed: {missing.split(': ', 1)[-1]})" if missing else ""
 
 
 def make_variant(preset: Preset) -> VariantSpec:
