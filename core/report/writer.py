@@ -197,7 +197,6 @@ def _samples_section(report: Report, shown: dict | None) -> str:
     return f'<h2>Samples</h2><p>{escape(intro)}</p><div class="samples">{"".join(figs)}</div>'
 
 
-
 def _provider_text(t) -> str:
     """``", execution provider NNAPI, CPU fallback; desktop measured on CPU"`` for an ONNX
     Runtime app, else empty."""
@@ -209,6 +208,7 @@ def _provider_text(t) -> str:
     return escape(
         f", execution provider {describe(t.execution_provider)}; desktop measured on {desktop}"
     )
+
 
 def render_html(report: Report | dict, samples: dict | None = None) -> str:
     """report.html; ``samples`` is the manifest of the held-out samples drawn for it
