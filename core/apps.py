@@ -313,7 +313,8 @@ def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -
 
     out_dir, reporter = ctx["out_dir"], ctx["reporter"]
     entry: dict = {"platform": t.platform, "runtime": runtime, "path": None}
-    provider = app_provider(recipe.export.onnxruntime_providers, t.platform, runtime)
+    chosen = getattr(recipe.export, "onnxruntime_providers", None)
+    provider = app_provider(chosen, t.platform, runtime)
     if provider:
         entry.update({"execution_provider": provider, "desktop_provider": DESKTOP_PROVIDER})
     try:

@@ -321,9 +321,9 @@ def ios_context(ctx: dict, plan: list[PlannedFile], artifact=None) -> dict:
         package = {
             "key": "package-executorch",
             "name": "executorch",
-            "url": ctx["executorch_package_url"],
+            "url": ctx.get("executorch_package_url"),
             "kind": "branch",
-            "branch": ctx["executorch_ios_branch"],
+            "branch": ctx.get("executorch_ios_branch"),
         }
     elif ctx["runtime"] == "onnxruntime":
         # products of microsoft/onnxruntime-swift-package-manager's Package.swift: "onnxruntime"
@@ -332,9 +332,9 @@ def ios_context(ctx: dict, plan: list[PlannedFile], artifact=None) -> dict:
         package = {
             "key": "package-onnxruntime",
             "name": "onnxruntime-swift-package-manager",
-            "url": ctx["onnxruntime_package_url"],
+            "url": ctx.get("onnxruntime_package_url"),
             "kind": "exactVersion",
-            "version": ctx["onnxruntime_ios_version"],
+            "version": ctx.get("onnxruntime_ios_version"),
         }
     return {
         "files": files,

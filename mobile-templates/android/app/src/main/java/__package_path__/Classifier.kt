@@ -159,7 +159,7 @@ class Classifier(context: Context) : AutoCloseable {
         val (opened, running) = ExecutionProvider.openWithFallback(
             ExecutionProvider.CHOSEN,
             { message, e -> Log.w("DeployStudio", message, e) },
-        ) { provider -> open(path, provider) }
+        ) { provider -> openSession(path, provider) }
         session = opened.first
         options = opened.second
         provider = running
@@ -167,7 +167,7 @@ class Classifier(context: Context) : AutoCloseable {
     }
 
     /** A session with [provider] ("nnapi", "xnnpack") added to fresh options, or CPU only (null). */
-    private fun open(path: String, provider: String?): Pair<OrtSession, OrtSession.SessionOptions> {
+    private fun openSession(path: String, provider: String?): Pair<OrtSession, OrtSession.SessionOptions> {
         val options = OrtSession.SessionOptions()
         try {
             options.setIntraOpNumThreads(1)
@@ -175,7 +175,7 @@ class Classifier(context: Context) : AutoCloseable {
                 "nnapi" -> options.addNnapi()
                 "xnnpack" -> options.addXnnpack(emptyMap())
             }
-            return env.createSession(path, options) to options
+            return Pair(env.createSession(path, options), options)
         } catch (e: Exception) {
             options.close()
             throw e

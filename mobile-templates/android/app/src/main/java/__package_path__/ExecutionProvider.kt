@@ -23,18 +23,18 @@ object ExecutionProvider {
     }
 
     /**
-     * [open] with [provider] added; when adding it or creating the session with it throws,
-     * [log] gets the failure and `open(null)` (CPU only) is used. Returns the session and what
+     * [openSession] with [provider] added; when adding it or creating the session with it throws,
+     * [log] gets the failure and `openSession(null)` (CPU only) is used. Returns the session and what
      * runs it: "NNAPI", "CPU", or "CPU (NNAPI unavailable: <reason>)".
      */
-    fun <S> openWithFallback(provider: String, log: (String, Throwable) -> Unit, open: (String?) -> S): Pair<S, String> {
-        if (provider == "cpu" || provider.isEmpty()) return open(null) to label("cpu")
+    fun <S> openWithFallback(provider: String, log: (String, Throwable) -> Unit, openSession: (String?) -> S): Pair<S, String> {
+        if (provider == "cpu" || provider.isEmpty()) return openSession(null) to label("cpu")
         return try {
-            open(provider) to label(provider)
+            openSession(provider) to label(provider)
         } catch (e: Exception) {
             log("${label(provider)} unavailable, running on CPU", e)
             val reason = e.message ?: e.javaClass.simpleName
-            open(null) to "CPU (${label(provider)} unavailable: $reason)"
+            openSession(null) to "CPU (${label(provider)} unavailable: $reason)"
         }
     }
 
