@@ -115,7 +115,7 @@ def test_cli_exits_2_on_a_bad_provider(tiny_model_file, tmp_path):
 
 
 # --- report rows, expected.json (run_recipe) ---------------------------------------------------
-def _run(root: Path, model, data, templates, providers, name: str) -> dict:
+def _run(root: Path, model, data, templates, providers, name: str, **tables) -> dict:
     from deploy_studio.core.engine import run_recipe
 
     export = {"templates": templates, "app_name": f"{ts.HOSTILE_APP_NAME} {name}"}
@@ -128,6 +128,7 @@ def _run(root: Path, model, data, templates, providers, name: str) -> dict:
         data={"source": data, **SMALL},
         benchmark=FAST,
         export=export,
+        **tables,
     )
     return run_recipe(r, root, isolate=False)
 
@@ -150,6 +151,23 @@ def runs(tmp_path_factory, tiny_model_file) -> dict[str, tuple[Path, dict]]:
     for name, (model, data, templates, providers) in cases.items():
         root = tmp_path_factory.mktemp(f"ort-{name}")
         out[name] = (root, _run(root, model, data, templates, providers, name))
+    # the iOS ONNX Runtime app of the other app kinds: a segmenter's image app, an audio app
+    from tests.e2e.test_templates_ios_tasks import SEG
+    from tests.support.audio import AUDIO, TINY_AUDIO, tone_folder
+
+    root = tmp_path_factory.mktemp("ort-segmentation")
+    out["segmentation"] = (
+        root,
+        _run(root, SEG, "builtin:digit-strokes", [ORT_APPS[1]], {"ios": "coreml"}, "seg"),
+    )
+    root = tmp_path_factory.mktemp("ort-audio")
+    tone_folder(root, 12)
+    wavs = f"audiofolder:{root / 'wavs'}"
+    audio = _run(
+        root, TINY_AUDIO, wavs, [ORT_APPS[1]], {"ios": "coreml"}, "audio",
+        preprocess={"audio": AUDIO},
+    )  # fmt: skip
+    out["audio"] = (root, audio)
     return out
 
 
@@ -166,6 +184,8 @@ def _app(report: dict, platform: str) -> dict:
         ("digits", "ios", "coreml"),
         ("tokens", "android", "xnnpack"),
         ("tokens", "ios", "cpu"),
+        ("segmentation", "ios", "coreml"),
+        ("audio", "ios", "coreml"),
     ],
 )
 def test_report_rows_say_the_apps_provider_and_the_desktops(runs, case, platform, provider):
@@ -190,6 +210,10 @@ def test_report_rows_say_the_apps_provider_and_the_desktops(runs, case, platform
         in html
     )
     expected = _expected(root / row["path"], platform)
+    if case == "segmentation":  # a pixel agreement floor, lower off CPU
+        assert expected["agreement"]["min"] == 0.95, expected["agreement"]
+        assert "fp32 on coreml" in expected["agreement"]["reason"]
+        return
     tolerance = expected["tolerance"]
     if provider == "cpu":
         assert tolerance["kind"] == "absolute", tolerance
@@ -407,6 +431,9 @@ def ios_projects(tmp_path_factory, runs) -> dict[str, Path]:
     )
     tokens_root, tokens = runs["tokens"]
     out["tokens-cpu"] = tokens_root / _app(tokens, "ios")["path"]
+    for case in ("segmentation", "audio"):
+        case_root, report = runs[case]
+        out[f"{case}-coreml"] = case_root / _app(report, "ios")["path"]
     digits_root, digits = runs["digits"]
     out["digits-run-coreml"] = digits_root / _app(digits, "ios")["path"]
     return out
@@ -414,7 +441,15 @@ def ios_projects(tmp_path_factory, runs) -> dict[str, Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name", ["digits-cpu", "digits-coreml", "module-named-like-the-runtime", "tokens-cpu"]
+    "name",
+    [
+        "digits-cpu",
+        "digits-coreml",
+        "module-named-like-the-runtime",
+        "tokens-cpu",
+        "segmentation-coreml",
+        "audio-coreml",
+    ],
 )
 def test_ios_ort_pbxproj_links_the_onnxruntime_package(ios_projects, name):
     from tests.e2e.test_templates_ios import resolved_pbx_files
@@ -476,17 +511,25 @@ def swift_ort(tmp_path_factory):
         "module-named-like-the-runtime",
         "tokens-cpu",
         "digits-run-coreml",
+        "segmentation-coreml",
+        "audio-coreml",
     ],
 )
 def test_ios_ort_non_ui_swift_typechecks(swift_ort, ios_projects, name):
-    from tests.e2e.test_swift_typecheck import _split
+    from tests.e2e.test_swift_typecheck import IMPORT, _split
 
     src = ios_projects[name]
     project = swift_ort.work / "projects" / name
     shutil.copytree(src, project)
     (xcodeproj,) = project.glob("*.xcodeproj")
     plain, ui = _split(project / xcodeproj.stem)
+    # the audio app's recorder needs AVFoundation (no stub): parse-only, as in its own test
+    plain = [p for p in plain if "AVFoundation" not in IMPORT.findall(p.read_text("utf-8"))]
     assert "ExecutionProvider.swift" in {p.name for p in plain}
+    if name.startswith("audio"):
+        assert {"AudioFeatures.swift", "AudioSpec.swift", "AudioRun.swift"} <= {
+            p.name for p in plain
+        }
     assert {p.name for p in ui} >= {"ContentView.swift", "ClassifierModel.swift"}
     proc = swift_ort.typecheck(plain, xcodeproj.stem)
     assert proc.returncode == 0, f"{name}: swiftc -typecheck failed:\n{proc.stderr}"
