@@ -27,7 +27,7 @@ IMAGE_TASKS = {
 _TENSOR_DTYPES = ("float32", "float64", "int64", "int32", "int8", "uint8", "bool")
 TENSOR_DTYPES = {
     "web": _TENSOR_DTYPES,  # onnxruntime-web tensors
-    "ios": _TENSOR_DTYPES,  # ExecuTorch Tensor<T>
+    "ios": _TENSOR_DTYPES,  # ExecuTorch Tensor<T> (Core ML, ONNX Runtime: fewer, below)
     "android": _TENSOR_DTYPES,  # ExecuTorch / ONNX Runtime / PyTorch lite tensors
 }
 """Platform -> the input dtypes its tensor app feeds from the bundled sample."""
@@ -47,6 +47,11 @@ RUNTIME_TENSOR_DTYPES = {
         "Core ML model inputs are float or int32 multi-arrays (int64 ids are fed as int32, "
         "coremltools converts int64 inputs to int32); it has no bool, int8, uint8 inputs and "
         "the app feeds no float64",
+    ),
+    # ONNX Runtime's Objective-C API (1.24.2) has float, int8, uint8, int32, int64 tensors.
+    ("ios", "onnxruntime"): (
+        ("float32", "int64", "int32", "int8", "uint8"),
+        "ONNX Runtime's Objective-C API has no bool or double tensors",
     ),
 }
 """(platform, runtime) -> (the input dtypes its tensor app feeds, why only those), where the

@@ -309,18 +309,27 @@ project references them)."""
 def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -> dict:
     """Render template entry ``t`` as a ``route`` app; its report entry (``error`` on failure)."""
     from deploy_studio.core.templates import render_project
+    from deploy_studio.core.templates.providers import DESKTOP_PROVIDER, app_provider
 
     out_dir, reporter = ctx["out_dir"], ctx["reporter"]
     entry: dict = {"platform": t.platform, "runtime": runtime, "path": None}
+    chosen = getattr(recipe.export, "onnxruntime_providers", None)
+    provider = app_provider(chosen, t.platform, runtime)
+    if provider:
+        entry.update({"execution_provider": provider, "desktop_provider": DESKTOP_PROVIDER})
     try:
         row = _pick_or_build(recipe, t, runtime, rows, added, ctx)
-        bundle = _bundle_for(recipe, route, row, ctx)
+        # the self-test bound follows the provider the app adds (tolerance.precision_of)
+        shipped = {**row, "execution_provider": provider} if provider else row
+        bundle = _bundle_for(recipe, route, shipped, ctx)
         target = out_dir / "apps" / f"{t.platform}-{runtime}"
-        options = (
+        options: dict | None = (
             {"executorch_ios_branch": recipe.export.ios_branch}
             if t.platform == "ios" and recipe.export.ios_branch
             else None
         )
+        if provider:
+            options = {**(options or {}), "execution_provider": provider}
         render_project(t.platform, runtime, bundle, target, options=options, reporter=reporter)
         if route == "audio":
             from deploy_studio.core import __version__

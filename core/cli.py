@@ -433,7 +433,8 @@ def _print_results(report_data: dict, out: Path) -> None:
         reason = f": {g.reason}" if g.reason else ""
         print(f"gate {g.status.upper()}: {g.name} = {value} (limit {g.limit}){reason}")
     for t in report.templates:
-        print(f"app: {t.platform} ({t.runtime}): {t.path or 'FAILED: ' + (t.error or '')}")
+        ep = f", execution provider {t.execution_provider}" if t.execution_provider else ""
+        print(f"app: {t.platform} ({t.runtime}{ep}): {t.path or 'FAILED: ' + (t.error or '')}")
     print(f"report: {out / 'report.html'}")
 
 

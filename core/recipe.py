@@ -107,6 +107,9 @@ class ExportSpec:
     app_name: str = "Deploy Studio App"
     variant: str | None = None  # which variant's artifact goes into the apps (default: ship_choice)
     ios_branch: str | None = None
+    # platform -> the ONNX Runtime execution provider its onnxruntime app adds, e.g.
+    # { android = "nnapi", ios = "coreml" } (core.templates.providers; default cpu)
+    onnxruntime_providers: dict[str, str] | None = None
 
 
 @dataclass
@@ -329,6 +332,9 @@ def _parse_export(table: Any, variants: list[VariantSpec]) -> ExportSpec:
     for t in templates:
         check_template(t)
     export = parse_table(ExportSpec, e, "[export]", skip=("templates",), templates=templates)
+    from deploy_studio.core.templates.providers import check_providers
+
+    export.onnxruntime_providers = check_providers(export.onnxruntime_providers)
     names = [v.name for v in variants]
     for chosen, where in [(export.variant, "[export].variant")] + [
         (t.variant, f"[export].templates {t.platform}") for t in templates

@@ -98,6 +98,8 @@ class EngineInfo:
     platforms: dict[str, list[str]] = field(default_factory=dict)  # platform -> runtimes
     platform_formats: dict[str, dict[str, str]] = field(default_factory=dict)
     default_runtimes: dict[str, str] = field(default_factory=dict)
+    # platform -> runtime -> the ONNX Runtime execution providers its app can add (default first)
+    execution_providers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     torchvision: list[str] = field(default_factory=list)
 
     def step(self, key: str):
@@ -129,6 +131,9 @@ def warm_up(reporter) -> EngineInfo:
         info.platforms = {p: list(rts) for p, rts in PLATFORMS.items()}
         info.platform_formats = {p: dict(rts) for p, rts in PLATFORMS.items()}
         info.default_runtimes = {p: default_runtime(p) for p in PLATFORMS}
+        from deploy_studio.core.templates.providers import RUNTIME, provider_choices
+
+        info.execution_providers = {p: {RUNTIME: list(c)} for p, c in provider_choices().items()}
     except Exception as e:  # noqa: BLE001 - templates are optional for the window to start
         reporter.log(f"app templates unavailable: {e}")
     reporter.progress("starting engine", 0.6, "loading data readers")

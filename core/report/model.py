@@ -274,10 +274,14 @@ class AppResult:
     variant: str | None = None
     format: str | None = None
     error: str | None = None
+    # ONNX Runtime apps: the execution provider the app adds (falling back to CPU) and the
+    # one the desktop measured with (always "cpu"); None for other runtimes.
+    execution_provider: str | None = None
+    desktop_provider: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("variant", "format", "error"):
+        for k in ("variant", "format", "error", "execution_provider", "desktop_provider"):
             if d[k] is None:
                 d.pop(k)
         return d

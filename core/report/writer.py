@@ -197,6 +197,19 @@ def _samples_section(report: Report, shown: dict | None) -> str:
     return f'<h2>Samples</h2><p>{escape(intro)}</p><div class="samples">{"".join(figs)}</div>'
 
 
+def _provider_text(t) -> str:
+    """``", execution provider NNAPI, CPU fallback; desktop measured on CPU"`` for an ONNX
+    Runtime app, else empty."""
+    if not t.execution_provider:
+        return ""
+    from deploy_studio.core.templates.providers import LABELS, describe
+
+    desktop = LABELS.get(t.desktop_provider or "cpu", t.desktop_provider or "cpu")
+    return escape(
+        f", execution provider {describe(t.execution_provider)}; desktop measured on {desktop}"
+    )
+
+
 def render_html(report: Report | dict, samples: dict | None = None) -> str:
     """report.html; ``samples`` is the manifest of the held-out samples drawn for it
     (:func:`deploy_studio.core.samples.report.read_manifest`)."""
@@ -249,7 +262,7 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
     )
     apps = (
         "".join(
-            f"<li>{escape(t.platform)} ({escape(t.runtime)}): "
+            f"<li>{escape(t.platform)} ({escape(t.runtime)}{_provider_text(t)}): "
             + (
                 f'<a href="{escape(t.path)}/README.md">{escape(t.path)}</a>'
                 if t.path

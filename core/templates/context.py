@@ -316,17 +316,38 @@ def ios_context(ctx: dict, plan: list[PlannedFile], artifact=None) -> dict:
         products.append("kernels_quantized")
     # the artifact's delegates may need more than the template always links
     products += [p for p in ctx.get("delegate_libraries", []) if p not in products]
+    package = None  # the Swift package the runtime links (XCRemoteSwiftPackageReference)
+    if ctx["runtime"] == "executorch":
+        package = {
+            "key": "package-executorch",
+            "name": "executorch",
+            "url": ctx.get("executorch_package_url"),
+            "kind": "branch",
+            "branch": ctx.get("executorch_ios_branch"),
+        }
+    elif ctx["runtime"] == "onnxruntime":
+        # products of microsoft/onnxruntime-swift-package-manager's Package.swift: "onnxruntime"
+        # (Swift module OnnxRuntimeBindings) and "onnxruntime_extensions" (not needed)
+        products = ["onnxruntime"]
+        package = {
+            "key": "package-onnxruntime",
+            "name": "onnxruntime-swift-package-manager",
+            "url": ctx.get("onnxruntime_package_url"),
+            "kind": "exactVersion",
+            "version": ctx.get("onnxruntime_ios_version"),
+        }
     return {
         "files": files,
         "uses_executorch": ctx["runtime"] == "executorch",
         "quantized_ops": quantized_ops,
+        "package": package,
         "packages": [
             {
                 "name": p,
                 "dep": pbx_id(app, f"product:{p}"),
                 "build": pbx_id(app, f"build-product:{p}"),
             }
-            for p in (products if ctx["runtime"] == "executorch" else [])
+            for p in (products if package else [])
         ],
         "id": lambda key: pbx_id(app, key),
     }

@@ -41,6 +41,8 @@ _SWIFT_RESERVED_MODULES = frozenset(
     ExecuTorch ExecuTorchLLM executorch executorch_llm backend_coreml backend_mps
     backend_xnnpack kernels_optimized kernels_portable kernels_quantized kernels_custom
     kernels_llm kernels_torchao threadpool
+    OnnxRuntimeBindings OnnxRuntimeExtensions onnxruntime onnxruntime_extensions
+    ORTEnv ORTSession ORTSessionOptions ORTValue ExecutionProvider
     Self Any Type Protocol App String Int Float Double Bool Data URL Bundle Text Image Color
     View Scene Label Button Task Module Tensor Value AnyTensor MLModel
     ContentView Classifier ClassifierError ClassifierModel ClassifierWorker CameraPicker

@@ -38,6 +38,9 @@ class RuntimeSpec:
     title: a human name with the pinned library version.
     tolerance: the largest logit difference the app's self-test accepts.
     exclude: template files (globs, template-relative) not written for this runtime.
+    execution_providers: the ONNX Runtime execution providers the app can ask for (recipe
+        ``[export] onnxruntime_providers``), the first being the default; empty for runtimes
+        without providers.
     """
 
     name: str
@@ -45,6 +48,7 @@ class RuntimeSpec:
     title: str
     tolerance: float
     exclude: tuple[str, ...] = ()
+    execution_providers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ def load_manifest(platform: str) -> TemplateManifest:
             title=spec.get("title", name),
             tolerance=float(spec.get("tolerance", 1e-3)),
             exclude=tuple(spec.get("exclude", ())),
+            execution_providers=tuple(spec.get("execution_providers", ())),
         )
     default = data["default_runtime"]
     if default not in runtimes:

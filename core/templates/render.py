@@ -16,7 +16,7 @@ import jinja2
 
 from deploy_studio.core.errors import TemplateError
 from deploy_studio.core.fsutil import atomic_dir
-from deploy_studio.core.templates import escaping
+from deploy_studio.core.templates import escaping, providers
 from deploy_studio.core.templates.audio_app import SAMPLE_WAV
 from deploy_studio.core.templates.context import PlannedFile, base_context, ios_context
 from deploy_studio.core.templates.manifest import (
@@ -256,6 +256,13 @@ def render_project(
         **{k: v for k, v in options.items() if k in manifest.variables},
     }
 
+    provider = variables.get("execution_provider")
+    if spec.execution_providers and provider not in spec.execution_providers:
+        raise TemplateError(
+            f"the {platform} {spec.name} app has no execution provider {provider!r}",
+            f"{platform} choices: {', '.join(spec.execution_providers)}",
+        )
+
     artifact = Path(bundle.artifact)
     model_file = manifest.model_stem + format_suffix(spec.format)
     model_extra = [Path(p).name for p in bundle.artifact_extra]
@@ -274,6 +281,7 @@ def render_project(
     plan = [p for _, p in planned] + data
     ctx["project_files"] = [p.dest for p in plan]
     ctx["ort_web_files"] = list(ORT_WEB_FILES)
+    ctx["execution_provider_label"] = providers.LABELS.get(str(provider), str(provider))
     if platform == "ios":
         ctx["pbx"] = ios_context(ctx, plan, artifact)
 

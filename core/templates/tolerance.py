@@ -21,6 +21,9 @@ def precision_of(row: dict) -> str | None:
             return str(step.get("mode") or "int8-static")
     if row.get("format") == "coreml":
         return "coreml"
+    provider = row.get("execution_provider")  # an ONNX Runtime app's provider (not CPU)
+    if provider and provider != "cpu":
+        return f"fp32 on {provider}"
     return None
 
 
@@ -64,6 +67,16 @@ def selftest_tolerance(row: dict, logits: list[float]) -> dict:
         "coreml": "Core ML may run in float16 on the GPU / Neural Engine",
         "fp16": "float16 kernels differ between devices",
     }.get(precision, "int8 kernels differ between x86 and ARM (XNNPACK, ONNX Runtime)")
+    provider = row.get("execution_provider")
+    if provider and provider != "cpu":  # the app adds an execution provider (with CPU fallback)
+        from deploy_studio.core.templates.providers import LABELS, WHY_LOOSER
+
+        looser = WHY_LOOSER.get(provider, f"the {provider} execution provider differs from CPU")
+        if precision.startswith("fp32 on "):
+            precision, why = "fp32", looser
+        else:
+            why += f"; {looser}"
+        why += f" (the app adds the {LABELS.get(provider, provider)} execution provider)"
     return {
         "kind": "top1+relative",
         "abs": rel * span,

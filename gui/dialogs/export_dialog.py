@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from deploy_studio.core.report.model import VariantResult
+from deploy_studio.core.templates.providers import LABELS as PROVIDER_LABELS
 from deploy_studio.gui.document import Document
 from deploy_studio.gui.formatting import fmt_bytes, fmt_ms
 from deploy_studio.gui.job_runner import JobRunner
@@ -195,7 +196,7 @@ class ExportDialog(QDialog):
         grid = QGridLayout(tbox)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(4)
-        for col, text in enumerate(("App", "Runtime", "Ships variant")):
+        for col, text in enumerate(("App", "Runtime", "Ships variant", "Execution provider")):
             head = QLabel(text)
             head.setObjectName("muted")
             grid.addWidget(head, 0, col)
@@ -204,7 +205,10 @@ class ExportDialog(QDialog):
         self.variant_combos: dict[str, QComboBox] = {}
         self.reason_labels: dict[str, QLabel] = {}
         self.legacy_labels: dict[str, QLabel] = {}
+        # ONNX Runtime apps: the execution provider the app adds (CPU fallback on the phone)
+        self.provider_combos: dict[str, QComboBox] = {}
         export = doc.recipe.export if doc.recipe else None
+        saved_providers = (export.onnxruntime_providers if export else None) or {}
         saved = {t.platform: t for t in (export.templates if export else [])}
         self._saved_variant = {
             p: t.variant or (export.variant if export else None) for p, t in saved.items()
@@ -248,6 +252,19 @@ class ExportDialog(QDialog):
             grid.addWidget(cb, row_i, 0)
             grid.addWidget(combo, row_i, 1)
             grid.addWidget(vcombo, row_i, 2)
+            choices = getattr(info, "execution_providers", {}).get(p, {})
+            if choices:
+                pcombo = QComboBox()
+                pcombo.setObjectName(f"provider_{p}")
+                pcombo.setToolTip(
+                    "The ONNX Runtime execution provider the app adds; it falls back to CPU "
+                    "when the phone cannot run it. The desktop measures on CPU."
+                )
+                for key in next(iter(choices.values())):
+                    pcombo.addItem(PROVIDER_LABELS.get(key, key), key)  # "NNAPI"
+                pcombo.setCurrentIndex(max(0, pcombo.findData(saved_providers.get(p))))
+                self.provider_combos[p] = pcombo
+                grid.addWidget(pcombo, row_i, 3)
             grid.addWidget(reason, row_i + 1, 1, 1, 2)
             grid.addWidget(legacy_note, row_i + 2, 1, 1, 2)
             row_i += 3
@@ -380,14 +397,31 @@ class ExportDialog(QDialog):
         legacy = LEGACY_RUNTIMES.get((platform, rt))
         self.legacy_labels[platform].setText(legacy or "")
         self.legacy_labels[platform].setVisible(bool(legacy) and on)
+        pcombo = self.provider_combos.get(platform)
+        if pcombo is not None:  # only an ONNX Runtime app takes a provider
+            offered = self.info.execution_providers.get(platform, {}).get(rt)
+            pcombo.setEnabled(on and bool(offered))
+
+    def chosen_providers(self) -> dict[str, str] | None:
+        """``[export] onnxruntime_providers``: each ticked ONNX Runtime app's provider when it
+        is not the default (None when every app uses its default)."""
+        out = {}
+        for p, pcombo in self.provider_combos.items():
+            if not pcombo.isEnabled():
+                continue
+            key = pcombo.currentData()
+            if key != pcombo.itemData(0):
+                out[p] = key
+        return out or None
 
     def chosen_variant(self, platform: str) -> str | None:
         """The variant the platform's app ships (None: the engine picks after building)."""
         return self.variant_combos[platform].currentData()
 
     def save_choices(self) -> bool:
-        """Write the dialog's apps (platform, runtime, variant) and app name into the recipe's
-        ``[export]``; True (and the document dirty) when they changed."""
+        """Write the dialog's apps (platform, runtime, variant), their ONNX Runtime execution
+        providers and the app name into the recipe's ``[export]``; True (and the document
+        dirty) when they changed."""
         from deploy_studio.core.recipe import TemplateSpec
 
         r = self.doc.recipe
@@ -395,11 +429,17 @@ class ExportDialog(QDialog):
             return False
         new = [TemplateSpec(p, rt, v) for p, rt, v in self.chosen_templates()]
         name = self.app_name.text().strip() or "Deploy Studio App"
+        providers = self.chosen_providers()
         old = [(t.platform, t.runtime, t.variant) for t in r.export.templates]
-        if old == [(t.platform, t.runtime, t.variant) for t in new] and r.export.app_name == name:
+        if (
+            old == [(t.platform, t.runtime, t.variant) for t in new]
+            and r.export.app_name == name
+            and r.export.onnxruntime_providers == providers
+        ):
             return False
         r.export.templates = new
         r.export.app_name = name
+        r.export.onnxruntime_providers = providers
         self.doc.settings_edited()
         return True
 

@@ -178,7 +178,7 @@ def test_markdown_inline_is_one_line():
 def test_platforms_contract():
     assert PLATFORMS == {
         "android": {"executorch": "pte", "pytorch-lite": "ptl", "onnxruntime": "onnx"},
-        "ios": {"executorch": "pte", "coreml": "coreml"},
+        "ios": {"executorch": "pte", "coreml": "coreml", "onnxruntime": "onnx"},
         "web": {"onnxruntime-web": "onnx"},
     }
     assert default_runtime("android") == "executorch"
@@ -237,7 +237,7 @@ def test_mismatched_artifact_names_the_combination_and_the_fix(bundle, tmp_path)
     assert "onnxruntime" in err.value.hint
     with pytest.raises(TemplateError) as err:
         render_project("ios", None, bundle, tmp_path / "out")
-    assert ".pte" in err.value.message and "coreml" in err.value.hint
+    assert ".pte" in err.value.message and "runtime onnxruntime" in err.value.hint
     assert not (tmp_path / "out").exists()
 
 

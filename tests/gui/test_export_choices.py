@@ -180,3 +180,42 @@ def test_export_choices_are_saved_in_the_recipe_and_run_by_the_cli(built, tmp_pa
     assert "not built yet" in fresh.variant_combos["android"].currentText()
     assert fresh.app_name.text() == "Digit Checker"
     fresh.reject()
+
+
+def test_execution_provider_follows_the_runtime_and_is_saved(built):
+    """Android / iOS offer their ONNX Runtime execution providers only while the app's runtime
+    is ONNX Runtime; the pick goes into [export] onnxruntime_providers (default cpu: none)."""
+    w, _folder = built
+    dlg = _dialog(w)
+    assert set(dlg.provider_combos) == {"android", "ios"}  # Web: onnxruntime-web, no choice
+    android, ios = dlg.provider_combos["android"], dlg.provider_combos["ios"]
+    assert [android.itemData(i) for i in range(android.count())] == ["cpu", "nnapi", "xnnpack"]
+    assert [ios.itemData(i) for i in range(ios.count())] == ["cpu", "coreml"]
+    assert not android.isEnabled() and not ios.isEnabled()  # ExecuTorch by default
+    for p in ("android", "ios"):
+        runtime = dlg.runtime_combos[p]
+        runtime.setCurrentIndex(runtime.findData("onnxruntime"))
+    assert android.isEnabled() and ios.isEnabled()
+    android.setCurrentIndex(android.findData("nnapi"))
+    ios.setCurrentIndex(ios.findData("coreml"))
+    assert dlg.chosen_providers() == {"android": "nnapi", "ios": "coreml"}
+    dlg.platform_boxes["ios"].setChecked(False)
+    assert not ios.isEnabled() and dlg.chosen_providers() == {"android": "nnapi"}
+    saved = w.doc.recipe.copy()
+    try:
+        assert dlg.save_choices()
+        assert w.doc.recipe.export.onnxruntime_providers == {"android": "nnapi"}
+        again = load_recipe_text(w.doc.recipe.to_dict())
+        assert again.export.onnxruntime_providers == {"android": "nnapi"}
+        runtime = dlg.runtime_combos["android"]
+        runtime.setCurrentIndex(runtime.findData("executorch"))
+        assert not android.isEnabled() and dlg.chosen_providers() is None
+    finally:
+        w.doc.recipe = saved
+        dlg.reject()
+
+
+def load_recipe_text(d: dict):
+    from deploy_studio.core.recipe import parse_recipe
+
+    return parse_recipe(d)

@@ -1,4 +1,5 @@
 {% if runtime == "executorch" %}import ExecuTorch
+{% elif runtime == "onnxruntime" %}import OnnxRuntimeBindings
 {% else %}import CoreML
 {% endif %}import Foundation
 
@@ -75,6 +76,105 @@ final class Classifier {
         case "bool": return Tensor<Bool>(s.data.map { $0 != 0 }, shape: s.shape)
         default: throw ClassifierError.badOutput("input \(s.name) has dtype \(s.dtype), which the app cannot feed")
         }
+    }
+{% elif runtime == "onnxruntime" %}    private let env: ORTEnv
+    private let session: ORTSession
+    private let inputNames: [String]
+    private let outputNames: [String]
+    /// What runs the model, shown next to the latency: "Core ML EP", "CPU", or
+    /// "CPU (Core ML EP unavailable: <reason>)" after a fallback (ExecutionProvider.swift).
+    let provider: String
+
+    init() throws {
+        let path = try BundledData.url(AppInfo.modelResource, AppInfo.modelExtension).path
+        let env = try ORTEnv(loggingLevel: .warning)
+        let opened = try ExecutionProvider.openWithFallback(ExecutionProvider.chosen) { provider in
+            try Self.open(env, path, provider)
+        }
+        self.env = env
+        session = opened.session
+        provider = opened.running
+        inputNames = try session.inputNames()
+        outputNames = try session.outputNames()
+        guard !inputNames.isEmpty, !outputNames.isEmpty else {
+            throw ClassifierError.badOutput("the model has no input or output")
+        }
+    }
+
+    /// A session with `provider` ("coreml") appended to the session options, or CPU only (nil).
+    private static func open(_ env: ORTEnv, _ path: String, _ provider: String?) throws -> ORTSession {
+        let options = try ORTSessionOptions()
+        try options.setIntraOpNumThreads(1)
+        if provider == "coreml" {
+            try options.appendCoreMLExecutionProvider(with: ORTCoreMLExecutionProviderOptions())
+        }
+        return try ORTSession(env: env, modelPath: path, sessionOptions: options)
+    }
+
+    /// One forward pass: NCHW floats in, logits (the task output) out.
+    func run(_ input: [Float]) throws -> [Float] {
+        let outputs = try runAll(input)
+        return outputs[min(max(TaskSpec.taskOutput, 0), outputs.count - 1)]
+    }
+
+    /// One forward pass, every output as floats, in the session's output order.
+    func runAll(_ input: [Float]) throws -> [[Float]] {
+        let value = try ORTValue(
+            tensorData: Self.bytes(input), elementType: .float,
+            shape: AppInfo.inputShape.map { NSNumber(value: $0) })
+        return try outputs(session.run(
+            withInputs: [inputNames[0]: value], outputNames: Set(outputNames), runOptions: nil))
+    }
+
+    /// One forward pass on the bundled sample's tensors, each in its own dtype, fed by name
+    /// (an input the session does not name goes to its position); every output as floats.
+    func runTensors(_ inputs: [SampleTensor]) throws -> [[Float]] {
+        var feed: [String: ORTValue] = [:]
+        for (i, s) in inputs.enumerated() {
+            let name = inputNames.contains(s.name) || i >= inputNames.count ? s.name : inputNames[i]
+            feed[name] = try Self.value(s)
+        }
+        return try outputs(session.run(
+            withInputs: feed, outputNames: Set(outputNames), runOptions: nil))
+    }
+
+    private func outputs(_ values: [String: ORTValue]) throws -> [[Float]] {
+        try outputNames.map { name in
+            guard let value = values[name] else { throw ClassifierError.badOutput("no output \(name)") }
+            let type = try value.tensorTypeAndShapeInfo().elementType
+            let data = Data(referencing: try value.tensorData())
+            switch type {
+            case .float: return Self.scalars(data, Float.self)
+            case .int64: return Self.scalars(data, Int64.self).map { Float($0) }
+            case .int32: return Self.scalars(data, Int32.self).map { Float($0) }
+            case .int8: return Self.scalars(data, Int8.self).map { Float($0) }
+            case .uint8: return Self.scalars(data, UInt8.self).map { Float($0) }
+            default: throw ClassifierError.badOutput("output \(name) is not a float or integer tensor")
+            }
+        }
+    }
+
+    /// ONNX Runtime's Objective-C API has float, int8, uint8, int32, int64 tensors (no bool or
+    /// double: core.app_routes refuses such models for this runtime).
+    private static func value(_ s: SampleTensor) throws -> ORTValue {
+        let shape = s.shape.map { NSNumber(value: $0) }
+        switch s.dtype {
+        case "float32": return try ORTValue(tensorData: bytes(s.data.map { Float($0) }), elementType: .float, shape: shape)
+        case "int64": return try ORTValue(tensorData: bytes(s.data.map { Int64($0) }), elementType: .int64, shape: shape)
+        case "int32": return try ORTValue(tensorData: bytes(s.data.map { Int32($0) }), elementType: .int32, shape: shape)
+        case "int8": return try ORTValue(tensorData: bytes(s.data.map { Int8($0) }), elementType: .int8, shape: shape)
+        case "uint8": return try ORTValue(tensorData: bytes(s.data.map { UInt8($0) }), elementType: .uint8, shape: shape)
+        default: throw ClassifierError.badOutput("input \(s.name) has dtype \(s.dtype), which the app cannot feed")
+        }
+    }
+
+    /// The values' bytes in memory the tensor owns (ORTValue keeps a reference to it).
+    private static func bytes<T>(_ values: [T]) -> NSMutableData {
+        values.withUnsafeBytes { NSMutableData(bytes: $0.baseAddress, length: $0.count) }
+    }
+
+    private static func scalars<T>(_ data: Data, _: T.Type) -> [T] {
+        data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
     }
 {% else %}    private let model: MLModel
     private let inputName: String

@@ -20,6 +20,16 @@ final class ClassifierModel: ObservableObject {
     @Published var taskTest: TaskOutcome?
 
     private let worker = ClassifierWorker()
+{%- if runtime == "onnxruntime" %}
+
+    /// The ONNX Runtime execution provider that runs the model ("Core ML EP", "CPU", or
+    /// "CPU (Core ML EP unavailable: …)"), shown next to the latency.
+    @Published var provider: String?
+
+    func showProvider() async {
+        provider = await worker.provider()
+    }
+{%- endif %}
 
     func runSample() async {
 {% if audio %}        if TaskSpec.kind == "audio" {
@@ -196,6 +206,13 @@ actor ClassifierWorker {
 
     private var classifier: Classifier?
     private var taskExpected: TaskExpected?
+{%- if runtime == "onnxruntime" %}
+
+    /// What runs the loaded model (nil before the first run loads it).
+    func provider() -> String? {
+        classifier?.provider
+    }
+{%- endif %}
 
     /// The bundled sample's tensors through the model: the task's result and self-test, the
     /// median latency, the class names and what was fed.

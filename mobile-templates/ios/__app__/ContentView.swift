@@ -31,7 +31,12 @@ struct ContentView: View {
             }
             .navigationTitle(AppInfo.appName)
         }
-        .task { await model.runSample() }
+        .task {
+            await model.runSample()
+{%- if runtime == "onnxruntime" %}
+            await model.showProvider()
+{%- endif %}
+        }
         .onChange(of: pickedItem) { _, item in
             Task { await load(item) }
         }
@@ -174,6 +179,10 @@ struct ContentView: View {
                     .font(.title3.bold())
                     .monospacedDigit()
                 Text("\(AppInfo.benchmarkRuns) runs").font(.caption2).foregroundStyle(.secondary)
+{%- if runtime == "onnxruntime" %}
+                // the ONNX Runtime execution provider that runs the model (CPU after a fallback)
+                Text(model.provider ?? "–").font(.caption2).foregroundStyle(.secondary)
+{%- endif %}
             }
             .frame(maxWidth: .infinity, alignment: .leading)
             VStack(alignment: .leading, spacing: 4) {

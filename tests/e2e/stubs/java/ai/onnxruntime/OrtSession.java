@@ -3,10 +3,13 @@
 // from OrtEnvironment.createSession), getInputNames(): Set<String>,
 // run(Map<String, ? extends OnnxTensorLike>): Result throws OrtException, close() throws
 // OrtException; nested SessionOptions (public constructor, setIntraOpNumThreads(int) throws
-// OrtException, close(); its Javadoc: "must not be closed until all sessions which use it are
-// closed") and Result (get(int): OnnxValue, get(String): Optional<OnnxValue>, size(), close()).
+// OrtException, addNnapi() and addNnapi(EnumSet<NNAPIFlags>) throws OrtException,
+// addXnnpack(Map<String, String>) throws OrtException, close(); its Javadoc: "must not be
+// closed until all sessions which use it are closed") and Result (get(int): OnnxValue, get(String): Optional<OnnxValue>, size(), close()).
 package ai.onnxruntime;
 
+import ai.onnxruntime.providers.NNAPIFlags;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -23,6 +26,9 @@ public class OrtSession implements AutoCloseable {
     public static class SessionOptions implements AutoCloseable {
         public SessionOptions() { throw new RuntimeException("Stub!"); }
         public void setIntraOpNumThreads(int numThreads) throws OrtException { throw new RuntimeException("Stub!"); }
+        public void addNnapi() throws OrtException { throw new RuntimeException("Stub!"); }
+        public void addNnapi(EnumSet<NNAPIFlags> flags) throws OrtException { throw new RuntimeException("Stub!"); }
+        public void addXnnpack(Map<String, String> providerOptions) throws OrtException { throw new RuntimeException("Stub!"); }
         @Override public void close() { throw new RuntimeException("Stub!"); }
     }
 

@@ -175,7 +175,7 @@ class AudioScreen(private val activity: ComponentActivity) : Closeable {
                 bar.progress = p?.let { (it.probability * 1000).toInt() } ?: 0
                 pct.text = p?.let { String.format(Locale.US, "%.1f%%", it.probability * 100) } ?: ""
             }
-            latencyView.text = String.format(Locale.US, "%.2f ms (median of %d runs)", latency, AppInfo.BENCHMARK_RUNS)
+            latencyView.text = ExecutionProvider.latencyText(latency, AppInfo.BENCHMARK_RUNS)
             statusView.text = "Prediction: " + topLabels[0]
             if (test != null) {
                 val features = featureDiff?.let { String.format(Locale.US, "\nfeatures: max diff %.2e from the desktop's", it) } ?: ""

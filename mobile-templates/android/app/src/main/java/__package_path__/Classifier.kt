@@ -14,6 +14,7 @@ import org.pytorch.Tensor
 import ai.onnxruntime.OnnxTensor
 import ai.onnxruntime.OrtEnvironment
 import ai.onnxruntime.OrtSession
+import android.util.Log
 import java.nio.ByteBuffer
 import java.nio.DoubleBuffer
 import java.nio.FloatBuffer
@@ -146,15 +147,35 @@ class Classifier(context: Context) : AutoCloseable {
 
     // OrtSession.SessionOptions' Javadoc: "must not be closed until all sessions which use it
     // are closed". So the options live as long as the session and close() closes both.
-    private val options = OrtSession.SessionOptions()
+    private val options: OrtSession.SessionOptions
     private val session: OrtSession
 
+    /** What runs the model: "NNAPI", "CPU", or "CPU (NNAPI unavailable: <reason>)" after a fallback. */
+    val provider: String
+
     init {
+        AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
+        val path = AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath
+        val (opened, running) = ExecutionProvider.openWithFallback(
+            ExecutionProvider.CHOSEN,
+            { message, e -> Log.w("DeployStudio", message, e) },
+        ) { provider -> openSession(path, provider) }
+        session = opened.first
+        options = opened.second
+        provider = running
+        ExecutionProvider.running = running
+    }
+
+    /** A session with [provider] ("nnapi", "xnnpack") added to fresh options, or CPU only (null). */
+    private fun openSession(path: String, provider: String?): Pair<OrtSession, OrtSession.SessionOptions> {
+        val options = OrtSession.SessionOptions()
         try {
-            AppInfo.EXTRA_ASSETS.forEach { AppAssets.file(context, it) }
-            val path = AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath
             options.setIntraOpNumThreads(1)
-            session = env.createSession(path, options)
+            when (provider) {
+                "nnapi" -> options.addNnapi()
+                "xnnpack" -> options.addXnnpack(emptyMap())
+            }
+            return Pair(env.createSession(path, options), options)
         } catch (e: Exception) {
             options.close()
             throw e

@@ -187,7 +187,7 @@ class MainActivity : ComponentActivity() {
             bar.progress = p?.let { (it.probability * 1000).toInt() } ?: 0
             pct.text = p?.let { String.format(Locale.US, "%.1f%%", it.probability * 100) } ?: ""
         }
-        latencyView.text = String.format(Locale.US, "%.2f ms (median of %d runs)", latencyMs, AppInfo.BENCHMARK_RUNS)
+        latencyView.text = ExecutionProvider.latencyText(latencyMs, AppInfo.BENCHMARK_RUNS)
         statusView.text = "Prediction: " + topLabels[0]
         if (test != null) {
             // the verdict, then why this tolerance (fp32: absolute; int8 / float16: top-1 + relative)

@@ -174,7 +174,7 @@ object TaskScreen {
             bar.progress = row?.let { (it.third * 1000).toInt() } ?: 0
             pct.text = row?.let { String.format(Locale.US, "%.1f%%", it.third * 100) } ?: ""
         }
-        views.latency.text = String.format(Locale.US, "%.2f ms (median of %d runs)", latencyMs, AppInfo.BENCHMARK_RUNS)
+        views.latency.text = ExecutionProvider.latencyText(latencyMs, AppInfo.BENCHMARK_RUNS)
         views.status.text = summary
         if (test != null) {
             views.selfTest.text = test.verdict() + (expected?.reason?.let { "\n" + it } ?: "")
