@@ -224,8 +224,8 @@ def test_unknown_platform_names_the_alternatives(bundle, tmp_path):
 
 def test_unknown_runtime_names_the_alternatives(bundle, tmp_path):
     with pytest.raises(TemplateError) as err:
-        render_project("android", "tflite", bundle, tmp_path / "out")
-    assert "android" in err.value.message and "tflite" in err.value.message
+        render_project("android", "caffe2", bundle, tmp_path / "out")
+    assert "android" in err.value.message and "caffe2" in err.value.message
     assert "executorch (pte)" in err.value.hint and "onnxruntime (onnx)" in err.value.hint
 
 
