@@ -99,6 +99,10 @@ class TemplateSpec:
         return table_of(self)
 
 
+LITERT_ACCELERATORS = ("cpu", "gpu")
+"""``[export] litert_accelerator`` values (the Android LiteRT app's CompiledModel accelerator)."""
+
+
 @dataclass
 class ExportSpec:
     """``[export]``: the app projects a run renders."""
@@ -107,6 +111,14 @@ class ExportSpec:
     app_name: str = "Deploy Studio App"
     variant: str | None = None  # which variant's artifact goes into the apps (default: ship_choice)
     ios_branch: str | None = None
+    # the Android LiteRT app's accelerator: "gpu" tries LiteRT's GPU accelerator first and
+    # falls back to the CPU (XNNPACK) when the device has none or it cannot compile the model
+    litert_accelerator: str = field(
+        default="cpu",
+        metadata=rule(
+            "the Android LiteRT app's accelerator: cpu or gpu", choices=LITERT_ACCELERATORS
+        ),
+    )
 
 
 @dataclass
