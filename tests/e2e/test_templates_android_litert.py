@@ -493,3 +493,21 @@ def test_litert_tensor_apps_refuse_float64_inputs_naming_the_alternative():
     assert "float64" in why and "onnxruntime runtime" in why and "TensorBuffer" in why
     spec.dtype = "int64"
     assert tensor_app_refusal(session, "android", "litert") is None
+
+
+@pytest.mark.parametrize("mode", ["int8-static", "int8-dynamic", "int8-weight-only", "fp16"])
+def test_quantized_tflite_variants_get_the_relative_selftest_bound(mode):
+    from deploy_studio.core.templates.tolerance import selftest_tolerance
+
+    row = {
+        "format": "tflite",
+        "steps": [{"kind": "quantize", "mode": mode}],
+        "parity": {"max_abs_diff": 0.1},
+    }
+    tol = selftest_tolerance(row, [0.0, 8.0, 2.0])
+    assert tol["kind"] == "top1+relative" and tol["rel"] == 0.25 and tol["abs"] == 2.0
+    assert f"{mode} tflite program" in tol["reason"]
+    if mode != "fp16":
+        assert "LiteRT's XNNPACK" in tol["reason"]
+    fp32 = selftest_tolerance({"format": "tflite", "parity": {"max_abs_diff": 1e-6}}, [0.0, 1.0])
+    assert fp32["kind"] == "absolute"
