@@ -40,6 +40,14 @@ TENSOR_RUNTIMES_REFUSED: dict[tuple[str, str], str] = {}
 RUNTIME_TENSOR_DTYPES = {
     ("android", "executorch"): (_NO_BOOL, "ExecuTorch's Android Tensor has no bool tensors"),
     ("android", "pytorch-lite"): (_NO_BOOL, "pytorch_android_lite has no bool tensors"),
+    # LiteRT's Kotlin TensorBuffer writes float, int32, int64, int8 and boolean arrays; the
+    # converter makes int64 inputs int32 (the app writes them so) and keeps float64 as is.
+    ("android", "litert"): (
+        ("float32", "int64", "int32", "int8", "bool"),
+        "LiteRT's Kotlin TensorBuffer writes float32, int32, int64, int8 and bool tensors "
+        "(int64 ids are fed as int32, the converter makes such inputs int32); it has no "
+        "float64 or uint8 buffers",
+    ),
     # Core ML model inputs are float16 / float32 / double / int32 multi-arrays; coremltools
     # converts an int64 input to int32. Classifier.swift feeds float32 and int32 arrays.
     ("ios", "coreml"): (

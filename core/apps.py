@@ -330,6 +330,8 @@ def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -
         )
         if provider:
             options = {**(options or {}), "execution_provider": provider}
+        if t.platform == "android" and runtime == "litert":
+            options, bundle = litert_options(recipe, bundle)
         render_project(t.platform, runtime, bundle, target, options=options, reporter=reporter)
         if route == "audio":
             from deploy_studio.core import __version__
@@ -350,6 +352,17 @@ def _render_app(recipe: Recipe, t, runtime: str, route: str, rows, added, ctx) -
     except StudioError as e:
         entry["error"] = e.message + (f" (try: {e.hint})" if e.hint else "")
     return entry
+
+
+def litert_options(recipe: Recipe, bundle):
+    """The Android LiteRT app's render options (``[export] litert_accelerator``) and its
+    bundle, whose self-test bound is relative when the app runs on the GPU."""
+    accelerator = getattr(recipe.export, "litert_accelerator", "cpu") or "cpu"
+    if accelerator == "gpu":
+        from deploy_studio.core.templates.litert_app import gpu_tolerance
+
+        bundle.expected = gpu_tolerance(bundle.expected)
+    return {"litert_accelerator": accelerator}, bundle
 
 
 def _web_audio_files(project: Path, session: Session, generator: str) -> None:

@@ -99,6 +99,10 @@ class TemplateSpec:
         return table_of(self)
 
 
+LITERT_ACCELERATORS = ("cpu", "gpu")
+"""``[export] litert_accelerator`` values (the Android LiteRT app's CompiledModel accelerator)."""
+
+
 @dataclass
 class ExportSpec:
     """``[export]``: the app projects a run renders."""
@@ -110,6 +114,14 @@ class ExportSpec:
     # platform -> the ONNX Runtime execution provider its onnxruntime app adds, e.g.
     # { android = "nnapi", ios = "coreml" } (core.templates.providers; default cpu)
     onnxruntime_providers: dict[str, str] | None = None
+    # the Android LiteRT app's accelerator: "gpu" tries LiteRT's GPU accelerator first and
+    # falls back to the CPU (XNNPACK) when the device has none or it cannot compile the model
+    litert_accelerator: str = field(
+        default="cpu",
+        metadata=rule(
+            "the Android LiteRT app's accelerator: cpu or gpu", choices=LITERT_ACCELERATORS
+        ),
+    )
 
 
 @dataclass

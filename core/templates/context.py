@@ -24,6 +24,7 @@ from deploy_studio.core.templates.escaping import (
     swift_module_name,
     type_name,
 )
+from deploy_studio.core.templates.litert_app import litert_context
 from deploy_studio.core.templates.manifest import RuntimeSpec, TemplateManifest
 
 # lastKnownFileType of the files an iOS project holds, by suffix.
@@ -169,6 +170,8 @@ def base_context(
         # the Core ML feature names of the outputs, in the desktop's order (coreml_names.py)
         "coreml_output_names": coreml_output_names(list(getattr(bundle, "output_names", []))),
         "aaudio": android_audio_context(bundle.preprocess),
+        # the Android LiteRT app's model.tflite tensors and accelerator (litert_app.py)
+        "litert": litert_context(bundle, spec, variables),
         "audio": audio_context(bundle),
     }
 

@@ -66,7 +66,12 @@ def selftest_tolerance(row: dict, logits: list[float]) -> dict:
     why = {
         "coreml": "Core ML may run in float16 on the GPU / Neural Engine",
         "fp16": "float16 kernels differ between devices",
-    }.get(precision, "int8 kernels differ between x86 and ARM (XNNPACK, ONNX Runtime)")
+    }.get(
+        precision,
+        "int8 kernels differ between x86 and ARM ("
+        + ("LiteRT's XNNPACK" if row.get("format") == "tflite" else "XNNPACK, ONNX Runtime")
+        + ")",
+    )
     provider = row.get("execution_provider")
     if provider and provider != "cpu":  # the app adds an execution provider (with CPU fallback)
         from deploy_studio.core.templates.providers import LABELS, WHY_LOOSER

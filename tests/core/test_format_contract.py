@@ -127,6 +127,7 @@ def test_every_registered_format_keeps_the_contract():
         "onnx": ".onnx",
         "pte": ".pte",
         "ptl": ".ptl",
+        "tflite": ".tflite",
     }
 
 

@@ -177,7 +177,12 @@ def test_markdown_inline_is_one_line():
 
 def test_platforms_contract():
     assert PLATFORMS == {
-        "android": {"executorch": "pte", "pytorch-lite": "ptl", "onnxruntime": "onnx"},
+        "android": {
+            "executorch": "pte",
+            "pytorch-lite": "ptl",
+            "onnxruntime": "onnx",
+            "litert": "tflite",
+        },
         "ios": {"executorch": "pte", "coreml": "coreml", "onnxruntime": "onnx"},
         "web": {"onnxruntime-web": "onnx"},
     }

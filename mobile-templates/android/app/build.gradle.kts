@@ -35,7 +35,7 @@ android {
     }
     androidResources {
         // Keep the model uncompressed in the APK: it is copied to a file on first start.
-        noCompress += listOf("pte", "ptl", "onnx", "data")
+        noCompress += listOf("pte", "ptl", "onnx", "data", "tflite")
     }
 }
 
@@ -46,4 +46,6 @@ dependencies {
 {% if runtime == "executorch" %}    implementation(libs.executorch.android)
 {% elif runtime == "pytorch-lite" %}    implementation(libs.pytorch.android.lite)
 {% elif runtime == "onnxruntime" %}    implementation(libs.onnxruntime.android)
-{% endif %}}
+{% elif runtime == "litert" %}    implementation(libs.litert)
+{% if litert.accelerator == "gpu" %}    implementation(libs.litert.gpu) // LiteRT's GPU accelerator ([export] litert_accelerator = "gpu")
+{% endif %}{% endif %}}

@@ -81,7 +81,10 @@ class AudioScreen(private val activity: ComponentActivity) : Closeable {
                 labels = AppAssets.labels(activity)
                 expected = AppAssets.expected(activity)
                 classifier = Classifier(activity)
-            } catch (e: Exception) {
+{% if runtime == "litert" %}                // LiteRT: which accelerator runs the model (the GPU, or the CPU and why)
+                val runtimeText = classifier?.runtimeText()
+                activity.runOnUiThread { activity.findViewById<TextView>(R.id.audio_runtime).text = runtimeText }
+{% endif %}            } catch (e: Exception) {
                 showError(e)
             }
         }

@@ -20,6 +20,11 @@ import java.nio.DoubleBuffer
 import java.nio.FloatBuffer
 import java.nio.IntBuffer
 import java.nio.LongBuffer
+{% elif runtime == "litert" %}import com.google.ai.edge.litert.Accelerator
+import com.google.ai.edge.litert.CompiledModel
+import com.google.ai.edge.litert.Environment
+import com.google.ai.edge.litert.LiteRtException
+import com.google.ai.edge.litert.TensorBuffer
 {% endif %}
 /**
  * Runs {{ model_file }} with {{ runtime_title }}.
@@ -251,5 +256,121 @@ class Classifier(context: Context) : AutoCloseable {
         } finally {
             options.close()  // only after the session
         }
+    }
+{% elif runtime == "litert" %}    private val env: Environment = Environment.create()
+    private val model: CompiledModel
+
+    /** What runs the model, shown under the runtime: "GPU", or "CPU" and why not the GPU. */
+    val accelerator: String
+
+    // One buffer per signature tensor, by name (LiteRtTensors.kt), reused for every run.
+    private val inputBuffers = LinkedHashMap<String, TensorBuffer>()
+    private val outputBuffers = LinkedHashMap<String, TensorBuffer>()
+
+    init {
+        var compiled: CompiledModel? = null
+        try {
+            val path = AppAssets.file(context, AppInfo.MODEL_ASSET).absolutePath
+            val (opened, runsOn) = open(path)
+            compiled = opened
+            LiteRtIo.INPUTS.forEach { inputBuffers[it.name] = opened.createInputBuffer(it.name, LiteRtIo.SIGNATURE) }
+            LiteRtIo.OUTPUTS.forEach { outputBuffers[it.name] = opened.createOutputBuffer(it.name, LiteRtIo.SIGNATURE) }
+            model = opened
+            accelerator = runsOn
+        } catch (e: Exception) {
+            (inputBuffers.values + outputBuffers.values).forEach { it.close() }
+            compiled?.close()
+            env.close()
+            throw e
+        }
+    }
+
+    /**
+     * The GPU accelerator when [LiteRtIo.ACCELERATOR] asks for it and the device has one
+     * (ops it lacks run on the CPU), else the CPU (XNNPACK), with the reason shown on screen.
+     */
+    private fun open(path: String): Pair<CompiledModel, String> {
+        if (LiteRtIo.ACCELERATOR != "gpu") return cpu(path) to "CPU (XNNPACK)"
+        val available = try {
+            env.getAvailableAccelerators()
+        } catch (e: LiteRtException) {
+            emptySet()
+        }
+        if (Accelerator.GPU !in available) {
+            return cpu(path) to "CPU (XNNPACK): this device has no LiteRT GPU accelerator"
+        }
+        return try {
+            CompiledModel.create(path, CompiledModel.Options(Accelerator.GPU, Accelerator.CPU), env) to "GPU"
+        } catch (e: LiteRtException) {
+            cpu(path) to "CPU (XNNPACK): the GPU accelerator failed (${e.message})"
+        }
+    }
+
+    private fun cpu(path: String): CompiledModel {
+        val options = CompiledModel.Options(Accelerator.CPU)
+        options.cpuOptions = CompiledModel.CpuOptions(numThreads = 1)
+        return CompiledModel.create(path, options, env)
+    }
+
+    /** The runtime line the screens show: the runtime and its accelerator. */
+    fun runtimeText(): String = "${AppInfo.RUNTIME} · $accelerator"
+
+    /** One forward pass: NCHW floats in (quantized for an int8 model), the first output out. */
+    fun run(input: FloatArray): FloatArray = runAll(input)[0]
+
+    /** One forward pass: every output as floats (int8 ones dequantized), in the model's order. */
+    fun runAll(input: FloatArray): List<FloatArray> {
+        val t = LiteRtIo.INPUTS[0]
+        val buffer = inputBuffers.getValue(t.name)
+        when (t.dtype) {
+            "float32" -> buffer.writeFloat(input)
+            "int8" -> buffer.writeInt8(LiteRtQuant.quantize(input, t.scale, t.zeroPoint))
+            else -> throw IllegalArgumentException("input ${t.name}: the image app feeds floats, the model takes ${t.dtype}")
+        }
+        return invoke()
+    }
+
+    /**
+     * One forward pass on the bundled sample's tensors (sample_inputs.json), each written in
+     * the model's dtype (int64 ids as int32 where the converter made the input int32, floats
+     * quantized for an int8 input); every output read back as floats.
+     */
+    fun runTensors(inputs: List<SampleTensor>): List<FloatArray> {
+        require(inputs.size == LiteRtIo.INPUTS.size) { "the model takes ${LiteRtIo.INPUTS.size} inputs, got ${inputs.size}" }
+        inputs.forEachIndexed { i, s ->
+            val t = LiteRtIo.INPUTS[i]
+            val buffer = inputBuffers.getValue(t.name)
+            when (t.dtype) {
+                "float32" -> buffer.writeFloat(s.floats())
+                "int32" -> buffer.writeInt(s.ints())
+                "int64" -> buffer.writeLong(s.longs())
+                "int8" -> buffer.writeInt8(LiteRtQuant.int8Input(s.doubles(), t))
+                "bool" -> buffer.writeBoolean(BooleanArray(s.data.size) { s.data[it] != 0.0 })
+                else -> throw IllegalArgumentException("input ${s.name}: the app writes no ${t.dtype} tensors")
+            }
+        }
+        return invoke()
+    }
+
+    private fun invoke(): List<FloatArray> {
+        model.run(inputBuffers, outputBuffers, LiteRtIo.SIGNATURE)
+        return LiteRtIo.OUTPUTS.map { t ->
+            val buffer = outputBuffers.getValue(t.name)
+            when (t.dtype) {
+                "float32" -> buffer.readFloat()
+                "int8" -> LiteRtQuant.int8Output(buffer.readInt8(), t)
+                "int32" -> buffer.readInt().let { d -> FloatArray(d.size) { d[it].toFloat() } }
+                "int64" -> buffer.readLong().let { d -> FloatArray(d.size) { d[it].toFloat() } }
+                "bool" -> buffer.readBoolean().let { d -> FloatArray(d.size) { if (d[it]) 1f else 0f } }
+                else -> throw IllegalStateException("output ${t.name}: the app reads no ${t.dtype} tensors")
+            }
+        }
+    }
+
+    override fun close() {
+        // TensorBuffer, CompiledModel and Environment are AutoCloseable (LiteRT's JniHandle).
+        (inputBuffers.values + outputBuffers.values).forEach { it.close() }
+        model.close()
+        env.close()
     }
 {% endif %}}

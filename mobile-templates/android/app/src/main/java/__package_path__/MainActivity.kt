@@ -88,7 +88,10 @@ class MainActivity : ComponentActivity() {
                 // segmentation / detection read their expected.json in TaskScreen
                 if (TaskSpec.TASK == "classification" && !TaskSpec.FEEDS_TENSORS) expected = AppAssets.expected(this)
                 classifier = Classifier(this)
-            } catch (e: Exception) {
+{% if runtime == "litert" %}                // LiteRT: which accelerator runs the model (the GPU, or the CPU and why)
+                val runtimeText = classifier?.runtimeText()
+                runOnUiThread { findViewById<TextView>(R.id.runtime).text = runtimeText }
+{% endif %}            } catch (e: Exception) {
                 showError(e)
             }
         }
