@@ -196,7 +196,7 @@ class ExportDialog(QDialog):
         grid = QGridLayout(tbox)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(4)
-        for col, text in enumerate(("App", "Runtime", "Ships variant", "Execution provider")):
+        for col, text in enumerate(("App", "Runtime", "Ships variant", "Accelerator")):
             head = QLabel(text)
             head.setObjectName("muted")
             grid.addWidget(head, 0, col)
@@ -207,6 +207,8 @@ class ExportDialog(QDialog):
         self.legacy_labels: dict[str, QLabel] = {}
         # ONNX Runtime apps: the execution provider the app adds (CPU fallback on the phone)
         self.provider_combos: dict[str, QComboBox] = {}
+        # the Android LiteRT app: CPU (XNNPACK) or the GPU accelerator with CPU fallback
+        self.litert_combo: QComboBox | None = None
         export = doc.recipe.export if doc.recipe else None
         saved_providers = (export.onnxruntime_providers if export else None) or {}
         saved = {t.platform: t for t in (export.templates if export else [])}
@@ -265,6 +267,9 @@ class ExportDialog(QDialog):
                 pcombo.setCurrentIndex(max(0, pcombo.findData(saved_providers.get(p))))
                 self.provider_combos[p] = pcombo
                 grid.addWidget(pcombo, row_i, 3)
+            if p == "android" and "litert" in info.platforms[p]:
+                self.litert_combo = self._litert_combo(export)
+                grid.addWidget(self.litert_combo, row_i, 3)
             grid.addWidget(reason, row_i + 1, 1, 1, 2)
             grid.addWidget(legacy_note, row_i + 2, 1, 1, 2)
             row_i += 3
@@ -388,6 +393,23 @@ class ExportDialog(QDialog):
         )
         self._update_row(platform)
 
+    @staticmethod
+    def _litert_combo(export) -> QComboBox:
+        from deploy_studio.core.recipe import LITERT_ACCELERATORS
+
+        combo = QComboBox()
+        combo.setObjectName("litert_accelerator")
+        combo.setToolTip(
+            "The LiteRT app's accelerator: GPU falls back to the CPU (XNNPACK) when the phone "
+            "has none or cannot compile the model. The desktop measures on the CPU."
+        )
+        for key in LITERT_ACCELERATORS:
+            combo.addItem({"cpu": "CPU (XNNPACK)", "gpu": "GPU"}.get(key, key), key)
+        combo.setCurrentIndex(
+            max(0, combo.findData(export.litert_accelerator if export else "cpu"))
+        )
+        return combo
+
     def _update_row(self, platform: str) -> None:
         on = self.platform_boxes[platform].isChecked()
         rt = self.runtime_combos[platform].currentData()
@@ -398,9 +420,14 @@ class ExportDialog(QDialog):
         self.legacy_labels[platform].setText(legacy or "")
         self.legacy_labels[platform].setVisible(bool(legacy) and on)
         pcombo = self.provider_combos.get(platform)
+        litert = platform == "android" and rt == "litert" and self.litert_combo is not None
         if pcombo is not None:  # only an ONNX Runtime app takes a provider
             offered = self.info.execution_providers.get(platform, {}).get(rt)
             pcombo.setEnabled(on and bool(offered))
+            pcombo.setVisible(not litert)
+        if self.litert_combo is not None and platform == "android":
+            self.litert_combo.setVisible(litert)
+            self.litert_combo.setEnabled(on and litert)
 
     def chosen_providers(self) -> dict[str, str] | None:
         """``[export] onnxruntime_providers``: each ticked ONNX Runtime app's provider when it
@@ -420,7 +447,7 @@ class ExportDialog(QDialog):
 
     def save_choices(self) -> bool:
         """Write the dialog's apps (platform, runtime, variant), their ONNX Runtime execution
-        providers and the app name into the recipe's ``[export]``; True (and the document
+        providers, the LiteRT accelerator and the app name into the recipe's ``[export]``; True (and the document
         dirty) when they changed."""
         from deploy_studio.core.recipe import TemplateSpec
 
@@ -430,16 +457,23 @@ class ExportDialog(QDialog):
         new = [TemplateSpec(p, rt, v) for p, rt, v in self.chosen_templates()]
         name = self.app_name.text().strip() or "Deploy Studio App"
         providers = self.chosen_providers()
+        accelerator = (
+            self.litert_combo.currentData()
+            if self.litert_combo is not None and self.litert_combo.isEnabled()
+            else r.export.litert_accelerator
+        )
         old = [(t.platform, t.runtime, t.variant) for t in r.export.templates]
         if (
             old == [(t.platform, t.runtime, t.variant) for t in new]
             and r.export.app_name == name
             and r.export.onnxruntime_providers == providers
+            and r.export.litert_accelerator == accelerator
         ):
             return False
         r.export.templates = new
         r.export.app_name = name
         r.export.onnxruntime_providers = providers
+        r.export.litert_accelerator = accelerator
         self.doc.settings_edited()
         return True
 

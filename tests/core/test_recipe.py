@@ -42,7 +42,11 @@ def test_demo_recipe_parses_with_defaults():
             "output must be text or an integer",
             None,
         ),
-        ({"variant": [{"name": "a", "format": "tensorflow"}]}, "unknown format 'tensorflow'", "tflite"),
+        (
+            {"variant": [{"name": "a", "format": "tensorflow"}]},
+            "unknown format 'tensorflow'",
+            "tflite",
+        ),
         (
             {"variant": [{"name": "a", "format": "pte", "convert": "trace"}]},
             "cannot be made with convert = 'trace'",

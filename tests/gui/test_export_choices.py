@@ -219,3 +219,29 @@ def load_recipe_text(d: dict):
     from deploy_studio.core.recipe import parse_recipe
 
     return parse_recipe(d)
+
+
+def test_litert_accelerator_shows_for_the_android_litert_app_and_is_saved(built):
+    """The Android LiteRT app's accelerator (CPU or GPU with CPU fallback) takes the provider
+    column while the runtime is LiteRT; the pick goes into [export] litert_accelerator."""
+    w, _folder = built
+    dlg = _dialog(w)
+    combo, provider = dlg.litert_combo, dlg.provider_combos["android"]
+    assert combo is not None
+    assert [combo.itemData(i) for i in range(combo.count())] == ["cpu", "gpu"]
+    assert not combo.isEnabled()  # ExecuTorch by default
+    runtime = dlg.runtime_combos["android"]
+    runtime.setCurrentIndex(runtime.findData("litert"))
+    assert combo.isEnabled() and not provider.isEnabled()
+    assert not combo.isHidden() and provider.isHidden()
+    combo.setCurrentIndex(combo.findData("gpu"))
+    saved = w.doc.recipe.copy()
+    try:
+        assert dlg.save_choices()
+        assert w.doc.recipe.export.litert_accelerator == "gpu"
+        assert load_recipe_text(w.doc.recipe.to_dict()).export.litert_accelerator == "gpu"
+        runtime.setCurrentIndex(runtime.findData("onnxruntime"))
+        assert combo.isHidden() and not provider.isHidden() and provider.isEnabled()
+    finally:
+        w.doc.recipe = saved
+        dlg.reject()
