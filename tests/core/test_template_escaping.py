@@ -179,7 +179,7 @@ def test_platforms_contract():
     assert PLATFORMS == {
         "android": {"executorch": "pte", "pytorch-lite": "ptl", "onnxruntime": "onnx"},
         "ios": {"executorch": "pte", "coreml": "coreml"},
-        "web": {"onnxruntime-web": "onnx"},
+        "web": {"onnxruntime-web": "onnx", "litert-web": "tflite"},
     }
     assert default_runtime("android") == "executorch"
     assert default_runtime("ios") == "executorch"

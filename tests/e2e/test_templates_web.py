@@ -43,7 +43,7 @@ def _serve(folder: Path):
 
 
 def _open_in_chromium(
-    folder: Path, screenshot: Path | None = None, choose: Path | None = None
+    folder: Path, screenshot: Path | None = None, choose: Path | None = None, query: str = ""
 ) -> dict:
     ts.require_tool(CHROMIUM, "Chromium")
     playwright = ts.require_tool(
@@ -52,7 +52,7 @@ def _open_in_chromium(
     server, url = _serve(folder)
     try:
         env = {**os.environ, "PLAYWRIGHT_CORE": str(playwright), "CHROMIUM": CHROMIUM}
-        cmd = ["node", DRIVER, url, screenshot or "-"] + ([choose] if choose else [])
+        cmd = ["node", DRIVER, url + query, screenshot or "-"] + ([choose] if choose else [])
         proc = ts.run(cmd, timeout=240, env=env)
     finally:
         server.shutdown()
