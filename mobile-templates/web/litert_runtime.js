@@ -39,9 +39,12 @@ function modelOrder(names) {
   return [...names].sort((a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function showAccelerator(text) {
-  const el = document.getElementById("accelerator");
-  if (el) el.textContent = text;
+/** The page's Accelerator box: "wasm" / "webgpu" and, under it, the threads or why not WebGPU. */
+function showAccelerator(accelerator, note) {
+  const value = document.getElementById("accelerator");
+  const detail = document.getElementById("accelerator-note");
+  if (value) value.textContent = accelerator;
+  if (detail && note !== accelerator) detail.textContent = note.slice(accelerator.length + 2);
 }
 
 async function loadLibrary(config) {
@@ -93,7 +96,7 @@ export async function createSession(config) {
   routeNativeLog();
   await litert.loadLiteRt(new URL(`${config.litertDir}core/wasm/`, window.location.href).href);
   const { model, accelerator, note } = await compile(litert, config);
-  showAccelerator(note);
+  showAccelerator(accelerator, note);
   const inputs = model.getInputDetails();
   const byName = new Map(inputs.map((d) => [d.name, d]));
   const inputNames = modelOrder(inputs.map((d) => d.name));

@@ -11,6 +11,9 @@ no scale / zero point): the app is refused with the reason.
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -20,7 +23,7 @@ from deploy_studio.core.fsutil import resource_path
 from deploy_studio.core.recipe import TemplateSpec, load_recipe, parse_recipe
 from deploy_studio.core.templates.web_runtime import LITERT_WEB_FILES
 from tests.e2e import templates_support as ts
-from tests.e2e.test_templates_web import _open_in_chromium
+from tests.e2e.test_templates_web import _open_in_chromium, _open_url
 from tests.support.models import MODELS_PY
 from tests.support.recipes import recipe, variant
 
@@ -193,3 +196,75 @@ def test_int8_static_tflite_is_refused_for_litert_js_with_the_reason(tmp_path, l
         r, TemplateSpec("web", "litert-web"), "litert-web", rows, [], {"report": report}
     )
     assert row["name"] == "t"
+
+
+def _bundle_from(project, tmp_path, labels: list[str]):
+    """The digits project's model, sample and expected output as a bundle with ``labels``."""
+    from deploy_studio.core.data.preprocess import Preprocess
+    from deploy_studio.core.templates import AppBundle
+
+    assets = project / "assets"
+    expected = json.loads((assets / "expected.json").read_text("utf-8"))
+    expected["top1"] = labels[expected["top1_index"]]
+    order = np.argsort(-np.asarray(expected["probs"]), kind="stable")[:3]
+    expected["topk"] = [[labels[int(i)], expected["probs"][i]] for i in order]
+    model = tmp_path / "model.tflite"
+    shutil.copyfile(project / "model" / "model.tflite", model)
+    return AppBundle(
+        app_name=ts.HOSTILE_APP_NAME,
+        artifact=model,
+        artifact_extra=[],
+        preprocess=Preprocess.from_dict(json.loads((assets / "preprocess.json").read_text())),
+        labels=labels,
+        sample_png=assets / "sample.png",
+        expected=expected,
+        input_shape=[1, 1, 28, 28],
+        variant="fp32-tflite",
+    )
+
+
+@pytest.mark.slow
+def test_without_litert_js_the_readme_and_page_say_so_and_npm_start_serves_it(
+    digits_project, tmp_path, monkeypatch
+):
+    """Generated without @litertjs/core installed: the README says what to copy, the page
+    says what is missing; `npm install && npm start` (node_modules from the verification
+    tools, no network) serves LiteRT.js from node_modules and the page passes its self-test,
+    with hostile labels."""
+    import deploy_studio.core.templates.render as render
+    from deploy_studio.core.templates import render_project
+
+    node = ts.require_tool(shutil.which("node") or "node", "node")
+    monkeypatch.setattr(render, "find_litert_web", lambda: None)
+    bundle = _bundle_from(digits_project, tmp_path, ts.HOSTILE_LABELS)
+    project = render_project("web", "litert-web", bundle, tmp_path / "web")
+    assert not (project / "litert").exists()
+    readme = (project / "README.md").read_text("utf-8")
+    assert "npm install @litertjs/core@2.5.3" in readme
+    for name in LITERT_WEB_FILES:
+        assert f"cp node_modules/@litertjs/{name} litert/{name}" in readme
+    package = json.loads((project / "package.json").read_text("utf-8"))
+    assert package["dependencies"] == {"@litertjs/core": "2.5.3"}
+
+    page = _open_in_chromium(project)
+    assert "npm package @litertjs/core@2.5.3" in page["result"]["error"]
+    assert page["status"].startswith("Error: LiteRT.js is missing")
+
+    (project / "node_modules").mkdir()
+    (project / "node_modules" / "@litertjs").symlink_to(ts.NODE_MODULES / "@litertjs")
+    proc = subprocess.Popen(
+        [str(node), "serve.js", "0"], cwd=project, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline()).group(0)
+        page = _open_url(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+    result = page["result"]
+    assert result["selftest"] == "passed", result
+    assert result["top1"] == ts.HOSTILE_LABELS[bundle.expected["top1_index"]]
+    assert page["labels"] == ts.HOSTILE_LABELS and page["heading"] == ts.HOSTILE_APP_NAME
+    assert page["top3"][0] == result["top1"]
+    assert page["consoleErrors"] == []
