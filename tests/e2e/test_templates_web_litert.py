@@ -268,3 +268,46 @@ def test_without_litert_js_the_readme_and_page_say_so_and_npm_start_serves_it(
     assert page["labels"] == ts.HOSTILE_LABELS and page["heading"] == ts.HOSTILE_APP_NAME
     assert page["top3"][0] == result["top1"]
     assert page["consoleErrors"] == []
+
+
+@pytest.mark.slow
+def test_the_int8_static_refusal_is_what_litert_js_itself_says(tmp_path, litert_web, monkeypatch):
+    """Without the refusal the page is generated and LiteRT.js 2.5.3 fails on the int8
+    tensors: if a later LiteRT.js runs it, this test says the refusal can go."""
+    from deploy_studio.core import app_routes
+
+    monkeypatch.setattr(app_routes, "VARIANT_REFUSALS", {})
+    q = variant("q", "tflite", {"kind": "quantize", "mode": "int8-static"})
+    r = recipe(
+        f"{MODELS_PY}:TinyNet",
+        [q],
+        data=SMALL,
+        benchmark=FAST,
+        export={"templates": [{**LITERT, "variant": "q"}], "app_name": "Digit Reader"},
+    )
+    _, app = _run(r, tmp_path / "out")
+    assert app.get("error") is None, app
+    page = _open_in_chromium(tmp_path / "out" / app["path"])
+    assert page["result"] == {"error": "Element type INT8 is not supported."}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["int8-dynamic", "int8-weight-only", "fp16"])
+def test_float_io_quantized_tflite_runs_in_litert_js(tmp_path, litert_web, mode):
+    """What the refusal offers instead: quantized weights with float inputs and outputs."""
+    q = variant("q", "tflite", {"kind": "quantize", "mode": mode})
+    r = recipe(
+        f"{MODELS_PY}:TinyNet",
+        [q],
+        data=SMALL,
+        benchmark=FAST,
+        export={"templates": [LITERT], "app_name": f"Digit Reader {mode}"},
+    )
+    _, app = _run(r, tmp_path / "out")
+    assert app.get("error") is None and app["variant"] == "q", app
+    project = tmp_path / "out" / app["path"]
+    expected = json.loads((project / "assets" / "expected.json").read_text("utf-8"))
+    result = _open_in_chromium(project)["result"]
+    assert result["selftest"] == "passed", result
+    assert result["top1_index"] == expected["top1_index"]
+    assert result["tolerance"]["kind"] == "top1+relative" and mode in result["tolerance"]["reason"]
