@@ -8,6 +8,9 @@ sample's tensors, an audio app, or a refusal that says why and what to do instea
   the mask, the boxes or every output summarised per name.
 - ``audio``: a WAV file or a recording turned into the model's input by the audio
   preprocessing generated from the spec (``[preprocess] audio``).
+
+A runtime may also refuse a variant it cannot run (:func:`variant_refusal`): the app then ships
+another variant in its format, or says why the one asked for cannot ship.
 """
 
 from __future__ import annotations
@@ -61,12 +64,51 @@ RUNTIME_TENSOR_DTYPES = {
         ("float32", "int64", "int32", "int8", "uint8"),
         "ONNX Runtime's Objective-C API has no bool or double tensors",
     ),
+    # LiteRT.js 2.5.3 Tensor: Float32Array, Int32Array or Uint8Array (its DATATYPES); int64
+    # ids reach a .tflite as int32 (litert-torch converts them) and the page feeds them so.
+    ("web", "litert-web"): (
+        ("float32", "int64", "int32", "uint8"),
+        "LiteRT.js 2.5.3 tensors are float32, int32 or uint8 (int64 ids are fed as int32, as "
+        "litert-torch converts them); it has no bool, int8 or float64 tensors",
+    ),
 }
 """(platform, runtime) -> (the input dtypes its tensor app feeds, why only those), where the
 runtime feeds fewer than the platform's other runtimes (:data:`TENSOR_DTYPES`)."""
 
 TENSOR_FALLBACK = {"ios": "executorch", "android": "onnxruntime", "web": "onnxruntime-web"}
 """Platform -> the runtime whose tensor app feeds every dtype (named in refusals)."""
+
+
+LITERT_WEB_INT8_STATIC = (
+    "LiteRT.js 2.5.3 (@litertjs/core) cannot run a full-integer int8-static .tflite: it has no "
+    "int8 tensors (float32, int32, uint8 only) and does not expose a tensor's scale / zero point "
+    "to quantize the inputs and dequantize the outputs with"
+)
+LITERT_WEB_INT8_STATIC_HINT = (
+    "ship an fp32, fp16, int8-dynamic or int8-weight-only tflite variant (float inputs and "
+    "outputs), or an onnx variant with the onnxruntime-web runtime"
+)
+
+
+def _litert_web_variant_refusal(row: dict) -> str | None:
+    from deploy_studio.core.templates.tolerance import precision_of
+
+    if precision_of(row) == "int8-static":
+        return f"{LITERT_WEB_INT8_STATIC}; {LITERT_WEB_INT8_STATIC_HINT}"
+    return None
+
+
+VARIANT_REFUSALS: dict[tuple[str, str], Callable[[dict], str | None]] = {
+    ("web", "litert-web"): _litert_web_variant_refusal,
+}
+"""(platform, runtime) -> why that runtime's app cannot ship a variant (its report row)."""
+
+
+def variant_refusal(platform: str, runtime: str, row: dict) -> str | None:
+    """Why ``platform``'s ``runtime`` app cannot ship the variant of report row ``row``, or
+    None (the Web's LiteRT.js cannot run full-integer int8-static models)."""
+    check = VARIANT_REFUSALS.get((platform, runtime))
+    return check(row) if check else None
 
 
 AUDIO_REFUSALS: dict[str, Callable[[Session], str | None]] = {}

@@ -228,10 +228,20 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
 
 def _pick_or_build(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict) -> dict:
     """The report row ``t``'s app ships (built as fp32 now when nobody built its format)."""
+    from deploy_studio.core.app_routes import variant_refusal
     from deploy_studio.core.templates import PLATFORMS
 
     fmt = PLATFORMS[t.platform][runtime]
-    row = pick_variant(rows, fmt, t.variant or recipe.export.variant, ctx["report"].get("gates"))
+    asked = next((r for r in rows if r["name"] == t.variant and not r.get("error")), None)
+    refused = asked and variant_refusal(t.platform, runtime, asked)
+    if refused:  # the variant asked for: say why it cannot ship
+        raise StudioError(
+            f"the {t.platform} {runtime} app cannot ship {t.variant!r}: {refused}",
+            f"pick another {fmt} variant for the {runtime} runtime",
+        )
+    # otherwise only the variants this runtime can run compete
+    fit = [r for r in rows if variant_refusal(t.platform, runtime, r) is None]
+    row = pick_variant(fit, fmt, t.variant or recipe.export.variant, ctx["report"].get("gates"))
     if t.variant and (row is None or row["name"] != t.variant):
         raise StudioError(
             f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",

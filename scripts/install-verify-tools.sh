@@ -2,7 +2,8 @@
 # Install the offline verification tools of the generated Android/iOS/Web projects.
 #
 #   Debian: chromium (Web), aapt + android-framework-res (Android resources), a JRE (kotlinc)
-#   npm into $REPO/.tools: playwright-core, onnxruntime-web, kotlin-compiler (a full kotlinc)
+#   npm into $REPO/.tools: playwright-core, onnxruntime-web, @litertjs/core (LiteRT.js),
+#        kotlin-compiler (a full kotlinc)
 #   pip (into the project's Python, when missing): pbxproj, openstep-parser, tree-sitter,
 #        tree-sitter-kotlin, tree-sitter-swift
 #
@@ -16,6 +17,7 @@ TOOLS="${DEPLOY_STUDIO_TOOLS:-$REPO/.tools}"
 # Versions the templates are tested with (keep in step with mobile-templates/*/manifest.toml).
 PLAYWRIGHT_CORE_VERSION="1.65.1"
 ONNXRUNTIME_WEB_VERSION="1.30.0"
+LITERTJS_CORE_VERSION="2.5.3"
 KOTLIN_COMPILER_VERSION="2.0.21"
 APT_PACKAGES=(chromium aapt android-framework-res default-jre-headless fonts-dejavu-core)
 PIP_PACKAGES=(pbxproj openstep-parser tree-sitter tree-sitter-kotlin tree-sitter-swift)
@@ -56,6 +58,7 @@ fi
 wanted=(
   "playwright-core@$PLAYWRIGHT_CORE_VERSION"
   "onnxruntime-web@$ONNXRUNTIME_WEB_VERSION"
+  "@litertjs/core@$LITERTJS_CORE_VERSION"
   "kotlin-compiler@$KOTLIN_COMPILER_VERSION"
 )
 todo=()

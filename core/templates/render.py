@@ -25,8 +25,15 @@ from deploy_studio.core.templates.manifest import (
     format_suffix,
     load_manifest,
 )
-from deploy_studio.core.templates.web_runtime import ORT_WEB_FILES, find_ort_web
+from deploy_studio.core.templates.web_runtime import (
+    LITERT_WEB_FILES,
+    ORT_WEB_FILES,
+    find_litert_web,
+    find_ort_web,
+)
 
+LITERT_WEB = "litert-web"
+"""The Web runtime that runs a .tflite with LiteRT.js (the others: onnxruntime-web)."""
 DATA_FILES = ("labels.json", "labels.txt", "sample.png", "preprocess.json", "expected.json")
 
 
@@ -266,7 +273,10 @@ def render_project(
     artifact = Path(bundle.artifact)
     model_file = manifest.model_stem + format_suffix(spec.format)
     model_extra = [Path(p).name for p in bundle.artifact_extra]
-    ort = find_ort_web() if platform == "web" else None
+    # the page's runtime files, copied from the npm package when installed (web_runtime.py)
+    litert_page = platform == "web" and spec.name == LITERT_WEB
+    ort = find_ort_web() if platform == "web" and not litert_page else None
+    litert = find_litert_web() if litert_page else None
     ctx = base_context(
         manifest, spec, bundle, variables, model_file, model_extra, ort.version if ort else None
     )
@@ -282,6 +292,8 @@ def render_project(
     ctx["project_files"] = [p.dest for p in plan]
     ctx["ort_web_files"] = list(ORT_WEB_FILES)
     ctx["execution_provider_label"] = providers.LABELS.get(str(provider), str(provider))
+    ctx["litert_web_files"] = list(LITERT_WEB_FILES)
+    ctx["litert_found_version"] = litert.version if litert else None
     if platform == "ios":
         ctx["pbx"] = ios_context(ctx, plan, artifact)
 
@@ -311,6 +323,11 @@ def render_project(
             ort_dir.mkdir(parents=True, exist_ok=True)
             for name in ORT_WEB_FILES:
                 shutil.copyfile(ort.dist / name, ort_dir / name)
+        if litert is not None:
+            litert_dir = tmp / str(variables.get("litert_web_dir", "litert"))
+            for name in LITERT_WEB_FILES:
+                (litert_dir / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(litert.root / name, litert_dir / name)
         if reporter is not None:
             reporter.progress(stage, 1.0)
     return out_dir

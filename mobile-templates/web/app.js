@@ -1,4 +1,4 @@
-// {{ app_name | js }} — runs the model in the browser with onnxruntime-web (WebAssembly).
+// {{ app_name | js }} — runs the model in the browser with {{ "LiteRT.js (litert_runtime.js)" if runtime == "litert-web" else "onnxruntime-web (WebAssembly)" }}.
 // On load it classifies the bundled sample, compares the logits with the desktop's
 // expected.json (the self-test) and writes the result as JSON into #result.
 import { pixelsAtModelSize, toInputData } from "./preprocess.js";
@@ -6,7 +6,8 @@ import { median, selfTest, selfTestNote, softmax, toleranceFor, topK } from "./s
 
 const config = window.APP_CONFIG;
 const $ = (id) => document.getElementById(id);
-const state = { session: null, labels: [], expected: null };
+// rt: the runtime's Tensor (onnxruntime-web's window.ort, or litert_runtime.js)
+const state = { session: null, rt: null, labels: [], expected: null };
 window.deployStudio = state; // for tests and the browser console
 
 function setStatus(text, kind = "info") {
@@ -27,12 +28,17 @@ async function loadImage(blob) {
 }
 
 async function createSession() {
+  if (config.runtime === "litert-web") { // the same session interface over LiteRT.js
+    state.rt = await import("./litert_runtime.js");
+    return state.rt.createSession(config);
+  }
   if (typeof window.ort === "undefined") {
     throw new Error(
       `onnxruntime-web is missing: copy ${config.ortDir}ort.wasm.min.js and its .mjs/.wasm ` +
       `files from the npm package onnxruntime-web@${config.ortVersion} (see README.md)`);
   }
   const ort = window.ort;
+  state.rt = ort;
   ort.env.wasm.wasmPaths = new URL(config.ortDir, window.location.href).href;
   ort.env.wasm.numThreads = 1; // no cross-origin isolation needed
   const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
@@ -43,8 +49,7 @@ async function createSession() {
 }
 
 async function infer(input) {
-  const ort = window.ort;
-  const tensor = new ort.Tensor("float32", input, config.inputShape);
+  const tensor = new state.rt.Tensor("float32", input, config.inputShape);
   const feeds = { [state.session.inputNames[0]]: tensor };
   const outputs = await state.session.run(feeds);
   return Float32Array.from(outputs[state.session.outputNames[0]].data);
@@ -120,6 +125,8 @@ async function classify(blob, sourceName, isSample) {
       tolerance: { kind: test.kind, bound: test.bound, reason: tolerance.reason },
       selftest_note: $("selftest-note").textContent,
       latency_ms: latency,
+      ...(state.session.accelerator // LiteRT.js: wasm or webgpu, and why
+        ? { accelerator: state.session.accelerator, accelerator_note: state.session.note } : {}),
     });
   }
   setStatus(`Prediction: ${state.labels[top1.index]} (${(top1.prob * 100).toFixed(1)}%)`, "ok");

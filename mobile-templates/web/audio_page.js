@@ -2,7 +2,7 @@
 // MediaRecorder, decoded with decodeAudioData) or, on load, the bundled sample
 // (assets/sample.wav, the desktop's first held-out recording at the model's rate and length)
 // becomes the model's input through audio.js (core/data/audio.py's steps, constants in the
-// generated audio_spec.js), then runs with onnxruntime-web: top-3 and, for the sample, the
+// generated audio_spec.js), then runs with the page's runtime: top-3 and, for the sample, the
 // self-test against the desktop's logits (assets/expected.json).
 import { AUDIO } from "./audio_spec.js";
 import { audioFeatures, readWav } from "./audio.js";
@@ -110,11 +110,11 @@ export async function runAudioPage({ config, state, setStatus, createSession, fe
     fetchJson(config.labels), fetchJson(config.expected), fetchJson(config.sampleInputs)]);
   Object.assign(state, { labels, expected });
   state.session = await createSession();
-  const ort = window.ort;
+  const rt = state.rt; // window.ort or litert_runtime.js
   const at = expected.task_output || 0;
 
   async function infer(features) {
-    const tensor = new ort.Tensor("float32", features, config.inputShape);
+    const tensor = new rt.Tensor("float32", features, config.inputShape);
     const out = await state.session.run({ [state.session.inputNames[0]]: tensor });
     return Float32Array.from(out[state.session.outputNames[at]].data, Number);
   }

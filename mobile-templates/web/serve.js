@@ -2,7 +2,8 @@
 // Serve this folder on http://127.0.0.1:8000 (WebAssembly needs http, not file://).
 // Usage: node serve.js [PORT]   (or: npm install && npm start)
 // No dependencies: Node's http module. A runtime file missing from ort/ is served from
-// node_modules/onnxruntime-web/dist/ (what `npm install` fetches, pinned in package.json).
+// node_modules/onnxruntime-web/dist/, one missing from litert/ from node_modules/@litertjs/
+// (what `npm install` fetches, pinned in package.json).
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -10,6 +11,7 @@ const path = require("path");
 
 const ROOT = __dirname;
 const ORT_DIST = path.join(ROOT, "node_modules", "onnxruntime-web", "dist");
+const LITERT_ROOT = path.join(ROOT, "node_modules", "@litertjs");
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -17,12 +19,13 @@ const TYPES = {
   ".css": "text/css; charset=utf-8",
   ".json": "application/json; charset=utf-8",
   ".wasm": "application/wasm",
+  ".tflite": "application/octet-stream",
   ".png": "image/png",
   ".txt": "text/plain; charset=utf-8",
   ".md": "text/markdown; charset=utf-8",
 };
 
-/** The file a URL path names inside ROOT (or the npm runtime for ort/), or null. */
+/** The file a URL path names inside ROOT (or the npm runtime for ort/, litert/), or null. */
 function resolve(urlPath) {
   let rel;
   try {
@@ -37,6 +40,10 @@ function resolve(urlPath) {
   const parts = path.relative(ROOT, file).split(path.sep);
   if (parts.length === 2 && parts[0] === "ort") {
     const fromNpm = path.join(ORT_DIST, parts[1]);
+    if (fs.existsSync(fromNpm) && fs.statSync(fromNpm).isFile()) return fromNpm;
+  }
+  if (parts.length > 1 && parts[0] === "litert") { // litert/core/wasm/... = @litertjs/core/wasm/...
+    const fromNpm = path.join(LITERT_ROOT, ...parts.slice(1));
     if (fs.existsSync(fromNpm) && fs.statSync(fromNpm).isFile()) return fromNpm;
   }
   return null;

@@ -24,11 +24,12 @@ const TYPED = {
   bool: (d) => Uint8Array.from(d, (v) => (v ? 1 : 0)),
 };
 
-/** The ort.Tensor of one bundled input ({name, dtype, shape, data}). */
-export function toTensor(ort, input) {
+/** The Tensor of one bundled input ({name, dtype, shape, data}); rt: window.ort or
+ * litert_runtime.js (the same Tensor(type, data, dims)). */
+export function toTensor(rt, input) {
   const make = TYPED[input.dtype];
   if (!make) throw new Error(`input ${input.name}: dtype ${input.dtype} is not supported here`);
-  return new ort.Tensor(input.dtype, make(input.data), input.shape);
+  return new rt.Tensor(input.dtype, make(input.data), input.shape);
 }
 
 function feedsFor(session, tensors) {
@@ -196,10 +197,9 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
     fetchJson(config.labels), fetchJson(config.expected), fetchJson(config.sampleInputs)]);
   Object.assign(state, { labels, expected });
   state.session = await createSession();
-  const ort = window.ort;
   const run = async () => {
     setStatus("Running the bundled sample…");
-    const tensors = sample.inputs.map((input) => ({ name: input.name, tensor: toTensor(ort, input) }));
+    const tensors = sample.inputs.map((input) => ({ name: input.name, tensor: toTensor(state.rt, input) }));
     const outputs = await runAll(state.session, tensors, expected);
     const tolerance = typeof config.tolerance === "object" ? config.tolerance.abs : config.tolerance;
     // int8 / float16 variants: rel x each output's range (fp32: tolerance x max(1, |output|))
@@ -249,6 +249,9 @@ export async function runTaskPage({ config, state, setStatus, createSession, fet
       if (i >= 2) times.push(performance.now() - t0);
     }
     result.latency_ms = median(times);
+    if (state.session.accelerator) { // LiteRT.js: wasm or webgpu, and why
+      Object.assign(result, { accelerator: state.session.accelerator, accelerator_note: state.session.note });
+    }
     result.selftest = passed ? "passed" : "failed";
     $("latency").textContent = `${result.latency_ms.toFixed(2)} ms`;
     $("latency-note").textContent = `median of ${config.benchmarkRuns} runs, 1 thread`;

@@ -184,7 +184,7 @@ def test_platforms_contract():
             "litert": "tflite",
         },
         "ios": {"executorch": "pte", "coreml": "coreml", "onnxruntime": "onnx"},
-        "web": {"onnxruntime-web": "onnx"},
+        "web": {"onnxruntime-web": "onnx", "litert-web": "tflite"},
     }
     assert default_runtime("android") == "executorch"
     assert default_runtime("ios") == "executorch"

@@ -43,20 +43,25 @@ def _serve(folder: Path):
 
 
 def _open_in_chromium(
-    folder: Path, screenshot: Path | None = None, choose: Path | None = None
+    folder: Path, screenshot: Path | None = None, choose: Path | None = None, query: str = ""
 ) -> dict:
+    server, url = _serve(folder)
+    try:
+        return _open_url(url + query, screenshot, choose)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _open_url(url: str, screenshot: Path | None = None, choose: Path | None = None) -> dict:
+    """What run_page.cjs reads from the page at ``url`` (served by the caller)."""
     ts.require_tool(CHROMIUM, "Chromium")
     playwright = ts.require_tool(
         ts.NODE_MODULES / "playwright-core" / "package.json", "playwright-core"
     ).parent
-    server, url = _serve(folder)
-    try:
-        env = {**os.environ, "PLAYWRIGHT_CORE": str(playwright), "CHROMIUM": CHROMIUM}
-        cmd = ["node", DRIVER, url, screenshot or "-"] + ([choose] if choose else [])
-        proc = ts.run(cmd, timeout=240, env=env)
-    finally:
-        server.shutdown()
-        server.server_close()
+    env = {**os.environ, "PLAYWRIGHT_CORE": str(playwright), "CHROMIUM": CHROMIUM}
+    cmd = ["node", DRIVER, url, screenshot or "-"] + ([choose] if choose else [])
+    proc = ts.run(cmd, timeout=240, env=env)
     assert proc.returncode == 0, f"the page did not finish:\n{proc.stderr}\n{proc.stdout}"
     return json.loads(proc.stdout)
 
