@@ -200,6 +200,32 @@ def _resolve(path: str, path_vars: dict) -> str:
     return path
 
 
+def _variables(manifest, spec, platform: str, options: dict | None) -> dict:
+    """The manifest's variables with ``options`` applied (an option no platform knows, or an
+    execution provider the runtime does not offer, is a TemplateError)."""
+    options = dict(options or {})
+    known = set()
+    for name in available_platforms():
+        known |= set(load_manifest(name).variables)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TemplateError(
+            f"unknown template option(s): {', '.join(unknown)}",
+            f"use any of: {', '.join(sorted(known))}",
+        )
+    variables = {
+        **manifest.variables,
+        **{k: v for k, v in options.items() if k in manifest.variables},
+    }
+    provider = variables.get("execution_provider")
+    if spec.execution_providers and provider not in spec.execution_providers:
+        raise TemplateError(
+            f"the {platform} {spec.name} app has no execution provider {provider!r}",
+            f"{platform} choices: {', '.join(spec.execution_providers)}",
+        )
+    return variables
+
+
 def render_project(
     platform: str,
     runtime: str | None,
@@ -248,27 +274,8 @@ def render_project(
     if reporter is not None:
         reporter.progress(stage, 0.0)
 
-    options = dict(options or {})
-    known = set()
-    for name in available_platforms():
-        known |= set(load_manifest(name).variables)
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise TemplateError(
-            f"unknown template option(s): {', '.join(unknown)}",
-            f"use any of: {', '.join(sorted(known))}",
-        )
-    variables = {
-        **manifest.variables,
-        **{k: v for k, v in options.items() if k in manifest.variables},
-    }
-
+    variables = _variables(manifest, spec, platform, options)
     provider = variables.get("execution_provider")
-    if spec.execution_providers and provider not in spec.execution_providers:
-        raise TemplateError(
-            f"the {platform} {spec.name} app has no execution provider {provider!r}",
-            f"{platform} choices: {', '.join(spec.execution_providers)}",
-        )
 
     artifact = Path(bundle.artifact)
     model_file = manifest.model_stem + format_suffix(spec.format)
