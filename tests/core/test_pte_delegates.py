@@ -1,0 +1,165 @@
+"""ExecuTorch delegates as pte format options: Core ML and Vulkan beside XNNPACK.
+
+Core ML and Vulkan programs are lowered here with ExecuTorch's own partitioners (both work
+on Linux), their partition coverage is reported, and their rows are not run (no Core ML or
+Vulkan backend in the desktop runtime): size and coverage, no latency, the reason recorded.
+Modes a delegate does not lower are rejected at recipe validation, naming the alternatives.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from deploy_studio.core.errors import RecipeError
+from deploy_studio.core.formats.pte_coverage import coverage_text
+from deploy_studio.core.formats.pte_delegates import DELEGATES
+from deploy_studio.core.report.model import VariantResult
+from tests.support.pipeline import Pipeline
+from tests.support.recipes import recipe, variant
+
+DIGITS = "builtin:digits-cnn"
+MOBILENET = {"source": "torchvision:mobilenet_v3_small", "input_shape": [1, 3, 64, 64]}
+QUANT_FP16 = {"kind": "quantize", "mode": "fp16"}
+
+
+def pte(name: str, delegate: str, *steps: dict) -> dict:
+    return variant(name, "pte", *steps, convert="export", format_options={"delegate": delegate})
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return Pipeline()
+
+
+def _validated(row: VariantResult) -> dict:
+    """The row as report.json has it, checked against the report schema's variant item."""
+    from deploy_studio.core.report.validate import validate_variant_row
+
+    data = json.loads(json.dumps(row.to_dict()))
+    validate_variant_row(data)
+    return data
+
+
+def _check_not_runnable(row: VariantResult, delegate: str) -> dict:
+    assert row.error is None
+    assert row.runtime is None and row.latency_ms is None and row.accuracy is None
+    assert row.not_runnable == DELEGATES[delegate].not_runnable
+    assert row.size_bytes and row.size_bytes > 0
+    assert row.delegates == [delegate]
+    cov = row.coverage
+    assert cov["delegate"] == delegate
+    assert 0 < cov["ops_delegated"] <= cov["ops_total"]
+    assert cov["flops_delegated_share"] is not None and 0 < cov["flops_delegated_share"] <= 1
+    return _validated(row)
+
+
+# --- recipe validation: before any work -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("delegate", "mode", "alternatives"),
+    [
+        ("coreml", "int8-dynamic", "int8-static, fp16"),
+        ("coreml", "int8-weight-only", "int8-static, fp16"),
+        ("vulkan", "int8-static", "int8-weight-only, fp16"),
+        ("vulkan", "int8-dynamic", "int8-weight-only, fp16"),
+    ],
+)
+def test_modes_a_delegate_does_not_lower_are_rejected_naming_the_alternatives(
+    delegate, mode, alternatives
+):
+    label = DELEGATES[delegate].label
+    with pytest.raises(RecipeError) as e:
+        recipe(DIGITS, [pte("q", delegate, {"kind": "quantize", "mode": mode})])
+    assert f"the {label} delegate does not lower {mode} graphs" in e.value.message
+    assert f"for pte use mode {alternatives}" in e.value.hint
+    assert f"{mode} works with format" in e.value.hint
+
+
+def test_xnnpack_keeps_its_own_weight_only_reason():
+    with pytest.raises(RecipeError) as e:
+        recipe(DIGITS, [pte("q", "xnnpack", {"kind": "quantize", "mode": "int8-weight-only"})])
+    assert "XNNPACK mis-lowers torchao weight-only int8" in e.value.message
+    assert "for pte use mode int8-static, int8-dynamic, fp16" in e.value.hint
+
+
+def test_delegate_contract_platforms_and_libraries():
+    from deploy_studio.core.registry import FORMATS
+
+    fmt = FORMATS.get("pte").obj
+    assert list(DELEGATES) == ["xnnpack", "coreml", "vulkan"]
+    assert fmt.app_libraries("ios", ["coreml"]) == ["backend_coreml"]
+    assert fmt.app_libraries("android", ["vulkan"]) == ["executorch-android-vulkan"]
+    assert fmt.app_libraries("android", ["coreml"]) == []
+    assert DELEGATES["coreml"].platforms == ("ios",)
+    assert DELEGATES["vulkan"].platforms == ("android",)
+    assert not DELEGATES["xnnpack"].not_runnable
+    assert fmt.quantizer("fp16", {"delegate": "coreml"}).description == (
+        "Core ML FLOAT16 compute precision"
+    )
+
+
+# --- lowering, coverage, not runnable --------------------------------------------------------
+
+
+def test_xnnpack_digits_coverage_and_an_op_xnnpack_leaves_outside(pipeline, tmp_path):
+    """fp32 digits CNN on XNNPACK: every conv and linear goes to the delegate (all FLOPs); a
+    model ending in an op XNNPACK does not take (cumsum) shows it under ``undelegated``."""
+    r = recipe(DIGITS, [pte("x", "xnnpack")])
+    row = pipeline.measure(r, "x", tmp_path / "x")
+    cov = row.coverage
+    assert row.runtime == "executorch" and row.latency_ms is not None and not row.not_runnable
+    assert cov["delegate"] == "xnnpack" and cov["flops_delegated_share"] == 1.0
+    assert not any("conv" in op or "linear" in op or "addmm" in op for op in cov["undelegated"])
+    _validated(row)
+
+
+def test_coverage_counts_an_undelegated_op(tmp_path):
+    import torch
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+
+    from deploy_studio.core.formats.pte_coverage import partition_coverage
+
+    class ConvCumsum(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 4, 3)
+
+        def forward(self, x):
+            return self.conv(x).flatten(1).cumsum(1)
+
+    ep = torch.export.export(ConvCumsum().eval(), (torch.randn(1, 1, 8, 8),))
+    edge = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()])
+    cov = partition_coverage(edge.exported_program(), "xnnpack")
+    assert cov["undelegated"].get("aten.cumsum.default") == 1
+    assert cov["ops_delegated"] >= 1 and cov["ops_delegated"] < cov["ops_total"]
+    assert cov["flops_delegated_share"] == 1.0  # cumsum counts no multiply-add FLOPs
+    assert "aten.cumsum.default x1" in coverage_text(cov)
+
+
+@pytest.mark.parametrize("delegate", ["coreml", "vulkan"])
+def test_digits_lowers_and_is_not_run_here(pipeline, tmp_path, delegate):
+    r = recipe(DIGITS, [pte("fp32", delegate), pte("fp16", delegate, QUANT_FP16)])
+    fp32 = pipeline.measure(r, "fp32", tmp_path / "a")
+    data = _check_not_runnable(fp32, delegate)
+    assert data["not_runnable"] and data["coverage"]["ops_total"] >= 5
+    assert fp32.coverage["flops_delegated_share"] == 1.0
+    fp16 = pipeline.measure(r, "fp16", tmp_path / "b")
+    _check_not_runnable(fp16, delegate)
+    if delegate == "coreml":  # float16 weights in the Core ML partition: a smaller program
+        assert fp16.size_bytes < fp32.size_bytes
+    assert any("float16" in n for n in fp16.notes)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delegate", ["coreml", "vulkan"])
+def test_mobilenet_v3_small_lowers_and_is_not_run_here(pipeline, tmp_path, delegate):
+    r = recipe(MOBILENET, [pte("fp32", delegate), pte("fp16", delegate, QUANT_FP16)])
+    for name in ("fp32", "fp16"):
+        row = pipeline.measure(r, name, tmp_path / name)
+        _check_not_runnable(row, delegate)
+        assert row.coverage["ops_total"] > 100
+        assert row.coverage["flops_delegated_share"] > 0.9
