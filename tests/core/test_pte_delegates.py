@@ -163,3 +163,25 @@ def test_mobilenet_v3_small_lowers_and_is_not_run_here(pipeline, tmp_path, deleg
         _check_not_runnable(row, delegate)
         assert row.coverage["ops_total"] > 100
         assert row.coverage["flops_delegated_share"] > 0.9
+
+
+@pytest.mark.slow
+def test_digits_int8_on_coreml_and_vulkan(pipeline, tmp_path):
+    """Core ML lowers int8-static (CoreMLQuantizer q/dq patterns); Vulkan int8 weights."""
+    r = recipe(
+        DIGITS,
+        [
+            pte("cm-int8", "coreml", {"kind": "quantize", "mode": "int8-static"}),
+            pte("vk-int8", "vulkan", {"kind": "quantize", "mode": "int8-weight-only"}),
+            pte("vk-fp32", "vulkan"),
+        ],
+    )
+    cm = pipeline.measure(r, "cm-int8", tmp_path / "cm")
+    _check_not_runnable(cm, "coreml")
+    assert any("CoreMLQuantizer" in n for n in cm.notes)
+    assert "quantized_decomposed" not in json.dumps(cm.coverage["undelegated"])
+    vk = pipeline.measure(r, "vk-int8", tmp_path / "vk")
+    _check_not_runnable(vk, "vulkan")
+    assert any("VulkanQuantizer" in n for n in vk.notes)
+    fp32 = pipeline.measure(r, "vk-fp32", tmp_path / "vk32")
+    assert vk.size_bytes < fp32.size_bytes * 0.5  # int8 weights
