@@ -185,3 +185,86 @@ def test_digits_int8_on_coreml_and_vulkan(pipeline, tmp_path):
     assert any("VulkanQuantizer" in n for n in vk.notes)
     fp32 = pipeline.measure(r, "vk-fp32", tmp_path / "vk32")
     assert vk.size_bytes < fp32.size_bytes * 0.5  # int8 weights
+
+
+# --- apps, tune, report.html ----------------------------------------------------------------
+
+
+def test_apps_never_pick_a_program_whose_delegate_does_not_run_on_the_platform():
+    from deploy_studio.core.app_routes import delegate_refusal, variant_delegates
+    from deploy_studio.core.apps import pick_variant
+
+    def row(name, delegate, size, p50=None):
+        lat = {"p50": p50, "p10": p50, "p90": p50, "mean": p50} if p50 else None
+        return {
+            "name": name,
+            "format": "pte",
+            "artifact": f"artifacts/{name}.pte",
+            "size_bytes": size,
+            "delegates": [delegate],
+            "latency_ms": lat and {**lat, "runs": 5, "threads": 1, "warmup": 2},
+        }
+
+    rows = [row("cm", "coreml", 10), row("vk", "vulkan", 20), row("x", "xnnpack", 90, 1.0)]
+    assert pick_variant(rows, "pte", None, platform="android")["name"] in ("vk", "x")
+    assert pick_variant(rows, "pte", "cm", platform="android")["name"] != "cm"
+    assert pick_variant(rows, "pte", "cm", platform="ios")["name"] == "cm"
+    assert pick_variant(rows[:1], "pte", None, platform="android") is None  # built for the app
+    why = delegate_refusal("android", ["coreml"])
+    assert "Core ML-delegated program runs on ios only, not android" in why
+    assert 'delegate = "xnnpack" or delegate = "vulkan"' in why
+    assert 'delegate = "xnnpack" or delegate = "coreml"' in delegate_refusal("ios", ["vulkan"])
+    assert delegate_refusal("ios", ["xnnpack"]) is None
+    assert variant_delegates("pte", {"delegate": "coreml"}) == ["coreml"]
+    assert variant_delegates("pte", {}) == ["xnnpack"] and variant_delegates("onnx", {}) == []
+
+
+def test_the_ios_project_links_backend_coreml_for_a_core_ml_program():
+    from deploy_studio.core.registry import FORMATS
+    from deploy_studio.core.templates.context import ios_context
+
+    fmt = FORMATS.get("pte").obj
+    ctx = {
+        "type_name": "App",
+        "runtime": "executorch",
+        "format": "pte",
+        "executorch_products": ["executorch", "backend_xnnpack"],
+        "delegate_libraries": fmt.app_libraries("ios", ["coreml"]),
+    }
+    names = [p["name"] for p in ios_context(ctx, [])["packages"]]
+    assert names == ["executorch", "backend_xnnpack", "backend_coreml"]
+
+
+def test_tune_searches_only_delegates_it_can_measure():
+    from deploy_studio.core.tune import search_space
+
+    r = recipe(DIGITS, [pte("cm", "coreml"), pte("vk", "vulkan")])
+    space = search_space(r, amounts=(0.0,))
+    ptes = [v for v in space if v.format == "pte"]
+    assert ptes and all(not v.format_options for v in ptes)  # the default: XNNPACK
+
+
+def test_report_html_shows_coverage_and_not_measured_here():
+    from deploy_studio.core.report.writer import _p50_cell
+    from deploy_studio.core.report.writer import coverage_text as html_coverage
+
+    row = VariantResult(
+        "vk",
+        "pte",
+        artifact="artifacts/vk.pte",
+        size_bytes=10,
+        not_runnable=DELEGATES["vulkan"].not_runnable,
+        coverage={
+            "delegate": "vulkan",
+            "ops_delegated": 3,
+            "ops_total": 4,
+            "flops_delegated_share": 0.5,
+            "undelegated": {"aten.cumsum.default": 1},
+        },
+    )
+    cell = _p50_cell(row)
+    assert ">not measured here<" in cell and "desktop pip runtime has no Vulkan" in cell
+    assert html_coverage(row.coverage) == (
+        "vulkan took 3/4 ops, 50.0% of FLOPs; outside: aten.cumsum.default x1"
+    )
+    _validated(row)
