@@ -173,7 +173,9 @@ def delegate_refusal(platform: str, delegates) -> str | None:
     can): a Core ML-delegated ``.pte`` runs only on iOS, a Vulkan-delegated one only on
     Android. Names the delegates that do run there."""
     from deploy_studio.core.formats.pte_delegates import DELEGATES
+    from deploy_studio.core.registry import FORMATS
 
+    FORMATS.get("pte")  # loads the pte format, with which the delegates register
     for key in delegates or []:
         chosen = DELEGATES.get(key)
         if chosen is None or platform in chosen.platforms:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from deploy_studio.core.errors import ExportError
+from deploy_studio.core.formats import pte_delegate_coreml, pte_delegate_vulkan  # noqa: F401
 from deploy_studio.core.formats.contract import (
     FLOAT16,
     TORCHAO_INT8_DYNAMIC,

@@ -5,8 +5,8 @@ delegate supplies its partitioners (for ``to_edge_transform_and_lower``), its in
 quantizer (plugged into PT2E), the quantize modes it lowers, and the libraries an app links
 to run it; the artifact records its delegates so the app templates link the right ones.
 Adding a delegate is one class, registered with :func:`register_delegate` (XNNPACK here;
-Core ML and Vulkan in ``pte_delegate_coreml.py`` and ``pte_delegate_vulkan.py``, imported at
-the end of this module)::
+Core ML and Vulkan in ``pte_delegate_coreml.py`` and ``pte_delegate_vulkan.py``, which the pte
+format imports)::
 
     @register_delegate("vulkan")
     class VulkanDelegate(Delegate):
@@ -224,7 +224,3 @@ class XnnpackDelegate(Delegate):
 
     def int8_quantizer(self, keep_fp32=(), only: str | None = None):
         return xnnpack_quantizer(keep_fp32, only)
-
-
-# The other delegates register themselves on import (after everything above is defined).
-from deploy_studio.core.formats import pte_delegate_coreml, pte_delegate_vulkan  # noqa: E402, F401

@@ -15,6 +15,7 @@ import pytest
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.formats.pte_coverage import coverage_text
 from deploy_studio.core.formats.pte_delegates import DELEGATES
+from deploy_studio.core.registry import FORMATS
 from deploy_studio.core.report.model import VariantResult
 from tests.support.pipeline import Pipeline
 from tests.support.recipes import recipe, variant
@@ -22,6 +23,7 @@ from tests.support.recipes import recipe, variant
 DIGITS = "builtin:digits-cnn"
 MOBILENET = {"source": "torchvision:mobilenet_v3_small", "input_shape": [1, 3, 64, 64]}
 QUANT_FP16 = {"kind": "quantize", "mode": "fp16"}
+FORMATS.get("pte")  # the delegates register with the pte format
 
 
 def pte(name: str, delegate: str, *steps: dict) -> dict:
@@ -268,3 +270,37 @@ def test_report_html_shows_coverage_and_not_measured_here():
         "vulkan took 3/4 ops, 50.0% of FLOPs; outside: aten.cumsum.default x1"
     )
     _validated(row)
+
+
+def test_a_delegate_that_cannot_lower_here_says_why_and_what_to_use(pipeline, tmp_path):
+    from deploy_studio.core.errors import StudioError
+    from deploy_studio.core.formats.pte_delegates import Delegate, register_delegate
+
+    @register_delegate("missing")
+    class MissingDelegate(Delegate):
+        label = "Missing"
+        modes = ()
+
+        def partitioners(self, ctx):
+            raise ImportError("No module named 'executorch.backends.missing'")
+
+    try:
+        r = recipe(DIGITS, [pte("m", "missing")])
+        with pytest.raises(StudioError) as e:
+            pipeline.build(r, "m", tmp_path)
+    finally:
+        DELEGATES.pop("missing")
+    assert "the Missing delegate cannot lower on this host" in e.value.message
+    assert "executorch.backends.missing" in e.value.message
+    assert 'delegate = "xnnpack"' in e.value.hint
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("delegate", "mode"), [("vulkan", "int8-weight-only"), ("coreml", "int8-static")]
+)
+def test_mobilenet_v3_small_int8(pipeline, tmp_path, delegate, mode):
+    r = recipe(MOBILENET, [pte("q", delegate, {"kind": "quantize", "mode": mode})])
+    row = pipeline.measure(r, "q", tmp_path)
+    _check_not_runnable(row, delegate)
+    assert row.coverage["flops_delegated_share"] > 0.9
