@@ -304,3 +304,16 @@ def test_mobilenet_v3_small_int8(pipeline, tmp_path, delegate, mode):
     row = pipeline.measure(r, "q", tmp_path)
     _check_not_runnable(row, delegate)
     assert row.coverage["flops_delegated_share"] > 0.9
+
+
+def test_app_selftest_bound_of_a_delegated_program_not_run_here_is_relative():
+    """The app compares a Core ML / Vulkan program (never run here) with the original model:
+    same top-1 and a bound relative to the logit range, as for Core ML packages and fp16."""
+    from deploy_studio.core.templates.tolerance import selftest_tolerance
+
+    logits = [0.0, 4.0, 1.0]
+    for delegate, words in (("coreml", "float16 on the GPU"), ("vulkan", "Vulkan")):
+        t = selftest_tolerance({"format": "pte", "delegates": [delegate]}, logits)
+        assert t["kind"] == "top1+relative" and words in t["reason"], t
+    fp32 = selftest_tolerance({"format": "pte", "delegates": ["xnnpack"]}, logits)
+    assert fp32["kind"] == "absolute"
