@@ -29,7 +29,8 @@ def _fp16_note(ctx, module, options) -> None:
 
 def coreml_quantizer(keep_fp32=(), only: str | None = None):
     """ExecuTorch's CoreMLQuantizer, static int8: every module, or none of ``keep_fp32``
-    (module names left in float), or only the module ``only`` (the sensitivity table)."""
+    (module names left in float), or only the module ``only`` (the sensitivity table: its
+    nodes, weights and an activation right after it, as for XNNPACK)."""
     import torch
     from coremltools.optimize.torch.quantization.quantization_config import (
         LinearQuantizerConfig,
@@ -37,8 +38,19 @@ def coreml_quantizer(keep_fp32=(), only: str | None = None):
         QuantizationScheme,
     )
     from executorch.backends.apple.coreml.quantizer import CoreMLQuantizer
+    from torchao.quantization.pt2e.quantizer.utils import get_module_name_filter
+
+    from deploy_studio.core.formats.pte_delegates import _layer_filter
 
     class PtqCoreMLQuantizer(CoreMLQuantizer):
+        only_filter = None
+
+        def annotate(self, model):
+            if self.only_filter is None:
+                return super().annotate(model)
+            self._annotate_all_patterns(model, self._config.global_config, self.only_filter)
+            return model
+
         # Each annotator re-exports its pattern graphs (~0.3-0.6 s each, 405 per prepare).
         # The "*_bn*" patterns cannot match once prepare_pt2e has folded batch norms into
         # convs (it does so before annotating): skipping them when the graph has none changes
@@ -63,12 +75,13 @@ def coreml_quantizer(keep_fp32=(), only: str | None = None):
         weight_dtype=torch.qint8,
         weight_per_channel=True,
     )
+    skipped = {name: None for name in keep_fp32} if only is None else {}
+    quantizer = PtqCoreMLQuantizer(
+        LinearQuantizerConfig(global_config=int8, module_name_configs=skipped)
+    )
     if only is not None:
-        config = LinearQuantizerConfig(global_config=None, module_name_configs={only: int8})
-    else:
-        skipped = {name: None for name in keep_fp32}
-        config = LinearQuantizerConfig(global_config=int8, module_name_configs=skipped)
-    return PtqCoreMLQuantizer(config)
+        quantizer.only_filter = _layer_filter(get_module_name_filter(only))
+    return quantizer
 
 
 @register_delegate("coreml")

@@ -317,3 +317,38 @@ def test_app_selftest_bound_of_a_delegated_program_not_run_here_is_relative():
         assert t["kind"] == "top1+relative" and words in t["reason"], t
     fp32 = selftest_tolerance({"format": "pte", "delegates": ["xnnpack"]}, logits)
     assert fp32["kind"] == "absolute"
+
+
+@pytest.mark.slow
+def test_core_ml_int8_keeps_layers_in_float_and_quantizes_one_layer_alone():
+    """keep_fp32 leaves a layer in float; ``only`` (the sensitivity table) quantizes one
+    layer with its weights and the ReLU after it, as the XNNPACK quantizer does."""
+    import torch
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    from deploy_studio.core.formats.pte_delegate_coreml import coreml_quantizer
+
+    class ConvLinear(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.c = torch.nn.Conv2d(1, 4, 3)
+            self.l = torch.nn.Linear(4 * 6 * 6, 3)
+
+        def forward(self, x):
+            return self.l(torch.relu(self.c(x)).flatten(1))
+
+    x = (torch.randn(1, 1, 8, 8),)
+
+    def order(**kw) -> list[str]:
+        graph = torch.export.export(ConvLinear().eval(), x).module()
+        prepared = prepare_pt2e(graph, coreml_quantizer(**kw))
+        prepared(*x)
+        nodes = convert_pt2e(prepared).graph.nodes
+        return [n.name for n in nodes if n.op == "call_function"]
+
+    kept = order(keep_fp32=["c"])
+    assert kept.index("conv2d") < kept.index("quantize_per_tensor_default")  # conv input float
+    assert "quantize_per_tensor_default" in kept[kept.index("flatten") :]  # linear input int8
+    alone = order(only="c")
+    assert alone.index("quantize_per_tensor_default") < alone.index("conv2d")
+    assert not any("quantize" in n for n in alone[alone.index("flatten") :])  # linear float
