@@ -58,8 +58,10 @@ REUSED = "reused"
 """The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
 AMBER = "#c98a00"
 NOT_MEASURED = "not measured here"
-"""The p50 cell of a built artifact this host cannot run (a Core ML- or Vulkan-delegated
-``.pte``): its tooltip says why; size and partition coverage are still shown."""
+"""The latency of a built artifact this host cannot run (a Core ML- or Vulkan-delegated
+``.pte``), in the latency chart; size and partition coverage are still shown."""
+NOT_RUN_CELL = "not run"
+"""The same in the narrow p50 cell (its tooltip: "not measured on this host: <why>")."""
 
 
 def gates_text(gates: list[GateVerdict]) -> str:
@@ -151,7 +153,7 @@ def cell_text(row: VariantResult | dict, col: int, task: dict | None = None) -> 
         return fmt_count(row.params)
     if col == COL_P50:
         if row.p50 is None and row.not_runnable and not row.error:
-            return NOT_MEASURED
+            return NOT_RUN_CELL
         return fmt_ms(row.p50)
     if col == COL_P90:
         return fmt_ms(row.latency_ms.p90 if row.latency_ms else None)

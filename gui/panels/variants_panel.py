@@ -400,7 +400,7 @@ class VariantsPanel(QWidget):
             COL_STATUS: 64,
             COL_SIZE: 72,
             COL_PARAMS: 74,
-            COL_P50: 104,  # fits "not measured here"
+            COL_P50: 66,
             COL_PREV: 56,
             COL_P90: 66,
             COL_ACC: 78,

@@ -154,7 +154,12 @@ def test_delegate_presets_and_a_row_not_run_here(window, tmp_path, tiny_model):
     from deploy_studio.core.formats.pte_delegates import DELEGATES
     from deploy_studio.core.report.model import VariantResult
     from deploy_studio.gui.panels.option_form import OptionForm
-    from deploy_studio.gui.panels.variant_cells import COL_P50, COL_SIZE, NOT_MEASURED
+    from deploy_studio.gui.panels.variant_cells import (
+        COL_P50,
+        COL_SIZE,
+        NOT_MEASURED,
+        NOT_RUN_CELL,
+    )
 
     _open(window, tmp_path, tiny_model)
     _preset(window, "fp32-pte-vulkan").trigger()
@@ -187,14 +192,14 @@ def test_delegate_presets_and_a_row_not_run_here(window, tmp_path, tiny_model):
     window.doc.set_result("fp32-pte-vulkan", row)
     window.charts.refresh()
     table = window.variants_panel
-    assert table.cell("fp32-pte-vulkan", COL_P50) == NOT_MEASURED
+    assert table.cell("fp32-pte-vulkan", COL_P50) == NOT_RUN_CELL
     assert table.cell("fp32-pte-vulkan", COL_SIZE) != ""
     model = table.model
     r = model.row_of("fp32-pte-vulkan") if hasattr(model, "row_of") else None
     if r is None:
         r = [model.index(i, 1).data() for i in range(model.rowCount())].index("fp32-pte-vulkan")
     tip = model.index(r, COL_P50).data(Qt.ItemDataRole.ToolTipRole)
-    assert reason in tip
+    assert tip == f"not measured on this host: {reason}"
     size_tip = model.index(r, COL_SIZE).data(Qt.ItemDataRole.ToolTipRole)
     assert "123,456 bytes" in size_tip and "vulkan took 9/10 ops, 98.0% of FLOPs" in size_tip
     assert "aten.cumsum.default x1" in size_tip
