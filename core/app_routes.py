@@ -221,3 +221,37 @@ def _ios_audio_refusal(session: Session) -> str | None:
 
 
 AUDIO_REFUSALS["ios"] = _ios_audio_refusal
+
+
+def delegate_refusal(platform: str, delegates) -> str | None:
+    """Why an app on ``platform`` cannot ship an artifact lowered to ``delegates`` (None: it
+    can): a Core ML-delegated ``.pte`` runs only on iOS, a Vulkan-delegated one only on
+    Android. Names the delegates that do run there."""
+    from deploy_studio.core.formats.pte_delegates import DELEGATES
+    from deploy_studio.core.registry import FORMATS
+
+    FORMATS.get("pte")  # loads the pte format, with which the delegates register
+    for key in delegates or []:
+        chosen = DELEGATES.get(key)
+        if chosen is None or platform in chosen.platforms:
+            continue
+        fits = [k for k, d in DELEGATES.items() if platform in d.platforms]
+        return (
+            f"a {chosen.label}-delegated program runs on {', '.join(chosen.platforms)} only, "
+            f"not {platform}; for the {platform} app export a pte variant with "
+            + " or ".join(f'delegate = "{k}"' for k in fits)
+        )
+    return None
+
+
+def variant_delegates(fmt: str, format_options: dict | None) -> list[str]:
+    """The delegates a variant's artifact will be lowered to (from its format options)."""
+    if fmt != "pte":
+        return []
+    from deploy_studio.core.errors import RecipeError
+    from deploy_studio.core.registry import FORMATS
+
+    try:
+        return [FORMATS.get(fmt).obj.resolve_options(format_options)["delegate"]]
+    except RecipeError:  # an invalid variant (the window shows why): no delegate known
+        return []

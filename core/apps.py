@@ -51,14 +51,22 @@ LEGACY_APP_NOTES = {
 
 
 def pick_variant(
-    rows: list[dict], fmt: str, preferred: str | None, gates: list[dict] | None = None
+    rows: list[dict],
+    fmt: str,
+    preferred: str | None,
+    gates: list[dict] | None = None,
+    platform: str | None = None,
 ) -> dict | None:
     """The row to ship for ``fmt``: the preferred one if it built, else
     :func:`deploy_studio.core.pareto.ship_choice` (the smallest gate-passing variant within the latency
-    noise of the fastest)."""
+    noise of the fastest). With ``platform``, rows whose delegates do not run there (a Core
+    ML-delegated ``.pte`` on Android) are never picked."""
+    from deploy_studio.core.app_routes import delegate_refusal
     from deploy_studio.core.gates import failed_variants
     from deploy_studio.core.pareto import ship_choice
 
+    if platform is not None:
+        rows = [r for r in rows if delegate_refusal(platform, r.get("delegates")) is None]
     ok = [r for r in rows if r["format"] == fmt and not r.get("error")]
     for r in ok:
         if r["name"] == preferred:
@@ -228,20 +236,26 @@ def task_app_parts(row: dict, out_dir: Path, session: Session) -> dict:
 
 def _pick_or_build(recipe: Recipe, t, runtime: str, rows: list, added: list, ctx: dict) -> dict:
     """The report row ``t``'s app ships (built as fp32 now when nobody built its format)."""
-    from deploy_studio.core.app_routes import variant_refusal
+    from deploy_studio.core.app_routes import delegate_refusal, variant_refusal
     from deploy_studio.core.templates import PLATFORMS
 
     fmt = PLATFORMS[t.platform][runtime]
     asked = next((r for r in rows if r["name"] == t.variant and not r.get("error")), None)
-    refused = asked and variant_refusal(t.platform, runtime, asked)
+    refused = asked and (
+        variant_refusal(t.platform, runtime, asked)
+        or delegate_refusal(t.platform, asked.get("delegates"))
+    )
     if refused:  # the variant asked for: say why it cannot ship
         raise StudioError(
             f"the {t.platform} {runtime} app cannot ship {t.variant!r}: {refused}",
-            f"pick another {fmt} variant for the {runtime} runtime",
+            f"pick another {fmt} variant for the {t.platform} {runtime} app",
         )
-    # otherwise only the variants this runtime can run compete
+    # otherwise only the variants this runtime can run compete (pick_variant leaves out
+    # programs lowered to a delegate the platform cannot run)
     fit = [r for r in rows if variant_refusal(t.platform, runtime, r) is None]
-    row = pick_variant(fit, fmt, t.variant or recipe.export.variant, ctx["report"].get("gates"))
+    row = pick_variant(
+        fit, fmt, t.variant or recipe.export.variant, ctx["report"].get("gates"), t.platform
+    )
     if t.variant and (row is None or row["name"] != t.variant):
         raise StudioError(
             f"the {t.platform} app should ship {t.variant!r}, which did not build as a {fmt} artifact",

@@ -32,6 +32,7 @@ class Preset:
     convert: str = "export"
     steps: tuple = field(default_factory=tuple)  # (kind, {options})
     tip: str = ""
+    format_options: tuple = ()  # (key, value) pairs: ``{ delegate = "coreml" }``
 
 
 def presets(student: str = DIGITS_STUDENT) -> list[Preset]:
@@ -56,6 +57,22 @@ def presets(student: str = DIGITS_STUDENT) -> list[Preset]:
                 int8,
             ),
             tip="remove half the channels, finetune one epoch, then int8",
+        ),
+        Preset(
+            "ExecuTorch on Core ML (.pte)",
+            "fp32-pte-coreml",
+            "pte",
+            tip="lowered to the Core ML delegate for iOS; size and partition coverage here, "
+            "not run (Apple devices only)",
+            format_options=(("delegate", "coreml"),),
+        ),
+        Preset(
+            "ExecuTorch on Vulkan (.pte)",
+            "fp32-pte-vulkan",
+            "pte",
+            tip="lowered to the Vulkan delegate for Android GPUs; size and partition coverage "
+            "here, not run (no Vulkan runtime on this host)",
+            format_options=(("delegate", "vulkan"),),
         ),
         Preset(
             "distilled student (.pte)",
@@ -112,7 +129,13 @@ def make_variant(preset: Preset) -> VariantSpec:
         StepSpec(kind, STEPS.get(kind).resolve_options(dict(opts), f"preset {preset.name}"))
         for kind, opts in preset.steps
     ]
-    return VariantSpec(preset.name, preset.format, preset.convert, steps)
+    return VariantSpec(
+        preset.name,
+        preset.format,
+        preset.convert,
+        steps,
+        format_options=dict(preset.format_options),
+    )
 
 
 def new_step(kind: str, summary: dict | None = None) -> StepSpec:

@@ -5,6 +5,11 @@ The search builds every supported combination as an ordinary variant through the
 latency, accuracy and size (``"pareto"``) and the fastest variant whose accuracy drop vs the
 original model is within the budget (``"recommended"``). The space is kept small on
 purpose: a handful of modes and amounts, the recipe's own formats.
+
+Candidates use each format's default options: ExecuTorch programs are lowered to XNNPACK.
+The Core ML and Vulkan delegates are never searched: tune ranks by measured latency, and
+their programs cannot run on this host (a recipe's own Core ML / Vulkan variants are built
+by ``run``, with size and partition coverage and latency "not measured here").
 """
 
 from __future__ import annotations

@@ -46,6 +46,10 @@ class Artifact:
 
     ``delegates`` names the backends the artifact was lowered to (ExecuTorch's
     ``["xnnpack"]``): the report records them and app templates link their libraries.
+    ``not_runnable`` says why this artifact cannot run on this host when its format's runtime
+    could run others (a Core ML-delegated ``.pte``); ``runtime`` is then None.
+    ``coverage`` is an ExecuTorch program's partition coverage
+    (:func:`deploy_studio.core.formats.pte_coverage.partition_coverage`).
     """
 
     format: str
@@ -54,6 +58,8 @@ class Artifact:
     runtime: str | None  # the host runtime that runs it, None when it cannot run here
     notes: list[str] = field(default_factory=list)
     delegates: list[str] = field(default_factory=list)
+    not_runnable: str = ""
+    coverage: dict | None = None
 
     @property
     def size_bytes(self) -> int:

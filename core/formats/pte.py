@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from deploy_studio.core.errors import ExportError
+from deploy_studio.core.formats import pte_delegate_coreml, pte_delegate_vulkan  # noqa: F401
 from deploy_studio.core.formats.contract import (
     FLOAT16,
     TORCHAO_INT8_DYNAMIC,
@@ -58,7 +59,7 @@ def _int8_static(ctx, module, options: dict) -> None:
 @FORMATS.register("pte")
 class PteFormat(Format):
     label = "ExecuTorch (.pte)"
-    help = "ExecuTorch program lowered to XNNPACK"
+    help = "ExecuTorch program lowered to a delegate (XNNPACK, Core ML, Vulkan)"
     suffix = ".pte"
     runtime = "executorch"
     converters = ("export",)
@@ -68,7 +69,8 @@ class PteFormat(Format):
             "str",
             "xnnpack",
             choices=DelegateKeys(),
-            help="the backend the program is lowered to (xnnpack: CPU on Android, iOS, desktop)",
+            help="the backend the program is lowered to (xnnpack: CPU on Android, iOS, desktop; "
+            "coreml: iOS/macOS; vulkan: Android GPU; coreml and vulkan are not run here)",
         ),
     )
     quantization: ClassVar[Mapping[str, QuantizerPlan]] = {
@@ -83,7 +85,7 @@ class PteFormat(Format):
 
     def quantizer(self, mode: str, options: dict | None = None) -> QuantizerPlan | None:
         chosen = delegate(self.resolve_options(options)["delegate"])
-        plan = self.quantization.get(mode)
+        plan = chosen.plans.get(mode) or self.quantization.get(mode)
         if plan is None or mode not in chosen.modes:
             return None
         if mode == "int8-static":
@@ -92,8 +94,10 @@ class PteFormat(Format):
 
     def unsupported_reason(self, mode: str, options: dict | None = None) -> str:
         chosen = delegate(self.resolve_options(options)["delegate"])
-        if mode in self.quantization and mode not in chosen.modes:
-            return f"the {chosen.label} delegate does not lower {mode} graphs"
+        if mode not in chosen.modes:
+            return chosen.unsupported.get(mode) or (
+                f"the {chosen.label} delegate does not lower {mode} graphs"
+            )
         return super().unsupported_reason(mode, options)
 
     def app_libraries(self, platform: str, delegates: list[str]) -> list[str]:
@@ -107,13 +111,22 @@ class PteFormat(Format):
     def write(self, ctx, path) -> Artifact:
         from executorch.exir import to_edge_transform_and_lower
 
+        from deploy_studio.core.formats.pte_coverage import partition_coverage
+
         chosen = _delegate(ctx)
         stage = f"lower to ExecuTorch ({chosen.label})"
         ctx.reporter.progress(stage, 0.1)
         try:
-            prog = to_edge_transform_and_lower(
-                ctx.converted, partitioner=chosen.partitioners(ctx)
-            ).to_executorch()
+            parts = chosen.partitioners(ctx)
+        except ImportError as e:
+            raise ExportError(
+                f"the {chosen.label} delegate cannot lower on this host: {e}",
+                'use delegate = "xnnpack", or install the ExecuTorch build that has this backend',
+            ) from None
+        try:
+            edge = to_edge_transform_and_lower(ctx.converted, partitioner=parts)
+            coverage = partition_coverage(edge.exported_program(), chosen.key)
+            prog = edge.to_executorch()
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
@@ -129,11 +142,16 @@ class PteFormat(Format):
             ) from None
         ctx.reporter.progress(stage, 0.9)
         write_bytes_atomic(path, prog.buffer)
+        notes = [f"lowered to {chosen.label}"]
+        if chosen.not_runnable:
+            notes.append(f"not run on this host: {chosen.not_runnable}")
         return Artifact(
             self.key,
             path,
             [path],
-            self.runtime,
-            [f"lowered to {chosen.label}"],
+            None if chosen.not_runnable else self.runtime,
+            notes,
             delegates=[chosen.key],
+            not_runnable=chosen.not_runnable,
+            coverage=coverage,
         )

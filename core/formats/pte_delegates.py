@@ -4,20 +4,24 @@ A variant picks one with ``format_options = { delegate = "xnnpack" }`` (the defa
 delegate supplies its partitioners (for ``to_edge_transform_and_lower``), its int8-static
 quantizer (plugged into PT2E), the quantize modes it lowers, and the libraries an app links
 to run it; the artifact records its delegates so the app templates link the right ones.
-Adding a delegate (Core ML, Vulkan) is one class here::
+Adding a delegate is one class, registered with :func:`register_delegate` (XNNPACK here;
+Core ML and Vulkan in ``pte_delegate_coreml.py`` and ``pte_delegate_vulkan.py``, which the pte
+format imports)::
 
-    @register_delegate("coreml")
-    class CoreMLDelegate(Delegate):
-        label = "Core ML"
-        modes = ("int8-static", "fp16")
-        app_libraries = {"ios": ("backend_coreml",)}
+    @register_delegate("vulkan")
+    class VulkanDelegate(Delegate):
+        label = "Vulkan"
+        modes = ("fp16",)
+        app_libraries = {"android": ("executorch-android-vulkan",)}
+        platforms = ("android",)
+        not_runnable = "needs the Vulkan-enabled ExecuTorch runtime and a GPU"
 
         def partitioners(self, ctx):
-            from executorch.backends.apple.coreml.partition import CoreMLPartitioner
-            return [CoreMLPartitioner()]
+            from executorch.backends.vulkan.partitioner.vulkan_partitioner import VulkanPartitioner
+            return [VulkanPartitioner()]
 
-        def int8_quantizer(self, keep_fp32=(), only=None):
-            ...
+A delegate with ``not_runnable`` set marks its artifacts not runnable on this host (size and
+partition coverage are reported, latency is not measured).
 
 Nothing here imports ExecuTorch until a delegate is used.
 """
@@ -43,6 +47,12 @@ class Delegate:
     modes: quantize modes whose graphs it lowers (of those the pte format implements).
     app_libraries: platform -> libraries (Swift package products, Gradle artifacts) an app
         links to run programs lowered to it, beyond what the template always links.
+    platforms: the app platforms whose ExecuTorch runtime runs programs lowered to it.
+    not_runnable: why this host cannot run its programs ('' when the desktop ExecuTorch
+        runtime can: they are measured like any artifact).
+    plans: quantize mode -> a :class:`QuantizerPlan` replacing the pte format's plan for
+        this delegate (Core ML's fp16 is a compile option, not a float16 module).
+    unsupported: quantize mode -> why it does not lower them (quoted when a recipe asks).
     """
 
     key: str = ""
@@ -52,10 +62,18 @@ class Delegate:
     int8_note: str = ""
     modes: tuple[str, ...] = QUANTIZE_MODES
     app_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    platforms: tuple[str, ...] = ("android", "ios")
+    not_runnable: str = ""
+    plans: ClassVar[Mapping[str, object]] = {}
+    unsupported: ClassVar[Mapping[str, str]] = {}
 
     def partitioners(self, ctx) -> list:
         """The ExecuTorch partitioners that lower ``ctx.converted`` to this backend."""
         raise NotImplementedError
+
+    def mode(self, ctx) -> str | None:
+        """The quantize mode ``ctx``'s variant asked for (None: fp32)."""
+        return (ctx.quantization or {}).get("mode")
 
     def int8_quantizer(self, keep_fp32=(), only: str | None = None):
         """A PT2E quantizer for int8-static.
@@ -193,6 +211,9 @@ class XnnpackDelegate(Delegate):
     modes = ("int8-static", "int8-dynamic", "fp16")
     # The Android AAR bundles XNNPACK; the iOS Swift package ships it as a product.
     app_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {"ios": ("backend_xnnpack",)}
+    unsupported: ClassVar[Mapping[str, str]] = {
+        "int8-weight-only": "XNNPACK mis-lowers torchao weight-only int8 graphs on this stack",
+    }
 
     def partitioners(self, ctx) -> list:
         # Every precision is enabled: int8-static (PT2E q/dq patterns), int8-dynamic (torchao

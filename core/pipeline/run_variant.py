@@ -54,6 +54,8 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     row.params = ctx.params
     row.runtime = artifact.runtime
     row.delegates = list(artifact.delegates)
+    row.not_runnable = artifact.not_runnable or None
+    row.coverage = artifact.coverage
     row.notes = list(dict.fromkeys(artifact.notes))
     row.step_data = dict(ctx.state)
     if artifact.runtime is None:

@@ -120,7 +120,13 @@ class Parity:
 @dataclass
 class VariantResult:
     """One variant's row: what was built and what was measured (a failed variant keeps its
-    row with ``error`` set and null measurements)."""
+    row with ``error`` set and null measurements).
+
+    ``not_runnable`` says why a built artifact was not run on this host (a Core ML- or
+    Vulkan-delegated ``.pte``): it has a size, no latency or accuracy. ``coverage`` is an
+    ExecuTorch program's partition coverage: ``{delegate, ops_delegated, ops_total,
+    flops_delegated_share, undelegated: {op: count}}`` (see ``core/formats/pte_coverage.py``).
+    """
 
     name: str
     format: str
@@ -133,6 +139,8 @@ class VariantResult:
     params: int | None = None
     runtime: str | None = None
     delegates: list[str] = field(default_factory=list)
+    not_runnable: str | None = None
+    coverage: dict | None = None
     latency_ms: Latency | None = None
     accuracy: Accuracy | None = None
     parity: Parity | None = None
@@ -205,6 +213,10 @@ class VariantResult:
             d["format_options"] = dict(self.format_options)
         if self.delegates:
             d["delegates"] = list(self.delegates)
+        if self.not_runnable:
+            d["not_runnable"] = self.not_runnable
+        if self.coverage is not None:
+            d["coverage"] = dict(self.coverage)
         if self.build_seconds is not None:
             d["build_seconds"] = self.build_seconds
         if self.step_data:

@@ -36,3 +36,16 @@ def validate_report(report: dict) -> None:
 
 def validation_requested() -> bool:
     return os.environ.get("DEPLOY_STUDIO_VALIDATE_REPORTS") == "1"
+
+
+def validate_variant_row(row: dict) -> None:
+    """Check one report row (``variants[i]``) against the schema's variant definition."""
+    import jsonschema
+
+    full = schema()
+    validator = jsonschema.Draft202012Validator({"$defs": full["$defs"], "$ref": "#/$defs/variant"})
+    errors = sorted(validator.iter_errors(row), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        where = "/".join(str(p) for p in e.absolute_path) or "(row)"
+        raise ReportSchemaError(f"the report row does not match its schema at {where}: {e.message}")

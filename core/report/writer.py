@@ -6,6 +6,7 @@ import json
 from html import escape
 from pathlib import Path
 
+from deploy_studio.core.formats.pte_coverage import coverage_text
 from deploy_studio.core.fsutil import write_text_atomic
 from deploy_studio.core.report.charts import bar_chart, colour
 from deploy_studio.core.report.model import Report
@@ -86,6 +87,14 @@ _GATE_CLASS = {"passed": "ok", "failed": "bad", "uncertain": "warn", "n/a": "mut
 
 def _fmt(v, spec: str, scale: float = 1.0, none: str = "n/a") -> str:
     return none if v is None else format(v * scale, spec)
+
+
+def _p50_cell(r) -> str:
+    """The p50 cell: the latency, or "not measured here" (the reason as its tooltip) for an
+    artifact this host cannot run."""
+    if r.p50 is None and r.not_runnable and not r.error:
+        return f'<td class="n" title="{escape(r.not_runnable)}">not measured here</td>'
+    return f'<td class="n">{_fmt(r.p50, ".3f")}</td>'
 
 
 def _notes_box(report: Report) -> str:
@@ -230,6 +239,8 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
             extra = f'<div class="err">{escape(r.error)}</div>'
         elif r.notes:
             extra = "".join(f'<div class="note">{escape(n)}</div>' for n in r.notes)
+        if r.coverage and not r.error:
+            extra += f'<div class="note">partition: {escape(coverage_text(r.coverage))}</div>'
         badge = ""
         if report.recommended == r.name:
             badge = ' <span class="badge">recommended</span>'
@@ -240,7 +251,8 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
             f'<tr><td><span class="sw" style="background:{colour(i)}"></span>{escape(r.name)}{badge}{extra}</td>'
             f"<td>{escape(r.format)}</td><td>{artifact}</td>"
             f'<td class="n">{_fmt(r.size_bytes, ",.0f")}</td><td class="n">{_fmt(r.params, ",.0f")}</td>'
-            f'<td class="n">{_fmt(r.p50, ".3f")}</td><td class="n">{_fmt(lat.p90 if lat else None, ".3f")}</td>'
+            + _p50_cell(r)
+            + f'<td class="n">{_fmt(lat.p90 if lat else None, ".3f")}</td>'
             f'<td class="n">{_metric_fmt(metric, r.metric)}</td><td class="n">{_metric_fmt(metric, r.metric_drop, drop=True)}</td>'
             f'<td class="n">{_fmt(par.max_abs_diff if par else None, ".2e")}</td>'
             + (

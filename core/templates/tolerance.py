@@ -19,8 +19,10 @@ def precision_of(row: dict) -> str | None:
     for step in row.get("steps") or []:
         if step.get("kind") == "quantize":
             return str(step.get("mode") or "int8-static")
-    if row.get("format") == "coreml":
+    if row.get("format") == "coreml" or "coreml" in (row.get("delegates") or []):
         return "coreml"
+    if "vulkan" in (row.get("delegates") or []):
+        return "vulkan"
     provider = row.get("execution_provider")  # an ONNX Runtime app's provider (not CPU)
     if provider and provider != "cpu":
         return f"fp32 on {provider}"
@@ -66,6 +68,8 @@ def selftest_tolerance(row: dict, logits: list[float]) -> dict:
     why = {
         "coreml": "Core ML may run in float16 on the GPU / Neural Engine",
         "fp16": "float16 kernels differ between devices",
+        "vulkan": "GPU shaders (Vulkan) round differently from the desktop's CPU kernels and "
+        "the program was not run here",
     }.get(
         precision,
         "int8 kernels differ between x86 and ARM ("

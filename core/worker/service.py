@@ -179,7 +179,7 @@ class SessionService:
         if row.error or not row.artifact or req.out_dir is None:
             return "not built"
         if row.runtime is None:
-            return not_runnable_reason(row.format)
+            return row.not_runnable or not_runnable_reason(row.format)
         if row.runtime == "eager" and row.steps:
             return (
                 "an optimized eager model is not saved as a file; "

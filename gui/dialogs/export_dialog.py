@@ -338,14 +338,21 @@ class ExportDialog(QDialog):
         """The artifact format the platform's chosen runtime runs."""
         return self.info.platform_formats[platform][self.runtime_combos[platform].currentData()]
 
-    def _rows(self) -> list[VariantResult]:
-        return [self.doc.results[v.name] for v in self.doc.variants if v.name in self.doc.results]
+    def _rows(self, platform: str | None = None) -> list[VariantResult]:
+        """The measured rows; with ``platform``, only those whose delegates run there (a Core
+        ML-delegated .pte ships on iOS only, a Vulkan-delegated one on Android only)."""
+        from deploy_studio.core.app_routes import delegate_refusal
+
+        rows = [self.doc.results[v.name] for v in self.doc.variants if v.name in self.doc.results]
+        if platform is None:
+            return rows
+        return [r for r in rows if delegate_refusal(platform, r.delegates) is None]
 
     def default_variant(self, platform: str) -> str | None:
         """The engine's rule (``ship_choice``) for the platform's format; None when nothing is built."""
         from deploy_studio.core.pareto import ship_choice
 
-        row = ship_choice(self._rows(), self.format_of(platform), self.failed_gates)
+        row = ship_choice(self._rows(platform), self.format_of(platform), self.failed_gates)
         return row.name if row else None
 
     def _fill_variants(self, platform: str, first: bool = False) -> None:
@@ -355,7 +362,14 @@ class ExportDialog(QDialog):
         combo = self.variant_combos[platform]
         combo.blockSignals(True)
         combo.clear()
-        fitting = [v for v in self.doc.variants if v.format == fmt]
+        from deploy_studio.core.app_routes import delegate_refusal, variant_delegates
+
+        fitting = [
+            v
+            for v in self.doc.variants
+            if v.format == fmt
+            and delegate_refusal(platform, variant_delegates(v.format, v.format_options)) is None
+        ]
         for v in fitting:
             row = self.doc.results.get(v.name)
             combo.addItem(swatch(self.doc.color(v.name)), variant_choice_text(v.name, row), v.name)
@@ -389,7 +403,7 @@ class ExportDialog(QDialog):
                 box.setChecked(True)
                 box.blockSignals(False)
         self.reason_labels[platform].setText(
-            ship_reason(self._rows(), self.format_of(platform), self.failed_gates, name)
+            ship_reason(self._rows(platform), self.format_of(platform), self.failed_gates, name)
         )
         self._update_row(platform)
 

@@ -43,6 +43,7 @@ from deploy_studio.gui.panels.chart_items import (
     metric_front,
     set_bars,
 )
+from deploy_studio.gui.panels.variant_cells import NOT_MEASURED
 
 REDRAW_MS = 120  # at most ~8 redraws a second while results stream in
 NO_LATENCY = Latency(None, None, None, None, 0, 1, 0)
@@ -320,6 +321,7 @@ class ChartsPanel(QWidget):
                 [(lat.p10, lat.p50, lat.p90) for lat in lats],
                 live,
                 [b.rgba() for b in brushes],
+                [bool(r.not_runnable) for r in rows],
             ),
         ):
             return
@@ -335,11 +337,17 @@ class ChartsPanel(QWidget):
         )
         top = max([*p90, 1e-3])
         self._set_range(self.latency_plot, "x", 0, top * 1.35)
+        # a built artifact this host cannot run (Core ML / Vulkan .pte): no bar, says so
         self.latency_labels.show(
             [
                 (hi + top * 0.02, y, fmt_ms(lat.p50) + (" …" if lv else ""))
                 for hi, y, lat, lv in zip(p90, ys, lats, live, strict=True)
                 if lat.p50 is not None
+            ]
+            + [
+                (top * 0.02, y, NOT_MEASURED)
+                for y, lat, r in zip(ys, lats, rows, strict=True)
+                if lat.p50 is None and r.not_runnable and not r.error
             ]
         )
 

@@ -57,6 +57,11 @@ NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE,
 REUSED = "reused"
 """The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
 AMBER = "#c98a00"
+NOT_MEASURED = "not measured here"
+"""The latency of a built artifact this host cannot run (a Core ML- or Vulkan-delegated
+``.pte``), in the latency chart; size and partition coverage are still shown."""
+NOT_RUN_CELL = "not run"
+"""The same in the narrow p50 cell (its tooltip: "not measured on this host: <why>")."""
 
 
 def gates_text(gates: list[GateVerdict]) -> str:
@@ -147,6 +152,8 @@ def cell_text(row: VariantResult | dict, col: int, task: dict | None = None) -> 
     if col == COL_PARAMS:
         return fmt_count(row.params)
     if col == COL_P50:
+        if row.p50 is None and row.not_runnable and not row.error:
+            return NOT_RUN_CELL
         return fmt_ms(row.p50)
     if col == COL_P90:
         return fmt_ms(row.latency_ms.p90 if row.latency_ms else None)
@@ -157,6 +164,25 @@ def cell_text(row: VariantResult | dict, col: int, task: dict | None = None) -> 
     if col == COL_DIFF:
         return fmt_sci(row.parity.max_abs_diff if row.parity else None)
     return ""
+
+
+def size_tip(row: VariantResult) -> str | None:
+    """The Size tooltip: exact bytes and, for an ExecuTorch program, its partition coverage."""
+    from deploy_studio.core.formats.pte_coverage import coverage_text
+
+    if row.size_bytes is None:
+        return None
+    lines = [f"{row.size_bytes:,} bytes"]
+    if row.coverage:
+        lines.append("partition: " + coverage_text(row.coverage))
+    return "\n".join(lines)
+
+
+def latency_tip(row: VariantResult | None) -> str | None:
+    """The p50 / p90 tooltip of a row that was not run here: why."""
+    if row is None or row.latency_ms is not None or not row.not_runnable:
+        return None
+    return f"not measured on this host: {row.not_runnable}"
 
 
 def metrics_tip(row: VariantResult, task: dict | None) -> str:

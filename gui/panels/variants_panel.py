@@ -64,10 +64,12 @@ from deploy_studio.gui.panels.variant_cells import (
     REUSED,
     cell_text,
     gates_text,
+    latency_tip,
     metrics_tip,
     p50_change,
     prev_text,
     prev_tip,
+    size_tip,
     steps_text,
     swatch,
 )
@@ -294,7 +296,9 @@ class VariantsModel(QAbstractTableModel):
         if col == COL_PREV:
             return prev_tip(self.doc.previous_of(name), row, self.doc.task_info)
         if col == COL_SIZE and row is not None and row.size_bytes is not None:
-            return f"{row.size_bytes:,} bytes"
+            return size_tip(row)
+        if col in (COL_P50, COL_P90) and latency_tip(row):
+            return latency_tip(row)
         if col == COL_ACC and row is not None and row.accuracy and row.accuracy.samples:
             return metrics_tip(row, self.doc.task_info)
         return None

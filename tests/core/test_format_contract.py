@@ -188,8 +188,9 @@ def test_unsupported_mode_is_rejected_naming_why_and_the_formats_that_do_it():
 
 
 def test_pte_delegate_is_a_typed_format_option():
-    e = _rejected({"name": "a", "format": "pte", "format_options": {"delegate": "vulkan"}})
-    assert "delegate = 'vulkan' is not allowed" in e.message and "xnnpack" in e.hint
+    e = _rejected({"name": "a", "format": "pte", "format_options": {"delegate": "qnn"}})
+    assert "delegate = 'qnn' is not allowed" in e.message
+    assert "xnnpack, coreml, vulkan" in e.hint
     e = _rejected({"name": "a", "format": "onnx", "format_options": {"delegate": "xnnpack"}})
     assert "takes no format_options" in e.message
     explicit = _parse({"name": "a", "format": "pte", "format_options": {"delegate": "xnnpack"}})
@@ -236,7 +237,7 @@ def test_a_new_delegate_is_one_registration():
         ]
     finally:
         DELEGATES.pop("fake")
-    assert "allowed values: xnnpack" in _rejected(pte).hint
+    assert "allowed values: xnnpack, coreml, vulkan" in _rejected(pte).hint
 
 
 # --- a new format: one class, picked up everywhere ---------------------------------------

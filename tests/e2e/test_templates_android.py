@@ -65,6 +65,16 @@ PROJECTS = {
         "RGB",
     ),
     "hostile": ("executorch", "pte", None, ts.HOSTILE_APP_NAME, ts.HOSTILE_LABELS, "digits", "RGB"),
+    # a Vulkan-delegated program: the Vulkan-enabled AAR instead of executorch-android
+    "executorch-vulkan": (
+        "executorch",
+        "pte",
+        "com.example.digits.vk",
+        "Digit Reader",
+        ts.DIGIT_LABELS,
+        "digits",
+        "RGB",
+    ),
     "rgb-bgr": (
         "onnxruntime",
         "onnx",
@@ -84,6 +94,8 @@ PROJECTS = {
         "RGB",
     ),
 }
+# the delegates an artifact was lowered to (the others: none recorded)
+DELEGATES = {"executorch-vulkan": ["vulkan"]}
 # a recipe's [preprocess]: Normalize(0.5, 0.5), resize to 40 px before the crop, channels last
 PREPROCESS = {
     "own-normalisation-nhwc": {
@@ -198,6 +210,8 @@ def projects(tmp_path_factory) -> dict[str, tuple[Path, object]]:
             channel_order=order,
             preprocess=PREPROCESS.get(name),
         )
+        if name in DELEGATES:
+            bundle = dataclasses.replace(bundle, delegates=DELEGATES[name])
         out[name] = (render_project("android", runtime, bundle, root / name), bundle)
     return out
 
@@ -342,11 +356,12 @@ def test_android_project_has_the_build_files(projects, name):
     assert json.loads((assets / "expected.json").read_text("utf-8")) == bundle.expected
 
     versions = tomllib.loads((project / "gradle/libs.versions.toml").read_text("utf-8"))
+    vulkan = "vulkan" in DELEGATES.get(name, [])
     assert versions["versions"]["agp"] == "8.9.0"
     assert versions["versions"]["kotlin"] == "2.0.21"
     libraries = {(v["group"], v["name"]) for v in versions["libraries"].values()}
     runtime_lib = {
-        "executorch": ("org.pytorch", "executorch-android"),
+        "executorch": ("org.pytorch", "executorch-android" + vulkan * "-vulkan"),
         "pytorch-lite": ("org.pytorch", "pytorch_android_lite"),
         "onnxruntime": ("com.microsoft.onnxruntime", "onnxruntime-android"),
     }[runtime]
@@ -359,6 +374,9 @@ def test_android_project_has_the_build_files(projects, name):
     # pytorch_android_lite 2.1.0: not 16 KB-page aligned, said where the user reads it
     assert ("16 KB" in readme) == (runtime == "pytorch-lite")
     assert "not verified" in readme.lower() and "EXIF" in readme
+    # a Vulkan-delegated program: the Vulkan AAR, and what was not run here, in the README
+    assert ("org.pytorch:executorch-android-vulkan" in readme) == vulkan
+    assert ("Vulkan 1.1 GPU" in readme) == vulkan
 
     # The camera writes a full-size photo through a FileProvider declared in the manifest.
     main = project / "app/src/main"

@@ -30,6 +30,8 @@ def test_every_preset_adds_a_valid_variant(window, tmp_path, tiny_model):
         "fp32-onnx",
         "fp32-ptl",
         "fp32-coreml",
+        "fp32-pte-coreml",
+        "fp32-pte-vulkan",
     ]
     for n in names:
         _preset(window, n).trigger()
@@ -141,3 +143,67 @@ def test_format_options_are_a_form_from_the_format_contract(window, tmp_path, ti
     assert v.format == "onnx" and v.format_options == {} and v.convert == "export"
     assert window.editor.findChild(OptionForm, "formatOptions") is None
     assert window.doc.problem_of(v) is None
+
+
+def test_delegate_presets_and_a_row_not_run_here(window, tmp_path, tiny_model):
+    """The Core ML / Vulkan delegates come as presets and as choices of the generated form; a
+    built row this host cannot run shows its size and partition coverage, and "not measured
+    here" (the reason as tooltip) for latency, in the table and in the latency chart."""
+    from PySide6.QtCore import Qt
+
+    from deploy_studio.core.formats.pte_delegates import DELEGATES
+    from deploy_studio.core.report.model import VariantResult
+    from deploy_studio.gui.panels.option_form import OptionForm
+    from deploy_studio.gui.panels.variant_cells import (
+        COL_P50,
+        COL_SIZE,
+        NOT_MEASURED,
+        NOT_RUN_CELL,
+    )
+
+    _open(window, tmp_path, tiny_model)
+    _preset(window, "fp32-pte-vulkan").trigger()
+    window.variants_panel.select("fp32-pte-vulkan")
+    form = window.editor.findChild(OptionForm, "formatOptions")
+    combo = form.widget("delegate")
+    assert combo.currentText() == "vulkan"
+    assert [combo.itemText(i) for i in range(combo.count())] == ["xnnpack", "coreml", "vulkan"]
+    assert window.doc.variant("fp32-pte-vulkan").format_options == {"delegate": "vulkan"}
+
+    window.doc.start_run(tmp_path / "live")
+    reason = DELEGATES["vulkan"].not_runnable
+    row = VariantResult(
+        "fp32-pte-vulkan",
+        "pte",
+        convert="export",
+        artifact="artifacts/fp32-pte-vulkan.pte",
+        files=["artifacts/fp32-pte-vulkan.pte"],
+        size_bytes=123_456,
+        delegates=["vulkan"],
+        not_runnable=reason,
+        coverage={
+            "delegate": "vulkan",
+            "ops_delegated": 9,
+            "ops_total": 10,
+            "flops_delegated_share": 0.98,
+            "undelegated": {"aten.cumsum.default": 1},
+        },
+    )
+    window.doc.set_result("fp32-pte-vulkan", row)
+    window.charts.refresh()
+    table = window.variants_panel
+    assert table.cell("fp32-pte-vulkan", COL_P50) == NOT_RUN_CELL
+    assert table.cell("fp32-pte-vulkan", COL_SIZE) != ""
+    model = table.model
+    r = model.row_of("fp32-pte-vulkan") if hasattr(model, "row_of") else None
+    if r is None:
+        r = [model.index(i, 1).data() for i in range(model.rowCount())].index("fp32-pte-vulkan")
+    tip = model.index(r, COL_P50).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == f"not measured on this host: {reason}"
+    size_tip = model.index(r, COL_SIZE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "123,456 bytes" in size_tip and "vulkan took 9/10 ops, 98.0% of FLOPs" in size_tip
+    assert "aten.cumsum.default x1" in size_tip
+    labels = [t.toPlainText() for t in window.charts.latency_labels.items if t.isVisible()]
+    assert NOT_MEASURED in labels
+    shot = tmp_path / "not-measured-here.png"
+    assert window.grab().save(str(shot))
