@@ -191,6 +191,8 @@ def test_execution_provider_follows_the_runtime_and_is_saved(built):
     android, ios = dlg.provider_combos["android"], dlg.provider_combos["ios"]
     assert [android.itemData(i) for i in range(android.count())] == ["cpu", "nnapi", "xnnpack"]
     assert [ios.itemData(i) for i in range(ios.count())] == ["cpu", "coreml"]
+    for p in ("android", "ios"):  # an earlier test may have saved them unticked
+        dlg.platform_boxes[p].setChecked(True)
     assert not android.isEnabled() and not ios.isEnabled()  # ExecuTorch by default
     for p in ("android", "ios"):
         runtime = dlg.runtime_combos[p]
@@ -229,8 +231,10 @@ def test_litert_accelerator_shows_for_the_android_litert_app_and_is_saved(built)
     combo, provider = dlg.litert_combo, dlg.provider_combos["android"]
     assert combo is not None
     assert [combo.itemData(i) for i in range(combo.count())] == ["cpu", "gpu"]
-    assert not combo.isEnabled()  # ExecuTorch by default
+    dlg.platform_boxes["android"].setChecked(True)  # an earlier test may have saved it unticked
     runtime = dlg.runtime_combos["android"]
+    runtime.setCurrentIndex(runtime.findData("executorch"))
+    assert not combo.isEnabled()
     runtime.setCurrentIndex(runtime.findData("litert"))
     assert combo.isEnabled() and not provider.isEnabled()
     assert not combo.isHidden() and provider.isHidden()
