@@ -8,9 +8,6 @@ expected output for a real sample in the artifact's own runtime, and renders the
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,24 +18,14 @@ from deploy_studio.core.errors import StudioError
 from deploy_studio.core.measure import softmax, topk
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import Recipe, VariantSpec
+from deploy_studio.core.runtimes.base import quiet_native_output
 from deploy_studio.core.session import Session
-from deploy_studio.core.templates.tolerance import precision_of, selftest_tolerance
-
-
-@contextlib.contextmanager
-def quiet_native_output():
-    """Silence what native runtimes print straight to stderr (fd 2) while opening a model."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
+from deploy_studio.core.templates.tolerance import (
+    AGREEMENT_FP32,
+    AGREEMENT_OTHER,
+    precision_of,
+    selftest_tolerance,
+)
 
 LEGACY_APP_NOTES = {
     ("android", "pytorch-lite"): (
@@ -448,8 +435,6 @@ def export_apps(
 
 
 # The least agreement of a task self-test (pixel / matched-box agreement with the desktop).
-AGREEMENT_FP32 = 0.99
-AGREEMENT_OTHER = 0.95
 
 
 def image_task_expected(row: dict, out_dir: Path, session: Session, pixels: np.ndarray) -> dict:

@@ -93,7 +93,7 @@ class CoreMLDelegate(Delegate):
     modes = ("int8-static", "fp16")
     int8_description = "PT2E + CoreMLQuantizer (per-channel int8 weights, uint8 activations)"
     int8_note = "PT2E, CoreMLQuantizer per-channel"
-    plans: ClassVar[Mapping[str, object]] = {
+    plans: ClassVar[Mapping[str, QuantizerPlan]] = {
         "fp16": QuantizerPlan(
             "Core ML FLOAT16 compute precision", prepare=_fp16_note, needs_module=False
         ),

@@ -54,7 +54,7 @@ class VulkanDelegate(Delegate):
     label = "Vulkan"
     help = "GPU on Android (Vulkan 1.1); not run on this host"
     modes = ("int8-weight-only", "fp16")
-    plans: ClassVar[Mapping[str, object]] = {
+    plans: ClassVar[Mapping[str, QuantizerPlan]] = {
         "fp16": QuantizerPlan(
             "Vulkan fp16 compute (force_fp16)", prepare=_fp16_note, needs_module=False
         ),

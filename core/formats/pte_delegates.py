@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from deploy_studio.core.formats.contract import QUANTIZE_MODES
+from deploy_studio.core.formats.contract import QUANTIZE_MODES, QuantizerPlan
 
 
 class Delegate:
@@ -64,7 +64,7 @@ class Delegate:
     app_libraries: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     platforms: tuple[str, ...] = ("android", "ios")
     not_runnable: str = ""
-    plans: ClassVar[Mapping[str, object]] = {}
+    plans: ClassVar[Mapping[str, QuantizerPlan]] = {}
     unsupported: ClassVar[Mapping[str, str]] = {}
 
     def partitioners(self, ctx) -> list:

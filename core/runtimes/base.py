@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +55,21 @@ class Runner:
 
     def close(self) -> None:
         """Release the runtime's resources."""
+
+
+@contextlib.contextmanager
+def quiet_native_output():
+    """Silence what native runtimes print straight to stderr (fd 2) while opening a model."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def run_scope(runtime: str, threads: int):

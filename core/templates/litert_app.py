@@ -55,7 +55,7 @@ def _tensor(detail: dict, name: str) -> dict:
 def litert_io(artifact: Path) -> dict:
     """``{signature, inputs, outputs}`` of a ``.tflite``: each tensor's name, dtype, shape,
     scale and zero point (0.0 / 0 when not quantized), in the model's order."""
-    from deploy_studio.core.apps import quiet_native_output
+    from deploy_studio.core.runtimes.base import quiet_native_output
     from deploy_studio.core.runtimes.litert_rt import LiteRtRunner
 
     with quiet_native_output():
@@ -95,8 +95,7 @@ def gpu_tolerance(expected: dict) -> dict:
     absolute bound becomes the relative one (same top-1, max |diff| within a fraction of the
     logit range) with the reason; a quantized variant's relative bound stays, its reason
     names the GPU too. A task app's agreement floor drops to the quantized programs' one."""
-    from deploy_studio.core.apps import AGREEMENT_OTHER
-    from deploy_studio.core.templates.tolerance import RELATIVE_TOLERANCE
+    from deploy_studio.core.templates.tolerance import AGREEMENT_OTHER, RELATIVE_TOLERANCE
 
     out = dict(expected)
     tol = out.get("tolerance")

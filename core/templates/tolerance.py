@@ -14,6 +14,12 @@ ABSOLUTE_FACTOR = 10.0
 ABSOLUTE_FLOOR = 1e-3
 
 
+# Segmentation / detection apps: the pixel or matched-box agreement with the desktop their
+# self-test needs (fp32 variants; other precisions).
+AGREEMENT_FP32 = 0.99
+AGREEMENT_OTHER = 0.95
+
+
 def precision_of(row: dict) -> str | None:
     """What makes this variant's numbers differ by more than float32 rounding, or None."""
     for step in row.get("steps") or []:
