@@ -314,6 +314,25 @@ def _inspect(args) -> int:
     return 0
 
 
+def _partial(coverage: dict | None) -> bool:
+    """Whether an ExecuTorch program left ops outside its delegate."""
+    return bool(coverage) and coverage.get("ops_delegated") != coverage.get("ops_total")
+
+
+def coverage_text(coverage: dict) -> str:
+    """One line of an ExecuTorch program's partition coverage."""
+    share = coverage.get("flops_delegated_share")
+    left = coverage.get("undelegated") or {}
+    text = (
+        f"coverage: {coverage.get('ops_delegated')}/{coverage.get('ops_total')} ops in the "
+        f"{coverage.get('delegate')} delegate"
+        + (f", {share:.0%} of the FLOPs" if share is not None else "")
+    )
+    if left:
+        text += "; outside: " + ", ".join(f"{op} x{n}" for op, n in list(left.items())[:4])
+    return text
+
+
 def _print_summary(s: dict) -> None:
     size = s["size_bytes"]
     flops = s["flops"]
@@ -419,6 +438,10 @@ def _print_results(report_data: dict, out: Path) -> None:
             f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {acc_text:>7} "
             f"{agr_text:>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
         )
+        if v.not_runnable:
+            print(f"  not measured here: {v.not_runnable}")
+        if v.coverage and v.coverage.get("delegate") != "xnnpack" or _partial(v.coverage):
+            print(f"  {coverage_text(v.coverage)}")
         for name, p in ((v.parity.outputs or {}) if v.parity else {}).items():
             diff, osnr, cos = p.get("max_abs_diff"), p.get("snr_db"), p.get("cosine")
             print(
