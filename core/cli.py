@@ -440,7 +440,7 @@ def _print_results(report_data: dict, out: Path) -> None:
         )
         if v.not_runnable:
             print(f"  not measured here: {v.not_runnable}")
-        if v.coverage and v.coverage.get("delegate") != "xnnpack" or _partial(v.coverage):
+        if (v.coverage and v.coverage.get("delegate") != "xnnpack") or _partial(v.coverage):
             print(f"  {coverage_text(v.coverage)}")
         for name, p in ((v.parity.outputs or {}) if v.parity else {}).items():
             diff, osnr, cos = p.get("max_abs_diff"), p.get("snr_db"), p.get("cosine")
