@@ -316,7 +316,9 @@ def _inspect(args) -> int:
 
 def _partial(coverage: dict | None) -> bool:
     """Whether an ExecuTorch program left ops outside its delegate."""
-    return bool(coverage) and coverage.get("ops_delegated") != coverage.get("ops_total")
+    if not coverage:
+        return False
+    return coverage.get("ops_delegated") != coverage.get("ops_total")
 
 
 def coverage_text(coverage: dict) -> str:
@@ -440,8 +442,9 @@ def _print_results(report_data: dict, out: Path) -> None:
         )
         if v.not_runnable:
             print(f"  not measured here: {v.not_runnable}")
-        if (v.coverage and v.coverage.get("delegate") != "xnnpack") or _partial(v.coverage):
-            print(f"  {coverage_text(v.coverage)}")
+        cov = v.coverage
+        if cov and (cov.get("delegate") != "xnnpack" or _partial(cov)):
+            print(f"  {coverage_text(cov)}")
         for name, p in ((v.parity.outputs or {}) if v.parity else {}).items():
             diff, osnr, cos = p.get("max_abs_diff"), p.get("snr_db"), p.get("cosine")
             print(
