@@ -62,7 +62,9 @@ def variants() -> list[dict]:
 def fidelity(row: dict) -> str:
     """Top-1 agreement with eager where it means something, else the outputs' cosine."""
     parity = row.get("parity") or {}
-    if parity.get("meaningful", True) and parity.get("top1_agreement") is not None:
+    if not parity.get("meaningful", True):
+        return "n/a (the random-weight model's outputs are near constant)"
+    if parity.get("top1_agreement") is not None:
         return f"{parity['top1_agreement'] * 100:.1f}% top1"
     cosine = parity.get("cosine")
     return f"cos {cosine:.4f}" if cosine is not None else "n/a"
