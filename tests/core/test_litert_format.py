@@ -77,6 +77,7 @@ def test_fp32_tflite_matches_eager_in_the_litert_interpreter(session, tmp_path):
     assert (outs.argmax(1) == session.reference.argmax(1)).all()
 
 
+@pytest.mark.slow  # > 6 s on two cores (two conversions and a calibration)
 def test_int8_static_is_a_full_integer_model_the_runner_feeds_and_reads(pipeline, tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -93,6 +94,7 @@ def test_int8_static_is_a_full_integer_model_the_runner_feeds_and_reads(pipeline
     assert any("litert-torch per-channel int8" in n for n in row.notes)
 
 
+@pytest.mark.slow  # > 6 s each on two cores (two conversions)
 @pytest.mark.parametrize(
     "mode,ratio",
     [("int8-dynamic", 0.5), ("int8-weight-only", 0.5), ("fp16", 0.75)],

@@ -106,6 +106,7 @@ def test_delegate_contract_platforms_and_libraries():
 # --- lowering, coverage, not runnable --------------------------------------------------------
 
 
+@pytest.mark.slow  # > 6 s on two cores (builds the digits CNN twice)
 def test_xnnpack_digits_coverage_and_an_op_xnnpack_leaves_outside(pipeline, tmp_path):
     """fp32 digits CNN on XNNPACK: every conv and linear goes to the delegate (all FLOPs); a
     model ending in an op XNNPACK does not take (cumsum) shows it under ``undelegated``."""
@@ -142,6 +143,7 @@ def test_coverage_counts_an_undelegated_op(tmp_path):
     assert "aten.cumsum.default x1" in coverage_text(cov)
 
 
+@pytest.mark.slow  # > 6 s on two cores (Vulkan lowering of the digits CNN)
 @pytest.mark.parametrize("delegate", ["coreml", "vulkan"])
 def test_digits_lowers_and_is_not_run_here(pipeline, tmp_path, delegate):
     r = recipe(DIGITS, [pte("fp32", delegate), pte("fp16", delegate, QUANT_FP16)])
