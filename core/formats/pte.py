@@ -125,8 +125,10 @@ class PteFormat(Format):
             ) from None
         try:
             edge = to_edge_transform_and_lower(ctx.converted, partitioner=parts)
-            coverage = partition_coverage(edge.exported_program(), chosen.key)
             prog = edge.to_executorch()
+            # after to_executorch: counting FLOPs traces the graph with fake tensors, which
+            # must not touch the program's symbolic shapes before it is emitted
+            coverage = partition_coverage(edge.exported_program(), chosen.key)
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
