@@ -27,6 +27,24 @@ def quiet():
         yield
 
 
+def pt2e_on_context(ctx, module, quantizer, calibration=None, fold_quantize: bool = True):
+    """PT2E-quantize ``module`` for the build ``ctx`` (its example inputs, signature, dynamic
+    shapes and reporter) into ``ctx.module``; ``calibration`` defaults to the context's
+    calibration samples. Returns the calibration used."""
+    calibration = ctx.calibration_inputs() if calibration is None else calibration
+    sig = ctx.signature
+    ctx.module = pt2e_quantize(
+        module,
+        sig.export_inputs(ctx.inputs),
+        calibration,
+        quantizer,
+        ctx.reporter,
+        dynamic_shapes=sig.dynamic_shapes(module),
+        fold_quantize=fold_quantize,
+    )
+    return calibration
+
+
 def calibration_note(ctx, n: int) -> str:
     """What ``n`` calibration samples were (real data, or the random source's noise)."""
     if ctx.dataset.name == "random":

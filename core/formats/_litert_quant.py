@@ -30,20 +30,9 @@ def litert_quantizer():
 
 def int8_static(ctx, module, options: dict) -> None:
     """prepare: PT2E-quantize ``module`` calibrated sample by sample on the training side."""
-    from deploy_studio.core.quantizers import pt2e_quantize
+    from deploy_studio.core.quantizers import pt2e_on_context
 
-    quantizer = litert_quantizer()
-    calibration = ctx.calibration_inputs()
-    sig = ctx.signature
-    ctx.module = pt2e_quantize(
-        module,
-        sig.export_inputs(ctx.inputs),
-        calibration,
-        quantizer,
-        ctx.reporter,
-        dynamic_shapes=sig.dynamic_shapes(module),
-        fold_quantize=False,
-    )
+    calibration = pt2e_on_context(ctx, module, litert_quantizer(), fold_quantize=False)
     ctx.notes.append(
         calibration_note(ctx, len(calibration[0]))
         + " (PT2E, litert-torch per-channel int8; int8 inputs and outputs)"

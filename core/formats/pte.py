@@ -36,21 +36,11 @@ def partitioners(ctx) -> list:
 
 def _int8_static(ctx, module, options: dict) -> None:
     """PT2E with the delegate's quantizer, calibrated sample by sample on the training side."""
-    from deploy_studio.core.quantizers import calibration_note, pt2e_quantize
+    from deploy_studio.core.quantizers import calibration_note, pt2e_on_context
 
     chosen = _delegate(ctx)
     keep = list(options.get("keep_fp32") or [])
-    calibration = ctx.calibration_inputs()
-    quantizer = chosen.int8_quantizer(keep)
-    sig = ctx.signature
-    ctx.module = pt2e_quantize(
-        module,
-        sig.export_inputs(ctx.inputs),
-        calibration,
-        quantizer,
-        ctx.reporter,
-        dynamic_shapes=sig.dynamic_shapes(module),
-    )
+    calibration = pt2e_on_context(ctx, module, chosen.int8_quantizer(keep))
     ctx.notes.append(calibration_note(ctx, len(calibration[0])) + f" ({chosen.int8_note})")
     if keep:
         ctx.notes.append(f"kept in float32: {', '.join(keep)}")

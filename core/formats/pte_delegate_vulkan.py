@@ -31,19 +31,10 @@ def _weights_int8(ctx, module, options) -> None:
         get_symmetric_quantization_config,
     )
 
-    from deploy_studio.core.quantizers import pt2e_quantize
+    from deploy_studio.core.quantizers import pt2e_on_context
 
     quantizer = VulkanQuantizer().set_global(get_symmetric_quantization_config(is_dynamic=False))
-    sig = ctx.signature
-    calibration = tuple(c[:2] for c in ctx.calibration_inputs())
-    ctx.module = pt2e_quantize(
-        module,
-        sig.export_inputs(ctx.inputs),
-        calibration,
-        quantizer,
-        ctx.reporter,
-        dynamic_shapes=sig.dynamic_shapes(module),
-    )
+    pt2e_on_context(ctx, module, quantizer, tuple(c[:2] for c in ctx.calibration_inputs()))
     ctx.notes.append("int8 per-channel weights, float activations (PT2E, VulkanQuantizer)")
 
 
