@@ -24,6 +24,22 @@ from deploy_studio.core.fsutil import write_bytes_atomic
 from deploy_studio.core.registry import FORMATS, Option
 
 
+def write_etrecord(prog, path) -> None:
+    """Save the ETRecord of ``prog`` beside the ``.pte`` (``<name>.etrecord``): the devtools
+    Inspector maps ETDump events to edge ops and module paths with it. Not an artifact file:
+    apps do not ship it."""
+    from deploy_studio.core.profile.executorch_prof import etrecord_path
+
+    prog.get_etrecord().save(str(etrecord_path(path)))
+
+
+def drop_etrecord(path) -> None:
+    """Remove an ETRecord an earlier build left beside ``path`` (it would not match)."""
+    from deploy_studio.core.profile.executorch_prof import etrecord_path
+
+    etrecord_path(path).unlink(missing_ok=True)
+
+
 def _delegate(ctx) -> Delegate:
     """The delegate ``ctx.variant`` is lowered to (its format_options, defaults filled)."""
     return delegate(FORMATS.get(ctx.variant.format).obj.options_for(ctx.variant)["delegate"])
@@ -124,9 +140,12 @@ class PteFormat(Format):
                 'use delegate = "xnnpack", or install the ExecuTorch build that has this backend',
             ) from None
         try:
-            edge = to_edge_transform_and_lower(ctx.converted, partitioner=parts)
+            edge = to_edge_transform_and_lower(
+                ctx.converted, partitioner=parts, generate_etrecord=ctx.debug_record
+            )
             coverage = partition_coverage(edge.exported_program(), chosen.key)
             prog = edge.to_executorch()
+            write_etrecord(prog, path) if ctx.debug_record else drop_etrecord(path)
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
