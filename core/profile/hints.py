@@ -8,8 +8,9 @@ from ``core/formats/pte_coverage.py``) into one line each for the ops in :data:`
 
 from __future__ import annotations
 
-# op base name (no "aten." prefix, no overload) -> what to try (suggestions: only cumsum and
-# mean are checked by a test here, tests/core/test_profile.py)
+# op base name (no "aten." prefix, no overload) -> what to try. Suggestions: the mean one is
+# checked by tests/core/test_profile.py (XNNPACK takes the keepdim form); the others are not
+# verified here.
 HINTS: dict[str, str] = {
     "upsample_bilinear2d": "use nn.Upsample(mode='nearest') or a ConvTranspose2d, which XNNPACK "
     "takes, or export with align_corners=False and a scale factor of 2",
@@ -23,7 +24,7 @@ HINTS: dict[str, str] = {
     "native_layer_norm": "XNNPACK takes it in float32: check that the variant is not int8 around it",
     "gelu": "use the tanh approximation (nn.GELU(approximate='tanh')) or a newer ExecuTorch",
     "mean": "XNNPACK takes a mean over the last two dims of a 4-d tensor with keepdim=True: "
-    "try adaptive_avg_pool2d(1) and flatten",
+    "use x.mean((2, 3), keepdim=True) and flatten",
     "index": "advanced indexing runs on portable kernels: use gather / index_select or slicing",
     "pad": "use the convolution's own padding instead of F.pad",
     "constant_pad_nd": "use the convolution's own padding instead of F.pad",

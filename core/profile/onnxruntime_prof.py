@@ -78,24 +78,36 @@ def optimized_layers(model_path, optimized_path) -> dict[str, str]:
     return layers
 
 
-def profile_onnxruntime(path, inputs, threads: int, runs: int, warmup: int) -> Profile:
+def _session(path, threads: int, tmp: Path, optimized: bool):
     import onnxruntime as ort
 
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = int(threads)
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.log_severity_level = 3
+    so.enable_profiling = True
+    so.profile_file_prefix = str(tmp / "ort")
+    if optimized:
+        so.optimized_model_filepath = str(tmp / "optimized.onnx")
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def profile_onnxruntime(path, inputs, threads: int, runs: int, warmup: int) -> Profile:
     with tempfile.TemporaryDirectory(prefix="ortprof-") as tmp:
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = int(threads)
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.log_severity_level = 3
-        so.enable_profiling = True
-        so.profile_file_prefix = str(Path(tmp) / "ort")
-        so.optimized_model_filepath = str(Path(tmp) / "optimized.onnx")
-        session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        optimized = Path(tmp) / "optimized.onnx"
+        try:
+            session = _session(path, threads, Path(tmp), optimized=True)
+        except Exception:  # noqa: BLE001 - e.g. a model too large to save in one file
+            session = _session(path, threads, Path(tmp), optimized=False)
         feeds = {i.name: x for i, x in zip(session.get_inputs(), inputs, strict=True)}
         for _ in range(warmup + runs):
             session.run(None, feeds)
         trace = json.loads(Path(session.end_profiling()).read_text())
-        layers = optimized_layers(path, so.optimized_model_filepath)
+        if optimized.exists():
+            layers = optimized_layers(path, optimized)
+        else:  # fused nodes stay unmapped
+            layers = node_layers(path)
     return _rows(trace, layers, runs, warmup)
 
 

@@ -137,6 +137,36 @@ def test_litert_profile_says_why_it_is_not_available():
     assert prof.to_dict()["rows"] == []
 
 
+class MeanNet(torch.nn.Module):
+    def __init__(self, keepdim: bool) -> None:
+        super().__init__()
+        self.keepdim = keepdim
+
+    def forward(self, x):
+        return x.mean((2, 3), keepdim=self.keepdim)
+
+
+def test_the_mean_hint_is_what_xnnpack_takes(tmp_path):
+    """The hint for a portable ``aten.mean.dim`` (keepdim=True) lowers to XNNPACK."""
+    x = _inputs((1, 8, 14, 14))[0]
+    portable = write_pte(MeanNet(False), x, tmp_path / "a.pte", etrecord=False)
+    assert portable["undelegated"] == {"aten.mean.dim": 1}
+    assert "keepdim=True" in portable_hints(portable)[0]
+    delegated = write_pte(MeanNet(True), x, tmp_path / "b.pte", etrecord=False)
+    assert delegated["undelegated"] == {} and delegated["ops_delegated"] == 1
+
+
+def test_lite_interpreter_profile_has_aten_ops_without_layers(tmp_path):
+    x = _inputs((1, 3, 16, 16))
+    model = torch.jit.script(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()))
+    model._save_for_lite_interpreter(str(tmp_path / "m.ptl"))
+    prof = profile("torchscript-lite", tmp_path / "m.ptl", x, threads=1, runs=3, warmup=1)
+    assert prof.source == "torch.profiler"
+    assert {"aten::conv2d", "aten::relu"} <= {r.op for r in prof.rows}
+    assert all(r.layer is None for r in prof.rows)
+    assert 0 < prof.ops_ms <= prof.total_ms
+
+
 def test_hints_name_only_ops_that_have_one():
     hints = portable_hints({"undelegated": {"aten.cumsum.default": 2, "aten.foo.default": 1}})
     assert len(hints) == 1 and hints[0].startswith("aten.cumsum.default x2 runs on portable")
