@@ -128,6 +128,7 @@ class PteFormat(Format):
         from executorch.exir import to_edge_transform_and_lower
 
         from deploy_studio.core.formats.pte_coverage import partition_coverage
+        from deploy_studio.core.profile.hints import portable_hints
 
         chosen = _delegate(ctx)
         stage = f"lower to ExecuTorch ({chosen.label})"
@@ -144,6 +145,9 @@ class PteFormat(Format):
                 ctx.converted, partitioner=parts, generate_etrecord=ctx.debug_record
             )
             coverage = partition_coverage(edge.exported_program(), chosen.key)
+            hints = portable_hints(coverage)
+            if hints:
+                coverage["hints"] = hints
             prog = edge.to_executorch()
             write_etrecord(prog, path) if ctx.debug_record else drop_etrecord(path)
         except Exception as e:  # noqa: BLE001

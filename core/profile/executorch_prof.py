@@ -36,21 +36,27 @@ def etrecord_path(pte: str | Path) -> Path:
     return p.with_suffix(".etrecord")
 
 
+MAX_LISTED_LAYERS = 3
+
+
 def _layer(hierarchies: dict | None) -> str | None:
     """The module path of an event's ops: the deepest path of each op (``""``: the model
-    itself), and for several ops their common ancestor (a block of ``features.3.0`` and
-    ``features.3.1`` is ``features.3``); None without module hierarchy (no ETRecord)."""
+    itself). A block of several layers lists them (``"conv, relu"``) up to
+    :data:`MAX_LISTED_LAYERS`, beyond that is their common ancestor (``features.3`` for a
+    block of ``features.3.0`` ... ``features.3.4``; ``""`` when none). None without module
+    hierarchy (no ETRecord)."""
     paths = []
     for chain in (hierarchies or {}).values():
         if isinstance(chain, dict) and chain:
             paths.append(str(list(chain.values())[-1][0]))
-    inner = [p.split(".") for p in dict.fromkeys(paths) if p]
     if not paths:
         return None
-    if not inner:
-        return ""
-    common = inner[0]
-    for parts in inner[1:]:
+    named = [p for p in dict.fromkeys(paths) if p]
+    if len(named) <= MAX_LISTED_LAYERS:
+        return ", ".join(named)
+    common = named[0].split(".")
+    for path in named[1:]:
+        parts = path.split(".")
         n = 0
         while n < min(len(common), len(parts)) and common[n] == parts[n]:
             n += 1

@@ -12,14 +12,14 @@ MEMORY_RUNS = 10  # runs of the memory probe child
 
 
 def profile_variant(row, artifact, inputs: list, threads: int, module=None) -> None:
-    from deploy_studio.core.profile import measure_memory, portable_hints, profile
+    from deploy_studio.core.profile import measure_memory, profile
 
     runtime = artifact.runtime
     try:
         prof = profile(
             runtime, artifact.path, inputs, threads, runs=PROFILE_RUNS, warmup=3, module=module
         )
-        prof.hints = portable_hints(artifact.coverage)
+        prof.hints = list((artifact.coverage or {}).get("hints") or [])
         row.profile = prof.to_dict()
     except Exception as e:  # noqa: BLE001 - a profiler failure is a note, not a failed variant
         row.notes.append(f"profile: {type(e).__name__}: {str(e).strip()[:200]}")

@@ -125,7 +125,8 @@ class VariantResult:
     ``not_runnable`` says why a built artifact was not run on this host (a Core ML- or
     Vulkan-delegated ``.pte``): it has a size, no latency or accuracy. ``coverage`` is an
     ExecuTorch program's partition coverage: ``{delegate, ops_delegated, ops_total,
-    flops_delegated_share, undelegated: {op: count}}`` (see ``core/formats/pte_coverage.py``).
+    flops_delegated_share, undelegated: {op: count}}`` (see ``core/formats/pte_coverage.py``),
+    with ``hints`` (what to try) when a common op among them runs on portable kernels.
     ``profile``, ``memory`` and ``load_ms`` are set with ``[benchmark] profile = true``: the
     per-operator profile (``Profile.to_dict``), ``{peak_rss_bytes, baseline_rss_bytes,
     planned_bytes}`` and ``{cold, warm}`` (see ``core/profile``).

@@ -167,6 +167,20 @@ def test_lite_interpreter_profile_has_aten_ops_without_layers(tmp_path):
     assert 0 < prof.ops_ms <= prof.total_ms
 
 
+def test_a_delegate_blocks_layer_lists_few_layers_and_names_the_ancestor_of_many():
+    from deploy_studio.core.profile.executorch_prof import _layer
+
+    def chain(path):
+        return {"L__self__": ("", "M"), "L__self__x": (path, "Conv2d")}
+
+    assert _layer(None) is None
+    assert _layer({"a": {"L__self__": ("", "M")}}) == ""
+    assert _layer({"a": chain("conv"), "b": chain("relu")}) == "conv, relu"
+    many = {str(i): chain(f"features.3.block.{i}") for i in range(5)}
+    assert _layer(many) == "features.3.block"
+    assert _layer({**many, "x": chain("classifier.0")}) == ""
+
+
 def test_hints_name_only_ops_that_have_one():
     hints = portable_hints({"undelegated": {"aten.cumsum.default": 2, "aten.foo.default": 1}})
     assert len(hints) == 1 and hints[0].startswith("aten.cumsum.default x2 runs on portable")
@@ -220,16 +234,19 @@ def test_recipe_profile_switch_is_validated():
 
 
 @pytest.mark.slow  # builds and measures three variants in the worker (> 6 s)
-def test_profiled_run_writes_a_valid_report(tiny_recipe, tmp_path):
+def test_profiled_run_writes_a_valid_report(tiny_model_file, tmp_path):
     import json
 
     from deploy_studio.core.engine import run_recipe
-    from tests.support.recipes import EAGER, ONNX, PTE
+    from deploy_studio.core.report.writer import render_html
+    from tests.support.recipes import EAGER, ONNX, PTE, recipe
 
-    recipe = tiny_recipe([EAGER, PTE, ONNX], benchmark={"profile": True})
-    run_recipe(recipe, tmp_path, isolate=True, templates=False)  # validated on write
-    rows = {v["name"]: v for v in json.loads((tmp_path / "report.json").read_text())["variants"]}
-    assert json.loads((tmp_path / "report.json").read_text())["benchmark"]["profile"] is True
+    model = {"source": f"{tiny_model_file}:PortableCumsum"}
+    r = recipe(model, [EAGER, PTE, ONNX], benchmark={"profile": True})
+    run_recipe(r, tmp_path, isolate=True, templates=False)  # validated as it is written
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["benchmark"]["profile"] is True
+    rows = {v["name"]: v for v in report["variants"]}
     sources = {name: v["profile"]["source"] for name, v in rows.items()}
     assert sources == {
         "fp32-eager": "torch.profiler",
@@ -238,11 +255,24 @@ def test_profiled_run_writes_a_valid_report(tiny_recipe, tmp_path):
     }
     for name, v in rows.items():
         assert v["error"] is None and v["profile"]["rows"], name
+        assert v["profile"]["ops_ms"] > 0 and v["profile"]["runs"] > 0
     for name in ("fp32-pte", "fp32-onnx"):
         assert rows[name]["load_ms"]["cold"] > 0 and rows[name]["memory"]["peak_rss_bytes"] > 0
+    assert rows["fp32-onnx"]["memory"]["planned_bytes"] is None
     assert rows["fp32-pte"]["memory"]["planned_bytes"] > 0
-    assert "memory" not in rows["fp32-eager"]
+    assert "memory" not in rows["fp32-eager"] and "load_ms" not in rows["fp32-eager"]
+    # the cumsum: outside the delegate, with a hint, and profiled on the portable kernels
+    pte = rows["fp32-pte"]
+    assert pte["coverage"]["undelegated"] == {"aten.cumsum.default": 1}
+    (hint,) = pte["coverage"]["hints"]
+    assert hint.startswith("aten.cumsum.default x1 runs on portable kernels")
+    assert pte["profile"]["hints"] == [hint]
+    portable = [x for x in pte["profile"]["rows"] if x["delegate"] == "portable"]
+    assert [(x["op"], x["layer"]) for x in portable] == [("aten.cumsum.default", "")]
+    layers = {x["layer"] for x in pte["profile"]["rows"]}
+    assert {"conv, relu", "fc"} <= layers, layers  # the two XNNPACK blocks around the cumsum
     # the ETRecord sits beside the .pte for the profiler and is not an artifact file
-    pte = tmp_path / rows["fp32-pte"]["artifact"]
-    assert pte.with_suffix(".etrecord").exists()
-    assert not any(f.endswith(".etrecord") for f in rows["fp32-pte"]["files"])
+    assert (tmp_path / pte["artifact"]).with_suffix(".etrecord").exists()
+    assert not any(f.endswith(".etrecord") for f in pte["files"])
+    # report.html shows the hint under its variant, escaped
+    assert "hint: " + hint.replace("'", "&#x27;") in render_html(report)
