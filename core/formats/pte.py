@@ -141,15 +141,15 @@ class PteFormat(Format):
                 'use delegate = "xnnpack", or install the ExecuTorch build that has this backend',
             ) from None
         try:
+            record = ctx.debug_record and not chosen.not_runnable  # only what is profiled here
             edge = to_edge_transform_and_lower(
-                ctx.converted, partitioner=parts, generate_etrecord=ctx.debug_record
+                ctx.converted, partitioner=parts, generate_etrecord=record
             )
             coverage = partition_coverage(edge.exported_program(), chosen.key)
             hints = portable_hints(coverage)
             if hints:
                 coverage["hints"] = hints
             prog = edge.to_executorch()
-            write_etrecord(prog, path) if ctx.debug_record else drop_etrecord(path)
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
@@ -166,6 +166,12 @@ class PteFormat(Format):
         ctx.reporter.progress(stage, 0.9)
         write_bytes_atomic(path, prog.buffer)
         notes = [f"lowered to {chosen.label}"]
+        drop_etrecord(path)
+        if record:
+            try:
+                write_etrecord(prog, path)
+            except Exception as e:  # noqa: BLE001 - the profile then names kernels, not layers
+                notes.append(f"no ETRecord for the profile: {type(e).__name__}: {str(e)[:200]}")
         if chosen.not_runnable:
             notes.append(f"not run on this host: {chosen.not_runnable}")
         return Artifact(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -43,13 +44,21 @@ def _scoped_nodes(model_path) -> dict[str, tuple[str, list[str]]]:
     return nodes
 
 
+def _original_names(name: str) -> list[str]:
+    """Names ORT derives a node's from: ``fused node_linear`` (a fusion kept the first node's
+    name), ``node_conv2d_token_1`` (a rewrite of ``node_conv2d``)."""
+    base = name.removeprefix("fused ")
+    return [base, re.sub(r"_token_\d+$", "", base)]
+
+
 def optimized_layers(model_path, optimized_path) -> dict[str, str]:
     """Layers of the nodes ONNX Runtime ran (its optimized graph, ``optimized_path``).
 
-    A node the optimizer kept has its name; a node it made (a fused ``Conv`` named
-    ``relu_nchwc``, a ``ReorderOutput``) has no name scope, and gets the layer of the first
-    original tensor its outputs lead to (following its consumers), as the fused node computes
-    that tensor. None when no original tensor is reached.
+    A node the optimizer kept has its name; a node it renamed (``fused node_linear``,
+    ``node_conv2d_token_1``) gets the layer of the node it was named after; any other node it
+    made (a fused ``Conv`` named ``relu_nchwc``, a ``ReorderOutput``) gets the layer of the
+    first original tensor its outputs lead to (following its consumers), as the fused node
+    computes that tensor. None when no original tensor is reached.
     """
     import onnx
 
@@ -63,6 +72,10 @@ def optimized_layers(model_path, optimized_path) -> dict[str, str]:
             consumers.setdefault(t, []).append(node)
     for node in graph.node:
         if node.name in layers:
+            continue
+        named = next((n for n in _original_names(node.name) if n in layers), None)
+        if named is not None:
+            layers[node.name] = layers[named]
             continue
         todo, seen = list(node.output), set()
         while todo:

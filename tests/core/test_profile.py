@@ -121,6 +121,13 @@ def test_onnxruntime_profile_rows_map_to_the_models_layers(tmp_path):
     assert 0 < prof.ops_ms <= prof.total_ms + TICK_MS * calls
 
 
+def test_onnx_nodes_ort_renamed_map_to_the_node_they_came_from():
+    from deploy_studio.core.profile.onnxruntime_prof import _original_names
+
+    assert "node_linear" in _original_names("fused node_linear")
+    assert "node_conv2d" in _original_names("node_conv2d_token_1")
+
+
 def test_eager_profile_maps_aten_ops_to_modules():
     x = _inputs((1, 3, 16, 16))
     prof = profile("eager", None, x, threads=1, runs=4, warmup=1, module=CumsumNet().eval())
