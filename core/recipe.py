@@ -46,6 +46,13 @@ class BenchmarkSpec:
     runs: int = field(
         default=50, metadata=rule("timed runs (more while the p50 is not known to +-2%)", minimum=1)
     )
+    profile: bool = field(
+        default=False,
+        metadata=rule(
+            "also profile each runnable variant: per-operator times, peak memory and load "
+            "time (slower; see core/profile)"
+        ),
+    )
 
 
 @dataclass

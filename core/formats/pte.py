@@ -24,6 +24,22 @@ from deploy_studio.core.fsutil import write_bytes_atomic
 from deploy_studio.core.registry import FORMATS, Option
 
 
+def write_etrecord(prog, path) -> None:
+    """Save the ETRecord of ``prog`` beside the ``.pte`` (``<name>.etrecord``): the devtools
+    Inspector maps ETDump events to edge ops and module paths with it. Not an artifact file:
+    apps do not ship it."""
+    from deploy_studio.core.profile.executorch_prof import etrecord_path
+
+    prog.get_etrecord().save(str(etrecord_path(path)))
+
+
+def drop_etrecord(path) -> None:
+    """Remove an ETRecord an earlier build left beside ``path`` (it would not match)."""
+    from deploy_studio.core.profile.executorch_prof import etrecord_path
+
+    etrecord_path(path).unlink(missing_ok=True)
+
+
 def _delegate(ctx) -> Delegate:
     """The delegate ``ctx.variant`` is lowered to (its format_options, defaults filled)."""
     return delegate(FORMATS.get(ctx.variant.format).obj.options_for(ctx.variant)["delegate"])
@@ -102,6 +118,7 @@ class PteFormat(Format):
         from executorch.exir import to_edge_transform_and_lower
 
         from deploy_studio.core.formats.pte_coverage import partition_coverage
+        from deploy_studio.core.profile.hints import portable_hints
 
         chosen = _delegate(ctx)
         stage = f"lower to ExecuTorch ({chosen.label})"
@@ -114,11 +131,17 @@ class PteFormat(Format):
                 'use delegate = "xnnpack", or install the ExecuTorch build that has this backend',
             ) from None
         try:
-            edge = to_edge_transform_and_lower(ctx.converted, partitioner=parts)
+            record = ctx.debug_record and not chosen.not_runnable  # only what is profiled here
+            edge = to_edge_transform_and_lower(
+                ctx.converted, partitioner=parts, generate_etrecord=record
+            )
             prog = edge.to_executorch()
             # after to_executorch: counting FLOPs traces the graph with fake tensors, which
             # must not touch the program's symbolic shapes before it is emitted
             coverage = partition_coverage(edge.exported_program(), chosen.key)
+            hints = portable_hints(coverage)
+            if hints:
+                coverage["hints"] = hints
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 
@@ -135,6 +158,12 @@ class PteFormat(Format):
         ctx.reporter.progress(stage, 0.9)
         write_bytes_atomic(path, prog.buffer)
         notes = [f"lowered to {chosen.label}"]
+        drop_etrecord(path)
+        if record:
+            try:
+                write_etrecord(prog, path)
+            except Exception as e:  # noqa: BLE001 - the profile then names kernels, not layers
+                notes.append(f"no ETRecord for the profile: {type(e).__name__}: {str(e)[:200]}")
         if chosen.not_runnable:
             notes.append(f"not run on this host: {chosen.not_runnable}")
         return Artifact(

@@ -60,8 +60,12 @@ def build_variant(
     workdir: Path,
     calibration_samples: int,
     reporter: Reporter,
+    debug_record: bool = False,
 ) -> tuple[Artifact, BuildContext]:
-    """Build ``variant``'s artifact into ``workdir`` and return it with its context."""
+    """Build ``variant``'s artifact into ``workdir`` and return it with its context.
+
+    ``debug_record``: also write the format's debug record beside it (see ``BuildContext``).
+    """
     check_variant(variant)
     check_model_kind(variant, session.model.kind)
     missing = FORMATS.get(variant.format).obj.missing()
@@ -84,6 +88,7 @@ def build_variant(
         reporter=reporter,
         calibration_samples=calibration_samples,
         params=session.model.params,
+        debug_record=debug_record,
     )
     for i, step in enumerate(variant.steps):
         reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)

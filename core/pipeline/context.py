@@ -43,6 +43,8 @@ class BuildContext:
     state: free-form data steps leave for later stages or the report (e.g. sensitivity).
     params: parameter count of the working model, updated after every step (quantization
         keeps the count; pruning and distillation change it).
+    debug_record: write the format's debug record beside the artifact when it has one (an
+        ExecuTorch ETRecord, ``<name>.etrecord``, for the per-operator profile; not shipped).
     """
 
     model: LoadedModel
@@ -62,6 +64,7 @@ class BuildContext:
     notes: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     inputs: tuple = ()
+    debug_record: bool = False
 
     def __post_init__(self) -> None:
         if not self.inputs:

@@ -44,8 +44,14 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     row = empty_result(variant)
     session.ensure_reference(reporter)
     t0 = time.perf_counter()
+    bench = recipe.benchmark
     artifact, ctx = build_variant(
-        session, variant, workdir, recipe.data.calibration_samples, reporter
+        session,
+        variant,
+        workdir,
+        recipe.data.calibration_samples,
+        reporter,
+        debug_record=bench.profile,
     )
     row.build_seconds = round(time.perf_counter() - t0, 2)
     row.artifact = artifact.path.relative_to(out).as_posix()
@@ -60,7 +66,6 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     row.step_data = dict(ctx.state)
     if artifact.runtime is None:
         return row
-    bench = recipe.benchmark
     sig = session.model.signature
     xs = session.eval_inputs
     x1 = [a[:1] for a in xs] if len(xs[0]) else [x.numpy() for x in ctx.inputs]
@@ -81,6 +86,11 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
         finally:
             runner.close()
     row.latency_ms = Latency(**lat)
+    if bench.profile:
+        from deploy_studio.core.profile.variant import profile_variant
+
+        reporter.progress("profile", 0.0)
+        profile_variant(row, artifact, x1, bench.threads, module=ctx.module)
     references = session.references or [session.reference]
     check_outputs(artifact.format, outputs, references, sig.output_names)
     row.accuracy, row.parity = task_figures(session, outputs, references)

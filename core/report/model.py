@@ -125,7 +125,11 @@ class VariantResult:
     ``not_runnable`` says why a built artifact was not run on this host (a Core ML- or
     Vulkan-delegated ``.pte``): it has a size, no latency or accuracy. ``coverage`` is an
     ExecuTorch program's partition coverage: ``{delegate, ops_delegated, ops_total,
-    flops_delegated_share, undelegated: {op: count}}`` (see ``core/formats/pte_coverage.py``).
+    flops_delegated_share, undelegated: {op: count}}`` (see ``core/formats/pte_coverage.py``),
+    with ``hints`` (what to try) when a common op among them runs on portable kernels.
+    ``profile``, ``memory`` and ``load_ms`` are set with ``[benchmark] profile = true``: the
+    per-operator profile (``Profile.to_dict``), ``{peak_rss_bytes, baseline_rss_bytes,
+    planned_bytes}`` and ``{cold, warm}`` (see ``core/profile``).
     """
 
     name: str
@@ -141,6 +145,9 @@ class VariantResult:
     delegates: list[str] = field(default_factory=list)
     not_runnable: str | None = None
     coverage: dict | None = None
+    profile: dict | None = None
+    memory: dict | None = None
+    load_ms: dict | None = None
     latency_ms: Latency | None = None
     accuracy: Accuracy | None = None
     parity: Parity | None = None
@@ -217,6 +224,9 @@ class VariantResult:
             d["not_runnable"] = self.not_runnable
         if self.coverage is not None:
             d["coverage"] = dict(self.coverage)
+        for key in ("profile", "memory", "load_ms"):
+            if getattr(self, key) is not None:
+                d[key] = dict(getattr(self, key))
         if self.build_seconds is not None:
             d["build_seconds"] = self.build_seconds
         if self.step_data:

@@ -241,6 +241,8 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
             extra = "".join(f'<div class="note">{escape(n)}</div>' for n in r.notes)
         if r.coverage and not r.error:
             extra += f'<div class="note">partition: {escape(coverage_text(r.coverage))}</div>'
+            for hint in r.coverage.get("hints") or []:
+                extra += f'<div class="note">hint: {escape(hint)}</div>'
         badge = ""
         if report.recommended == r.name:
             badge = ' <span class="badge">recommended</span>'
