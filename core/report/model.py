@@ -126,6 +126,9 @@ class VariantResult:
     Vulkan-delegated ``.pte``): it has a size, no latency or accuracy. ``coverage`` is an
     ExecuTorch program's partition coverage: ``{delegate, ops_delegated, ops_total,
     flops_delegated_share, undelegated: {op: count}}`` (see ``core/formats/pte_coverage.py``).
+    ``threads_scaling`` (with ``[benchmark] threads = [...]``) is the latency at each thread
+    count: ``[{threads, p50, p90, runs, applied}]``, ``applied`` being the count the runtime
+    reported it ran with; the first entry is ``latency_ms``'s.
     """
 
     name: str
@@ -142,6 +145,7 @@ class VariantResult:
     not_runnable: str | None = None
     coverage: dict | None = None
     latency_ms: Latency | None = None
+    threads_scaling: list[dict] | None = None
     accuracy: Accuracy | None = None
     parity: Parity | None = None
     error: str | None = None
@@ -217,6 +221,8 @@ class VariantResult:
             d["not_runnable"] = self.not_runnable
         if self.coverage is not None:
             d["coverage"] = dict(self.coverage)
+        if self.threads_scaling is not None:
+            d["threads_scaling"] = [dict(t) for t in self.threads_scaling]
         if self.build_seconds is not None:
             d["build_seconds"] = self.build_seconds
         if self.step_data:
