@@ -122,3 +122,23 @@ def test_one_count_leaves_no_scaling_rows(tiny_model_file, tmp_path):
     assert "threads_scaling" not in on_disk["variants"][0]
     assert "thread_counts" not in on_disk["benchmark"]
     assert "Thread scaling" not in (tmp_path / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "scaling",
+    [
+        [],
+        [{"threads": 0, "p50": 1.0, "p90": 1.0}],
+        [{"threads": 1, "p50": 1.0}],
+        [{"threads": 1, "p50": 1.0, "p90": 1.0, "speedup": 2}],
+    ],
+)
+def test_the_schema_refuses_malformed_scaling_rows(scaling):
+    from deploy_studio.core.report.model import VariantResult
+    from deploy_studio.core.report.validate import ReportSchemaError, validate_variant_row
+
+    row = VariantResult(name="v", format="pte")
+    validate_variant_row(row.to_dict())
+    row.threads_scaling = scaling
+    with pytest.raises(ReportSchemaError, match="threads_scaling"):
+        validate_variant_row(row.to_dict())
