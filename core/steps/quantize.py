@@ -231,6 +231,12 @@ def _numerics(ctx, module, keep_fp32: list[str]) -> None:
     state = ctx.state.setdefault("quantize", {})
     state["numerics"] = rows
     state["numerics_worst"] = [r["layer"] for r in worst]
+    if ctx.variant.format != "pte" or _delegate_of(ctx) != "xnnpack":
+        ctx.notes.append(
+            "int8 numerical debugger: measured on PT2E with the XNNPACK quantizer (the pte "
+            f"format's int8-static recipe), not on this {ctx.variant.format} variant's own "
+            "quantizer: its figures approximate the artifact's"
+        )
     if not worst:
         return
     named = ", ".join(
@@ -240,3 +246,9 @@ def _numerics(ctx, module, keep_fp32: list[str]) -> None:
     if worst[0]["local_snr_db"] < SUGGEST_BELOW_DB:
         note += f'; try keep_fp32 = ["{worst[0]["layer"]}"]'
     ctx.notes.append(note)
+
+
+def _delegate_of(ctx) -> str | None:
+    """The pte variant's delegate key (None for other formats)."""
+    fmt = FORMATS.get(ctx.variant.format).obj
+    return (fmt.options_for(ctx.variant) or {}).get("delegate")

@@ -19,6 +19,7 @@ from deploy_studio.core.steps._numerics import layer_numerics, worst_layers
 from tests.support.models import MODELS_PY, TINY_DIGITS_SHAPE, OneSensitiveLayer
 from tests.support.recipes import recipe_dict, variant
 
+DEBUG = {"kind": "quantize", "mode": "int8-static", "debug": True}
 LAYERS = ["fc1", "relu1", "fc2", "relu2", "fc3", "relu3", "fc4"]  # graph order
 
 
@@ -62,12 +63,8 @@ def test_a_run_reports_the_numerics_and_suggests_keep_fp32(tmp_path):
         recipe_dict(
             {"source": f"{MODELS_PY}:OneSensitiveLayer", "input_shape": TINY_DIGITS_SHAPE},
             [
-                variant(
-                    "int8",
-                    "pte",
-                    {"kind": "quantize", "mode": "int8-static", "debug": True},
-                    convert="export",
-                )
+                variant("int8", "pte", DEBUG, convert="export"),
+                variant("int8-onnx", "onnx", DEBUG, convert="export"),
             ],
             data={"calibration_samples": 32, "eval_samples": 20},
             benchmark={"warmup": 1, "runs": 3},
@@ -82,6 +79,10 @@ def test_a_run_reports_the_numerics_and_suggests_keep_fp32(tmp_path):
     assert set(q["numerics"][0]) == {"layer", "snr_db", "cosine", "local_snr_db"}
     assert q["numerics_worst"][0] == "fc2"
     assert any('try keep_fp32 = ["fc2"]' in n for n in row["notes"])
+    assert not any("approximate" in n for n in row["notes"])
+    onnx = on_disk["variants"][1]  # ONNX Runtime quantizes it: the figures are PT2E's
+    assert onnx["error"] is None and onnx["step_data"]["quantize"]["numerics_worst"][0] == "fc2"
+    assert any("not on this onnx variant's own quantizer" in n for n in onnx["notes"])
     html = (tmp_path / "report.html").read_text()
     assert "int8 numerical debugger: int8" in html and '<tr class="bad"><td>fc2</td>' in html
 
