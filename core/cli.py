@@ -442,6 +442,19 @@ def _print_results(report_data: dict, out: Path) -> None:
         )
         if v.not_runnable:
             print(f"  not measured here: {v.not_runnable}")
+        if v.threads_scaling:
+            print(
+                "  threads: "
+                + ", ".join(
+                    f"{t['threads']}: p50 "
+                    + (f"{t['p50']:.3f}" if t.get("p50") is not None else "n/a")
+                    + " ms"
+                    for t in v.threads_scaling
+                )
+            )
+        worst = v.step("quantize").get("numerics_worst")
+        if worst:
+            print(f"  int8 error enters most at: {', '.join(worst)} (see report.html)")
         cov = v.coverage
         if cov and (cov.get("delegate") != "xnnpack" or _partial(cov)):
             print(f"  {coverage_text(cov)}")

@@ -65,7 +65,7 @@ def new_report(recipe: Recipe, info: SessionInfo) -> Report:
         baseline_accuracy=info.baseline_accuracy,
         baseline_metrics=info.baseline_metrics,
         degenerate=info.degenerate,
-        benchmark=vars(recipe.benchmark).copy(),
+        benchmark=recipe.benchmark.report_dict(),
         preprocess=dict(info.preprocess),
         notes=list(info.warnings),
     )

@@ -41,7 +41,15 @@ class DataSpec:
 class BenchmarkSpec:
     """``[benchmark]``: how latency is measured."""
 
-    threads: int = field(default=1, metadata=rule("threads of every runtime", minimum=1))
+    threads: int | list[int] = field(
+        default=1,
+        metadata=rule(
+            "threads of every runtime; a list measures latency at each count (the first is the "
+            "headline latency)",
+            minimum=1,
+            example="threads = [1, 2, 4]",
+        ),
+    )
     warmup: int = field(default=10, metadata=rule("untimed runs first", minimum=0))
     runs: int = field(
         default=50, metadata=rule("timed runs (more while the p50 is not known to +-2%)", minimum=1)
@@ -53,6 +61,52 @@ class BenchmarkSpec:
             "time (slower; see core/profile)"
         ),
     )
+
+    @property
+    def thread_counts(self) -> list[int]:
+        """Every thread count latency is measured at, the headline's first."""
+        return list(self.threads) if isinstance(self.threads, list) else [int(self.threads)]
+
+    @property
+    def headline_threads(self) -> int:
+        """The thread count of the headline latency (``latency_ms``)."""
+        return self.thread_counts[0]
+
+    @property
+    def scaling(self) -> bool:
+        """Whether the recipe asked for latency at a list of thread counts."""
+        return isinstance(self.threads, list)
+
+    def set_headline_threads(self, n: int) -> None:
+        """Make ``n`` the headline count (a list keeps its other counts after it)."""
+        if self.scaling:
+            self.threads = [int(n)] + [t for t in self.threads if t != int(n)]
+        else:
+            self.threads = int(n)
+
+    def report_dict(self) -> dict:
+        """The report's ``benchmark`` table: ``threads`` is the headline count (an integer for
+        every consumer); ``thread_counts`` lists every count when the recipe gave a list."""
+        d = {"threads": self.headline_threads, "warmup": self.warmup, "runs": self.runs}
+        if self.scaling:
+            d["thread_counts"] = self.thread_counts
+        if self.profile:
+            d["profile"] = True
+        return d
+
+
+def check_thread_counts(bench: BenchmarkSpec) -> None:
+    """A list of thread counts: not empty, positive integers (checked by the type), no repeats."""
+    if not isinstance(bench.threads, list):
+        return
+    hint = "e.g. threads = [1, 2, 4] (the first is the headline latency), or one integer"
+    if not bench.threads:
+        raise RecipeError("[benchmark].threads is an empty list", hint)
+    repeated = sorted({t for t in bench.threads if bench.threads.count(t) > 1})
+    if repeated:
+        raise RecipeError(
+            f"[benchmark].threads lists {', '.join(map(str, repeated))} more than once", hint
+        )
 
 
 @dataclass
@@ -270,6 +324,7 @@ def parse_recipe(d: dict, base_dir: Path | None = None) -> Recipe:
     if base_dir is not None:
         data.source = rebase_source(data.source, lambda p: _rebase(p, base_dir))
     bench = parse_table(BenchmarkSpec, d.get("benchmark", {}), "[benchmark]")
+    check_thread_counts(bench)
     variants = _parse_variants(d.get("variant", []), base_dir)
     export = _parse_export(d.get("export", {}), variants)
     gates = parse_table(Gates, d.get("gates", {}), "[gates]")

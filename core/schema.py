@@ -56,7 +56,8 @@ def _type_name(t) -> str:
     if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union:
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if typing.get_origin(t) is list:
-        return f"a list of {_type_name(args[0])}s" if args else "a list"
+        item = _type_name(args[0]).removeprefix("an ").removeprefix("a ") if args else ""
+        return f"a list of {item}s" if item else "a list"
     if typing.get_origin(t) is dict:
         return "a table"
     return {

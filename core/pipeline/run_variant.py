@@ -18,7 +18,7 @@ from deploy_studio.core.measure import (
     parity_of,
     run_outputs,
 )
-from deploy_studio.core.progress import Reporter
+from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.report.model import Accuracy, Latency, Parity, VariantResult
 from deploy_studio.core.runtimes import open_runner, run_scope
 
@@ -69,32 +69,81 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     sig = session.model.signature
     xs = session.eval_inputs
     x1 = [a[:1] for a in xs] if len(xs[0]) else [x.numpy() for x in ctx.inputs]
-    with run_scope(artifact.runtime, bench.threads):
+    scaling = []
+    outputs = None
+    for threads in bench.thread_counts:
+        headline = outputs is None
+        lat, applied, outs = _measure_at(
+            artifact,
+            ctx,
+            sig,
+            bench,
+            threads,
+            x1,
+            xs if headline else None,
+            reporter if headline else _scaling_reporter(reporter, threads),
+        )
+        if headline:  # the headline count: its latency and the evaluated outputs
+            row.latency_ms = Latency(**lat)
+            outputs = outs
+        scaling.append(
+            {
+                "threads": threads,
+                "p50": lat["p50"],
+                "p90": lat["p90"],
+                "runs": lat["runs"],
+                "applied": applied,
+            }
+        )
+    if bench.scaling:
+        row.threads_scaling = scaling
+    if bench.profile:
+        from deploy_studio.core.profile.variant import profile_variant
+
+        reporter.progress("profile", 0.0)
+        profile_variant(row, artifact, x1, bench.headline_threads, module=ctx.module)
+    references = session.references or [session.reference]
+    check_outputs(artifact.format, outputs, references, sig.output_names)
+    row.accuracy, row.parity = task_figures(session, outputs, references)
+    return row
+
+
+def _scaling_reporter(reporter: Reporter, threads: int) -> Reporter:
+    """``reporter`` for the extra thread counts: progress says the count, and no live
+    ``latency`` events (the live chart shows the headline count's samples only)."""
+
+    def forward(event: Event) -> None:
+        if event.kind == "latency":
+            return
+        if event.kind == "progress":
+            event.stage = f"{event.stage} ({threads} threads)"
+        reporter.emit(event)
+
+    return Reporter(forward, reporter.cancel, reporter.variant)
+
+
+def _measure_at(artifact, ctx, sig, bench, threads: int, x1, xs, reporter):
+    """Latency at ``threads`` (a fresh runner inside its own thread scope: ExecuTorch's pool
+    is only resized with no program alive), the thread count the runtime reports it applied,
+    and, when ``xs`` is given, the outputs of every evaluated sample."""
+    with run_scope(artifact.runtime, threads):
         runner = open_runner(
-            artifact.runtime, artifact.path, bench.threads, module=ctx.module, signature=sig
+            artifact.runtime, artifact.path, threads, module=ctx.module, signature=sig
         )
         try:
+            applied = runner.applied_threads()
             lat = measure_latency(
                 runner,
                 x1,
                 warmup=bench.warmup,
                 runs=bench.runs,
-                threads=bench.threads,
+                threads=threads,
                 reporter=reporter,
             )
-            outputs = run_outputs(runner, xs, reporter)
+            outputs = run_outputs(runner, xs, reporter) if xs is not None else None
         finally:
             runner.close()
-    row.latency_ms = Latency(**lat)
-    if bench.profile:
-        from deploy_studio.core.profile.variant import profile_variant
-
-        reporter.progress("profile", 0.0)
-        profile_variant(row, artifact, x1, bench.threads, module=ctx.module)
-    references = session.references or [session.reference]
-    check_outputs(artifact.format, outputs, references, sig.output_names)
-    row.accuracy, row.parity = task_figures(session, outputs, references)
-    return row
+    return lat, applied, outputs
 
 
 def task_figures(session, outputs: list, references: list) -> tuple[Accuracy, Parity]:

@@ -130,6 +130,9 @@ class VariantResult:
     ``profile``, ``memory`` and ``load_ms`` are set with ``[benchmark] profile = true``: the
     per-operator profile (``Profile.to_dict``), ``{peak_rss_bytes, baseline_rss_bytes,
     planned_bytes}`` and ``{cold, warm}`` (see ``core/profile``).
+    ``threads_scaling`` (with ``[benchmark] threads = [...]``) is the latency at each thread
+    count: ``[{threads, p50, p90, runs, applied}]``, ``applied`` being the count the runtime
+    reported it ran with; the first entry is ``latency_ms``'s.
     """
 
     name: str
@@ -149,6 +152,7 @@ class VariantResult:
     memory: dict | None = None
     load_ms: dict | None = None
     latency_ms: Latency | None = None
+    threads_scaling: list[dict] | None = None
     accuracy: Accuracy | None = None
     parity: Parity | None = None
     error: str | None = None
@@ -227,6 +231,8 @@ class VariantResult:
         for key in ("profile", "memory", "load_ms"):
             if getattr(self, key) is not None:
                 d[key] = dict(getattr(self, key))
+        if self.threads_scaling is not None:
+            d["threads_scaling"] = [dict(t) for t in self.threads_scaling]
         if self.build_seconds is not None:
             d["build_seconds"] = self.build_seconds
         if self.step_data:

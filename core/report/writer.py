@@ -9,6 +9,7 @@ from pathlib import Path
 from deploy_studio.core.formats.pte_coverage import coverage_text
 from deploy_studio.core.fsutil import write_text_atomic
 from deploy_studio.core.report.charts import bar_chart, colour
+from deploy_studio.core.report.diagnostics_html import numerics_section, threads_section
 from deploy_studio.core.report.model import Report
 
 
@@ -287,7 +288,12 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
         )
         or "<li>none requested</li>"
     )
-    extra_sections = _outputs_section(report) + _samples_section(report, samples)
+    extra_sections = (
+        _outputs_section(report)
+        + _samples_section(report, samples)
+        + threads_section(report)
+        + numerics_section(report)
+    )
     metric_head = escape(metric["label"]) + (" %" if pct else "")
     drop_head = "drop" + (" (points)" if pct else "")
     orig = (

@@ -53,6 +53,13 @@ class Runner:
             return self.run_all(list(x))
         return self.run_all([x])[self.task_index]
 
+    def applied_threads(self) -> int:
+        """The thread count the runtime itself reports it runs with (torch's intra-op count
+        for runtimes on torch's pool; runtimes with their own pool override this)."""
+        import torch
+
+        return int(torch.get_num_threads())
+
     def close(self) -> None:
         """Release the runtime's resources."""
 

@@ -22,6 +22,12 @@ class ExecuTorchRunner(Runner):
     def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         return flat_numpy(list(self.method.execute(tensors_of(inputs))))
 
+    def applied_threads(self) -> int:
+        """The size this process last gave ExecuTorch's XNNPACK thread pool."""
+        from deploy_studio.core.runtimes import threads
+
+        return int(threads._et_threads or 0)
+
     def close(self) -> None:
         """Free the program (and its XNNPACK delegate) before the pool may be resized again."""
         self.method = None

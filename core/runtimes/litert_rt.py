@@ -61,6 +61,7 @@ class LiteRtRunner(Runner):
                 INSTALL_HINT,
             ) from None
         self.interpreter = Interpreter(model_path=str(path), num_threads=int(threads))
+        self.num_threads = int(threads)  # the interpreter does not report it back
         signatures = self.interpreter.get_signature_list()
         key = "serving_default" if "serving_default" in signatures else next(iter(signatures))
         self.runner = self.interpreter.get_signature_runner(key)
@@ -85,6 +86,10 @@ class LiteRtRunner(Runner):
             dequantize(np.asarray(result[name]), detail)
             for name, detail in zip(self.output_names, self.outputs, strict=True)
         ]
+
+    def applied_threads(self) -> int:
+        """The ``num_threads`` the interpreter was created with."""
+        return self.num_threads
 
     def close(self) -> None:
         self.runner = None

@@ -24,6 +24,10 @@ class OnnxRuntimeRunner(Runner):
         self.session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
 
+    def applied_threads(self) -> int:
+        """The session's own intra-op thread count (read back from ONNX Runtime)."""
+        return int(self.session.get_session_options().intra_op_num_threads)
+
     def run_all(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         if len(inputs) != len(self.input_names):
             raise RuntimeRunError(

@@ -10,7 +10,9 @@ does not implement is rejected before work starts, naming the formats that do.
 
 The step itself owns what is the same for every format: ``keep_fp32`` (int8-static) leaves
 named layers in float; ``sensitivity = true`` measures, for int8-static, each layer's effect
-when quantized alone (``ctx.state["quantize"]["sensitivity"]``).
+when quantized alone (``ctx.state["quantize"]["sensitivity"]``); ``debug = true`` runs the
+numerical debugger (``_numerics.py``): every layer's output error against float with all
+layers quantized, and where it enters (``ctx.state["quantize"]["numerics"]``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ OPTIONS = [
         [],
         help='int8-static: layer names (e.g. "fc2", "features.0.0") left in float to win '
         "accuracy back; see the sensitivity table",
+    ),
+    Option(
+        "debug",
+        "bool",
+        False,
+        help="int8-static: the numerical debugger: each layer's output error against float "
+        "(SNR, cosine) in graph order as it accumulates, and the layers where it enters",
     ),
     Option(
         "sensitivity",
@@ -121,11 +130,12 @@ class Quantize:
                 f"{where}: keep_fp32 is not supported for format {variant.format!r} ({reason})",
                 f"remove keep_fp32, or use format {' or '.join(keeping)} to keep layers in float",
             )
-        if options.get("sensitivity") and mode != "int8-static":
-            raise RecipeError(
-                f"{where}: sensitivity applies to mode 'int8-static' only, not {mode!r}",
-                'remove sensitivity, or use mode = "int8-static"',
-            )
+        for key in ("sensitivity", "debug"):
+            if options.get(key) and mode != "int8-static":
+                raise RecipeError(
+                    f"{where}: {key} applies to mode 'int8-static' only, not {mode!r}",
+                    f'remove {key}, or use mode = "int8-static"',
+                )
 
     @staticmethod
     def apply(ctx, options: dict) -> None:
@@ -142,6 +152,8 @@ class Quantize:
             options = {**options, "keep_fp32": _keep_fp32(ctx, module, options)}
             if options.get("sensitivity"):
                 _sensitivity(ctx, module)
+            if options.get("debug"):
+                _numerics(ctx, module, options["keep_fp32"])
         note = _float_layers_note(ctx.module)
         if note:
             ctx.notes.append(note)
@@ -203,3 +215,40 @@ def _sensitivity(ctx, module) -> None:
             f"{rows[0]['accuracy_drop']:.2%} when quantized alone); try keep_fp32 = "
             f'["{rows[0]["layer"]}"]'
         )
+
+
+def _numerics(ctx, module, keep_fp32: list[str]) -> None:
+    """The numerical debugger's rows, the layers where the error enters, and a note naming
+    them (with the ``keep_fp32`` that keeps the worst float when it adds much error)."""
+    from deploy_studio.core.steps._numerics import (
+        SUGGEST_BELOW_DB,
+        layer_numerics,
+        worst_layers,
+    )
+
+    rows = layer_numerics(module, ctx.inputs, ctx.calibration_inputs(), keep_fp32, ctx.reporter)
+    worst = [r for r in worst_layers(rows) if r["layer"] not in keep_fp32]
+    state = ctx.state.setdefault("quantize", {})
+    state["numerics"] = rows
+    state["numerics_worst"] = [r["layer"] for r in worst]
+    if ctx.variant.format != "pte" or _delegate_of(ctx) != "xnnpack":
+        ctx.notes.append(
+            "int8 numerical debugger: measured on PT2E with the XNNPACK quantizer (the pte "
+            f"format's int8-static recipe), not on this {ctx.variant.format} variant's own "
+            "quantizer: its figures approximate the artifact's"
+        )
+    if not worst:
+        return
+    named = ", ".join(
+        f"{r['layer']} (its own error: SNR {r['local_snr_db']:.1f} dB)" for r in worst
+    )
+    note = f"int8 numerical debugger: the error enters most at {named}"
+    if worst[0]["local_snr_db"] < SUGGEST_BELOW_DB:
+        note += f'; try keep_fp32 = ["{worst[0]["layer"]}"]'
+    ctx.notes.append(note)
+
+
+def _delegate_of(ctx) -> str | None:
+    """The pte variant's delegate key (None for other formats)."""
+    fmt = FORMATS.get(ctx.variant.format).obj
+    return (fmt.options_for(ctx.variant) or {}).get("delegate")

@@ -224,7 +224,7 @@ class SamplesPanel(QWidget):
             (self.calib_spin, r.data.calibration_samples),
             (self.runs_spin, r.benchmark.runs),
             (self.warmup_spin, r.benchmark.warmup),
-            (self.threads_spin, r.benchmark.threads),
+            (self.threads_spin, r.benchmark.headline_threads),
         ):
             spin.blockSignals(True)
             spin.setValue(int(value))
@@ -259,7 +259,7 @@ class SamplesPanel(QWidget):
             r.data.calibration_samples,
             r.benchmark.runs,
             r.benchmark.warmup,
-            r.benchmark.threads,
+            r.benchmark.headline_threads,
         )
         if new == old:
             return
@@ -268,8 +268,9 @@ class SamplesPanel(QWidget):
             r.data.calibration_samples,
             r.benchmark.runs,
             r.benchmark.warmup,
-            r.benchmark.threads,
+            threads,
         ) = new
+        r.benchmark.set_headline_threads(threads)
         self.doc.settings_edited()
         if new[:2] != old[:2]:
             self.reload()

@@ -84,6 +84,41 @@ class TinyDigitsNet(nn.Module):
 TINY_DIGITS_SHAPE = [1, 1, 8, 8]
 
 
+class OneSensitiveLayer(nn.Module):
+    """An 8x8 digits MLP, fc1 -> fc2 -> fc3 -> fc4, whose fc2 alone int8 ruins.
+
+    fc1's first output channel is dead (zero weights, bias -1: always 0 after the ReLU) and
+    every fc2 row has a weight of 100 on it: the float output does not see it, but int8's
+    per-channel weight scale (100/127) rounds each row's other weights (|w| < 0.2) to 0, so
+    int8 fc2 outputs nothing but zeros. The other layers are ordinary (seeded) Linear layers.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.fc1 = nn.Linear(64, 32)
+        self.relu1 = nn.ReLU()
+        self.fc2 = nn.Linear(32, 32)
+        self.relu2 = nn.ReLU()
+        self.fc3 = nn.Linear(32, 32)
+        self.relu3 = nn.ReLU()
+        self.fc4 = nn.Linear(32, 10)
+        with torch.no_grad():
+            for fc in (self.fc1, self.fc2, self.fc3, self.fc4):
+                bound = fc.in_features**-0.5
+                fc.weight.copy_((torch.rand(fc.weight.shape, generator=g) * 2 - 1) * bound)
+                fc.bias.copy_((torch.rand(fc.bias.shape, generator=g) * 2 - 1) * bound)
+            self.fc1.weight[0].zero_()
+            self.fc1.bias[0] = -1.0
+            self.fc2.weight[:, 0] = 100.0
+            self.fc2.bias.zero_()
+
+    def forward(self, x):
+        x = self.relu1(self.fc1(x.flatten(1)))
+        x = self.relu3(self.fc3(self.relu2(self.fc2(x))))
+        return self.fc4(x)
+
+
 class Student(nn.Module):
     """A distillation student for either digits model (810 parameters): it sees 8x8 inputs
     (a 28x28 one is averaged down to 8x8 first)."""
