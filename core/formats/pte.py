@@ -135,13 +135,12 @@ class PteFormat(Format):
             edge = to_edge_transform_and_lower(
                 ctx.converted, partitioner=parts, generate_etrecord=record
             )
-            prog = edge.to_executorch()
-            # after to_executorch: counting FLOPs traces the graph with fake tensors, which
-            # must not touch the program's symbolic shapes before it is emitted
+            # before to_executorch, which rewrites the graph into out-variants and allocs
             coverage = partition_coverage(edge.exported_program(), chosen.key)
             hints = portable_hints(coverage)
             if hints:
                 coverage["hints"] = hints
+            prog = edge.to_executorch()
         except Exception as e:  # noqa: BLE001
             from deploy_studio.core.converters._diagnose import conversion_error
 

@@ -47,11 +47,26 @@ def _shape(v):
     return tuple(v.shape) if hasattr(v, "shape") else None
 
 
+def _concrete(v):
+    """``v`` with symbolic sizes replaced by their hints (a meta tensor), so that a FLOP
+    formula never adds a guard to the program's shape environment: a guard there would
+    specialise a dynamic dimension of the program being lowered."""
+    import torch
+    from torch.fx.experimental.symbolic_shapes import optimization_hint
+
+    if not isinstance(v, torch.Tensor):
+        return v
+    if all(type(d) is int for d in v.shape):
+        return v
+    shape = [optimization_hint(d, fallback=1) for d in v.shape]
+    return torch.empty(shape, dtype=v.dtype, device="meta")
+
+
 def _arg_vals(node) -> tuple[list, dict]:
     import torch
 
     def val(a):
-        return a.meta.get("val") if isinstance(a, torch.fx.Node) else a
+        return _concrete(a.meta.get("val")) if isinstance(a, torch.fx.Node) else a
 
     args = [[val(x) for x in a] if isinstance(a, (list, tuple)) else val(a) for a in node.args]
     return args, {k: val(v) for k, v in node.kwargs.items()}
@@ -63,7 +78,7 @@ def node_flops(node) -> int:
 
     name = op_name(node.target)
     base = name.rsplit(".", 1)[0] if name.count(".") >= 2 else name
-    out = node.meta.get("val")
+    out = _concrete(node.meta.get("val"))
     args, kwargs = _arg_vals(node)
     try:
         if base in ("aten.conv1d", "aten.conv2d", "aten.conv3d"):
