@@ -77,6 +77,7 @@ class Document(QObject):
         self.report: Report | None = None
         self.gate_results: list[GateVerdict] = []  # the report's, re-checked when limits change
         self.sensitivity: dict[str, list[dict]] = {}  # variant -> per-layer rows of its last build
+        self.numerics: dict[str, dict] = {}  # variant -> its last build's numerical debugger data
         self.out_dir: Path | None = None
         self.copy_of: Path | None = None  # a built-in recipe this untitled document was copied from
         self._colour_slots: dict[str, int] = {}
@@ -108,6 +109,7 @@ class Document(QObject):
         self.clear_results()
         self.report = None
         self.sensitivity = {}
+        self.numerics = {}
         self.recipe_replaced.emit()
         self.model_changed.emit()  # no summary until the recipe's model has loaded
         self.path_changed.emit(self.path)
@@ -219,6 +221,7 @@ class Document(QObject):
         self.results.pop(name, None)
         self.previous_results.pop(name, None)
         self.sensitivity.pop(name, None)
+        self.numerics.pop(name, None)
         self.live.pop(name, None)
         self.variants_changed.emit()
         self.set_dirty(True)
@@ -242,6 +245,7 @@ class Document(QObject):
                 self.live,
                 self.progress,
                 self.sensitivity,
+                self.numerics,
             ):
                 if old_name in d:
                     d[spec.name] = d.pop(old_name)
@@ -329,6 +333,13 @@ class Document(QObject):
         sens = row.step("quantize").get("sensitivity")
         if sens:
             self.sensitivity[name] = sens
+        q = row.step("quantize")
+        if q.get("numerics"):
+            self.numerics[name] = {
+                "rows": q["numerics"],
+                "worst": q.get("numerics_worst") or [],
+                "suggest": q.get("numerics_suggest") or [],
+            }
         self.progress[name] = (1.0, "done" if row.ok else "failed")
         self.result_changed.emit(name)
 

@@ -38,7 +38,9 @@ from deploy_studio.gui.panels.empty_state import EmptyState
 from deploy_studio.gui.panels.log_panel import LogPanel
 from deploy_studio.gui.panels.model_panel import ModelPanel
 from deploy_studio.gui.panels.notes_banner import NotesBanner
+from deploy_studio.gui.panels.numerics_panel import NumericsPanel
 from deploy_studio.gui.panels.problems_panel import ProblemsPanel
+from deploy_studio.gui.panels.profile_panel import ProfilePanel
 from deploy_studio.gui.panels.samples_panel import SamplesPanel
 from deploy_studio.gui.panels.sensitivity_panel import SensitivityPanel
 from deploy_studio.gui.panels.variant_editor import VariantEditor
@@ -89,7 +91,9 @@ class MainWindow(QMainWindow):
         self.variants_panel = VariantsPanel(self.doc)
         self.editor = VariantEditor(self.doc)
         self.sensitivity = SensitivityPanel(self.doc)
+        self.numerics = NumericsPanel(self.doc)
         self.charts = ChartsPanel(self.doc)
+        self.profile = ProfilePanel(self.doc)
         self.notes_banner = NotesBanner(self.doc)
         self.empty = EmptyState()
         self.loader = ModelLoader(self.doc, self.runner, self)
@@ -121,7 +125,15 @@ class MainWindow(QMainWindow):
         top_lay.addLayout(banner_row)
         top_lay.addWidget(self.variants_panel, 1)
         self.workspace.addWidget(top)
-        self.workspace.addWidget(self.charts)
+        self.view_tabs = QTabWidget()
+        self.view_tabs.setObjectName("viewTabs")
+        self.view_tabs.setDocumentMode(True)
+        self.view_tabs.addTab(self.charts, "Charts")
+        self.view_tabs.addTab(self.profile, "Profile")
+        self.view_tabs.setTabToolTip(
+            1, "where the selected variant's time and memory go, and how it scales with threads"
+        )
+        self.workspace.addWidget(self.view_tabs)
         self.workspace.setStretchFactor(0, 2)
         self.workspace.setStretchFactor(1, 5)
         self.workspace.setSizes([300, 520])
@@ -153,8 +165,10 @@ class MainWindow(QMainWindow):
         )  # the editor over its sensitivity table
         self.variant_side.addWidget(self.editor)
         self.variant_side.addWidget(self.sensitivity)
+        self.variant_side.addWidget(self.numerics)
         self.variant_side.setStretchFactor(0, 3)
         self.variant_side.setStretchFactor(1, 2)
+        self.variant_side.setStretchFactor(2, 2)
         self.variant_side.setChildrenCollapsible(False)
         self.editor_dock = self._dock(
             "Variant", self.variant_side, Qt.DockWidgetArea.RightDockWidgetArea, "variantDock"
@@ -373,6 +387,8 @@ class MainWindow(QMainWindow):
         self.empty.try_demo.connect(lambda: self.when_ready(self.try_demo))
         self.variants_panel.selected.connect(self._on_variant_selected)
         self.sensitivity.edited.connect(self._on_sensitivity_edited)
+        self.numerics.edited.connect(self._on_sensitivity_edited)
+        d.result_changed.connect(lambda _n: QTimer.singleShot(0, self._balance_variant_side))
         self.charts.variant_clicked.connect(self.variants_panel.select)
         self.loader.failed.connect(self.report_error)
         self.loader.busy.connect(self._on_busy)
@@ -468,6 +484,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             theme.apply(app, dark)
         self.charts.apply_theme(dark)
+        self.profile.apply_theme(dark)
         (self.dark_action if dark else self.light_action).setChecked(True)
         s = settings()
         s.setValue("theme", "dark" if dark else "light")
@@ -491,6 +508,26 @@ class MainWindow(QMainWindow):
             self.editor.show_variant(name)
         if name != self.sensitivity.name:
             self.sensitivity.show_variant(name)
+        if name != self.numerics.name:
+            self.numerics.show_variant(name)
+        self.profile.show_variant(name)
+        QTimer.singleShot(0, self._balance_variant_side)
+
+    def _balance_variant_side(self) -> None:
+        """Give a table that has just appeared under the editor (sensitivity, numerical
+        debugger) the height it asks for, up to a quarter of the dock each; a user's own split
+        is kept once every shown table has room."""
+        panels = (self.sensitivity, self.numerics)
+        sizes = self.variant_side.sizes()
+        shown = [p.isVisibleTo(self.variant_side) for p in panels]
+        if not any(on and h < 40 for on, h in zip(shown, sizes[1:], strict=True)):
+            return
+        total = sum(sizes)
+        want = [
+            min(p.sizeHint().height(), total // 4) if on else 0
+            for p, on in zip(panels, shown, strict=True)
+        ]
+        self.variant_side.setSizes([total - sum(want), *want])
 
     def _on_sensitivity_edited(self, name: str) -> None:
         self.editor.show_variant(name)  # its keep_fp32 / sensitivity fields changed

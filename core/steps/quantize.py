@@ -231,6 +231,8 @@ def _numerics(ctx, module, keep_fp32: list[str]) -> None:
     state = ctx.state.setdefault("quantize", {})
     state["numerics"] = rows
     state["numerics_worst"] = [r["layer"] for r in worst]
+    # the worst layers that add much error: what "keep worst in float" (the window) keeps
+    state["numerics_suggest"] = [r["layer"] for r in worst if r["local_snr_db"] < SUGGEST_BELOW_DB]
     if ctx.variant.format != "pte" or _delegate_of(ctx) != "xnnpack":
         ctx.notes.append(
             "int8 numerical debugger: measured on PT2E with the XNNPACK quantizer (the pte "

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -64,6 +65,9 @@ def to_pixmap(img: np.ndarray, size: int = THUMB) -> QPixmap:
     return QPixmap.fromImage(qimg).scaled(
         size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
     )
+
+
+SCALING_THREADS = (1, 2, 4)  # phones have 4-8 cores; the headline count comes first
 
 
 class SamplesPanel(QWidget):
@@ -121,6 +125,22 @@ class SamplesPanel(QWidget):
             r, c = 2 + i // 2, (i % 2) * 2
             grid.addWidget(QLabel(text), r, c)
             grid.addWidget(spin, r, c + 1)
+        self.profile_box = QCheckBox("Profile")
+        self.profile_box.setObjectName("profileBox")
+        self.profile_box.setToolTip(
+            "also profile each variant: per-operator times, peak memory and load time "
+            "([benchmark] profile; slower builds). See the Profile tab."
+        )
+        self.scaling_box = QCheckBox("Also at 1, 2, 4 threads")
+        self.scaling_box.setObjectName("scalingBox")
+        self.scaling_box.setToolTip(
+            "measure latency at 1, 2 and 4 threads besides the Threads count "
+            "([benchmark] threads = [...]); the Profile tab charts the scaling"
+        )
+        grid.addWidget(self.profile_box, 5, 0, 1, 2)
+        grid.addWidget(self.scaling_box, 5, 2, 1, 2)
+        self.profile_box.toggled.connect(self._on_profile_toggled)
+        self.scaling_box.toggled.connect(self._on_scaling_toggled)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
 
@@ -229,7 +249,28 @@ class SamplesPanel(QWidget):
             spin.blockSignals(True)
             spin.setValue(int(value))
             spin.blockSignals(False)
+        for box, on in (
+            (self.profile_box, r.benchmark.profile),
+            (self.scaling_box, r.benchmark.scaling),
+        ):
+            box.blockSignals(True)
+            box.setChecked(bool(on))
+            box.blockSignals(False)
         self._show_source(r.data.source)
+
+    def _on_profile_toggled(self, on: bool) -> None:
+        r = self.doc.recipe
+        if r is not None and r.benchmark.profile != on:
+            r.benchmark.profile = on
+            self.doc.settings_edited()
+
+    def _on_scaling_toggled(self, on: bool) -> None:
+        r = self.doc.recipe
+        if r is None or r.benchmark.scaling == on:
+            return
+        head = r.benchmark.headline_threads
+        r.benchmark.threads = [head] + [t for t in SCALING_THREADS if t != head] if on else head
+        self.doc.settings_edited()
 
     def _show_source(self, source: str) -> None:
         kind = source.split(":", 1)[0] + (

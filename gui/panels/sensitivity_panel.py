@@ -37,6 +37,21 @@ def int8_static_step(spec):
     return None
 
 
+def edit_keep_fp32(doc: Document, name: str, add=(), remove=()) -> bool:
+    """Add layers to (and remove layers from) variant ``name``'s ``keep_fp32`` option; False
+    when the variant has no int8-static quantize step."""
+    spec = doc.variant(name)
+    step = int8_static_step(spec)
+    if step is None:
+        return False
+    drop = set(remove) | set(add)
+    layers = [n for n in step.options.get("keep_fp32") or [] if n not in drop]
+    layers += list(dict.fromkeys(add))
+    step.options = {**step.options, "keep_fp32": layers}
+    doc.variant_edited(spec.name, spec)
+    return True
+
+
 def fmt_drop(drop: float | None) -> str:
     """An accuracy drop in percentage points: ``0.004 -> "0.40 pt"``."""
     return NA if drop is None else f"{drop * 100:.2f} pt"
@@ -190,16 +205,9 @@ class SensitivityPanel(QWidget):
 
     def set_keep_fp32(self, layer: str, keep: bool) -> None:
         """Add ``layer`` to (or remove it from) the variant's ``keep_fp32`` option."""
-        spec = self.doc.variant(self.name)
-        step = int8_static_step(spec)
-        if step is None:
-            return
-        layers = [n for n in step.options.get("keep_fp32") or [] if n != layer]
-        if keep:
-            layers.append(layer)
-        step.options = {**step.options, "keep_fp32": layers}
-        self.doc.variant_edited(spec.name, spec)
-        self.edited.emit(spec.name)
+        name = self.name
+        if edit_keep_fp32(self.doc, name, add=[layer] if keep else [], remove=[layer]):
+            self.edited.emit(name)
 
     def _on_turn_on(self) -> None:
         spec = self.doc.variant(self.name)

@@ -77,7 +77,7 @@ def test_a_run_reports_the_numerics_and_suggests_keep_fp32(tmp_path):
     q = row["step_data"]["quantize"]
     assert [r["layer"] for r in q["numerics"]] == LAYERS
     assert set(q["numerics"][0]) == {"layer", "snr_db", "cosine", "local_snr_db"}
-    assert q["numerics_worst"][0] == "fc2"
+    assert q["numerics_worst"][0] == "fc2" and q["numerics_suggest"] == ["fc2"]
     assert any('try keep_fp32 = ["fc2"]' in n for n in row["notes"])
     assert not any("approximate" in n for n in row["notes"])
     onnx = on_disk["variants"][1]  # ONNX Runtime quantizes it: the figures are PT2E's
