@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from deploy_studio.core.report.charts import colour, line_chart
 from deploy_studio.core.report.model import Report
 
 
@@ -12,8 +13,50 @@ def _num(v, spec: str) -> str:
     return "n/a" if v is None else format(v, spec)
 
 
+def threads_chart(report: Report) -> str:
+    """p50 and the speed-up over the first count against the thread count, one line per
+    variant (its colour in the variants table)."""
+    series = [
+        (r.name, {int(t["threads"]): t.get("p50") for t in r.threads_scaling}, colour(i))
+        for i, r in enumerate(report.variants)
+        if r.threads_scaling and not r.error
+    ]
+    if not series:
+        return ""
+    counts = sorted({n for _, p50, _ in series for n in p50})
+    first = next(iter(series[0][1]))  # the headline count: every variant's first entry
+
+    def gain(p50: dict, n: int) -> float | None:
+        base, here = p50.get(first), p50.get(n)
+        return base / here if base and here else None
+
+    latency = line_chart(
+        "Latency p50 by thread count",
+        counts,
+        [(name, [p50.get(n) for n in counts], col) for name, p50, col in series],
+        "p50 ms",
+        x_label="threads",
+        width=560,
+    )
+    speedup = line_chart(
+        f"Speed-up over {first} thread(s)",
+        counts,
+        [(name, [gain(p50, n) for n in counts], col) for name, p50, col in series],
+        "speed-up",
+        x_label="threads",
+        width=560,
+    )
+    return (
+        "<h2>Thread scaling</h2><p>Each variant's latency at every thread count of "
+        "<code>[benchmark] threads</code> (same warm-up and runs): its p50, and the speed-up "
+        "over the first count (a flat line gains nothing from more threads). In the tables, "
+        "applied is the count the runtime reported it ran with.</p>"
+        f'<div class="compare"><div class="chart">{latency}</div><div class="chart">{speedup}</div></div>'
+    )
+
+
 def threads_section(report: Report) -> str:
-    """One small table per variant measured at several thread counts."""
+    """The scaling charts, then one small table per variant measured at several counts."""
     out = ""
     for r in report.variants:
         if not r.threads_scaling or r.error:
@@ -27,12 +70,11 @@ def threads_section(report: Report) -> str:
             for t in r.threads_scaling
         )
         out += (
-            f"<h2>Thread scaling: {escape(r.name)}</h2><p>Latency at each thread count "
-            "(same warm-up and runs; speed-up against the first count; applied: the count "
-            "the runtime reported).</p><table><tr><th>threads</th><th>p50 ms</th><th>p90 ms</th>"
-            f"<th>speed-up</th><th>applied</th></tr>{rows}</table>"
+            f"<div><h3>Thread scaling: {escape(r.name)}</h3><table><tr><th>threads</th>"
+            "<th>p50 ms</th><th>p90 ms</th><th>speed-up</th><th>applied</th></tr>"
+            f"{rows}</table></div>"
         )
-    return out
+    return threads_chart(report) + (f'<div class="grid">{out}</div>' if out else "")
 
 
 def numerics_section(report: Report) -> str:

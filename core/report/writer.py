@@ -11,6 +11,12 @@ from deploy_studio.core.fsutil import write_text_atomic
 from deploy_studio.core.report.charts import bar_chart, colour
 from deploy_studio.core.report.diagnostics_html import numerics_section, threads_section
 from deploy_studio.core.report.model import Report
+from deploy_studio.core.report.profile_html import (
+    compare_section,
+    coverage_section,
+    memory_section,
+    profile_section,
+)
 
 
 def _json_default(o):
@@ -240,10 +246,16 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
             extra = f'<div class="err">{escape(r.error)}</div>'
         elif r.notes:
             extra = "".join(f'<div class="note">{escape(n)}</div>' for n in r.notes)
-        if r.coverage and not r.error:
-            extra += f'<div class="note">partition: {escape(coverage_text(r.coverage))}</div>'
-            for hint in r.coverage.get("hints") or []:
-                extra += f'<div class="note">hint: {escape(hint)}</div>'
+        if r.coverage and not r.error:  # the whole of it in the "Delegation coverage" section
+            c = r.coverage
+            outside = sum((c.get("undelegated") or {}).values())
+            extra += (
+                f'<div class="note" title="{escape(coverage_text(c))}">partition: '
+                f"{escape(str(c.get('delegate')))} took {c.get('ops_delegated')}/"
+                f"{c.get('ops_total')} ops"
+                + (f", {outside} outside" if outside else "")
+                + ' (<a href="#coverage">coverage</a>)</div>'
+            )
         badge = ""
         if report.recommended == r.name:
             badge = ' <span class="badge">recommended</span>'
@@ -291,6 +303,10 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
     extra_sections = (
         _outputs_section(report)
         + _samples_section(report, samples)
+        + memory_section(report)
+        + coverage_section(report)
+        + profile_section(report)
+        + compare_section(report)
         + threads_section(report)
         + numerics_section(report)
     )
@@ -341,6 +357,11 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums}} .sw{{display:inline-b
 .task{{margin-top:6px}} .samples{{display:flex;flex-wrap:wrap;gap:14px}}
 .samples figure{{margin:0;border:1px solid #ddd;border-radius:4px;padding:8px;max-width:560px}}
 .samples img{{display:block;image-rendering:pixelated;max-width:100%}}
+h3{{font-size:15px;margin-top:20px}} .chart svg{{display:block;margin:8px 0;max-width:100%;height:auto}}
+.legend{{font-size:12px;color:#444}} .legend .sw{{margin-left:10px}}
+tr.portable td{{background:#fdecee}} .badge.portable{{background:#C44E52}} .portable-op{{color:#b00020;font-family:monospace}}
+.hints{{font-size:13px;color:#444}} .compare{{display:flex;gap:24px;align-items:flex-start}} .compare .col{{flex:1;min-width:0}}
+.compare table{{width:100%}} .ops td:first-child{{overflow-wrap:anywhere;max-width:360px}} .grid{{display:flex;flex-wrap:wrap;gap:0 28px}}
 .samples pre{{font-size:12px;white-space:pre-wrap;margin:4px 0}} figcaption{{font-size:12px;color:#444;margin-top:4px}}
 </style></head><body>
 <h1>{escape(report.name or "Deploy Studio report")}</h1>
