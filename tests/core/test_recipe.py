@@ -19,7 +19,8 @@ def recipe(**kw):
 def test_demo_recipe_parses_with_defaults():
     r = load_recipe(ROOT / "resources/recipes/demo.toml")
     assert [v.name for v in r.variants][:4] == ["fp32-eager", "fp32-pte", "fp32-ptl", "fp32-onnx"]
-    assert r.data.eval_samples == 500 and r.benchmark.threads == 1
+    assert r.data.eval_samples == 500 and r.benchmark.threads == [1, 2, 4]
+    assert r.benchmark.headline_threads == 1 and r.benchmark.profile is True
     assert [t.platform for t in r.export.templates] == ["android", "ios", "web"]
 
 
