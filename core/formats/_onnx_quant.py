@@ -10,7 +10,6 @@ int8-dynamic is ``quantize_dynamic`` on MatMul/Gemm.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from deploy_studio.core.errors import ExportError
@@ -61,22 +60,18 @@ def _replace(artifact, write):
 
 
 def layer_nodes(model_path: Path, layers: list[str]) -> list[str]:
-    """ONNX node names that the torch exporter traced from modules named in ``layers``."""
-    import ast
-
+    """ONNX node names that the torch exporter traced from modules named in ``layers`` (or
+    from modules inside them)."""
     import onnx
+
+    from deploy_studio.core.formats.onnx_scopes import node_layer
 
     model = onnx.load(str(model_path), load_external_data=False)
     hits = []
     for node in model.graph.node:
-        scopes = None
-        for p in node.metadata_props:
-            if p.key == "pkg.torch.onnx.name_scopes":
-                with contextlib.suppress(ValueError, SyntaxError):
-                    scopes = ast.literal_eval(p.value)
-        if not scopes:
+        path = node_layer(node)
+        if path is None:
             continue
-        path = ".".join(s for s in scopes[1:-1] if s)
         if any(path == layer or path.startswith(layer + ".") for layer in layers):
             hits.append(node.name)
     return hits

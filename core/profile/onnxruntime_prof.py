@@ -14,8 +14,6 @@ mapped through the tensors they compute (:func:`optimized_layers`).
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import json
 import re
 import tempfile
@@ -33,14 +31,14 @@ def _scoped_nodes(model_path) -> dict[str, tuple[str, list[str]]]:
     """node name -> (module path, output tensor names) of the nodes with name scopes."""
     import onnx
 
+    from deploy_studio.core.formats.onnx_scopes import node_layer
+
     model = onnx.load(str(model_path), load_external_data=False)
     nodes = {}
     for node in model.graph.node:
-        for p in node.metadata_props:
-            if p.key == "pkg.torch.onnx.name_scopes":
-                with contextlib.suppress(ValueError, SyntaxError):
-                    scopes = ast.literal_eval(p.value)
-                    nodes[node.name] = (".".join(s for s in scopes[1:-1] if s), list(node.output))
+        layer = node_layer(node)
+        if layer is not None:
+            nodes[node.name] = (layer, list(node.output))
     return nodes
 
 

@@ -143,10 +143,14 @@ class NumericsPanel(QWidget):
         self.keep_button.setVisible(bool(rows) and step is not None)
         self.keep_button.setEnabled(bool(todo))
         self.keep_button.setText(
-            f"Keep {', '.join(todo)} in float" if todo else "Keep worst in float"
+            f"Keep {todo[0]} in float"
+            if len(todo) == 1
+            else f"Keep the {len(todo)} worst layers in float"
+            if todo
+            else "Keep worst in float"
         )
         self.keep_button.setToolTip(
-            "adds these layers to the quantize step's keep_fp32; build again to measure"
+            f"adds {', '.join(todo)} to the quantize step's keep_fp32; build again to measure"
             if todo
             else "no layer left that adds much error (the engine suggests none)"
         )
@@ -168,6 +172,7 @@ class NumericsPanel(QWidget):
                 it = QTableWidgetItem(text)
                 if col:
                     it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                it.setToolTip(str(r.get("layer")))
                 if bad:
                     it.setForeground(WORST)
                     it.setToolTip(f"the int8 error enters at {r.get('layer')}: keep it in float")

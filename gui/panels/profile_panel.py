@@ -63,6 +63,7 @@ class ProfilePanel(QWidget):
         body.addWidget(bottom)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
+        body.setSizes([620, 260])  # the profiles first; their pages scroll
         body.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 6)

@@ -13,8 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,6 +37,7 @@ from deploy_studio.gui.panels.profile_text import (
 HEADERS = ["Op", "Layer", "Delegate", "Calls/run", "ms/run", "Share"]
 PORTABLE_COLOR = QColor("#d9822b")
 ROW_H = 20
+BAR_ROW_PX = 19  # one top-operator bar per line of 8 pt text
 
 
 class ProfileView(QWidget):
@@ -54,7 +57,6 @@ class ProfileView(QWidget):
         self.memory = QLabel("")
         self.memory.setWordWrap(True)
         self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setMinimumHeight(160)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.invertY(True)
         self.plot.hideAxis("left")
@@ -79,13 +81,24 @@ class ProfileView(QWidget):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         for col in (0, 1):  # op and layer names share what the numbers leave
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-        lay = QVBoxLayout(self)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        lay = QVBoxLayout(body)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(3)
         for w in (self.title, self.summary, self.coverage, self.memory):
             lay.addWidget(w)
-        lay.addWidget(self.plot_widget, 3)
-        lay.addWidget(self.table, 2)
+        lay.addWidget(self.plot_widget)
+        lay.addWidget(self.table)
+        lay.addStretch(1)
+        scroll = QScrollArea()  # the chart and the whole table, scrolled as one page
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.show_row("", None)
 
     def show_row(self, name: str, row, color: QColor | None = None) -> None:
@@ -119,6 +132,7 @@ class ProfileView(QWidget):
         set_bars(self.bars, ys, widths, brushes, [pg.mkPen(None)] * len(ops))
         self.labels.show([(0, y, label) for y, (label, _, _) in zip(ys, ops, strict=True)])
         self.plot_widget.setVisible(bool(ops))
+        self.plot_widget.setFixedHeight(BAR_ROW_PX * max(len(ops), 1) + 44)
         if ops:
             self.plot.setXRange(0, float(widths.max()) * 1.05, padding=0)
             self.plot.setYRange(-0.6, len(ops) - 0.4, padding=0)
@@ -133,6 +147,9 @@ class ProfileView(QWidget):
                     it.setForeground(PORTABLE_COLOR)
                 self.table.setItem(i, col, it)
         self.table.setVisible(bool(cells))
+        self.table.setFixedHeight(  # every row shown: the page scrolls, not the table
+            self.table.horizontalHeader().sizeHint().height() + ROW_H * len(cells) + 4
+        )
 
     def apply_theme(self, dark: bool) -> None:
         bg = QColor("#1f2227") if dark else QColor("#ffffff")
