@@ -114,9 +114,7 @@ def _cost_cells(cost: dict | None) -> str:
         return '<td class="n">n/a</td>' * 3 + "<td>n/a</td>"
     wb = cost.get("weight_bytes")
     bound, of_peak = cost.get("bound"), cost.get("of_peak")
-    where = escape(bound or "n/a") + (
-        f", {of_peak:.0%} of attainable" if of_peak is not None else ""
-    )
+    where = escape(bound or "n/a") + (f", {of_peak:.0%}" if of_peak is not None else "")
     intensity = cost.get("intensity")
     title = escape(
         f"{cost.get('method', '')}"
@@ -392,7 +390,7 @@ benchmark {bench.get("runs")} runs after {bench.get("warmup")} warm-up, {bench.g
 {_task_line(report)}
 {_notes_box(report)}
 <h2>Variants</h2>
-<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th title="one batch-1 inference; a multiply-add is 2 FLOPs">FLOPs</th><th title="bytes of weights read per inference, at the artifact's storage precision">weights MB</th><th title="FLOPs / p50">GFLOP/s</th><th title="compute- or memory-bound against this host's balance; achieved share of the attainable GFLOP/s (above 100% when the weights stay in cache between calls)">bound</th><th>{metric_head}</th><th>{drop_head}</th><th>max abs diff</th><th>{agree_head}</th><th>SNR dB</th></tr>
+<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th title="one batch-1 inference; a multiply-add is 2 FLOPs">FLOPs</th><th title="bytes of weights read per inference, at the artifact's storage precision">weights MB</th><th title="FLOPs / p50">GFLOP/s</th><th title="compute- or memory-bound against this host's balance; the achieved share of the attainable GFLOP/s (above 100% when the weights stay in cache between calls)">bound, of attainable</th><th>{metric_head}</th><th>{drop_head}</th><th>max abs diff</th><th>{agree_head}</th><th>SNR dB</th></tr>
 {"".join(trs)}</table>
 {_host_line(report)}
 {tune}
