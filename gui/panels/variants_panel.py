@@ -410,7 +410,7 @@ class VariantsPanel(QWidget):
             COL_P50: 66,
             COL_PREV: 56,
             COL_P90: 66,
-            COL_GFLOPS: 84,
+            COL_GFLOPS: 72,
             COL_ACC: 78,
             COL_AGREE: 62,
             COL_DIFF: 66,
