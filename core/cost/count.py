@@ -140,8 +140,9 @@ def weight_bytes(ctx, artifact) -> tuple[int | None, str]:
     tensors = module_tensors(ctx.module)
     mode = (ctx.quantization or {}).get("mode")
     stored = sum(_nbytes(t) for t in tensors)
-    float_only = all(t.dtype == torch.float32 for t in tensors)
-    if not mode or not float_only:
+    # a module the quantizer changed stores something narrower than 4 bytes an element
+    narrow = any(t.element_size() < 4 for t in tensors)
+    if not mode or narrow:
         return (stored or None), "module tensors at their stored dtype"
     if artifact is not None and artifact.format == "onnx":
         onnx_bytes = onnx_initializer_bytes(artifact.path)

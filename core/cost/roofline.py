@@ -21,7 +21,7 @@ def variant_cost(flops: int | None, weight_bytes: int | None, p50_ms: float | No
     return {
         "flops": int(flops),
         "weight_bytes": int(weight_bytes) if weight_bytes is not None else None,
-        "gflops_per_s": round(gflops, 4),
+        "gflops_per_s": float(f"{gflops:.5g}"),
         "intensity": round(flops / weight_bytes, 3) if weight_bytes else None,
         "bound": None,
         "of_peak": None,
@@ -41,5 +41,5 @@ def roofline(cost: dict | None, limits: dict | None) -> dict | None:
     balance = peak / bandwidth  # FLOPs per byte at which memory and compute limits meet
     attainable = min(peak, intensity * bandwidth)
     out["bound"] = "memory" if intensity < balance else "compute"
-    out["of_peak"] = round(cost["gflops_per_s"] / attainable, 4) if attainable else None
+    out["of_peak"] = float(f"{cost['gflops_per_s'] / attainable:.4g}") if attainable else None
     return out

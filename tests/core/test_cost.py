@@ -18,7 +18,7 @@ from torch import nn
 from deploy_studio.core.cli import _print_results
 from deploy_studio.core.cost import host as host_mod
 from deploy_studio.core.cost import roofline, variant_cost
-from deploy_studio.core.cost.count import count_flops, module_tensors
+from deploy_studio.core.cost.count import count_flops, module_tensors, weight_bytes
 from deploy_studio.core.engine import attach_host_limits, make_worker, run_recipe
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.report.model import Report, VariantResult
@@ -50,6 +50,28 @@ def test_weight_bytes_follow_the_storage_precision():
     int8 = copy.deepcopy(model)
     torchao_int8(int8, "weight-only")  # int8 per-channel weights + float scales
     assert 0.24 < _weight_bytes(int8) / fp32 < 0.30
+
+
+def test_a_file_quantized_after_export_counts_its_weights_at_the_mode_size():
+    """LiteRT and Core ML quantize the written file: the module keeps float32 weights (and a
+    BatchNorm's int64 counter), so weight matrices count at the mode's element size."""
+    from types import SimpleNamespace
+
+    model = nn.Sequential(
+        nn.Conv2d(3, 64, 3),
+        nn.BatchNorm2d(64),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 256),
+    )
+    fp32 = _weight_bytes(model)
+    for mode, ratio in (("int8-static", 0.25), ("fp16", 0.5)):
+        ctx = SimpleNamespace(module=model, quantization={"mode": mode})
+        wbytes, method = weight_bytes(ctx, None)
+        assert mode in method and "weight matrices" in method
+        assert wbytes / fp32 == pytest.approx(ratio, abs=0.1)
+    plain = SimpleNamespace(module=model, quantization=None)
+    assert weight_bytes(plain, None) == (fp32, "module tensors at their stored dtype")
 
 
 def test_the_roofline_follows_intensity_against_balance():
