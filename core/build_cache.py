@@ -21,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: rows carry the cost model (core/cost); older rows have none
 MAX_BYTES = 2_000_000_000
 
 

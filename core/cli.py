@@ -398,6 +398,15 @@ def _run(recipe, out: Path, isolate: bool = True, cache: bool = True) -> int:
     return report_exit_code(report)
 
 
+def cost_columns(cost: dict | None) -> str:
+    """The table's ``GFLOP/s`` and ``bound, of peak`` cells (see ``core/cost``)."""
+    if not cost:
+        return f"{'n/a':>8} {'':<14}"
+    bound, of_peak = cost.get("bound"), cost.get("of_peak")
+    where = f"{bound or 'n/a'}" + (f", {of_peak:.0%}" if of_peak is not None else "")
+    return f"{cost['gflops_per_s']:>8.2f} {where:<14}"
+
+
 def _print_results(report_data: dict, out: Path) -> None:
     report = Report.from_dict(report_data)
     if report.notes:
@@ -421,7 +430,8 @@ def _print_results(report_data: dict, out: Path) -> None:
             + (f"{base * 100:.2f} %" if percent and base is not None else f"{base}")
         )
     print(
-        f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {head:>7} {agree:>8} {'SNR dB':>7}"
+        f"\n{'variant':<{w}} {'format':<7} {'size MB':>9} {'p50 ms':>9} {head:>7} {agree:>8} "
+        f"{'SNR dB':>7} {'GFLOP/s':>8} {'bound, of peak':<14}"
     )
     for v in report.variants:
         if v.error:
@@ -438,7 +448,8 @@ def _print_results(report_data: dict, out: Path) -> None:
         print(
             f"{v.name:<{w}} {v.format:<7} {(v.size_bytes or 0) / 1e6:>9.3f} "
             f"{(f'{lat:.3f}' if lat is not None else 'n/a'):>9} {acc_text:>7} "
-            f"{agr_text:>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7}"
+            f"{agr_text:>8} {(f'{snr:.1f}' if snr is not None else 'n/a'):>7} "
+            f"{cost_columns(v.cost)}"
         )
         if v.not_runnable:
             print(f"  not measured here: {v.not_runnable}")
@@ -465,6 +476,15 @@ def _print_results(report_data: dict, out: Path) -> None:
                 f"SNR {f'{osnr:.1f} dB' if osnr is not None else 'n/a'}, "
                 f"cosine {f'{cos:.6f}' if cos is not None else 'n/a'}"
             )
+    _print_footer(report, out)
+
+
+def _print_footer(report: Report, out: Path) -> None:
+    """Under the table: this host's limits, gates that did not pass, apps, the report path."""
+    if report.host_limits:
+        from deploy_studio.core.cost.host import limits_text
+
+        print(limits_text(report.host_limits))
     for g in report.gates:
         if g.status == "passed":
             continue

@@ -30,6 +30,7 @@ from deploy_studio.core.report.model import (
 )
 from deploy_studio.core.worker.requests import (
     BuildVariant,
+    HostLimits,
     Prepare,
     RenderApps,
     RenderSamples,
@@ -157,6 +158,36 @@ def run_variants(
     return rows
 
 
+def attach_host_limits(recipe: Recipe, report: Report, reporter: Reporter, worker) -> None:
+    """``report.host_limits`` (this host's peak GFLOP/s and bandwidth, measured once by the
+    worker) and every costed row's roofline against them; nothing is measured when no row has
+    a cost. A failure is a log line: the limits never fail a run."""
+    from deploy_studio.core.cost import roofline
+
+    rows = [v for v in report.variants if v.cost]
+    if not rows:
+        return
+    try:
+        limits = worker.call(
+            HostLimits(recipe.benchmark.headline_threads), reporter.emit, reporter.cancel
+        )
+    except Cancelled:
+        raise
+    except StudioError as e:
+        reporter.emit(
+            Event(
+                "log",
+                stage="overall",
+                message=f"note: this host's limits were not measured: {e.message}",
+                variant=None,
+            )
+        )
+        return
+    report.host_limits = limits
+    for v in rows:
+        v.cost = roofline(v.cost, limits)
+
+
 def evaluate_gates(recipe: Recipe, report: Report) -> list[GateVerdict]:
     """One verdict per (gate, variant) on the report's rows, see :mod:`.gates`."""
     from deploy_studio.core.gates import evaluate_gates as judge_all
@@ -240,6 +271,7 @@ def run_recipe(
             overall=(0, len(variants) + extra_apps),
             cache=cache,
         )
+        attach_host_limits(recipe, report, reporter, worker)
         report.gates = evaluate_gates(recipe, report)
         if templates and recipe.export.templates:
             reporter.emit(

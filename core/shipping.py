@@ -44,6 +44,7 @@ def ship_results(
     Writes report.json/html into ``out_dir`` and returns the report.
     """
     from deploy_studio.core.engine import (
+        attach_host_limits,
         evaluate_gates,
         make_worker,
         new_report,
@@ -79,6 +80,7 @@ def ship_results(
         order = {v.name: i for i, v in enumerate(recipe.variants)}
         rows.sort(key=lambda r: order.get(r.name, len(order)))
         report.variants = rows
+        attach_host_limits(recipe, report, reporter, worker)
         report.gates = evaluate_gates(recipe, report)
         if recipe.export.templates:
             reporter.progress("overall", 0.8, "rendering app projects")

@@ -92,6 +92,8 @@ def build_variant(
     )
     for i, step in enumerate(variant.steps):
         reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)
+        if step.kind == "quantize":
+            ctx.float_module = ctx.module
         STEPS.get(step.kind).obj.apply(ctx, step.options)
         if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
             ctx.params = count_params(ctx.module, ctx.params)

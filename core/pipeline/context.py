@@ -43,6 +43,9 @@ class BuildContext:
     state: free-form data steps leave for later stages or the report (e.g. sensitivity).
     params: parameter count of the working model, updated after every step (quantization
         keeps the count; pruning and distillation change it).
+    float_module: the working module as it was before the quantize step (None without one):
+        FLOPs are counted on it (quantizing keeps the arithmetic, but a quantized op such as
+        torch.ao's dynamic Linear has no FLOP formula), see ``core/cost``.
     debug_record: write the format's debug record beside the artifact when it has one (an
         ExecuTorch ETRecord, ``<name>.etrecord``, for the per-operator profile; not shipped).
     """
@@ -65,6 +68,7 @@ class BuildContext:
     state: dict[str, Any] = field(default_factory=dict)
     inputs: tuple = ()
     debug_record: bool = False
+    float_module: Any = None
 
     def __post_init__(self) -> None:
         if not self.inputs:

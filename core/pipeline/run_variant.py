@@ -97,6 +97,7 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
         )
     if bench.scaling:
         row.threads_scaling = scaling
+    row.cost = _cost(ctx, artifact, row.p50, bench.headline_threads)
     if bench.profile:
         from deploy_studio.core.profile.variant import profile_variant
 
@@ -106,6 +107,20 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     check_outputs(artifact.format, outputs, references, sig.output_names)
     row.accuracy, row.parity = task_figures(session, outputs, references)
     return row
+
+
+def _cost(ctx, artifact, p50_ms: float | None, threads: int) -> dict | None:
+    """The row's ``cost`` (FLOPs, weight bytes, GFLOP/s, roofline; :mod:`..cost`), measuring
+    this host's limits the first time a variant of the process has one."""
+    from deploy_studio.core.cost import roofline, variant_cost
+    from deploy_studio.core.cost.count import variant_flops, weight_bytes
+    from deploy_studio.core.cost.host import host_limits
+
+    if not p50_ms:
+        return None
+    wbytes, method = weight_bytes(ctx, artifact)
+    cost = variant_cost(variant_flops(ctx), wbytes, p50_ms, method)
+    return roofline(cost, host_limits(threads)) if cost else None
 
 
 def _scaling_reporter(reporter: Reporter, threads: int) -> Reporter:

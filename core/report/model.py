@@ -133,6 +133,12 @@ class VariantResult:
     ``threads_scaling`` (with ``[benchmark] threads = [...]``) is the latency at each thread
     count: ``[{threads, p50, p90, runs, applied}]``, ``applied`` being the count the runtime
     reported it ran with; the first entry is ``latency_ms``'s.
+    ``cost`` (every row with a latency) is the cost model of one inference (see
+    ``core/cost``): ``{flops, weight_bytes, gflops_per_s, intensity, bound, of_peak, method}``
+    -- FLOPs (a multiply-add is 2), bytes of weights read at the artifact's storage precision
+    (``method`` says how they were counted), FLOPs / p50, FLOPs per weight byte, "compute" or
+    "memory" against the host's balance and the achieved share of the attainable GFLOP/s
+    (the report's ``host_limits``).
     """
 
     name: str
@@ -153,6 +159,7 @@ class VariantResult:
     load_ms: dict | None = None
     latency_ms: Latency | None = None
     threads_scaling: list[dict] | None = None
+    cost: dict | None = None
     accuracy: Accuracy | None = None
     parity: Parity | None = None
     error: str | None = None
@@ -233,6 +240,8 @@ class VariantResult:
                 d[key] = dict(getattr(self, key))
         if self.threads_scaling is not None:
             d["threads_scaling"] = [dict(t) for t in self.threads_scaling]
+        if self.cost is not None:
+            d["cost"] = dict(self.cost)
         if self.build_seconds is not None:
             d["build_seconds"] = self.build_seconds
         if self.step_data:
@@ -378,6 +387,10 @@ class Report:
     recommended: str | None = None
     tune: dict | None = None
     baseline_metrics: dict[str, float | None] | None = None  # the original's task figures
+    # this host's peak GFLOP/s and memory bandwidth at the headline thread count
+    # ({peak_gflops, bandwidth_gbs, threads, method}, see core/cost/host.py); set when a
+    # variant has a cost
+    host_limits: dict | None = None
 
     @property
     def task(self) -> dict:
@@ -431,6 +444,8 @@ class Report:
             d["recommended"] = self.recommended
         if self.tune is not None:
             d["tune"] = self.tune
+        if self.host_limits is not None:
+            d["host_limits"] = dict(self.host_limits)
         return d
 
     @classmethod
@@ -454,4 +469,5 @@ class Report:
             recommended=d.get("recommended"),
             tune=d.get("tune"),
             baseline_metrics=base.get("metrics"),
+            host_limits=d.get("host_limits"),
         )

@@ -104,6 +104,44 @@ def _p50_cell(r) -> str:
     return f'<td class="n">{_fmt(r.p50, ".3f")}</td>'
 
 
+def _si(v: float | None) -> str:
+    """``1.23 M`` / ``45.6 G``: a FLOP count short enough for a table cell."""
+    if v is None:
+        return "n/a"
+    for scale, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g} {unit}"
+    return f"{v:.0f}"
+
+
+def _cost_cells(cost: dict | None) -> str:
+    """FLOPs, weights MB, GFLOP/s and bound cells of a variant's ``cost`` (core/cost)."""
+    if not cost:
+        return '<td class="n">n/a</td>' * 3 + "<td>n/a</td>"
+    wb = cost.get("weight_bytes")
+    bound, of_peak = cost.get("bound"), cost.get("of_peak")
+    where = escape(bound or "n/a") + (f", {of_peak:.0%}" if of_peak is not None else "")
+    intensity = cost.get("intensity")
+    title = escape(
+        f"{cost.get('method', '')}"
+        + (f"; {intensity:.1f} FLOP per weight byte" if intensity is not None else "")
+    )
+    return (
+        f'<td class="n">{_si(cost.get("flops"))}</td>'
+        f'<td class="n" title="{title}">{_fmt(wb, ".3f", 1e-6)}</td>'
+        f'<td class="n">{_fmt(cost.get("gflops_per_s"), ".2f")}</td><td>{where}</td>'
+    )
+
+
+def _host_line(report: Report) -> str:
+    """This host's peak GFLOP/s and bandwidth under the variants table (when measured)."""
+    if not report.host_limits:
+        return ""
+    from deploy_studio.core.cost.host import limits_text
+
+    return f'<p class="meta">{escape(limits_text(report.host_limits))}</p>'
+
+
 def _notes_box(report: Report) -> str:
     """What a reader must know before trusting the numbers: at the top of the page."""
     notes = list(report.notes)
@@ -268,7 +306,8 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
             f'<td class="n">{_fmt(r.size_bytes, ",.0f")}</td><td class="n">{_fmt(r.params, ",.0f")}</td>'
             + _p50_cell(r)
             + f'<td class="n">{_fmt(lat.p90 if lat else None, ".3f")}</td>'
-            f'<td class="n">{_metric_fmt(metric, r.metric)}</td><td class="n">{_metric_fmt(metric, r.metric_drop, drop=True)}</td>'
+            + _cost_cells(r.cost)
+            + f'<td class="n">{_metric_fmt(metric, r.metric)}</td><td class="n">{_metric_fmt(metric, r.metric_drop, drop=True)}</td>'
             f'<td class="n">{_fmt(par.max_abs_diff if par else None, ".2e")}</td>'
             + (
                 f'<td class="n">{_fmt(r.agreement, ".2f", 100)}</td>'
@@ -372,8 +411,9 @@ benchmark {bench.get("runs")} runs after {bench.get("warmup")} warm-up, {bench.g
 {_task_line(report)}
 {_notes_box(report)}
 <h2>Variants</h2>
-<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th>{metric_head}</th><th>{drop_head}</th><th>max abs diff</th><th>{agree_head}</th><th>SNR dB</th></tr>
+<table><tr><th>variant</th><th>format</th><th>artifact</th><th>size (bytes)</th><th>params</th><th>p50 ms</th><th>p90 ms</th><th title="one batch-1 inference; a multiply-add is 2 FLOPs">FLOPs</th><th title="bytes of weights read per inference, at the artifact's storage precision">weights MB</th><th title="FLOPs / p50">GFLOP/s</th><th title="compute- or memory-bound against this host's balance; the achieved share of the attainable GFLOP/s (above 100% when the weights stay in cache between calls)">bound, of attainable</th><th>{metric_head}</th><th>{drop_head}</th><th>max abs diff</th><th>{agree_head}</th><th>SNR dB</th></tr>
 {"".join(trs)}</table>
+{_host_line(report)}
 {tune}
 <h2>Charts</h2><div class="charts"><img src="charts/size.svg" alt="size chart"><img src="charts/latency.svg" alt="latency chart"><img src="charts/accuracy.svg" alt="accuracy chart"></div>
 <h2>Gates</h2><table><tr><th>gate</th><th>limit</th><th>value</th><th>result</th></tr>{gates}</table>

@@ -45,6 +45,15 @@ class BuildVariant:
     out_dir: str
 
 
+@dataclass(frozen=True)
+class HostLimits:
+    """This host's peak GFLOP/s and memory bandwidth at ``threads``, measured in the worker
+    (where latencies are) once per process; answers ``{peak_gflops, bandwidth_gbs, threads,
+    method}`` (:mod:`deploy_studio.core.cost.host`)."""
+
+    threads: int
+
+
 SAMPLES_SHOWN = 96
 """How many held-out samples the window shows (thumbnails to pick a prediction from)."""
 

@@ -20,6 +20,7 @@ from deploy_studio.core.report.model import as_row
 from deploy_studio.core.worker.requests import (
     BuildVariant,
     CheckNormalisation,
+    HostLimits,
     LoadModel,
     LoadSamples,
     Predict,
@@ -53,6 +54,7 @@ class SessionService:
             LoadModel: self.load_model,
             Prepare: self.prepare,
             BuildVariant: self.build,
+            HostLimits: self.host_limits,
             LoadSamples: self.samples,
             Predict: self.predict,
             CheckNormalisation: self.check_normalisation,
@@ -115,6 +117,11 @@ class SessionService:
         return build_and_measure(session, req.recipe, variant, Path(req.out_dir), reporter).to_dict(
             samples=True
         )
+
+    def host_limits(self, req: HostLimits, reporter: Reporter) -> dict:
+        from deploy_studio.core.cost.host import host_limits
+
+        return host_limits(req.threads)
 
     def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
         from deploy_studio.core.samples.report import sample_data

@@ -36,24 +36,26 @@ COLUMNS = [
     "p50 ms",
     "Δ p50",
     "p90 ms",
+    "GFLOP/s",
     "Accuracy",
     "Agree",
     "Max |Δ|",
     "Gates",
 ]
 COL_ON, COL_NAME, COL_FORMAT, COL_STEPS, COL_STATUS = 0, 1, 2, 3, 4
-COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = (
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-    12,
-    13,
-)
-NUMERIC = {COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_ACC, COL_AGREE, COL_DIFF}
+COL_SIZE, COL_PARAMS, COL_P50, COL_PREV, COL_P90, COL_GFLOPS = 5, 6, 7, 8, 9, 10
+COL_ACC, COL_AGREE, COL_DIFF, COL_GATES = 11, 12, 13, 14
+NUMERIC = {
+    COL_SIZE,
+    COL_PARAMS,
+    COL_P50,
+    COL_PREV,
+    COL_P90,
+    COL_GFLOPS,
+    COL_ACC,
+    COL_AGREE,
+    COL_DIFF,
+}
 REUSED = "reused"
 """The Status of a row the build cache reused, unchanged (its tooltip says since when)."""
 AMBER = "#c98a00"
@@ -157,6 +159,8 @@ def cell_text(row: VariantResult | dict, col: int, task: dict | None = None) -> 
         return fmt_ms(row.p50)
     if col == COL_P90:
         return fmt_ms(row.latency_ms.p90 if row.latency_ms else None)
+    if col == COL_GFLOPS:
+        return gflops_text(row)
     if col == COL_ACC:
         return fmt_metric(row.metric, task_metric(task))
     if col == COL_AGREE:
@@ -183,6 +187,37 @@ def latency_tip(row: VariantResult | None) -> str | None:
     if row is None or row.latency_ms is not None or not row.not_runnable:
         return None
     return f"not measured on this host: {row.not_runnable}"
+
+
+def gflops_text(row: VariantResult) -> str:
+    """The GFLOP/s cell: the achieved rate and ``mem``/``comp`` (memory- or compute-bound on
+    this host, see core/cost); empty without a cost."""
+    cost = row.cost
+    if not cost:
+        return ""
+    bound = {"memory": " mem", "compute": " comp"}.get(cost.get("bound") or "", "")
+    return f"{cost['gflops_per_s']:.2f}{bound}"
+
+
+def cost_tip(row: VariantResult | None) -> str | None:
+    """The p50 tooltip's cost line (core/cost): FLOPs, weights read, GFLOP/s and whether the
+    variant is compute- or memory-bound on this host; None without a cost."""
+    cost = row.cost if row is not None else None
+    if not cost:
+        return None
+    flops = cost["flops"]
+    lines = [
+        f"{flops / 1e6:,.2f} MFLOP per inference, {cost['gflops_per_s']:.2f} GFLOP/s achieved",
+    ]
+    if cost.get("weight_bytes") is not None:
+        lines.append(f"weights read: {fmt_bytes(cost['weight_bytes'])} ({cost.get('method', '')})")
+    if cost.get("bound"):
+        share = cost.get("of_peak")
+        lines.append(
+            f"{cost['bound']}-bound on this host"
+            + (f", at {share:.0%} of the attainable GFLOP/s" if share is not None else "")
+        )
+    return "\n".join(lines)
 
 
 def metrics_tip(row: VariantResult, task: dict | None) -> str:

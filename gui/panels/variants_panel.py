@@ -50,6 +50,7 @@ from deploy_studio.gui.panels.variant_cells import (
     COL_DIFF,
     COL_FORMAT,
     COL_GATES,
+    COL_GFLOPS,
     COL_NAME,
     COL_ON,
     COL_P50,
@@ -63,6 +64,7 @@ from deploy_studio.gui.panels.variant_cells import (
     NUMERIC,
     REUSED,
     cell_text,
+    cost_tip,
     gates_text,
     latency_tip,
     metrics_tip,
@@ -190,6 +192,9 @@ class VariantsModel(QAbstractTableModel):
                     COL_PREV: "p50 change against the variant's previous run (▼ faster, ▲ slower, "
                     "≈ within the measurement noise); its tooltip has the previous numbers",
                     COL_P90: "90th percentile latency (ms)",
+                    COL_GFLOPS: "achieved GFLOP/s (FLOPs / p50); mem or comp: memory- or "
+                    "compute-bound on this host (tooltip: FLOPs, weights read, share of the "
+                    "attainable rate)",
                     COL_FORMAT: "artifact format (the converter is in the tooltip)",
                     COL_STEPS: "optimization steps, in order",
                     COL_DIFF: "largest absolute logit difference from the original model",
@@ -299,6 +304,8 @@ class VariantsModel(QAbstractTableModel):
             return size_tip(row)
         if col in (COL_P50, COL_P90) and latency_tip(row):
             return latency_tip(row)
+        if col in (COL_P50, COL_GFLOPS) and cost_tip(row):
+            return cost_tip(row)
         if col == COL_ACC and row is not None and row.accuracy and row.accuracy.samples:
             return metrics_tip(row, self.doc.task_info)
         return None
@@ -403,6 +410,7 @@ class VariantsPanel(QWidget):
             COL_P50: 66,
             COL_PREV: 56,
             COL_P90: 66,
+            COL_GFLOPS: 72,
             COL_ACC: 78,
             COL_AGREE: 62,
             COL_DIFF: 66,
