@@ -80,14 +80,18 @@ class BenchmarkSpec:
     def set_headline_threads(self, n: int) -> None:
         """Make ``n`` the headline count (a list keeps its other counts after it)."""
         if self.scaling:
-            self.threads = [int(n)] + [t for t in self.threads if t != int(n)]
+            self.threads = [int(n)] + [t for t in self.thread_counts if t != int(n)]
         else:
             self.threads = int(n)
 
     def report_dict(self) -> dict:
         """The report's ``benchmark`` table: ``threads`` is the headline count (an integer for
         every consumer); ``thread_counts`` lists every count when the recipe gave a list."""
-        d = {"threads": self.headline_threads, "warmup": self.warmup, "runs": self.runs}
+        d: dict[str, object] = {
+            "threads": self.headline_threads,
+            "warmup": self.warmup,
+            "runs": self.runs,
+        }
         if self.scaling:
             d["thread_counts"] = self.thread_counts
         if self.profile:

@@ -103,6 +103,7 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
 
         reporter.progress("profile", 0.0)
         profile_variant(row, artifact, x1, bench.headline_threads, module=ctx.module)
+    assert outputs is not None  # the headline count always runs the evaluated samples
     references = session.references or [session.reference]
     check_outputs(artifact.format, outputs, references, sig.output_names)
     row.accuracy, row.parity = task_figures(session, outputs, references)

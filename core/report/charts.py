@@ -153,18 +153,18 @@ def line_chart(
     for j, (name, values, col) in enumerate(series):
         points = [(px(i), py(v)) for i, v in enumerate(values) if v is not None]
         segments: list[list[str]] = [[]]
-        for i, v in enumerate(values):  # a missing value breaks the line
-            if v is None:
+        for i, val in enumerate(values):  # a missing value breaks the line
+            if val is None:
                 segments.append([])
             else:
-                segments[-1].append(f"{px(i):.1f},{py(v):.1f}")
+                segments[-1].append(f"{px(i):.1f},{py(val):.1f}")
         for seg in segments:
             if len(seg) > 1:
                 parts.append(
                     f'<polyline points="{" ".join(seg)}" fill="none" stroke="{col}" stroke-width="2"/>'
                 )
-        for x, y in points:
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{col}"/>')
+        for cx, cy in points:
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{col}"/>')
         ly = top + 8 + j * 18
         parts.append(
             f'<rect x="{left + plot_w + 14}" y="{ly - 9}" width="10" height="10" fill="{col}" rx="2"/>'

@@ -165,7 +165,7 @@ def _quantized(r: VariantResult) -> bool:
 
 def _fastest(rows: list[VariantResult]) -> VariantResult | None:
     timed = [r for r in rows if r.p50 is not None]
-    return min(timed, key=lambda r: r.p50) if timed else (rows[0] if rows else None)
+    return min(timed, key=lambda r: float(r.p50 or 0.0)) if timed else (rows[0] if rows else None)
 
 
 def compare_pair(report: Report) -> tuple[VariantResult, VariantResult, str] | None:

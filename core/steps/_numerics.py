@@ -22,6 +22,7 @@ quantized here, as in the artifact.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 import torch
@@ -144,7 +145,7 @@ def _rows(graph, names: set[str], noise: dict, cosine: dict) -> list[dict]:
     """One row per layer with a logged float output, in graph order."""
     nodes = [n for n in graph.graph.nodes if n.op == "call_function"]
     owner = {n.name: _layer_of(n, names) for n in nodes}
-    last: dict[str, object] = {}
+    last: dict[str, Any] = {}
     first_seen: list[str] = []
     for node in nodes:
         layer = owner[node.name]
