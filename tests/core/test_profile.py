@@ -283,3 +283,38 @@ def test_profiled_run_writes_a_valid_report(tiny_model_file, tmp_path):
     assert not any(f.endswith(".etrecord") for f in pte["files"])
     # report.html shows the hint under its variant, escaped
     assert "hint: " + hint.replace("'", "&#x27;") in render_html(report)
+
+
+@pytest.mark.slow  # a torchvision mobilenet_v3_small in three runtimes with profiles (~1 min)
+def test_mobilenet_v3_small_profiles_map_to_its_nested_layers(tmp_path):
+    import json
+
+    from deploy_studio.core.engine import run_recipe
+    from tests.support.recipes import EAGER, ONNX, PTE, recipe
+
+    model = {"source": "torchvision:mobilenet_v3_small", "input_shape": [1, 3, 224, 224]}
+    r = recipe(
+        model,
+        [EAGER, PTE, ONNX],
+        data={"source": "random", "calibration_samples": 2, "eval_samples": 2},
+        benchmark={"threads": [1, 2], "warmup": 1, "runs": 3, "profile": True},
+    )
+    run_recipe(r, tmp_path, isolate=True, templates=False)  # validated as it is written
+    rows = {v["name"]: v for v in json.loads((tmp_path / "report.json").read_text())["variants"]}
+    for name, v in rows.items():
+        assert v["error"] is None, (name, v["error"])
+        assert len(v["profile"]["rows"]) >= 5 and [t["threads"] for t in v["threads_scaling"]] == [
+            1,
+            2,
+        ]
+        assert v["profile"]["ops_ms"] <= v["profile"]["total_ms"] * 1.01 + 0.01 * len(
+            v["profile"]["rows"]
+        )
+    # ONNX Runtime and eager name the model's own nested modules (features.N...), once each
+    for name in ("fp32-eager", "fp32-onnx"):
+        layers = [x["layer"] for x in rows[name]["profile"]["rows"] if x["layer"]]
+        assert any(layer.startswith("features.") for layer in layers), (name, layers)
+        assert not any(layer.startswith("features.features") for layer in layers), layers
+    pte = rows["fp32-pte"]
+    assert pte["coverage"]["flops_delegated_share"] == 1.0
+    assert pte["memory"]["planned_bytes"] > 0 and pte["load_ms"]["warm"] > 0
