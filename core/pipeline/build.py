@@ -15,6 +15,7 @@ import torch
 
 from deploy_studio.core.errors import ExportError, RecipeError
 from deploy_studio.core.formats.contract import converts
+from deploy_studio.core.pipeline import prefix_cache
 from deploy_studio.core.pipeline.context import Artifact, BuildContext
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import VariantSpec, check_variant
@@ -90,11 +91,14 @@ def build_variant(
         params=session.model.params,
         debug_record=debug_record,
     )
-    for i, step in enumerate(variant.steps):
+    start = _reuse_prefix(ctx, variant)
+    for i, step in enumerate(variant.steps[start:], start):
         reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)
         STEPS.get(step.kind).obj.apply(ctx, step.options)
         if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
             ctx.params = count_params(ctx.module, ctx.params)
+        if i + 1 == start_of_rest(ctx):
+            prefix_cache.store(ctx.state["prefix"]["key"], ctx, ctx.notes)
     fmt = FORMATS.get(variant.format).obj
     if fmt.converters:
         ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
@@ -106,6 +110,34 @@ def build_variant(
     artifact.notes = [*artifact.notes, *ctx.notes]
     reporter.progress(f"export {variant.format}", 1.0)
     return artifact, ctx
+
+
+def _reuse_prefix(ctx: BuildContext, variant: VariantSpec) -> int:
+    """Start from the cached result of the variant's leading prune/distill steps when an
+    earlier variant computed it; answer the index of the first step still to apply.
+
+    Records the lookup in ``ctx.state["prefix"]`` (step kinds, key, ``reused``)."""
+    n = prefix_cache.prefix_length(variant.steps)
+    if not n or ctx.model.kind != "module":
+        return 0
+    key = prefix_cache.prefix_key(ctx, variant.steps[:n])
+    entry = prefix_cache.lookup(key)
+    kinds = [s.kind for s in variant.steps[:n]]
+    if entry is None:
+        ctx.state["prefix"] = {"steps": kinds, "key": key, "reused": False, "length": n}
+        return 0
+    ctx.module, ctx.params = entry.module, entry.params
+    ctx.state.update(entry.state)
+    ctx.notes.extend(entry.notes)
+    ctx.state["prefix"] = {"steps": kinds, "key": key, "reused": True, "length": n}
+    ctx.reporter.progress(f"reused the {' + '.join(kinds)} result of an identical prefix", 1.0)
+    return n
+
+
+def start_of_rest(ctx: BuildContext) -> int:
+    """The index after the cacheable prefix that still has to be stored (-1 when none)."""
+    prefix = ctx.state.get("prefix")
+    return prefix["length"] if prefix and not prefix["reused"] else -1
 
 
 def example_inputs(session: Session) -> tuple:

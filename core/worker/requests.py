@@ -45,6 +45,17 @@ class BuildVariant:
     out_dir: str
 
 
+@dataclass(frozen=True)
+class MeasureVariant:
+    """Measure a variant built earlier (``row``: its report row) again with the recipe's
+    benchmark settings (latency at every thread count); answers the updated row. Its
+    accuracy and parity are kept: the outputs do not depend on how often it is timed."""
+
+    recipe: Recipe
+    row: dict
+    out_dir: str
+
+
 SAMPLES_SHOWN = 96
 """How many held-out samples the window shows (thumbnails to pick a prediction from)."""
 

@@ -22,6 +22,7 @@ from deploy_studio.core.worker.requests import (
     CheckNormalisation,
     LoadModel,
     LoadSamples,
+    MeasureVariant,
     Predict,
     Prediction,
     Prepare,
@@ -53,6 +54,7 @@ class SessionService:
             LoadModel: self.load_model,
             Prepare: self.prepare,
             BuildVariant: self.build,
+            MeasureVariant: self.measure,
             LoadSamples: self.samples,
             Predict: self.predict,
             CheckNormalisation: self.check_normalisation,
@@ -115,6 +117,12 @@ class SessionService:
         return build_and_measure(session, req.recipe, variant, Path(req.out_dir), reporter).to_dict(
             samples=True
         )
+
+    def measure(self, req: MeasureVariant, reporter: Reporter) -> dict:
+        from deploy_studio.core.pipeline.run_variant import remeasure
+
+        session = self.session(req.recipe, reporter)
+        return remeasure(session, req.recipe, req.row, Path(req.out_dir), reporter)
 
     def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
         from deploy_studio.core.samples.report import sample_data
