@@ -10,7 +10,7 @@ then growing prune amounts, then the student). A group's prefix is computed once
 by every format and mode (``pipeline/prefix_cache.py``).
 
 The search runs in stages (``tune_stages.py``), successive halving: stage 1 builds every
-candidate and measures it briefly (:data:`SHORT_WARMUP` / :data:`SHORT_RUNS`, accuracy on the
+candidate and measures it briefly (``SHORT_WARMUP`` / ``SHORT_RUNS``, accuracy on the
 whole held-out set); a group whose first float build already misses the budget by
 :data:`~deploy_studio.core.tune_stages.PROBE_MARGIN` is not built further; an int8-static
 candidate that misses the budget gets a follow-up that keeps the layers the numerical
@@ -35,6 +35,9 @@ from deploy_studio.core.pareto import budget_for, pareto_front, recommend
 from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.recipe import Recipe, StepSpec, VariantSpec, check_variant
 from deploy_studio.core.registry import FORMATS, STEPS
+from deploy_studio.core.tune_stages import ORIGINAL as ORIGINAL
+from deploy_studio.core.tune_stages import SHORT_RUNS as SHORT_RUNS
+from deploy_studio.core.tune_stages import SHORT_WARMUP as SHORT_WARMUP
 
 DEFAULT_FORMATS = ("pte", "onnx")  # kept for callers; the default is now every tunable format
 DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "fp16")
@@ -42,8 +45,6 @@ DEFAULT_AMOUNTS = (0.0, 0.3, 0.5, 0.7)
 MAX_AMOUNT = 0.8  # more than this and structured pruning leaves too little to finetune
 DEFAULT_BUDGET = 0.01
 MAX_VARIANTS = 120
-SHORT_WARMUP, SHORT_RUNS = 2, 5  # stage 1's short measurement
-ORIGINAL = "original-eager"
 
 
 def tune_formats() -> list[str]:

@@ -32,6 +32,8 @@ from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.recipe import Recipe, StepSpec, VariantSpec, check_variant
 from deploy_studio.core.report.model import VariantResult
 
+ORIGINAL = "original-eager"  # the original model's candidate: always built and kept
+SHORT_WARMUP, SHORT_RUNS = 2, 5  # stage 1's short measurement
 PROBE_MARGIN = 0.05  # a prefix's float build losing budget + this blocks the prefix
 KEEP_AT_MOST = 2  # layers a keep_fp32 follow-up keeps float
 SUGGEST_BELOW_DB = 20.0  # as the numerical debugger's own note: a layer adding this much error
@@ -70,8 +72,6 @@ class StageTwo:
 
 def short_recipe(search: Recipe) -> Recipe:
     """``search`` with stage 1's short measurement: few runs, the headline thread count only."""
-    from deploy_studio.core.tune import SHORT_RUNS, SHORT_WARMUP
-
     short = search.copy()
     bench = short.benchmark
     bench.warmup = min(SHORT_WARMUP, bench.warmup)
@@ -111,7 +111,6 @@ def run_stage_one(
 ) -> StageOne:
     """Build and briefly measure ``variants`` in order (see the module docstring), then halve."""
     from deploy_studio.core.engine import run_variants
-    from deploy_studio.core.tune import ORIGINAL
 
     t0 = time.perf_counter()
     short = short_recipe(search)
