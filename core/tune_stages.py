@@ -271,21 +271,32 @@ def _followup(
     baseline: float | None,
     layers: list[str] | None,
 ) -> VariantSpec | None:
-    """``v`` with ``layers`` kept float, when ``v`` is int8-static and misses the budget."""
+    """``v`` with one more of ``layers`` kept float, when ``v`` is int8-static and misses the
+    budget: the worst layer first; if that still misses, the worst two (at most
+    :data:`KEEP_AT_MOST`)."""
     if not layers or _mode(v) != "int8-static" or not row.ok or budget.basis is None:
         return None
     if within_budget(row, budget, baseline):
         return None
     q = v.steps[-1]
-    if q.options.get("keep_fp32"):
-        return None  # already a follow-up
+    kept = list(q.options.get("keep_fp32") or [])
+    if kept and not v.name.endswith(_suffix(kept)):
+        return None  # the recipe's own keep_fp32, not a follow-up of ours
+    more = [n for n in layers if n not in kept][: max(0, KEEP_AT_MOST - len(kept))]
+    if not more:
+        return None
+    keep = [*kept, more[0]]
     options = {k: val for k, val in q.options.items() if k != "debug"}
-    options["keep_fp32"] = list(layers)
+    options["keep_fp32"] = keep
     steps = [*v.steps[:-1], StepSpec("quantize", options)]
-    suffix = "-".join(re.sub(r"[^A-Za-z0-9]+", "_", n).strip("_") for n in layers)
-    follow = VariantSpec(f"{v.name}-keep-{suffix}", v.format, v.convert, copy.deepcopy(steps))
+    base = v.name.removesuffix(_suffix(kept)) if kept else v.name
+    follow = VariantSpec(base + _suffix(keep), v.format, v.convert, copy.deepcopy(steps))
     try:
         check_variant(follow)
     except RecipeError:
         return None  # the format cannot keep layers float (its quantizer has no keep_fp32)
     return follow
+
+
+def _suffix(layers: list[str]) -> str:
+    return "-keep-" + "-".join(re.sub(r"[^A-Za-z0-9]+", "_", n).strip("_") for n in layers)
