@@ -236,6 +236,8 @@ def test_a_zero_time_budget_stops_early_and_says_what_it_skipped(recipe, tmp_pat
     assert report["tune"]["time_budget"] == 0 and report["tune"]["seconds"] >= 0
     saved = json.loads((tmp_path / "report.json").read_text())  # validated on write
     assert saved["tune"]["skipped"] == skipped
+    html = (tmp_path / "report.html").read_text()
+    assert "Skipped for the time budget" in html and "Stage 1" in html
 
 
 def test_cli_rejects_a_negative_time_budget(recipe, tmp_path):
