@@ -130,7 +130,9 @@ def _reuse_prefix(ctx: BuildContext, variant: VariantSpec) -> int:
     ctx.state.update(entry.state)
     ctx.notes.extend(entry.notes)
     ctx.state["prefix"] = {"steps": kinds, "key": key, "reused": True, "length": n}
-    ctx.reporter.progress(f"reused the {' + '.join(kinds)} result of an identical prefix", 1.0)
+    ctx.reporter.progress(
+        kinds[-1], 1.0, f"reused the {' + '.join(kinds)} result of an identical prefix"
+    )
     return n
 
 
