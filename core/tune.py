@@ -14,7 +14,7 @@ candidate and measures it briefly (``SHORT_WARMUP`` / ``SHORT_RUNS``, accuracy o
 whole held-out set); a group whose first float build already misses the budget by
 :data:`~deploy_studio.core.tune_stages.PROBE_MARGIN` is not built further; an int8-static
 candidate that misses the budget gets a follow-up that keeps the layers the numerical
-debugger blames in float; stage 2 measures only the survivors of :func:`halving.halve` with
+debugger blames (run then, on its prefix's model: ``pipeline/diagnose.py``) in float; stage 2 measures only the survivors of :func:`halving.halve` with
 the recipe's full benchmark, at every thread count of ``[benchmark] threads``. With a time
 budget, no build or measurement starts that the time left cannot pay for.
 
@@ -109,9 +109,7 @@ def search_space(
     Returns
     -------
     list of VariantSpec
-        At most ``MAX_VARIANTS``; a RecipeError when the space is larger. The first
-        int8-static candidate of each prefix runs the numerical debugger (``debug``), whose
-        worst layers a follow-up keeps in float when int8 misses the budget.
+        At most ``MAX_VARIANTS``; a RecipeError when the space is larger.
     """
     tunable = tune_formats()
     if formats is None:
@@ -143,20 +141,17 @@ def search_space(
         prefixes.append((0.0, [_step("distill", student=source, width=width)], True))
     variants = [VariantSpec(ORIGINAL, "eager")]
     for amount, prefix, distilled in prefixes:
-        debugged = False
         for mode in modes:
             for fmt in formats:
                 steps = list(prefix)
                 if mode:
-                    debug = mode == "int8-static" and not debugged
-                    steps.append(_step("quantize", mode=mode, **({"debug": True} if debug else {})))
+                    steps.append(_step("quantize", mode=mode))
                 convert = FORMATS.get(fmt).obj.default_converter
                 v = VariantSpec(variant_name(fmt, mode, amount, distilled), fmt, convert, steps)
                 try:
                     check_variant(v)
                 except RecipeError:
                     continue  # e.g. int8-static for ptl: not a combination we can build
-                debugged = debugged or (mode == "int8-static")
                 variants.append(v)
     if len(variants) > MAX_VARIANTS:
         raise RecipeError(
@@ -174,6 +169,21 @@ def _student(recipe: Recipe) -> tuple[str, float] | None:
 
 def _step(kind: str, **options) -> StepSpec:
     return StepSpec(kind, STEPS.get(kind).resolve_options(options, f"tune {kind}"))
+
+
+def without_training(variants: list[VariantSpec]) -> list[VariantSpec]:
+    """The candidates for unlabelled data: no distilled student, pruning not finetuned (both
+    train on labels)."""
+    out = []
+    for v in variants:
+        if any(s.kind == "distill" for s in v.steps):
+            continue
+        steps = [
+            StepSpec(s.kind, {**s.options, "finetune_epochs": 0}) if s.kind == "prune" else s
+            for s in v.steps
+        ]
+        out.append(VariantSpec(v.name, v.format, v.convert, steps))
+    return out
 
 
 def check_time_budget(seconds: float | None) -> None:
@@ -268,6 +278,8 @@ def tune(
         make_output_dir(out)
         remove_partials(out)
         report = engine.new_report(search, info)
+        if not report.dataset.labelled:  # nothing to finetune or distill on
+            variants = search.variants = without_training(variants)
         baseline = report.baseline_metric
         budget = budget_for(
             recipe.data.source,

@@ -148,6 +148,8 @@ def run_stage_one(
             why = _probe_miss(row, budget, baseline, prefix)
             if why and _mode(v) is None:
                 blocked[prefix] = why
+        if _needs_blame(v, row, budget, baseline) and prefix not in blamed:
+            blamed[prefix] = _diagnose(short, v, out, reporter, worker, clock, durations)
         follow = _followup(v, row, budget, baseline, blamed.get(prefix))
         if follow is not None and follow.name not in {r.name for r in result.rows}:
             result.followups[follow.name] = list(follow.steps[-1].options["keep_fp32"])
@@ -262,6 +264,46 @@ def _blamed_layers(row: VariantResult) -> list[str]:
         return (bad or worst[:1])[:KEEP_AT_MOST]
     sens = [r["layer"] for r in q.get("sensitivity") or [] if (r.get("accuracy_drop") or 0.0) > 0.0]
     return sens[:KEEP_AT_MOST]
+
+
+def _needs_blame(v: VariantSpec, row: VariantResult, budget: Budget, baseline) -> bool:
+    """An int8-static candidate that built but misses the budget."""
+    if _mode(v) != "int8-static" or not row.ok or budget.basis is None:
+        return False
+    return not within_budget(row, budget, baseline)
+
+
+def _diagnose(
+    short: Recipe,
+    v: VariantSpec,
+    out: Path,
+    reporter: Reporter,
+    worker,
+    clock: Clock,
+    durations: list[float],
+) -> list[str]:
+    """The layers the numerical debugger blames on ``v``'s model ([] when it cannot tell, or
+    the time budget cannot pay for it)."""
+    from deploy_studio.core.worker.requests import DiagnoseInt8
+
+    if not clock.fits(statistics.median(durations) if durations else 0.0):
+        return []
+    reporter.emit(
+        Event(
+            "log",
+            stage="overall",
+            variant=v.name,
+            message=f"[{v.name}] misses the budget: "
+            "the int8 numerical debugger looks for the layers to keep float",
+        )
+    )
+    try:
+        q = worker.call(DiagnoseInt8(short, v.name, str(out)), reporter.emit, reporter.cancel)
+    except Cancelled:
+        raise
+    except Exception:  # noqa: BLE001 - no diagnosis: no follow-up, the search goes on
+        return []
+    return _blamed_layers(VariantResult(v.name, v.format, step_data={"quantize": q}))
 
 
 def _followup(

@@ -72,33 +72,8 @@ def build_variant(
     missing = FORMATS.get(variant.format).obj.missing()
     if missing:
         raise ExportError(f"variant {variant.name!r}: {missing}", "install it, or drop the variant")
-    module = session.model.module
-    if session.model.kind == "module":
-        module = copy.deepcopy(module).eval()
-    inputs = example_inputs(session)
-    ctx = BuildContext(
-        model=session.model,
-        module=module,
-        example=inputs[0],
-        inputs=inputs,
-        dataset=session.dataset,
-        train_idx=session.train_idx,
-        eval_idx=session.eval_idx,
-        variant=variant,
-        workdir=workdir,
-        reporter=reporter,
-        calibration_samples=calibration_samples,
-        params=session.model.params,
-        debug_record=debug_record,
-    )
-    start = _reuse_prefix(ctx, variant)
-    for i, step in enumerate(variant.steps[start:], start):
-        reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)
-        STEPS.get(step.kind).obj.apply(ctx, step.options)
-        if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
-            ctx.params = count_params(ctx.module, ctx.params)
-        if i + 1 == start_of_rest(ctx):
-            prefix_cache.store(ctx.state["prefix"]["key"], ctx, ctx.notes)
+    ctx = new_context(session, variant, workdir, calibration_samples, reporter, debug_record)
+    apply_steps(ctx, variant.steps)
     fmt = FORMATS.get(variant.format).obj
     if fmt.converters:
         ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
@@ -140,6 +115,52 @@ def start_of_rest(ctx: BuildContext) -> int:
     """The index after the cacheable prefix that still has to be stored (-1 when none)."""
     prefix = ctx.state.get("prefix")
     return prefix["length"] if prefix and not prefix["reused"] else -1
+
+
+def new_context(
+    session: Session,
+    variant: VariantSpec,
+    workdir: Path,
+    calibration_samples: int,
+    reporter: Reporter,
+    debug_record: bool = False,
+) -> BuildContext:
+    """The build context of ``variant``: a private copy of the session's model, its inputs."""
+    module = session.model.module
+    if session.model.kind == "module":
+        module = copy.deepcopy(module).eval()
+    inputs = example_inputs(session)
+    ctx = BuildContext(
+        model=session.model,
+        module=module,
+        example=inputs[0],
+        inputs=inputs,
+        dataset=session.dataset,
+        train_idx=session.train_idx,
+        eval_idx=session.eval_idx,
+        variant=variant,
+        workdir=workdir,
+        reporter=reporter,
+        calibration_samples=calibration_samples,
+        params=session.model.params,
+        debug_record=debug_record,
+    )
+    return ctx
+
+
+def apply_steps(ctx: BuildContext, steps) -> None:
+    """Apply ``steps`` (a variant's, or its leading part) to ``ctx`` in order, starting from
+    the cached result of their prune/distill prefix when an earlier build computed it."""
+    reporter = ctx.reporter
+    n = len(ctx.variant.steps)
+    start = _reuse_prefix(ctx, ctx.variant)
+    for i, step in enumerate(steps[start:], start):
+        reporter.progress(f"step {i + 1}/{n}: {step.kind}", 0.0)
+        STEPS.get(step.kind).obj.apply(ctx, step.options)
+        if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
+            ctx.params = count_params(ctx.module, ctx.params)
+        if i + 1 == start_of_rest(ctx):
+            prefix_cache.store(ctx.state["prefix"]["key"], ctx, ctx.notes)
 
 
 def example_inputs(session: Session) -> tuple:

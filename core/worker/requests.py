@@ -56,6 +56,16 @@ class MeasureVariant:
     out_dir: str
 
 
+@dataclass(frozen=True)
+class DiagnoseInt8:
+    """Run the int8 numerical debugger on ``variant``'s model after its prune/distill steps
+    (no artifact is built); answers ``{"numerics": rows, "numerics_worst": layers}``."""
+
+    recipe: Recipe
+    variant: str
+    out_dir: str
+
+
 SAMPLES_SHOWN = 96
 """How many held-out samples the window shows (thumbnails to pick a prediction from)."""
 

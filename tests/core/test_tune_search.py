@@ -68,18 +68,14 @@ def test_halving_drops_a_dominated_candidate_and_keeps_the_front():
 def test_search_space_is_wider_and_checks_amounts(recipe):
     names = [v.name for v in search_space(recipe, formats=["pte"])]
     assert "pte-fp32-pruned70" in names and "pte-int8-static-pruned70" in names
-    debugged = [
-        v.name
-        for v in search_space(recipe, formats=["pte", "onnx"])
-        for s in v.steps
-        if s.kind == "quantize" and s.options.get("debug")
-    ]
-    assert debugged == [  # one numerical-debugger run per prefix (its first int8-static)
-        "pte-int8-static",
-        "pte-int8-static-pruned30",
-        "pte-int8-static-pruned50",
-        "pte-int8-static-pruned70",
-    ]
+    assert (
+        not [  # the numerical debugger runs only on a miss (tune_stages._diagnose)
+            v.name
+            for v in search_space(recipe, formats=["pte", "onnx"])
+            for s in v.steps
+            if s.kind == "quantize" and s.options.get("debug")
+        ]
+    )
     assert "pte-fp32-pruned80" in [v.name for v in search_space(recipe, amounts=[0.8])]
     with pytest.raises(RecipeError, match=r"between 0 and 0\.8"):
         search_space(recipe, amounts=[0.9])
