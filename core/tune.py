@@ -15,8 +15,10 @@ whole held-out set); a group whose first float build already misses the budget b
 :data:`~deploy_studio.core.tune_stages.PROBE_MARGIN` is not built further; an int8-static
 candidate that misses the budget gets a follow-up that keeps the layers the numerical
 debugger blames (run then, on its prefix's model: ``pipeline/diagnose.py``) in float; stage 2 measures only the survivors of :func:`halving.halve` with
-the recipe's full benchmark, at every thread count of ``[benchmark] threads``. With a time
-budget, no build or measurement starts that the time left cannot pay for.
+the recipe's full benchmark, at every thread count of ``[benchmark] threads``. The Pareto
+front and the recommendation are taken over the survivors (the report keeps every row, the
+dropped ones with their short measurement). With a time budget, no build or measurement
+starts that the time left cannot pay for.
 
 Candidates use each format's default options: ExecuTorch programs are lowered to XNNPACK.
 The Core ML and Vulkan delegates are never searched: tune ranks by measured latency, and
@@ -307,8 +309,10 @@ def tune(
         else:
             worker.close()
     rows = report.variants
-    report.pareto = pareto_front(rows)
+    # the front and the recommendation are over the candidates measured in full: a dropped
+    # candidate's short measurement is not compared with a survivor's full one
     final = [r for r in rows if r.name in one.survivors]
+    report.pareto = pareto_front(final)
     report.recommended = recommend(final, baseline, budget, failed_variants(report.gates))
     best = next((r for r in rows if r.name == report.recommended), None)
     report.tune = {

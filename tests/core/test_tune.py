@@ -78,11 +78,12 @@ def test_tune_writes_pareto_and_recommendation(recipe, tmp_path):
 
     front = report["pareto"]
     assert front and set(front) <= set(rows)
+    assert set(front) <= set(stage1["kept"])  # the front is over the fully measured survivors
     for name in front:  # nothing on the front is dominated
         assert not any(
             dominates(o, rows[name], ["latency", "size", "accuracy"])
             for o in rows.values()
-            if o["name"] != name
+            if o["name"] != name and o["name"] in stage1["kept"]
         )
     baseline = report["baseline"]["accuracy"]
     best = report["recommended"]
