@@ -243,3 +243,32 @@ def test_cli_rejects_a_negative_time_budget(recipe, tmp_path):
     assert main(["tune", str(path), "--out", str(tmp_path / "o"), "--time-budget", "-1"]) == 2
     assert main(["tune", str(path), "--out", str(tmp_path / "o"), "--prune-amounts", "x"]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_cancel_stops_the_search_and_writes_no_report(recipe, tmp_path):
+    from deploy_studio.core.errors import Cancelled
+    from deploy_studio.core.progress import CancelToken, Reporter
+
+    token = CancelToken()
+    events = []
+
+    def on(event):
+        events.append(event)
+        if event.kind == "result":  # the original model is measured: cancel the search
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        tune(
+            recipe,
+            tmp_path,
+            formats=["onnx"],
+            modes=[None, "int8-dynamic"],
+            amounts=[0.0],
+            distill=False,
+            isolate=False,
+            cache=False,
+            reporter=Reporter(on, token),
+        )
+    assert [e.variant for e in events if e.kind == "result"] == ["original-eager"]
+    assert any(e.kind == "progress" and e.stage == "overall" for e in events)
+    assert not (tmp_path / "report.json").exists()
