@@ -146,6 +146,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="unlabelled data: the fidelity budget, least top-1 agreement with the original "
         "(default 1 - max accuracy drop)",
     )
+    t.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop starting builds and measurements that would overrun this many seconds "
+        "(the skipped candidates are listed in the report)",
+    )
+    t.add_argument(
+        "--formats",
+        default=None,
+        help='formats to search, comma-separated, or "all" (default: the recipe\'s tunable '
+        "formats, else all)",
+    )
+    t.add_argument(
+        "--prune-amounts",
+        default=None,
+        help="prune amounts to search, comma-separated, 0 to 0.8 (default 0,0.3,0.5,0.7)",
+    )
+    t.add_argument(
+        "--no-distill", action="store_true", help="do not search a distilled narrower student"
+    )
     return p
 
 
@@ -501,8 +523,13 @@ def _tune(args) -> int:
     from deploy_studio.core.engine import report_exit_code
     from deploy_studio.core.progress import Reporter
     from deploy_studio.core.terminal import TerminalProgress
-    from deploy_studio.core.tune import tune
+    from deploy_studio.core.tune import DEFAULT_AMOUNTS, check_time_budget, tune, tune_formats
 
+    check_time_budget(args.time_budget)  # before the model loads: a bad flag fails at once
+    formats = _csv(args.formats, str, "--formats")
+    if formats == ["all"]:
+        formats = tune_formats()
+    amounts = _csv(args.prune_amounts, float, "--prune-amounts")
     recipe = _load_recipe(args)
     progress = TerminalProgress()
     try:
@@ -513,13 +540,64 @@ def _tune(args) -> int:
             reporter=Reporter(progress),
             min_agreement=args.min_agreement,
             cache=not args.no_cache,
+            formats=formats,
+            amounts=DEFAULT_AMOUNTS if amounts is None else amounts,
+            time_budget=args.time_budget,
+            distill=not args.no_distill,
         )
     finally:
         progress.finish()
     _print_results(report, Path(args.out))
+    for line in tune_summary(report["tune"]):
+        print(line)
     print(f"pareto: {', '.join(report.get('pareto') or [])}")
     print(f"recommended: {report.get('recommended') or 'none'} ({report['tune']['note']})")
     return 0 if report.get("recommended") else report_exit_code(report)
+
+
+def _csv(text: str | None, kind, flag: str) -> list | None:
+    """A comma-separated flag value as a list of ``kind`` (None when not given)."""
+    from deploy_studio.core.errors import RecipeError
+
+    if text is None:
+        return None
+    try:
+        items = [kind(x.strip()) for x in text.split(",") if x.strip()]
+    except ValueError:
+        items = []
+    if not items:
+        raise RecipeError(
+            f"{flag} takes a comma-separated list, got {text!r}", f"e.g. {flag} 0,0.5"
+        )
+    return items
+
+
+def tune_summary(tune: dict) -> list[str]:
+    """A few lines on the stages of a tune: measured, kept, dropped, time."""
+    lines = []
+    for st in tune.get("stages") or []:
+        dropped = st.get("dropped") or {}
+        lines.append(
+            f"stage {st['stage']} (warmup {st.get('warmup')}, runs {st.get('runs')}): "
+            f"measured {st['measured']}, kept {len(st['kept'])}"
+            + (f", dropped {len(dropped)}" if dropped else "")
+            + f" ({st['seconds']:.1f} s)"
+        )
+    skipped = tune.get("skipped") or {}
+    if skipped:
+        lines.append(f"skipped for time: {', '.join(skipped)}")
+    cache = tune.get("prefix_cache") or {}
+    if cache.get("reused"):
+        lines.append(
+            f"prefix cache: {cache['computed']} prune/distill result(s) computed, "
+            f"reused {cache['reused']} time(s)"
+        )
+    if tune.get("recommended_threads"):
+        lines.append(
+            f"fastest thread count of the recommended variant: {tune['recommended_threads']}"
+        )
+    lines.append(f"tune wall time: {tune['seconds']:.1f} s")
+    return lines
 
 
 if __name__ == "__main__":

@@ -1,10 +1,24 @@
-"""``deploy-studio tune``: search quantize modes x prune amounts x formats within an accuracy budget.
+"""``deploy-studio tune``: search prune amounts, a distilled student, quantize modes, formats
+and thread counts within an accuracy budget.
 
-The search builds every supported combination as an ordinary variant through the engine
-(same builds, same measurements as ``run``), then adds to the report the Pareto front of
-latency, accuracy and size (``"pareto"``) and the fastest variant whose accuracy drop vs the
-original model is within the budget (``"recommended"``). The space is kept small on
-purpose: a handful of modes and amounts, the recipe's own formats.
+The search space (:func:`search_space`) holds the original model, then groups of candidates
+that share a *prefix* (the model-changing steps before quantization): not pruned, pruned by
+each amount (structured-l1, finetuned on labelled data), distilled into a narrower student of
+the model's own family (``models/narrow.py``); each group is crossed with the quantize modes
+and formats. The groups are ordered by expected value: cheap, likely-good first (unpruned,
+then growing prune amounts, then the student). A group's prefix is computed once and reused
+by every format and mode (``pipeline/prefix_cache.py``).
+
+The search runs in stages (``tune_stages.py``), successive halving: stage 1 builds every
+candidate and measures it briefly (``SHORT_WARMUP`` / ``SHORT_RUNS``, accuracy on the
+whole held-out set); a group whose first float build already misses the budget by
+:data:`~deploy_studio.core.tune_stages.PROBE_MARGIN` is not built further; an int8-static
+candidate that misses the budget gets a follow-up that keeps the layers the numerical
+debugger blames (run then, on its prefix's model: ``pipeline/diagnose.py``) in float; stage 2 measures only the survivors of :func:`halving.halve` with
+the recipe's full benchmark, at every thread count of ``[benchmark] threads``. The Pareto
+front and the recommendation are taken over the survivors (the report keeps every row, the
+dropped ones with their short measurement). With a time budget, no build or measurement
+starts that the time left cannot pay for.
 
 Candidates use each format's default options: ExecuTorch programs are lowered to XNNPACK.
 The Core ML and Vulkan delegates are never searched: tune ranks by measured latency, and
@@ -20,16 +34,19 @@ from pathlib import Path
 
 from deploy_studio.core.errors import RecipeError
 from deploy_studio.core.pareto import budget_for, pareto_front, recommend
-from deploy_studio.core.progress import Reporter
+from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.recipe import Recipe, StepSpec, VariantSpec, check_variant
 from deploy_studio.core.registry import FORMATS, STEPS
-from deploy_studio.core.report.model import Report
+from deploy_studio.core.tune_stages import ORIGINAL as ORIGINAL
+from deploy_studio.core.tune_stages import SHORT_RUNS as SHORT_RUNS
+from deploy_studio.core.tune_stages import SHORT_WARMUP as SHORT_WARMUP
 
-DEFAULT_FORMATS = ("pte", "onnx")  # searched when the recipe has no tunable format
+DEFAULT_FORMATS = ("pte", "onnx")  # kept for callers; the default is now every tunable format
 DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "fp16")
-DEFAULT_AMOUNTS = (0.0, 0.3, 0.5)
+DEFAULT_AMOUNTS = (0.0, 0.3, 0.5, 0.7)
+MAX_AMOUNT = 0.8  # more than this and structured pruning leaves too little to finetune
 DEFAULT_BUDGET = 0.01
-MAX_VARIANTS = 40
+MAX_VARIANTS = 120
 
 
 def tune_formats() -> list[str]:
@@ -43,10 +60,24 @@ def tune_formats() -> list[str]:
     ]
 
 
-def variant_name(fmt: str, mode: str | None, amount: float) -> str:
-    """A readable, unique name such as ``pte-int8-static-pruned30``."""
+def variant_name(fmt: str, mode: str | None, amount: float, student: bool = False) -> str:
+    """A readable, unique name such as ``pte-int8-static-pruned30`` or ``onnx-fp32-distilled``."""
     name = f"{fmt}-{mode or 'fp32'}"
-    return name + (f"-pruned{round(amount * 100)}" if amount else "")
+    name += f"-pruned{round(amount * 100)}" if amount else ""
+    return name + ("-distilled" if student else "")
+
+
+def check_amounts(amounts: Sequence[float]) -> list[float]:
+    """Prune amounts as floats in [0, MAX_AMOUNT] (0: not pruned), else a RecipeError."""
+    out = []
+    for a in amounts:
+        if not isinstance(a, (int, float)) or not 0.0 <= float(a) <= MAX_AMOUNT:
+            raise RecipeError(
+                f"tune prune amounts must be between 0 and {MAX_AMOUNT}, got {a!r}",
+                "e.g. --prune-amounts 0,0.3,0.5,0.7 (0 means not pruned)",
+            )
+        out.append(float(a))
+    return list(dict.fromkeys(out))
 
 
 def search_space(
@@ -56,20 +87,26 @@ def search_space(
     modes: Sequence[str | None] = DEFAULT_MODES,
     amounts: Sequence[float] = DEFAULT_AMOUNTS,
     finetune_epochs: int | None = None,
+    distill: bool = True,
 ) -> list[VariantSpec]:
-    """The variants to try: the original model in eager, then formats x prune amounts x modes.
+    """The candidates, in the order they are tried: the original model in eager, then per
+    prefix (not pruned, each prune amount, the distilled student) its modes x formats.
 
     Parameters
     ----------
     recipe : Recipe
         Gives the formats to search (those of its variants that :func:`tune_formats` allows;
-        pte and onnx when it has none) and whether data is labelled (pruned variants are
-        finetuned for one epoch on labelled data).
+        every tunable format when it has none) and whether data is labelled (pruned variants
+        are finetuned for one epoch, and a student is distilled, on labelled data only).
     formats, modes, amounts : sequences, optional
         Override the space. ``None`` in ``modes`` means "not quantized"; ``0`` in
-        ``amounts`` means "not pruned". Unsupported combinations are skipped.
+        ``amounts`` means "not pruned" (at most :data:`MAX_AMOUNT`). Unsupported
+        combinations are skipped.
     finetune_epochs : int, optional
         Finetuning after pruning (default 1 on labelled data, 0 on ``random``).
+    distill : bool
+        Add the distilled-student group when the model's family has a narrower member
+        (:func:`deploy_studio.core.models.narrow.tune_student`) and the data is labelled.
 
     Returns
     -------
@@ -79,30 +116,40 @@ def search_space(
     tunable = tune_formats()
     if formats is None:
         formats = list(dict.fromkeys(v.format for v in recipe.variants if v.format in tunable))
-        formats = formats or [f for f in DEFAULT_FORMATS if f in tunable]
+        formats = formats or tunable
     bad = [f for f in formats if f not in tunable]
     if bad:
         raise RecipeError(f"tune searches formats {', '.join(tunable)}, not {', '.join(bad)}")
+    amounts = check_amounts(amounts)
+    labelled = recipe.data.source != "random"
     if finetune_epochs is None:
-        finetune_epochs = 0 if recipe.data.source == "random" else 1
-    variants = [VariantSpec("original-eager", "eager")]
-    for fmt in formats:
-        convert = FORMATS.get(fmt).obj.default_converter
-        for amount in amounts:
-            for mode in modes:
-                steps = []
-                if amount:
-                    steps.append(
-                        _step(
-                            "prune",
-                            method="structured-l1",
-                            amount=float(amount),
-                            finetune_epochs=finetune_epochs,
-                        )
-                    )
+        finetune_epochs = 1 if labelled else 0
+    prefixes: list[tuple[float, list[StepSpec], bool]] = []
+    for amount in amounts:
+        steps = []
+        if amount:
+            steps.append(
+                _step(
+                    "prune",
+                    method="structured-l1",
+                    amount=amount,
+                    finetune_epochs=finetune_epochs,
+                )
+            )
+        prefixes.append((amount, steps, False))
+    student = _student(recipe) if distill and labelled else None
+    if student is not None:
+        source, width = student
+        prefixes.append((0.0, [_step("distill", student=source, width=width)], True))
+    variants = [VariantSpec(ORIGINAL, "eager")]
+    for amount, prefix, distilled in prefixes:
+        for mode in modes:
+            for fmt in formats:
+                steps = list(prefix)
                 if mode:
                     steps.append(_step("quantize", mode=mode))
-                v = VariantSpec(variant_name(fmt, mode, amount), fmt, convert, steps)
+                convert = FORMATS.get(fmt).obj.default_converter
+                v = VariantSpec(variant_name(fmt, mode, amount, distilled), fmt, convert, steps)
                 try:
                     check_variant(v)
                 except RecipeError:
@@ -111,13 +158,42 @@ def search_space(
     if len(variants) > MAX_VARIANTS:
         raise RecipeError(
             f"the search space has {len(variants)} variants (at most {MAX_VARIANTS})",
-            "search fewer formats, quantize modes or prune amounts",
+            "search fewer formats (--formats), quantize modes or prune amounts (--prune-amounts)",
         )
     return variants
 
 
+def _student(recipe: Recipe) -> tuple[str, float] | None:
+    from deploy_studio.core.models.narrow import tune_student
+
+    return tune_student(recipe.model.source, recipe.model.init_args)
+
+
 def _step(kind: str, **options) -> StepSpec:
     return StepSpec(kind, STEPS.get(kind).resolve_options(options, f"tune {kind}"))
+
+
+def without_training(variants: list[VariantSpec]) -> list[VariantSpec]:
+    """The candidates for unlabelled data: no distilled student, pruning not finetuned (both
+    train on labels)."""
+    out = []
+    for v in variants:
+        if any(s.kind == "distill" for s in v.steps):
+            continue
+        steps = [
+            StepSpec(s.kind, {**s.options, "finetune_epochs": 0}) if s.kind == "prune" else s
+            for s in v.steps
+        ]
+        out.append(VariantSpec(v.name, v.format, v.convert, steps))
+    return out
+
+
+def check_time_budget(seconds: float | None) -> None:
+    if seconds is not None and not seconds >= 0:  # also rejects NaN
+        raise RecipeError(
+            f"--time-budget must be a number of seconds >= 0, got {seconds}",
+            "e.g. --time-budget 600 for ten minutes",
+        )
 
 
 def tune(
@@ -132,8 +208,10 @@ def tune(
     isolate: bool = True,
     min_agreement: float | None = None,
     cache: bool = True,
+    time_budget: float | None = None,
+    distill: bool = True,
 ) -> dict:
-    """Build and measure the search space, then write the report with its Pareto front.
+    """Search the space in stages, then write the report with its Pareto front.
 
     Parameters
     ----------
@@ -146,24 +224,31 @@ def tune(
         ``[gates].max_accuracy_drop``, else 0.01.
     reporter : Reporter, optional
         Progress, results per variant and cancellation.
-    formats, modes, amounts : optional
+    formats, modes, amounts, distill : optional
         Override the search space (see :func:`search_space`).
     isolate : bool
         Build in a child process (as ``run`` does).
     min_agreement : float, optional
         On unlabelled real data, the fidelity budget: least top-1 agreement with the original
         (default ``1 - max_accuracy_drop``). On ``random`` data nothing is recommended.
+    time_budget : float, optional
+        Seconds: no build or full measurement starts that would overrun it (the original
+        model is always measured); what was skipped is in ``tune.skipped``.
 
     Returns
     -------
     dict
         The report, with ``"pareto"`` (variant names), ``"recommended"`` (a name or None)
-        and ``"tune"`` (budget, space, timing).
+        and ``"tune"`` (budget, space, stages, timing).
     """
-    from deploy_studio.core.engine import run_recipe
+    from deploy_studio.core import engine
+    from deploy_studio.core.fsutil import check_output_dir, make_output_dir, remove_partials
+    from deploy_studio.core.gates import failed_variants
     from deploy_studio.core.report import write_report
+    from deploy_studio.core.tune_stages import Clock, measure_survivors, run_stage_one
 
     started = time.perf_counter()
+    reporter = reporter or Reporter()
     drop = max_accuracy_drop
     if drop is None:
         drop = (
@@ -179,45 +264,104 @@ def tune(
         raise RecipeError(
             f"--min-agreement must be between 0 and 1, got {min_agreement}", "e.g. 0.99"
         )
-    variants = search_space(recipe, formats=formats, modes=modes, amounts=amounts)
+    check_time_budget(time_budget)
+    variants = search_space(recipe, formats=formats, modes=modes, amounts=amounts, distill=distill)
     search = recipe.copy()
     search.name = f"{recipe.name} (tune)"
     search.variants = variants
     search.export.variant = None
     search.export.templates = []
-    report = Report.from_dict(
-        run_recipe(
-            search, Path(out_dir), reporter=reporter, isolate=isolate, templates=False, cache=cache
+    out = Path(out_dir)
+    check_output_dir(out)
+    worker = engine.make_worker(isolate)
+    failed = False
+    try:
+        info = engine.prepare(search, worker, reporter)
+        make_output_dir(out)
+        remove_partials(out)
+        report = engine.new_report(search, info)
+        if not report.dataset.labelled:  # nothing to finetune or distill on
+            variants = search.variants = without_training(variants)
+        baseline = report.baseline_metric
+        budget = budget_for(
+            recipe.data.source,
+            report.dataset.labelled or baseline is not None,
+            baseline,
+            report.degenerate,
+            drop,
+            min_agreement,
+            report.task["metric"]["label"],
         )
-    )
-    rows, baseline = report.variants, report.baseline_metric
-    budget = budget_for(
-        recipe.data.source,
-        report.dataset.labelled or baseline is not None,
-        baseline,
-        report.degenerate,
-        drop,
-        min_agreement,
-        report.task["metric"]["label"],
-    )
-    from deploy_studio.core.gates import failed_variants
-
-    report.pareto = pareto_front(rows)
-    report.recommended = recommend(rows, baseline, budget, failed_variants(report.gates))
+        clock = Clock(started, time_budget)
+        one = run_stage_one(
+            search, variants, out, reporter, worker, budget, baseline, clock, cache=cache
+        )
+        two = measure_survivors(search, one, out, reporter, worker, clock)
+        report.variants = [two.rows.get(r.name, r) for r in one.rows]
+        report.gates = engine.evaluate_gates(search, report)
+        engine.render_samples(search, out, reporter, worker)
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        if failed:
+            worker.kill()
+        else:
+            worker.close()
+    rows = report.variants
+    # the front and the recommendation are over the candidates measured in full: a dropped
+    # candidate's short measurement is not compared with a survivor's full one
+    final = [r for r in rows if r.name in one.survivors]
+    report.pareto = pareto_front(final)
+    report.recommended = recommend(final, baseline, budget, failed_variants(report.gates))
+    best = next((r for r in rows if r.name == report.recommended), None)
     report.tune = {
         "max_accuracy_drop": budget.limit if budget.basis == "accuracy" else None,
         "min_top1_agreement": budget.limit if budget.basis == "fidelity" else None,
         "basis": budget.basis,
         "formats": sorted({v.format for v in variants if FORMATS.get(v.format).obj.converters}),
         "quantize_modes": [m or "none" for m in modes],
-        "prune_amounts": list(amounts),
-        "variants": len(variants),
+        "prune_amounts": check_amounts(amounts),
+        "distill": next(
+            (s.options["student"] for v in variants for s in v.steps if s.kind == "distill"),
+            None,
+        ),
+        "threads": recipe.benchmark.thread_counts,
+        "recommended_threads": _best_threads(best),
+        "space": len(variants) + len(one.followups),
+        "variants": len(rows),
         "failed": [r.name for r in rows if not r.ok],
+        "keep_fp32": one.followups,
+        "prefix_cache": _prefix_summary(rows),
+        "stages": [one.summary, two.summary],
+        "skipped": {**one.skipped, **two.skipped},
+        "time_budget": time_budget,
         "seconds": round(time.perf_counter() - started, 1),
         "note": budget.reason
         if report.recommended or budget.basis is None
         else budget.reason + ": no variant qualifies",
     }
     data = report.to_dict()
-    write_report(data, Path(out_dir))
+    write_report(data, out)
+    reporter.emit(Event("progress", stage="overall", fraction=1.0, message="done", variant=None))
     return data
+
+
+def _best_threads(row) -> int | None:
+    """The thread count at which ``row`` ran fastest (its headline count without a list)."""
+    if row is None or row.latency_ms is None:
+        return None
+    scaling = [s for s in row.threads_scaling or [] if s.get("p50") is not None]
+    if not scaling:
+        return None
+    return int(min(scaling, key=lambda s: (s["p50"], s["threads"]))["threads"])
+
+
+def _prefix_summary(rows) -> dict:
+    """How many variants computed their prune/distill prefix and how many reused one."""
+    looked = [(r.step_data or {}).get("prefix") for r in rows]
+    looked = [p for p in looked if p]
+    return {
+        "computed": sum(1 for p in looked if not p.get("reused")),
+        "reused": sum(1 for p in looked if p.get("reused")),
+    }

@@ -15,6 +15,7 @@ import torch
 
 from deploy_studio.core.errors import ExportError, RecipeError
 from deploy_studio.core.formats.contract import converts
+from deploy_studio.core.pipeline import prefix_cache
 from deploy_studio.core.pipeline.context import Artifact, BuildContext
 from deploy_studio.core.progress import Reporter
 from deploy_studio.core.recipe import VariantSpec, check_variant
@@ -71,6 +72,60 @@ def build_variant(
     missing = FORMATS.get(variant.format).obj.missing()
     if missing:
         raise ExportError(f"variant {variant.name!r}: {missing}", "install it, or drop the variant")
+    ctx = new_context(session, variant, workdir, calibration_samples, reporter, debug_record)
+    apply_steps(ctx, variant.steps)
+    fmt = FORMATS.get(variant.format).obj
+    if fmt.converters:
+        ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
+    reporter.progress(f"export {variant.format}", 0.0)
+    path = workdir / artifact_name(variant.name, fmt.suffix)
+    artifact = fmt.write(ctx, path)
+    for hook in ctx.post_export:
+        artifact = hook(artifact, ctx)
+    artifact.notes = [*artifact.notes, *ctx.notes]
+    reporter.progress(f"export {variant.format}", 1.0)
+    return artifact, ctx
+
+
+def _reuse_prefix(ctx: BuildContext, variant: VariantSpec) -> int:
+    """Start from the cached result of the variant's leading prune/distill steps when an
+    earlier variant computed it; answer the index of the first step still to apply.
+
+    Records the lookup in ``ctx.state["prefix"]`` (step kinds, key, ``reused``)."""
+    n = prefix_cache.prefix_length(variant.steps)
+    if not n or ctx.model.kind != "module":
+        return 0
+    key = prefix_cache.prefix_key(ctx, variant.steps[:n])
+    entry = prefix_cache.lookup(key)
+    kinds = [s.kind for s in variant.steps[:n]]
+    if entry is None:
+        ctx.state["prefix"] = {"steps": kinds, "key": key, "reused": False, "length": n}
+        return 0
+    ctx.module, ctx.params = entry.module, entry.params
+    ctx.state.update(entry.state)
+    ctx.notes.extend(entry.notes)
+    ctx.state["prefix"] = {"steps": kinds, "key": key, "reused": True, "length": n}
+    ctx.reporter.progress(
+        kinds[-1], 1.0, f"reused the {' + '.join(kinds)} result of an identical prefix"
+    )
+    return n
+
+
+def start_of_rest(ctx: BuildContext) -> int:
+    """The index after the cacheable prefix that still has to be stored (-1 when none)."""
+    prefix = ctx.state.get("prefix")
+    return prefix["length"] if prefix and not prefix["reused"] else -1
+
+
+def new_context(
+    session: Session,
+    variant: VariantSpec,
+    workdir: Path,
+    calibration_samples: int,
+    reporter: Reporter,
+    debug_record: bool = False,
+) -> BuildContext:
+    """The build context of ``variant``: a private copy of the session's model, its inputs."""
     module = session.model.module
     if session.model.kind == "module":
         module = copy.deepcopy(module).eval()
@@ -90,24 +145,24 @@ def build_variant(
         params=session.model.params,
         debug_record=debug_record,
     )
-    for i, step in enumerate(variant.steps):
-        reporter.progress(f"step {i + 1}/{len(variant.steps)}: {step.kind}", 0.0)
+    return ctx
+
+
+def apply_steps(ctx: BuildContext, steps) -> None:
+    """Apply ``steps`` (a variant's, or its leading part) to ``ctx`` in order, starting from
+    the cached result of their prune/distill prefix when an earlier build computed it."""
+    reporter = ctx.reporter
+    n = len(ctx.variant.steps)
+    start = _reuse_prefix(ctx, ctx.variant)
+    for i, step in enumerate(steps[start:], start):
+        reporter.progress(f"step {i + 1}/{n}: {step.kind}", 0.0)
         if step.kind == "quantize":
-            ctx.float_module = ctx.module
+            ctx.float_module = ctx.module  # the cost model counts FLOPs on the float model
         STEPS.get(step.kind).obj.apply(ctx, step.options)
         if step.kind != "quantize":  # quantization packs weights; the parameter count is unchanged
             ctx.params = count_params(ctx.module, ctx.params)
-    fmt = FORMATS.get(variant.format).obj
-    if fmt.converters:
-        ctx.converted = CONVERTERS.get(variant.convert).obj.convert(ctx)
-    reporter.progress(f"export {variant.format}", 0.0)
-    path = workdir / artifact_name(variant.name, fmt.suffix)
-    artifact = fmt.write(ctx, path)
-    for hook in ctx.post_export:
-        artifact = hook(artifact, ctx)
-    artifact.notes = [*artifact.notes, *ctx.notes]
-    reporter.progress(f"export {variant.format}", 1.0)
-    return artifact, ctx
+        if i + 1 == start_of_rest(ctx):
+            prefix_cache.store(ctx.state["prefix"]["key"], ctx, ctx.notes)
 
 
 def example_inputs(session: Session) -> tuple:

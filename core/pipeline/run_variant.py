@@ -124,6 +124,67 @@ def _cost(ctx, artifact, p50_ms: float | None, threads: int) -> dict | None:
     return roofline(cost, host_limits(threads)) if cost else None
 
 
+def remeasure(session, recipe, data: dict, out_dir: Path, reporter: Reporter) -> dict:
+    """Time a built variant (``data``: its row) again with ``recipe.benchmark``: the headline
+    latency and, for a list of thread counts, the scaling rows. Accuracy and parity stay.
+
+    An eager variant with steps has no artifact to reopen (its module lived in the build):
+    its row comes back unchanged."""
+    row = VariantResult.from_dict(data)
+    runtime = row.runtime
+    if not row.ok or runtime is None or (runtime == "eager" and row.steps):
+        return data
+    path = Path(out_dir) / row.artifact if row.artifact else None
+    module = session.model.module if runtime == "eager" else None
+    sig = session.model.signature
+    xs = session.eval_inputs
+    if len(xs[0]):
+        x1 = [a[:1] for a in xs]
+    else:
+        from deploy_studio.core.pipeline.build import example_inputs
+
+        x1 = [x.numpy() for x in example_inputs(session)]
+    bench = recipe.benchmark
+    scaling = []
+    for i, threads in enumerate(bench.thread_counts):
+        with run_scope(runtime, threads):
+            runner = open_runner(runtime, path, threads, module=module, signature=sig)
+            try:
+                applied = runner.applied_threads()
+                lat = measure_latency(
+                    runner,
+                    x1,
+                    warmup=bench.warmup,
+                    runs=bench.runs,
+                    threads=threads,
+                    reporter=reporter if i == 0 else _scaling_reporter(reporter, threads),
+                )
+            finally:
+                runner.close()
+        if i == 0:
+            row.latency_ms = Latency(**lat)
+        scaling.append(
+            {
+                "threads": threads,
+                "p50": lat["p50"],
+                "p90": lat["p90"],
+                "runs": lat["runs"],
+                "applied": applied,
+            }
+        )
+    row.threads_scaling = scaling if bench.scaling else None
+    if row.cost and row.latency_ms is not None:  # GFLOP/s follow the new p50
+        from deploy_studio.core.cost import roofline, variant_cost
+        from deploy_studio.core.cost.host import host_limits
+
+        c = row.cost
+        fresh = variant_cost(
+            c.get("flops"), c.get("weight_bytes"), row.latency_ms.p50, c.get("method", "")
+        )
+        row.cost = roofline(fresh, host_limits(bench.headline_threads)) or row.cost
+    return row.to_dict(samples=True)
+
+
 def _scaling_reporter(reporter: Reporter, threads: int) -> Reporter:
     """``reporter`` for the extra thread counts: progress says the count, and no live
     ``latency`` events (the live chart shows the headline count's samples only)."""

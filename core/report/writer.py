@@ -377,7 +377,7 @@ def render_html(report: Report | dict, samples: dict | None = None) -> str:
             f"<h2>Search</h2><p>Pareto front (latency, accuracy, size): {escape(', '.join(report.pareto))}.<br>"
             f"Recommended: <b>{escape(str(report.recommended or 'none'))}</b> "
             f"({escape(str((report.tune or {}).get('note', '')))})</p>"
-        )
+        ) + _tune_stages_html(report.tune or {})
     bench = report.benchmark
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Deploy Studio report: {escape(report.name)}</title>
@@ -424,3 +424,28 @@ calibration or training; parity compares every artifact's outputs with the origi
 Core ML artifacts are converted and structurally validated only: Core ML cannot run on Linux.</p>
 </body></html>
 """
+
+
+def _tune_stages_html(tune: dict) -> str:
+    """The stages of a tune: what each measured, kept and dropped (and why), what the time
+    budget skipped, and the wall time."""
+    stages = tune.get("stages") or []
+    if not stages:
+        return ""
+    items = []
+    for st in stages:
+        dropped = st.get("dropped") or {}
+        why = "".join(f"<li><code>{escape(n)}</code>: {escape(r)}</li>" for n, r in dropped.items())
+        items.append(
+            f"<li>Stage {st['stage']} (warm-up {st.get('warmup')}, {st.get('runs')} runs): "
+            f"measured {st['measured']}, kept {len(st['kept'])}, dropped {len(dropped)} "
+            f"({st['seconds']:.1f} s)" + (f"<ul>{why}</ul>" if why else "") + "</li>"
+        )
+    skipped = tune.get("skipped") or {}
+    if skipped:
+        items.append(
+            "<li>Skipped for the time budget: "
+            + ", ".join(f"<code>{escape(n)}</code>" for n in skipped)
+            + "</li>"
+        )
+    return f"<p>Tune wall time: {tune.get('seconds', 0):.1f} s</p><ul>{''.join(items)}</ul>"

@@ -28,6 +28,16 @@ OPTIONS = [
         help='a MODEL spec for the student, e.g. "builtin:digits-cnn-small", '
         '"torchvision:mobilenet_v3_small" or "student.py:Small"',
     ),
+    Option(
+        "width",
+        "float",
+        1.0,
+        minimum=0.05,
+        maximum=1.0,
+        help="build the student narrower by this width multiplier (torchvision MobileNet "
+        "width_mult, ShuffleNet x0.5..x2.0, bottleneck ResNets' width_per_group, a file.py "
+        "class's width / width_mult); a student of the teacher's own source keeps its init_args",
+    ),
     Option("epochs", "int", 3, minimum=1, maximum=1000, help="training epochs"),
     Option(
         "temperature",
@@ -85,9 +95,10 @@ class Distill:
 
         teacher = working_module(ctx, "distill").eval()
         x, y = labelled_training_data(ctx, "distill")
-        source = options["student"].strip()
+        source, init_args = _student_spec(ctx, options)
         student = load_model(
-            ModelSpec(source, input_shape=list(ctx.model.input_shape)), ctx.reporter
+            ModelSpec(source, input_shape=list(ctx.model.input_shape), init_args=init_args),
+            ctx.reporter,
         )
         if not student.is_module:
             raise RecipeError(
@@ -123,6 +134,7 @@ class Distill:
         ctx.state["distill"] = {
             "history": history,
             "student": source,
+            "student_init_args": init_args,
             "teacher_params": t_params,
             "student_params": s_params,
             "teacher_accuracy": teacher_acc,
@@ -138,3 +150,21 @@ class Distill:
             if teacher_acc is not None:
                 msg += f" (teacher {teacher_acc:.2%})"
         ctx.notes.append(msg)
+
+
+def _student_spec(ctx, options: dict) -> tuple[str, dict | None]:
+    """The student's source and init_args: a student of the teacher's own source keeps the
+    teacher's init_args (e.g. num_classes); ``width`` < 1 narrows it (``models/narrow.py``)."""
+    from deploy_studio.core.models.narrow import narrower
+
+    source = options["student"].strip()
+    teacher = getattr(ctx.model, "spec", None)
+    same = teacher is not None and teacher.source.strip() == source
+    init_args = dict(teacher.init_args) if same and teacher.init_args else None
+    width = float(options.get("width", 1.0))
+    if width < 1.0:
+        try:
+            return narrower(source, width, init_args)
+        except RecipeError as e:
+            raise RecipeError(f"variant {ctx.variant.name!r}: {e.message}", e.hint) from None
+    return source, init_args

@@ -11,7 +11,6 @@ on the training side (labelled data only) to win accuracy back.
 
 from __future__ import annotations
 
-import copy
 import zlib
 
 import torch
@@ -85,30 +84,11 @@ class Prune:
     def apply(ctx, options: dict) -> None:
         """Prune ``ctx.module`` in place, finetune if asked, and report what changed.
 
-        When pruning is the variant's first step, the result is memoised per process (the
-        same model, data split and options give the same pruned module), so ``tune`` prunes
-        and finetunes once per amount instead of once per format and quantize mode.
+        A variant whose steps start with the same prune (and distill) steps as an earlier
+        one's reuses its result (``core/pipeline/prefix_cache.py``), so ``tune`` prunes and
+        finetunes once per amount instead of once per format and quantize mode.
         """
-        key = _memo_key(ctx, options)
-        if key is not None and key in _MEMO:
-            _, module, state, notes = _MEMO[key]
-            ctx.module = copy.deepcopy(module)
-            ctx.state.update(copy.deepcopy(state))
-            ctx.notes.extend(notes)
-            ctx.reporter.progress("prune", 1.0, "reused the pruned model of an identical step")
-            return
-        notes_before, state_before = len(ctx.notes), set(ctx.state)
         Prune._apply(ctx, options)
-        if key is not None:
-            state = {k: v for k, v in ctx.state.items() if k not in state_before}
-            _MEMO[key] = (
-                ctx.model,
-                copy.deepcopy(ctx.module),
-                copy.deepcopy(state),
-                ctx.notes[notes_before:],
-            )
-            while len(_MEMO) > MEMO_SIZE:
-                _MEMO.pop(next(iter(_MEMO)))
 
     @staticmethod
     def _apply(ctx, options: dict) -> None:
@@ -185,24 +165,6 @@ class Prune:
         if history:
             info["history"] = history
         ctx.state["prune"] = info
-
-
-MEMO_SIZE = 4
-_MEMO: dict = {}  # key -> (model kept alive so its id stays unique, module, state, notes)
-
-
-def _memo_key(ctx, options: dict):
-    steps = ctx.variant.steps
-    first = bool(steps) and steps[0].kind == "prune" and steps[0].options == options
-    if not first or "prune" in ctx.state or not isinstance(ctx.model.module, nn.Module):
-        return None
-    return (
-        id(ctx.model),
-        ctx.dataset.name,
-        len(ctx.train_idx),
-        len(ctx.eval_idx),
-        tuple(sorted((k, repr(v)) for k, v in options.items())),
-    )
 
 
 def _recalibrate(ctx, module: nn.Module) -> int:

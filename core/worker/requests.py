@@ -54,6 +54,27 @@ class HostLimits:
     threads: int
 
 
+@dataclass(frozen=True)
+class MeasureVariant:
+    """Measure a variant built earlier (``row``: its report row) again with the recipe's
+    benchmark settings (latency at every thread count); answers the updated row. Its
+    accuracy and parity are kept: the outputs do not depend on how often it is timed."""
+
+    recipe: Recipe
+    row: dict
+    out_dir: str
+
+
+@dataclass(frozen=True)
+class DiagnoseInt8:
+    """Run the int8 numerical debugger on ``variant``'s model after its prune/distill steps
+    (no artifact is built); answers ``{"numerics": rows, "numerics_worst": layers}``."""
+
+    recipe: Recipe
+    variant: str
+    out_dir: str
+
+
 SAMPLES_SHOWN = 96
 """How many held-out samples the window shows (thumbnails to pick a prediction from)."""
 

@@ -20,9 +20,11 @@ from deploy_studio.core.report.model import as_row
 from deploy_studio.core.worker.requests import (
     BuildVariant,
     CheckNormalisation,
+    DiagnoseInt8,
     HostLimits,
     LoadModel,
     LoadSamples,
+    MeasureVariant,
     Predict,
     Prediction,
     Prepare,
@@ -55,6 +57,8 @@ class SessionService:
             Prepare: self.prepare,
             BuildVariant: self.build,
             HostLimits: self.host_limits,
+            MeasureVariant: self.measure,
+            DiagnoseInt8: self.diagnose,
             LoadSamples: self.samples,
             Predict: self.predict,
             CheckNormalisation: self.check_normalisation,
@@ -122,6 +126,19 @@ class SessionService:
         from deploy_studio.core.cost.host import host_limits
 
         return host_limits(req.threads)
+
+    def measure(self, req: MeasureVariant, reporter: Reporter) -> dict:
+        from deploy_studio.core.pipeline.run_variant import remeasure
+
+        session = self.session(req.recipe, reporter)
+        return remeasure(session, req.recipe, req.row, Path(req.out_dir), reporter)
+
+    def diagnose(self, req: DiagnoseInt8, reporter: Reporter) -> dict:
+        from deploy_studio.core.pipeline.diagnose import int8_blame
+
+        session = self.session(req.recipe, reporter)
+        variant = next(v for v in req.recipe.variants if v.name == req.variant)
+        return int8_blame(session, req.recipe, variant, Path(req.out_dir), reporter)
 
     def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
         from deploy_studio.core.samples.report import sample_data

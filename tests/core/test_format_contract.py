@@ -284,6 +284,7 @@ def test_tune_searches_the_new_format(torchscript):
         _parse({"name": "ts", "format": "torchscript", "convert": "trace"}),
         modes=(None, "fp16", "int8-static"),
         amounts=(0.0,),
+        distill=False,
     )
     assert [(v.name, v.format, v.convert) for v in space] == [
         ("original-eager", "eager", "export"),
