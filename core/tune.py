@@ -359,8 +359,9 @@ def _best_threads(row) -> int | None:
 
 def _prefix_summary(rows) -> dict:
     """How many variants computed their prune/distill prefix and how many reused one."""
-    looked = [(r.step_data or {}).get("prefix") for r in rows]
-    looked = [p for p in looked if p]
+    looked: list[dict] = [
+        p for r in rows if (p := (r.step_data or {}).get("prefix")) and isinstance(p, dict)
+    ]
     return {
         "computed": sum(1 for p in looked if not p.get("reused")),
         "reused": sum(1 for p in looked if p.get("reused")),

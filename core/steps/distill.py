@@ -160,7 +160,7 @@ def _student_spec(ctx, options: dict) -> tuple[str, dict | None]:
     source = options["student"].strip()
     teacher = getattr(ctx.model, "spec", None)
     same = teacher is not None and teacher.source.strip() == source
-    init_args = dict(teacher.init_args) if same and teacher.init_args else None
+    init_args = dict(teacher.init_args) if same and teacher and teacher.init_args else None
     width = float(options.get("width", 1.0))
     if width < 1.0:
         try:
