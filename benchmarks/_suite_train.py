@@ -31,25 +31,25 @@ ARCHS: dict[str, dict] = {  # key -> model source, constructor arguments, epochs
     "mobilenet_v3_small": {
         "source": "torchvision:mobilenet_v3_small",
         "init_args": {"num_classes": 10},
-        "epochs": 2,
+        "epochs": 6,
         "lr": 1e-3,
     },
     "shufflenet_v2": {
         "source": "torchvision:shufflenet_v2_x0_5",
         "init_args": {"num_classes": 10},
-        "epochs": 2,
+        "epochs": 6,
         "lr": 2e-3,
     },
     "resnet18": {
         "source": "torchvision:resnet18",
         "init_args": {"num_classes": 10},
-        "epochs": 2,
+        "epochs": 4,
         "lr": 1e-3,
     },
     "vit_small": {
         "source": f"{HERE / 'suite_models.py'}:SmallViT",
         "init_args": None,
-        "epochs": 4,
+        "epochs": 10,
         "lr": 1e-3,
     },
 }
