@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/suite.py [--models mobilenet_v3_small,shufflenet_v2,resnet18,vit_small]
                                [--quick] [--runs 100] [--warmup 20] [--time-budget S] [--out DIR]
+                               [--formats pte,onnx] [--modes int8-static] [--amounts 0,0.3,0.5]
 
 Each model (torchvision mobilenet_v3_small, shufflenet_v2_x0_5, resnet18, and a small ViT,
 10 classes, 3x64x64 inputs) is trained once on MNIST's held-in side and cached (see
@@ -14,7 +15,9 @@ Then, in one run, per model:
   ONNX Runtime fp32 and quantize_static QDQ int8, LiteRT fp32 and PT2E int8 (when
   litert-torch is installed);
 - the studio's recommendation: ``core.tune.tune`` with ``max_accuracy_drop = 0.01`` on a
-  recipe pointing at the trained weights and the same held-out split;
+  recipe pointing at the trained weights and the same held-out split, over tune's own
+  search space unless --formats / --modes / --amounts narrow it (--quick: pte int8-static,
+  unpruned and 50% pruned);
 
 all timed side by side in their own runtimes (batch 1, interleaved rounds, p50 at 1 and 4
 threads) and evaluated on the held-out images. Prints size, p50@1, p50@4, top-1 and drop per
@@ -45,13 +48,16 @@ THREADS = (1, 4)
 
 
 def _search(args) -> dict:
-    """tune's search space: formats, quantize modes, prune amounts (smaller with --quick)."""
-    modes = [None if m == "none" else m for m in args.modes.split(",")]
-    return {
-        "formats": args.formats.split(","),
-        "modes": modes,
-        "amounts": [float(a) for a in args.amounts.split(",")],
-    }
+    """Overrides of tune's search space (formats, quantize modes, prune amounts): tune's own
+    defaults unless given; --quick searches pte int8-static, unpruned and 50% pruned."""
+    space: dict = {}
+    if args.formats:
+        space["formats"] = args.formats.split(",")
+    if args.modes:
+        space["modes"] = [None if m == "none" else m for m in args.modes.split(",")]
+    if args.amounts:
+        space["amounts"] = [float(a) for a in args.amounts.split(",")]
+    return space
 
 
 def studio(key: str, sd: st.SuiteData, weights: Path, args, out: Path) -> tuple[dict, dict]:
@@ -71,12 +77,15 @@ def studio(key: str, sd: st.SuiteData, weights: Path, args, out: Path) -> tuple[
             "data": sd.data,
             "preprocess": sd.preprocess,
             "benchmark": {"threads": 1, "warmup": args.warmup, "runs": args.runs},
-            "variant": [{"name": f, "format": f} for f in space["formats"]],
+            "variant": [{"name": f, "format": f} for f in space.get("formats", ["pte"])],
         }
     )
+    accepted = inspect.signature(tune).parameters
     extra = {}
-    if args.time_budget and "time_budget" in inspect.signature(tune).parameters:
+    if args.time_budget and "time_budget" in accepted:
         extra["time_budget"] = args.time_budget
+    if args.no_distill and "distill" in accepted:
+        extra["distill"] = False
     started = time.perf_counter()
     report = tune(
         recipe,
@@ -298,9 +307,10 @@ def parse_args(argv):
     p.add_argument("--out", default=None, help="folder of artifacts and suite.json")
     p.add_argument("--data", default=None, help="MNIST IDX folder, or 'digits'")
     p.add_argument("--size", type=int, default=64, help="input height = width (default 64)")
-    p.add_argument("--formats", default="pte,onnx", help="tune's formats (default pte,onnx)")
+    p.add_argument("--formats", default=None, help="tune's formats, e.g. pte,onnx")
     p.add_argument("--modes", default=None, help="tune's quantize modes, 'none' = fp32")
     p.add_argument("--amounts", default=None, help="tune's structured prune amounts")
+    p.add_argument("--no-distill", action="store_true", help="no distilled students in tune")
     args = p.parse_args(argv)
     bad = [m for m in args.models.split(",") if m not in st.ARCHS]
     if bad:
@@ -309,8 +319,10 @@ def parse_args(argv):
         p.error("--size must be at least 32")
     args.runs = args.runs or (20 if args.quick else 100)
     args.warmup = args.warmup if args.warmup is not None else (5 if args.quick else 20)
-    args.modes = args.modes or "int8-static"
-    args.amounts = args.amounts or ("0,0.5" if args.quick else "0,0.3,0.5")
+    if args.quick:
+        args.formats = args.formats or "pte"
+        args.modes = args.modes or "int8-static"
+        args.amounts = args.amounts or "0,0.5"
     return args
 
 
