@@ -16,8 +16,8 @@ Then, in one run, per model:
   litert-torch is installed);
 - the studio's recommendation: ``core.tune.tune`` with ``max_accuracy_drop = 0.01`` on a
   recipe pointing at the trained weights and the same held-out split, over tune's own
-  search space unless --formats / --modes / --amounts narrow it (--quick: pte int8-static,
-  unpruned and 50% pruned);
+  search space unless --formats / --modes / --amounts / --no-distill narrow it (--quick:
+  pte int8-static, unpruned and 50% pruned, no students);
 
 all timed side by side in their own runtimes (batch 1, interleaved rounds, p50 at 1 and 4
 threads) and evaluated on the held-out images. Prints size, p50@1, p50@4, top-1 and drop per
@@ -62,6 +62,7 @@ def _search(args) -> dict:
 
 def studio(key: str, sd: st.SuiteData, weights: Path, args, out: Path) -> tuple[dict, dict]:
     """Run tune on the trained model; returns (recommended row, tune summary)."""
+    from deploy_studio.core.errors import StudioError
     from deploy_studio.core.recipe import parse_recipe
     from deploy_studio.core.tune import tune
 
@@ -87,15 +88,24 @@ def studio(key: str, sd: st.SuiteData, weights: Path, args, out: Path) -> tuple[
     if args.no_distill and "distill" in accepted:
         extra["distill"] = False
     started = time.perf_counter()
-    report = tune(
-        recipe,
-        out,
-        max_accuracy_drop=DROP_BUDGET,
-        reporter=st._printer(f"{key} tune"),
-        isolate=False,
-        **space,
-        **extra,
-    )
+    try:
+        report = tune(
+            recipe,
+            out,
+            max_accuracy_drop=DROP_BUDGET,
+            reporter=st._printer(f"{key} tune"),
+            isolate=False,
+            **space,
+            **extra,
+        )
+    except StudioError as e:  # the peers' rows still print; the targets say MISS
+        why = e.message + (f" (try: {e.hint})" if e.hint else "")
+        print(f"    tune FAILED: {why}", flush=True)
+        return None, {
+            "seconds": round(time.perf_counter() - started, 1),
+            "variants": {},
+            "note": why,
+        }
     rows = {r["name"]: r for r in report["variants"]}
     summary = {
         "seconds": round(time.perf_counter() - started, 1),
@@ -320,6 +330,7 @@ def parse_args(argv):
     args.runs = args.runs or (20 if args.quick else 100)
     args.warmup = args.warmup if args.warmup is not None else (5 if args.quick else 20)
     if args.quick:
+        args.no_distill = True
         args.formats = args.formats or "pte"
         args.modes = args.modes or "int8-static"
         args.amounts = args.amounts or "0,0.5"
