@@ -33,6 +33,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peers import ort_defaults, side_by_side  # noqa: E402
 
 RESULTS: list[dict] = []
 
@@ -48,23 +51,6 @@ def target(name: str, value: float, limit: float, op: str, detail: str = "") -> 
         + (f"  ({detail})" if detail else "")
     )
     return ok
-
-
-def side_by_side(
-    runners: dict, x: np.ndarray, rounds: int, per_round: int, warmup: int = 10
-) -> dict[str, float]:
-    """p50 latency (ms) of each runner, timed in interleaved rounds of ``per_round`` calls."""
-    samples: dict[str, list[float]] = {k: [] for k in runners}
-    for r in runners.values():
-        for _ in range(warmup):
-            r.run(x)
-    for _ in range(rounds):
-        for name, r in runners.items():
-            for _ in range(per_round):
-                t0 = time.perf_counter()
-                r.run(x)
-                samples[name].append((time.perf_counter() - t0) * 1000.0)
-    return {k: float(np.median(v)) for k, v in samples.items()}
 
 
 def _progress_printer():
@@ -233,52 +219,19 @@ def _data_spec(d: dict):
 
 
 def ort_baselines(arch: str, folder: Path, calibration: np.ndarray) -> dict[str, Path]:
-    """ONNX Runtime's own path: the plain ONNX export, and quantize_static QDQ int8."""
+    """ONNX Runtime's own path (benchmarks/_peers.py): the plain ONNX export, and
+    quantize_static QDQ int8 with S8S8 and U8S8 activations."""
     import torch
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
 
     from deploy_studio.core.models import ModelSpec, load_model
 
-    folder.mkdir(parents=True, exist_ok=True)
     model = load_model(ModelSpec(f"torchvision:{arch}", input_shape=[1, 3, 224, 224]))
-    fp32 = folder / f"{arch}-ort-fp32.onnx"
     example = torch.from_numpy(calibration[:1])
-    torch.onnx.export(
-        model.module.eval(),
-        (example,),
-        str(fp32),
-        dynamo=True,
-        external_data=False,
-        input_names=["input"],
-        output_names=["logits"],
+    paths = ort_defaults(
+        model.module.eval(), example, calibration, folder, arch, activations=("s8s8", "u8s8")
     )
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.items = iter([{"input": calibration[i : i + 1]} for i in range(len(calibration))])
-
-        def get_next(self):
-            return next(self.items, None)
-
-    paths = {"ort-fp32": fp32}
-    for tag, act in (("s8s8", QuantType.QInt8), ("u8s8", QuantType.QUInt8)):
-        path = folder / f"{arch}-ort-int8-{tag}.onnx"
-        quantize_static(
-            str(fp32),
-            str(path),
-            Reader(),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=act,
-            weight_type=QuantType.QInt8,
-        )
-        paths[f"ort-int8-{tag}"] = path
-    return paths
+    names = {"ONNX Runtime fp32": "ort-fp32", "ONNX Runtime int8": "ort-int8-s8s8"}
+    return {names.get(k, k.replace("ONNX Runtime int8-", "ort-int8-")): v for k, v in paths.items()}
 
 
 def torchvision_arch(arch: str, out: Path, runs: int) -> None:

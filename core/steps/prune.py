@@ -249,8 +249,16 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
             f"channel dependencies ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})",
             'use method = "l1-unstructured", or a smaller amount',
         ) from e
-    with torch.no_grad():
-        after = module(example).shape
+    try:
+        with torch.no_grad():
+            after = module(example).shape
+    except Exception as e:  # noqa: BLE001 - e.g. a ViT's reshape to its fixed hidden width
+        raise RecipeError(
+            f"variant {ctx.variant.name!r}: after structured pruning the model no longer runs "
+            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); its forward "
+            "likely assumes the channel counts pruning changed",
+            'use method = "l1-unstructured"',
+        ) from None
     if after != before:
         raise RecipeError(
             f"variant {ctx.variant.name!r}: structured pruning changed the output shape "

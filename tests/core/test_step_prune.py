@@ -159,3 +159,23 @@ def test_identical_prune_steps_are_reused_not_redone(pipeline, tmp_path):
     assert second.state["prune"] == first.state["prune"] and second.notes[0] == first.notes[0]
     assert first.module.fc1.weight.shape == torch.Size([44, 176])
     assert second.ctx.params == first.ctx.params  # the same pruned model, then quantized
+
+
+def test_a_model_that_breaks_after_structured_pruning_is_a_clear_error(pipeline, tmp_path):
+    """torchvision's ViT reshapes to its constructor's hidden width: pruning the patch
+    projection's channels breaks its forward pass, which is a RecipeError, not a traceback."""
+    source = tmp_path / "tiny_vit.py"
+    source.write_text(
+        "from torchvision.models import VisionTransformer\n\n"
+        "class TinyViT(VisionTransformer):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(image_size=16, patch_size=8, num_layers=1, num_heads=2,\n"
+        "                         hidden_dim=16, mlp_dim=32, num_classes=10)\n"
+    )
+    model = {"source": f"{source}:TinyViT", "input_shape": [1, 3, 16, 16]}
+    recipe = steps_recipe(
+        variant("vit-pruned", "pte", {"kind": "prune", "amount": 0.5}), model=model, data="random"
+    )
+    with pytest.raises(RecipeError, match="no longer runs") as e:
+        pipeline.build(recipe, "vit-pruned", tmp_path / "out")
+    assert "l1-unstructured" in e.value.hint
