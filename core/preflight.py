@@ -94,24 +94,31 @@ def _check_step(variant, step, session, students: dict, reporter: Reporter) -> N
                 f"{session.dataset.name!r} has no labels",
                 "use labelled data (builtin:digits, mnist:DIR, imagefolder:DIR with class folders)",
             )
-        source = str(opts.get("student", "")).strip()
-        if source not in students:
-            students[source] = _student_problem(source, session, reporter)
-        if students[source]:
+        from deploy_studio.core.models.narrow import student_spec
+
+        try:
+            source, init_args = student_spec(getattr(session.model, "spec", None), opts)
+        except RecipeError as e:
+            raise RecipeError(f"{where}: {e.message}", e.hint) from None
+        key = f"{source} {sorted((init_args or {}).items())}"
+        if key not in students:
+            students[key] = _student_problem(source, init_args, session, reporter)
+        if students[key]:
             raise RecipeError(
-                f"{where}: {students[source]}",
+                f"{where}: {students[key]}",
                 "give the student as builtin:NAME, torchvision:ARCH or file.py:Class; a "
                 "relative path is read from the recipe's folder",
             )
 
 
-def _student_problem(source: str, session, reporter: Reporter) -> str | None:
+def _student_problem(source: str, init_args, session, reporter: Reporter) -> str | None:
     """Load the student once (as the build will) and say what is wrong with it, if anything."""
     from deploy_studio.core.models import ModelSpec, load_model
 
     try:
         student = load_model(
-            ModelSpec(source, input_shape=list(session.model.input_shape)), reporter
+            ModelSpec(source, input_shape=list(session.model.input_shape), init_args=init_args),
+            reporter,
         )
     except StudioError as e:
         return f"the distill student {source} cannot be loaded: {e.message}"

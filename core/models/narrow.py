@@ -58,6 +58,20 @@ def narrower(source: str, width: float, init_args: dict | None = None) -> tuple[
     )
 
 
+def student_spec(teacher, options: dict) -> tuple[str, dict | None]:
+    """The distill step's student ``(source, init_args)``: a student of the teacher's own
+    source keeps the teacher's init_args (e.g. ``num_classes``); ``width`` < 1 narrows it.
+    ``teacher`` is the teacher's ModelSpec (or None). The step and preflight both use this, so
+    preflight checks the student the build will train."""
+    source = str(options.get("student", "")).strip()
+    same = teacher is not None and str(teacher.source).strip() == source
+    init_args = dict(teacher.init_args) if same and teacher.init_args else None
+    width = float(options.get("width", 1.0))
+    if width < 1.0:
+        return narrower(source, width, init_args)
+    return source, init_args
+
+
 def tune_student(source: str, init_args: dict | None) -> tuple[str, float] | None:
     """``(student, width)`` of the distillation candidate tune searches (None: no student
     of the model's family is known)."""

@@ -153,18 +153,11 @@ class Distill:
 
 
 def _student_spec(ctx, options: dict) -> tuple[str, dict | None]:
-    """The student's source and init_args: a student of the teacher's own source keeps the
-    teacher's init_args (e.g. num_classes); ``width`` < 1 narrows it (``models/narrow.py``)."""
-    from deploy_studio.core.models.narrow import narrower
+    """The student's source and init_args (:func:`~deploy_studio.core.models.narrow.student_spec`),
+    errors naming the variant."""
+    from deploy_studio.core.models.narrow import student_spec
 
-    source = options["student"].strip()
-    teacher = getattr(ctx.model, "spec", None)
-    same = teacher is not None and teacher.source.strip() == source
-    init_args = dict(teacher.init_args) if same and teacher and teacher.init_args else None
-    width = float(options.get("width", 1.0))
-    if width < 1.0:
-        try:
-            return narrower(source, width, init_args)
-        except RecipeError as e:
-            raise RecipeError(f"variant {ctx.variant.name!r}: {e.message}", e.hint) from None
-    return source, init_args
+    try:
+        return student_spec(getattr(ctx.model, "spec", None), options)
+    except RecipeError as e:
+        raise RecipeError(f"variant {ctx.variant.name!r}: {e.message}", e.hint) from None

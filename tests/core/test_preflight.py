@@ -68,3 +68,19 @@ def test_training_steps_on_unlabelled_data_fail_before_building(tmp_path, tiny_m
     )
     with pytest.raises(RecipeError, match="has no labels"):
         run_recipe(pruned, tmp_path / "out", isolate=False)
+
+
+def test_preflight_loads_the_student_the_build_trains():
+    """A narrower student of the teacher's own torchvision source keeps its init_args
+    (num_classes = 10), in preflight as in the distill step: both use ``student_spec``."""
+
+    from deploy_studio.core.models import ModelSpec, load_model
+    from deploy_studio.core.models.narrow import student_spec
+
+    teacher = ModelSpec(
+        "torchvision:mobilenet_v3_small", input_shape=[1, 3, 64, 64], init_args={"num_classes": 10}
+    )
+    source, init_args = student_spec(teacher, {"student": teacher.source, "width": 0.5})
+    assert source == teacher.source and init_args == {"num_classes": 10, "width_mult": 0.5}
+    student = load_model(ModelSpec(source, input_shape=[1, 3, 64, 64], init_args=init_args))
+    assert list(student.output_shape) == [1, 10]
