@@ -5,9 +5,7 @@ Run from the repository root::
     python benchmarks/scaleout.py [--out DIR] [--workers 2] [--ray local] [--skip-ray]
 
 The recipe is the embedded digits demo (resources/recipes/demo.toml) with its pte and onnx
-variants (tune's default formats; with every format the search space exceeds tune's
-40 variants): 25 variants, prune 0/30/50% x four quantize modes x two formats plus the
-original. Each command runs the real CLI in a subprocess with ``--no-cache`` (everything is
+variants, so tune searches those two formats (its default space otherwise). Each command runs the real CLI in a subprocess with ``--no-cache`` (everything is
 built), in turn: serial, ``--workers N``, then ``--ray ADDRESS`` (``local``: a Ray on this
 machine that the CLI starts and stops; ``auto`` after ``ray start --head``). The built-in
 model is trained (and cached) before the first timing. Prints each command with its
