@@ -129,6 +129,11 @@ def _engine_digest() -> str:
     return _ENGINE_DIGEST
 
 
+def contains(key: str) -> bool:
+    """Whether ``key`` has an entry (without copying its files anywhere)."""
+    return (_root() / key[:2] / key / "row.json").is_file()
+
+
 def lookup(key: str, out_dir: Path) -> dict | None:
     """The cached row for ``key`` with its files copied into ``out_dir`` (None on a miss)."""
     entry = _root() / key[:2] / key

@@ -168,6 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--no-distill", action="store_true", help="do not search a distilled narrower student"
     )
+    t.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="build N variants at a time in local worker processes, then measure them one at "
+        "a time (default 1: build and measure each in turn)",
+    )
+    t.add_argument(
+        "--ray",
+        default=None,
+        metavar="ADDRESS",
+        help="build on a Ray cluster (auto: the one `ray start` runs here; local: a private "
+        'Ray on this machine; or HEAD:6379), then measure here one at a time (pip install -e ".[ray]")',
+    )
     return p
 
 
@@ -522,6 +537,7 @@ def _print_footer(report: Report, out: Path) -> None:
 def _tune(args) -> int:
     from deploy_studio.core.engine import report_exit_code
     from deploy_studio.core.progress import Reporter
+    from deploy_studio.core.scaleout.prebuild import make_executor
     from deploy_studio.core.terminal import TerminalProgress
     from deploy_studio.core.tune import DEFAULT_AMOUNTS, check_time_budget, tune, tune_formats
 
@@ -530,6 +546,7 @@ def _tune(args) -> int:
     if formats == ["all"]:
         formats = tune_formats()
     amounts = _csv(args.prune_amounts, float, "--prune-amounts")
+    executor = make_executor(args.workers, args.ray)  # bad flags fail before any work
     recipe = _load_recipe(args)
     progress = TerminalProgress()
     try:
@@ -544,9 +561,12 @@ def _tune(args) -> int:
             amounts=DEFAULT_AMOUNTS if amounts is None else amounts,
             time_budget=args.time_budget,
             distill=not args.no_distill,
+            executor=executor,
         )
     finally:
         progress.finish()
+        if executor is not None:
+            executor.close()
     _print_results(report, Path(args.out))
     for line in tune_summary(report["tune"]):
         print(line)

@@ -210,6 +210,7 @@ def tune(
     cache: bool = True,
     time_budget: float | None = None,
     distill: bool = True,
+    executor=None,
 ) -> dict:
     """Search the space in stages, then write the report with its Pareto front.
 
@@ -234,6 +235,10 @@ def tune(
     time_budget : float, optional
         Seconds: no build or full measurement starts that would overrun it (the original
         model is always measured); what was skipped is in ``tune.skipped``.
+    executor : optional
+        Scale-out (:func:`deploy_studio.core.scaleout.prebuild.make_executor`): stage 1's
+        candidates are built on it in parallel first (all of them: a time budget does not
+        limit this phase), then the stages run as without it, taking those builds.
 
     Returns
     -------
@@ -293,9 +298,13 @@ def tune(
             report.task["metric"]["label"],
         )
         clock = Clock(started, time_budget)
-        one = run_stage_one(
-            search, variants, out, reporter, worker, budget, baseline, clock, cache=cache
-        )
+        from deploy_studio.core.scaleout.prebuild import prebuilt  # scale-out: builds ahead
+        from deploy_studio.core.tune_stages import short_recipe
+
+        with prebuilt(short_recipe(search), out, executor, reporter, cache=cache):
+            one = run_stage_one(
+                search, variants, out, reporter, worker, budget, baseline, clock, cache=cache
+            )
         two = measure_survivors(search, one, out, reporter, worker, clock)
         report.variants = [two.rows.get(r.name, r) for r in one.rows]
         report.gates = engine.evaluate_gates(search, report)

@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1
-.venv/bin/pip install -q -e ".[dev,litert]"
+.venv/bin/pip install -q -e ".[dev,litert,ray]"
 bash scripts/install-system-deps.sh
 if [ -f scripts/install-verify-tools.sh ]; then
   bash scripts/install-verify-tools.sh

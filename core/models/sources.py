@@ -8,6 +8,7 @@ ExportedPrograms, and pickled whole modules (only with ``trust``). Every ``torch
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import pickle
@@ -369,7 +370,10 @@ def _python_class(src: str, spec: ModelSpec) -> tuple[torch.nn.Module, list[str]
     path = Path(path_s).expanduser()
     if not path.is_file():
         raise ModelLoadError(f"{path} does not exist", "check the path before ':ClassName'")
-    mod_name = f"_deploy_studio_user_{abs(hash(str(path.resolve())))}"
+    # a stable name (str hashes change per process): ONNX keeps it in each node's namespace,
+    # so the same model gives the same bytes in every process (a serial or a parallel build)
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    mod_name = f"_deploy_studio_user_{digest}"
     try:
         mspec = importlib.util.spec_from_file_location(mod_name, path)
         if mspec is None or mspec.loader is None:

@@ -45,15 +45,20 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     session.ensure_reference(reporter)
     t0 = time.perf_counter()
     bench = recipe.benchmark
-    artifact, ctx = build_variant(
-        session,
-        variant,
-        workdir,
-        recipe.data.calibration_samples,
-        reporter,
-        debug_record=bench.profile,
-    )
-    row.build_seconds = round(time.perf_counter() - t0, 2)
+    prebuilt = _prebuilt(session, recipe, variant, out, reporter)
+    work = None  # FLOPs and weight bytes, counted on the built module
+    if prebuilt is not None:  # built by a scaled-out tune's parallel phase
+        artifact, ctx, row.build_seconds, work = prebuilt
+    else:
+        artifact, ctx = build_variant(
+            session,
+            variant,
+            workdir,
+            recipe.data.calibration_samples,
+            reporter,
+            debug_record=bench.profile,
+        )
+        row.build_seconds = round(time.perf_counter() - t0, 2)
     row.artifact = artifact.path.relative_to(out).as_posix()
     row.files = [f.relative_to(out).as_posix() for f in artifact.files]
     row.size_bytes = artifact.size_bytes
@@ -97,7 +102,7 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
         )
     if bench.scaling:
         row.threads_scaling = scaling
-    row.cost = _cost(ctx, artifact, row.p50, bench.headline_threads)
+    row.cost = _cost(ctx, artifact, row.p50, bench.headline_threads, work)
     if bench.profile:
         from deploy_studio.core.profile.variant import profile_variant
 
@@ -110,17 +115,25 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     return row
 
 
-def _cost(ctx, artifact, p50_ms: float | None, threads: int) -> dict | None:
-    """The row's ``cost`` (FLOPs, weight bytes, GFLOP/s, roofline; :mod:`..cost`), measuring
-    this host's limits the first time a variant of the process has one."""
-    from deploy_studio.core.cost import roofline, variant_cost
+def build_work(ctx, artifact) -> tuple[int | None, int | None, str]:
+    """What the cost model counts on the built module: ``(FLOPs, weight bytes, method)``."""
     from deploy_studio.core.cost.count import variant_flops, weight_bytes
+
+    wbytes, method = weight_bytes(ctx, artifact)
+    return variant_flops(ctx), wbytes, method
+
+
+def _cost(ctx, artifact, p50_ms: float | None, threads: int, work=None) -> dict | None:
+    """The row's ``cost`` (FLOPs, weight bytes, GFLOP/s, roofline; :mod:`..cost`), measuring
+    this host's limits the first time a variant of the process has one. ``work``: the
+    :func:`build_work` of a variant built elsewhere (counted there, on its module)."""
+    from deploy_studio.core.cost import roofline, variant_cost
     from deploy_studio.core.cost.host import host_limits
 
     if not p50_ms:
         return None
-    wbytes, method = weight_bytes(ctx, artifact)
-    cost = variant_cost(variant_flops(ctx), wbytes, p50_ms, method)
+    flops, wbytes, method = work or build_work(ctx, artifact)
+    cost = variant_cost(flops, wbytes, p50_ms, method)
     return roofline(cost, host_limits(threads)) if cost else None
 
 
@@ -183,6 +196,40 @@ def remeasure(session, recipe, data: dict, out_dir: Path, reporter: Reporter) ->
         )
         row.cost = roofline(fresh, host_limits(bench.headline_threads)) or row.cost
     return row.to_dict(samples=True)
+
+
+def _prebuilt(session, recipe, variant, out: Path, reporter: Reporter):
+    """``(artifact, context, build seconds, build work)`` of a variant the parallel phase of a scaled-out
+    tune already built into ``out`` (:mod:`deploy_studio.core.scaleout.handoff`), else None.
+    Only converted formats are built ahead, so the context carries no working module."""
+    from deploy_studio.core.pipeline.build import example_inputs
+    from deploy_studio.core.pipeline.context import BuildContext
+    from deploy_studio.core.scaleout.handoff import take
+
+    taken = take(recipe, variant, out)
+    if taken is None:
+        return None
+    artifact, record = taken
+    inputs = example_inputs(session)
+    ctx = BuildContext(
+        model=session.model,
+        module=None,
+        example=inputs[0],
+        inputs=inputs,
+        dataset=session.dataset,
+        train_idx=session.train_idx,
+        eval_idx=session.eval_idx,
+        variant=variant,
+        workdir=out / "artifacts",
+        reporter=reporter,
+        calibration_samples=recipe.data.calibration_samples,
+        params=record["params"],
+        state=record["state"],
+    )
+    reporter.emit(
+        Event("log", stage="build", message=f"[{variant.name}] built by a parallel worker")
+    )
+    return artifact, ctx, record["build_seconds"], tuple(record["work"])
 
 
 def _scaling_reporter(reporter: Reporter, threads: int) -> Reporter:

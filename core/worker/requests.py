@@ -75,6 +75,18 @@ class DiagnoseInt8:
     out_dir: str
 
 
+@dataclass(frozen=True)
+class PrebuildVariant:
+    """Build one variant into ``root/artifacts``, without measuring it (the parallel phase
+    of a scaled-out tune, :mod:`deploy_studio.core.scaleout`); answers its hand-off record.
+    ``threads``: torch's intra-op threads for the build (the cores shared between workers)."""
+
+    recipe: Recipe
+    variant: str
+    root: str
+    threads: int | None = None
+
+
 SAMPLES_SHOWN = 96
 """How many held-out samples the window shows (thumbnails to pick a prediction from)."""
 

@@ -25,6 +25,7 @@ from deploy_studio.core.worker.requests import (
     LoadModel,
     LoadSamples,
     MeasureVariant,
+    PrebuildVariant,
     Predict,
     Prediction,
     Prepare,
@@ -59,6 +60,7 @@ class SessionService:
             HostLimits: self.host_limits,
             MeasureVariant: self.measure,
             DiagnoseInt8: self.diagnose,
+            PrebuildVariant: self.prebuild,
             LoadSamples: self.samples,
             Predict: self.predict,
             CheckNormalisation: self.check_normalisation,
@@ -139,6 +141,15 @@ class SessionService:
         session = self.session(req.recipe, reporter)
         variant = next(v for v in req.recipe.variants if v.name == req.variant)
         return int8_blame(session, req.recipe, variant, Path(req.out_dir), reporter)
+
+    def prebuild(self, req: PrebuildVariant, reporter: Reporter) -> dict:
+        from deploy_studio.core.scaleout.build_only import build_record
+
+        session = self.session(req.recipe, reporter, reference=False)
+        variant = next(v for v in req.recipe.variants if v.name == req.variant)
+        return build_record(
+            session, req.recipe, variant, Path(req.root), reporter, threads=req.threads
+        )
 
     def samples(self, req: LoadSamples, reporter: Reporter) -> Samples:
         from deploy_studio.core.samples.report import sample_data
