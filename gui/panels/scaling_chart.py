@@ -35,6 +35,7 @@ class ScalingChart(QWidget):
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).enableAutoSIPrefix(False)
         self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))  # readable over the lines
         self.empty = QLabel(EMPTY)
         self.empty.setWordWrap(True)
         self.empty.setObjectName("muted")
@@ -76,6 +77,10 @@ class ScalingChart(QWidget):
         bg = QColor("#1f2227") if dark else QColor("#ffffff")
         fg = QColor("#c9ced6") if dark else QColor("#3a3f47")
         self.widget.setBackground(bg)
+        self.legend.setBrush(
+            pg.mkBrush(31, 34, 39, 200) if dark else pg.mkBrush(255, 255, 255, 200)
+        )
+        self.legend.setLabelTextColor(fg)
         for ax in ("left", "bottom"):
             a = self.plot.getAxis(ax)
             a.setPen(pg.mkPen(fg))
