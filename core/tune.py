@@ -301,7 +301,7 @@ def tune(
         from deploy_studio.core.scaleout.prebuild import prebuilt  # scale-out: builds ahead
         from deploy_studio.core.tune_stages import short_recipe
 
-        with prebuilt(short_recipe(search), out, executor, reporter, cache=cache):
+        with prebuilt(short_recipe(search), out, executor, reporter, cache=cache, clock=clock):
             one = run_stage_one(
                 search, variants, out, reporter, worker, budget, baseline, clock, cache=cache
             )

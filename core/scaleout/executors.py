@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from deploy_studio.core.errors import Cancelled, StudioError
-from deploy_studio.core.progress import Event, Reporter
+from deploy_studio.core.progress import CancelToken, Event, Reporter
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Executor(Protocol):
 
     def build(
         self, recipe, names: list[str], staging: Path, reporter: Reporter
-    ) -> Iterator[Built]: ...
+    ) -> Generator[Built, None, None]: ...
 
     def close(self) -> None: ...
 
@@ -58,12 +58,15 @@ class LocalExecutor:
         self.workers = workers
         self.description = f"{workers} local worker processes"
 
-    def build(self, recipe, names: list[str], staging: Path, reporter: Reporter) -> Iterator[Built]:
+    def build(
+        self, recipe, names: list[str], staging: Path, reporter: Reporter
+    ) -> Generator[Built, None, None]:
         todo: queue.Queue[str] = queue.Queue()
         for n in names:
             todo.put(n)
         out: queue.Queue[tuple[str, object]] = queue.Queue()
-        job = (recipe, Path(staging), build_threads(self.workers), reporter.cancel)
+        stop = CancelToken()  # ends the builds in flight when the run is cancelled or stops early
+        job = (recipe, Path(staging), build_threads(self.workers), stop)
         pool = [
             threading.Thread(target=_serve, args=(todo, out, *job), daemon=True, name=f"build-{i}")
             for i in range(min(self.workers, len(names)))
@@ -87,8 +90,9 @@ class LocalExecutor:
                 elif isinstance(item, Built):
                     yield item
         finally:
-            if running:  # cancelled, or the caller stopped: no new builds; cancel ends the rest
+            if running:  # cancelled, or the caller stopped: no new builds, the rest are ended
                 _drain(todo)
+                stop.cancel()
                 for t in pool:
                     t.join(5)
 

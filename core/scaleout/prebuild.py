@@ -19,6 +19,11 @@ from deploy_studio.core.errors import StudioError
 from deploy_studio.core.progress import Event, Reporter
 from deploy_studio.core.scaleout.executors import Executor, LocalExecutor
 
+BUILD_SHARE = 0.6
+"""With a ``--time-budget``, building ahead stops starting (and ends) builds once this share
+of the budget is spent: the rest is left for the serial run, which measures what was built
+and builds more only while its own clock allows."""
+
 
 def make_executor(workers: int | None = None, ray: str | None = None) -> Executor | None:
     """The executor of ``--workers N`` / ``--ray ADDRESS``; None for the serial path
@@ -66,9 +71,12 @@ def prebuilt(
     executor: Executor | None,
     reporter: Reporter | None = None,
     cache: bool = True,
+    clock=None,
 ) -> Iterator[None]:
     """Build ``recipe``'s variants ahead on ``executor`` (nothing when None), then run the
-    body; the hand-off records are removed after it, whatever happens."""
+    body; the hand-off records are removed after it, whatever happens. ``clock`` (tune's
+    :class:`~deploy_studio.core.tune_stages.Clock`) stops building ahead at
+    :data:`BUILD_SHARE` of its budget."""
     if executor is None:
         yield
         return
@@ -82,7 +90,7 @@ def prebuilt(
         names = ahead_of_time(recipe, cache)
         try:
             if names:
-                _build(recipe, names, out, executor, reporter)
+                _build(recipe, names, out, executor, reporter, clock)
         finally:
             executor.close()  # e.g. a Ray this run started: idle processes off the cores
         yield
@@ -93,7 +101,9 @@ def prebuilt(
         handoff.clear(out)
 
 
-def _build(recipe, names: list[str], out: Path, executor: Executor, reporter: Reporter) -> None:
+def _build(
+    recipe, names: list[str], out: Path, executor: Executor, reporter: Reporter, clock=None
+) -> None:
     from deploy_studio.core.build_cache import variant_key
     from deploy_studio.core.scaleout import handoff
 
@@ -108,31 +118,46 @@ def _build(recipe, names: list[str], out: Path, executor: Executor, reporter: Re
             variant=None,
         )
     )
-    for done, b in enumerate(executor.build(recipe, names, staging, reporter), 1):
-        v = variants.get(b.name)
-        if v is None or b.record is None or b.source is None:
-            note = f"parallel build failed ({b.error}); built again before measuring"
-        elif b.record.get("key") != variant_key(recipe, v, recipe.preprocess):
-            note = (
-                "built on a node with other library versions or model/data files; built again here"
+    builds = executor.build(recipe, names, staging, reporter)
+    try:
+        for done, b in enumerate(builds, 1):
+            v = variants.get(b.name)
+            if v is None or b.record is None or b.source is None:
+                note = f"parallel build failed ({b.error}); built again before measuring"
+            elif b.record.get("key") != variant_key(recipe, v, recipe.preprocess):
+                note = "built on a node with other library versions or model/data files; built again here"
+            else:
+                handoff.install(out, b.name, b.record, b.source)
+                note = f"built in {b.record['build_seconds']} s"
+            reporter.emit(
+                Event(
+                    "log",
+                    stage="overall",
+                    message=f"[{done}/{len(names)}] {b.name or '?'}: {note}",
+                    variant=b.name or None,
+                )
             )
-        else:
-            handoff.install(out, b.name, b.record, b.source)
-            note = f"built in {b.record['build_seconds']} s"
-        reporter.emit(
-            Event(
-                "log",
-                stage="overall",
-                message=f"[{done}/{len(names)}] {b.name or '?'}: {note}",
-                variant=b.name or None,
+            reporter.emit(
+                Event(
+                    "progress",
+                    stage="overall",
+                    fraction=done / len(names),
+                    message=f"built {done}/{len(names)} in parallel",
+                    variant=None,
+                )
             )
-        )
-        reporter.emit(
-            Event(
-                "progress",
-                stage="overall",
-                fraction=done / len(names),
-                message=f"built {done}/{len(names)} in parallel",
-                variant=None,
-            )
-        )
+            if clock is not None and clock.budget is not None and done < len(names):
+                if clock.elapsed() >= BUILD_SHARE * clock.budget:
+                    reporter.emit(
+                        Event(
+                            "log",
+                            stage="overall",
+                            message=f"time budget: building ahead stopped after {done} of "
+                            f"{len(names)} ({clock.elapsed():.0f} s of {clock.budget:.0f} s); "
+                            "the rest is built one at a time while the budget allows",
+                            variant=None,
+                        )
+                    )
+                    return
+    finally:
+        builds.close()  # stopped early: the builds in flight are ended, none is started

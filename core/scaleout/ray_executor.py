@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from deploy_studio.core.errors import Cancelled, StudioError
@@ -108,7 +108,9 @@ class RayExecutor:
             ) from None
         self._owned = True
 
-    def build(self, recipe, names: list[str], staging: Path, reporter: Reporter) -> Iterator[Built]:
+    def build(
+        self, recipe, names: list[str], staging: Path, reporter: Reporter
+    ) -> Generator[Built, None, None]:
         ray = self.ray
         self._connect()
         cpus = int(ray.cluster_resources().get("CPU", 0))

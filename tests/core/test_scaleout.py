@@ -140,6 +140,28 @@ def test_cancel_stops_the_build_workers(recipe, tmp_path):
     )
 
 
+@pytest.mark.slow  # starts two build workers
+def test_a_time_budget_stops_building_ahead(recipe, tmp_path):
+    """Past 60 % of --time-budget no build is started ahead and those in flight are ended;
+    the serial stage then skips what does not fit, and the report says so."""
+    logs: list[str] = []
+    reporter = Reporter(lambda e: logs.append(e.message or "") if e.kind == "log" else None)
+    report = tune(
+        recipe,
+        tmp_path,
+        executor=make_executor(2),
+        reporter=reporter,
+        time_budget=1.0,
+        **SPACE,
+    )
+    stopped = [m for m in logs if m.startswith("time budget: building ahead stopped after")]
+    assert len(stopped) == 1, logs
+    assert report["tune"]["skipped"], report["tune"]
+    threading.Event().wait(0.5)
+    assert not [p for p in mp.active_children() if p.is_alive()]
+    assert not (tmp_path / ".prebuilt").exists()
+
+
 def test_executor_flags():
     assert make_executor() is None and make_executor(1) is None  # today's serial path
     assert make_executor(3).workers == 3
