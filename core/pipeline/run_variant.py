@@ -79,8 +79,9 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
     for threads in bench.thread_counts:
         headline = outputs is None
         lat, applied, outs = _measure_at(
-            artifact,
-            ctx,
+            artifact.runtime,
+            artifact.path,
+            ctx.module,
             sig,
             bench,
             threads,
@@ -91,15 +92,7 @@ def build_and_measure(session, recipe, variant, out_dir: Path, reporter: Reporte
         if headline:  # the headline count: its latency and the evaluated outputs
             row.latency_ms = Latency(**lat)
             outputs = outs
-        scaling.append(
-            {
-                "threads": threads,
-                "p50": lat["p50"],
-                "p90": lat["p90"],
-                "runs": lat["runs"],
-                "applied": applied,
-            }
-        )
+        scaling.append(_scaling_row(threads, lat, applied))
     if bench.scaling:
         row.threads_scaling = scaling
     row.cost = _cost(ctx, artifact, row.p50, bench.headline_threads, work)
@@ -160,31 +153,11 @@ def remeasure(session, recipe, data: dict, out_dir: Path, reporter: Reporter) ->
     bench = recipe.benchmark
     scaling = []
     for i, threads in enumerate(bench.thread_counts):
-        with run_scope(runtime, threads):
-            runner = open_runner(runtime, path, threads, module=module, signature=sig)
-            try:
-                applied = runner.applied_threads()
-                lat = measure_latency(
-                    runner,
-                    x1,
-                    warmup=bench.warmup,
-                    runs=bench.runs,
-                    threads=threads,
-                    reporter=reporter if i == 0 else _scaling_reporter(reporter, threads),
-                )
-            finally:
-                runner.close()
+        rep = reporter if i == 0 else _scaling_reporter(reporter, threads)
+        lat, applied, _ = _measure_at(runtime, path, module, sig, bench, threads, x1, None, rep)
         if i == 0:
             row.latency_ms = Latency(**lat)
-        scaling.append(
-            {
-                "threads": threads,
-                "p50": lat["p50"],
-                "p90": lat["p90"],
-                "runs": lat["runs"],
-                "applied": applied,
-            }
-        )
+        scaling.append(_scaling_row(threads, lat, applied))
     row.threads_scaling = scaling if bench.scaling else None
     if row.cost and row.latency_ms is not None:  # GFLOP/s follow the new p50
         from deploy_studio.core.cost import roofline, variant_cost
@@ -246,14 +219,23 @@ def _scaling_reporter(reporter: Reporter, threads: int) -> Reporter:
     return Reporter(forward, reporter.cancel, reporter.variant)
 
 
-def _measure_at(artifact, ctx, sig, bench, threads: int, x1, xs, reporter):
+def _scaling_row(threads: int, lat: dict, applied) -> dict:
+    """One ``threads_scaling`` entry: the latency at ``threads`` and the count applied."""
+    return {
+        "threads": threads,
+        "p50": lat["p50"],
+        "p90": lat["p90"],
+        "runs": lat["runs"],
+        "applied": applied,
+    }
+
+
+def _measure_at(runtime, path, module, sig, bench, threads: int, x1, xs, reporter):
     """Latency at ``threads`` (a fresh runner inside its own thread scope: ExecuTorch's pool
     is only resized with no program alive), the thread count the runtime reports it applied,
     and, when ``xs`` is given, the outputs of every evaluated sample."""
-    with run_scope(artifact.runtime, threads):
-        runner = open_runner(
-            artifact.runtime, artifact.path, threads, module=ctx.module, signature=sig
-        )
+    with run_scope(runtime, threads):
+        runner = open_runner(runtime, path, threads, module=module, signature=sig)
         try:
             applied = runner.applied_threads()
             lat = measure_latency(
