@@ -19,8 +19,8 @@ trace on its own: torchvision's ShuffleNet v2 and VisionTransformer.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import nn
@@ -85,6 +85,4 @@ def _vit_plan(module: nn.Module) -> PrunePlan:
     def after(pruned: nn.Module) -> None:
         pruned.hidden_dim = pruned.conv_proj.out_channels
 
-    return PrunePlan(
-        pruner_kwargs={"unwrapped_parameters": unwrapped}, round_to=heads, after=after
-    )
+    return PrunePlan(pruner_kwargs={"unwrapped_parameters": unwrapped}, round_to=heads, after=after)
