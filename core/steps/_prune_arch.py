@@ -19,6 +19,7 @@ trace on its own: torchvision's ShuffleNet v2 and VisionTransformer.
 from __future__ import annotations
 
 import contextlib
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,13 +52,11 @@ def plan_for(module: nn.Module) -> PrunePlan:
 def _shufflenet_plan(module: nn.Module) -> PrunePlan:
     from torchvision.models.shufflenetv2 import InvertedResidual
 
+    blocks = [b for b in module.modules() if isinstance(b, InvertedResidual)]
     ignored = []
-    for block in module.modules():
-        if isinstance(block, InvertedResidual):
-            # the last conv of each branch writes the channels the shuffle permutes
-            for branch in (block.branch1, block.branch2):
-                convs = [m for m in branch if isinstance(m, nn.Conv2d)]
-                ignored.extend(convs[-1:])
+    for block in blocks:  # the last conv of each branch writes what the shuffle permutes
+        for branch in (block.branch1, block.branch2):
+            ignored.extend([m for m in branch if isinstance(m, nn.Conv2d)][-1:])
 
     def traced_forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride == 1:
@@ -67,12 +66,14 @@ def _shufflenet_plan(module: nn.Module) -> PrunePlan:
 
     @contextlib.contextmanager
     def tracing():
-        original = InvertedResidual.forward
-        InvertedResidual.forward = traced_forward
+        # per instance, so another ShuffleNet in this process keeps its real forward
+        for block in blocks:
+            block.forward = types.MethodType(traced_forward, block)
         try:
             yield
         finally:
-            InvertedResidual.forward = original
+            for block in blocks:
+                del block.forward
 
     return PrunePlan(ignored=ignored, tracing=tracing)
 
