@@ -48,7 +48,7 @@ ARCHS: dict[str, dict] = {  # key -> model source, constructor arguments, epochs
     },
     "vit_small": {
         "source": f"{HERE / 'suite_models.py'}:SmallViT",
-        "init_args": None,
+        "init_args": {"width": 1.0},  # named, so tune's narrower student can scale it
         "epochs": 10,
         "lr": 1e-3,
     },

@@ -3,7 +3,8 @@
 ``structured-l1`` (torch-pruning, L1 magnitude importance) removes whole channels of every
 Conv/Linear layer except the classifier, following the layers' dependencies (residual
 adds, depthwise convs, flatten into Linear), so parameters, artifact size and latency really
-drop. ``l1-unstructured`` (torch.nn.utils.prune) zeroes the smallest ``amount`` of each
+drop; torchvision's ShuffleNet v2 and VisionTransformer get the help described in
+``_prune_arch.py``. ``l1-unstructured`` (torch.nn.utils.prune) zeroes the smallest ``amount`` of each
 layer's weights: the dense artifact keeps its size and speed; only its compressed size
 shrinks, and the report says so. Either can be followed by ``finetune_epochs`` of training
 on the training side (labelled data only) to win accuracy back.
@@ -11,6 +12,7 @@ on the training side (labelled data only) to win accuracy back.
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import torch
@@ -217,8 +219,11 @@ def prunable_classifier(module: nn.Module, example: torch.Tensor) -> list[nn.Mod
 def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
     import torch_pruning as tp
 
+    from deploy_studio.core.steps._prune_arch import plan_for
+
     example = ctx.example
-    ignored = prunable_classifier(module, example)
+    plan = plan_for(module)
+    ignored = prunable_classifier(module, example) + plan.ignored
     channels = [
         m.out_channels if isinstance(m, nn.modules.conv._ConvNd) else m.out_features
         for m in module.modules()
@@ -231,18 +236,22 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
             "use l1-unstructured, or drop the prune step",
         )
     # XNNPACK's int8 kernels like channel counts in multiples of 8.
-    round_to = 8 if min(channels) >= 16 else None
+    # A ViT's width must stay a multiple of its head count as well.
+    round_to = math.lcm(8 if min(channels) >= 16 else 1, plan.round_to or 1)
     before = module(example).shape
     try:
-        pruner = tp.pruner.BasePruner(
-            module,
-            example,
-            importance=tp.importance.MagnitudeImportance(p=1),
-            pruning_ratio=amount,
-            ignored_layers=ignored,
-            round_to=round_to,
-        )
-        pruner.step()
+        with plan.tracing():
+            pruner = tp.pruner.BasePruner(
+                module,
+                example,
+                importance=tp.importance.MagnitudeImportance(p=1),
+                pruning_ratio=amount,
+                ignored_layers=ignored,
+                round_to=round_to if round_to > 1 else None,
+                **plan.pruner_kwargs,
+            )
+            pruner.step()
+        plan.after(module)
     except Exception as e:
         raise RecipeError(
             f"variant {ctx.variant.name!r}: structured pruning could not trace the model's "
@@ -252,7 +261,7 @@ def _structured(ctx, module: nn.Module, amount: float) -> nn.Module:
     try:
         with torch.no_grad():
             after = module(example).shape
-    except Exception as e:  # noqa: BLE001 - e.g. a ViT's reshape to its fixed hidden width
+    except Exception as e:  # noqa: BLE001 - e.g. a reshape to a width fixed at construction
         raise RecipeError(
             f"variant {ctx.variant.name!r}: after structured pruning the model no longer runs "
             f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); its forward "

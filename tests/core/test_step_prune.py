@@ -4,6 +4,9 @@ weights and says plainly that the dense artifact is not smaller."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
 
@@ -162,20 +165,75 @@ def test_identical_prune_steps_are_reused_not_redone(pipeline, tmp_path):
 
 
 def test_a_model_that_breaks_after_structured_pruning_is_a_clear_error(pipeline, tmp_path):
-    """torchvision's ViT reshapes to its constructor's hidden width: pruning the patch
-    projection's channels breaks its forward pass, which is a RecipeError, not a traceback."""
-    source = tmp_path / "tiny_vit.py"
+    """A forward that reshapes to a channel count fixed at construction breaks once pruning
+    removes channels: a RecipeError, not a traceback."""
+    source = tmp_path / "fixed_width.py"
     source.write_text(
-        "from torchvision.models import VisionTransformer\n\n"
-        "class TinyViT(VisionTransformer):\n"
+        "import torch\nfrom torch import nn\n\n"
+        "class FixedWidth(nn.Module):\n"
         "    def __init__(self):\n"
-        "        super().__init__(image_size=16, patch_size=8, num_layers=1, num_heads=2,\n"
-        "                         hidden_dim=16, mlp_dim=32, num_classes=10)\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 32, 3, padding=1)\n"
+        "        self.fc = nn.Linear(32, 10)\n"
+        "        self.width = 32\n\n"
+        "    def forward(self, x):\n"
+        "        x = torch.relu(self.conv(x))\n"
+        "        return self.fc(x.reshape(x.shape[0], self.width, -1).mean(-1))\n"
     )
-    model = {"source": f"{source}:TinyViT", "input_shape": [1, 3, 16, 16]}
+    model = {"source": f"{source}:FixedWidth", "input_shape": [1, 3, 16, 16]}
     recipe = steps_recipe(
-        variant("vit-pruned", "pte", {"kind": "prune", "amount": 0.5}), model=model, data="random"
+        variant("fixed-pruned", "pte", {"kind": "prune", "amount": 0.5}), model=model, data="random"
     )
     with pytest.raises(RecipeError, match="no longer runs") as e:
-        pipeline.build(recipe, "vit-pruned", tmp_path / "out")
+        pipeline.build(recipe, "fixed-pruned", tmp_path / "out")
     assert "l1-unstructured" in e.value.hint
+
+
+SMALL_VIT = Path(__file__).resolve().parents[2] / "benchmarks" / "suite_models.py"
+ARCHITECTURES = {
+    "shufflenet_v2": {
+        "source": "torchvision:shufflenet_v2_x0_5",
+        "init_args": {"num_classes": 10},
+        "input_shape": [1, 3, 64, 64],
+    },
+    "vit_small": {"source": f"{SMALL_VIT}:SmallViT", "input_shape": [1, 3, 64, 64]},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_structured_l1_prunes_shufflenet_and_vit_which_export_and_finetune(
+    pipeline, tmp_path, arch
+):
+    """ShuffleNet v2's channel shuffle and the ViT's fixed hidden width need help
+    (core/steps/_prune_arch.py): pruned at 0.3 they lose parameters, run forward, finetune
+    and export to ExecuTorch and ONNX, whose outputs match the pruned module's."""
+    step = {"kind": "prune", "method": "structured-l1", "amount": 0.3, "finetune_epochs": 1}
+    recipe = steps_recipe(
+        variant(f"{arch}-pte", "pte", step),
+        variant(f"{arch}-onnx", "onnx", step),
+        model=ARCHITECTURES[arch],
+        calibration_samples=16,
+        eval_samples=40,
+    )
+    pte = pipeline.build(recipe, f"{arch}-pte", tmp_path / "pte")
+    info = pte.state["prune"]
+    assert info["params_after"] < 0.85 * info["params_before"]
+    assert pte.ctx.params == info["params_after"]
+    assert [r["epoch"] for r in info["history"]] == [1]
+    module = pte.module
+    assert module(torch.zeros(1, 3, 64, 64)).shape == (1, 10)
+    if arch == "vit_small":  # the hidden width shrank everywhere, in multiples of the heads
+        width = module.conv_proj.out_channels
+        assert width < 128 and width % 4 == 0 and module.hidden_dim == width
+        assert module.encoder.layers[0].self_attention.embed_dim == width
+    else:  # the shuffled block outputs keep their width; the branches' insides shrink
+        block = module.stage3[1]
+        assert block.branch2[0].in_channels == 48 and block.branch2[5].out_channels == 48
+        assert block.branch2[0].out_channels < 48 and module.conv5[0].out_channels < 1024
+    onnx = pipeline.build(recipe, f"{arch}-onnx", tmp_path / "onnx")
+    assert onnx.state["prune"] == info  # the same pruned model, reused
+    eager = pte.module_outputs(20)
+    for built in (pte, onnx):
+        assert built.artifact.size_bytes > 0
+        assert np.abs(built.outputs(20) - eager).max() < 1e-3

@@ -125,6 +125,30 @@ def test_distill_builds_a_narrower_torchvision_student():
     assert student.module(torch.zeros(1, 3, 64, 64)).shape == (1, 10)
 
 
+def test_the_suite_vit_gets_a_narrower_student():
+    """benchmarks/suite_models.py:SmallViT names ``width`` in the suite's init_args, so tune
+    searches a distilled half-width ViT."""
+    import torch
+
+    from deploy_studio.core.models import ModelSpec, load_model
+    from deploy_studio.core.models.narrow import narrower, tune_student
+
+    source = f"{Path(__file__).resolve().parents[2] / 'benchmarks' / 'suite_models.py'}:SmallViT"
+    teacher_args = {"width": 1.0, "image_size": 64}
+    assert tune_student(source, teacher_args) == (source, 0.5)
+    student_source, args = narrower(source, 0.5, teacher_args)
+    assert args == {"width": 0.5, "image_size": 64}
+    shape = [1, 3, 64, 64]
+    student = load_model(ModelSpec(student_source, input_shape=shape, init_args=args)).module
+    teacher = load_model(ModelSpec(source, input_shape=shape, init_args=teacher_args)).module
+    assert (
+        student.hidden_dim == 64 and student.hidden_dim % student.encoder.layers[0].num_heads == 0
+    )
+    n = sum(p.numel() for p in student.parameters())
+    assert n < 0.35 * sum(p.numel() for p in teacher.parameters())
+    assert student(torch.zeros(*shape)).shape == (1, 10)
+
+
 @pytest.mark.slow  # two tune runs' worth of builds
 def test_the_pruned_prefix_is_computed_once_for_every_format(recipe, tmp_path):
     report = tune(
