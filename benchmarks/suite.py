@@ -45,6 +45,13 @@ import _suite_train as st
 
 SPEEDUP_TARGET, SIZE_TARGET, DROP_BUDGET = 1.5, 1.02, 0.01
 THREADS = (1, 4)
+SUITE_FORMATS = ("pte", "onnx", "tflite")
+
+
+def _tunable() -> list[str]:
+    from deploy_studio.core.tune import tune_formats
+
+    return tune_formats()
 
 
 def _search(args) -> dict:
@@ -78,7 +85,7 @@ def studio(key: str, sd: st.SuiteData, weights: Path, args, out: Path) -> tuple[
             "data": sd.data,
             "preprocess": sd.preprocess,
             "benchmark": {"threads": 1, "warmup": args.warmup, "runs": args.runs},
-            "variant": [{"name": f, "format": f} for f in space.get("formats", ["pte"])],
+            "variant": [{"name": f, "format": f} for f in space["formats"]],
         }
     )
     accepted = inspect.signature(tune).parameters
@@ -334,6 +341,11 @@ def parse_args(argv):
         args.formats = args.formats or "pte"
         args.modes = args.modes or "int8-static"
         args.amounts = args.amounts or "0,0.5"
+    # the suite's space: the peers' runtimes, fp32 and static int8 (what the peers ship), not
+    # pruned / half pruned, and tune's students: 5 groups x 6, which fits a 4-model run in an hour
+    args.formats = args.formats or ",".join(f for f in SUITE_FORMATS if f in _tunable())
+    args.modes = args.modes or "none,int8-static"
+    args.amounts = args.amounts or "0,0.5"
     return args
 
 

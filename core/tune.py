@@ -46,6 +46,8 @@ DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "f
 DEFAULT_AMOUNTS = (0.0, 0.3, 0.5, 0.7)
 MAX_AMOUNT = 0.8  # more than this and structured pruning leaves too little to finetune
 DEFAULT_BUDGET = 0.01
+TUNE_DEPTH = 0.5  # the shallower student keeps half of each stage's repeated blocks
+SHALLOW_LR, SHALLOW_EPOCHS = 1e-3, 3  # it starts from the teacher's weights: a gentle rate
 MAX_VARIANTS = 120
 
 
@@ -60,10 +62,13 @@ def tune_formats() -> list[str]:
     ]
 
 
-def variant_name(fmt: str, mode: str | None, amount: float, student: bool = False) -> str:
-    """A readable, unique name such as ``pte-int8-static-pruned30`` or ``onnx-fp32-distilled``."""
+def variant_name(fmt: str, mode: str | None, amount: float, student: bool | str = False) -> str:
+    """A readable, unique name such as ``pte-int8-static-pruned30``, ``onnx-fp32-distilled``
+    (the narrower student) or ``tflite-fp32-shallow`` (``student="shallow"``)."""
     name = f"{fmt}-{mode or 'fp32'}"
     name += f"-pruned{round(amount * 100)}" if amount else ""
+    if isinstance(student, str):
+        return name + f"-{student}"
     return name + ("-distilled" if student else "")
 
 
@@ -124,7 +129,7 @@ def search_space(
     labelled = recipe.data.source != "random"
     if finetune_epochs is None:
         finetune_epochs = 1 if labelled else 0
-    prefixes: list[tuple[float, list[StepSpec], bool]] = []
+    prefixes: list[tuple[float, list[StepSpec], bool | str]] = []
     for amount in amounts:
         steps = []
         if amount:
@@ -137,6 +142,15 @@ def search_space(
                 )
             )
         prefixes.append((amount, steps, False))
+    if distill and labelled and _has_shallow_student(recipe):
+        shallow = _step(
+            "distill",
+            student=recipe.model.source,
+            depth=TUNE_DEPTH,
+            lr=SHALLOW_LR,
+            epochs=SHALLOW_EPOCHS,
+        )
+        prefixes.insert(1 if prefixes and not amounts[0] else 0, (0.0, [shallow], "shallow"))
     student = _student(recipe) if distill and labelled else None
     if student is not None:
         source, width = student
@@ -161,6 +175,29 @@ def search_space(
             "search fewer formats (--formats), quantize modes or prune amounts (--prune-amounts)",
         )
     return variants
+
+
+def _has_shallow_student(recipe: Recipe) -> bool:
+    """Whether the model has repeated shape-keeping blocks a shallower student can leave out
+    (core/models/shallow.py): its architecture is built here, without weights, and run once
+    on zeros of its input shape."""
+    from deploy_studio.core.models import ModelSpec, load_model
+    from deploy_studio.core.models.shallow import removable_blocks
+
+    m = recipe.model
+    architecture = m.source.startswith(("torchvision:", "builtin:")) or ".py:" in m.source
+    if not architecture or m.inputs or not m.input_shape:
+        return False  # a saved model or several inputs: left alone
+    try:
+        import torch
+
+        spec = ModelSpec(m.source, input_shape=list(m.input_shape), init_args=m.init_args)
+        loaded = load_model(spec)
+        if not loaded.is_module:
+            return False
+        return bool(removable_blocks(loaded.module.eval(), torch.zeros(*m.input_shape)))
+    except Exception:  # noqa: BLE001 - a model that cannot be built here simply gets no student
+        return False
 
 
 def _student(recipe: Recipe) -> tuple[str, float] | None:

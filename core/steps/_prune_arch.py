@@ -22,6 +22,7 @@ import contextlib
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -78,12 +79,12 @@ def _shufflenet_plan(module: nn.Module) -> PrunePlan:
     return PrunePlan(ignored=ignored, tracing=tracing)
 
 
-def _vit_plan(module: nn.Module) -> PrunePlan:
+def _vit_plan(module: Any) -> PrunePlan:
     attention = [m for m in module.modules() if isinstance(m, nn.MultiheadAttention)]
     heads = max((m.num_heads for m in attention), default=1)
     unwrapped = [(module.class_token, 2), (module.encoder.pos_embedding, 2)]
 
-    def after(pruned: nn.Module) -> None:
+    def after(pruned: Any) -> None:
         pruned.hidden_dim = pruned.conv_proj.out_channels
 
     return PrunePlan(pruner_kwargs={"unwrapped_parameters": unwrapped}, round_to=heads, after=after)

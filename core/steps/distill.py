@@ -38,6 +38,16 @@ OPTIONS = [
         "width_mult, ShuffleNet x0.5..x2.0, bottleneck ResNets' width_per_group, a file.py "
         "class's width / width_mult); a student of the teacher's own source keeps its init_args",
     ),
+    Option(
+        "depth",
+        "float",
+        1.0,
+        minimum=0.05,
+        maximum=1.0,
+        help="keep this share of the student's repeated blocks (every stage's later blocks, "
+        "evenly spaced); a student of the teacher's own source at width 1 then starts from the "
+        "teacher's weights (a layer-dropping student)",
+    ),
     Option("epochs", "int", 3, minimum=1, maximum=1000, help="training epochs"),
     Option(
         "temperature",
@@ -100,6 +110,9 @@ class Distill:
             ModelSpec(source, input_shape=list(ctx.model.input_shape), init_args=init_args),
             ctx.reporter,
         )
+        dropped = None
+        if student.is_module and options.get("depth", 1.0) < 1.0:
+            dropped = _cut_depth(ctx, options, teacher, student, source, x[:1])
         if not student.is_module:
             raise RecipeError(
                 f"variant {ctx.variant.name!r}: the student {source} is a {student.kind} archive "
@@ -133,6 +146,8 @@ class Distill:
         t_params, s_params = count_params(teacher), count_params(module)
         ctx.state["distill"] = {
             "history": history,
+            "depth": options.get("depth", 1.0),
+            "dropped_blocks": dropped,
             "student": source,
             "student_init_args": init_args,
             "teacher_params": t_params,
@@ -145,11 +160,30 @@ class Distill:
             f"teacher's {t_params:,}) for {options['epochs']} epoch(s), T={options['temperature']:g}, "
             f"alpha={options['alpha']:g}"
         )
+        if dropped:
+            msg += f", {len(dropped)} repeated block(s) left out ({', '.join(dropped[:4])}"
+            msg += ", ...)" if len(dropped) > 4 else ")"
         if history and "eval_accuracy" in history[-1]:
             msg += f": held-out accuracy {history[-1]['eval_accuracy']:.2%}"
             if teacher_acc is not None:
                 msg += f" (teacher {teacher_acc:.2%})"
         ctx.notes.append(msg)
+
+
+def _cut_depth(ctx, options: dict, teacher, student, source: str, example) -> list[str]:
+    """Leave out ``1 - depth`` of the student's repeated blocks (core/models/shallow.py); a
+    student of the teacher's own source at width 1 starts from the teacher's weights."""
+    from deploy_studio.core.models.shallow import shallower
+
+    spec = getattr(ctx.model, "spec", None)
+    own = spec is not None and str(spec.source).strip() == source.strip()
+    base = teacher if own and options.get("width", 1.0) >= 1.0 else student.module
+    try:
+        module, dropped = shallower(base, float(options["depth"]), example)
+    except RecipeError as e:
+        raise RecipeError(f"variant {ctx.variant.name!r}: {e.message}", e.hint) from None
+    student.module = module.train()
+    return dropped
 
 
 def _student_spec(ctx, options: dict) -> tuple[str, dict | None]:

@@ -92,6 +92,34 @@ def test_a_builtin_digits_model_gets_its_small_student():
     assert distilled[0].steps[0].options["student"] == "builtin:digits-cnn-small"
 
 
+def test_models_with_repeated_blocks_get_a_shallower_student_after_the_unpruned_group():
+    resnet = make_recipe(
+        {
+            "source": "torchvision:resnet18",
+            "input_shape": [1, 3, 64, 64],
+            "init_args": {"num_classes": 10},
+        },
+        [variant("a", "onnx")],
+    )
+    space = search_space(resnet, amounts=[0.0, 0.5], modes=[None])
+    assert [v.name for v in space] == [
+        "original-eager",
+        "onnx-fp32",
+        "onnx-fp32-shallow",  # cheap and, on small inputs, the fastest: tried before pruning
+        "onnx-fp32-pruned50",
+    ]
+    (distill,) = space[2].steps
+    assert distill.kind == "distill"
+    assert distill.options["student"] == "torchvision:resnet18"
+    assert distill.options["depth"] == 0.5 and distill.options["width"] == 1.0
+    assert search_space(resnet, amounts=[0.0], modes=[None], distill=False)[-1].name == "onnx-fp32"
+    # no repeated shape-keeping blocks: no shallow group
+    flat = search_space(
+        make_recipe(tiny_digits_model(), [variant("a", "onnx")]), amounts=[0.0], modes=[None]
+    )
+    assert not any(v.name.endswith("-shallow") for v in flat)
+
+
 def test_width_multiplier_students_of_torchvision_families():
     from deploy_studio.core.models.narrow import narrower, tune_student
 

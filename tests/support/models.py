@@ -84,6 +84,32 @@ class TinyDigitsNet(nn.Module):
 TINY_DIGITS_SHAPE = [1, 1, 8, 8]
 
 
+class ResBlock(nn.Module):
+    """A shape-keeping residual block (``ResidualDigitsNet``'s)."""
+
+    def __init__(self, channels: int = 8) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return x + self.relu(self.conv(x))
+
+
+class ResidualDigitsNet(nn.Module):
+    """8x8 digits through a stem and a stage of four repeated residual blocks: the model a
+    shallower (layer-dropping) student is cut from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU())
+        self.stage = nn.Sequential(*(ResBlock(8) for _ in range(4)))
+        self.fc = nn.Linear(8 * 8 * 8, 10)
+
+    def forward(self, x):
+        return self.fc(self.stage(self.stem(x)).flatten(1))
+
+
 class OneSensitiveLayer(nn.Module):
     """An 8x8 digits MLP, fc1 -> fc2 -> fc3 -> fc4, whose fc2 alone int8 ruins.
 
