@@ -54,7 +54,7 @@ def _shufflenet_plan(module: nn.Module) -> PrunePlan:
     from torchvision.models.shufflenetv2 import InvertedResidual
 
     blocks = [b for b in module.modules() if isinstance(b, InvertedResidual)]
-    ignored = []
+    ignored: list[nn.Module] = []
     for block in blocks:  # the last conv of each branch writes what the shuffle permutes
         for branch in (block.branch1, block.branch2):
             ignored.extend([m for m in branch if isinstance(m, nn.Conv2d)][-1:])
