@@ -4,7 +4,8 @@ Run from the repository root::
 
     python benchmarks/suite.py [--models mobilenet_v3_small,shufflenet_v2,resnet18,vit_small]
                                [--quick] [--runs 100] [--warmup 20] [--time-budget S] [--out DIR]
-                               [--formats pte,onnx] [--modes int8-static] [--amounts 0,0.3,0.5]
+                               [--formats pte,onnx,tflite] [--modes none,int8-static]
+                               [--amounts 0,0.5] [--no-distill]
 
 Each model (torchvision mobilenet_v3_small, shufflenet_v2_x0_5, resnet18, and a small ViT,
 10 classes, 3x64x64 inputs) is trained once on MNIST's held-in side and cached (see
@@ -14,16 +15,19 @@ Then, in one run, per model:
 - the peers' defaults (benchmarks/_peers.py): ExecuTorch + XNNPACK fp32 and PT2E int8,
   ONNX Runtime fp32 and quantize_static QDQ int8, LiteRT fp32 and PT2E int8 (when
   litert-torch is installed);
-- the studio's recommendation: ``core.tune.tune`` with ``max_accuracy_drop = 0.01`` on a
-  recipe pointing at the trained weights and the same held-out split, over tune's own
-  search space unless --formats / --modes / --amounts / --no-distill narrow it (--quick:
-  pte int8-static, unpruned and 50% pruned, no students);
+- the studio's recommendation: ``core.tune.tune`` with ``max_accuracy_drop = 0.01`` and
+  ``--time-budget`` (default 900 s per model) on a recipe pointing at the trained weights and
+  the same held-out split. Its space by default: the peers' runtimes (pte, onnx, tflite),
+  fp32 and static int8, not pruned and 50 % pruned, and tune's students (the shallower one,
+  and the narrower one where the family has a width multiplier); --formats / --modes /
+  --amounts / --no-distill change it (--quick: pte int8-static, unpruned and 50 % pruned, no
+  students, 300 s);
 
 all timed side by side in their own runtimes (batch 1, interleaved rounds, p50 at 1 and 4
 threads) and evaluated on the held-out images. Prints size, p50@1, p50@4, top-1 and drop per
 row, and the targets: best peer default within 1 point / studio p50 at 1 thread >= 1.5x;
 studio size / int8 floor (the smallest peer int8 artifact) <= 1.02x where the studio chose
-int8; studio within 1 point. A missed target prints MISS; the exit code is 0 regardless
+int8; studio within 1 point; tune's wall time within --time-budget. A missed target prints MISS; the exit code is 0 regardless
 (it is a benchmark), 2 on bad arguments.
 """
 
@@ -298,6 +302,17 @@ def run_model(key: str, sd: st.SuiteData, args, out: Path) -> dict:
     else:
         print(f"  [MISS] tune recommended nothing ({tune_summary['note']})")
         results = [{"target": "tune recommended a variant", "status": "MISS"}]
+    if tune_summary.get("time_budget"):
+        budget = tune_summary["time_budget"]
+        results.append(
+            target(
+                "tune wall time / --time-budget",
+                tune_summary["seconds"] / budget,
+                1.0,
+                "<=",
+                f"{tune_summary['seconds']:.0f} s of {budget:.0f} s",
+            )
+        )
     return {
         "model": key,
         "source": st.ARCHS[key]["source"],
@@ -320,7 +335,12 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="1 epoch, less data, a smaller search")
     p.add_argument("--runs", type=int, default=None, help="timed calls per artifact (default 100)")
     p.add_argument("--warmup", type=int, default=None, help="untimed calls first (default 20)")
-    p.add_argument("--time-budget", type=float, default=None, help="seconds, passed to tune")
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        help="seconds per model, passed to tune (default 900, --quick 300; 0 = no budget)",
+    )
     p.add_argument("--out", default=None, help="folder of artifacts and suite.json")
     p.add_argument("--data", default=None, help="MNIST IDX folder, or 'digits'")
     p.add_argument("--size", type=int, default=64, help="input height = width (default 64)")
@@ -335,6 +355,10 @@ def parse_args(argv):
     if args.size < 32:
         p.error("--size must be at least 32")
     args.runs = args.runs or (20 if args.quick else 100)
+    if args.time_budget is None:
+        args.time_budget = 300.0 if args.quick else 900.0
+    if args.time_budget < 0:
+        p.error("--time-budget must be >= 0 seconds")
     args.warmup = args.warmup if args.warmup is not None else (5 if args.quick else 20)
     if args.quick:
         args.no_distill = True

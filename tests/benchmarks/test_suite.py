@@ -77,3 +77,6 @@ def test_quick_suite_on_digits(tmp_path, capsys):
     assert speed["status"] in ("PASS", "MISS") and speed["status"] in printed
     drop = next(t for t in model["targets"] if "accuracy drop" in t["target"])
     assert drop["value"] == pytest.approx(100 * (ref - rows[studio]["top1"]))
+    clock = next(t for t in model["targets"] if "--time-budget" in t["target"])
+    assert model["tune"]["time_budget"] == 300.0  # --quick's default budget
+    assert clock["value"] == pytest.approx(model["tune"]["seconds"] / 300.0)
