@@ -46,7 +46,7 @@ DEFAULT_MODES: tuple[str | None, ...] = (None, "int8-static", "int8-dynamic", "f
 DEFAULT_AMOUNTS = (0.0, 0.3, 0.5, 0.7)
 MAX_AMOUNT = 0.8  # more than this and structured pruning leaves too little to finetune
 DEFAULT_BUDGET = 0.01
-TUNE_DEPTH = 0.5  # the shallower student keeps half of each stage's repeated blocks
+TUNE_DEPTHS = (0.5, 0.25)  # shallower students keep this share of each stage's repeated blocks
 SHALLOW_LR, SHALLOW_EPOCHS = 1e-3, 3  # it starts from the teacher's weights: a gentle rate
 MAX_VARIANTS = 120
 
@@ -64,7 +64,7 @@ def tune_formats() -> list[str]:
 
 def variant_name(fmt: str, mode: str | None, amount: float, student: bool | str = False) -> str:
     """A readable, unique name such as ``pte-int8-static-pruned30``, ``onnx-fp32-distilled``
-    (the narrower student) or ``tflite-fp32-shallow`` (``student="shallow"``)."""
+    (the narrower student) or ``tflite-fp32-shallow50`` (``student="shallow50"``)."""
     name = f"{fmt}-{mode or 'fp32'}"
     name += f"-pruned{round(amount * 100)}" if amount else ""
     if isinstance(student, str):
@@ -142,15 +142,17 @@ def search_space(
                 )
             )
         prefixes.append((amount, steps, False))
-    if distill and labelled and _has_shallow_student(recipe):
-        shallow = _step(
-            "distill",
-            student=recipe.model.source,
-            depth=TUNE_DEPTH,
-            lr=SHALLOW_LR,
-            epochs=SHALLOW_EPOCHS,
-        )
-        prefixes.insert(1 if prefixes and not amounts[0] else 0, (0.0, [shallow], "shallow"))
+    if distill and labelled:
+        at = 1 if prefixes and not amounts[0] else 0  # after the unpruned group
+        for i, depth in enumerate(_shallow_depths(recipe)):
+            shallow = _step(
+                "distill",
+                student=recipe.model.source,
+                depth=depth,
+                lr=SHALLOW_LR,
+                epochs=SHALLOW_EPOCHS,
+            )
+            prefixes.insert(at + i, (0.0, [shallow], f"shallow{round(depth * 100)}"))
     student = _student(recipe) if distill and labelled else None
     if student is not None:
         source, width = student
@@ -177,27 +179,36 @@ def search_space(
     return variants
 
 
-def _has_shallow_student(recipe: Recipe) -> bool:
-    """Whether the model has repeated shape-keeping blocks a shallower student can leave out
-    (core/models/shallow.py): its architecture is built here, without weights, and run once
-    on zeros of its input shape."""
+def _shallow_depths(recipe: Recipe) -> list[float]:
+    """Those of :data:`TUNE_DEPTHS` that give distinct shallower students of the model (none
+    when it has no repeated shape-keeping blocks, core/models/shallow.py): its architecture is
+    built here, without weights, and run once on zeros of its input shape."""
     from deploy_studio.core.models import ModelSpec, load_model
-    from deploy_studio.core.models.shallow import removable_blocks
+    from deploy_studio.core.models.shallow import removable_blocks, shallower
 
     m = recipe.model
     architecture = m.source.startswith(("torchvision:", "builtin:")) or ".py:" in m.source
     if not architecture or m.inputs or not m.input_shape:
-        return False  # a saved model or several inputs: left alone
+        return []  # a saved model or several inputs: left alone
     try:
         import torch
 
         spec = ModelSpec(m.source, input_shape=list(m.input_shape), init_args=m.init_args)
         loaded = load_model(spec)
         if not loaded.is_module:
-            return False
-        return bool(removable_blocks(loaded.module.eval(), torch.zeros(*m.input_shape)))
+            return []
+        module, example = loaded.module.eval(), torch.zeros(*m.input_shape)
+        if not removable_blocks(module, example):
+            return []
+        depths, seen = [], set()
+        for depth in TUNE_DEPTHS:
+            dropped = tuple(shallower(module, depth, example)[1])
+            if dropped and dropped not in seen:
+                seen.add(dropped)
+                depths.append(depth)
+        return depths
     except Exception:  # noqa: BLE001 - a model that cannot be built here simply gets no student
-        return False
+        return []
 
 
 def _student(recipe: Recipe) -> tuple[str, float] | None:

@@ -61,18 +61,25 @@ def _replace(artifact, write):
 
 def layer_nodes(model_path: Path, layers: list[str]) -> list[str]:
     """ONNX node names that the torch exporter traced from modules named in ``layers`` (or
-    from modules inside them)."""
+    from modules inside them), by the node's scope or by its weights' names: the exporter
+    folds a BatchNorm into the Conv before it and gives the fused node the BatchNorm's scope,
+    while the weights keep the convolution's name (``stage4.1.branch2.3.weight``)."""
     import onnx
 
     from deploy_studio.core.formats.onnx_scopes import node_layer
 
     model = onnx.load(str(model_path), load_external_data=False)
+    weights = {i.name for i in model.graph.initializer}
     hits = []
     for node in model.graph.node:
-        path = node_layer(node)
-        if path is None:
-            continue
-        if any(path == layer or path.startswith(layer + ".") for layer in layers):
+        paths = [node_layer(node)]
+        paths += [name.rsplit(".", 1)[0] for name in node.input if name in weights and "." in name]
+        if any(
+            path == layer or path.startswith(layer + ".")
+            for path in paths
+            if path is not None
+            for layer in layers
+        ):
             hits.append(node.name)
     return hits
 

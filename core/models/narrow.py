@@ -79,7 +79,9 @@ def tune_student(source: str, init_args: dict | None) -> tuple[str, float] | Non
     if src in SMALLER_BUILTIN:
         return SMALLER_BUILTIN[src], 1.0
     try:
-        narrower(src, TUNE_WIDTH, init_args)
+        narrow = narrower(src, TUNE_WIDTH, init_args)
     except RecipeError:
         return None
+    if narrow == (src, init_args or None):
+        return None  # already the family's narrowest member (shufflenet_v2_x0_5)
     return src, TUNE_WIDTH

@@ -51,3 +51,25 @@ def test_a_nested_models_nodes_map_to_their_layers(tmp_path):
     hits = layer_nodes(path, ["features.1"])
     assert hits and all(by_name[h].startswith("features.1.") for h in hits)
     assert not layer_nodes(path, ["features.2"])
+
+
+class ConvBN(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.block = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+
+    def forward(self, x):
+        return self.block(x).mean((2, 3))
+
+
+def test_keep_fp32_finds_a_conv_whose_batchnorm_was_folded_into_it(tmp_path):
+    """The exporter folds BatchNorm into the Conv and gives the node the BatchNorm's scope
+    (block.1); keep_fp32 = ["block.0"] (the numerical debugger's name) still reaches it."""
+    import onnx
+
+    path = tmp_path / "convbn.onnx"
+    torch.onnx.export(ConvBN().eval(), (torch.randn(1, 3, 8, 8),), str(path), dynamo=True)
+    model = onnx.load(str(path))
+    (conv,) = [n for n in model.graph.node if n.op_type == "Conv"]
+    assert node_layer(conv) == "block.1"  # the fused node carries the BatchNorm's scope
+    assert layer_nodes(path, ["block.0"]) == [conv.name]

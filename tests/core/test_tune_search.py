@@ -105,19 +105,30 @@ def test_models_with_repeated_blocks_get_a_shallower_student_after_the_unpruned_
     assert [v.name for v in space] == [
         "original-eager",
         "onnx-fp32",
-        "onnx-fp32-shallow",  # cheap and, on small inputs, the fastest: tried before pruning
-        "onnx-fp32-pruned50",
+        "onnx-fp32-shallow50",  # cheap and, on small inputs, the fastest: before pruning
+        "onnx-fp32-pruned50",  # (depth 0.25 cuts resnet18 as 0.5 does: not tried twice)
     ]
     (distill,) = space[2].steps
     assert distill.kind == "distill"
     assert distill.options["student"] == "torchvision:resnet18"
     assert distill.options["depth"] == 0.5 and distill.options["width"] == 1.0
+    shufflenet = make_recipe(
+        {"source": "torchvision:shufflenet_v2_x0_5", "input_shape": [1, 3, 64, 64]},
+        [variant("a", "tflite")],
+    )
+    names = [v.name for v in search_space(shufflenet, amounts=[0.0], modes=[None])]
+    assert names == [
+        "original-eager",
+        "tflite-fp32",
+        "tflite-fp32-shallow50",
+        "tflite-fp32-shallow25",
+    ]
     assert search_space(resnet, amounts=[0.0], modes=[None], distill=False)[-1].name == "onnx-fp32"
     # no repeated shape-keeping blocks: no shallow group
     flat = search_space(
         make_recipe(tiny_digits_model(), [variant("a", "onnx")]), amounts=[0.0], modes=[None]
     )
-    assert not any(v.name.endswith("-shallow") for v in flat)
+    assert not any("-shallow" in v.name for v in flat)
 
 
 def test_width_multiplier_students_of_torchvision_families():
@@ -134,6 +145,11 @@ def test_width_multiplier_students_of_torchvision_families():
         0.5,
     )
     assert tune_student("torchvision:resnet18", None) is None  # BasicBlock has no width knob
+    assert tune_student("torchvision:shufflenet_v2_x0_5", {"num_classes": 10}) is None  # narrowest
+    assert tune_student("torchvision:shufflenet_v2_x1_0", None) == (
+        "torchvision:shufflenet_v2_x1_0",
+        0.5,
+    )
     with pytest.raises(RecipeError, match="no width multiplier"):
         narrower("torchvision:resnet18", 0.5)
 
