@@ -380,9 +380,15 @@ def tune(
         "quantize_modes": [m or "none" for m in modes],
         "prune_amounts": check_amounts(amounts),
         "distill": next(
-            (s.options["student"] for v in variants for s in v.steps if s.kind == "distill"),
+            (
+                s.options["student"]
+                for v in variants
+                for s in v.steps
+                if s.kind == "distill" and s.options.get("depth", 1.0) >= 1.0
+            ),
             None,
         ),
+        "students": _students(variants),
         "threads": recipe.benchmark.thread_counts,
         "recommended_threads": _best_threads(best),
         "space": len(variants) + len(one.followups),
@@ -402,6 +408,21 @@ def tune(
     write_report(data, out)
     reporter.emit(Event("progress", stage="overall", fraction=1.0, message="done", variant=None))
     return data
+
+
+def _students(variants) -> list[dict]:
+    """Every distinct student searched: its source, width and depth."""
+    seen: list[dict] = []
+    for v in variants:
+        for s in v.steps:
+            if s.kind == "distill":
+                one = {
+                    k: s.options.get(k, d)
+                    for k, d in (("student", ""), ("width", 1.0), ("depth", 1.0))
+                }
+                if one not in seen:
+                    seen.append(one)
+    return seen
 
 
 def _best_threads(row) -> int | None:
