@@ -13,6 +13,7 @@ from deploy_studio.core.runtimes.base import Runner
 CI_TARGET = 0.02  # stop timing once the p50's 95% confidence interval is within +-2%
 MAX_RUN_FACTOR = 8  # ... or after 8x the requested runs
 MAX_EXTRA_SECONDS = 10.0  # ... or after this much extra timing
+PROGRESS_SECONDS = 0.25  # a long benchmark reports progress (and sees a cancel) this often
 SNR_CAP_DB = 150.0  # identical outputs: reported as this many dB (JSON has no infinity)
 
 
@@ -84,11 +85,16 @@ def measure_latency(
     every = max(1, runs // 10)
     limit = runs * MAX_RUN_FACTOR if ci_target else runs
     extra_started = None
+    last = time.perf_counter()
     while True:
         for i in range(runs):
             t0 = time.perf_counter()
             runner.run_all(inputs)
-            samples.append((time.perf_counter() - t0) * 1000.0)
+            t1 = time.perf_counter()
+            samples.append((t1 - t0) * 1000.0)
+            if t1 - last > PROGRESS_SECONDS:  # cancel (and the bar) do not wait for 10 %
+                last = t1
+                reporter.progress("benchmark", 0.1 + 0.9 * min(1.0, len(samples) / runs))
             if (i + 1) % every == 0 or i + 1 == runs:
                 reporter.progress("benchmark", 0.1 + 0.9 * min(1.0, len(samples) / runs))
                 reporter.emit(

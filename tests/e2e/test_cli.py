@@ -74,7 +74,9 @@ def test_bad_recipes_exit_2_without_traceback(tmp_path, tiny_model_file):
 def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
     """SIGINT mid-measurement: exit 130, a short message, no partial files. How fast it stops
     is measured by benchmarks/responsiveness.py, not asserted here."""
-    slow = _recipe(tmp_path, tiny_model_file, "slow.toml", benchmark={"runs": 1000000})
+    # a benchmark that cannot end by itself: on a starved machine (the test process waiting
+    # behind others) a million runs ended before the signal arrived, and the run exited 0
+    slow = _recipe(tmp_path, tiny_model_file, "slow.toml", benchmark={"runs": 10**9})
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [
@@ -100,7 +102,12 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
         time.sleep(0.05)
     assert any("] benchmark" in line for line in lines), "".join(lines)
     proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=120)
+    try:
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:  # never leave a run of 10**9 calls behind
+            proc.kill()
+            proc.wait()
     reader.join(30)
     err = "".join(lines)
     assert proc.returncode == 130, err
