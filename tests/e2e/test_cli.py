@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +72,22 @@ def test_bad_recipes_exit_2_without_traceback(tmp_path, tiny_model_file):
     assert not (tmp_path / "o" / "report.json").exists()
 
 
+def _as_from_a_terminal() -> None:
+    """The child starts with SIGINT as a terminal gives it: default and unblocked. A test
+    session started with ``&`` from a non-interactive shell ignores SIGINT (bash does that to
+    background jobs), ignored signals are inherited across exec, and the run never saw it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _signal_status(pid: int) -> str:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "no /proc status"
+    return " ".join(line for line in text.splitlines() if line.startswith(("SigBlk", "SigIgn")))
+
+
 def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
     """SIGINT mid-measurement: exit 130, a short message, no partial files. How fast it stops
     is measured by benchmarks/responsiveness.py, not asserted here."""
@@ -92,6 +109,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_from_a_terminal,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
@@ -101,6 +119,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
         assert proc.poll() is None, "".join(lines)
         time.sleep(0.05)
     assert any("] benchmark" in line for line in lines), "".join(lines)
+    status = _signal_status(proc.pid)  # in the message when it fails
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=300)
@@ -110,7 +129,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, tiny_model_file):
             proc.wait()
     reader.join(30)
     err = "".join(lines)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, f"{status}\n{err}"
     assert "cancelled" in err and "Traceback" not in err
     assert [p for p in out.rglob("*") if p.name.startswith(".")] == []
     assert not (out / "report.json").exists()
