@@ -92,11 +92,11 @@ def measure_latency(
             runner.run_all(inputs)
             t1 = time.perf_counter()
             samples.append((t1 - t0) * 1000.0)
-            if t1 - last > PROGRESS_SECONDS:  # cancel (and the bar) do not wait for 10 %
+            tenth = (i + 1) % every == 0 or i + 1 == runs
+            if tenth or t1 - last > PROGRESS_SECONDS:  # cancel and the bar: not only per 10 %
                 last = t1
                 reporter.progress("benchmark", 0.1 + 0.9 * min(1.0, len(samples) / runs))
-            if (i + 1) % every == 0 or i + 1 == runs:
-                reporter.progress("benchmark", 0.1 + 0.9 * min(1.0, len(samples) / runs))
+            if tenth:
                 reporter.emit(
                     Event(
                         "latency",

@@ -184,7 +184,7 @@ def _shallow_depths(recipe: Recipe) -> list[float]:
     when it has no repeated shape-keeping blocks, core/models/shallow.py): its architecture is
     built here, without weights, and run once on zeros of its input shape."""
     from deploy_studio.core.models import ModelSpec, load_model
-    from deploy_studio.core.models.shallow import removable_blocks, shallower
+    from deploy_studio.core.models.shallow import blocks_to_drop, removable_blocks
 
     m = recipe.model
     architecture = m.source.startswith(("torchvision:", "builtin:")) or ".py:" in m.source
@@ -197,12 +197,11 @@ def _shallow_depths(recipe: Recipe) -> list[float]:
         loaded = load_model(spec)
         if not loaded.is_module:
             return []
-        module, example = loaded.module.eval(), torch.zeros(*m.input_shape)
-        if not removable_blocks(module, example):
-            return []
+        module = loaded.module.eval()
+        stages = removable_blocks(module, torch.zeros(*m.input_shape))
         depths, seen = [], set()
-        for depth in TUNE_DEPTHS:
-            dropped = tuple(shallower(module, depth, example)[1])
+        for depth in TUNE_DEPTHS if stages else ():
+            dropped = tuple(blocks_to_drop(module, stages, depth))
             if dropped and dropped not in seen:
                 seen.add(dropped)
                 depths.append(depth)

@@ -80,6 +80,17 @@ def keep_evenly(count: int, depth: float) -> list[int]:
     return sorted({int(i * count / keep) for i in range(keep)}) if keep else []
 
 
+def blocks_to_drop(module, stages: dict[str, list[str]], depth: float) -> list[str]:
+    """The paths of ``stages``' blocks (:func:`removable_blocks` of ``module``) a student at
+    ``depth`` leaves out; a stage made only of removable blocks keeps one."""
+    dropped = []
+    for seq_name, blocks in stages.items():
+        whole = len(blocks) == len(list(module.get_submodule(seq_name).children()))
+        keep = keep_evenly(len(blocks), depth) or ([0] if whole else [])
+        dropped += [path for i, path in enumerate(blocks) if i not in keep]
+    return dropped
+
+
 def shallower(teacher, depth: float, example) -> tuple[Any, list[str]]:
     """A deep copy of ``teacher`` with ``1 - depth`` of its removable blocks replaced by
     ``nn.Identity`` (see the module docstring); returns ``(student, left-out block paths)``.
@@ -99,15 +110,8 @@ def shallower(teacher, depth: float, example) -> tuple[Any, list[str]]:
             "so no shallower student can be cut from it",
             "leave depth = 1 (use width, or name a smaller student)",
         )
-    dropped = []
-    for seq_name, blocks in stages.items():
-        seq = student.get_submodule(seq_name)
-        whole = len(blocks) == len(list(seq.children()))
-        keep = keep_evenly(len(blocks), depth)
-        if whole and not keep:
-            keep = [0]  # a stage made only of removable blocks keeps one
-        for i, path in enumerate(blocks):
-            if i not in keep:
-                setattr(seq, path.rsplit(".", 1)[-1], nn.Identity())
-                dropped.append(path)
+    dropped = blocks_to_drop(student, stages, depth)
+    for path in dropped:
+        parent, name = path.rsplit(".", 1) if "." in path else ("", path)
+        setattr(student.get_submodule(parent), name, nn.Identity())
     return student, dropped
